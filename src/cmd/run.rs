@@ -1,0 +1,116 @@
+use super::{FormArg, LangArg, parse_period};
+use crate::consolidate::consolidate;
+use crate::pipeline::{self, Options, Status};
+use crate::read::sniff::Limits;
+use crate::rules::Context;
+use crate::write::{consolidated, report, returned, returned_path};
+use anyhow::{Context as _, Result, bail};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Folder of submitted workbooks (.xlsx, .xls, .ods; sub-folders included).
+    inbox: PathBuf,
+    /// Output folder: tong-hop.xlsx, report.json and tra-lai/<CODE>.xlsx go here.
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    #[command(flatten)]
+    form: FormArg,
+    /// The period being collected, FROM..TO (e.g. 01/01/2026..30/06/2026). Without it, only from <= to is checked.
+    #[arg(long)]
+    period: Option<String>,
+    /// Worker threads (default: one per core).
+    #[arg(long)]
+    jobs: Option<usize>,
+    /// No progress bar and no summary.
+    #[arg(long)]
+    quiet: bool,
+    #[command(flatten)]
+    lang: LangArg,
+    /// Sum returned submissions anyway (marked in the status sheet).
+    #[arg(long)]
+    include_invalid: bool,
+    /// Refuse files larger than this many MiB.
+    #[arg(long, default_value_t = 50)]
+    max_file_mib: u64,
+    /// Refuse workbooks that inflate to more than this many MiB.
+    #[arg(long, default_value_t = 300)]
+    max_unzipped_mib: u64,
+}
+
+pub fn run(a: Args) -> Result<u8> {
+    let form = a.form.load()?;
+    let ctx = a.period.as_deref().map(parse_period).transpose()?.unwrap_or(Context::default());
+    if !a.inbox.is_dir() {
+        bail!("INBOX '{}' is not a readable folder", a.inbox.display());
+    }
+    let (inputs, skipped) = pipeline::list_inputs(&a.inbox)?;
+    std::fs::create_dir_all(&a.out).with_context(|| format!("cannot create output folder '{}'", a.out.display()))?;
+    tempfile::tempfile_in(&a.out).with_context(|| format!("output folder '{}' is not writable", a.out.display()))?;
+    let mib = 1024 * 1024;
+    let limits = Limits {
+        max_file_bytes: a.max_file_mib * mib,
+        max_total_bytes: a.max_unzipped_mib * mib,
+        max_entry_bytes: (a.max_unzipped_mib * mib).min(Limits::default().max_entry_bytes.max(a.max_unzipped_mib * mib / 3)),
+        ..Limits::default()
+    };
+    let opts = Options { limits, ctx, progress: !a.quiet && std::io::stderr().is_terminal() };
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(j) = a.jobs {
+        pool = pool.num_threads(j.max(1));
+    }
+    let pool = pool.build()?;
+    let subs = pool.install(|| pipeline::process_all(&form, &inputs, &opts));
+    let c = consolidate(&form, subs, a.include_invalid);
+    let lang = a.lang.lang;
+
+    // Returned workbooks first, then the consolidated workbook and report.json, which
+    // refer to them. Each is written whole to a temporary file and renamed.
+    let returns: Vec<(usize, usize)> = (0..form.units.len())
+        .filter_map(|u| c.kept[u].map(|i| (u, i)))
+        .filter(|&(_, i)| !c.submissions[i].findings.is_empty())
+        .collect();
+    pool.install(|| {
+        use rayon::prelude::*;
+        returns.par_iter().try_for_each(|&(u, i)| returned::write(&returned_path(&a.out, &form.units[u].code), &form, &c.submissions[i]))
+    })?;
+    consolidated::write(&a.out.join("tong-hop.xlsx"), &form, &c, &skipped, &ctx, lang)?;
+    let json = report::build(&form, &c, &skipped, &ctx, lang);
+    report::write(&a.out.join("report.json"), &json)?;
+
+    let count = |st: Status| c.submissions.iter().filter(|s| s.status == st).count();
+    if !a.quiet {
+        let missing = c.missing_units();
+        println!(
+            "{}: {} {}, {} {}, {} {}, {} {}, {} {}, {} {}",
+            lang.pick("Kết quả", "Result"),
+            count(Status::Accepted),
+            lang.pick("đã nhận", "accepted"),
+            count(Status::Rejected),
+            lang.pick("trả lại", "returned"),
+            count(Status::Unreadable),
+            lang.pick("không đọc được", "unreadable"),
+            count(Status::Duplicate),
+            lang.pick("trùng", "duplicate"),
+            count(Status::UnknownUnit),
+            lang.pick("không rõ đơn vị", "unknown unit"),
+            missing.len(),
+            lang.pick("chưa nộp", "missing"),
+        );
+        if !missing.is_empty() {
+            let codes: Vec<&str> = missing.iter().map(|&u| form.units[u].code.as_str()).collect();
+            println!("{}: {}", lang.pick("Chưa nộp", "Missing"), codes.join(", "));
+        }
+        if !skipped.is_empty() {
+            println!("{}: {}", lang.pick("Bỏ qua", "Skipped"), skipped.iter().map(|s| s.file.as_str()).collect::<Vec<_>>().join(", "));
+        }
+        println!("{}", a.out.join("tong-hop.xlsx").display());
+        println!("{}", a.out.join("report.json").display());
+        for (u, _) in &returns {
+            println!("{}", returned_path(&a.out, &form.units[*u].code).display());
+        }
+    }
+    let bad = count(Status::Rejected) + count(Status::Unreadable) + count(Status::UnknownUnit);
+    Ok(u8::from(bad > 0))
+}

@@ -1,0 +1,45 @@
+use super::{FormArg, parse_period};
+use crate::samples::{SampleOptions, generate};
+use anyhow::{Result, bail};
+use std::path::PathBuf;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    form: FormArg,
+    /// Folder to write the submissions into.
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// Number of units (default: all units of the form). More than the form has adds synthetic units and writes DIR/form.toml.
+    #[arg(long)]
+    units: Option<usize>,
+    /// Table rows per unit (default: 10 to 60, drawn per unit).
+    #[arg(long)]
+    rows: Option<usize>,
+    /// Random seed: the same seed gives the same files.
+    #[arg(long, default_value_t = 2026)]
+    seed: u64,
+    /// Faults injected in each faulty unit (listed in DIR/faults.json).
+    #[arg(long, default_value_t = 0)]
+    faults: usize,
+    /// How many units get faults (default: one in five).
+    #[arg(long)]
+    faulty_units: Option<usize>,
+    /// Period written in the submissions.
+    #[arg(long, default_value = "01/01/2026..30/06/2026")]
+    period: String,
+}
+
+pub fn run(a: Args) -> Result<u8> {
+    let form = a.form.load()?;
+    let period = parse_period(&a.period)?.period.expect("parse_period always sets it");
+    let units = a.units.unwrap_or(form.units.len());
+    if units == 0 {
+        bail!("--units must be at least 1");
+    }
+    std::fs::create_dir_all(&a.out)?;
+    let opts = SampleOptions { units, rows: a.rows, seed: a.seed, faults: a.faults, faulty_units: a.faulty_units, period };
+    let (files, faults) = generate(&form, &a.out, &opts)?;
+    println!("{} files, {} faults written to {}", files.len(), faults.len(), a.out.display());
+    Ok(0)
+}

@@ -1,0 +1,145 @@
+//! Accepted submissions to provincial figures. Counts are summed exactly; a provincial
+//! percentage is recomputed from the summed count and base, never averaged.
+
+use crate::extract::{Report, Value};
+use crate::finding::{Finding, Msg};
+use crate::pipeline::{Status, Submission};
+use crate::spec::{FieldRef, FieldType, Form};
+
+#[derive(Debug)]
+pub struct Consolidation {
+    /// Sorted by file name.
+    pub submissions: Vec<Submission>,
+    /// For each unit of the form: the submission that stands for it.
+    pub kept: Vec<Option<usize>>,
+    /// Submissions whose figures are summed (accepted, or any kept one with `include_invalid`).
+    pub included: Vec<bool>,
+    /// The form's numeric fields and their provincial figure (None: nothing to sum).
+    pub totals: Vec<(FieldRef, Option<f64>)>,
+}
+
+impl Consolidation {
+    pub fn missing_units(&self) -> Vec<usize> {
+        (0..self.kept.len()).filter(|&u| self.kept[u].is_none()).collect()
+    }
+}
+
+/// The figure of one field in one report: a cell, or the sum of a column's rows.
+pub fn field_value(form: &Form, report: &Report, f: FieldRef) -> Option<f64> {
+    match f {
+        FieldRef::Cell(i) => report.cells[i].number(),
+        FieldRef::Column { table, column } => {
+            let _ = form;
+            let d = &report.tables[table];
+            let mut sum = 0.0;
+            let mut any = false;
+            for r in &d.rows {
+                match &r.values[column] {
+                    Value::Number(n) => {
+                        sum += n;
+                        any = true;
+                    }
+                    Value::Blank => {}
+                    _ => return None,
+                }
+            }
+            if any || d.total.is_some() { Some(sum) } else { None }
+        }
+    }
+}
+
+/// Decide duplicates and statuses, then add up what is included.
+pub fn consolidate(form: &Form, mut subs: Vec<Submission>, include_invalid: bool) -> Consolidation {
+    let mut kept: Vec<Option<usize>> = vec![None; form.units.len()];
+    for u in 0..form.units.len() {
+        let claims: Vec<usize> = (0..subs.len()).filter(|&i| subs[i].unit == Some(u) && subs[i].report.is_some()).collect();
+        if claims.is_empty() {
+            continue;
+        }
+        let report_date = |i: usize| {
+            form.identity.report_date.and_then(|c| subs[i].report.as_ref().and_then(|r| r.cells[c].date()))
+        };
+        // Newest by date of report, then by file time; file name breaks exact ties.
+        let mut order = claims.clone();
+        order.sort_by(|&a, &b| {
+            (report_date(b), subs[b].modified, &subs[a].file).cmp(&(report_date(a), subs[a].modified, &subs[b].file))
+        });
+        let winner = order[0];
+        let tied: Vec<usize> = order
+            .iter()
+            .copied()
+            .filter(|&i| report_date(i).is_some() && report_date(i) == report_date(winner))
+            .collect();
+        if tied.len() > 1 {
+            // Two files of the same unit and the same date: which one is right cannot be
+            // known, so both go back.
+            let names: Vec<String> = tied.iter().map(|&i| subs[i].file.clone()).collect();
+            for &i in &tied {
+                let others: Vec<&str> = names.iter().filter(|n| **n != subs[i].file).map(String::as_str).collect();
+                subs[i].findings.push(Finding::error(
+                    "DUP",
+                    Msg::new(
+                        format!("Đơn vị {} gửi nhiều tệp cùng ngày báo cáo ({}). Không xác định được tệp nào đúng: hãy gửi lại một tệp duy nhất.", form.units[u].code, others.join(", ")),
+                        format!("Unit {} sent several files with the same date of report ({}). Which is right cannot be told: send one file.", form.units[u].code, others.join(", ")),
+                    ),
+                ));
+                subs[i].status = Status::Rejected;
+            }
+        }
+        for &i in &order[1..] {
+            if tied.contains(&i) {
+                continue;
+            }
+            let newer = subs[winner].file.clone();
+            subs[i].findings.push(Finding::warning(
+                "DUP",
+                Msg::new(
+                    format!("Đã có tệp mới hơn của đơn vị {}: {newer}. Tệp này không được tổng hợp.", form.units[u].code),
+                    format!("A newer file of unit {} was received: {newer}. This one is not consolidated.", form.units[u].code),
+                ),
+            ));
+            subs[i].status = Status::Duplicate;
+            subs[i].superseded_by = Some(subs[winner].file.clone());
+        }
+        kept[u] = Some(winner);
+    }
+    let included: Vec<bool> = subs
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            s.unit.is_some_and(|u| kept[u] == Some(i))
+                && (s.status == Status::Accepted || (include_invalid && s.status == Status::Rejected && !s.findings.iter().any(|f| f.rule == "DUP" && f.is_error())))
+        })
+        .collect();
+
+    let fields = form.numeric_fields();
+    let mut sums: Vec<Option<f64>> = vec![None; fields.len()];
+    for (i, s) in subs.iter().enumerate() {
+        let (true, Some(r)) = (included[i], &s.report) else { continue };
+        for (k, &f) in fields.iter().enumerate() {
+            if let Some(v) = field_value(form, r, f) {
+                *sums[k].get_or_insert(0.0) += v;
+            }
+        }
+    }
+    let sum_of = |f: FieldRef| fields.iter().position(|x| *x == f).and_then(|k| sums[k]);
+    let totals = fields
+        .iter()
+        .enumerate()
+        .map(|(k, &f)| {
+            let v = if form.field_type(f) == FieldType::Percent {
+                match form.percent_source(f) {
+                    Some((count, base)) => match (sum_of(count), sum_of(base)) {
+                        (Some(c), Some(b)) if b != 0.0 => Some(c / b * 100.0),
+                        _ => None,
+                    },
+                    None => None,
+                }
+            } else {
+                sums[k]
+            };
+            (f, v)
+        })
+        .collect();
+    Consolidation { submissions: subs, kept, included, totals }
+}

@@ -1,0 +1,391 @@
+//! Raw cells to typed figures, per the form. Every conversion that needed a guess or
+//! failed leaves a finding at the cell; nothing is silently read as zero.
+
+use crate::finding::{Finding, Msg, num, num_vi};
+use crate::read::{RawValue, SheetCells, SheetError, WorkbookCells};
+use crate::spec::{FieldType, Form, Pos, Table};
+use crate::text::{self, date, fold, legacy, number};
+use chrono::NaiveDate;
+
+/// A typed figure. `Invalid` means the cell held something that is not a value of its
+/// type; a finding says what, and rules skip it rather than treat it as blank or zero.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Blank,
+    Number(f64),
+    Text(String),
+    Date(NaiveDate),
+    /// What the cell showed, for the returned workbook.
+    Invalid(String),
+}
+
+impl Value {
+    pub fn number(&self) -> Option<f64> {
+        match self {
+            Value::Number(v) => Some(*v),
+            _ => None,
+        }
+    }
+    pub fn text(&self) -> Option<&str> {
+        match self {
+            Value::Text(s) => Some(s),
+            _ => None,
+        }
+    }
+    pub fn date(&self) -> Option<NaiveDate> {
+        match self {
+            Value::Date(d) => Some(*d),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Row {
+    /// Zero-based row in the unit's sheet, so findings point at the unit's own cell.
+    pub row: u32,
+    pub label: String,
+    pub values: Vec<Value>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct TableData {
+    pub rows: Vec<Row>,
+    pub total: Option<Row>,
+}
+
+/// The figures of one submission.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub form_id: Option<String>,
+    pub form_version: Option<String>,
+    /// By the form's cell index.
+    pub cells: Vec<Value>,
+    pub tables: Vec<TableData>,
+    /// The name each form sheet has in the unit's file (for findings), or the form's.
+    pub sheet_names: Vec<String>,
+    /// Sheets that were missing or unreadable: their figures are absent, not blank.
+    pub sheet_missing: Vec<bool>,
+}
+
+impl Report {
+    pub fn sheet(&self, i: usize) -> &str {
+        &self.sheet_names[i]
+    }
+}
+
+/// Interpret a workbook's cells against the form.
+pub fn extract(form: &Form, wb: &WorkbookCells) -> (Report, Vec<Finding>) {
+    let mut findings = Vec::new();
+    let mut sheet_names = Vec::with_capacity(form.sheets.len());
+    let mut sheet_missing = Vec::with_capacity(form.sheets.len());
+    let empty = SheetCells::default();
+    let mut sheets: Vec<&SheetCells> = Vec::with_capacity(form.sheets.len());
+    for (i, s) in form.sheets.iter().enumerate() {
+        match &wb.sheets[i] {
+            Ok(c) => {
+                sheet_names.push(c.actual_name.clone());
+                sheet_missing.push(false);
+                sheets.push(c);
+            }
+            Err(e) => {
+                sheet_names.push(s.name.clone());
+                sheet_missing.push(true);
+                sheets.push(&empty);
+                let (vi, en) = match e {
+                    SheetError::Missing => (
+                        format!("Thiếu sheet \"{}\" (tệp có các sheet: {}). Hãy dùng đúng biểu mẫu, không đổi tên hoặc xóa sheet.", s.name, wb.sheet_names.join(", ")),
+                        format!("Sheet \"{}\" is missing (the file has: {}). Use the form as sent; do not rename or delete sheets.", s.name, wb.sheet_names.join(", ")),
+                    ),
+                    SheetError::Broken(d) => (
+                        format!("Sheet \"{}\" không đọc được ({d}). Hãy mở tệp, kiểm tra sheet này và lưu lại.", s.name),
+                        format!("Sheet \"{}\" cannot be read ({d}). Open the file, check this sheet and save it again.", s.name),
+                    ),
+                };
+                findings.push(Finding::error("SHEET", Msg::new(vi, en)).at(&s.name, None));
+            }
+        }
+    }
+
+    let mut ctx = Ctx { findings: &mut findings };
+    let (form_id, form_version) = match form.stamp {
+        Some(st) if !sheet_missing[st.sheet] => {
+            let get = |p: Pos| match lookup(sheets[st.sheet], p) {
+                Some(RawValue::Text(s)) => Some(s.trim().to_string()),
+                Some(RawValue::Number(n)) => Some(num(*n)),
+                _ => None,
+            };
+            (get(st.id), get(st.version))
+        }
+        _ => (None, None),
+    };
+    if let Some(st) = form.stamp
+        && !sheet_missing[st.sheet]
+    {
+        let sheet = &sheet_names[st.sheet];
+        if form_id.as_deref() != Some(form.id.as_str()) {
+            ctx.findings.push(
+                Finding::error(
+                    "FORM",
+                    Msg::new(
+                        format!("Tệp không phải biểu mẫu \"{}\". Hãy nhập số liệu vào biểu mẫu do Ban Tổ chức gửi.", form.id),
+                        format!("The file is not form \"{}\". Enter the figures in the form sent by the Organisation Board.", form.id),
+                    ),
+                )
+                .at(sheet, Some(st.id))
+                .found(form_id.clone().unwrap_or_default())
+                .expected(form.id.clone()),
+            );
+        } else if form_version.as_deref() != Some(form.version.as_str()) {
+            ctx.findings.push(
+                Finding::error(
+                    "FORM",
+                    Msg::new(
+                        format!("Biểu mẫu phiên bản {} đã cũ hoặc khác; phiên bản đang dùng là {}. Hãy chép số liệu sang biểu mẫu mới.", form_version.clone().unwrap_or_default(), form.version),
+                        format!("Form version {} differs from the current version {}. Copy the figures into the current form.", form_version.clone().unwrap_or_default(), form.version),
+                    ),
+                )
+                .at(sheet, Some(st.version))
+                .found(form_version.clone().unwrap_or_default())
+                .expected(form.version.clone()),
+            );
+        }
+    }
+
+    let mut cells = Vec::with_capacity(form.cells.len());
+    for c in &form.cells {
+        if sheet_missing[c.sheet] {
+            cells.push(Value::Invalid(String::new()));
+            continue;
+        }
+        let raw = lookup(sheets[c.sheet], c.pos);
+        cells.push(ctx.convert(raw, c.ty, &sheet_names[c.sheet], c.pos, &c.label, &c.label_en));
+    }
+
+    let mut tables = Vec::with_capacity(form.tables.len());
+    for t in &form.tables {
+        if sheet_missing[t.sheet] {
+            tables.push(TableData::default());
+            continue;
+        }
+        tables.push(ctx.table(t, sheets[t.sheet], &sheet_names[t.sheet]));
+    }
+
+    (Report { form_id, form_version, cells, tables, sheet_names, sheet_missing }, findings)
+}
+
+/// Cells are in row-major order, which is `Pos` order.
+fn lookup(sheet: &SheetCells, pos: Pos) -> Option<&RawValue> {
+    sheet.cells.binary_search_by(|(p, _)| p.cmp(&pos)).ok().map(|i| &sheet.cells[i].1)
+}
+
+struct Ctx<'a> {
+    findings: &'a mut Vec<Finding>,
+}
+
+impl Ctx<'_> {
+    fn table(&mut self, t: &Table, sheet: &SheetCells, sheet_name: &str) -> TableData {
+        let total_label = fold(&t.total_label);
+        let is_total = |s: &str| fold(s).trim_end_matches([':', '.', ' ']) == total_label;
+        let start = sheet.cells.partition_point(|(p, _)| p.row < t.first_row);
+        let mut data = TableData::default();
+        let mut i = start;
+        while i < sheet.cells.len() {
+            let row = sheet.cells[i].0.row;
+            let mut j = i;
+            while j < sheet.cells.len() && sheet.cells[j].0.row == row {
+                j += 1;
+            }
+            let cells = &sheet.cells[i..j];
+            i = j;
+            if cells.iter().all(|(_, v)| v.is_empty()) {
+                continue;
+            }
+            let get = |col: u16| cells.iter().find(|(p, _)| p.col == col).map(|(_, v)| v);
+            let total = cells
+                .iter()
+                .any(|(p, v)| p.col <= t.label_col && matches!(v, RawValue::Text(s) if is_total(s)));
+            let label = match get(t.label_col) {
+                Some(RawValue::Text(s)) => text::clean(s),
+                Some(RawValue::Number(n)) => num(*n),
+                _ => String::new(),
+            };
+            let values: Vec<Value> = t
+                .columns
+                .iter()
+                .map(|c| self.convert(get(c.col), c.ty, sheet_name, Pos::new(row, c.col), &c.label, &c.label_en))
+                .collect();
+            let r = Row { row, label, values };
+            if total {
+                data.total = Some(r);
+                break;
+            }
+            if r.label.is_empty() && r.values.iter().all(|v| *v == Value::Blank) {
+                continue; // only a row number (STT) typed: an unused template row
+            }
+            if r.label.is_empty() {
+                self.findings.push(
+                    Finding::error(
+                        "NAME",
+                        Msg::new(
+                            format!("Dòng {} có số liệu nhưng chưa ghi tên {}.", row + 1, t.label.to_lowercase()),
+                            format!("Row {} has figures but no {}.", row + 1, t.label_en.to_lowercase()),
+                        ),
+                    )
+                    .at(sheet_name, Some(Pos::new(row, t.label_col))),
+                );
+            }
+            data.rows.push(r);
+        }
+        if data.total.is_none() {
+            self.findings.push(
+                Finding::error(
+                    "TOTAL",
+                    Msg::new(
+                        format!("Không tìm thấy dòng \"{}\" của bảng {} (trong {} dòng từ dòng {}). Không xóa hoặc đổi tên dòng này.", t.total_label, t.label.to_lowercase(), t.max_rows, t.first_row + 1),
+                        format!("The \"{}\" row of the table is missing (searched {} rows from row {}). Do not delete or rename it.", t.total_label, t.max_rows, t.first_row + 1),
+                    ),
+                )
+                .at(sheet_name, None)
+                .expected(t.total_label.clone()),
+            );
+        }
+        data
+    }
+
+    /// One cell to a typed value, with a finding for anything that is not plainly right.
+    fn convert(&mut self, raw: Option<&RawValue>, ty: FieldType, sheet: &str, pos: Pos, label: &str, label_en: &str) -> Value {
+        let Some(raw) = raw else { return Value::Blank };
+        let at = |f: Finding| f.at(sheet, Some(pos));
+        let shown = raw_text(raw);
+        match (raw, ty) {
+            (RawValue::Empty, _) => Value::Blank,
+            (RawValue::Text(s), _) if s.trim().is_empty() => Value::Blank,
+            (RawValue::Uncalculated(f), _) => {
+                self.findings.push(at(Finding::error(
+                    "FORMULA",
+                    Msg::new(
+                        format!("Ô \"{label}\" có công thức ={f} nhưng chưa có giá trị tính toán. Hãy mở tệp bằng Excel/LibreOffice, tính lại (Ctrl+Shift+F9) và lưu."),
+                        format!("\"{label_en}\" holds the formula ={f} without a calculated value. Open the file in Excel/LibreOffice, recalculate (Ctrl+Shift+F9) and save."),
+                    ),
+                ))
+                .found(format!("={f}")));
+                Value::Invalid(format!("={f}"))
+            }
+            (RawValue::Error(e), _) => {
+                self.findings.push(at(Finding::error(
+                    "CELLERR",
+                    Msg::new(
+                        format!("Ô \"{label}\" báo lỗi {e}. Hãy sửa công thức hoặc nhập số."),
+                        format!("\"{label_en}\" shows the error {e}. Fix the formula or type the number."),
+                    ),
+                ))
+                .found(e.clone()));
+                Value::Invalid(e.clone())
+            }
+            (RawValue::Number(n), t) if t.is_numeric() => {
+                if n.is_finite() { Value::Number(*n) } else { Value::Invalid(shown) }
+            }
+            (RawValue::Text(s), t) if t.is_numeric() => {
+                let kind = match t {
+                    FieldType::Count => number::NumberKind::Count,
+                    FieldType::Percent => number::NumberKind::Percent,
+                    _ => number::NumberKind::Decimal,
+                };
+                match number::parse_number_text(s, kind) {
+                    Ok(p) => {
+                        self.findings.push(at(Finding::warning(
+                            "TEXTNUM",
+                            Msg::new(
+                                format!("Ô \"{label}\" nhập số dạng chữ \"{}\", đã hiểu là {}. Hãy nhập lại dạng số.", s.trim(), num_vi(p.value)),
+                                format!("\"{label_en}\" holds the text \"{}\", read as {}. Type it as a number.", s.trim(), num(p.value)),
+                            ),
+                        ))
+                        .found(s.trim().to_string())
+                        .expected(num(p.value)));
+                        Value::Number(p.value)
+                    }
+                    Err(number::NumberTextError::Ambiguous { a, b }) => {
+                        self.findings.push(at(Finding::error(
+                            "AMBIGUOUS",
+                            Msg::new(
+                                format!("Ô \"{label}\" ghi \"{}\": không rõ là {} hay {}. Hãy nhập lại dạng số.", s.trim(), num_vi(a), num_vi(b)),
+                                format!("\"{label_en}\" holds \"{}\": it could be {} or {}. Type it as a number.", s.trim(), num(a), num(b)),
+                            ),
+                        ))
+                        .found(s.trim().to_string()));
+                        Value::Invalid(s.trim().to_string())
+                    }
+                    Err(_) => {
+                        self.findings.push(at(Finding::error(
+                            "TYPE",
+                            Msg::new(
+                                format!("Ô \"{label}\" phải là số nhưng ghi \"{}\". Hãy nhập số (để trống nếu chưa có, không ghi chữ).", s.trim()),
+                                format!("\"{label_en}\" must be a number but holds \"{}\". Type a number.", s.trim()),
+                            ),
+                        ))
+                        .found(s.trim().to_string()));
+                        Value::Invalid(s.trim().to_string())
+                    }
+                }
+            }
+            (RawValue::Text(s), FieldType::Text) => {
+                if let Some(enc) = legacy::detect(s) {
+                    let fixed = text::clean(s);
+                    self.findings.push(at(Finding::warning(
+                        "ENCODING",
+                        Msg::new(
+                            format!("Ô \"{label}\" gõ bằng bảng mã {enc:?} (\"{}\"), đã hiểu là \"{fixed}\". Hãy gõ lại bằng Unicode.", s.trim()),
+                            format!("\"{label_en}\" is typed in {enc:?} (\"{}\"), read as \"{fixed}\". Retype it in Unicode.", s.trim()),
+                        ),
+                    ))
+                    .found(s.trim().to_string())
+                    .expected(fixed.clone()));
+                    Value::Text(fixed)
+                } else {
+                    Value::Text(text::clean(s))
+                }
+            }
+            (RawValue::Number(n), FieldType::Text) => Value::Text(num(*n)),
+            (RawValue::Date(d), FieldType::Date) => Value::Date(*d),
+            (RawValue::Text(s), FieldType::Date) => match date::parse_date_text(s) {
+                Ok(d) => Value::Date(d),
+                Err(_) => self.bad_type(at, label, label_en, &shown, "ngày (dd/mm/yyyy)", "a date (dd/mm/yyyy)"),
+            },
+            (RawValue::Number(n), FieldType::Date) => match date::from_excel_serial(*n, false) {
+                Ok(d) if *n >= 1.0 => Value::Date(d),
+                _ => self.bad_type(at, label, label_en, &shown, "ngày (dd/mm/yyyy)", "a date (dd/mm/yyyy)"),
+            },
+            (_, FieldType::Date) => self.bad_type(at, label, label_en, &shown, "ngày (dd/mm/yyyy)", "a date (dd/mm/yyyy)"),
+            (_, FieldType::Text) => self.bad_type(at, label, label_en, &shown, "chữ", "text"),
+            (_, _) => self.bad_type(at, label, label_en, &shown, "số", "a number"),
+        }
+    }
+
+    fn bad_type(&mut self, at: impl Fn(Finding) -> Finding, label: &str, label_en: &str, shown: &str, want_vi: &str, want_en: &str) -> Value {
+        self.findings.push(
+            at(Finding::error(
+                "TYPE",
+                Msg::new(
+                    format!("Ô \"{label}\" phải là {want_vi} nhưng ghi \"{shown}\"."),
+                    format!("\"{label_en}\" must be {want_en} but holds \"{shown}\"."),
+                ),
+            ))
+            .found(shown.to_string()),
+        );
+        Value::Invalid(shown.to_string())
+    }
+}
+
+fn raw_text(v: &RawValue) -> String {
+    match v {
+        RawValue::Empty => String::new(),
+        RawValue::Number(n) => num(*n),
+        RawValue::Text(s) => s.trim().to_string(),
+        RawValue::Bool(b) => if *b { "TRUE" } else { "FALSE" }.into(),
+        RawValue::Date(d) => date::format_date(*d),
+        RawValue::BadDate(n) => num(*n),
+        RawValue::Error(e) => e.clone(),
+        RawValue::Uncalculated(f) => format!("={f}"),
+    }
+}

@@ -1,0 +1,1213 @@
+//! Decide what a submitted file really is, and refuse it early when reading it would hurt.
+//!
+//! calamine trusts its input: it picks a reader from the file extension, inflates zip entries
+//! without a budget, follows OLE sector chains without looking for loops, and allocates a
+//! dense grid for every `.xls` sheet when the workbook is opened. Clerks rename files, save
+//! web pages as `.xls` and forward whatever a portal produced, so every check here looks at
+//! the bytes only, runs before calamine sees them, and costs no inflation of worksheet data:
+//! sizes come from the zip central directory, and the `.xls` checks walk records in place.
+//!
+//! What is refused is what calamine would read wrongly, or could not survive: a loop, a
+//! memory blow-up or an abort cannot be caught by the caller, while a plain parse error can.
+//! calamine's `.xls` record parsers still index into records without checking every length,
+//! so a crafted record can make them panic; the caller should keep calamine behind
+//! `std::panic::catch_unwind`. Nothing here panics, whatever the input.
+
+use std::fmt;
+use std::io::{Cursor, Read};
+
+use zip::ZipArchive;
+
+/// The readers calamine offers for the files we accept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Format {
+    Xlsx,
+    Xls,
+    Ods,
+}
+
+impl Format {
+    /// The extension a file of this format should carry, for telling a clerk that a file was
+    /// renamed.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Xlsx => "xlsx",
+            Format::Xls => "xls",
+            Format::Ods => "ods",
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.extension())
+    }
+}
+
+const MIB: u64 = 1024 * 1024;
+
+/// Size limits checked before inflating anything.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// The whole file, as submitted.
+    pub max_file_bytes: u64,
+    /// Declared uncompressed size of one zip entry.
+    pub max_entry_bytes: u64,
+    /// Sum of declared uncompressed sizes of all zip entries. An `.xls` has no compression,
+    /// but calamine expands its cells into dense per-sheet grids when the file is opened; the
+    /// same budget bounds the estimated size of those grids.
+    pub max_total_bytes: u64,
+    /// Uncompressed/compressed ratio of one zip entry above which it is refused, applied only
+    /// to entries over [`RATIO_FLOOR`] uncompressed: small XML parts legitimately compress
+    /// very well, and they cannot hurt.
+    pub max_ratio: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_file_bytes: 50 * MIB,
+            max_entry_bytes: 100 * MIB,
+            max_total_bytes: 300 * MIB,
+            max_ratio: 200,
+        }
+    }
+}
+
+/// Entries at or below this declared size escape the ratio check.
+pub const RATIO_FLOOR: u64 = MIB;
+
+/// More entries than any real workbook has. Checked against the end-of-central-directory
+/// record before the zip crate builds its index, whose memory grows with the entry count.
+pub const MAX_ZIP_ENTRIES: u64 = 10_000;
+
+/// Why a file is refused. Messages are short English naming the thing; the caller adds the
+/// file name and the Vietnamese text.
+#[derive(Debug, thiserror::Error)]
+pub enum SniffError {
+    #[error("file is empty")]
+    Empty,
+    #[error("file is {size} bytes, over the limit of {limit} bytes")]
+    TooLarge { size: u64, limit: u64 },
+    /// `detail` names what the file looks like instead ("PDF document", "HTML page"...).
+    #[error("not a spreadsheet ({detail})")]
+    NotASpreadsheet { detail: String },
+    /// Password-protected OOXML, encrypted `.xls` (any FILEPASS), encrypted ODS or zip
+    /// entries. None of these can be read without the password.
+    #[error("file is password-protected (encrypted)")]
+    Encrypted,
+    #[error("damaged zip container: {detail}")]
+    CorruptZip { detail: String },
+    /// A broken OLE compound file or BIFF record structure (in practice, a damaged `.xls`).
+    #[error("damaged .xls file: {detail}")]
+    CorruptXls { detail: String },
+    /// `limit` is in bytes: `max_entry_bytes`, `max_total_bytes` (then `entry` is
+    /// `"(all entries)"`) or, for a ratio refusal, `compressed * max_ratio`.
+    #[error(
+        "zip entry '{entry}' declares {declared} bytes uncompressed from {compressed} bytes \
+         (limit {limit} bytes): possible zip bomb"
+    )]
+    ZipBomb {
+        entry: String,
+        declared: u64,
+        compressed: u64,
+        limit: u64,
+    },
+    #[error("zip archive has {count} entries, over the limit of {limit}")]
+    TooManyEntries { count: u64, limit: u64 },
+    /// An `.xls` whose cells span a grid calamine would allocate densely at open time.
+    /// `sheet` is 0-based; `bytes` estimates what this and earlier sheets would take.
+    #[error(
+        "sheet {} spans {rows} rows x {cols} columns; opening the file would take about \
+         {bytes} bytes (limit {limit})",
+        .sheet + 1
+    )]
+    SheetTooLarge {
+        sheet: usize,
+        rows: u64,
+        cols: u64,
+        bytes: u64,
+        limit: u64,
+    },
+    #[error("unsupported format: {detail}")]
+    UnsupportedFormat { detail: String },
+}
+
+fn not_sheet(detail: impl Into<String>) -> SniffError {
+    SniffError::NotASpreadsheet {
+        detail: detail.into(),
+    }
+}
+
+fn unsupported(detail: impl Into<String>) -> SniffError {
+    SniffError::UnsupportedFormat {
+        detail: detail.into(),
+    }
+}
+
+fn corrupt_zip(detail: impl Into<String>) -> SniffError {
+    SniffError::CorruptZip {
+        detail: detail.into(),
+    }
+}
+
+fn corrupt_xls(detail: impl Into<String>) -> SniffError {
+    SniffError::CorruptXls {
+        detail: detail.into(),
+    }
+}
+
+const ZIP_LOCAL: &[u8] = b"PK\x03\x04";
+const ZIP_EMPTY: &[u8] = b"PK\x05\x06";
+/// Written first by some tools for split or spanned archives; the archive follows.
+const ZIP_SPANNED: &[u8] = b"PK\x07\x08PK\x03\x04";
+const CFB_MAGIC: &[u8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
+
+/// Inspect the file's bytes (the whole file, already in memory) and say which calamine
+/// reader may open it. The extension is deliberately not an input.
+pub fn sniff(bytes: &[u8], limits: &Limits) -> Result<Format, SniffError> {
+    if bytes.is_empty() {
+        return Err(SniffError::Empty);
+    }
+    let size = bytes.len() as u64;
+    if size > limits.max_file_bytes {
+        return Err(SniffError::TooLarge {
+            size,
+            limit: limits.max_file_bytes,
+        });
+    }
+    if bytes.starts_with(ZIP_LOCAL) || bytes.starts_with(ZIP_EMPTY) || bytes.starts_with(ZIP_SPANNED)
+    {
+        return sniff_zip(bytes, limits);
+    }
+    if bytes.starts_with(CFB_MAGIC) {
+        return sniff_cfb(bytes, limits);
+    }
+    Err(classify_other(bytes))
+}
+
+// ---------------------------------------------------------------------------------------
+// Zip packages: xlsx, ods and their look-alikes.
+
+const ODS_MIMETYPE: &[u8] = b"application/vnd.oasis.opendocument.spreadsheet";
+/// Small package parts (mimetype, manifest, content types) are read whole up to this size.
+const SMALL_PART: u64 = 1024 * 1024;
+
+fn sniff_zip(bytes: &[u8], limits: &Limits) -> Result<Format, SniffError> {
+    if let Some(count) = declared_zip_entries(bytes)
+        && count > MAX_ZIP_ENTRIES
+    {
+        return Err(SniffError::TooManyEntries {
+            count,
+            limit: MAX_ZIP_ENTRIES,
+        });
+    }
+    let mut archive = ZipArchive::new(Cursor::new(bytes)).map_err(|e| corrupt_zip(e.to_string()))?;
+    if archive.len() as u64 > MAX_ZIP_ENTRIES {
+        return Err(SniffError::TooManyEntries {
+            count: archive.len() as u64,
+            limit: MAX_ZIP_ENTRIES,
+        });
+    }
+    if archive.is_empty() {
+        return Err(not_sheet("empty zip archive"));
+    }
+    if archive.has_duplicate_names() {
+        // Two parts with one name let two readers see two different workbooks.
+        return Err(corrupt_zip("two entries share one name"));
+    }
+
+    let file_len = bytes.len() as u64;
+    // Names as calamine's xlsx reader matches them: `\` as `/`, ASCII case folded.
+    let mut names = Vec::with_capacity(archive.len());
+    let (mut total, mut total_compressed) = (0u64, 0u64);
+    for i in 0..archive.len() {
+        let e = archive.by_index_data(i).map_err(|e| corrupt_zip(e.to_string()))?;
+        let name = String::from_utf8_lossy(e.name_raw()).into_owned();
+        if e.encrypted() {
+            return Err(SniffError::Encrypted);
+        }
+        let (declared, compressed) = (e.size(), e.compressed_size());
+        if e.header_start().saturating_add(compressed) > file_len {
+            return Err(corrupt_zip(format!(
+                "entry '{name}' runs past the end of the file (truncated download?)"
+            )));
+        }
+        if declared > limits.max_entry_bytes {
+            return Err(SniffError::ZipBomb {
+                entry: name,
+                declared,
+                compressed,
+                limit: limits.max_entry_bytes,
+            });
+        }
+        let ratio_limit = compressed.saturating_mul(limits.max_ratio);
+        if declared > RATIO_FLOOR && declared > ratio_limit {
+            return Err(SniffError::ZipBomb {
+                entry: name,
+                declared,
+                compressed,
+                limit: ratio_limit,
+            });
+        }
+        if !zip::SUPPORTED_COMPRESSION_METHODS.contains(&e.compression()) {
+            return Err(unsupported(format!(
+                "zip entry '{name}' uses compression {:?}, which cannot be read; re-save the file",
+                e.compression()
+            )));
+        }
+        total = total.saturating_add(declared);
+        total_compressed = total_compressed.saturating_add(compressed);
+        names.push(name.replace('\\', "/").to_ascii_lowercase());
+    }
+    if total > limits.max_total_bytes {
+        return Err(SniffError::ZipBomb {
+            entry: "(all entries)".to_string(),
+            declared: total,
+            compressed: total_compressed,
+            limit: limits.max_total_bytes,
+        });
+    }
+    classify_package(&mut archive, &names)
+}
+
+/// The entry count the end-of-central-directory record claims, read without building the
+/// zip index. `None` when the record cannot be found; the zip crate then has its say.
+fn declared_zip_entries(bytes: &[u8]) -> Option<u64> {
+    let last = bytes.len().checked_sub(22)?;
+    let first = last.saturating_sub(u16::MAX as usize);
+    let eocd = (first..=last).rev().find(|&i| bytes[i..].starts_with(ZIP_EMPTY))?;
+    let count = u16_at(bytes, eocd + 10)?;
+    if count != u16::MAX {
+        return Some(u64::from(count));
+    }
+    // ZIP64: the locator sits right before the classic record and points at the real one.
+    let locator = eocd.checked_sub(20)?;
+    if !bytes[locator..].starts_with(b"PK\x06\x07") {
+        return Some(u64::from(count));
+    }
+    let record = usize::try_from(u64_at(bytes, locator + 8)?).ok()?;
+    if !bytes.get(record..)?.starts_with(b"PK\x06\x06") {
+        return None;
+    }
+    u64_at(bytes, record.checked_add(32)?)
+}
+
+fn classify_package(
+    archive: &mut ZipArchive<Cursor<&[u8]>>,
+    names: &[String],
+) -> Result<Format, SniffError> {
+    let find = |n: &str| names.iter().position(|x| x == n);
+    let has = |n: &str| find(n).is_some();
+
+    // ODF names its own type in an entry calamine reads by exact (case-sensitive) name.
+    if let Some(i) = archive.index_for_name("mimetype") {
+        let mimetype = read_part(archive, i, "mimetype")?;
+        return classify_odf(archive, &mimetype);
+    }
+    if has("xl/workbook.bin") {
+        return Err(unsupported(
+            "Excel binary workbook (.xlsb); save it as .xlsx",
+        ));
+    }
+    if has("xl/workbook.xml") {
+        return ooxml_workbook(names);
+    }
+    if has("word/document.xml") {
+        return Err(not_sheet("Word document (.docx)"));
+    }
+    if has("ppt/presentation.xml") {
+        return Err(not_sheet("PowerPoint presentation (.pptx)"));
+    }
+    if let Some(i) = find("[content_types].xml") {
+        // The workbook part may live elsewhere; the content types say what the package is.
+        let types = read_part(archive, i, "[Content_Types].xml")?.to_ascii_lowercase();
+        let says = |needle: &str| contains(&types, needle.as_bytes());
+        if says("sheet.binary.macroenabled.main") {
+            return Err(unsupported(
+                "Excel binary workbook (.xlsb); save it as .xlsx",
+            ));
+        }
+        if says("spreadsheetml.sheet.main+xml")
+            || says("spreadsheetml.template.main+xml")
+            || says("ms-excel.sheet.macroenabled.main+xml")
+            || says("ms-excel.template.macroenabled.main+xml")
+            || says("ms-excel.addin.macroenabled.main+xml")
+        {
+            return ooxml_workbook(names);
+        }
+        if says("wordprocessingml") {
+            return Err(not_sheet("Word document (.docx)"));
+        }
+        if says("presentationml") {
+            return Err(not_sheet("PowerPoint presentation (.pptx)"));
+        }
+        return Err(unsupported("Office Open XML package with no workbook part"));
+    }
+    if names
+        .iter()
+        .any(|n| n.starts_with("index/") && n.ends_with(".iwa"))
+    {
+        return Err(unsupported(
+            "Apple Numbers (iWork) document; export it to .xlsx",
+        ));
+    }
+    if has("content.xml")
+        && let Some(i) = archive.index_for_name("META-INF/manifest.xml")
+    {
+        let manifest = read_part(archive, i, "META-INF/manifest.xml")?;
+        if contains(&manifest, b"opendocument.spreadsheet") {
+            return Err(unsupported(
+                "OpenDocument spreadsheet without its 'mimetype' entry; re-save it as .ods or .xlsx",
+            ));
+        }
+        return Err(not_sheet("OpenDocument file that is not a spreadsheet"));
+    }
+    Err(not_sheet("zip archive with no workbook inside"))
+}
+
+/// calamine finds the workbook through `_rels/.rels`, and fails without it.
+fn ooxml_workbook(names: &[String]) -> Result<Format, SniffError> {
+    if names.iter().any(|n| n == "_rels/.rels") {
+        Ok(Format::Xlsx)
+    } else {
+        Err(unsupported(
+            "xlsx package without '_rels/.rels' (damaged, or not written by a spreadsheet program)",
+        ))
+    }
+}
+
+fn classify_odf(
+    archive: &mut ZipArchive<Cursor<&[u8]>>,
+    mimetype: &[u8],
+) -> Result<Format, SniffError> {
+    // calamine compares exactly the first 46 bytes, so a template (.ots) passes too.
+    if mimetype.starts_with(ODS_MIMETYPE) {
+        let Some(manifest) = archive.index_for_name("META-INF/manifest.xml") else {
+            return Err(unsupported(
+                "ODS package without 'META-INF/manifest.xml'; re-save it",
+            ));
+        };
+        if archive.index_for_name("content.xml").is_none() {
+            return Err(unsupported("ODS package without 'content.xml'; re-save it"));
+        }
+        let manifest = read_part(archive, manifest, "META-INF/manifest.xml")?;
+        if contains(&manifest, b"encryption-data") {
+            return Err(SniffError::Encrypted);
+        }
+        return Ok(Format::Ods);
+    }
+    let kind = match mimetype {
+        m if m.starts_with(b"application/vnd.oasis.opendocument.text") => {
+            "OpenDocument text (.odt)".to_string()
+        }
+        m if m.starts_with(b"application/vnd.oasis.opendocument.presentation") => {
+            "OpenDocument presentation (.odp)".to_string()
+        }
+        m if m.starts_with(b"application/vnd.oasis.opendocument.graphics") => {
+            "OpenDocument drawing (.odg)".to_string()
+        }
+        b"application/epub+zip" => "EPUB e-book".to_string(),
+        m => format!("zip package of type '{}'", printable(m, 80)),
+    };
+    Err(not_sheet(kind))
+}
+
+/// Reads a small package part, at most [`SMALL_PART`] bytes of it.
+fn read_part(
+    archive: &mut ZipArchive<Cursor<&[u8]>>,
+    index: usize,
+    what: &str,
+) -> Result<Vec<u8>, SniffError> {
+    let mut buf = Vec::new();
+    archive
+        .by_index(index)
+        .and_then(|f| Ok(f.take(SMALL_PART).read_to_end(&mut buf)?))
+        .map_err(|e| corrupt_zip(format!("cannot read '{what}': {e}")))?;
+    Ok(buf)
+}
+
+// ---------------------------------------------------------------------------------------
+// OLE compound files (CFB): xls, and whatever else Office 97-2003 wrote.
+//
+// The reader below mirrors what calamine's own CFB code does when it opens an .xls, so that
+// every sector calamine will touch has been proven to exist, and every chain it will follow
+// to end: calamine indexes its FAT without bounds checks and follows chains without loop
+// detection, so a cycle there is an endless loop that allocates until the process dies.
+
+const MAXREGSECT: u32 = 0xFFFF_FFFA;
+const DIFSECT: u32 = 0xFFFF_FFFC;
+const ENDOFCHAIN: u32 = 0xFFFF_FFFE;
+/// calamine reads streams shorter than this from the mini stream, whatever the header says.
+const MINI_CUTOFF: u64 = 4096;
+const MINI_SECTOR: usize = 64;
+
+struct DirEntry {
+    name: String,
+    start: u32,
+    size: u64,
+}
+
+struct Ole<'a> {
+    data: &'a [u8],
+    sector_size: usize,
+    /// Sectors whose first byte is inside the file.
+    sectors: usize,
+    fat: Vec<u32>,
+    dirs: Vec<DirEntry>,
+    major_version: u16,
+    mini_fat_start: u32,
+    mini_fat_sectors: u32,
+}
+
+impl<'a> Ole<'a> {
+    fn parse(data: &'a [u8]) -> Result<Self, SniffError> {
+        if data.len() < 512 {
+            return Err(corrupt_xls(format!(
+                "OLE header cut short at {} bytes",
+                data.len()
+            )));
+        }
+        let sector_size = match u16_at(data, 30) {
+            Some(9) => 512,
+            Some(12) => 4096,
+            other => {
+                return Err(corrupt_xls(format!(
+                    "OLE sector shift {:?} is neither 9 nor 12",
+                    other.unwrap_or(0)
+                )));
+            }
+        };
+        if u16_at(data, 32) != Some(6) {
+            return Err(corrupt_xls("OLE mini sector shift is not 6"));
+        }
+        if data.len() < sector_size {
+            return Err(corrupt_xls("OLE header sector cut short"));
+        }
+        let mut ole = Ole {
+            data,
+            sector_size,
+            sectors: (data.len() - sector_size).div_ceil(sector_size),
+            fat: Vec::new(),
+            dirs: Vec::new(),
+            major_version: u16_at(data, 26).unwrap_or(0),
+            mini_fat_start: u32_at(data, 60).unwrap_or(ENDOFCHAIN),
+            mini_fat_sectors: u32_at(data, 64).unwrap_or(0),
+        };
+        ole.load_fat()?;
+        ole.load_directory()?;
+        Ok(ole)
+    }
+
+    fn sector(&self, id: usize) -> &'a [u8] {
+        let start = (id + 1).saturating_mul(self.sector_size).min(self.data.len());
+        let end = start.saturating_add(self.sector_size).min(self.data.len());
+        &self.data[start..end]
+    }
+
+    /// A table sector: it must be whole, or the table it carries is cut.
+    fn full_sector(&self, id: u32, what: &str) -> Result<&'a [u8], SniffError> {
+        let i = id as usize;
+        let s = if i < self.sectors { self.sector(i) } else { &[] };
+        if s.len() == self.sector_size {
+            Ok(s)
+        } else {
+            Err(corrupt_xls(format!(
+                "{what} sector {id} lies past the end of the file (truncated?)"
+            )))
+        }
+    }
+
+    fn load_fat(&mut self) -> Result<(), SniffError> {
+        // The header holds the first 109 FAT sector numbers; more come in a DIFAT chain whose
+        // sectors end with the number of the next one.
+        let mut difat: Vec<u32> = u32s(&self.data[76..512]).collect();
+        let mut seen = vec![false; self.sectors];
+        let mut id = u32_at(self.data, 68).unwrap_or(ENDOFCHAIN);
+        while id < MAXREGSECT {
+            let s = self.full_sector(id, "DIFAT")?;
+            if std::mem::replace(&mut seen[id as usize], true) {
+                return Err(corrupt_xls(format!("DIFAT chain loops at sector {id}")));
+            }
+            difat.extend(u32s(s));
+            id = difat.pop().unwrap_or(ENDOFCHAIN);
+        }
+        // A FAT sector listed twice multiplies the table calamine builds: refuse repeats.
+        let mut seen = vec![false; self.sectors];
+        for id in difat.into_iter().filter(|&id| id < DIFSECT) {
+            let s = self.full_sector(id, "FAT")?;
+            if std::mem::replace(&mut seen[id as usize], true) {
+                return Err(corrupt_xls(format!("FAT sector {id} is listed twice")));
+            }
+            self.fat.extend(u32s(s));
+        }
+        if self.fat.is_empty() {
+            return Err(corrupt_xls("OLE file has no allocation table"));
+        }
+        Ok(())
+    }
+
+    fn load_directory(&mut self) -> Result<(), SniffError> {
+        let start = u32_at(self.data, 48).unwrap_or(ENDOFCHAIN);
+        let raw = self.read_chain(start, u64::MAX, "directory")?;
+        self.dirs = raw
+            .chunks_exact(128)
+            .map(|e| {
+                let name = char::decode_utf16(u16s(&e[..64]))
+                    .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+                    .take_while(|&c| c != '\0')
+                    .collect();
+                let size = if self.sector_size == 512 {
+                    u64::from(u32_at(e, 120).unwrap_or(0))
+                } else {
+                    u64_at(e, 120).unwrap_or(0)
+                };
+                DirEntry {
+                    name,
+                    start: u32_at(e, 116).unwrap_or(ENDOFCHAIN),
+                    size,
+                }
+            })
+            .collect();
+        if self.dirs.is_empty() {
+            return Err(corrupt_xls("OLE directory is empty"));
+        }
+        Ok(())
+    }
+
+    /// Walks a chain of regular sectors the way calamine does, stopping once `want` bytes
+    /// are gathered, and returns the bytes (possibly more than `want`).
+    fn read_chain(&self, start: u32, want: u64, what: &str) -> Result<Vec<u8>, SniffError> {
+        let ids = walk_chain(
+            start,
+            &self.fat,
+            self.sectors,
+            |i| self.sector(i).len(),
+            want,
+            what,
+        )?;
+        let mut out = Vec::new();
+        for i in ids {
+            out.extend_from_slice(self.sector(i));
+        }
+        Ok(out)
+    }
+
+    fn find(&self, name: &str) -> Option<&DirEntry> {
+        // calamine searches every entry, whatever its type, ignoring ASCII case.
+        self.dirs.iter().find(|d| d.name.eq_ignore_ascii_case(name))
+    }
+
+    fn has(&self, name: &str) -> bool {
+        self.find(name).is_some()
+    }
+
+    /// The stream's bytes as calamine will see them; also proves the mini stream and mini
+    /// FAT that calamine loads on open are sound.
+    fn read_stream(&self, entry: &DirEntry, what: &str) -> Result<Vec<u8>, SniffError> {
+        if self.major_version != 3 && self.dirs[0].start == ENDOFCHAIN {
+            return Err(corrupt_xls("OLE root entry has no data"));
+        }
+        let (mini_stream, mini_fat) = self.load_mini()?;
+        let mut out = if entry.size < MINI_CUTOFF {
+            let units = mini_stream.len().div_ceil(MINI_SECTOR);
+            let chunk = |i: usize| -> &[u8] {
+                let s = (i * MINI_SECTOR).min(mini_stream.len());
+                &mini_stream[s..(s + MINI_SECTOR).min(mini_stream.len())]
+            };
+            let ids = walk_chain(
+                entry.start,
+                &mini_fat,
+                units,
+                |i| chunk(i).len(),
+                entry.size,
+                what,
+            )?;
+            ids.into_iter().flat_map(chunk).copied().collect()
+        } else {
+            self.read_chain(entry.start, entry.size, what)?
+        };
+        out.truncate(usize::try_from(entry.size).unwrap_or(usize::MAX));
+        Ok(out)
+    }
+
+    fn load_mini(&self) -> Result<(Vec<u8>, Vec<u32>), SniffError> {
+        if self.mini_fat_sectors == 0 {
+            return Ok((Vec::new(), Vec::new()));
+        }
+        let root = &self.dirs[0];
+        let mut stream = self.read_chain(root.start, root.size, "mini stream")?;
+        stream.truncate(usize::try_from(root.size).unwrap_or(usize::MAX));
+        let want = u64::from(self.mini_fat_sectors) * self.sector_size as u64;
+        let mut table = self.read_chain(self.mini_fat_start, want, "mini FAT")?;
+        table.truncate(usize::try_from(want).unwrap_or(usize::MAX));
+        Ok((stream, u32s(&table).collect()))
+    }
+}
+
+/// Follows `table` from `start` over `units` sectors until ENDOFCHAIN or `want` bytes.
+/// Refuses what would make calamine loop, index out of its table or read past the file.
+fn walk_chain(
+    start: u32,
+    table: &[u32],
+    units: usize,
+    unit_len: impl Fn(usize) -> usize,
+    want: u64,
+    what: &str,
+) -> Result<Vec<usize>, SniffError> {
+    let mut seen = vec![false; units];
+    let mut ids = Vec::new();
+    let mut got = 0u64;
+    let mut id = start;
+    while id != ENDOFCHAIN {
+        let i = id as usize;
+        if id > MAXREGSECT {
+            return Err(corrupt_xls(format!(
+                "{what} chain is cut by marker {id:#010x}"
+            )));
+        }
+        if i >= units {
+            return Err(corrupt_xls(format!(
+                "{what} chain points to sector {id}, past the end of the data (truncated?)"
+            )));
+        }
+        if std::mem::replace(&mut seen[i], true) {
+            return Err(corrupt_xls(format!("{what} chain loops at sector {id}")));
+        }
+        ids.push(i);
+        got = got.saturating_add(unit_len(i) as u64);
+        if got >= want {
+            break;
+        }
+        id = *table.get(i).ok_or_else(|| {
+            corrupt_xls(format!(
+                "{what} chain runs off the allocation table at sector {id}"
+            ))
+        })?;
+    }
+    Ok(ids)
+}
+
+fn sniff_cfb(bytes: &[u8], limits: &Limits) -> Result<Format, SniffError> {
+    let ole = Ole::parse(bytes)?;
+    // Password-protected OOXML is an OLE file holding the encrypted zip.
+    if ole.has("EncryptedPackage") || ole.has("EncryptionInfo") {
+        return Err(SniffError::Encrypted);
+    }
+    // calamine tries "Workbook" (BIFF8), then "Book" (BIFF5, Excel 5/95).
+    let Some(entry) = ole.find("Workbook").or_else(|| ole.find("Book")) else {
+        return Err(not_sheet(ole_kind(&ole)));
+    };
+    let stream = ole.read_stream(entry, "Workbook stream")?;
+    check_biff(&stream, limits)?;
+    Ok(Format::Xls)
+}
+
+fn ole_kind(ole: &Ole<'_>) -> &'static str {
+    if ole.has("WordDocument") {
+        "Word 97-2003 document (.doc)"
+    } else if ole.has("PowerPoint Document") {
+        "PowerPoint 97-2003 presentation (.ppt)"
+    } else if ole.has("VisioDocument") {
+        "Visio drawing"
+    } else if ole.dirs.iter().any(|d| d.name.starts_with("__substg1.0_")) {
+        "Outlook message (.msg)"
+    } else {
+        "OLE compound file without a Workbook stream"
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// BIFF records inside the Workbook stream.
+
+const BOF: u16 = 0x0809;
+const EOF: u16 = 0x000A;
+const FILEPASS: u16 = 0x002F;
+const BOUNDSHEET: u16 = 0x0085;
+const DIMENSIONS: u16 = 0x0200;
+const FORMULA: u16 = 0x0006;
+const MULRK: u16 = 0x00BD;
+/// Records whose first four bytes are the row and column of one cell calamine keeps.
+const CELL_RECORDS: [u16; 6] = [0x0203, 0x0204, 0x00D6, 0x0205, 0x027E, 0x00FD];
+/// The BIFF5/8 grid.
+const MAX_ROWS: u64 = 65_536;
+const MAX_COLS: u64 = 256;
+
+/// BIFF records one after another from `offset`, as calamine's iterator cuts them.
+struct Records<'a> {
+    stream: &'a [u8],
+    offset: usize,
+}
+
+struct Record<'a> {
+    typ: u16,
+    data: &'a [u8],
+}
+
+impl<'a> Iterator for Records<'a> {
+    /// `Err` carries the offset of a record that runs past the end of the stream.
+    type Item = Result<Record<'a>, usize>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let at = self.offset;
+        let rest = self.stream.get(at..)?;
+        if rest.is_empty() {
+            return None;
+        }
+        let (Some(typ), Some(len)) = (u16_at(rest, 0), u16_at(rest, 2)) else {
+            self.offset = self.stream.len();
+            return Some(Err(at));
+        };
+        let Some(data) = rest.get(4..4 + usize::from(len)) else {
+            self.offset = self.stream.len();
+            return Some(Err(at));
+        };
+        self.offset = at + 4 + data.len();
+        Some(Ok(Record { typ, data }))
+    }
+}
+
+fn truncated_record(at: usize) -> SniffError {
+    corrupt_xls(format!(
+        "Workbook stream is cut inside the record at offset {at}"
+    ))
+}
+
+/// The bounding box of cell positions a sheet holds.
+#[derive(Default)]
+struct Span(Option<(u32, u32, u32, u32)>);
+
+impl Span {
+    fn add(&mut self, row: u32, col: u32) {
+        self.0 = Some(match self.0 {
+            None => (row, row, col, col),
+            Some((r0, r1, c0, c1)) => (r0.min(row), r1.max(row), c0.min(col), c1.max(col)),
+        });
+    }
+
+    fn rows_cols(&self) -> (u64, u64) {
+        self.0.map_or((0, 0), |(r0, r1, c0, c1)| {
+            (u64::from(r1 - r0) + 1, u64::from(c1 - c0) + 1)
+        })
+    }
+}
+
+/// Refuses encrypted workbooks, BIFF versions calamine cannot read, and sheets whose records
+/// would make calamine allocate beyond the budget (or abort on a bogus DIMENSIONS).
+fn check_biff(stream: &[u8], limits: &Limits) -> Result<(), SniffError> {
+    let mut records = Records { stream, offset: 0 };
+    let bof = match records.next() {
+        None => return Err(corrupt_xls("Workbook stream is empty")),
+        Some(Err(at)) => return Err(truncated_record(at)),
+        Some(Ok(r)) => r,
+    };
+    match bof.typ {
+        BOF => {}
+        0x0009 | 0x0209 | 0x0409 => {
+            return Err(unsupported(
+                "Excel 2.x-4.x workbook (BIFF2-4); save it as .xlsx",
+            ));
+        }
+        _ => return Err(corrupt_xls("Workbook stream does not start with a BOF record")),
+    }
+    match u16_at(bof.data, 0) {
+        None => return Err(corrupt_xls("BOF record too short")),
+        Some(0x0200 | 0x0300 | 0x0400) => {
+            return Err(unsupported(
+                "Excel 2.x-4.x workbook (BIFF2-4); save it as .xlsx",
+            ));
+        }
+        Some(_) => {}
+    }
+
+    // Workbook globals, up to their EOF, as calamine reads them on open.
+    let mut sheets = Vec::new();
+    let mut records = Records { stream, offset: 0 };
+    for r in records.by_ref() {
+        let r = r.map_err(truncated_record)?;
+        match r.typ {
+            FILEPASS => return Err(SniffError::Encrypted),
+            BOF if r.data.len() < 2 => return Err(corrupt_xls("BOF record too short")),
+            BOUNDSHEET => match (u32_at(r.data, 0), r.data.len() >= 6) {
+                (Some(pos), true) => sheets.push(pos as usize),
+                _ => return Err(corrupt_xls("BOUNDSHEET record too short")),
+            },
+            EOF => break,
+            _ => {}
+        }
+    }
+
+    // Each sheet is parsed from its BOUNDSHEET offset at open time. Offsets that overlap
+    // would make calamine parse the same records again and again: bound the total work.
+    let mut budget = stream.len().saturating_mul(2).saturating_add(4096);
+    let mut bytes = 0u64;
+    for (sheet, &pos) in sheets.iter().enumerate() {
+        if pos > stream.len() {
+            return Err(corrupt_xls(format!(
+                "sheet {} starts at offset {pos}, past the end of the Workbook stream ({} bytes)",
+                sheet + 1,
+                stream.len()
+            )));
+        }
+        let (cells, formulas, ncells, nformulas) = scan_sheet(stream, pos, sheet, &mut budget)?;
+        let (rows, cols) = cells.rows_cols();
+        let (frows, fcols) = formulas.rows_cols();
+        let cost = (rows * cols).saturating_mul(size_of::<calamine::Data>() as u64)
+            + ncells.saturating_mul(size_of::<calamine::Cell<calamine::Data>>() as u64)
+            + (frows * fcols).saturating_mul(size_of::<String>() as u64)
+            + nformulas.saturating_mul(size_of::<calamine::Cell<String>>() as u64);
+        bytes = bytes.saturating_add(cost);
+        if bytes > limits.max_total_bytes {
+            let (rows, cols) = if rows * cols >= frows * fcols {
+                (rows, cols)
+            } else {
+                (frows, fcols)
+            };
+            return Err(SniffError::SheetTooLarge {
+                sheet,
+                rows,
+                cols,
+                bytes,
+                limit: limits.max_total_bytes,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// One sheet's substream, walked as calamine walks it: embedded substreams (charts) are
+/// skipped, and the sheet ends at its EOF. Returns the spans of cells and formulas and how
+/// many of each calamine would keep.
+fn scan_sheet(
+    stream: &[u8],
+    pos: usize,
+    sheet: usize,
+    budget: &mut usize,
+) -> Result<(Span, Span, u64, u64), SniffError> {
+    let (mut cells, mut formulas, mut ncells, mut nformulas) =
+        (Span::default(), Span::default(), 0u64, 0u64);
+    let mut seen_bof = false;
+    let mut depth = 0usize;
+    for r in (Records {
+        stream,
+        offset: pos,
+    }) {
+        let r = r.map_err(truncated_record)?;
+        *budget = budget.checked_sub(4 + r.data.len()).ok_or_else(|| {
+            corrupt_xls("sheets overlap in the Workbook stream (bad BOUNDSHEET offsets)")
+        })?;
+        if depth > 0 {
+            match r.typ {
+                BOF => depth += 1,
+                EOF => depth -= 1,
+                _ => {}
+            }
+            continue;
+        }
+        let row_col = || Some((u32::from(u16_at(r.data, 0)?), u32::from(u16_at(r.data, 2)?)));
+        match r.typ {
+            BOF if seen_bof => depth += 1,
+            BOF => seen_bof = true,
+            EOF => break,
+            DIMENSIONS => check_dimensions(r.data, sheet)?,
+            FORMULA => {
+                if let Some((row, col)) = row_col() {
+                    cells.add(row, col);
+                    formulas.add(row, col);
+                    ncells += 1;
+                    nformulas += 1;
+                }
+            }
+            MULRK => {
+                let (Some((row, first)), Some(last)) =
+                    (row_col(), r.data.len().checked_sub(2).and_then(|at| u16_at(r.data, at)))
+                else {
+                    continue;
+                };
+                if u32::from(last) < first {
+                    return Err(corrupt_xls(format!(
+                        "sheet {}: MULRK record with its columns reversed",
+                        sheet + 1
+                    )));
+                }
+                let n = (r.data.len().saturating_sub(6) / 6) as u32;
+                if n > 0 {
+                    cells.add(row, first);
+                    cells.add(row, first + n - 1);
+                    ncells += u64::from(n);
+                }
+            }
+            t if CELL_RECORDS.contains(&t) => {
+                if let Some((row, col)) = row_col() {
+                    cells.add(row, col);
+                    ncells += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok((cells, formulas, ncells, nformulas))
+}
+
+/// calamine reserves rows x columns cells from this record with unchecked arithmetic: an
+/// inverted or huge range either panics or asks for terabytes, which aborts the process.
+fn check_dimensions(data: &[u8], sheet: usize) -> Result<(), SniffError> {
+    let (rf, rl, cf, cl) = match data.len() {
+        10 => (
+            u32::from(u16_at(data, 0).unwrap_or(0)),
+            u32::from(u16_at(data, 2).unwrap_or(0)),
+            u32::from(u16_at(data, 4).unwrap_or(0)),
+            u32::from(u16_at(data, 6).unwrap_or(0)),
+        ),
+        14 | 16 => (
+            u32_at(data, 0).unwrap_or(0),
+            u32_at(data, 4).unwrap_or(0),
+            u32::from(u16_at(data, 8).unwrap_or(0)),
+            u32::from(u16_at(data, 10).unwrap_or(0)),
+        ),
+        // calamine refuses other lengths with an error of its own.
+        _ => return Ok(()),
+    };
+    let c0 = if cf > 0xFF || cl < cf { 0 } else { cf };
+    let (end_r, end_c) = if rl >= 1 && cl >= 1 {
+        (rl - 1, cl - 1)
+    } else {
+        (rf, c0)
+    };
+    let rows = end_r.checked_sub(rf).and_then(|d| d.checked_add(1));
+    let cols = end_c.checked_sub(c0).and_then(|d| d.checked_add(1));
+    match (rows, cols) {
+        (Some(r), Some(c)) if u64::from(r) <= MAX_ROWS && u64::from(c) <= MAX_COLS => Ok(()),
+        _ => Err(corrupt_xls(format!(
+            "sheet {}: DIMENSIONS record out of range (rows {rf}..{rl}, columns {cf}..{cl})",
+            sheet + 1
+        ))),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Everything else: name what the file looks like, so a clerk knows what was sent.
+
+/// How much of a non-container file is examined.
+const PREFIX: usize = 8192;
+
+fn classify_other(bytes: &[u8]) -> SniffError {
+    const SIGNATURES: &[(&[u8], &str)] = &[
+        (b"%PDF", "PDF document"),
+        (b"\x89PNG\r\n\x1a\n", "PNG image"),
+        (b"\xFF\xD8\xFF", "JPEG image"),
+        (b"GIF87a", "GIF image"),
+        (b"GIF89a", "GIF image"),
+        (b"II*\x00", "TIFF image"),
+        (b"MM\x00*", "TIFF image"),
+        (b"{\\rtf", "RTF document"),
+        (b"Rar!\x1a\x07", "RAR archive"),
+        (b"7z\xBC\xAF\x27\x1C", "7-Zip archive"),
+        (b"\x1F\x8B", "gzip archive"),
+        (b"MZ", "Windows program"),
+        (b"\x7FELF", "ELF program"),
+    ];
+    if let Some((_, what)) = SIGNATURES.iter().find(|(sig, _)| bytes.starts_with(sig)) {
+        return not_sheet(*what);
+    }
+    if bytes.starts_with(b"RIFF") && bytes.get(8..12) == Some(b"WEBP") {
+        return not_sheet("WebP image");
+    }
+    // A bare BIFF stream: BOF (0x0009, 0x0209, 0x0409 or 0x0809) with a small length.
+    if bytes.len() >= 8
+        && bytes[0] == 0x09
+        && matches!(bytes[1], 0x00 | 0x02 | 0x04 | 0x08)
+        && bytes[3] == 0
+        && (4..=20).contains(&bytes[2])
+    {
+        return if bytes[1] == 0x08 {
+            unsupported("BIFF5/8 stream without its OLE container; re-save it as .xlsx")
+        } else {
+            unsupported("Excel 2.x-4.x workbook (BIFF2-4); save it as .xlsx")
+        };
+    }
+    match decode_text(&bytes[..bytes.len().min(PREFIX)], bytes.len() > PREFIX) {
+        Some(text) => classify_text(&text, bytes.len() > PREFIX),
+        None => not_sheet(format!(
+            "unrecognised binary data starting {}",
+            hex(&bytes[..bytes.len().min(8)])
+        )),
+    }
+}
+
+/// The prefix as text when it reads as text (UTF-8, UTF-16, or a legacy 8-bit code page such
+/// as TCVN3 or Windows-1258), `None` for binary data.
+fn decode_text(prefix: &[u8], cut: bool) -> Option<String> {
+    let utf16 = |rest: &[u8], le: bool| -> String {
+        let units = rest.chunks_exact(2).map(|p| {
+            let p = [p[0], p[1]];
+            if le {
+                u16::from_le_bytes(p)
+            } else {
+                u16::from_be_bytes(p)
+            }
+        });
+        char::decode_utf16(units)
+            .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+            .collect()
+    };
+    let text = if let Some(rest) = prefix.strip_prefix(b"\xEF\xBB\xBF") {
+        String::from_utf8_lossy(rest).into_owned()
+    } else if let Some(rest) = prefix.strip_prefix(b"\xFF\xFE") {
+        utf16(rest, true)
+    } else if let Some(rest) = prefix.strip_prefix(b"\xFE\xFF") {
+        utf16(rest, false)
+    } else if let Some(le) = utf16_without_bom(prefix) {
+        utf16(prefix, le)
+    } else {
+        match std::str::from_utf8(prefix) {
+            Ok(s) => s.to_string(),
+            // A character cut by the prefix boundary is still text.
+            Err(e) if cut && e.error_len().is_none() => {
+                String::from_utf8_lossy(&prefix[..e.valid_up_to()]).into_owned()
+            }
+            Err(_) => {
+                let controls = prefix.iter().filter(|&&b| is_binary_byte(b)).count();
+                if controls > 0 {
+                    return None;
+                }
+                String::from_utf8_lossy(prefix).into_owned()
+            }
+        }
+    };
+    let controls = text
+        .chars()
+        .filter(|&c| c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\x0C'))
+        .count();
+    (controls * 100 <= text.chars().count()).then_some(text)
+}
+
+fn is_binary_byte(b: u8) -> bool {
+    b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0C | 0x1A)
+}
+
+/// UTF-16 text without a byte-order mark shows zero bytes on one side of mostly-ASCII text.
+fn utf16_without_bom(prefix: &[u8]) -> Option<bool> {
+    let pairs = prefix.len() / 2;
+    if pairs < 4 {
+        return None;
+    }
+    let zero_at = |k: usize| prefix.iter().skip(k).step_by(2).filter(|&&b| b == 0).count();
+    let (even, odd) = (zero_at(0), zero_at(1));
+    if odd * 10 >= pairs * 7 && even * 10 <= pairs {
+        Some(true)
+    } else if even * 10 >= pairs * 7 && odd * 10 <= pairs {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+fn classify_text(text: &str, cut: bool) -> SniffError {
+    let body = text.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{FEFF}');
+    let lower = body.to_ascii_lowercase();
+    if lower.starts_with('<') {
+        let says = |s: &str| lower.contains(s);
+        if (says("urn:schemas-microsoft-com:office:spreadsheet") || says("progid=\"excel.sheet\""))
+            && !says("<html")
+        {
+            return unsupported("Excel 2003 XML spreadsheet; save it as .xlsx");
+        }
+        if says("office:document") && says("opendocument.spreadsheet") {
+            return unsupported("flat OpenDocument spreadsheet (.fods); save it as .ods or .xlsx");
+        }
+        if says("<html") || says("<!doctype html") || lower.starts_with("<table") {
+            return not_sheet(if says("urn:schemas-microsoft-com:office:excel") {
+                "HTML page saved by Excel as a web page"
+            } else {
+                "HTML page"
+            });
+        }
+        if lower.starts_with("<?xml") {
+            return not_sheet("XML document");
+        }
+    }
+    match csv_delimiter(body, cut) {
+        Some(name) => unsupported(format!("{name} text (CSV); open it and save it as .xlsx")),
+        None => not_sheet("plain text"),
+    }
+}
+
+/// A delimiter that splits every sampled line into the same number of fields (at least two),
+/// over at least two lines: CSV exports look like this, prose does not.
+fn csv_delimiter(text: &str, cut: bool) -> Option<&'static str> {
+    let mut lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    if cut {
+        lines.pop();
+    }
+    lines.truncate(50);
+    if lines.len() < 2 {
+        return None;
+    }
+    let count = |line: &str, d: char| {
+        let mut quoted = false;
+        line.chars()
+            .filter(|&c| {
+                if c == '"' {
+                    quoted = !quoted;
+                }
+                c == d && !quoted
+            })
+            .count()
+    };
+    [
+        (',', "comma-separated"),
+        (';', "semicolon-separated"),
+        ('\t', "tab-separated"),
+        ('|', "pipe-separated"),
+    ]
+    .into_iter()
+    .find(|&(d, _)| {
+        let first = count(lines[0], d);
+        first > 0 && lines.iter().all(|l| count(l, d) == first)
+    })
+    .map(|(_, name)| name)
+}
+
+// ---------------------------------------------------------------------------------------
+// Little-endian reads that cannot panic.
+
+fn u16_at(b: &[u8], at: usize) -> Option<u16> {
+    Some(u16::from_le_bytes(b.get(at..at.checked_add(2)?)?.try_into().ok()?))
+}
+
+fn u32_at(b: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_le_bytes(b.get(at..at.checked_add(4)?)?.try_into().ok()?))
+}
+
+fn u64_at(b: &[u8], at: usize) -> Option<u64> {
+    Some(u64::from_le_bytes(b.get(at..at.checked_add(8)?)?.try_into().ok()?))
+}
+
+fn u16s(b: &[u8]) -> impl Iterator<Item = u16> + '_ {
+    b.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]]))
+}
+
+fn u32s(b: &[u8]) -> impl Iterator<Item = u32> + '_ {
+    b.chunks_exact(4)
+        .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+fn printable(b: &[u8], max: usize) -> String {
+    String::from_utf8_lossy(b)
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(max)
+        .collect()
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter()
+        .map(|x| format!("{x:02X}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}

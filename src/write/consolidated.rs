@@ -1,0 +1,340 @@
+//! tong-hop.xlsx: the provincial workbook. A summary row per expected unit with a total
+//! row of formulas (cached values set, so readers that do not recalculate see the right
+//! figures), the consolidated row table, the submission status, every finding, a chart.
+
+use super::form::{Out, put};
+use super::report::status_text;
+use super::{WriteError, new_workbook, save, style, xlsx_err};
+use crate::consolidate::{Consolidation, field_value};
+use crate::extract::Value;
+use crate::finding::Lang;
+use crate::pipeline::{Skipped, Status};
+use crate::rules::Context;
+use crate::spec::cellref::column_name;
+use crate::spec::{FieldRef, FieldType, Form, Pos};
+use crate::text::date::format_date;
+use rust_xlsxwriter::{Chart, ChartType, Format, Workbook, Worksheet, XlsxError};
+use std::path::Path;
+
+/// Above this many rows a sheet is streamed (constant memory) instead of held.
+const STREAM_ROWS: usize = 5_000;
+
+pub struct Names {
+    pub summary: &'static str,
+    pub table: &'static str,
+    pub status: &'static str,
+    pub errors: &'static str,
+    pub chart: &'static str,
+}
+
+pub fn sheet_names(lang: Lang) -> Names {
+    match lang {
+        Lang::Vi => Names { summary: "Tổng hợp", table: "Chi tiết", status: "Tình trạng nộp", errors: "Lỗi", chart: "Biểu đồ" },
+        Lang::En => Names { summary: "Summary", table: "Detail", status: "Submissions", errors: "Findings", chart: "Chart" },
+    }
+}
+
+fn fmt_for(ty: FieldType) -> Format {
+    match ty {
+        FieldType::Percent => style::percent(),
+        FieldType::Decimal => style::decimal(),
+        _ => style::count(),
+    }
+}
+
+/// Write tong-hop.xlsx.
+pub fn write(path: &Path, form: &Form, c: &Consolidation, skipped: &[Skipped], ctx: &Context, lang: Lang) -> Result<(), WriteError> {
+    let e = xlsx_err(path);
+    let mut wb = new_workbook(lang.pick(&form.title, &form.title_en));
+    let names = sheet_names(lang);
+    summary(&mut wb, form, c, ctx, lang, &names).map_err(&e)?;
+    for ti in 0..form.tables.len() {
+        table(&mut wb, form, c, ti, lang, &names).map_err(&e)?;
+    }
+    status(&mut wb, form, c, skipped, lang, &names).map_err(&e)?;
+    errors(&mut wb, form, c, lang, &names).map_err(&e)?;
+    save(&mut wb, path)
+}
+
+fn headers(ws: &mut Worksheet, row: u32, items: &[&str], widths: &[f64]) -> Result<(), XlsxError> {
+    let h = style::header();
+    for (i, t) in items.iter().enumerate() {
+        ws.write_string_with_format(row, i as u16, *t, &h)?;
+        if let Some(w) = widths.get(i) {
+            ws.set_column_width(i as u16, *w)?;
+        }
+    }
+    ws.set_row_height(row, 48)?;
+    Ok(())
+}
+
+fn summary(wb: &mut Workbook, form: &Form, c: &Consolidation, ctx: &Context, lang: Lang, names: &Names) -> Result<(), XlsxError> {
+    let fields = form.numeric_fields();
+    let ws = wb.add_worksheet();
+    ws.set_name(names.summary)?;
+    let fixed = 4u16;
+    let last_col = fixed + fields.len() as u16 - 1;
+    let title = format!("{} — {}", lang.pick(&form.title, &form.title_en), form.province);
+    ws.merge_range(0, 0, 0, last_col.min(12), &title, &style::title())?;
+    let period = ctx.period.map_or_else(String::new, |(a, b)| format!("{} {} – {}", lang.pick("Kỳ báo cáo", "Period"), format_date(a), format_date(b)));
+    ws.write_string(1, 0, format!("{period}   {} {} {}", lang.pick("Mẫu", "Form"), form.id, form.version))?;
+    let head_row = 3u32;
+    let mut head: Vec<String> = [lang.pick("STT", "No."), lang.pick("Mã", "Code"), lang.pick("Đơn vị", "Unit"), lang.pick("Tình trạng", "Status")]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    head.extend(fields.iter().map(|&f| form.field_label(f, lang.en()).to_string()));
+    let head_refs: Vec<&str> = head.iter().map(String::as_str).collect();
+    let mut widths = vec![5.0, 8.0, 34.0, 18.0];
+    widths.extend(fields.iter().map(|_| 13.0));
+    headers(ws, head_row, &head_refs, &widths)?;
+    // A key row under the headers so every column is traceable to report.json.
+    let key_fmt = style::note();
+    for (k, &f) in fields.iter().enumerate() {
+        ws.write_string_with_format(head_row + 1, fixed + k as u16, form.field_key(f), &key_fmt)?;
+    }
+    let first = head_row + 2;
+    for (u, unit) in form.units.iter().enumerate() {
+        let row = first + u as u32;
+        ws.write_number_with_format(row, 0, (u + 1) as f64, &style::text())?;
+        ws.write_string_with_format(row, 1, &unit.code, &style::text())?;
+        ws.write_string_with_format(row, 2, &unit.name, &style::text())?;
+        let sub = c.kept[u];
+        let st = match sub {
+            Some(i) => status_text(c.submissions[i].status, c.included[i]).get(lang).to_string(),
+            None => lang.pick("Chưa nộp", "missing").to_string(),
+        };
+        ws.write_string_with_format(row, 3, &st, &style::text())?;
+        for (k, &f) in fields.iter().enumerate() {
+            let col = fixed + k as u16;
+            let v = sub
+                .filter(|&i| c.included[i])
+                .and_then(|i| c.submissions[i].report.as_ref())
+                .and_then(|r| field_value(form, r, f));
+            match v {
+                Some(n) => ws.write_number_with_format(row, col, n, &fmt_for(form.field_type(f)))?,
+                None => ws.write_blank(row, col, &fmt_for(form.field_type(f)))?,
+            };
+        }
+    }
+    let last = first + form.units.len() as u32 - 1;
+    let total_row = last + 1;
+    let bold = style::bold();
+    ws.write_string_with_format(total_row, 2, lang.pick("TOÀN TỈNH", "PROVINCE"), &bold)?;
+    for c0 in [0u16, 1, 3] {
+        ws.write_blank(total_row, c0, &bold)?;
+    }
+    let col_of = |f: FieldRef| fields.iter().position(|x| *x == f).map(|k| fixed + k as u16);
+    for (k, (f, total)) in c.totals.iter().enumerate() {
+        let col = fixed + k as u16;
+        let fmt = fmt_for(form.field_type(*f)).set_bold();
+        let name = column_name(col);
+        let formula = if form.field_type(*f) == FieldType::Percent {
+            match form.percent_source(*f).and_then(|(cnt, base)| Some((col_of(cnt)?, col_of(base)?))) {
+                Some((cc, bc)) => {
+                    let (cn, bn, r) = (column_name(cc), column_name(bc), total_row + 1);
+                    Some(format!("IF({bn}{r}=0,\"\",{cn}{r}/{bn}{r}*100)"))
+                }
+                None => None,
+            }
+        } else {
+            Some(format!("SUM({name}{}:{name}{})", first + 1, last + 1))
+        };
+        match (formula, total) {
+            (Some(fm), Some(v)) => put(ws, Pos::new(total_row, col), &Out::Formula(fm, *v), &fmt)?,
+            (Some(fm), None) if form.field_type(*f) != FieldType::Percent => put(ws, Pos::new(total_row, col), &Out::Formula(fm, 0.0), &fmt)?,
+            _ => put(ws, Pos::new(total_row, col), &Out::Blank, &fmt)?,
+        }
+    }
+    ws.set_freeze_panes(head_row + 2, 3)?;
+    ws.autofilter(head_row, 0, last, last_col)?;
+    ws.set_landscape();
+
+    if let Some(cf) = form.chart.and_then(col_of) {
+        let mut chart = Chart::new(ChartType::Column);
+        let label = form.field_label(form.chart.expect("checked above"), lang.en()).to_string();
+        chart
+            .add_series()
+            .set_categories((names.summary, first, 1, last, 1))
+            .set_values((names.summary, first, cf, last, cf))
+            .set_name(label.as_str());
+        chart.title().set_name(&format!("{} {}", label, lang.pick("theo đơn vị", "by unit")));
+        chart.legend().set_hidden();
+        let cws = wb.add_worksheet();
+        cws.set_name(names.chart)?;
+        cws.insert_chart(1, 1, &chart)?;
+    }
+    Ok(())
+}
+
+fn table(wb: &mut Workbook, form: &Form, c: &Consolidation, ti: usize, lang: Lang, names: &Names) -> Result<(), XlsxError> {
+    let t = &form.tables[ti];
+    let included: Vec<usize> = form.units.iter().enumerate().filter_map(|(u, _)| c.kept[u].filter(|&i| c.included[i])).collect();
+    let rows: usize = included.iter().filter_map(|&i| c.submissions[i].report.as_ref()).map(|r| r.tables[ti].rows.len()).sum();
+    let ws = if rows > STREAM_ROWS { wb.add_worksheet_with_constant_memory()? } else { wb.add_worksheet() };
+    let name = if form.tables.len() == 1 { names.table.to_string() } else { format!("{} {}", names.table, ti + 1) };
+    ws.set_name(&name)?;
+    ws.write_string_with_format(0, 0, format!("{} — {}", lang.pick(&t.label, &t.label_en), form.sheets[t.sheet].name), &style::title())?;
+    let mut head: Vec<String> = vec![lang.pick("Mã", "Code").into(), lang.pick("Đơn vị", "Unit").into(), lang.pick(&t.label, &t.label_en).into()];
+    head.extend(t.columns.iter().map(|col| lang.pick(&col.label, &col.label_en).to_string()));
+    head.push(lang.pick("Nguồn (tệp › ô)", "Source (file › cell)").into());
+    let refs: Vec<&str> = head.iter().map(String::as_str).collect();
+    let mut widths = vec![8.0, 28.0, 38.0];
+    widths.extend(t.columns.iter().map(|_| 13.0));
+    widths.push(40.0);
+    headers(ws, 2, &refs, &widths)?;
+    let mut row = 3u32;
+    let text = style::text();
+    for &i in &included {
+        let s = &c.submissions[i];
+        let (Some(r), Some(u)) = (&s.report, s.unit) else { continue };
+        for data in &r.tables[ti].rows {
+            ws.write_string_with_format(row, 0, &form.units[u].code, &text)?;
+            ws.write_string_with_format(row, 1, &form.units[u].name, &text)?;
+            ws.write_string_with_format(row, 2, &data.label, &text)?;
+            for (k, (col, v)) in t.columns.iter().zip(&data.values).enumerate() {
+                let cc = 3 + k as u16;
+                match v {
+                    Value::Number(n) => ws.write_number_with_format(row, cc, *n, &fmt_for(col.ty))?,
+                    _ => ws.write_blank(row, cc, &fmt_for(col.ty))?,
+                };
+            }
+            let src = format!("{} › {}!{}", s.file, r.sheet(t.sheet), Pos::new(data.row, t.label_col));
+            ws.write_string_with_format(row, 3 + t.columns.len() as u16, &src, &text)?;
+            row += 1;
+        }
+    }
+    let bold = style::bold();
+    ws.write_string_with_format(row, 2, lang.pick("TOÀN TỈNH", "PROVINCE"), &bold)?;
+    for (k, col) in t.columns.iter().enumerate() {
+        let cc = 3 + k as u16;
+        let n = column_name(cc);
+        let total = c.totals.iter().find(|(f, _)| *f == FieldRef::Column { table: ti, column: k }).and_then(|(_, v)| *v).unwrap_or(0.0);
+        let formula = if row > 3 { format!("SUM({n}4:{n}{row})") } else { "0".into() };
+        put(ws, Pos::new(row, cc), &Out::Formula(formula, total), &fmt_for(col.ty).set_bold())?;
+    }
+    ws.set_freeze_panes(3, 3)?;
+    ws.autofilter(2, 0, row.saturating_sub(1).max(2), 3 + t.columns.len() as u16)?;
+    Ok(())
+}
+
+fn status(wb: &mut Workbook, form: &Form, c: &Consolidation, skipped: &[Skipped], lang: Lang, names: &Names) -> Result<(), XlsxError> {
+    let ws = wb.add_worksheet();
+    ws.set_name(names.status)?;
+    ws.write_string_with_format(0, 0, lang.pick("TÌNH TRẠNG NỘP BÁO CÁO", "SUBMISSION STATUS"), &style::title())?;
+    let head = [
+        lang.pick("STT", "No."),
+        lang.pick("Mã", "Code"),
+        lang.pick("Đơn vị", "Unit"),
+        lang.pick("Tệp", "File"),
+        lang.pick("Tình trạng", "Status"),
+        lang.pick("Số lỗi", "Errors"),
+        lang.pick("Số cảnh báo", "Warnings"),
+        lang.pick("Ghi chú", "Note"),
+        "SHA-256",
+    ];
+    headers(ws, 2, &head, &[5.0, 8.0, 34.0, 36.0, 24.0, 9.0, 11.0, 50.0, 20.0])?;
+    let text = style::text();
+    let mut row = 3u32;
+    let mut n = 1;
+    let mut line = |ws: &mut Worksheet, code: &str, unit: &str, file: &str, st: &str, counts: Option<(usize, usize)>, note: &str, sha: &str| -> Result<(), XlsxError> {
+        ws.write_number_with_format(row, 0, n as f64, &text)?;
+        for (col, s) in [(1u16, code), (2, unit), (3, file), (4, st)] {
+            ws.write_string_with_format(row, col, s, &text)?;
+        }
+        match counts {
+            Some((e, w)) => {
+                ws.write_number_with_format(row, 5, e as f64, &text)?;
+                ws.write_number_with_format(row, 6, w as f64, &text)?;
+            }
+            None => {
+                ws.write_blank(row, 5, &text)?;
+                ws.write_blank(row, 6, &text)?;
+            }
+        }
+        ws.write_string_with_format(row, 7, note, &text)?;
+        ws.write_string_with_format(row, 8, sha, &text)?;
+        row += 1;
+        n += 1;
+        Ok(())
+    };
+    for (u, unit) in form.units.iter().enumerate() {
+        match c.kept[u] {
+            Some(i) => {
+                let s = &c.submissions[i];
+                let note = if s.status == Status::Rejected {
+                    lang.pick("Đã gửi trả tệp lỗi: tra-lai/", "Returned: tra-lai/").to_string() + &unit.code + ".xlsx"
+                } else if s.findings.is_empty() {
+                    String::new()
+                } else {
+                    lang.pick("Có cảnh báo: tra-lai/", "Warnings: tra-lai/").to_string() + &unit.code + ".xlsx"
+                };
+                line(ws, &unit.code, &unit.name, &s.file, status_text(s.status, c.included[i]).get(lang), Some((s.errors(), s.warnings())), &note, &s.sha256)?;
+            }
+            None => line(ws, &unit.code, &unit.name, "", lang.pick("Chưa nộp", "missing"), None, "", "")?,
+        }
+    }
+    for (i, s) in c.submissions.iter().enumerate() {
+        if s.unit.is_some_and(|u| c.kept[u] == Some(i)) {
+            continue;
+        }
+        let (code, name) = s.unit.map_or(("", ""), |u| (form.units[u].code.as_str(), form.units[u].name.as_str()));
+        let note = match (&s.superseded_by, s.findings.first()) {
+            (Some(by), _) => format!("{} {by}", lang.pick("Thay bằng", "Superseded by")),
+            (None, Some(f)) => f.message.get(lang).to_string(),
+            (None, None) => String::new(),
+        };
+        line(ws, code, name, &s.file, status_text(s.status, c.included[i]).get(lang), Some((s.errors(), s.warnings())), &note, &s.sha256)?;
+    }
+    for s in skipped {
+        line(ws, "", "", &s.file, lang.pick("Bỏ qua", "skipped"), None, s.reason.get(lang), "")?;
+    }
+    ws.set_freeze_panes(3, 0)?;
+    ws.autofilter(2, 0, row.saturating_sub(1).max(2), 8)?;
+    Ok(())
+}
+
+fn errors(wb: &mut Workbook, form: &Form, c: &Consolidation, lang: Lang, names: &Names) -> Result<(), XlsxError> {
+    let total: usize = c.submissions.iter().map(|s| s.findings.len()).sum();
+    let ws = if total > STREAM_ROWS { wb.add_worksheet_with_constant_memory()? } else { wb.add_worksheet() };
+    ws.set_name(names.errors)?;
+    ws.write_string_with_format(0, 0, lang.pick("DANH SÁCH LỖI VÀ CẢNH BÁO", "FINDINGS"), &style::title())?;
+    let head = [
+        lang.pick("STT", "No."),
+        lang.pick("Mã ĐV", "Unit"),
+        lang.pick("Đơn vị", "Unit name"),
+        lang.pick("Tệp", "File"),
+        "Sheet",
+        lang.pick("Ô", "Cell"),
+        lang.pick("Mã lỗi", "Rule"),
+        lang.pick("Mức độ", "Severity"),
+        lang.pick("Nội dung", "Message"),
+        lang.pick("Giá trị tìm thấy", "Found"),
+        lang.pick("Giá trị đúng", "Expected"),
+    ];
+    headers(ws, 2, &head, &[5.0, 8.0, 28.0, 30.0, 14.0, 7.0, 11.0, 10.0, 80.0, 16.0, 16.0])?;
+    let text = style::text();
+    let wrap = style::label();
+    let mut row = 3u32;
+    for s in &c.submissions {
+        let (code, name) = s.unit.map_or(("", ""), |u| (form.units[u].code.as_str(), form.units[u].name.as_str()));
+        for f in &s.findings {
+            ws.write_number_with_format(row, 0, (row - 2) as f64, &text)?;
+            let sev = match f.severity {
+                crate::spec::Severity::Error => lang.pick("Lỗi", "error"),
+                crate::spec::Severity::Warning => lang.pick("Cảnh báo", "warning"),
+            };
+            let cols: [&str; 7] = [code, name, &s.file, f.sheet.as_deref().unwrap_or(""), f.cell.as_deref().unwrap_or(""), &f.rule, sev];
+            for (k, v) in cols.iter().enumerate() {
+                ws.write_string_with_format(row, 1 + k as u16, *v, &text)?;
+            }
+            ws.write_string_with_format(row, 8, f.message.get(lang), &wrap)?;
+            ws.write_string_with_format(row, 9, f.found.as_deref().unwrap_or(""), &text)?;
+            ws.write_string_with_format(row, 10, f.expected.as_deref().unwrap_or(""), &text)?;
+            row += 1;
+        }
+    }
+    ws.set_freeze_panes(3, 0)?;
+    ws.autofilter(2, 0, row.saturating_sub(1).max(2), 10)?;
+    Ok(())
+}

@@ -1,0 +1,72 @@
+//! Outputs: the blank form, filled forms (samples, returned workbooks), the consolidated
+//! workbook and report.json. Every file is written to a temporary file beside its final
+//! name and renamed into place, so a failed run never leaves half a file.
+
+pub mod consolidated;
+pub mod form;
+pub mod report;
+pub mod returned;
+mod style;
+
+use rust_xlsxwriter::{DocProperties, ExcelDateTime, Workbook, XlsxError};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error("cannot build workbook '{path}': {source}")]
+    Xlsx {
+        path: String,
+        #[source]
+        source: XlsxError,
+    },
+    #[error("cannot write '{path}': {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot encode '{path}': {source}")]
+    Json {
+        path: String,
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+/// A fixed creation time: the same inputs give byte-identical workbooks.
+pub fn new_workbook(title: &str) -> Workbook {
+    let mut wb = Workbook::new();
+    let when = ExcelDateTime::from_ymd(2026, 1, 1).expect("a valid constant date");
+    let props = DocProperties::new().set_title(title).set_author("tonghop").set_creation_datetime(&when);
+    wb.set_properties(&props);
+    wb
+}
+
+/// Write `bytes` to `path` through a temporary file in the same folder.
+pub fn atomic_write(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
+    let io = |source| WriteError::Io { path: path.display().to_string(), source };
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(io)?;
+    let mut tmp = tempfile::Builder::new().prefix(".tonghop-").suffix(".tmp").tempfile_in(dir).map_err(io)?;
+    tmp.write_all(bytes).map_err(io)?;
+    tmp.as_file().sync_all().map_err(io)?;
+    tmp.persist(path).map_err(|e| io(e.error))?;
+    Ok(())
+}
+
+/// Save a workbook atomically.
+pub fn save(wb: &mut Workbook, path: &Path) -> Result<(), WriteError> {
+    let bytes = wb.save_to_buffer().map_err(|source| WriteError::Xlsx { path: path.display().to_string(), source })?;
+    atomic_write(path, &bytes)
+}
+
+pub(crate) fn xlsx_err(path: &Path) -> impl Fn(XlsxError) -> WriteError + '_ {
+    move |source| WriteError::Xlsx { path: path.display().to_string(), source }
+}
+
+/// The file name of a unit's returned workbook: from the validated code only, never
+/// from anything a submission contains.
+pub fn returned_path(out: &Path, code: &str) -> PathBuf {
+    out.join("tra-lai").join(format!("{code}.xlsx"))
+}

@@ -1,0 +1,105 @@
+//! tra-lai/<CODE>.xlsx: what goes back to a unit. Always in Vietnamese, the unit's
+//! language: the list of findings, then the unit's own figures laid out as in the form,
+//! each faulty cell highlighted with a note saying what is wrong and what is expected.
+
+use super::form::{FormData, Marks, Out, TableOut, write_form};
+use super::{WriteError, new_workbook, save, style, xlsx_err};
+use crate::extract::{Report, Value};
+use crate::pipeline::Submission;
+use crate::spec::{Form, Pos, Severity};
+use crate::text::fold;
+use rust_xlsxwriter::Workbook;
+use std::path::Path;
+
+/// The unit's figures as cells to write back.
+pub fn form_data(form: &Form, r: &Report) -> FormData {
+    let out = |v: &Value| match v {
+        Value::Blank => Out::Blank,
+        Value::Number(n) => Out::Number(*n),
+        Value::Text(s) => Out::Text(s.clone()),
+        Value::Date(d) => Out::Date(*d),
+        Value::Invalid(s) => Out::Text(s.clone()),
+    };
+    FormData {
+        form_id: r.form_id.clone().unwrap_or_else(|| form.id.clone()),
+        form_version: r.form_version.clone().unwrap_or_else(|| form.version.clone()),
+        cells: r.cells.iter().map(out).collect(),
+        tables: form
+            .tables
+            .iter()
+            .zip(&r.tables)
+            .map(|(t, d)| {
+                let last = d.rows.last().map_or(t.first_row, |x| x.row + 1);
+                TableOut {
+                    rows: d.rows.iter().map(|x| (x.row, Out::Text(x.label.clone()), x.values.iter().map(out).collect())).collect(),
+                    total_row: d.total.as_ref().map_or(last.max(t.first_row), |x| x.row),
+                    total: d.total.as_ref().map(|x| x.values.iter().map(out).collect()),
+                    total_label: None,
+                }
+            })
+            .collect(),
+    }
+}
+
+/// Write the returned workbook of one submission.
+pub fn write(path: &Path, form: &Form, sub: &Submission) -> Result<(), WriteError> {
+    let e = xlsx_err(path);
+    let mut wb = new_workbook(&format!("Trả lại: {}", sub.file));
+    findings_sheet(&mut wb, form, sub).map_err(&e)?;
+    if let Some(r) = &sub.report {
+        let mut marks = Marks::default();
+        for f in &sub.findings {
+            let (Some(sheet), Some(cell)) = (&f.sheet, &f.cell) else { continue };
+            let Some(si) = r.sheet_names.iter().position(|n| fold(n) == fold(sheet)) else { continue };
+            let Ok(pos) = cell.parse::<Pos>() else { continue };
+            let mut text = format!("[{}] {}", f.rule, f.message.vi);
+            if let Some(x) = &f.expected {
+                text.push_str(&format!("\nGiá trị đúng: {x}"));
+            }
+            marks.add(si, pos, f.severity == Severity::Error, text);
+        }
+        write_form(&mut wb, form, Some(&form_data(form, r)), &marks, false).map_err(&e)?;
+    }
+    save(&mut wb, path)
+}
+
+fn findings_sheet(wb: &mut Workbook, form: &Form, sub: &Submission) -> Result<(), rust_xlsxwriter::XlsxError> {
+    let ws = wb.add_worksheet();
+    ws.set_name("Lỗi cần sửa")?;
+    let unit = sub.unit.map(|u| format!("{} ({})", form.units[u].name, form.units[u].code)).unwrap_or_default();
+    ws.merge_range(0, 0, 0, 7, "KẾT QUẢ KIỂM TRA BÁO CÁO — ĐỀ NGHỊ SỬA VÀ GỬI LẠI", &style::title())?;
+    ws.write_string(1, 0, format!("Đơn vị: {unit}    Tệp: {}    Mẫu: {} {}", sub.file, form.id, form.version))?;
+    ws.write_string_with_format(
+        2,
+        0,
+        format!(
+            "Có {} lỗi (phải sửa) và {} cảnh báo (nên sửa). Các ô sai được tô màu trong các sheet sau (đỏ: lỗi, vàng: cảnh báo), di chuột vào ô để xem ghi chú. Hãy sửa trong tệp gốc của đơn vị rồi gửi lại.",
+            sub.errors(),
+            sub.warnings()
+        ),
+        &style::note(),
+    )?;
+    let head = ["STT", "Sheet", "Ô", "Mã lỗi", "Mức độ", "Nội dung", "Giá trị tìm thấy", "Giá trị đúng"];
+    let widths = [5.0, 14.0, 7.0, 11.0, 10.0, 90.0, 18.0, 18.0];
+    let h = style::header();
+    for (i, (t, w)) in head.iter().zip(widths).enumerate() {
+        ws.write_string_with_format(4, i as u16, *t, &h)?;
+        ws.set_column_width(i as u16, w)?;
+    }
+    let text = style::text();
+    let wrap = style::label();
+    for (k, f) in sub.findings.iter().enumerate() {
+        let row = 5 + k as u32;
+        ws.write_number_with_format(row, 0, (k + 1) as f64, &text)?;
+        let sev = if f.severity == Severity::Error { "Lỗi" } else { "Cảnh báo" };
+        for (col, v) in [(1u16, f.sheet.as_deref().unwrap_or("")), (2, f.cell.as_deref().unwrap_or("")), (3, &f.rule), (4, sev)] {
+            ws.write_string_with_format(row, col, v, &text)?;
+        }
+        ws.write_string_with_format(row, 5, &f.message.vi, &wrap)?;
+        ws.write_string_with_format(row, 6, f.found.as_deref().unwrap_or(""), &text)?;
+        ws.write_string_with_format(row, 7, f.expected.as_deref().unwrap_or(""), &text)?;
+    }
+    ws.set_freeze_panes(5, 0)?;
+    ws.set_active(true);
+    Ok(())
+}

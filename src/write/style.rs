@@ -1,0 +1,59 @@
+//! The formats every workbook shares, so the template, the returned forms and the
+//! consolidated workbook look like one family.
+
+use rust_xlsxwriter::{Format, FormatAlign, FormatBorder};
+
+pub const INPUT_FILL: u32 = 0xFFF2CC;
+pub const FAULT_FILL: u32 = 0xFFC7CE;
+pub const WARN_FILL: u32 = 0xFFEB9C;
+pub const HEADER_FILL: u32 = 0xD9E1F2;
+
+pub fn title() -> Format {
+    Format::new().set_bold().set_font_size(14).set_align(FormatAlign::Center).set_align(FormatAlign::VerticalCenter)
+}
+pub fn header() -> Format {
+    Format::new()
+        .set_bold()
+        .set_text_wrap()
+        .set_align(FormatAlign::Center)
+        .set_align(FormatAlign::VerticalCenter)
+        .set_background_color(HEADER_FILL)
+        .set_border(FormatBorder::Thin)
+}
+pub fn label() -> Format {
+    Format::new().set_text_wrap().set_align(FormatAlign::VerticalCenter).set_border(FormatBorder::Thin)
+}
+pub fn section() -> Format {
+    Format::new().set_bold().set_italic()
+}
+pub fn note() -> Format {
+    Format::new().set_italic().set_font_color(0x595959)
+}
+pub fn bold() -> Format {
+    Format::new().set_bold().set_border(FormatBorder::Thin)
+}
+pub fn text() -> Format {
+    Format::new().set_border(FormatBorder::Thin)
+}
+pub fn count() -> Format {
+    Format::new().set_num_format("#,##0").set_border(FormatBorder::Thin)
+}
+pub fn percent() -> Format {
+    Format::new().set_num_format("0.00").set_border(FormatBorder::Thin)
+}
+pub fn decimal() -> Format {
+    Format::new().set_num_format("#,##0.00").set_border(FormatBorder::Thin)
+}
+pub fn date() -> Format {
+    Format::new().set_num_format("dd/mm/yyyy").set_border(FormatBorder::Thin)
+}
+/// An input cell: unlocked (the sheet is protected) and highlighted.
+pub fn input(base: Format) -> Format {
+    base.set_unlocked().set_background_color(INPUT_FILL)
+}
+pub fn fault(base: Format) -> Format {
+    base.set_background_color(FAULT_FILL)
+}
+pub fn warn(base: Format) -> Format {
+    base.set_background_color(WARN_FILL)
+}
