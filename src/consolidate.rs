@@ -20,7 +20,9 @@ pub struct Consolidation {
 
 impl Consolidation {
     pub fn missing_units(&self) -> Vec<usize> {
-        (0..self.kept.len()).filter(|&u| self.kept[u].is_none()).collect()
+        (0..self.kept.len())
+            .filter(|&u| self.kept[u].is_none())
+            .collect()
     }
 }
 
@@ -43,7 +45,11 @@ pub fn field_value(form: &Form, report: &Report, f: FieldRef) -> Option<f64> {
                     _ => return None,
                 }
             }
-            if any || d.total.is_some() { Some(sum) } else { None }
+            if any || d.total.is_some() {
+                Some(sum)
+            } else {
+                None
+            }
         }
     }
 }
@@ -51,18 +57,26 @@ pub fn field_value(form: &Form, report: &Report, f: FieldRef) -> Option<f64> {
 /// Decide duplicates and statuses, then add up what is included.
 pub fn consolidate(form: &Form, mut subs: Vec<Submission>, include_invalid: bool) -> Consolidation {
     let mut kept: Vec<Option<usize>> = vec![None; form.units.len()];
-    for u in 0..form.units.len() {
-        let claims: Vec<usize> = (0..subs.len()).filter(|&i| subs[i].unit == Some(u) && subs[i].report.is_some()).collect();
+    for (u, slot) in kept.iter_mut().enumerate() {
+        let claims: Vec<usize> = (0..subs.len())
+            .filter(|&i| subs[i].unit == Some(u) && subs[i].report.is_some())
+            .collect();
         if claims.is_empty() {
             continue;
         }
         let report_date = |i: usize| {
-            form.identity.report_date.and_then(|c| subs[i].report.as_ref().and_then(|r| r.cells[c].date()))
+            form.identity
+                .report_date
+                .and_then(|c| subs[i].report.as_ref().and_then(|r| r.cells[c].date()))
         };
         // Newest by date of report, then by file time; file name breaks exact ties.
         let mut order = claims.clone();
         order.sort_by(|&a, &b| {
-            (report_date(b), subs[b].modified, &subs[a].file).cmp(&(report_date(a), subs[a].modified, &subs[b].file))
+            (report_date(b), subs[b].modified, &subs[a].file).cmp(&(
+                report_date(a),
+                subs[a].modified,
+                &subs[b].file,
+            ))
         });
         let winner = order[0];
         let tied: Vec<usize> = order
@@ -75,7 +89,11 @@ pub fn consolidate(form: &Form, mut subs: Vec<Submission>, include_invalid: bool
             // known, so both go back.
             let names: Vec<String> = tied.iter().map(|&i| subs[i].file.clone()).collect();
             for &i in &tied {
-                let others: Vec<&str> = names.iter().filter(|n| **n != subs[i].file).map(String::as_str).collect();
+                let others: Vec<&str> = names
+                    .iter()
+                    .filter(|n| **n != subs[i].file)
+                    .map(String::as_str)
+                    .collect();
                 subs[i].findings.push(Finding::error(
                     "DUP",
                     Msg::new(
@@ -101,21 +119,26 @@ pub fn consolidate(form: &Form, mut subs: Vec<Submission>, include_invalid: bool
             subs[i].status = Status::Duplicate;
             subs[i].superseded_by = Some(subs[winner].file.clone());
         }
-        kept[u] = Some(winner);
+        *slot = Some(winner);
     }
     let included: Vec<bool> = subs
         .iter()
         .enumerate()
         .map(|(i, s)| {
             s.unit.is_some_and(|u| kept[u] == Some(i))
-                && (s.status == Status::Accepted || (include_invalid && s.status == Status::Rejected && !s.findings.iter().any(|f| f.rule == "DUP" && f.is_error())))
+                && (s.status == Status::Accepted
+                    || (include_invalid
+                        && s.status == Status::Rejected
+                        && !s.findings.iter().any(|f| f.rule == "DUP" && f.is_error())))
         })
         .collect();
 
     let fields = form.numeric_fields();
     let mut sums: Vec<Option<f64>> = vec![None; fields.len()];
     for (i, s) in subs.iter().enumerate() {
-        let (true, Some(r)) = (included[i], &s.report) else { continue };
+        let (true, Some(r)) = (included[i], &s.report) else {
+            continue;
+        };
         for (k, &f) in fields.iter().enumerate() {
             if let Some(v) = field_value(form, r, f) {
                 *sums[k].get_or_insert(0.0) += v;
@@ -141,5 +164,10 @@ pub fn consolidate(form: &Form, mut subs: Vec<Submission>, include_invalid: bool
             (f, v)
         })
         .collect();
-    Consolidation { submissions: subs, kept, included, totals }
+    Consolidation {
+        submissions: subs,
+        kept,
+        included,
+        totals,
+    }
 }

@@ -94,12 +94,26 @@ pub fn extract(form: &Form, wb: &WorkbookCells) -> (Report, Vec<Finding>) {
                 sheets.push(&empty);
                 let (vi, en) = match e {
                     SheetError::Missing => (
-                        format!("Thiếu sheet \"{}\" (tệp có các sheet: {}). Hãy dùng đúng biểu mẫu, không đổi tên hoặc xóa sheet.", s.name, wb.sheet_names.join(", ")),
-                        format!("Sheet \"{}\" is missing (the file has: {}). Use the form as sent; do not rename or delete sheets.", s.name, wb.sheet_names.join(", ")),
+                        format!(
+                            "Thiếu sheet \"{}\" (tệp có các sheet: {}). Hãy dùng đúng biểu mẫu, không đổi tên hoặc xóa sheet.",
+                            s.name,
+                            wb.sheet_names.join(", ")
+                        ),
+                        format!(
+                            "Sheet \"{}\" is missing (the file has: {}). Use the form as sent; do not rename or delete sheets.",
+                            s.name,
+                            wb.sheet_names.join(", ")
+                        ),
                     ),
                     SheetError::Broken(d) => (
-                        format!("Sheet \"{}\" không đọc được ({d}). Hãy mở tệp, kiểm tra sheet này và lưu lại.", s.name),
-                        format!("Sheet \"{}\" cannot be read ({d}). Open the file, check this sheet and save it again.", s.name),
+                        format!(
+                            "Sheet \"{}\" không đọc được ({d}). Hãy mở tệp, kiểm tra sheet này và lưu lại.",
+                            s.name
+                        ),
+                        format!(
+                            "Sheet \"{}\" cannot be read ({d}). Open the file, check this sheet and save it again.",
+                            s.name
+                        ),
                     ),
                 };
                 findings.push(Finding::error("SHEET", Msg::new(vi, en)).at(&s.name, None));
@@ -107,7 +121,9 @@ pub fn extract(form: &Form, wb: &WorkbookCells) -> (Report, Vec<Finding>) {
         }
     }
 
-    let mut ctx = Ctx { findings: &mut findings };
+    let mut ctx = Ctx {
+        findings: &mut findings,
+    };
     let (form_id, form_version) = match form.stamp {
         Some(st) if !sheet_missing[st.sheet] => {
             let get = |p: Pos| match lookup(sheets[st.sheet], p) {
@@ -159,7 +175,14 @@ pub fn extract(form: &Form, wb: &WorkbookCells) -> (Report, Vec<Finding>) {
             continue;
         }
         let raw = lookup(sheets[c.sheet], c.pos);
-        cells.push(ctx.convert(raw, c.ty, &sheet_names[c.sheet], c.pos, &c.label, &c.label_en));
+        cells.push(ctx.convert(
+            raw,
+            c.ty,
+            &sheet_names[c.sheet],
+            c.pos,
+            &c.label,
+            &c.label_en,
+        ));
     }
 
     let mut tables = Vec::with_capacity(form.tables.len());
@@ -171,12 +194,26 @@ pub fn extract(form: &Form, wb: &WorkbookCells) -> (Report, Vec<Finding>) {
         tables.push(ctx.table(t, sheets[t.sheet], &sheet_names[t.sheet]));
     }
 
-    (Report { form_id, form_version, cells, tables, sheet_names, sheet_missing }, findings)
+    (
+        Report {
+            form_id,
+            form_version,
+            cells,
+            tables,
+            sheet_names,
+            sheet_missing,
+        },
+        findings,
+    )
 }
 
 /// Cells are in row-major order, which is `Pos` order.
 fn lookup(sheet: &SheetCells, pos: Pos) -> Option<&RawValue> {
-    sheet.cells.binary_search_by(|(p, _)| p.cmp(&pos)).ok().map(|i| &sheet.cells[i].1)
+    sheet
+        .cells
+        .binary_search_by(|(p, _)| p.cmp(&pos))
+        .ok()
+        .map(|i| &sheet.cells[i].1)
 }
 
 struct Ctx<'a> {
@@ -202,9 +239,9 @@ impl Ctx<'_> {
                 continue;
             }
             let get = |col: u16| cells.iter().find(|(p, _)| p.col == col).map(|(_, v)| v);
-            let total = cells
-                .iter()
-                .any(|(p, v)| p.col <= t.label_col && matches!(v, RawValue::Text(s) if is_total(s)));
+            let total = cells.iter().any(|(p, v)| {
+                p.col <= t.label_col && matches!(v, RawValue::Text(s) if is_total(s))
+            });
             let label = match get(t.label_col) {
                 Some(RawValue::Text(s)) => text::clean(s),
                 Some(RawValue::Number(n)) => num(*n),
@@ -213,7 +250,16 @@ impl Ctx<'_> {
             let values: Vec<Value> = t
                 .columns
                 .iter()
-                .map(|c| self.convert(get(c.col), c.ty, sheet_name, Pos::new(row, c.col), &c.label, &c.label_en))
+                .map(|c| {
+                    self.convert(
+                        get(c.col),
+                        c.ty,
+                        sheet_name,
+                        Pos::new(row, c.col),
+                        &c.label,
+                        &c.label_en,
+                    )
+                })
                 .collect();
             let r = Row { row, label, values };
             if total {
@@ -228,8 +274,16 @@ impl Ctx<'_> {
                     Finding::error(
                         "NAME",
                         Msg::new(
-                            format!("Dòng {} có số liệu nhưng chưa ghi tên {}.", row + 1, t.label.to_lowercase()),
-                            format!("Row {} has figures but no {}.", row + 1, t.label_en.to_lowercase()),
+                            format!(
+                                "Dòng {} có số liệu nhưng chưa ghi tên {}.",
+                                row + 1,
+                                t.label.to_lowercase()
+                            ),
+                            format!(
+                                "Row {} has figures but no {}.",
+                                row + 1,
+                                t.label_en.to_lowercase()
+                            ),
                         ),
                     )
                     .at(sheet_name, Some(Pos::new(row, t.label_col))),
@@ -254,7 +308,15 @@ impl Ctx<'_> {
     }
 
     /// One cell to a typed value, with a finding for anything that is not plainly right.
-    fn convert(&mut self, raw: Option<&RawValue>, ty: FieldType, sheet: &str, pos: Pos, label: &str, label_en: &str) -> Value {
+    fn convert(
+        &mut self,
+        raw: Option<&RawValue>,
+        ty: FieldType,
+        sheet: &str,
+        pos: Pos,
+        label: &str,
+        label_en: &str,
+    ) -> Value {
         let Some(raw) = raw else { return Value::Blank };
         let at = |f: Finding| f.at(sheet, Some(pos));
         let shown = raw_text(raw);
@@ -284,7 +346,11 @@ impl Ctx<'_> {
                 Value::Invalid(e.clone())
             }
             (RawValue::Number(n), t) if t.is_numeric() => {
-                if n.is_finite() { Value::Number(*n) } else { Value::Invalid(shown) }
+                if n.is_finite() {
+                    Value::Number(*n)
+                } else {
+                    Value::Invalid(shown)
+                }
             }
             (RawValue::Text(s), t) if t.is_numeric() => {
                 let kind = match t {
@@ -350,19 +416,48 @@ impl Ctx<'_> {
             (RawValue::Date(d), FieldType::Date) => Value::Date(*d),
             (RawValue::Text(s), FieldType::Date) => match date::parse_date_text(s) {
                 Ok(d) => Value::Date(d),
-                Err(_) => self.bad_type(at, label, label_en, &shown, "ngày (dd/mm/yyyy)", "a date (dd/mm/yyyy)"),
+                Err(_) => self.bad_type(
+                    at,
+                    label,
+                    label_en,
+                    &shown,
+                    "ngày (dd/mm/yyyy)",
+                    "a date (dd/mm/yyyy)",
+                ),
             },
             (RawValue::Number(n), FieldType::Date) => match date::from_excel_serial(*n, false) {
                 Ok(d) if *n >= 1.0 => Value::Date(d),
-                _ => self.bad_type(at, label, label_en, &shown, "ngày (dd/mm/yyyy)", "a date (dd/mm/yyyy)"),
+                _ => self.bad_type(
+                    at,
+                    label,
+                    label_en,
+                    &shown,
+                    "ngày (dd/mm/yyyy)",
+                    "a date (dd/mm/yyyy)",
+                ),
             },
-            (_, FieldType::Date) => self.bad_type(at, label, label_en, &shown, "ngày (dd/mm/yyyy)", "a date (dd/mm/yyyy)"),
+            (_, FieldType::Date) => self.bad_type(
+                at,
+                label,
+                label_en,
+                &shown,
+                "ngày (dd/mm/yyyy)",
+                "a date (dd/mm/yyyy)",
+            ),
             (_, FieldType::Text) => self.bad_type(at, label, label_en, &shown, "chữ", "text"),
             (_, _) => self.bad_type(at, label, label_en, &shown, "số", "a number"),
         }
     }
 
-    fn bad_type(&mut self, at: impl Fn(Finding) -> Finding, label: &str, label_en: &str, shown: &str, want_vi: &str, want_en: &str) -> Value {
+    fn bad_type(
+        &mut self,
+        at: impl Fn(Finding) -> Finding,
+        label: &str,
+        label_en: &str,
+        shown: &str,
+        want_vi: &str,
+        want_en: &str,
+    ) -> Value {
         self.findings.push(
             at(Finding::error(
                 "TYPE",

@@ -17,7 +17,10 @@ pub struct Msg {
 
 impl Msg {
     pub fn new(vi: impl Into<String>, en: impl Into<String>) -> Self {
-        Self { vi: vi.into(), en: en.into() }
+        Self {
+            vi: vi.into(),
+            en: en.into(),
+        }
     }
     pub fn get(&self, lang: Lang) -> &str {
         match lang {
@@ -57,7 +60,15 @@ pub struct Finding {
 
 impl Finding {
     pub fn new(rule: &str, severity: Severity, message: Msg) -> Self {
-        Self { rule: rule.to_string(), severity, sheet: None, cell: None, message, found: None, expected: None }
+        Self {
+            rule: rule.to_string(),
+            severity,
+            sheet: None,
+            cell: None,
+            message,
+            found: None,
+            expected: None,
+        }
     }
     pub fn error(rule: &str, message: Msg) -> Self {
         Self::new(rule, Severity::Error, message)
@@ -92,30 +103,120 @@ pub struct Builtin {
 }
 
 const fn b(code: &'static str, severity: Severity, vi: &'static str, en: &'static str) -> Builtin {
-    Builtin { code, severity, vi, en }
+    Builtin {
+        code,
+        severity,
+        vi,
+        en,
+    }
 }
 
 use Severity::{Error as E, Warning as W};
 
 /// Every code raised by reading and extraction, with what it means.
 pub const BUILTIN: &[Builtin] = &[
-    b("FILE_EMPTY", E, "Tệp rỗng (0 byte)", "The file is empty (0 bytes)"),
-    b("FILE_TYPE", E, "Tệp không phải bảng tính Excel/LibreOffice (.xlsx, .xls, .ods)", "The file is not an .xlsx, .xls or .ods workbook"),
-    b("FILE_ENCRYPTED", E, "Tệp có đặt mật khẩu", "The workbook is password-protected"),
-    b("FILE_CORRUPT", E, "Tệp bị hỏng hoặc không đầy đủ", "The file is damaged or incomplete"),
-    b("FILE_SIZE", E, "Tệp lớn bất thường so với một biểu mẫu", "The file is far larger than a form can be"),
-    b("SHEET", E, "Thiếu sheet của biểu mẫu hoặc sheet không đọc được", "A sheet of the form is missing or unreadable"),
-    b("FORM", E, "Tệp không đúng mẫu biểu hoặc phiên bản mẫu", "The file is of another form or form version"),
-    b("TYPE", E, "Ô chứa giá trị không đúng kiểu (chữ trong ô số, ngày không hợp lệ...)", "A cell holds a value of the wrong type"),
-    b("AMBIGUOUS", E, "Số nhập dạng chữ có thể hiểu theo hai cách", "A number typed as text can be read two ways"),
-    b("TEXTNUM", W, "Số được nhập dạng chữ (đã tự chuyển đổi)", "A number was typed as text (converted)"),
-    b("ENCODING", W, "Chữ nhập bằng bảng mã cũ TCVN3/VNI (đã tự chuyển sang Unicode)", "Text typed in a legacy TCVN3/VNI encoding (converted)"),
-    b("FORMULA", E, "Công thức chưa có giá trị tính toán", "A formula has no calculated value"),
-    b("CELLERR", E, "Ô chứa lỗi công thức (#DIV/0!, #REF!...)", "A cell holds a formula error"),
-    b("TOTAL", E, "Không tìm thấy dòng Tổng cộng của bảng", "The table's total row is missing"),
-    b("NAME", E, "Dòng có số liệu nhưng thiếu tên tổ chức", "A table row has figures but no name"),
-    b("UNITNAME", W, "Mã đơn vị sai hoặc thiếu, đã nhận đơn vị theo tên", "Unit code missing or unknown; unit recognised by its name"),
-    b("DUP", E, "Một đơn vị nộp nhiều tệp", "A unit sent more than one file"),
+    b(
+        "FILE_EMPTY",
+        E,
+        "Tệp rỗng (0 byte)",
+        "The file is empty (0 bytes)",
+    ),
+    b(
+        "FILE_TYPE",
+        E,
+        "Tệp không phải bảng tính Excel/LibreOffice (.xlsx, .xls, .ods)",
+        "The file is not an .xlsx, .xls or .ods workbook",
+    ),
+    b(
+        "FILE_ENCRYPTED",
+        E,
+        "Tệp có đặt mật khẩu",
+        "The workbook is password-protected",
+    ),
+    b(
+        "FILE_CORRUPT",
+        E,
+        "Tệp bị hỏng hoặc không đầy đủ",
+        "The file is damaged or incomplete",
+    ),
+    b(
+        "FILE_SIZE",
+        E,
+        "Tệp lớn bất thường so với một biểu mẫu",
+        "The file is far larger than a form can be",
+    ),
+    b(
+        "SHEET",
+        E,
+        "Thiếu sheet của biểu mẫu hoặc sheet không đọc được",
+        "A sheet of the form is missing or unreadable",
+    ),
+    b(
+        "FORM",
+        E,
+        "Tệp không đúng mẫu biểu hoặc phiên bản mẫu",
+        "The file is of another form or form version",
+    ),
+    b(
+        "TYPE",
+        E,
+        "Ô chứa giá trị không đúng kiểu (chữ trong ô số, ngày không hợp lệ...)",
+        "A cell holds a value of the wrong type",
+    ),
+    b(
+        "AMBIGUOUS",
+        E,
+        "Số nhập dạng chữ có thể hiểu theo hai cách",
+        "A number typed as text can be read two ways",
+    ),
+    b(
+        "TEXTNUM",
+        W,
+        "Số được nhập dạng chữ (đã tự chuyển đổi)",
+        "A number was typed as text (converted)",
+    ),
+    b(
+        "ENCODING",
+        W,
+        "Chữ nhập bằng bảng mã cũ TCVN3/VNI (đã tự chuyển sang Unicode)",
+        "Text typed in a legacy TCVN3/VNI encoding (converted)",
+    ),
+    b(
+        "FORMULA",
+        E,
+        "Công thức chưa có giá trị tính toán",
+        "A formula has no calculated value",
+    ),
+    b(
+        "CELLERR",
+        E,
+        "Ô chứa lỗi công thức (#DIV/0!, #REF!...)",
+        "A cell holds a formula error",
+    ),
+    b(
+        "TOTAL",
+        E,
+        "Không tìm thấy dòng Tổng cộng của bảng",
+        "The table's total row is missing",
+    ),
+    b(
+        "NAME",
+        E,
+        "Dòng có số liệu nhưng thiếu tên tổ chức",
+        "A table row has figures but no name",
+    ),
+    b(
+        "UNITNAME",
+        W,
+        "Mã đơn vị sai hoặc thiếu, đã nhận đơn vị theo tên",
+        "Unit code missing or unknown; unit recognised by its name",
+    ),
+    b(
+        "DUP",
+        E,
+        "Một đơn vị nộp nhiều tệp",
+        "A unit sent more than one file",
+    ),
 ];
 
 pub fn builtin(code: &str) -> Option<&'static Builtin> {

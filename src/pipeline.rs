@@ -2,7 +2,10 @@
 
 use crate::extract::{self, Report};
 use crate::finding::{Finding, Msg};
-use crate::read::{self, ReadError, sniff::{Format, Limits, SniffError}};
+use crate::read::{
+    self, ReadError,
+    sniff::{Format, Limits, SniffError},
+};
 use crate::rules::{self, Context};
 use crate::spec::Form;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -66,20 +69,30 @@ pub struct Options {
 #[derive(Debug, thiserror::Error)]
 pub enum InboxError {
     #[error("cannot read folder '{path}': {source}")]
-    Walk { path: String, source: walkdir::Error },
+    Walk {
+        path: String,
+        source: walkdir::Error,
+    },
     #[error("'{0}' is neither a file nor a folder")]
     NotFound(String),
 }
+
+/// A workbook to read: its path, and its name relative to the inbox.
+pub type Input = (PathBuf, String);
 
 const EXTENSIONS: &[&str] = &["xlsx", "xls", "ods", "xlsm"];
 
 /// List the workbooks under `root` (a folder or a single file). Symbolic links are never
 /// followed, so nothing outside the inbox is read; lock files and other files are listed
 /// as skipped so the operator sees them.
-pub fn list_inputs(root: &Path) -> Result<(Vec<(PathBuf, String)>, Vec<Skipped>), InboxError> {
-    let meta = std::fs::symlink_metadata(root).map_err(|_| InboxError::NotFound(root.display().to_string()))?;
+pub fn list_inputs(root: &Path) -> Result<(Vec<Input>, Vec<Skipped>), InboxError> {
+    let meta = std::fs::symlink_metadata(root)
+        .map_err(|_| InboxError::NotFound(root.display().to_string()))?;
     if meta.is_file() {
-        let name = root.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = root
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         return Ok((vec![(root.to_path_buf(), name)], Vec::new()));
     }
     if !meta.is_dir() {
@@ -87,13 +100,27 @@ pub fn list_inputs(root: &Path) -> Result<(Vec<(PathBuf, String)>, Vec<Skipped>)
     }
     let mut files = Vec::new();
     let mut skipped = Vec::new();
-    for entry in walkdir::WalkDir::new(root).follow_links(false).sort_by_file_name() {
+    for entry in walkdir::WalkDir::new(root)
+        .follow_links(false)
+        .sort_by_file_name()
+    {
         let entry = match entry {
             Ok(e) => e,
-            Err(e) if e.depth() == 0 => return Err(InboxError::Walk { path: root.display().to_string(), source: e }),
+            Err(e) if e.depth() == 0 => {
+                return Err(InboxError::Walk {
+                    path: root.display().to_string(),
+                    source: e,
+                });
+            }
             Err(e) => {
                 let file = e.path().map(|p| rel(root, p)).unwrap_or_default();
-                skipped.push(Skipped { file, reason: Msg::new(format!("không đọc được: {e}"), format!("cannot be read: {e}")) });
+                skipped.push(Skipped {
+                    file,
+                    reason: Msg::new(
+                        format!("không đọc được: {e}"),
+                        format!("cannot be read: {e}"),
+                    ),
+                });
                 continue;
             }
         };
@@ -103,15 +130,39 @@ pub fn list_inputs(root: &Path) -> Result<(Vec<(PathBuf, String)>, Vec<Skipped>)
         let file = rel(root, entry.path());
         let name = entry.file_name().to_string_lossy();
         if entry.file_type().is_symlink() {
-            skipped.push(Skipped { file, reason: Msg::new("liên kết tượng trưng, không đọc theo", "symbolic link, not followed") });
+            skipped.push(Skipped {
+                file,
+                reason: Msg::new(
+                    "liên kết tượng trưng, không đọc theo",
+                    "symbolic link, not followed",
+                ),
+            });
         } else if name.starts_with("~$") || name.starts_with(".~lock") {
-            skipped.push(Skipped { file, reason: Msg::new("tệp khóa tạm của Excel/LibreOffice", "Excel/LibreOffice lock file") });
+            skipped.push(Skipped {
+                file,
+                reason: Msg::new(
+                    "tệp khóa tạm của Excel/LibreOffice",
+                    "Excel/LibreOffice lock file",
+                ),
+            });
         } else if name.starts_with('.') {
-            skipped.push(Skipped { file, reason: Msg::new("tệp ẩn", "hidden file") });
+            skipped.push(Skipped {
+                file,
+                reason: Msg::new("tệp ẩn", "hidden file"),
+            });
         } else if !entry.file_type().is_file() {
-            skipped.push(Skipped { file, reason: Msg::new("không phải tệp thường", "not a regular file") });
+            skipped.push(Skipped {
+                file,
+                reason: Msg::new("không phải tệp thường", "not a regular file"),
+            });
         } else if !has_workbook_extension(&name) {
-            skipped.push(Skipped { file, reason: Msg::new("không phải tệp .xlsx, .xls, .ods", "not an .xlsx, .xls or .ods file") });
+            skipped.push(Skipped {
+                file,
+                reason: Msg::new(
+                    "không phải tệp .xlsx, .xls, .ods",
+                    "not an .xlsx, .xls or .ods file",
+                ),
+            });
         } else {
             files.push((entry.path().to_path_buf(), file));
         }
@@ -128,18 +179,23 @@ fn has_workbook_extension(name: &str) -> bool {
 
 fn rel(root: &Path, p: &Path) -> String {
     let r = p.strip_prefix(root).unwrap_or(p);
-    r.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
+    r.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// Read and check every file in parallel. The result is sorted by file name so the
 /// output does not depend on which thread finished first.
-pub fn process_all(form: &Form, inputs: &[(PathBuf, String)], opts: &Options) -> Vec<Submission> {
+pub fn process_all(form: &Form, inputs: &[Input], opts: &Options) -> Vec<Submission> {
     let bar = ProgressBar::new(inputs.len() as u64);
     if opts.progress {
         bar.set_draw_target(ProgressDrawTarget::stderr());
         bar.set_style(
-            ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} {msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} {msg}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
     } else {
         bar.set_draw_target(ProgressDrawTarget::hidden());
@@ -182,7 +238,11 @@ pub fn process_file(form: &Form, path: &Path, name: &str, opts: &Options) -> Sub
     sub.size = meta.len();
     sub.modified = meta.modified().ok();
     if meta.len() > opts.limits.max_file_bytes {
-        sub.findings.push(file_finding(&ReadError::Sniff(SniffError::TooLarge { size: meta.len(), limit: opts.limits.max_file_bytes })));
+        sub.findings
+            .push(file_finding(&ReadError::Sniff(SniffError::TooLarge {
+                size: meta.len(),
+                limit: opts.limits.max_file_bytes,
+            })));
         return sub;
     }
     let bytes = match std::fs::read(path) {
@@ -224,13 +284,23 @@ pub fn process_bytes(form: &Form, bytes: &[u8], opts: &Options) -> Outcome {
     let run = std::panic::AssertUnwindSafe(|| {
         let wb = match read::read_workbook(bytes, form, &opts.limits) {
             Ok(wb) => wb,
-            Err(e) => return Outcome { findings: vec![file_finding(&e)], ..Outcome::default() },
+            Err(e) => {
+                return Outcome {
+                    findings: vec![file_finding(&e)],
+                    ..Outcome::default()
+                };
+            }
         };
         let (report, mut findings) = extract::extract(form, &wb);
         let (unit, unit_findings) = rules::identify(form, &report);
         findings.extend(unit_findings);
         findings.extend(rules::check(form, &report, &opts.ctx));
-        Outcome { format: Some(wb.format), report: Some(report), unit, findings }
+        Outcome {
+            format: Some(wb.format),
+            report: Some(report),
+            unit,
+            findings,
+        }
     });
     std::panic::catch_unwind(run).unwrap_or_else(|_| Outcome {
         findings: vec![Finding::error(
@@ -251,13 +321,19 @@ fn hex(bytes: &[u8]) -> String {
 fn io_finding(e: &std::io::Error) -> Finding {
     Finding::error(
         "FILE_CORRUPT",
-        Msg::new(format!("Không đọc được tệp: {e}."), format!("The file cannot be read: {e}.")),
+        Msg::new(
+            format!("Không đọc được tệp: {e}."),
+            format!("The file cannot be read: {e}."),
+        ),
     )
 }
 
 /// A whole-file failure as a finding that tells the unit what to do.
 pub fn file_finding(e: &ReadError) -> Finding {
-    let save = ("Hãy mở bằng Excel/LibreOffice và lưu lại dạng .xlsx rồi gửi lại.", "Open it in Excel/LibreOffice, save it as .xlsx and send it again.");
+    let save = (
+        "Hãy mở bằng Excel/LibreOffice và lưu lại dạng .xlsx rồi gửi lại.",
+        "Open it in Excel/LibreOffice, save it as .xlsx and send it again.",
+    );
     match e {
         ReadError::Sniff(SniffError::Empty) => Finding::error(
             "FILE_EMPTY",

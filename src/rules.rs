@@ -17,7 +17,11 @@ const EPS: f64 = 1e-9;
 
 /// Apply every declared rule.
 pub fn check(form: &Form, report: &Report, ctx: &Context) -> Vec<Finding> {
-    let mut c = Checker { form, report, out: Vec::new() };
+    let mut c = Checker {
+        form,
+        report,
+        out: Vec::new(),
+    };
     for rule in &form.rules {
         c.rule(rule, ctx);
     }
@@ -27,8 +31,16 @@ pub fn check(form: &Form, report: &Report, ctx: &Context) -> Vec<Finding> {
 /// Which unit the report is from: its code, else its name (with a warning), else none.
 pub fn identify(form: &Form, report: &Report) -> (Option<usize>, Vec<Finding>) {
     let id = form.identity;
-    let code = report.cells[id.unit_code].text().unwrap_or("").trim().to_string();
-    let name = id.unit_name.and_then(|i| report.cells[i].text()).unwrap_or("").to_string();
+    let code = report.cells[id.unit_code]
+        .text()
+        .unwrap_or("")
+        .trim()
+        .to_string();
+    let name = id
+        .unit_name
+        .and_then(|i| report.cells[i].text())
+        .unwrap_or("")
+        .to_string();
     if let Some(u) = form.unit_by_code(&code) {
         return (Some(u), Vec::new());
     }
@@ -87,7 +99,10 @@ struct At {
 
 impl<'a> Checker<'a> {
     fn label(&self, f: FieldRef) -> (&'a str, &'a str) {
-        (self.form.field_label(f, false), self.form.field_label(f, true))
+        (
+            self.form.field_label(f, false),
+            self.form.field_label(f, true),
+        )
     }
 
     /// The single figure of a field: a cell, or a column's total row.
@@ -95,38 +110,72 @@ impl<'a> Checker<'a> {
         match f {
             FieldRef::Cell(i) => {
                 let c = &self.form.cells[i];
-                Some((&self.report.cells[i], At { sheet: c.sheet, pos: c.pos }))
+                Some((
+                    &self.report.cells[i],
+                    At {
+                        sheet: c.sheet,
+                        pos: c.pos,
+                    },
+                ))
             }
             FieldRef::Column { table, column } => {
                 let t = &self.form.tables[table];
                 let total = self.report.tables[table].total.as_ref()?;
-                Some((&total.values[column], At { sheet: t.sheet, pos: Pos::new(total.row, t.columns[column].col) }))
+                Some((
+                    &total.values[column],
+                    At {
+                        sheet: t.sheet,
+                        pos: Pos::new(total.row, t.columns[column].col),
+                    },
+                ))
             }
         }
     }
 
     fn number(&self, f: FieldRef) -> Option<(f64, At)> {
-        self.scalar(f).and_then(|(v, at)| v.number().map(|n| (n, at)))
+        self.scalar(f)
+            .and_then(|(v, at)| v.number().map(|n| (n, at)))
     }
 
     /// Every figure of a field: one for a cell; each row and the total for a column.
     fn all(&self, f: FieldRef) -> Vec<(&'a Value, At, Option<&'a Row>)> {
         match f {
-            FieldRef::Cell(_) => self.scalar(f).map(|(v, a)| (v, a, None)).into_iter().collect(),
+            FieldRef::Cell(_) => self
+                .scalar(f)
+                .map(|(v, a)| (v, a, None))
+                .into_iter()
+                .collect(),
             FieldRef::Column { table, column } => {
                 let t = &self.form.tables[table];
                 let d = &self.report.tables[table];
                 d.rows
                     .iter()
                     .chain(d.total.as_ref())
-                    .map(|r| (&r.values[column], At { sheet: t.sheet, pos: Pos::new(r.row, t.columns[column].col) }, Some(r)))
+                    .map(|r| {
+                        (
+                            &r.values[column],
+                            At {
+                                sheet: t.sheet,
+                                pos: Pos::new(r.row, t.columns[column].col),
+                            },
+                            Some(r),
+                        )
+                    })
                     .collect()
             }
         }
     }
 
-    fn push(&mut self, rule: &RuleDef, at: At, msg: Msg, found: Option<String>, expected: Option<String>) {
-        let mut f = Finding::new(&rule.code, rule.severity, msg).at(self.report.sheet(at.sheet), Some(at.pos));
+    fn push(
+        &mut self,
+        rule: &RuleDef,
+        at: At,
+        msg: Msg,
+        found: Option<String>,
+        expected: Option<String>,
+    ) {
+        let mut f = Finding::new(&rule.code, rule.severity, msg)
+            .at(self.report.sheet(at.sheet), Some(at.pos));
         f.found = found;
         f.expected = expected;
         self.out.push(f);
@@ -134,8 +183,14 @@ impl<'a> Checker<'a> {
 
     fn row_note(row: Option<&Row>) -> (String, String) {
         match row {
-            Some(r) if !r.label.is_empty() => (format!(" (dòng {}: {})", r.row + 1, r.label), format!(" (row {}: {})", r.row + 1, r.label)),
-            Some(r) => (format!(" (dòng {})", r.row + 1), format!(" (row {})", r.row + 1)),
+            Some(r) if !r.label.is_empty() => (
+                format!(" (dòng {}: {})", r.row + 1, r.label),
+                format!(" (row {}: {})", r.row + 1, r.label),
+            ),
+            Some(r) => (
+                format!(" (dòng {})", r.row + 1),
+                format!(" (row {})", r.row + 1),
+            ),
             None => (String::new(), String::new()),
         }
     }
@@ -149,16 +204,32 @@ impl<'a> Checker<'a> {
                         let Some(n) = v.number() else { continue };
                         if n < 0.0 || n.fract() != 0.0 {
                             let (rv, re) = Self::row_note(row);
-                            let why = if n < 0.0 { ("số âm", "negative") } else { ("số lẻ thập phân", "fractional") };
+                            let why = if n < 0.0 {
+                                ("số âm", "negative")
+                            } else {
+                                ("số lẻ thập phân", "fractional")
+                            };
                             self.push(
                                 rule,
                                 at,
                                 Msg::new(
-                                    format!("\"{l}\"{rv} phải là số nguyên không âm, nhưng là {} ({}).", num_vi(n), why.0),
-                                    format!("\"{le}\"{re} must be a whole number >= 0, but is {} ({}).", num(n), why.1),
+                                    format!(
+                                        "\"{l}\"{rv} phải là số nguyên không âm, nhưng là {} ({}).",
+                                        num_vi(n),
+                                        why.0
+                                    ),
+                                    format!(
+                                        "\"{le}\"{re} must be a whole number >= 0, but is {} ({}).",
+                                        num(n),
+                                        why.1
+                                    ),
                                 ),
                                 Some(num(n)),
-                                Some(if n < 0.0 { ">= 0".into() } else { num(n.round().max(0.0)) }),
+                                Some(if n < 0.0 {
+                                    ">= 0".into()
+                                } else {
+                                    num(n.round().max(0.0))
+                                }),
                             );
                         }
                     }
@@ -175,8 +246,18 @@ impl<'a> Checker<'a> {
                                 rule,
                                 at,
                                 Msg::new(
-                                    format!("\"{l}\"{rv} phải nằm trong khoảng {}..{}, nhưng là {}.", num_vi(*min), num_vi(*max), num_vi(n)),
-                                    format!("\"{le}\"{re} must be within {}..{}, but is {}.", num(*min), num(*max), num(n)),
+                                    format!(
+                                        "\"{l}\"{rv} phải nằm trong khoảng {}..{}, nhưng là {}.",
+                                        num_vi(*min),
+                                        num_vi(*max),
+                                        num_vi(n)
+                                    ),
+                                    format!(
+                                        "\"{le}\"{re} must be within {}..{}, but is {}.",
+                                        num(*min),
+                                        num(*max),
+                                        num(n)
+                                    ),
                                 ),
                                 Some(num(n)),
                                 Some(format!("{}..{}", num(*min), num(*max))),
@@ -194,13 +275,30 @@ impl<'a> Checker<'a> {
                             let numeric = self.form.field_type(f).is_numeric();
                             let msg = if numeric {
                                 Msg::new(
-                                    format!("\"{l}\"{rv} chưa nhập. Ô bắt buộc: nếu không có thì ghi 0 (để trống khác với số 0)."),
-                                    format!("\"{le}\"{re} is blank. It is required: write 0 if there is none (blank is not zero)."),
+                                    format!(
+                                        "\"{l}\"{rv} chưa nhập. Ô bắt buộc: nếu không có thì ghi 0 (để trống khác với số 0)."
+                                    ),
+                                    format!(
+                                        "\"{le}\"{re} is blank. It is required: write 0 if there is none (blank is not zero)."
+                                    ),
                                 )
                             } else {
-                                Msg::new(format!("\"{l}\"{rv} chưa nhập. Đây là ô bắt buộc."), format!("\"{le}\"{re} is blank. It is required."))
+                                Msg::new(
+                                    format!("\"{l}\"{rv} chưa nhập. Đây là ô bắt buộc."),
+                                    format!("\"{le}\"{re} is blank. It is required."),
+                                )
                             };
-                            self.push(rule, at, msg, Some(String::new()), Some(if numeric { ">= 0".into() } else { l.to_string() }));
+                            self.push(
+                                rule,
+                                at,
+                                msg,
+                                Some(String::new()),
+                                Some(if numeric {
+                                    ">= 0".into()
+                                } else {
+                                    l.to_string()
+                                }),
+                            );
                         }
                     }
                 }
@@ -210,7 +308,9 @@ impl<'a> Checker<'a> {
                 let d = &self.report.tables[*table];
                 let Some(total) = &d.total else { return };
                 for &c in columns {
-                    let Some(found) = total.values[c].number() else { continue };
+                    let Some(found) = total.values[c].number() else {
+                        continue;
+                    };
                     let mut sum = 0.0;
                     let mut complete = true;
                     for r in &d.rows {
@@ -224,7 +324,10 @@ impl<'a> Checker<'a> {
                         continue;
                     }
                     let col = &t.columns[c];
-                    let (first, last) = (d.rows.first().map_or(t.first_row, |r| r.row) + 1, d.rows.last().map_or(t.first_row, |r| r.row) + 1);
+                    let (first, last) = (
+                        d.rows.first().map_or(t.first_row, |r| r.row) + 1,
+                        d.rows.last().map_or(t.first_row, |r| r.row) + 1,
+                    );
                     self.push(
                         rule,
                         At { sheet: t.sheet, pos: Pos::new(total.row, col.col) },
@@ -238,8 +341,14 @@ impl<'a> Checker<'a> {
                 }
             }
             RuleKind::Part { whole, parts } => self.part(rule, *whole, parts),
-            RuleKind::Balance { result, plus, minus } => {
-                let Some((found, at)) = self.number(*result) else { return };
+            RuleKind::Balance {
+                result,
+                plus,
+                minus,
+            } => {
+                let Some((found, at)) = self.number(*result) else {
+                    return;
+                };
                 let mut expected = 0.0;
                 let mut terms_vi = Vec::new();
                 let mut terms_en = Vec::new();
@@ -262,18 +371,36 @@ impl<'a> Checker<'a> {
                     rule,
                     at,
                     Msg::new(
-                        format!("\"{l}\" ghi {}, nhưng {} = {}.", num_vi(found), strip(terms_vi), num_vi(expected)),
-                        format!("\"{le}\" is {}, but {} = {}.", num(found), strip(terms_en), num(expected)),
+                        format!(
+                            "\"{l}\" ghi {}, nhưng {} = {}.",
+                            num_vi(found),
+                            strip(terms_vi),
+                            num_vi(expected)
+                        ),
+                        format!(
+                            "\"{le}\" is {}, but {} = {}.",
+                            num(found),
+                            strip(terms_en),
+                            num(expected)
+                        ),
                     ),
                     Some(num(found)),
                     Some(num(expected)),
                 );
             }
-            RuleKind::Percent { base, pairs, tolerance } => {
-                let Some((b, _)) = self.number(*base) else { return };
+            RuleKind::Percent {
+                base,
+                pairs,
+                tolerance,
+            } => {
+                let Some((b, _)) = self.number(*base) else {
+                    return;
+                };
                 let (bl, ble) = self.label(*base);
                 for &(pf, cf) in pairs {
-                    let (Some((p, at)), Some((c, _))) = (self.number(pf), self.number(cf)) else { continue };
+                    let (Some((p, at)), Some((c, _))) = (self.number(pf), self.number(cf)) else {
+                        continue;
+                    };
                     let (l, le) = self.label(pf);
                     let (cl, cle) = self.label(cf);
                     if b == 0.0 {
@@ -308,16 +435,23 @@ impl<'a> Checker<'a> {
                 }
             }
             RuleKind::Equal { keys } => {
-                let Some((&first, rest)) = keys.split_first() else { return };
-                let Some((a, _)) = self.number(first) else { return };
+                let Some((&first, rest)) = keys.split_first() else {
+                    return;
+                };
+                let Some((a, _)) = self.number(first) else {
+                    return;
+                };
                 let (la, lae) = self.label(first);
                 for &k in rest {
-                    let Some((b, at)) = self.number(k) else { continue };
+                    let Some((b, at)) = self.number(k) else {
+                        continue;
+                    };
                     if close(a, b, self.form.field_type(k)) {
                         continue;
                     }
                     let (lb, lbe) = self.label(k);
-                    let sa = &self.form.sheets[self.scalar(first).map_or(0, |(_, at)| at.sheet)].name;
+                    let sa =
+                        &self.form.sheets[self.scalar(first).map_or(0, |(_, at)| at.sheet)].name;
                     self.push(
                         rule,
                         at,
@@ -343,7 +477,14 @@ impl<'a> Checker<'a> {
         };
         let per_row = parts.iter().flatten().all(|&f| same_table(f));
         let (wl, wle) = self.label(whole);
-        let wholes = if per_row { self.all(whole) } else { self.scalar(whole).map(|(v, a)| (v, a, None)).into_iter().collect() };
+        let wholes = if per_row {
+            self.all(whole)
+        } else {
+            self.scalar(whole)
+                .map(|(v, a)| (v, a, None))
+                .into_iter()
+                .collect()
+        };
         for (i, (wv, _, row)) in wholes.iter().enumerate() {
             let Some(w) = wv.number() else { continue };
             for group in parts {
@@ -352,7 +493,11 @@ impl<'a> Checker<'a> {
                 let mut names = (Vec::new(), Vec::new());
                 let mut ok = true;
                 for &f in group {
-                    let v = if per_row { self.all(f).get(i).map(|(v, a, _)| (*v, *a)) } else { self.scalar(f) };
+                    let v = if per_row {
+                        self.all(f).get(i).map(|(v, a, _)| (*v, *a))
+                    } else {
+                        self.scalar(f)
+                    };
                     match v.and_then(|(v, a)| v.number().map(|n| (n, a))) {
                         Some((n, a)) => {
                             sum += n;
@@ -373,8 +518,18 @@ impl<'a> Checker<'a> {
                     rule,
                     at,
                     Msg::new(
-                        format!("\"{}\"{rv} là {} nhưng không được vượt quá \"{wl}\" ({}).", names.0.join(" + "), num_vi(sum), num_vi(w)),
-                        format!("\"{}\"{re} is {} but must not exceed \"{wle}\" ({}).", names.1.join(" + "), num(sum), num(w)),
+                        format!(
+                            "\"{}\"{rv} là {} nhưng không được vượt quá \"{wl}\" ({}).",
+                            names.0.join(" + "),
+                            num_vi(sum),
+                            num_vi(w)
+                        ),
+                        format!(
+                            "\"{}\"{re} is {} but must not exceed \"{wle}\" ({}).",
+                            names.1.join(" + "),
+                            num(sum),
+                            num(w)
+                        ),
                     ),
                     Some(num(sum)),
                     Some(format!("<= {}", num(w))),
@@ -385,16 +540,35 @@ impl<'a> Checker<'a> {
 
     fn period(&mut self, rule: &RuleDef, ctx: &Context) {
         let id = self.form.identity;
-        let (from_cell, to_cell) = (&self.form.cells[id.period_from], &self.form.cells[id.period_to]);
-        let (Some(from), Some(to)) = (self.report.cells[id.period_from].date(), self.report.cells[id.period_to].date()) else { return };
-        let at = At { sheet: from_cell.sheet, pos: from_cell.pos };
+        let (from_cell, to_cell) = (
+            &self.form.cells[id.period_from],
+            &self.form.cells[id.period_to],
+        );
+        let (Some(from), Some(to)) = (
+            self.report.cells[id.period_from].date(),
+            self.report.cells[id.period_to].date(),
+        ) else {
+            return;
+        };
+        let at = At {
+            sheet: from_cell.sheet,
+            pos: from_cell.pos,
+        };
         if from > to {
             self.push(
                 rule,
                 at,
                 Msg::new(
-                    format!("Kỳ báo cáo từ ngày {} sau đến ngày {}.", format_date(from), format_date(to)),
-                    format!("The period starts on {} after it ends on {}.", format_date(from), format_date(to)),
+                    format!(
+                        "Kỳ báo cáo từ ngày {} sau đến ngày {}.",
+                        format_date(from),
+                        format_date(to)
+                    ),
+                    format!(
+                        "The period starts on {} after it ends on {}.",
+                        format_date(from),
+                        format_date(to)
+                    ),
                 ),
                 Some(format_date(from)),
                 Some(format!("<= {}", format_date(to))),
@@ -405,10 +579,25 @@ impl<'a> Checker<'a> {
                 if got != want {
                     self.push(
                         rule,
-                        At { sheet: cell.sheet, pos: cell.pos },
+                        At {
+                            sheet: cell.sheet,
+                            pos: cell.pos,
+                        },
                         Msg::new(
-                            format!("\"{}\" ghi {}, nhưng kỳ đang tổng hợp là {} – {}.", cell.label, format_date(got), format_date(want_from), format_date(want_to)),
-                            format!("\"{}\" is {}, but the period being collected is {} – {}.", cell.label_en, format_date(got), format_date(want_from), format_date(want_to)),
+                            format!(
+                                "\"{}\" ghi {}, nhưng kỳ đang tổng hợp là {} – {}.",
+                                cell.label,
+                                format_date(got),
+                                format_date(want_from),
+                                format_date(want_to)
+                            ),
+                            format!(
+                                "\"{}\" is {}, but the period being collected is {} – {}.",
+                                cell.label_en,
+                                format_date(got),
+                                format_date(want_from),
+                                format_date(want_to)
+                            ),
                         ),
                         Some(format_date(got)),
                         Some(format_date(want)),

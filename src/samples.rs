@@ -46,48 +46,102 @@ pub enum SamplesError {
     Write(#[from] WriteError),
     #[error("the extended form does not load: {0}")]
     Spec(#[from] crate::spec::SpecError),
-    #[error("the form lacks '{0}', which the generator needs (samples follow the default form's figures)")]
+    #[error(
+        "the form lacks '{0}', which the generator needs (samples follow the default form's figures)"
+    )]
     Unsupported(String),
 }
 
 const PLACES: &[&str] = &[
-    "Thanh Minh", "Mường Phăng", "Nà Tấu", "Pú Nhi", "Chiềng Sinh", "Quài Cang", "Mường Mùn", "Sín Chải", "Nà Hỳ", "Chà Cang", "Huổi Lếch",
-    "Pa Ham", "Na Sang", "Sá Tổng", "Xá Nhè", "Mường Báng", "Lay Nưa", "Phìn Hồ", "Chung Chải", "Leng Su Sìn", "Keo Lôm", "Tênh Phông", "Búng Lao",
-    "Ẳng Nưa", "Noong Hẹt", "Thanh Xương", "Hua Thanh", "Nậm Kè", "Tà Sìn Thàng", "Pu Nhi",
+    "Thanh Minh",
+    "Mường Phăng",
+    "Nà Tấu",
+    "Pú Nhi",
+    "Chiềng Sinh",
+    "Quài Cang",
+    "Mường Mùn",
+    "Sín Chải",
+    "Nà Hỳ",
+    "Chà Cang",
+    "Huổi Lếch",
+    "Pa Ham",
+    "Na Sang",
+    "Sá Tổng",
+    "Xá Nhè",
+    "Mường Báng",
+    "Lay Nưa",
+    "Phìn Hồ",
+    "Chung Chải",
+    "Leng Su Sìn",
+    "Keo Lôm",
+    "Tênh Phông",
+    "Búng Lao",
+    "Ẳng Nưa",
+    "Noong Hẹt",
+    "Thanh Xương",
+    "Hua Thanh",
+    "Nậm Kè",
+    "Tà Sìn Thàng",
+    "Pu Nhi",
 ];
-const KINDS: &[&str] = &["Đảng bộ xã", "Chi bộ bản", "Chi bộ trường", "Đảng bộ phường", "Chi bộ cơ quan"];
+const KINDS: &[&str] = &[
+    "Đảng bộ xã",
+    "Chi bộ bản",
+    "Chi bộ trường",
+    "Đảng bộ phường",
+    "Chi bộ cơ quan",
+];
 
 /// Generate the submissions into `dir`. Returns the files written and the faults.
-pub fn generate(form: &Form, dir: &Path, opts: &SampleOptions) -> Result<(Vec<PathBuf>, Vec<Fault>), SamplesError> {
+pub fn generate(
+    form: &Form,
+    dir: &Path,
+    opts: &SampleOptions,
+) -> Result<(Vec<PathBuf>, Vec<Fault>), SamplesError> {
     let form = extended_form(form, dir, opts.units)?;
     for k in ["members_start", "admitted", "transferred_in", "members_end"] {
-        form.field(k).ok_or_else(|| SamplesError::Unsupported(k.to_string()))?;
+        form.field(k)
+            .ok_or_else(|| SamplesError::Unsupported(k.to_string()))?;
     }
     let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
     let n = opts.units;
     let mut order: Vec<usize> = (0..n).collect();
     order.shuffle(&mut rng);
-    let faulty = if opts.faults == 0 { 0 } else { opts.faulty_units.unwrap_or(n.div_ceil(5)).min(n) };
+    let faulty = if opts.faults == 0 {
+        0
+    } else {
+        opts.faulty_units.unwrap_or(n.div_ceil(5)).min(n)
+    };
     let faulty: Vec<usize> = order[..faulty].to_vec();
     let mut files = Vec::new();
     let mut faults = Vec::new();
     for u in 0..n {
-        let mut unit_rng = ChaCha8Rng::seed_from_u64(opts.seed ^ (u as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        let mut unit_rng = ChaCha8Rng::seed_from_u64(
+            opts.seed ^ (u as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+        );
         let mut data = clean(&form, u, opts, &mut unit_rng);
         let code = form.units[u].code.clone();
         let file = format!("{code}.xlsx");
         if faulty.contains(&u) {
             for f in inject(&form, &mut data, opts.faults, &mut unit_rng) {
-                faults.push(Fault { file: file.clone(), unit: code.clone(), ..f });
+                faults.push(Fault {
+                    file: file.clone(),
+                    unit: code.clone(),
+                    ..f
+                });
             }
         }
         let mut wb = new_workbook(&form.title);
-        write_form(&mut wb, &form, Some(&data), &Marks::default(), true).map_err(crate::write::xlsx_err(&dir.join(&file)))?;
+        write_form(&mut wb, &form, Some(&data), &Marks::default(), true)
+            .map_err(crate::write::xlsx_err(&dir.join(&file)))?;
         let path = dir.join(&file);
         save(&mut wb, &path)?;
         files.push(path);
     }
-    let json = serde_json::to_vec_pretty(&faults).map_err(|source| WriteError::Json { path: "faults.json".into(), source })?;
+    let json = serde_json::to_vec_pretty(&faults).map_err(|source| WriteError::Json {
+        path: "faults.json".into(),
+        source,
+    })?;
     atomic_write(&dir.join("faults.json"), &json)?;
     Ok((files, faults))
 }
@@ -101,7 +155,11 @@ fn extended_form(form: &Form, dir: &Path, units: usize) -> Result<Form, SamplesE
     }
     let mut text = form.source.clone();
     for i in form.units.len()..units {
-        text.push_str(&format!("\n[[units]]\ncode = \"U{:05}\"\nname = \"Đảng bộ cơ sở số {}\"\n", i + 1, i + 1));
+        text.push_str(&format!(
+            "\n[[units]]\ncode = \"U{:05}\"\nname = \"Đảng bộ cơ sở số {}\"\n",
+            i + 1,
+            i + 1
+        ));
     }
     atomic_write(&dir.join("form.toml"), text.as_bytes())?;
     Ok(Form::from_toml(&text, "form.toml")?)
@@ -126,7 +184,11 @@ fn clean(form: &Form, u: usize, opts: &SampleOptions, rng: &mut ChaCha8Rng) -> F
         for r in 0..rows {
             let kind = KINDS[rng.random_range(0..KINDS.len())];
             let place = PLACES[(u * 7 + r) % PLACES.len()];
-            let label = if r >= PLACES.len() { format!("{kind} {place} {}", r / PLACES.len() + 1) } else { format!("{kind} {place}") };
+            let label = if r >= PLACES.len() {
+                format!("{kind} {place} {}", r / PLACES.len() + 1)
+            } else {
+                format!("{kind} {place}")
+            };
             let introduced: u32 = rng.random_range(0..=25);
             let trained = introduced + rng.random_range(0..=10);
             let admitted = rng.random_range(0..=introduced);
@@ -146,7 +208,12 @@ fn clean(form: &Form, u: usize, opts: &SampleOptions, rng: &mut ChaCha8Rng) -> F
             }
             out.push((t.first_row + r as u32, Out::Text(label), values));
         }
-        tables.push(TableOut { total_row: t.first_row + rows as u32, rows: out, total: None, total_label: None });
+        tables.push(TableOut {
+            total_row: t.first_row + rows as u32,
+            rows: out,
+            total: None,
+            total_label: None,
+        });
     }
     let start: f64 = rng.random_range(800..=5000) as f64;
     let tin: f64 = rng.random_range(0..=40) as f64;
@@ -173,30 +240,64 @@ fn clean(form: &Form, u: usize, opts: &SampleOptions, rng: &mut ChaCha8Rng) -> F
     let youth = frac(rng, 0.3, 0.7);
     let agencies = frac(rng, 0.45, 0.75);
     let communes = (end - agencies - rng.random_range(0.0..3.0_f64).round()).max(0.0);
-    for (key, v) in [("women", women), ("ethnic", ethnic), ("youth", youth), ("officials_agencies", agencies), ("officials_communes", communes)] {
+    for (key, v) in [
+        ("women", women),
+        ("ethnic", ethnic),
+        ("youth", youth),
+        ("officials_agencies", agencies),
+        ("officials_communes", communes),
+    ] {
         set(key, v, &mut cells, &mut nums);
     }
-    set("classes", rng.random_range(2..=8) as f64, &mut cells, &mut nums);
+    set(
+        "classes",
+        rng.random_range(2..=8) as f64,
+        &mut cells,
+        &mut nums,
+    );
     let attendees: f64 = tables.first().map_or(0.0, |t| {
-        t.rows.iter().map(|r| if let Out::Number(n) = r.2.get(1).unwrap_or(&Out::Blank) { *n } else { 0.0 }).sum()
+        t.rows
+            .iter()
+            .map(|r| {
+                if let Out::Number(n) = r.2.get(1).unwrap_or(&Out::Blank) {
+                    *n
+                } else {
+                    0.0
+                }
+            })
+            .sum()
     });
     set("attendees", attendees, &mut cells, &mut nums);
     let villages = rng.random_range(40..=220) as f64;
     let vs = rng.random_range(0..=12) as f64;
     set("villages", villages, &mut cells, &mut nums);
     set("villages_without_start", vs, &mut cells, &mut nums);
-    set("villages_without_end", (vs - rng.random_range(0..=4) as f64).max(0.0), &mut cells, &mut nums);
+    set(
+        "villages_without_end",
+        (vs - rng.random_range(0..=4) as f64).max(0.0),
+        &mut cells,
+        &mut nums,
+    );
     let schools = rng.random_range(25..=120) as f64;
     let ss = rng.random_range(0..=6) as f64;
     set("schools", schools, &mut cells, &mut nums);
     set("schools_without_start", ss, &mut cells, &mut nums);
-    set("schools_without_end", (ss - rng.random_range(0..=2) as f64).max(0.0), &mut cells, &mut nums);
+    set(
+        "schools_without_end",
+        (ss - rng.random_range(0..=2) as f64).max(0.0),
+        &mut cells,
+        &mut nums,
+    );
     // Percentages from their declared count and base, rounded as a clerk would.
     for rule in &form.rules {
         if let RuleKind::Percent { base, pairs, .. } = &rule.kind {
             let b = nums[cell_index(*base)];
             for (p, c) in pairs {
-                let v = if b == 0.0 { 0.0 } else { (nums[cell_index(*c)] / b * 10_000.0).round() / 100.0 };
+                let v = if b == 0.0 {
+                    0.0
+                } else {
+                    (nums[cell_index(*c)] / b * 10_000.0).round() / 100.0
+                };
                 cells[cell_index(*p)] = Out::Number(v);
             }
         }
@@ -215,31 +316,55 @@ fn clean(form: &Form, u: usize, opts: &SampleOptions, rng: &mut ChaCha8Rng) -> F
     for (i, c) in form.cells.iter().enumerate() {
         if cells[i] == Out::Blank && c.ty == FieldType::Text {
             cells[i] = Out::Text(match c.key.as_str() {
-                "preparer" => ["Lò Thị Hoa", "Nguyễn Văn Hùng", "Quàng Văn Pấng", "Lường Thị Mai"][u % 4].to_string(),
+                "preparer" => [
+                    "Lò Thị Hoa",
+                    "Nguyễn Văn Hùng",
+                    "Quàng Văn Pấng",
+                    "Lường Thị Mai",
+                ][u % 4]
+                    .to_string(),
                 "phone" => format!("0215 3{:06}", rng.random_range(0..1_000_000)),
                 _ => String::new(),
             });
         }
     }
-    FormData { form_id: form.id.clone(), form_version: form.version.clone(), cells, tables }
+    FormData {
+        form_id: form.id.clone(),
+        form_version: form.version.clone(),
+        cells,
+        tables,
+    }
 }
 
 /// Inject `count` different faults and say where each one is.
 fn inject(form: &Form, d: &mut FormData, count: usize, rng: &mut ChaCha8Rng) -> Vec<Fault> {
-    let mut kinds: Vec<&str> = vec!["SUM", "PART", "BALANCE", "PCT", "INT", "REQ", "XSHEET", "RANGE", "TYPE", "TEXTNUM", "PERIOD"];
+    let mut kinds: Vec<&str> = vec![
+        "SUM", "PART", "BALANCE", "PCT", "INT", "REQ", "XSHEET", "RANGE", "TYPE", "TEXTNUM",
+        "PERIOD",
+    ];
     kinds.shuffle(rng);
     let mut out = Vec::new();
     let cell_of = |key: &str| match form.field(key) {
         Some(FieldRef::Cell(i)) => Some(i),
         _ => None,
     };
-    let num = |d: &FormData, i: usize| if let Out::Number(n) = d.cells[i] { n } else { 0.0 };
+    let num = |d: &FormData, i: usize| {
+        if let Out::Number(n) = d.cells[i] {
+            n
+        } else {
+            0.0
+        }
+    };
     for kind in kinds.into_iter().take(count) {
         let fault = |rule: &str, sheet: usize, pos: Pos, what: String| Fault {
             file: String::new(),
             unit: String::new(),
             rule: rule.into(),
-            severity: if rule == "TEXTNUM" { "warning".into() } else { "error".into() },
+            severity: if rule == "TEXTNUM" {
+                "warning".into()
+            } else {
+                "error".into()
+            },
             sheet: form.sheets[sheet].name.clone(),
             cell: pos.to_string(),
             what,
@@ -250,84 +375,168 @@ fn inject(form: &Form, d: &mut FormData, count: usize, rng: &mut ChaCha8Rng) -> 
         match kind {
             "SUM" => {
                 let c = rng.random_range(0..t.columns.len());
-                let sum: f64 = table.rows.iter().map(|r| if let Out::Number(n) = r.2[c] { n } else { 0.0 }).sum();
+                let sum: f64 = table
+                    .rows
+                    .iter()
+                    .map(|r| if let Out::Number(n) = r.2[c] { n } else { 0.0 })
+                    .sum();
                 let wrong = sum + rng.random_range(1..=9) as f64;
                 let mut total: Vec<Out> = t
                     .columns
                     .iter()
                     .enumerate()
-                    .map(|(ci, _)| Out::Number(table.rows.iter().map(|r| if let Out::Number(n) = r.2[ci] { n } else { 0.0 }).sum()))
+                    .map(|(ci, _)| {
+                        Out::Number(
+                            table
+                                .rows
+                                .iter()
+                                .map(|r| if let Out::Number(n) = r.2[ci] { n } else { 0.0 })
+                                .sum(),
+                        )
+                    })
                     .collect();
                 total[c] = Out::Number(wrong);
                 table.total = Some(total);
-                out.push(fault("SUM", t.sheet, Pos::new(table.total_row, t.columns[c].col), format!("total {wrong} instead of {sum}")));
+                out.push(fault(
+                    "SUM",
+                    t.sheet,
+                    Pos::new(table.total_row, t.columns[c].col),
+                    format!("total {wrong} instead of {sum}"),
+                ));
             }
             "PART" => {
-                let (Some(a), Some(w)) = (col("admitted"), col("women")) else { continue };
+                let (Some(a), Some(w)) = (col("admitted"), col("women")) else {
+                    continue;
+                };
                 let r = rng.random_range(0..table.rows.len());
-                let adm = if let Out::Number(n) = table.rows[r].2[a] { n } else { 0.0 };
+                let adm = if let Out::Number(n) = table.rows[r].2[a] {
+                    n
+                } else {
+                    0.0
+                };
                 table.rows[r].2[w] = Out::Number(adm + 2.0);
-                out.push(fault("PART", t.sheet, Pos::new(table.rows[r].0, t.columns[w].col), format!("women {} > admitted {adm}", adm + 2.0)));
+                out.push(fault(
+                    "PART",
+                    t.sheet,
+                    Pos::new(table.rows[r].0, t.columns[w].col),
+                    format!("women {} > admitted {adm}", adm + 2.0),
+                ));
             }
             "INT" => {
                 let Some(c) = col("under30") else { continue };
                 let r = rng.random_range(0..table.rows.len());
                 table.rows[r].2[c] = Out::Number(-2.0);
-                out.push(fault("INT", t.sheet, Pos::new(table.rows[r].0, t.columns[c].col), "negative count -2".into()));
+                out.push(fault(
+                    "INT",
+                    t.sheet,
+                    Pos::new(table.rows[r].0, t.columns[c].col),
+                    "negative count -2".into(),
+                ));
             }
             "BALANCE" => {
-                let (Some(ti), Some(e)) = (cell_of("transferred_in"), cell_of("members_end")) else { continue };
+                let (Some(ti), Some(e)) = (cell_of("transferred_in"), cell_of("members_end"))
+                else {
+                    continue;
+                };
                 d.cells[ti] = Out::Number(num(d, ti) + 3.0);
                 let c = &form.cells[e];
-                out.push(fault("BALANCE", c.sheet, c.pos, "transferred in raised by 3, end unchanged".into()));
+                out.push(fault(
+                    "BALANCE",
+                    c.sheet,
+                    c.pos,
+                    "transferred in raised by 3, end unchanged".into(),
+                ));
             }
             "PCT" => {
-                let Some(p) = cell_of("women_pct") else { continue };
+                let Some(p) = cell_of("women_pct") else {
+                    continue;
+                };
                 d.cells[p] = Out::Number(num(d, p) + 1.5);
                 let c = &form.cells[p];
-                out.push(fault("PCT", c.sheet, c.pos, "women percentage off by 1.5 points".into()));
+                out.push(fault(
+                    "PCT",
+                    c.sheet,
+                    c.pos,
+                    "women percentage off by 1.5 points".into(),
+                ));
             }
             "REQ" => {
                 // A figure no other injected fault relies on, so each fault is found alone.
-                let Some(i) = cell_of("villages") else { continue };
+                let Some(i) = cell_of("villages") else {
+                    continue;
+                };
                 d.cells[i] = Out::Blank;
                 let c = &form.cells[i];
-                out.push(fault("REQ", c.sheet, c.pos, "villages in total left blank".into()));
+                out.push(fault(
+                    "REQ",
+                    c.sheet,
+                    c.pos,
+                    "villages in total left blank".into(),
+                ));
             }
             "XSHEET" => {
-                let (Some(a), Some(ti)) = (cell_of("admitted"), cell_of("transferred_in")) else { continue };
+                let (Some(a), Some(ti)) = (cell_of("admitted"), cell_of("transferred_in")) else {
+                    continue;
+                };
                 d.cells[a] = Out::Number(num(d, a) + 1.0);
                 d.cells[ti] = Out::Number(num(d, ti) - 1.0);
                 let c = &form.cells[a];
-                out.push(fault("XSHEET", c.sheet, c.pos, "admitted differs from the Kết nạp total by 1".into()));
+                out.push(fault(
+                    "XSHEET",
+                    c.sheet,
+                    c.pos,
+                    "admitted differs from the Kết nạp total by 1".into(),
+                ));
             }
             "RANGE" => {
-                let Some(p) = cell_of("youth_pct") else { continue };
+                let Some(p) = cell_of("youth_pct") else {
+                    continue;
+                };
                 d.cells[p] = Out::Number(105.0);
                 let c = &form.cells[p];
                 out.push(fault("RANGE", c.sheet, c.pos, "percentage 105".into()));
             }
             "TYPE" => {
-                let Some(i) = cell_of("classes") else { continue };
+                let Some(i) = cell_of("classes") else {
+                    continue;
+                };
                 d.cells[i] = Out::Text("chưa tổng hợp".into());
                 let c = &form.cells[i];
                 out.push(fault("TYPE", c.sheet, c.pos, "text in a count cell".into()));
             }
             "TEXTNUM" => {
-                let Some(i) = cell_of("members_start") else { continue };
+                let Some(i) = cell_of("members_start") else {
+                    continue;
+                };
                 let n = num(d, i) as u64;
-                let text = if n >= 1000 { format!("{}.{:03}", n / 1000, n % 1000) } else { n.to_string() };
+                let text = if n >= 1000 {
+                    format!("{}.{:03}", n / 1000, n % 1000)
+                } else {
+                    n.to_string()
+                };
                 d.cells[i] = Out::Text(text.clone());
                 let c = &form.cells[i];
-                out.push(fault("TEXTNUM", c.sheet, c.pos, format!("count typed as text \"{text}\"")));
+                out.push(fault(
+                    "TEXTNUM",
+                    c.sheet,
+                    c.pos,
+                    format!("count typed as text \"{text}\""),
+                ));
             }
             "PERIOD" => {
                 let (f, t2) = (form.identity.period_from, form.identity.period_to);
-                let (Out::Date(a), Out::Date(b)) = (d.cells[f].clone(), d.cells[t2].clone()) else { continue };
+                let (Out::Date(a), Out::Date(b)) = (d.cells[f].clone(), d.cells[t2].clone()) else {
+                    continue;
+                };
                 d.cells[f] = Out::Date(b);
                 d.cells[t2] = Out::Date(a);
                 let c = &form.cells[f];
-                out.push(fault("PERIOD", c.sheet, c.pos, format!("from {} after to {}", format_date(b), format_date(a))));
+                out.push(fault(
+                    "PERIOD",
+                    c.sheet,
+                    c.pos,
+                    format!("from {} after to {}", format_date(b), format_date(a)),
+                ));
             }
             _ => {}
         }

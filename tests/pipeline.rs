@@ -11,7 +11,10 @@ use std::collections::BTreeMap;
 fn a1(cell: &str) -> (u32, u32) {
     let split = cell.find(|c: char| c.is_ascii_digit()).unwrap();
     let (letters, digits) = cell.split_at(split);
-    let col = letters.bytes().fold(0u32, |n, b| n * 26 + (b - b'A' + 1) as u32) - 1;
+    let col = letters
+        .bytes()
+        .fold(0u32, |n, b| n * 26 + (b - b'A' + 1) as u32)
+        - 1;
     (digits.parse::<u32>().unwrap() - 1, col)
 }
 
@@ -41,8 +44,12 @@ fn independent_sums(w: &Workdir, dir: &str) -> BTreeMap<String, f64> {
                 continue;
             }
             let range = wb.worksheet_range(c["sheet"].as_str().unwrap()).unwrap();
-            let v = range.get_value(a1(c["cell"].as_str().unwrap())).map_or(0.0, num);
-            *sums.entry(c["key"].as_str().unwrap().to_string()).or_default() += v;
+            let v = range
+                .get_value(a1(c["cell"].as_str().unwrap()))
+                .map_or(0.0, num);
+            *sums
+                .entry(c["key"].as_str().unwrap().to_string())
+                .or_default() += v;
         }
         for t in map["tables"].as_array().unwrap() {
             let range = wb.worksheet_range(t["sheet"].as_str().unwrap()).unwrap();
@@ -50,14 +57,23 @@ fn independent_sums(w: &Workdir, dir: &str) -> BTreeMap<String, f64> {
             let label_col = a1(&format!("{}1", t["label_column"].as_str().unwrap())).1;
             let mut row = first;
             loop {
-                let label = range.get_value((row, label_col)).cloned().unwrap_or(Data::Empty);
+                let label = range
+                    .get_value((row, label_col))
+                    .cloned()
+                    .unwrap_or(Data::Empty);
                 if label == Data::String(t["total_label"].as_str().unwrap().to_string()) {
                     break;
                 }
                 for c in t["columns"].as_array().unwrap() {
                     let col = a1(&format!("{}1", c["column"].as_str().unwrap())).1;
                     let v = range.get_value((row, col)).map_or(0.0, num);
-                    *sums.entry(format!("{}.{}", t["key"].as_str().unwrap(), c["key"].as_str().unwrap())).or_default() += v;
+                    *sums
+                        .entry(format!(
+                            "{}.{}",
+                            t["key"].as_str().unwrap(),
+                            c["key"].as_str().unwrap()
+                        ))
+                        .or_default() += v;
                 }
                 row += 1;
                 assert!(row < first + 10_000, "no total row in {}", path.display());
@@ -76,9 +92,20 @@ fn clean_submissions_are_accepted_and_sums_are_right() {
     let subs = report["submissions"].as_array().unwrap();
     assert_eq!(subs.len(), 15);
     for s in subs {
-        assert_eq!(s["status"], "accepted", "{}: {:?}", s["file"], s["findings"]);
-        assert!(s["findings"].as_array().unwrap().is_empty(), "{}", s["file"]);
-        assert_eq!(s["sha256"].as_str().unwrap(), sha256(&w.path(&format!("inbox/{}", s["file"].as_str().unwrap()))));
+        assert_eq!(
+            s["status"], "accepted",
+            "{}: {:?}",
+            s["file"], s["findings"]
+        );
+        assert!(
+            s["findings"].as_array().unwrap().is_empty(),
+            "{}",
+            s["file"]
+        );
+        assert_eq!(
+            s["sha256"].as_str().unwrap(),
+            sha256(&w.path(&format!("inbox/{}", s["file"].as_str().unwrap())))
+        );
     }
     assert!(report["missing_units"].as_array().unwrap().is_empty());
     let sums = independent_sums(&w, "inbox");
@@ -89,24 +116,49 @@ fn clean_submissions_are_accepted_and_sums_are_right() {
     // Percentages are recomputed from the summed counts, never averaged.
     let pct = totals["women_pct"].as_f64().unwrap();
     assert!((pct - sums["women"] / sums["members_end"] * 100.0).abs() < 1e-9);
-    assert!(!w.path("out/tra-lai").exists() || std::fs::read_dir(w.path("out/tra-lai")).unwrap().next().is_none());
+    assert!(
+        !w.path("out/tra-lai").exists()
+            || std::fs::read_dir(w.path("out/tra-lai"))
+                .unwrap()
+                .next()
+                .is_none()
+    );
 }
 
 #[test]
 fn every_injected_fault_is_found_at_its_cell_and_only_faulty_units_are_returned() {
     let w = Workdir::new();
-    w.samples("inbox", &["--seed", "11", "--faults", "4", "--faulty-units", "6"]);
+    w.samples(
+        "inbox",
+        &["--seed", "11", "--faults", "4", "--faulty-units", "6"],
+    );
     let faults: Value = w.json("inbox/faults.json");
     let faults = faults.as_array().unwrap();
     assert_eq!(faults.len(), 24);
-    w.run_expect(&["run", "inbox", "--out", "out", "--quiet", "--period", "01/01/2026..30/06/2026"], 1);
+    w.run_expect(
+        &[
+            "run",
+            "inbox",
+            "--out",
+            "out",
+            "--quiet",
+            "--period",
+            "01/01/2026..30/06/2026",
+        ],
+        1,
+    );
     let report = w.json("out/report.json");
     let mut faulty = std::collections::BTreeSet::new();
     for f in faults {
         let file = f["file"].as_str().unwrap();
         let sub = submission(&report, file);
         assert!(
-            has_finding(sub, f["rule"].as_str().unwrap(), f["sheet"].as_str().unwrap(), f["cell"].as_str()),
+            has_finding(
+                sub,
+                f["rule"].as_str().unwrap(),
+                f["sheet"].as_str().unwrap(),
+                f["cell"].as_str()
+            ),
             "{file}: fault {f} not reported; findings: {:?}",
             sub["findings"]
         );
@@ -117,19 +169,45 @@ fn every_injected_fault_is_found_at_its_cell_and_only_faulty_units_are_returned(
         let returned = w.path(&format!("out/tra-lai/{unit}.xlsx")).exists();
         if faulty.contains(unit) {
             assert!(returned, "{unit} has faults but no returned workbook");
-            let only_warnings = faults.iter().filter(|f| f["unit"] == unit).all(|f| f["severity"] == "warning");
-            assert_eq!(s["status"], if only_warnings { "accepted" } else { "rejected" }, "{unit}: {:?}", rules_of(s));
+            let only_warnings = faults
+                .iter()
+                .filter(|f| f["unit"] == unit)
+                .all(|f| f["severity"] == "warning");
+            assert_eq!(
+                s["status"],
+                if only_warnings {
+                    "accepted"
+                } else {
+                    "rejected"
+                },
+                "{unit}: {:?}",
+                rules_of(s)
+            );
         } else {
-            assert!(rules_of(s).is_empty(), "{unit} is clean but has {:?}", rules_of(s));
+            assert!(
+                rules_of(s).is_empty(),
+                "{unit} is clean but has {:?}",
+                rules_of(s)
+            );
             assert!(!returned, "{unit} is clean but was returned");
             assert_eq!(s["status"], "accepted");
         }
     }
     // Rejected units are not summed.
-    let accepted: Vec<&str> = report["submissions"].as_array().unwrap().iter().filter(|s| s["status"] == "accepted").map(|s| s["unit"].as_str().unwrap()).collect();
+    let accepted: Vec<&str> = report["submissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["status"] == "accepted")
+        .map(|s| s["unit"].as_str().unwrap())
+        .collect();
     let classes: f64 = accepted
         .iter()
-        .map(|u| submission(&report, &format!("{u}.xlsx"))["figures"]["classes"]["value"].as_f64().unwrap())
+        .map(|u| {
+            submission(&report, &format!("{u}.xlsx"))["figures"]["classes"]["value"]
+                .as_f64()
+                .unwrap()
+        })
         .sum();
     assert_eq!(report["totals"]["classes"].as_f64().unwrap(), classes);
 }
@@ -137,10 +215,25 @@ fn every_injected_fault_is_found_at_its_cell_and_only_faulty_units_are_returned(
 #[test]
 fn returned_workbook_marks_the_faulty_cell_with_a_note() {
     let w = Workdir::new();
-    w.samples("inbox", &["--seed", "3", "--faults", "2", "--faulty-units", "1"]);
+    w.samples(
+        "inbox",
+        &["--seed", "3", "--faults", "2", "--faulty-units", "1"],
+    );
     let faults = w.json("inbox/faults.json");
     let f = &faults[0];
-    w.run_expect(&["run", "inbox", "--out", "out", "--quiet"], if faults.as_array().unwrap().iter().all(|f| f["severity"] == "warning") { 0 } else { 1 });
+    w.run_expect(
+        &["run", "inbox", "--out", "out", "--quiet"],
+        if faults
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["severity"] == "warning")
+        {
+            0
+        } else {
+            1
+        },
+    );
     let path = w.path(&format!("out/tra-lai/{}.xlsx", f["unit"].as_str().unwrap()));
     let mut wb: calamine::Xlsx<_> = calamine::open_workbook(&path).unwrap();
     let names = wb.sheet_names();
@@ -155,7 +248,11 @@ fn returned_workbook_marks_the_faulty_cell_with_a_note() {
     assert!(found, "fault {f} not listed in the returned workbook");
     // The faulty cell carries a note: the returned workbook's zip has a comments part for that sheet.
     let zip = zip::ZipArchive::new(std::fs::File::open(&path).unwrap()).unwrap();
-    assert!(zip.file_names().any(|n| n.starts_with("xl/comments")), "no notes in the returned workbook");
+    assert!(
+        zip.file_names()
+            .any(|n| n.is_ok_and(|n| n.starts_with("xl/comments"))),
+        "no notes in the returned workbook"
+    );
 }
 
 #[test]
@@ -163,7 +260,11 @@ fn exit_codes_and_nothing_written_when_the_run_cannot_proceed() {
     let w = Workdir::new();
     w.samples("inbox", &[]);
     // A bad form specification: exit 2, the key named, nothing written.
-    std::fs::write(w.path("bad.toml"), tonghop::spec::DEFAULT_SPEC.replace("cell = \"C10\"", "cell = \"C0\"")).unwrap();
+    std::fs::write(
+        w.path("bad.toml"),
+        tonghop::spec::DEFAULT_SPEC.replace("cell = \"C10\"", "cell = \"C0\""),
+    )
+    .unwrap();
     let out = w.run_expect(&["run", "inbox", "--out", "out1", "--form", "bad.toml"], 2);
     assert!(String::from_utf8_lossy(&out.stderr).contains("C0"));
     assert!(!w.path("out1").exists());
@@ -174,7 +275,17 @@ fn exit_codes_and_nothing_written_when_the_run_cannot_proceed() {
     std::fs::write(w.path("file"), "x").unwrap();
     w.run_expect(&["run", "inbox", "--out", "file/out"], 2);
     // A bad period.
-    w.run_expect(&["run", "inbox", "--out", "out3", "--period", "30/06/2026..01/01/2026"], 2);
+    w.run_expect(
+        &[
+            "run",
+            "inbox",
+            "--out",
+            "out3",
+            "--period",
+            "30/06/2026..01/01/2026",
+        ],
+        2,
+    );
     assert!(!w.path("out3").exists());
 }
 
@@ -190,7 +301,11 @@ fn outputs_are_reproducible_and_inputs_untouched() {
     w.run(&["run", "inbox", "--out", "a", "--quiet"]);
     w.run(&["run", "inbox", "--out", "b", "--quiet"]);
     for f in ["tong-hop.xlsx", "report.json"] {
-        assert_eq!(std::fs::read(w.path(&format!("a/{f}"))).unwrap(), std::fs::read(w.path(&format!("b/{f}"))).unwrap(), "{f} differs between runs");
+        assert_eq!(
+            std::fs::read(w.path(&format!("a/{f}"))).unwrap(),
+            std::fs::read(w.path(&format!("b/{f}"))).unwrap(),
+            "{f} differs between runs"
+        );
     }
     for (p, h) in before {
         assert_eq!(sha256(std::path::Path::new(&p)), h, "{p} was modified");
@@ -206,15 +321,31 @@ fn outputs_are_reproducible_and_inputs_untouched() {
 fn blank_template_is_the_committed_one_and_checks_as_incomplete() {
     let w = Workdir::new();
     w.run_expect(&["template", "--out", "blank.xlsx"], 0);
-    let committed = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/templates/phat-trien-dang-vien.xlsx")).unwrap();
-    assert_eq!(std::fs::read(w.path("blank.xlsx")).unwrap(), committed, "templates/phat-trien-dang-vien.xlsx is stale: run `tonghop template --out templates/phat-trien-dang-vien.xlsx`");
+    let committed = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/templates/phat-trien-dang-vien.xlsx"
+    ))
+    .unwrap();
+    assert_eq!(
+        std::fs::read(w.path("blank.xlsx")).unwrap(),
+        committed,
+        "templates/phat-trien-dang-vien.xlsx is stale: run `tonghop template --out templates/phat-trien-dang-vien.xlsx`"
+    );
     let out = w.run_expect(&["check", "blank.xlsx", "--json"], 1);
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     let sub = &report["submissions"][0];
     assert_eq!(sub["status"], "unknown_unit");
-    assert!(has_finding(sub, "REQ", "Đảng viên", Some("C4")), "{:?}", sub["findings"]);
+    assert!(
+        has_finding(sub, "REQ", "Đảng viên", Some("C4")),
+        "{:?}",
+        sub["findings"]
+    );
     // Blank is not zero: no rule but REQ/UNIT fires on an empty form.
-    assert!(rules_of(sub).iter().all(|r| r == "REQ" || r == "UNIT"), "{:?}", rules_of(sub));
+    assert!(
+        rules_of(sub).iter().all(|r| r == "REQ" || r == "UNIT"),
+        "{:?}",
+        rules_of(sub)
+    );
 }
 
 #[test]
@@ -224,22 +355,46 @@ fn describe_json_has_the_input_map() {
     let d: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(d["form"]["id"], "phat-trien-dang-vien");
     assert_eq!(d["units"].as_array().unwrap().len(), 15);
-    let cell = d["cells"].as_array().unwrap().iter().find(|c| c["key"] == "members_end").unwrap();
-    assert_eq!((cell["sheet"].as_str(), cell["cell"].as_str(), cell["type"].as_str()), (Some("Đảng viên"), Some("C10"), Some("count")));
+    let cell = d["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["key"] == "members_end")
+        .unwrap();
+    assert_eq!(
+        (
+            cell["sheet"].as_str(),
+            cell["cell"].as_str(),
+            cell["type"].as_str()
+        ),
+        (Some("Đảng viên"), Some("C10"), Some("count"))
+    );
     let t = &d["tables"][0];
     assert_eq!(t["key"], "admissions");
     assert_eq!(t["total_label"], "Tổng cộng");
-    let codes: Vec<&str> = d["rules"].as_array().unwrap().iter().map(|r| r["code"].as_str().unwrap()).collect();
-    for c in ["INT", "RANGE", "REQ", "SUM", "PART", "BALANCE", "PCT", "XSHEET", "UNIT", "PERIOD"] {
+    let codes: Vec<&str> = d["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["code"].as_str().unwrap())
+        .collect();
+    for c in [
+        "INT", "RANGE", "REQ", "SUM", "PART", "BALANCE", "PCT", "XSHEET", "UNIT", "PERIOD",
+    ] {
         assert!(codes.contains(&c), "{c} missing from {codes:?}");
     }
 }
 
 #[test]
 fn readme_rule_table_lists_every_rule_code() {
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
     let form = tonghop::spec::Form::default_form().unwrap();
     for r in tonghop::finding::rule_docs(&form) {
-        assert!(readme.contains(&format!("| `{}` |", r.code)), "README lacks rule {}", r.code);
+        assert!(
+            readme.contains(&format!("| `{}` |", r.code)),
+            "README lacks rule {}",
+            r.code
+        );
     }
 }

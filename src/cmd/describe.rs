@@ -47,7 +47,13 @@ pub fn describe_json(form: &Form) -> serde_json::Value {
 }
 
 fn describe_text(form: &Form) -> String {
-    let mut s = format!("Form {} version {}: {}\n\nUnits ({}):\n", form.id, form.version, form.title, form.units.len());
+    let mut s = format!(
+        "Form {} version {}: {}\n\nUnits ({}):\n",
+        form.id,
+        form.version,
+        form.title,
+        form.units.len()
+    );
     for u in &form.units {
         s.push_str(&format!("  {:<8} {}\n", u.code, u.name));
     }
@@ -74,12 +80,23 @@ fn describe_text(form: &Form) -> String {
             crate::spec::cellref::column_name(t.label_col)
         ));
         for c in &t.columns {
-            s.push_str(&format!("  {:<24} {:<6} {:<8} {}\n", format!("{}.{}", t.key, c.key), crate::spec::cellref::column_name(c.col), c.ty.name(), c.label));
+            s.push_str(&format!(
+                "  {:<24} {:<6} {:<8} {}\n",
+                format!("{}.{}", t.key, c.key),
+                crate::spec::cellref::column_name(c.col),
+                c.ty.name(),
+                c.label
+            ));
         }
     }
     s.push_str("\nRules:\n");
     for r in rule_docs(form) {
-        s.push_str(&format!("  {:<15} {:<8} {}\n", r.code, format!("{:?}", r.severity).to_lowercase(), r.description));
+        s.push_str(&format!(
+            "  {:<15} {:<8} {}\n",
+            r.code,
+            format!("{:?}", r.severity).to_lowercase(),
+            r.description
+        ));
     }
     s
 }

@@ -52,13 +52,21 @@ impl FormArg {
 
 /// Parse `FROM..TO` (dd/mm/yyyy or yyyy-mm-dd).
 pub fn parse_period(s: &str) -> Result<Context> {
-    let Some((a, b)) = s.split_once("..") else { bail!("--period '{s}' must be FROM..TO, e.g. 01/01/2026..30/06/2026") };
-    let from = parse_date_text(a).ok().with_context(|| format!("--period: '{a}' is not a date (dd/mm/yyyy)"))?;
-    let to = parse_date_text(b).ok().with_context(|| format!("--period: '{b}' is not a date (dd/mm/yyyy)"))?;
+    let Some((a, b)) = s.split_once("..") else {
+        bail!("--period '{s}' must be FROM..TO, e.g. 01/01/2026..30/06/2026")
+    };
+    let from = parse_date_text(a)
+        .ok()
+        .with_context(|| format!("--period: '{a}' is not a date (dd/mm/yyyy)"))?;
+    let to = parse_date_text(b)
+        .ok()
+        .with_context(|| format!("--period: '{b}' is not a date (dd/mm/yyyy)"))?;
     if from > to {
         bail!("--period: {a} is after {b}");
     }
-    Ok(Context { period: Some((from, to)) })
+    Ok(Context {
+        period: Some((from, to)),
+    })
 }
 
 /// Run a parsed command line; the number is the process exit code.

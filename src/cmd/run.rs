@@ -41,21 +41,36 @@ pub struct Args {
 
 pub fn run(a: Args) -> Result<u8> {
     let form = a.form.load()?;
-    let ctx = a.period.as_deref().map(parse_period).transpose()?.unwrap_or(Context::default());
+    let ctx = a
+        .period
+        .as_deref()
+        .map(parse_period)
+        .transpose()?
+        .unwrap_or(Context::default());
     if !a.inbox.is_dir() {
         bail!("INBOX '{}' is not a readable folder", a.inbox.display());
     }
     let (inputs, skipped) = pipeline::list_inputs(&a.inbox)?;
-    std::fs::create_dir_all(&a.out).with_context(|| format!("cannot create output folder '{}'", a.out.display()))?;
-    tempfile::tempfile_in(&a.out).with_context(|| format!("output folder '{}' is not writable", a.out.display()))?;
+    std::fs::create_dir_all(&a.out)
+        .with_context(|| format!("cannot create output folder '{}'", a.out.display()))?;
+    tempfile::tempfile_in(&a.out)
+        .with_context(|| format!("output folder '{}' is not writable", a.out.display()))?;
     let mib = 1024 * 1024;
     let limits = Limits {
         max_file_bytes: a.max_file_mib * mib,
         max_total_bytes: a.max_unzipped_mib * mib,
-        max_entry_bytes: (a.max_unzipped_mib * mib).min(Limits::default().max_entry_bytes.max(a.max_unzipped_mib * mib / 3)),
+        max_entry_bytes: (a.max_unzipped_mib * mib).min(
+            Limits::default()
+                .max_entry_bytes
+                .max(a.max_unzipped_mib * mib / 3),
+        ),
         ..Limits::default()
     };
-    let opts = Options { limits, ctx, progress: !a.quiet && std::io::stderr().is_terminal() };
+    let opts = Options {
+        limits,
+        ctx,
+        progress: !a.quiet && std::io::stderr().is_terminal(),
+    };
     let mut pool = rayon::ThreadPoolBuilder::new();
     if let Some(j) = a.jobs {
         pool = pool.num_threads(j.max(1));
@@ -73,11 +88,41 @@ pub fn run(a: Args) -> Result<u8> {
         .collect();
     pool.install(|| {
         use rayon::prelude::*;
-        returns.par_iter().try_for_each(|&(u, i)| returned::write(&returned_path(&a.out, &form.units[u].code), &form, &c.submissions[i]))
+        returns.par_iter().try_for_each(|&(u, i)| {
+            returned::write(
+                &returned_path(&a.out, &form.units[u].code),
+                &form,
+                &c.submissions[i],
+            )
+        })
     })?;
-    consolidated::write(&a.out.join("tong-hop.xlsx"), &form, &c, &skipped, &ctx, lang)?;
-    let json = report::build(&form, &c, &skipped, &ctx, lang);
-    report::write(&a.out.join("report.json"), &json)?;
+    // A unit returned by an earlier run into the same OUT and clean now: its old returned
+    // workbook would contradict this run, so it goes (only files named by the form's codes).
+    for (u, unit) in form.units.iter().enumerate() {
+        let stale = returned_path(&a.out, &unit.code);
+        if !returns.iter().any(|&(r, _)| r == u) && stale.is_file() {
+            std::fs::remove_file(&stale)
+                .with_context(|| format!("cannot remove stale '{}'", stale.display()))?;
+        }
+    }
+    consolidated::write(
+        &a.out.join("tong-hop.xlsx"),
+        &form,
+        &c,
+        &skipped,
+        &ctx,
+        lang,
+    )?;
+    report::write(
+        &a.out.join("report.json"),
+        &report::Report {
+            form: &form,
+            c: &c,
+            skipped: &skipped,
+            ctx: &ctx,
+            lang,
+        },
+    )?;
 
     let count = |st: Status| c.submissions.iter().filter(|s| s.status == st).count();
     if !a.quiet {
@@ -99,11 +144,22 @@ pub fn run(a: Args) -> Result<u8> {
             lang.pick("chưa nộp", "missing"),
         );
         if !missing.is_empty() {
-            let codes: Vec<&str> = missing.iter().map(|&u| form.units[u].code.as_str()).collect();
+            let codes: Vec<&str> = missing
+                .iter()
+                .map(|&u| form.units[u].code.as_str())
+                .collect();
             println!("{}: {}", lang.pick("Chưa nộp", "Missing"), codes.join(", "));
         }
         if !skipped.is_empty() {
-            println!("{}: {}", lang.pick("Bỏ qua", "Skipped"), skipped.iter().map(|s| s.file.as_str()).collect::<Vec<_>>().join(", "));
+            println!(
+                "{}: {}",
+                lang.pick("Bỏ qua", "Skipped"),
+                skipped
+                    .iter()
+                    .map(|s| s.file.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
         }
         println!("{}", a.out.join("tong-hop.xlsx").display());
         println!("{}", a.out.join("report.json").display());

@@ -32,14 +32,28 @@ pub struct Args {
 
 pub fn run(a: Args) -> Result<u8> {
     let form = a.form.load()?;
-    let period = parse_period(&a.period)?.period.expect("parse_period always sets it");
+    let period = parse_period(&a.period)?
+        .period
+        .expect("parse_period always sets it");
     let units = a.units.unwrap_or(form.units.len());
     if units == 0 {
         bail!("--units must be at least 1");
     }
     std::fs::create_dir_all(&a.out)?;
-    let opts = SampleOptions { units, rows: a.rows, seed: a.seed, faults: a.faults, faulty_units: a.faulty_units, period };
+    let opts = SampleOptions {
+        units,
+        rows: a.rows,
+        seed: a.seed,
+        faults: a.faults,
+        faulty_units: a.faulty_units,
+        period,
+    };
     let (files, faults) = generate(&form, &a.out, &opts)?;
-    println!("{} files, {} faults written to {}", files.len(), faults.len(), a.out.display());
+    println!(
+        "{} files, {} faults written to {}",
+        files.len(),
+        faults.len(),
+        a.out.display()
+    );
     Ok(0)
 }

@@ -1,5 +1,8 @@
 use super::FormArg;
-use crate::write::{form::{Marks, write_form}, new_workbook, save, xlsx_err};
+use crate::write::{
+    form::{Marks, write_form},
+    new_workbook, save, xlsx_err,
+};
 use anyhow::Result;
 use std::path::PathBuf;
 
@@ -14,7 +17,9 @@ pub struct Args {
 
 pub fn run(a: Args) -> Result<u8> {
     let form = a.form.load()?;
-    let out = a.out.unwrap_or_else(|| PathBuf::from(format!("{}.xlsx", form.id)));
+    let out = a
+        .out
+        .unwrap_or_else(|| PathBuf::from(format!("{}.xlsx", form.id)));
     let mut wb = new_workbook(&form.title);
     write_form(&mut wb, &form, None, &Marks::default(), true).map_err(xlsx_err(&out))?;
     save(&mut wb, &out)?;

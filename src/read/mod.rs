@@ -91,7 +91,14 @@ impl Window {
 }
 
 fn windows(form: &Form) -> Vec<Window> {
-    let mut w: Vec<Window> = form.sheets.iter().map(|_| Window { last_row: 0, cols: Vec::new() }).collect();
+    let mut w: Vec<Window> = form
+        .sheets
+        .iter()
+        .map(|_| Window {
+            last_row: 0,
+            cols: Vec::new(),
+        })
+        .collect();
     let mut add = |sheet: usize, pos: Pos| {
         let win = &mut w[sheet];
         win.last_row = win.last_row.max(pos.row);
@@ -121,13 +128,18 @@ fn windows(form: &Form) -> Vec<Window> {
 }
 
 /// Read the cells the form needs from a workbook held in memory.
-pub fn read_workbook(bytes: &[u8], form: &Form, limits: &Limits) -> Result<WorkbookCells, ReadError> {
+pub fn read_workbook(
+    bytes: &[u8],
+    form: &Form,
+    limits: &Limits,
+) -> Result<WorkbookCells, ReadError> {
     let format = sniff::sniff(bytes, limits)?;
     let wins = windows(form);
     let open_err = |detail: String| ReadError::Open { format, detail };
     match format {
         Format::Xlsx => {
-            let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| open_err(e.to_string()))?;
+            let mut wb: Xlsx<_> =
+                Xlsx::new(Cursor::new(bytes)).map_err(|e| open_err(e.to_string()))?;
             let meta = wb.sheets_metadata().to_vec();
             let names: Vec<String> = meta.iter().map(|s| s.name.clone()).collect();
             let mut sheets = Vec::with_capacity(form.sheets.len());
@@ -147,7 +159,11 @@ pub fn read_workbook(bytes: &[u8], form: &Form, limits: &Limits) -> Result<Workb
                         .map_err(|e| SheetError::Broken(e.to_string())),
                 );
             }
-            Ok(WorkbookCells { format, sheets, sheet_names: names })
+            Ok(WorkbookCells {
+                format,
+                sheets,
+                sheet_names: names,
+            })
         }
         Format::Xls => {
             let wb: Xls<_> = Xls::new(Cursor::new(bytes)).map_err(|e| open_err(e.to_string()))?;
@@ -162,7 +178,9 @@ pub fn read_workbook(bytes: &[u8], form: &Form, limits: &Limits) -> Result<Workb
 
 fn find_sheet<'a>(meta: &'a [calamine::Sheet], name: &str) -> Option<&'a calamine::Sheet> {
     let want = fold(name);
-    meta.iter().find(|s| s.name == name).or_else(|| meta.iter().find(|s| fold(&s.name) == want))
+    meta.iter()
+        .find(|s| s.name == name)
+        .or_else(|| meta.iter().find(|s| fold(&s.name) == want))
 }
 
 type Cells = (Vec<(Pos, RawValue)>, bool);
@@ -199,7 +217,12 @@ fn stream_xlsx<RS: std::io::Read + std::io::Seek>(
     Ok((cells, truncated))
 }
 
-fn read_in_memory<RS: std::io::Read + std::io::Seek, R: Reader<RS>>(mut wb: R, format: Format, form: &Form, wins: &[Window]) -> WorkbookCells
+fn read_in_memory<RS: std::io::Read + std::io::Seek, R: Reader<RS>>(
+    mut wb: R,
+    format: Format,
+    form: &Form,
+    wins: &[Window],
+) -> WorkbookCells
 where
     R::Error: std::fmt::Display,
 {
@@ -223,7 +246,10 @@ where
         let mut cells = Vec::new();
         let mut truncated = false;
         for (row, col, v) in range.used_cells() {
-            let (row, col) = (range.start().map_or(0, |s| s.0) + row as u32, range.start().map_or(0, |s| s.1) + col as u32);
+            let (row, col) = (
+                range.start().map_or(0, |s| s.0) + row as u32,
+                range.start().map_or(0, |s| s.1) + col as u32,
+            );
             if row > win.last_row {
                 truncated = true;
                 break;
@@ -236,7 +262,10 @@ where
         // A formula whose cached value is missing reads as empty: name it instead.
         if let Some(f) = formulas {
             for (row, col, text) in f.used_cells() {
-                let (row, col) = (f.start().map_or(0, |s| s.0) + row as u32, f.start().map_or(0, |s| s.1) + col as u32);
+                let (row, col) = (
+                    f.start().map_or(0, |s| s.0) + row as u32,
+                    f.start().map_or(0, |s| s.1) + col as u32,
+                );
                 let pos = Pos::new(row, col.min(u16::MAX as u32) as u16);
                 if win.wants(pos) && !text.is_empty() && !cells.iter().any(|(p, _)| *p == pos) {
                     cells.push((pos, RawValue::Uncalculated(text.clone())));
@@ -251,7 +280,11 @@ where
             truncated,
         }));
     }
-    WorkbookCells { format, sheets, sheet_names: names }
+    WorkbookCells {
+        format,
+        sheets,
+        sheet_names: names,
+    }
 }
 
 fn date_of(d: &calamine::ExcelDateTime) -> RawValue {
@@ -260,7 +293,8 @@ fn date_of(d: &calamine::ExcelDateTime) -> RawValue {
         return RawValue::BadDate(serial);
     }
     let (y, m, day, ..) = d.to_ymd_hms_milli();
-    NaiveDate::from_ymd_opt(y as i32, m as u32, day as u32).map_or(RawValue::BadDate(serial), RawValue::Date)
+    NaiveDate::from_ymd_opt(y as i32, m as u32, day as u32)
+        .map_or(RawValue::BadDate(serial), RawValue::Date)
 }
 
 fn from_ref(v: DataRef<'_>) -> RawValue {
@@ -292,5 +326,6 @@ fn from_data(v: &Data) -> RawValue {
 
 /// ODS stores dates as ISO text; keep them dates.
 fn iso(s: &str) -> RawValue {
-    crate::text::date::parse_date_text(s).map_or_else(|_| RawValue::Text(s.to_string()), RawValue::Date)
+    crate::text::date::parse_date_text(s)
+        .map_or_else(|_| RawValue::Text(s.to_string()), RawValue::Date)
 }

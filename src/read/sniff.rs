@@ -176,7 +176,9 @@ pub fn sniff(bytes: &[u8], limits: &Limits) -> Result<Format, SniffError> {
             limit: limits.max_file_bytes,
         });
     }
-    if bytes.starts_with(ZIP_LOCAL) || bytes.starts_with(ZIP_EMPTY) || bytes.starts_with(ZIP_SPANNED)
+    if bytes.starts_with(ZIP_LOCAL)
+        || bytes.starts_with(ZIP_EMPTY)
+        || bytes.starts_with(ZIP_SPANNED)
     {
         return sniff_zip(bytes, limits);
     }
@@ -202,7 +204,8 @@ fn sniff_zip(bytes: &[u8], limits: &Limits) -> Result<Format, SniffError> {
             limit: MAX_ZIP_ENTRIES,
         });
     }
-    let mut archive = ZipArchive::new(Cursor::new(bytes)).map_err(|e| corrupt_zip(e.to_string()))?;
+    let mut archive =
+        ZipArchive::new(Cursor::new(bytes)).map_err(|e| corrupt_zip(e.to_string()))?;
     if archive.len() as u64 > MAX_ZIP_ENTRIES {
         return Err(SniffError::TooManyEntries {
             count: archive.len() as u64,
@@ -222,7 +225,9 @@ fn sniff_zip(bytes: &[u8], limits: &Limits) -> Result<Format, SniffError> {
     let mut names = Vec::with_capacity(archive.len());
     let (mut total, mut total_compressed) = (0u64, 0u64);
     for i in 0..archive.len() {
-        let e = archive.by_index_data(i).map_err(|e| corrupt_zip(e.to_string()))?;
+        let e = archive
+            .by_index_data(i)
+            .map_err(|e| corrupt_zip(e.to_string()))?;
         let name = String::from_utf8_lossy(e.name_raw()).into_owned();
         if e.encrypted() {
             return Err(SniffError::Encrypted);
@@ -276,7 +281,9 @@ fn sniff_zip(bytes: &[u8], limits: &Limits) -> Result<Format, SniffError> {
 fn declared_zip_entries(bytes: &[u8]) -> Option<u64> {
     let last = bytes.len().checked_sub(22)?;
     let first = last.saturating_sub(u16::MAX as usize);
-    let eocd = (first..=last).rev().find(|&i| bytes[i..].starts_with(ZIP_EMPTY))?;
+    let eocd = (first..=last)
+        .rev()
+        .find(|&i| bytes[i..].starts_with(ZIP_EMPTY))?;
     let count = u16_at(bytes, eocd + 10)?;
     if count != u16::MAX {
         return Some(u64::from(count));
@@ -500,7 +507,9 @@ impl<'a> Ole<'a> {
     }
 
     fn sector(&self, id: usize) -> &'a [u8] {
-        let start = (id + 1).saturating_mul(self.sector_size).min(self.data.len());
+        let start = (id + 1)
+            .saturating_mul(self.sector_size)
+            .min(self.data.len());
         let end = start.saturating_add(self.sector_size).min(self.data.len());
         &self.data[start..end]
     }
@@ -508,7 +517,11 @@ impl<'a> Ole<'a> {
     /// A table sector: it must be whole, or the table it carries is cut.
     fn full_sector(&self, id: u32, what: &str) -> Result<&'a [u8], SniffError> {
         let i = id as usize;
-        let s = if i < self.sectors { self.sector(i) } else { &[] };
+        let s = if i < self.sectors {
+            self.sector(i)
+        } else {
+            &[]
+        };
         if s.len() == self.sector_size {
             Ok(s)
         } else {
@@ -795,21 +808,24 @@ impl Span {
 /// Refuses encrypted workbooks, BIFF versions calamine cannot read, and sheets whose records
 /// would make calamine allocate beyond the budget (or abort on a bogus DIMENSIONS).
 fn check_biff(stream: &[u8], limits: &Limits) -> Result<(), SniffError> {
-    let mut records = Records { stream, offset: 0 };
-    let bof = match records.next() {
-        None => return Err(corrupt_xls("Workbook stream is empty")),
-        Some(Err(at)) => return Err(truncated_record(at)),
-        Some(Ok(r)) => r,
-    };
-    match bof.typ {
-        BOF => {}
-        0x0009 | 0x0209 | 0x0409 => {
+    match u16_at(stream, 0) {
+        _ if stream.is_empty() => return Err(corrupt_xls("Workbook stream is empty")),
+        Some(BOF) => {}
+        Some(0x0009 | 0x0209 | 0x0409) => {
             return Err(unsupported(
                 "Excel 2.x-4.x workbook (BIFF2-4); save it as .xlsx",
             ));
         }
-        _ => return Err(corrupt_xls("Workbook stream does not start with a BOF record")),
+        _ => {
+            return Err(corrupt_xls(
+                "Workbook stream does not start with a BOF record",
+            ));
+        }
     }
+    let bof = match (Records { stream, offset: 0 }).next() {
+        Some(Ok(r)) => r,
+        _ => return Err(truncated_record(0)),
+    };
     match u16_at(bof.data, 0) {
         None => return Err(corrupt_xls("BOF record too short")),
         Some(0x0200 | 0x0300 | 0x0400) => {
@@ -919,9 +935,13 @@ fn scan_sheet(
                 }
             }
             MULRK => {
-                let (Some((row, first)), Some(last)) =
-                    (row_col(), r.data.len().checked_sub(2).and_then(|at| u16_at(r.data, at)))
-                else {
+                let (Some((row, first)), Some(last)) = (
+                    row_col(),
+                    r.data
+                        .len()
+                        .checked_sub(2)
+                        .and_then(|at| u16_at(r.data, at)),
+                ) else {
                     continue;
                 };
                 if u32::from(last) < first {
@@ -1092,7 +1112,14 @@ fn utf16_without_bom(prefix: &[u8]) -> Option<bool> {
     if pairs < 4 {
         return None;
     }
-    let zero_at = |k: usize| prefix.iter().skip(k).step_by(2).filter(|&&b| b == 0).count();
+    let zero_at = |k: usize| {
+        prefix
+            .iter()
+            .skip(k)
+            .step_by(2)
+            .filter(|&&b| b == 0)
+            .count()
+    };
     let (even, odd) = (zero_at(0), zero_at(1));
     if odd * 10 >= pairs * 7 && even * 10 <= pairs {
         Some(true)
@@ -1173,15 +1200,21 @@ fn csv_delimiter(text: &str, cut: bool) -> Option<&'static str> {
 // Little-endian reads that cannot panic.
 
 fn u16_at(b: &[u8], at: usize) -> Option<u16> {
-    Some(u16::from_le_bytes(b.get(at..at.checked_add(2)?)?.try_into().ok()?))
+    Some(u16::from_le_bytes(
+        b.get(at..at.checked_add(2)?)?.try_into().ok()?,
+    ))
 }
 
 fn u32_at(b: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_le_bytes(b.get(at..at.checked_add(4)?)?.try_into().ok()?))
+    Some(u32::from_le_bytes(
+        b.get(at..at.checked_add(4)?)?.try_into().ok()?,
+    ))
 }
 
 fn u64_at(b: &[u8], at: usize) -> Option<u64> {
-    Some(u64::from_le_bytes(b.get(at..at.checked_add(8)?)?.try_into().ok()?))
+    Some(u64::from_le_bytes(
+        b.get(at..at.checked_add(8)?)?.try_into().ok()?,
+    ))
 }
 
 fn u16s(b: &[u8]) -> impl Iterator<Item = u16> + '_ {
@@ -1210,4 +1243,1060 @@ fn hex(b: &[u8]) -> String {
         .map(|x| format!("{x:02X}"))
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+    use zip::CompressionMethod;
+    use zip::write::SimpleFileOptions;
+
+    // --- fixtures -----------------------------------------------------------------------
+
+    fn xlsx() -> Vec<u8> {
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let ws = wb.add_worksheet();
+        ws.set_name("Data").unwrap();
+        ws.write_string(0, 0, "Chi bộ").unwrap();
+        ws.write_number(1, 0, 42.0).unwrap();
+        wb.save_to_buffer().unwrap()
+    }
+
+    fn zip_of(parts: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        for (name, data) in parts {
+            let method = if *name == "mimetype" {
+                CompressionMethod::Stored
+            } else {
+                CompressionMethod::Deflated
+            };
+            let opts = SimpleFileOptions::default()
+                .compression_method(method)
+                .large_file(data.len() > u32::MAX as usize);
+            w.start_file(*name, opts).unwrap();
+            w.write_all(data).unwrap();
+        }
+        w.finish().unwrap().into_inner()
+    }
+
+    const ODS_CONTENT: &[u8] = br#"<?xml version="1.0" encoding="UTF-8"?>
+<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body><office:spreadsheet><table:table table:name="Data"><table:table-row><table:table-cell office:value-type="float" office:value="42"><text:p>42</text:p></table:table-cell></table:table-row></table:table></office:spreadsheet></office:body></office:document-content>"#;
+
+    fn manifest(encrypted: bool) -> Vec<u8> {
+        let enc = if encrypted {
+            r#"<manifest:encryption-data manifest:checksum-type="SHA1/1K" manifest:checksum="x"><manifest:algorithm manifest:algorithm-name="Blowfish CFB" manifest:initialisation-vector="x"/></manifest:encryption-data>"#
+        } else {
+            ""
+        };
+        format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?>
+<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml">{enc}</manifest:file-entry></manifest:manifest>"#
+        )
+        .into_bytes()
+    }
+
+    fn ods_with(mimetype: &[u8], encrypted: bool) -> Vec<u8> {
+        let manifest = manifest(encrypted);
+        zip_of(&[
+            ("mimetype", mimetype),
+            ("META-INF/manifest.xml", &manifest),
+            ("content.xml", ODS_CONTENT),
+        ])
+    }
+
+    fn ods() -> Vec<u8> {
+        ods_with(ODS_MIMETYPE, false)
+    }
+
+    /// A version-3 compound file (512-byte sectors) with every stream in the root storage.
+    /// Streams under 4096 bytes go to the mini stream, as real writers do.
+    fn cfb(streams: &[(&str, &[u8])]) -> Vec<u8> {
+        const FREE: u32 = 0xFFFF_FFFF;
+        let sectors_of = |n: usize| n.div_ceil(512);
+        let mut mini = Vec::new();
+        let mut mini_chains = Vec::new(); // (first mini sector, count)
+        for (_, data) in streams.iter().filter(|(_, d)| d.len() < 4096) {
+            let first = mini.len() / 64;
+            mini.extend_from_slice(data);
+            mini.resize(mini.len().div_ceil(64) * 64, 0);
+            mini_chains.push((first, data.len().div_ceil(64)));
+        }
+        let n_mini = mini.len() / 64;
+        let n_dir = (streams.len() + 1).div_ceil(4);
+        let n_minifat = (n_mini * 4).div_ceil(512);
+        let n_ministream = sectors_of(mini.len());
+        let big: usize = streams
+            .iter()
+            .filter(|(_, d)| d.len() >= 4096)
+            .map(|(_, d)| sectors_of(d.len()))
+            .sum();
+        let others = n_dir + n_minifat + n_ministream + big;
+        let mut n_fat = 1;
+        while n_fat * 128 < others + n_fat {
+            n_fat += 1;
+        }
+        assert!(n_fat <= 109, "test CFB too large");
+        let total = n_fat + others;
+        let mut fat = vec![FREE; n_fat * 128];
+        let mut next = n_fat;
+        let mut chain = |fat: &mut Vec<u32>, len: usize| -> u32 {
+            if len == 0 {
+                return ENDOFCHAIN;
+            }
+            let first = next;
+            for k in 0..len {
+                fat[first + k] = if k + 1 == len {
+                    ENDOFCHAIN
+                } else {
+                    (first + k + 1) as u32
+                };
+            }
+            next += len;
+            first as u32
+        };
+        for f in fat.iter_mut().take(n_fat) {
+            *f = 0xFFFF_FFFD;
+        }
+        let dir_start = chain(&mut fat, n_dir);
+        let minifat_start = chain(&mut fat, n_minifat);
+        let ministream_start = chain(&mut fat, n_ministream);
+        let mut starts = Vec::new();
+        let mut minis = mini_chains.iter();
+        for (_, data) in streams {
+            if data.len() >= 4096 {
+                starts.push(chain(&mut fat, sectors_of(data.len())));
+            } else {
+                let &(first, count) = minis.next().unwrap();
+                starts.push(if count == 0 { ENDOFCHAIN } else { first as u32 });
+            }
+        }
+
+        let mut out = vec![0u8; 512 * (total + 1)];
+        out[..8].copy_from_slice(CFB_MAGIC);
+        let put16 = |out: &mut Vec<u8>, at: usize, v: u16| {
+            out[at..at + 2].copy_from_slice(&v.to_le_bytes())
+        };
+        let put32 = |out: &mut Vec<u8>, at: usize, v: u32| {
+            out[at..at + 4].copy_from_slice(&v.to_le_bytes())
+        };
+        put16(&mut out, 24, 0x3E);
+        put16(&mut out, 26, 3);
+        put16(&mut out, 28, 0xFFFE);
+        put16(&mut out, 30, 9);
+        put16(&mut out, 32, 6);
+        put32(&mut out, 44, n_fat as u32);
+        put32(&mut out, 48, dir_start);
+        put32(&mut out, 56, 4096);
+        put32(
+            &mut out,
+            60,
+            if n_minifat == 0 {
+                ENDOFCHAIN
+            } else {
+                minifat_start
+            },
+        );
+        put32(&mut out, 64, n_minifat as u32);
+        put32(&mut out, 68, ENDOFCHAIN);
+        for k in 0..109 {
+            put32(
+                &mut out,
+                76 + 4 * k,
+                if k < n_fat { k as u32 } else { FREE },
+            );
+        }
+        let at = |sector: usize| 512 * (sector + 1);
+        for (k, v) in fat.iter().enumerate() {
+            put32(&mut out, at(0) + 4 * k, *v);
+        }
+        // Directory: root, then each stream as the right sibling of the one before.
+        let entry = |out: &mut Vec<u8>,
+                     k: usize,
+                     name: &str,
+                     kind: u8,
+                     child: u32,
+                     right: u32,
+                     start: u32,
+                     size: usize| {
+            let base = at(dir_start as usize) + 128 * k;
+            let units: Vec<u16> = name.encode_utf16().collect();
+            for (j, u) in units.iter().enumerate() {
+                put16(out, base + 2 * j, *u);
+            }
+            put16(out, base + 64, ((units.len() + 1) * 2) as u16);
+            out[base + 66] = kind;
+            out[base + 67] = 1;
+            put32(out, base + 68, FREE);
+            put32(out, base + 72, right);
+            put32(out, base + 76, child);
+            put32(out, base + 116, start);
+            put32(out, base + 120, size as u32);
+        };
+        let root_start = if n_ministream == 0 {
+            ENDOFCHAIN
+        } else {
+            ministream_start
+        };
+        let first_child = if streams.is_empty() { FREE } else { 1 };
+        entry(
+            &mut out,
+            0,
+            "Root Entry",
+            5,
+            first_child,
+            FREE,
+            root_start,
+            mini.len(),
+        );
+        for (k, (name, data)) in streams.iter().enumerate() {
+            let right = if k + 1 < streams.len() {
+                (k + 2) as u32
+            } else {
+                FREE
+            };
+            entry(&mut out, k + 1, name, 2, FREE, right, starts[k], data.len());
+        }
+        for k in streams.len() + 1..n_dir * 4 {
+            let base = at(dir_start as usize) + 128 * k;
+            for off in [68, 72, 76] {
+                put32(&mut out, base + off, FREE);
+            }
+        }
+        for (first, count) in &mini_chains {
+            for j in 0..*count {
+                let v = if j + 1 == *count {
+                    ENDOFCHAIN
+                } else {
+                    (first + j + 1) as u32
+                };
+                put32(&mut out, at(minifat_start as usize) + 4 * (first + j), v);
+            }
+        }
+        // Unused mini FAT slots are free.
+        for j in n_mini..n_minifat * 128 {
+            put32(&mut out, at(minifat_start as usize) + 4 * j, FREE);
+        }
+        if !mini.is_empty() {
+            let ms = at(ministream_start as usize);
+            out[ms..ms + mini.len()].copy_from_slice(&mini);
+        }
+        for (k, (_, data)) in streams.iter().enumerate() {
+            if data.len() >= 4096 {
+                let s = at(starts[k] as usize);
+                out[s..s + data.len()].copy_from_slice(data);
+            }
+        }
+        out
+    }
+
+    fn rec(out: &mut Vec<u8>, typ: u16, data: &[u8]) {
+        out.extend_from_slice(&typ.to_le_bytes());
+        out.extend_from_slice(&(data.len() as u16).to_le_bytes());
+        out.extend_from_slice(data);
+    }
+
+    #[derive(Clone)]
+    struct Book {
+        biff5: bool,
+        filepass: bool,
+        /// Per sheet: (row, col, value).
+        sheets: Vec<Vec<(u16, u16, f64)>>,
+        /// Records appended to every sheet, before its EOF.
+        extra: Vec<(u16, Vec<u8>)>,
+        /// Bytes added at the end of the stream, to push it past the mini stream cutoff.
+        pad: usize,
+    }
+
+    impl Default for Book {
+        fn default() -> Self {
+            Book {
+                biff5: false,
+                filepass: false,
+                sheets: vec![vec![(0, 0, 42.0), (1, 1, 7.5)]],
+                extra: Vec::new(),
+                pad: 0,
+            }
+        }
+    }
+
+    /// A Workbook stream calamine reads: globals with BOUNDSHEETs, then each sheet.
+    fn biff(book: &Book) -> Vec<u8> {
+        let mut s = Vec::new();
+        if book.biff5 {
+            rec(&mut s, BOF, &[0x00, 0x05, 0x05, 0x00, 0, 0, 0, 0]);
+        } else {
+            rec(
+                &mut s,
+                BOF,
+                &[
+                    0x00, 0x06, 0x05, 0x00, 0xAF, 0x18, 0xCD, 0x07, 0, 0, 0, 0, 0x06, 0x03, 0, 0,
+                ],
+            );
+        }
+        if book.filepass {
+            let mut fp = vec![1, 0, 1, 0, 1, 0];
+            fp.resize(54, 0xAB);
+            rec(&mut s, FILEPASS, &fp);
+        }
+        let codepage: u16 = if book.biff5 { 1252 } else { 1200 };
+        rec(&mut s, 0x0042, &codepage.to_le_bytes());
+        let mut pos_fields = Vec::new();
+        for k in 0..book.sheets.len() {
+            let name = format!("Sheet{}", k + 1);
+            let mut d = vec![0, 0, 0, 0, 0, 0, name.len() as u8];
+            if !book.biff5 {
+                d.push(0);
+            }
+            d.extend_from_slice(name.as_bytes());
+            pos_fields.push(s.len() + 4);
+            rec(&mut s, BOUNDSHEET, &d);
+        }
+        rec(&mut s, EOF, &[]);
+        for (k, cells) in book.sheets.iter().enumerate() {
+            let pos = s.len() as u32;
+            s[pos_fields[k]..pos_fields[k] + 4].copy_from_slice(&pos.to_le_bytes());
+            let ver: u8 = if book.biff5 { 5 } else { 6 };
+            rec(&mut s, BOF, &[0x00, ver, 0x10, 0x00, 0, 0, 0, 0]);
+            let rows = cells.iter().map(|c| u32::from(c.0) + 1).max().unwrap_or(0);
+            // Keep DIMENSIONS inside the grid even when a test puts a cell outside it.
+            let cols = cells
+                .iter()
+                .map(|c| c.1.saturating_add(1).min(256))
+                .max()
+                .unwrap_or(0);
+            let mut dim = Vec::new();
+            if book.biff5 {
+                dim.extend_from_slice(&0u16.to_le_bytes());
+                dim.extend_from_slice(&(rows as u16).to_le_bytes());
+            } else {
+                dim.extend_from_slice(&0u32.to_le_bytes());
+                dim.extend_from_slice(&rows.to_le_bytes());
+            }
+            dim.extend_from_slice(&0u16.to_le_bytes());
+            dim.extend_from_slice(&cols.to_le_bytes());
+            dim.extend_from_slice(&0u16.to_le_bytes());
+            rec(&mut s, DIMENSIONS, &dim);
+            for &(row, col, v) in cells {
+                let mut d = Vec::new();
+                d.extend_from_slice(&row.to_le_bytes());
+                d.extend_from_slice(&col.to_le_bytes());
+                d.extend_from_slice(&0u16.to_le_bytes());
+                d.extend_from_slice(&v.to_le_bytes());
+                rec(&mut s, 0x0203, &d);
+            }
+            for (typ, data) in &book.extra {
+                rec(&mut s, *typ, data);
+            }
+            rec(&mut s, EOF, &[]);
+        }
+        s.resize(s.len() + book.pad, 0);
+        s
+    }
+
+    fn xls_of(book: &Book) -> Vec<u8> {
+        let stream = biff(book);
+        let name = if book.biff5 { "Book" } else { "Workbook" };
+        cfb(&[(name, &stream), ("\u{5}SummaryInformation", &[0u8; 200])])
+    }
+
+    fn xls() -> Vec<u8> {
+        xls_of(&Book::default())
+    }
+
+    fn check(bytes: &[u8]) -> Result<Format, SniffError> {
+        sniff(bytes, &Limits::default())
+    }
+
+    fn detail(err: SniffError) -> String {
+        match err {
+            SniffError::NotASpreadsheet { detail }
+            | SniffError::UnsupportedFormat { detail }
+            | SniffError::CorruptZip { detail }
+            | SniffError::CorruptXls { detail } => detail,
+            other => panic!("expected an error with a detail, got {other:?}"),
+        }
+    }
+
+    fn not_sheet_detail(bytes: &[u8]) -> String {
+        match check(bytes) {
+            Err(e @ SniffError::NotASpreadsheet { .. }) => detail(e),
+            other => panic!("expected NotASpreadsheet, got {other:?}"),
+        }
+    }
+
+    fn unsupported_detail(bytes: &[u8]) -> String {
+        match check(bytes) {
+            Err(e @ SniffError::UnsupportedFormat { .. }) => detail(e),
+            other => panic!("expected UnsupportedFormat, got {other:?}"),
+        }
+    }
+
+    fn corrupt_xls_detail(bytes: &[u8]) -> String {
+        match check(bytes) {
+            Err(e @ SniffError::CorruptXls { .. }) => detail(e),
+            other => panic!("expected CorruptXls, got {other:?}"),
+        }
+    }
+
+    /// Offsets of the central directory headers, from the end-of-central-directory record.
+    fn central_headers(z: &[u8]) -> Vec<usize> {
+        let eocd = (0..=z.len() - 22)
+            .rev()
+            .find(|&i| z[i..].starts_with(ZIP_EMPTY))
+            .unwrap();
+        let count = u16_at(z, eocd + 10).unwrap() as usize;
+        let mut at = u32_at(z, eocd + 16).unwrap() as usize;
+        let mut out = Vec::new();
+        for _ in 0..count {
+            assert!(z[at..].starts_with(b"PK\x01\x02"));
+            out.push(at);
+            let n = u16_at(z, at + 28).unwrap() as usize
+                + u16_at(z, at + 30).unwrap() as usize
+                + u16_at(z, at + 32).unwrap() as usize;
+            at += 46 + n;
+        }
+        out
+    }
+
+    fn header_name(z: &[u8], cd: usize) -> &[u8] {
+        let n = u16_at(z, cd + 28).unwrap() as usize;
+        &z[cd + 46..cd + 46 + n]
+    }
+
+    fn set32(z: &mut [u8], at: usize, v: u32) {
+        z[at..at + 4].copy_from_slice(&v.to_le_bytes());
+    }
+
+    /// Rewrites the sizes an entry declares, in the central directory and the local header.
+    fn declare(z: &mut [u8], name: &str, uncompressed: u32, compressed: Option<u32>) {
+        let cd = *central_headers(z)
+            .iter()
+            .find(|&&cd| header_name(z, cd) == name.as_bytes())
+            .unwrap();
+        let local = u32_at(z, cd + 42).unwrap() as usize;
+        set32(z, cd + 24, uncompressed);
+        set32(z, local + 22, uncompressed);
+        if let Some(c) = compressed {
+            set32(z, cd + 20, c);
+            set32(z, local + 18, c);
+        }
+    }
+
+    // --- formats ------------------------------------------------------------------------
+
+    #[test]
+    fn xlsx_is_xlsx_and_calamine_agrees() {
+        let bytes = xlsx();
+        assert_eq!(check(&bytes).unwrap(), Format::Xlsx);
+        let mut wb: calamine::Xlsx<_> =
+            calamine::open_workbook_from_rs(Cursor::new(&bytes)).unwrap();
+        use calamine::Reader;
+        let r = wb.worksheet_range("Data").unwrap();
+        assert_eq!(r.get_value((1, 0)), Some(&calamine::Data::Float(42.0)));
+    }
+
+    #[test]
+    fn xlsx_found_through_content_types_when_the_workbook_part_moved() {
+        let types = br#"<Types><Override PartName="/book/main.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/></Types>"#;
+        let z = zip_of(&[
+            ("[Content_Types].xml", types),
+            ("_rels/.rels", b"<Relationships/>"),
+            ("book/main.xml", b"<workbook/>"),
+        ]);
+        assert_eq!(check(&z).unwrap(), Format::Xlsx);
+    }
+
+    #[test]
+    fn ods_is_ods_and_calamine_agrees() {
+        let bytes = ods();
+        assert_eq!(check(&bytes).unwrap(), Format::Ods);
+        use calamine::Reader;
+        let mut wb: calamine::Ods<_> =
+            calamine::open_workbook_from_rs(Cursor::new(&bytes)).unwrap();
+        let r = wb.worksheet_range("Data").unwrap();
+        assert_eq!(r.get_value((0, 0)), Some(&calamine::Data::Float(42.0)));
+        // A template carries the same content, and calamine accepts it.
+        let ots = ods_with(
+            b"application/vnd.oasis.opendocument.spreadsheet-template",
+            false,
+        );
+        assert_eq!(check(&ots).unwrap(), Format::Ods);
+    }
+
+    #[test]
+    fn xls_biff8_is_xls_and_calamine_agrees() {
+        use calamine::Reader;
+        let small = xls();
+        // A Workbook stream of 4096 bytes or more lives in regular sectors, not the mini stream.
+        let big = xls_of(&Book {
+            pad: 6000,
+            ..Book::default()
+        });
+        for bytes in [small, big] {
+            assert_eq!(check(&bytes).unwrap(), Format::Xls);
+            let mut wb: calamine::Xls<_> =
+                calamine::open_workbook_from_rs(Cursor::new(&bytes)).unwrap();
+            let r = wb.worksheet_range("Sheet1").unwrap();
+            assert_eq!(r.get_value((0, 0)), Some(&calamine::Data::Float(42.0)));
+            assert_eq!(r.get_value((1, 1)), Some(&calamine::Data::Float(7.5)));
+        }
+    }
+
+    #[test]
+    fn xls_biff5_book_stream_is_xls_and_calamine_agrees() {
+        use calamine::Reader;
+        let bytes = xls_of(&Book {
+            biff5: true,
+            ..Book::default()
+        });
+        assert_eq!(check(&bytes).unwrap(), Format::Xls);
+        let mut wb: calamine::Xls<_> =
+            calamine::open_workbook_from_rs(Cursor::new(&bytes)).unwrap();
+        let r = wb.worksheet_range("Sheet1").unwrap();
+        assert_eq!(r.get_value((0, 0)), Some(&calamine::Data::Float(42.0)));
+    }
+
+    // --- refusals -----------------------------------------------------------------------
+
+    #[test]
+    fn empty_and_too_large() {
+        assert!(matches!(check(b""), Err(SniffError::Empty)));
+        let limits = Limits {
+            max_file_bytes: 1000,
+            ..Limits::default()
+        };
+        let bytes = xlsx();
+        match sniff(&bytes, &limits) {
+            Err(SniffError::TooLarge { size, limit: 1000 }) => assert_eq!(size, bytes.len() as u64),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn other_files_are_named() {
+        let cases: &[(&[u8], &str)] = &[
+            (b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n1 0 obj", "PDF"),
+            (b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR", "PNG"),
+            (b"\xFF\xD8\xFF\xE0\0\x10JFIF", "JPEG"),
+            (
+                b"<!DOCTYPE html>\n<html><body><table><tr><td>1</td></tr></table></body></html>",
+                "HTML",
+            ),
+            (
+                b"\xEF\xBB\xBF  <html xmlns:x=\"urn:schemas-microsoft-com:office:excel\"><table>",
+                "HTML page saved by Excel",
+            ),
+            (b"<table border=1><tr><td>Chi bo</td></tr></table>", "HTML"),
+            (b"<?xml version=\"1.0\"?><note>hello</note>", "XML"),
+            (
+                "Báo cáo tổng hợp\nKết nạp đảng viên mới.\n".as_bytes(),
+                "plain text",
+            ),
+            (
+                b"\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09",
+                "binary data starting 00 01 02",
+            ),
+        ];
+        for (bytes, want) in cases {
+            let got = not_sheet_detail(bytes);
+            assert!(got.contains(want), "{want:?} not in {got:?}");
+        }
+        // UTF-16 text, with and without a byte-order mark.
+        let mut le: Vec<u8> = vec![0xFF, 0xFE];
+        le.extend(
+            "Danh sách đảng viên\r\n"
+                .encode_utf16()
+                .flat_map(u16::to_le_bytes),
+        );
+        assert_eq!(not_sheet_detail(&le), "plain text");
+        let be: Vec<u8> = "Danh sach dang vien\r\n"
+            .encode_utf16()
+            .flat_map(u16::to_be_bytes)
+            .collect();
+        assert_eq!(not_sheet_detail(&be), "plain text");
+        // Legacy 8-bit Vietnamese (TCVN3) is text too, not binary.
+        assert_eq!(
+            not_sheet_detail(b"B\xb8o c\xb8o t\xe6ng h\xeep\r\n"),
+            "plain text"
+        );
+    }
+
+    #[test]
+    fn other_packages_are_named() {
+        let docx = zip_of(&[
+            ("[Content_Types].xml", b"<Types/>"),
+            ("word/document.xml", b"<w:document/>"),
+        ]);
+        assert!(not_sheet_detail(&docx).contains("Word"));
+        let pptx = zip_of(&[
+            ("[Content_Types].xml", b"<Types/>"),
+            ("ppt/presentation.xml", b"<p/>"),
+        ]);
+        assert!(not_sheet_detail(&pptx).contains("PowerPoint"));
+        let odt = zip_of(&[
+            ("mimetype", b"application/vnd.oasis.opendocument.text"),
+            ("content.xml", b"<x/>"),
+        ]);
+        assert!(not_sheet_detail(&odt).contains(".odt"));
+        let plain = zip_of(&[("photos/a.jpg", b"\xFF\xD8\xFF"), ("notes.txt", b"hi")]);
+        assert!(not_sheet_detail(&plain).contains("no workbook"));
+        let empty = zip::ZipWriter::new(Cursor::new(Vec::new()))
+            .finish()
+            .unwrap()
+            .into_inner();
+        assert!(empty.starts_with(ZIP_EMPTY));
+        assert!(not_sheet_detail(&empty).contains("empty zip"));
+        let doc = cfb(&[("WordDocument", &[0u8; 300]), ("1Table", &[0u8; 100])]);
+        assert!(not_sheet_detail(&doc).contains("Word 97-2003"));
+        let ole = cfb(&[("Contents", &[0u8; 10])]);
+        assert!(not_sheet_detail(&ole).contains("without a Workbook stream"));
+    }
+
+    #[test]
+    fn unsupported_formats_say_what_to_do() {
+        let xlsb = zip_of(&[
+            ("[Content_Types].xml", b"<Types/>"),
+            ("_rels/.rels", b"<R/>"),
+            ("xl/workbook.bin", b"\x83\x01"),
+        ]);
+        assert!(unsupported_detail(&xlsb).contains(".xlsb"));
+        let xml2003 = br#"<?xml version="1.0"?>
+<?mso-application progid="Excel.Sheet"?>
+<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"><Worksheet ss:Name="S"/></Workbook>"#;
+        assert!(unsupported_detail(xml2003).contains("Excel 2003 XML"));
+        let fods = br#"<?xml version="1.0"?><office:document office:mimetype="application/vnd.oasis.opendocument.spreadsheet"/>"#;
+        assert!(unsupported_detail(fods).contains(".fods"));
+        assert!(
+            unsupported_detail(
+                b"stt,ho ten,ngay\n1,Nguyen Van A,2024-01-02\n2,Tran Thi B,2024-02-03\n"
+            )
+            .contains("comma")
+        );
+        assert!(unsupported_detail(b"a;b;c\r\n1;2;3\r\n").contains("semicolon"));
+        let tsv: Vec<u8> = "\u{FEFF}a\tb\r\n1\t2\r\n"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        assert!(unsupported_detail(&tsv).contains("tab"));
+        let biff4 = [0x09, 0x04, 0x06, 0x00, 0x00, 0x04, 0x10, 0x00, 0x00, 0x00];
+        assert!(unsupported_detail(&biff4).contains("BIFF2-4"));
+        let numbers = zip_of(&[
+            ("Index/Document.iwa", b"\0"),
+            ("Metadata/Properties.plist", b"x"),
+        ]);
+        assert!(unsupported_detail(&numbers).contains("Numbers"));
+        let no_mimetype = zip_of(&[
+            ("META-INF/manifest.xml", &manifest(false)),
+            ("content.xml", ODS_CONTENT),
+        ]);
+        assert!(unsupported_detail(&no_mimetype).contains("mimetype"));
+        let no_rels = zip_of(&[
+            ("[Content_Types].xml", b"<Types/>"),
+            ("xl/workbook.xml", b"<workbook/>"),
+        ]);
+        assert!(unsupported_detail(&no_rels).contains("_rels/.rels"));
+        let biff3_in_ole = {
+            let mut s = Vec::new();
+            rec(&mut s, 0x0209, &[0x00, 0x03, 0x10, 0x00, 0, 0]);
+            cfb(&[("Workbook", &s)])
+        };
+        assert!(unsupported_detail(&biff3_in_ole).contains("BIFF2-4"));
+    }
+
+    #[test]
+    fn encrypted_files() {
+        // Password-protected xlsx/docx: an OLE file with the encrypted package inside.
+        let ooxml = cfb(&[
+            ("\u{6}DataSpaces", &[0u8; 64]),
+            ("EncryptionInfo", &[4, 0, 4, 0, 0x40, 0, 0, 0]),
+            ("EncryptedPackage", &[0x5Au8; 5000]),
+        ]);
+        assert!(matches!(check(&ooxml), Err(SniffError::Encrypted)));
+        let rc4 = xls_of(&Book {
+            filepass: true,
+            ..Book::default()
+        });
+        assert!(matches!(check(&rc4), Err(SniffError::Encrypted)));
+        let biff5 = xls_of(&Book {
+            filepass: true,
+            biff5: true,
+            ..Book::default()
+        });
+        assert!(matches!(check(&biff5), Err(SniffError::Encrypted)));
+        let ods = ods_with(ODS_MIMETYPE, true);
+        assert!(matches!(check(&ods), Err(SniffError::Encrypted)));
+        // Zip-level encryption (general purpose flag bit 0) on a part of an xlsx.
+        let mut z = xlsx();
+        for cd in central_headers(&z) {
+            z[cd + 8] |= 1;
+        }
+        assert!(matches!(check(&z), Err(SniffError::Encrypted)));
+    }
+
+    #[test]
+    fn corrupt_zips() {
+        let z = xlsx();
+        // The end-of-central-directory record is gone: a truncated download.
+        for cut in [z.len() - 1, z.len() - 30, z.len() / 2, 10] {
+            match check(&z[..cut]) {
+                Err(SniffError::CorruptZip { .. }) => {}
+                other => panic!("cut at {cut}: {other:?}"),
+            }
+        }
+        let mut past_end = z.clone();
+        declare(&mut past_end, "xl/workbook.xml", 1000, Some(0x00FF_FFFF));
+        assert!(
+            matches!(check(&past_end), Err(SniffError::CorruptZip { detail }) if detail.contains("past the end"))
+        );
+        let mut dup = zip_of(&[
+            ("xl/workbook.xml", b"a"),
+            ("xl/workbook.xmm", b"b"),
+            ("_rels/.rels", b"c"),
+        ]);
+        let cd = central_headers(&dup)[1];
+        dup[cd + 46 + 14] = b'l';
+        assert!(
+            matches!(check(&dup), Err(SniffError::CorruptZip { detail }) if detail.contains("name"))
+        );
+    }
+
+    #[test]
+    fn zip_bombs() {
+        // Real deflated zeros: 8 MiB from about 8 KiB, far over the 200:1 ratio.
+        let zeros = vec![0u8; 8 << 20];
+        let bomb = zip_of(&[
+            ("[Content_Types].xml", b"<Types/>"),
+            ("_rels/.rels", b"<R/>"),
+            ("xl/workbook.xml", b"<w/>"),
+            ("xl/worksheets/sheet1.xml", &zeros),
+        ]);
+        match check(&bomb) {
+            Err(SniffError::ZipBomb {
+                entry,
+                declared,
+                compressed,
+                limit,
+            }) => {
+                assert_eq!(entry, "xl/worksheets/sheet1.xml");
+                assert_eq!(declared, 8 << 20);
+                assert_eq!(limit, compressed * 200);
+            }
+            other => panic!("{other:?}"),
+        }
+        // The same entry passes with a looser ratio: the check is a limit, not a verdict.
+        let loose = Limits {
+            max_ratio: 10_000,
+            ..Limits::default()
+        };
+        assert_eq!(sniff(&bomb, &loose).unwrap(), Format::Xlsx);
+
+        // A header declaring 3 GiB for one entry: refused before anything is inflated.
+        let mut huge = xlsx();
+        declare(&mut huge, "xl/worksheets/sheet1.xml", 3 << 30, None);
+        match check(&huge) {
+            Err(SniffError::ZipBomb {
+                declared, limit, ..
+            }) => {
+                assert_eq!(declared, 3 << 30);
+                assert_eq!(limit, 100 * MIB);
+            }
+            other => panic!("{other:?}"),
+        }
+        // Four entries of 90 MiB each: every one under the entry limit, the sum over 300 MiB.
+        let ninety = 90 * MIB as u32;
+        let mut many = zip_of(&[
+            ("a.xml", &[0u8; 100_000]),
+            ("b.xml", &[0u8; 100_000]),
+            ("c.xml", &[0u8; 100_000]),
+            ("d.xml", &[0u8; 100_000]),
+        ]);
+        let loose = Limits {
+            max_ratio: u64::MAX,
+            ..Limits::default()
+        };
+        for n in ["a.xml", "b.xml", "c.xml", "d.xml"] {
+            declare(&mut many, n, ninety, None);
+        }
+        match sniff(&many, &loose) {
+            Err(SniffError::ZipBomb {
+                entry,
+                declared,
+                limit,
+                ..
+            }) => {
+                assert_eq!(entry, "(all entries)");
+                assert_eq!(declared, 4 * u64::from(ninety));
+                assert_eq!(limit, 300 * MIB);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn too_many_entries_refused_before_indexing() {
+        let mut z = zip_of(&[("a", b"1")]);
+        let eocd = z.len() - 22;
+        z[eocd + 8..eocd + 12].copy_from_slice(&[0x60, 0xEA, 0x60, 0xEA]); // 60000 entries
+        match check(&z) {
+            Err(SniffError::TooManyEntries {
+                count: 60_000,
+                limit,
+            }) => assert_eq!(limit, MAX_ZIP_ENTRIES),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// What makes sniffing sizes enough: zip 9 (since 9.0.1) fails a read as soon as an
+    /// entry inflates past its declared size, so a header that lies low cannot slip a bomb
+    /// past these checks, not even into calamine, which reads through the same crate.
+    #[test]
+    fn zip_stops_inflating_at_the_declared_size() {
+        let zeros = vec![0u8; 8 << 20];
+        let mut z = zip_of(&[("big.xml", &zeros)]);
+        declare(&mut z, "big.xml", 1000, None);
+        let mut archive = ZipArchive::new(Cursor::new(&z[..])).unwrap();
+        let mut out = Vec::new();
+        let err = archive
+            .by_name("big.xml")
+            .unwrap()
+            .read_to_end(&mut out)
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("declared uncompressed size"),
+            "{err}"
+        );
+        assert!(out.len() <= 1001, "inflated {} bytes", out.len());
+
+        // End to end: a worksheet part that lies low sniffs as xlsx, and calamine's read of
+        // it fails instead of inflating.
+        let mut lying = xlsx();
+        declare(&mut lying, "xl/worksheets/sheet1.xml", 10, None);
+        assert_eq!(check(&lying).unwrap(), Format::Xlsx);
+        use calamine::Reader;
+        let mut wb: calamine::Xlsx<_> =
+            calamine::open_workbook_from_rs(Cursor::new(&lying)).unwrap();
+        assert!(wb.worksheet_range("Data").is_err());
+    }
+
+    #[test]
+    fn corrupt_ole_files() {
+        let good = xls();
+        // Truncated: the directory, or the stream, now points past the end of the file.
+        for cut in [good.len() / 2, good.len() - 512, 600] {
+            corrupt_xls_detail(&good[..cut]);
+        }
+        assert!(corrupt_xls_detail(&good[..300]).contains("header"));
+
+        let fat = 512; // the FAT is sector 0
+        let dir_start = u32_at(&good, 48).unwrap() as usize;
+        // The directory chain points back at itself: calamine would loop and allocate forever.
+        let mut looped = good.clone();
+        set32(&mut looped, fat + 4 * dir_start, dir_start as u32);
+        assert!(corrupt_xls_detail(&looped).contains("loops"));
+        // The same FAT sector listed twice: calamine would build a FAT many times the file.
+        let mut twice = good.clone();
+        set32(&mut twice, 76 + 4, 0);
+        assert!(corrupt_xls_detail(&twice).contains("listed twice"));
+        // A chain that leaves the FAT: calamine indexes its FAT without a bounds check.
+        let mut off_table = good.clone();
+        set32(&mut off_table, fat + 4 * dir_start, 5000);
+        corrupt_xls_detail(&off_table);
+        // The mini stream chain loops through the mini FAT.
+        let minifat = u32_at(&good, 60).unwrap() as usize;
+        let mut mini_loop = good.clone();
+        set32(&mut mini_loop, 512 * (minifat + 1), 0);
+        assert!(corrupt_xls_detail(&mini_loop).contains("loops"));
+        // Bad sector shift.
+        let mut shift = good.clone();
+        shift[30] = 7;
+        assert!(corrupt_xls_detail(&shift).contains("sector shift"));
+    }
+
+    #[test]
+    fn corrupt_biff_records() {
+        // A BOUNDSHEET pointing past the stream: calamine slices there and panics.
+        let mut stream = biff(&Book::default());
+        let pos = stream
+            .windows(2)
+            .position(|w| w == BOUNDSHEET.to_le_bytes())
+            .unwrap()
+            + 4;
+        stream[pos..pos + 4].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert!(corrupt_xls_detail(&cfb(&[("Workbook", &stream)])).contains("past the end"));
+        // Inverted and absurd DIMENSIONS: calamine reserves rows x columns and aborts.
+        let mut inverted = Vec::new();
+        for v in [10u32, 3] {
+            inverted.extend_from_slice(&v.to_le_bytes());
+        }
+        inverted.extend_from_slice(&[0, 0, 1, 0, 0, 0]);
+        let mut absurd = Vec::new();
+        for v in [0u32, u32::MAX] {
+            absurd.extend_from_slice(&v.to_le_bytes());
+        }
+        absurd.extend_from_slice(&[0, 0, 0xFF, 0, 0, 0]);
+        for dims in [inverted, absurd] {
+            let book = Book {
+                extra: vec![(DIMENSIONS, dims)],
+                ..Book::default()
+            };
+            assert!(corrupt_xls_detail(&xls_of(&book)).contains("DIMENSIONS"));
+        }
+        // Reversed MULRK columns.
+        let mut mulrk = vec![0, 0, 5, 0];
+        mulrk.extend_from_slice(&[0; 6]);
+        mulrk.extend_from_slice(&[2, 0]);
+        let book = Book {
+            extra: vec![(MULRK, mulrk)],
+            ..Book::default()
+        };
+        assert!(corrupt_xls_detail(&xls_of(&book)).contains("MULRK"));
+        // Not BIFF at all.
+        let d = corrupt_xls_detail(&cfb(&[("Workbook", b"hello world, not records")]));
+        assert!(d.contains("BOF"), "{d}");
+        assert!(corrupt_xls_detail(&cfb(&[("Workbook", b"")])).contains("empty"));
+        // Hundreds of sheets that all start at the same records.
+        let mut s = Vec::new();
+        rec(&mut s, BOF, &[0x00, 0x06, 0x05, 0x00, 0, 0, 0, 0]);
+        let first_sheet = 4 + 8 + 400 * (4 + 14) + 4;
+        for _ in 0..400 {
+            let mut d = (first_sheet as u32).to_le_bytes().to_vec();
+            d.extend_from_slice(&[0, 0, 6, 0, b'S', b'h', b'e', b'e', b't', b'X']);
+            rec(&mut s, BOUNDSHEET, &d);
+        }
+        rec(&mut s, EOF, &[]);
+        assert_eq!(s.len(), first_sheet);
+        rec(&mut s, BOF, &[0x00, 0x06, 0x10, 0x00, 0, 0, 0, 0]);
+        for _ in 0..100 {
+            rec(&mut s, 0x0203, &[0; 14]);
+        }
+        rec(&mut s, EOF, &[]);
+        assert!(corrupt_xls_detail(&cfb(&[("Workbook", &s)])).contains("overlap"));
+    }
+
+    #[test]
+    fn xls_sheets_that_would_allocate_densely() {
+        // Two cells in opposite corners of the BIFF8 grid: 16.7 M dense cells, over 300 MiB.
+        let corners = Book {
+            sheets: vec![vec![(0, 0, 1.0), (65_535, 255, 2.0)]],
+            ..Book::default()
+        };
+        match check(&xls_of(&corners)) {
+            Err(SniffError::SheetTooLarge {
+                sheet: 0,
+                rows: 65_536,
+                cols: 256,
+                limit,
+                ..
+            }) => {
+                assert_eq!(limit, 300 * MIB)
+            }
+            other => panic!("{other:?}"),
+        }
+        // A column past the BIFF8 grid: 4 G dense cells, which would abort the process.
+        let wide = Book {
+            sheets: vec![vec![(0, 0, 1.0), (65_535, 65_535, 2.0)]],
+            ..Book::default()
+        };
+        assert!(matches!(
+            check(&xls_of(&wide)),
+            Err(SniffError::SheetTooLarge { .. })
+        ));
+        // Several modest sheets add up.
+        let tall = vec![(0, 0, 1.0), (60_000, 59, 2.0)];
+        let book = Book {
+            sheets: vec![tall.clone(), tall.clone(), tall],
+            ..Book::default()
+        };
+        assert!(matches!(
+            check(&xls_of(&book)),
+            Err(SniffError::SheetTooLarge { sheet: 2, .. })
+        ));
+    }
+
+    #[test]
+    fn messages_name_the_thing() {
+        let e = SniffError::ZipBomb {
+            entry: "xl/worksheets/sheet1.xml".into(),
+            declared: 5,
+            compressed: 1,
+            limit: 2,
+        };
+        assert!(e.to_string().contains("xl/worksheets/sheet1.xml"));
+        assert_eq!(SniffError::Empty.to_string(), "file is empty");
+        let e = SniffError::SheetTooLarge {
+            sheet: 0,
+            rows: 2,
+            cols: 3,
+            bytes: 9,
+            limit: 1,
+        };
+        assert!(
+            e.to_string()
+                .starts_with("sheet 1 spans 2 rows x 3 columns")
+        );
+        assert_eq!(Format::Xls.to_string(), "xls");
+    }
+
+    // --- robustness ---------------------------------------------------------------------
+
+    struct XorShift(u64);
+
+    impl XorShift {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+    }
+
+    /// Every prefix and thousands of corrupted copies of real files, and random bytes behind
+    /// each magic number: sniff must answer, never panic. Limits are kept tiny-but-sane so
+    /// corrupted size fields reach the deeper checks.
+    #[test]
+    fn never_panics_on_truncated_mutated_or_random_input() {
+        let limits = Limits::default();
+        let samples = [
+            xlsx(),
+            ods(),
+            xls(),
+            xls_of(&Book {
+                biff5: true,
+                pad: 5000,
+                ..Book::default()
+            }),
+        ];
+        for s in &samples {
+            for cut in 0..s.len() {
+                let _ = sniff(&s[..cut], &limits);
+            }
+        }
+        let mut rng = XorShift(0x9E37_79B9_7F4A_7C15);
+        for s in &samples {
+            for _ in 0..3000 {
+                let mut m = s.clone();
+                for _ in 0..1 + rng.below(8) {
+                    let at = rng.below(m.len());
+                    m[at] = match rng.below(4) {
+                        0 => 0,
+                        1 => 0xFF,
+                        _ => rng.next() as u8,
+                    };
+                }
+                let _ = sniff(&m, &limits);
+            }
+        }
+        let magics: [&[u8]; 5] = [b"", ZIP_LOCAL, ZIP_EMPTY, CFB_MAGIC, b"\x09\x08\x10\x00"];
+        for _ in 0..3000 {
+            let mut m = magics[rng.below(magics.len())].to_vec();
+            let n = rng.below(4096);
+            m.extend((0..n).map(|_| rng.next() as u8));
+            let _ = sniff(&m, &limits);
+        }
+    }
 }

@@ -89,7 +89,13 @@ mod tests {
 
     #[test]
     fn round_trips_addresses() {
-        for (s, row, col) in [("A1", 0, 0), ("C5", 4, 2), ("Z10", 9, 25), ("AA1", 0, 26), ("XFD1048576", 1_048_575, 16_383)] {
+        for (s, row, col) in [
+            ("A1", 0, 0),
+            ("C5", 4, 2),
+            ("Z10", 9, 25),
+            ("AA1", 0, 26),
+            ("XFD1048576", 1_048_575, 16_383),
+        ] {
             let p: Pos = s.parse().unwrap();
             assert_eq!((p.row, p.col), (row, col));
             assert_eq!(p.to_string(), s);
@@ -99,7 +105,9 @@ mod tests {
 
     #[test]
     fn rejects_bad_addresses() {
-        for s in ["", "5", "C", "C0", "C05", "XFE1", "A1048577", "C-1", "1C", "ÂA1"] {
+        for s in [
+            "", "5", "C", "C0", "C05", "XFE1", "A1048577", "C-1", "1C", "ÂA1",
+        ] {
             assert!(s.parse::<Pos>().is_err(), "{s}");
         }
     }

@@ -12,7 +12,10 @@ pub struct SpecFile {
     pub identity: IdentityFile,
     #[validate(length(min = 1, message = "at least one unit is expected"), nested)]
     pub units: Vec<UnitFile>,
-    #[validate(length(min = 1, max = 200, message = "between 1 and 200 sheets"), nested)]
+    #[validate(
+        length(min = 1, max = 200, message = "between 1 and 200 sheets"),
+        nested
+    )]
     pub sheets: Vec<SheetFile>,
     #[serde(default)]
     #[validate(nested)]
@@ -243,22 +246,43 @@ fn fail(code: &'static str, msg: String) -> Result<(), ValidationError> {
 fn slug(s: &str) -> Result<(), ValidationError> {
     let ok = !s.is_empty()
         && s.len() <= 64
-        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-    if ok { Ok(()) } else { fail("slug", format!("'{s}' must be 1-64 of a-z, 0-9 and '-'")) }
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if ok {
+        Ok(())
+    } else {
+        fail("slug", format!("'{s}' must be 1-64 of a-z, 0-9 and '-'"))
+    }
 }
 
 fn key(s: &str) -> Result<(), ValidationError> {
     let ok = s.len() <= 64
         && s.starts_with(|c: char| c.is_ascii_lowercase())
-        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-    if ok { Ok(()) } else { fail("key", format!("'{s}' must start with a-z and use only a-z, 0-9 and '_' (at most 64)")) }
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        fail(
+            "key",
+            format!("'{s}' must start with a-z and use only a-z, 0-9 and '_' (at most 64)"),
+        )
+    }
 }
 
 fn rule_code(s: &str) -> Result<(), ValidationError> {
     let ok = !s.is_empty()
         && s.len() <= 16
-        && s.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
-    if ok { Ok(()) } else { fail("rule_code", format!("'{s}' must be 1-16 of A-Z, 0-9 and '_'")) }
+        && s.chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        fail(
+            "rule_code",
+            format!("'{s}' must be 1-16 of A-Z, 0-9 and '_'"),
+        )
+    }
 }
 
 /// Unit codes become output file names (`tra-lai/<CODE>.xlsx`), so they are kept to a
@@ -266,15 +290,26 @@ fn rule_code(s: &str) -> Result<(), ValidationError> {
 fn unit_code(s: &str) -> Result<(), ValidationError> {
     let ok = !s.is_empty()
         && s.len() <= 16
-        && s.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_' || c == '-')
+        && s.chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_' || c == '-')
         && !s.starts_with('-');
-    if ok { Ok(()) } else { fail("unit_code", format!("'{s}' must be 1-16 of A-Z, 0-9, '_' and '-'")) }
+    if ok {
+        Ok(())
+    } else {
+        fail(
+            "unit_code",
+            format!("'{s}' must be 1-16 of A-Z, 0-9, '_' and '-'"),
+        )
+    }
 }
 
 fn sheet_name(s: &str) -> Result<(), ValidationError> {
     let n = s.chars().count();
     if n == 0 || n > 31 || s.contains(['[', ']', ':', '*', '?', '/', '\\']) || s.starts_with('\'') {
-        return fail("sheet_name", format!("'{s}' is not a valid Excel sheet name (1-31 characters, none of []:*?/\\)"));
+        return fail(
+            "sheet_name",
+            format!("'{s}' is not a valid Excel sheet name (1-31 characters, none of []:*?/\\)"),
+        );
     }
     Ok(())
 }
@@ -313,11 +348,19 @@ pub fn validate(spec: &SpecFile) -> Vec<String> {
 
 fn flatten(prefix: &str, errors: &ValidationErrors, out: &mut Vec<String>) {
     for (field, kind) in errors.errors() {
-        let path = if prefix.is_empty() { field.to_string() } else { format!("{prefix}.{field}") };
+        let path = if prefix.is_empty() {
+            field.to_string()
+        } else {
+            format!("{prefix}.{field}")
+        };
         match kind {
             ValidationErrorsKind::Field(errs) => {
                 for e in errs {
-                    let msg = e.message.as_ref().map(|m| m.to_string()).unwrap_or_else(|| describe(e));
+                    let msg = e
+                        .message
+                        .as_ref()
+                        .map(|m| m.to_string())
+                        .unwrap_or_else(|| describe(e));
                     out.push(format!("{path}: {msg}"));
                 }
             }
@@ -339,6 +382,10 @@ fn describe(e: &ValidationError) -> String {
         .map(|(k, v)| format!("{k} {v}"))
         .collect();
     params.sort();
-    let value = e.params.get("value").map(|v| format!(" (found {v})")).unwrap_or_default();
+    let value = e
+        .params
+        .get("value")
+        .map(|v| format!(" (found {v})"))
+        .unwrap_or_default();
     format!("fails {} {}{value}", e.code, params.join(", "))
 }

@@ -37,7 +37,10 @@ pub enum SpecError {
 impl Form {
     /// The embedded default form.
     pub fn default_form() -> Result<Form, SpecError> {
-        Form::from_toml(DEFAULT_SPEC, "templates/phat-trien-dang-vien.toml (embedded)")
+        Form::from_toml(
+            DEFAULT_SPEC,
+            "templates/phat-trien-dang-vien.toml (embedded)",
+        )
     }
 
     /// Load `path`, or the embedded default when `None`.
@@ -60,15 +63,15 @@ impl Form {
             origin: origin.to_string(),
             message: e.to_string(),
         })?;
+        // Field checks and cross-references both run, so one pass names every problem.
         let mut problems = file::validate(&raw);
-        if problems.is_empty() {
-            match resolve::resolve(raw) {
-                Ok(mut form) => {
-                    form.source = text.to_string();
-                    return Ok(form);
-                }
-                Err(p) => problems = p,
+        match resolve::resolve(raw) {
+            Ok(mut form) if problems.is_empty() => {
+                form.source = text.to_string();
+                return Ok(form);
             }
+            Ok(_) => {}
+            Err(p) => problems.extend(p),
         }
         problems.sort();
         problems.dedup();
@@ -104,7 +107,11 @@ mod tests {
     fn rejects_bad_cell_address_naming_the_key() {
         let bad = DEFAULT_SPEC.replace("cell = \"C10\"", "cell = \"C0\"");
         let p = rejected(&bad);
-        assert!(p.iter().any(|m| m.contains("cells[") && m.contains("cell") && m.contains("C0")), "{p:?}");
+        assert!(
+            p.iter()
+                .any(|m| m.contains("cells[") && m.contains("cell") && m.contains("C0")),
+            "{p:?}"
+        );
     }
 
     #[test]
@@ -120,7 +127,11 @@ mod tests {
             .replace("code = \"MLA\"", "code = \"DBP\"")
             .replace("tolerance = 0.01", "tolerance = -1.0");
         let p = rejected(&bad);
-        assert!(p.iter().any(|m| m.contains("DBP") && m.contains("duplicate")), "{p:?}");
+        assert!(
+            p.iter()
+                .any(|m| m.contains("DBP") && m.contains("duplicate")),
+            "{p:?}"
+        );
         assert!(p.iter().any(|m| m.contains("form.tolerance")), "{p:?}");
     }
 
@@ -135,6 +146,9 @@ mod tests {
     fn rejects_two_inputs_on_one_cell() {
         let bad = DEFAULT_SPEC.replace("cell = \"C11\"", "cell = \"C10\"");
         let p = rejected(&bad);
-        assert!(p.iter().any(|m| m.contains("C10") && m.contains("phone")), "{p:?}");
+        assert!(
+            p.iter().any(|m| m.contains("C10") && m.contains("phone")),
+            "{p:?}"
+        );
     }
 }

@@ -124,14 +124,38 @@ pub enum FieldRef {
 
 #[derive(Debug, Clone)]
 pub enum RuleKind {
-    WholeNumber { targets: Vec<FieldRef> },
-    Range { targets: Vec<FieldRef>, min: f64, max: f64 },
-    Required { targets: Vec<FieldRef> },
-    Sum { table: usize, columns: Vec<usize> },
-    Part { whole: FieldRef, parts: Vec<Vec<FieldRef>> },
-    Balance { result: FieldRef, plus: Vec<FieldRef>, minus: Vec<FieldRef> },
-    Percent { base: FieldRef, pairs: Vec<(FieldRef, FieldRef)>, tolerance: f64 },
-    Equal { keys: Vec<FieldRef> },
+    WholeNumber {
+        targets: Vec<FieldRef>,
+    },
+    Range {
+        targets: Vec<FieldRef>,
+        min: f64,
+        max: f64,
+    },
+    Required {
+        targets: Vec<FieldRef>,
+    },
+    Sum {
+        table: usize,
+        columns: Vec<usize>,
+    },
+    Part {
+        whole: FieldRef,
+        parts: Vec<Vec<FieldRef>>,
+    },
+    Balance {
+        result: FieldRef,
+        plus: Vec<FieldRef>,
+        minus: Vec<FieldRef>,
+    },
+    Percent {
+        base: FieldRef,
+        pairs: Vec<(FieldRef, FieldRef)>,
+        tolerance: f64,
+    },
+    Equal {
+        keys: Vec<FieldRef>,
+    },
     Unit,
     Period,
 }
@@ -206,7 +230,10 @@ impl Form {
         match f {
             FieldRef::Cell(i) => self.cells[i].key.clone(),
             FieldRef::Column { table, column } => {
-                format!("{}.{}", self.tables[table].key, self.tables[table].columns[column].key)
+                format!(
+                    "{}.{}",
+                    self.tables[table].key, self.tables[table].columns[column].key
+                )
             }
         }
     }
@@ -241,7 +268,10 @@ impl Form {
         for (t, table) in self.tables.iter().enumerate() {
             for (c, col) in table.columns.iter().enumerate() {
                 if col.ty.is_numeric() {
-                    out.push(FieldRef::Column { table: t, column: c });
+                    out.push(FieldRef::Column {
+                        table: t,
+                        column: c,
+                    });
                 }
             }
         }
@@ -252,9 +282,10 @@ impl Form {
     /// `percent` rule), so provincial percentages are recomputed, never averaged.
     pub fn percent_source(&self, pct: FieldRef) -> Option<(FieldRef, FieldRef)> {
         self.rules.iter().find_map(|r| match &r.kind {
-            RuleKind::Percent { base, pairs, .. } => {
-                pairs.iter().find(|(p, _)| *p == pct).map(|(_, c)| (*c, *base))
-            }
+            RuleKind::Percent { base, pairs, .. } => pairs
+                .iter()
+                .find(|(p, _)| *p == pct)
+                .map(|(_, c)| (*c, *base)),
             _ => None,
         })
     }
@@ -303,8 +334,13 @@ pub(super) fn resolve(raw: SpecFile) -> Result<Form, Vec<String>> {
                 texts.push((pos, t.text.clone(), style));
             }
         }
-        if s.column_widths.iter().any(|w| !w.is_finite() || *w < 0.0 || *w > 255.0) {
-            p.push(format!("sheets[{i}].column_widths: each width must be within 0..255"));
+        if s.column_widths
+            .iter()
+            .any(|w| !w.is_finite() || *w < 0.0 || *w > 255.0)
+        {
+            p.push(format!(
+                "sheets[{i}].column_widths: each width must be within 0..255"
+            ));
         }
         sheets.push(Sheet {
             name: s.name.clone(),
@@ -317,7 +353,9 @@ pub(super) fn resolve(raw: SpecFile) -> Result<Form, Vec<String>> {
         match sheet_idx.get(&fold(name)) {
             Some(&i) => i,
             None => {
-                p.push(format!("{path}: sheet '{name}' is not declared in [[sheets]]"));
+                p.push(format!(
+                    "{path}: sheet '{name}' is not declared in [[sheets]]"
+                ));
                 0
             }
         }
@@ -329,12 +367,18 @@ pub(super) fn resolve(raw: SpecFile) -> Result<Form, Vec<String>> {
     for (i, c) in raw.cells.iter().enumerate() {
         let sheet = find_sheet(&c.sheet, &format!("cells[{i}].sheet"), &mut p);
         let ty = FieldType::parse(&c.ty).unwrap_or_else(|| {
-            p.push(format!("cells[{i}].type: '{}' is not one of count, percent, decimal, text, date", c.ty));
+            p.push(format!(
+                "cells[{i}].type: '{}' is not one of count, percent, decimal, text, date",
+                c.ty
+            ));
             FieldType::Text
         });
         let pos: Pos = c.cell.parse().unwrap_or(Pos::new(0, 0));
         if let Some(other) = occupied.insert((sheet, pos), c.key.clone()) {
-            p.push(format!("cells[{i}].cell: {} on '{}' is used by both '{other}' and '{}'", c.cell, c.sheet, c.key));
+            p.push(format!(
+                "cells[{i}].cell: {} on '{}' is used by both '{other}' and '{}'",
+                c.cell, c.sheet, c.key
+            ));
         }
         if keys.insert(c.key.clone(), FieldRef::Cell(i)).is_some() {
             p.push(format!("cells[{i}].key: duplicate key '{}'", c.key));
@@ -354,22 +398,44 @@ pub(super) fn resolve(raw: SpecFile) -> Result<Form, Vec<String>> {
     for (i, t) in raw.tables.iter().enumerate() {
         let sheet = find_sheet(&t.sheet, &format!("tables[{i}].sheet"), &mut p);
         if t.first_row <= t.header_row {
-            p.push(format!("tables[{i}].first_row: {} must be below header_row {}", t.first_row, t.header_row));
+            p.push(format!(
+                "tables[{i}].first_row: {} must be below header_row {}",
+                t.first_row, t.header_row
+            ));
         }
         let label_col = parse_column(&t.label_column).unwrap_or(0);
         let mut columns = Vec::new();
         for (j, c) in t.columns.iter().enumerate() {
-            let ty = FieldType::parse(&c.ty).filter(|t| t.is_numeric()).unwrap_or_else(|| {
-                p.push(format!("tables[{i}].columns[{j}].type: '{}' must be count, percent or decimal", c.ty));
-                FieldType::Count
-            });
+            let ty = FieldType::parse(&c.ty)
+                .filter(|t| t.is_numeric())
+                .unwrap_or_else(|| {
+                    p.push(format!(
+                        "tables[{i}].columns[{j}].type: '{}' must be count, percent or decimal",
+                        c.ty
+                    ));
+                    FieldType::Count
+                });
             let col = parse_column(&c.column).unwrap_or(0);
             if col == label_col || columns.iter().any(|o: &Column| o.col == col) {
-                p.push(format!("tables[{i}].columns[{j}].column: column {} is used twice in table '{}'", c.column, t.key));
+                p.push(format!(
+                    "tables[{i}].columns[{j}].column: column {} is used twice in table '{}'",
+                    c.column, t.key
+                ));
             }
             let key = format!("{}.{}", t.key, c.key);
-            if keys.insert(key.clone(), FieldRef::Column { table: i, column: j }).is_some() {
-                p.push(format!("tables[{i}].columns[{j}].key: duplicate key '{key}'"));
+            if keys
+                .insert(
+                    key.clone(),
+                    FieldRef::Column {
+                        table: i,
+                        column: j,
+                    },
+                )
+                .is_some()
+            {
+                p.push(format!(
+                    "tables[{i}].columns[{j}].key: duplicate key '{key}'"
+                ));
             }
             columns.push(Column {
                 key: c.key.clone(),
@@ -382,8 +448,14 @@ pub(super) fn resolve(raw: SpecFile) -> Result<Form, Vec<String>> {
         }
         // A table's rows must not run over a scalar input cell of the same sheet.
         for ((s, pos), key) in &occupied {
-            if *s == sheet && pos.row + 1 >= t.first_row && (pos.col == label_col || columns.iter().any(|c| c.col == pos.col)) {
-                p.push(format!("tables[{i}]: cell {pos} ('{key}') lies inside table '{}', whose rows may grow", t.key));
+            if *s == sheet
+                && pos.row + 1 >= t.first_row
+                && (pos.col == label_col || columns.iter().any(|c| c.col == pos.col))
+            {
+                p.push(format!(
+                    "tables[{i}]: cell {pos} ('{key}') lies inside table '{}', whose rows may grow",
+                    t.key
+                ));
             }
         }
         tables.push(Table {
@@ -405,7 +477,13 @@ pub(super) fn resolve(raw: SpecFile) -> Result<Form, Vec<String>> {
         match keys.get(k) {
             Some(FieldRef::Cell(i)) if want.is_empty() || want.contains(&cells[*i].ty) => *i,
             Some(_) => {
-                p.push(format!("{path}: '{k}' must be a cell of type {}", want.iter().map(|t| t.name()).collect::<Vec<_>>().join(" or ")));
+                p.push(format!(
+                    "{path}: '{k}' must be a cell of type {}",
+                    want.iter()
+                        .map(|t| t.name())
+                        .collect::<Vec<_>>()
+                        .join(" or ")
+                ));
                 0
             }
             None => {
@@ -415,11 +493,34 @@ pub(super) fn resolve(raw: SpecFile) -> Result<Form, Vec<String>> {
         }
     };
     let identity = Identity {
-        unit_code: cell_key(&raw.identity.unit_code, "identity.unit_code", &[FieldType::Text], &mut p),
-        unit_name: raw.identity.unit_name.as_deref().map(|k| cell_key(k, "identity.unit_name", &[FieldType::Text], &mut p)),
-        period_from: cell_key(&raw.identity.period_from, "identity.period_from", &[FieldType::Date], &mut p),
-        period_to: cell_key(&raw.identity.period_to, "identity.period_to", &[FieldType::Date], &mut p),
-        report_date: raw.identity.report_date.as_deref().map(|k| cell_key(k, "identity.report_date", &[FieldType::Date], &mut p)),
+        unit_code: cell_key(
+            &raw.identity.unit_code,
+            "identity.unit_code",
+            &[FieldType::Text],
+            &mut p,
+        ),
+        unit_name: raw
+            .identity
+            .unit_name
+            .as_deref()
+            .map(|k| cell_key(k, "identity.unit_name", &[FieldType::Text], &mut p)),
+        period_from: cell_key(
+            &raw.identity.period_from,
+            "identity.period_from",
+            &[FieldType::Date],
+            &mut p,
+        ),
+        period_to: cell_key(
+            &raw.identity.period_to,
+            "identity.period_to",
+            &[FieldType::Date],
+            &mut p,
+        ),
+        report_date: raw
+            .identity
+            .report_date
+            .as_deref()
+            .map(|k| cell_key(k, "identity.report_date", &[FieldType::Date], &mut p)),
     };
 
     let stamp = raw.form.stamp.as_ref().map(|s| {
@@ -436,7 +537,11 @@ pub(super) fn resolve(raw: SpecFile) -> Result<Form, Vec<String>> {
                 Pos::new(0, 0)
             }
         };
-        Stamp { sheet, id: pos(&s.id_cell, "form.stamp.id_cell"), version: pos(&s.version_cell, "form.stamp.version_cell") }
+        Stamp {
+            sheet,
+            id: pos(&s.id_cell, "form.stamp.id_cell"),
+            version: pos(&s.version_cell, "form.stamp.version_cell"),
+        }
     });
 
     let mut codes = HashMap::new();
@@ -453,7 +558,11 @@ pub(super) fn resolve(raw: SpecFile) -> Result<Form, Vec<String>> {
                 p.push(format!("units[{i}]: name '{n}' also names units[{j}]"));
             }
         }
-        units.push(Unit { code: u.code.clone(), name: u.name.clone(), aliases: u.aliases.clone() });
+        units.push(Unit {
+            code: u.code.clone(),
+            name: u.name.clone(),
+            aliases: u.aliases.clone(),
+        });
     }
 
     let form_meta = (&cells, &tables);
@@ -475,7 +584,10 @@ pub(super) fn resolve(raw: SpecFile) -> Result<Form, Vec<String>> {
                     kind_name: r.kind.clone(),
                     severity,
                     description: r.description.clone(),
-                    description_en: r.description_en.clone().unwrap_or_else(|| r.description.clone()),
+                    description_en: r
+                        .description_en
+                        .clone()
+                        .unwrap_or_else(|| r.description.clone()),
                 },
                 kind,
             });
@@ -483,7 +595,12 @@ pub(super) fn resolve(raw: SpecFile) -> Result<Form, Vec<String>> {
     }
 
     let chart = raw.form.chart.as_deref().and_then(|k| match keys.get(k) {
-        Some(f) if matches!(f, FieldRef::Cell(i) if cells[*i].ty.is_numeric()) || matches!(f, FieldRef::Column { .. }) => Some(*f),
+        Some(f)
+            if matches!(f, FieldRef::Cell(i) if cells[*i].ty.is_numeric())
+                || matches!(f, FieldRef::Column { .. }) =>
+        {
+            Some(*f)
+        }
         _ => {
             p.push(format!("form.chart: '{k}' is not a numeric cell or column"));
             None
@@ -534,7 +651,9 @@ fn resolve_rule(
         match keys.get(k) {
             Some(f) if ty(*f).is_numeric() => Some(*f),
             Some(_) => {
-                p.push(format!("{path}.{field}: '{k}' is not a numeric cell or column"));
+                p.push(format!(
+                    "{path}.{field}: '{k}' is not a numeric cell or column"
+                ));
                 None
             }
             None => {
@@ -544,7 +663,10 @@ fn resolve_rule(
         }
     };
     let list = |ks: &Option<Vec<String>>, field: &str, p: &mut Vec<String>| -> Vec<FieldRef> {
-        ks.iter().flatten().filter_map(|k| numeric(k, field, p)).collect()
+        ks.iter()
+            .flatten()
+            .filter_map(|k| numeric(k, field, p))
+            .collect()
     };
     let need = |v: bool, field: &str, p: &mut Vec<String>| {
         if !v {
@@ -554,7 +676,10 @@ fn resolve_rule(
     let all_fields = || -> Vec<FieldRef> {
         let mut v: Vec<FieldRef> = (0..cells.len()).map(FieldRef::Cell).collect();
         for (t, table) in tables.iter().enumerate() {
-            v.extend((0..table.columns.len()).map(|c| FieldRef::Column { table: t, column: c }));
+            v.extend((0..table.columns.len()).map(|c| FieldRef::Column {
+                table: t,
+                column: c,
+            }));
         }
         v
     };
@@ -585,10 +710,15 @@ fn resolve_rule(
                 .collect(),
             None => default_types.to_vec(),
         };
-        all_fields().into_iter().filter(|f| types.contains(&ty(*f))).collect()
+        all_fields()
+            .into_iter()
+            .filter(|f| types.contains(&ty(*f)))
+            .collect()
     };
     let kind = match r.kind.as_str() {
-        "whole_number" => RuleKind::WholeNumber { targets: targets(&[FieldType::Count], p) },
+        "whole_number" => RuleKind::WholeNumber {
+            targets: targets(&[FieldType::Count], p),
+        },
         "range" => {
             need(r.min.is_some() || r.max.is_some(), "min/max", p);
             let min = r.min.unwrap_or(f64::MIN);
@@ -596,15 +726,29 @@ fn resolve_rule(
             if !(min.is_finite() && max.is_finite() && min <= max) {
                 p.push(format!("{path}.min/max: need finite min <= max"));
             }
-            RuleKind::Range { targets: targets(&[FieldType::Percent], p), min, max }
+            RuleKind::Range {
+                targets: targets(&[FieldType::Percent], p),
+                min,
+                max,
+            }
         }
         "required" => {
             let t = if r.keys.is_some() {
                 targets(&[], p)
             } else {
-                let mut v: Vec<FieldRef> = (0..cells.len()).filter(|&i| cells[i].required).map(FieldRef::Cell).collect();
+                let mut v: Vec<FieldRef> = (0..cells.len())
+                    .filter(|&i| cells[i].required)
+                    .map(FieldRef::Cell)
+                    .collect();
                 for (t, table) in tables.iter().enumerate() {
-                    v.extend((0..table.columns.len()).filter(|&c| table.columns[c].required).map(|c| FieldRef::Column { table: t, column: c }));
+                    v.extend(
+                        (0..table.columns.len())
+                            .filter(|&c| table.columns[c].required)
+                            .map(|c| FieldRef::Column {
+                                table: t,
+                                column: c,
+                            }),
+                    );
                 }
                 v
             };
@@ -625,7 +769,10 @@ fn resolve_rule(
                     .filter_map(|c| {
                         let x = tables[t].columns.iter().position(|col| &col.key == c);
                         if x.is_none() {
-                            p.push(format!("{path}.columns: table '{}' has no column '{c}'", tables[t].key));
+                            p.push(format!(
+                                "{path}.columns: table '{}' has no column '{c}'",
+                                tables[t].key
+                            ));
                         }
                         x
                     })
@@ -642,14 +789,23 @@ fn resolve_rule(
                 .parts
                 .iter()
                 .flatten()
-                .map(|group| group.iter().filter_map(|k| numeric(k, "parts", p)).collect())
+                .map(|group| {
+                    group
+                        .iter()
+                        .filter_map(|k| numeric(k, "parts", p))
+                        .collect()
+                })
                 .collect();
             RuleKind::Part { whole, parts }
         }
         "balance" => {
             need(r.result.is_some(), "result", p);
             let result = numeric(r.result.as_deref().unwrap_or_default(), "result", p)?;
-            RuleKind::Balance { result, plus: list(&r.plus, "plus", p), minus: list(&r.minus, "minus", p) }
+            RuleKind::Balance {
+                result,
+                plus: list(&r.plus, "plus", p),
+                minus: list(&r.minus, "minus", p),
+            }
         }
         "percent" => {
             need(r.base.is_some(), "base", p);
@@ -663,12 +819,19 @@ fn resolve_rule(
                     let pc = numeric(&pair.percent, "pairs.percent", p)?;
                     let c = numeric(&pair.count, "pairs.count", p)?;
                     if ty(pc) != FieldType::Percent {
-                        p.push(format!("{path}.pairs.percent: '{}' is not of type percent", pair.percent));
+                        p.push(format!(
+                            "{path}.pairs.percent: '{}' is not of type percent",
+                            pair.percent
+                        ));
                     }
                     Some((pc, c))
                 })
                 .collect();
-            RuleKind::Percent { base, pairs, tolerance: r.tolerance.unwrap_or(f64::NAN) }
+            RuleKind::Percent {
+                base,
+                pairs,
+                tolerance: r.tolerance.unwrap_or(f64::NAN),
+            }
         }
         "equal" => {
             let ks = list(&r.keys, "keys", p);

@@ -10,6 +10,14 @@
 //! also an ordinary Latin-1 letter somewhere (`é` in "Café", `ï` in "naïve"). A string is taken
 //! as legacy only when, read as it is, some word is not Vietnamese, and once decoded its words
 //! are Vietnamese syllables (onset + vowel cluster + final, spelled by the quốc ngữ rules).
+//! When both encodings give syllables, the reading with tones in their proper place, common
+//! vowel clusters and consistent case wins.
+//!
+//! Known limits: legacy bytes that happen to spell a correct Unicode word are left alone
+//! (TCVN3 `Ghi chó` is "Ghi chú", VNI `Hoà` is "Hồ"); a lone word that is a syllable in both
+//! encodings is read as TCVN3 (VNI `Höng` "Hưng" becomes "Hửng"); `.VnTimeH` capitals come
+//! out lower case, since the font that made them capitals is not in the cell; and a short
+//! foreign word can pass for legacy Vietnamese (French "où" reads as VNI "ó").
 
 use std::borrow::Cow;
 use std::cmp::Reverse;
@@ -45,13 +53,14 @@ pub fn detect(s: &str) -> Option<Legacy> {
             let t = tally(&decoded);
             (decoded != s && t.plausible()).then_some((enc, t, vn1))
         })
-        // Fewest non-words, then well-placed tones and common vowel clusters, then consistent
-        // case, then no rare VN1 capitals; on a tie TCVN3, the standard that government offices
-        // were required to use.
+        // Fewest non-words and undecoded bytes, then well-placed tones and common vowel
+        // clusters, then consistent case, then no rare VN1 capitals; on a tie TCVN3, the
+        // standard that government offices were required to use.
         .max_by_key(|(enc, t, vn1)| {
             let bad = t.bad + t.bad_ascii;
             (
                 Reverse(bad),
+                Reverse(t.leftover),
                 t.score,
                 Reverse(t.mixed_case),
                 Reverse(*vn1),
@@ -490,6 +499,8 @@ struct Tally {
     bad_ascii: usize,
     /// Words like "KHễ": possible (`.VnTimeH` capitals), but a sign of the wrong encoding.
     mixed_case: usize,
+    /// Symbols left between two letters ("T„O"): bytes this reading did not decode.
+    leftover: usize,
 }
 
 impl Tally {
@@ -499,7 +510,15 @@ impl Tally {
 }
 
 fn tally(text: &str) -> Tally {
-    let mut t = Tally::default();
+    let chars: Vec<char> = text.chars().collect();
+    let mut t = Tally {
+        leftover: chars
+            .windows(3)
+            .filter(|w| w[0].is_alphabetic() && w[2].is_alphabetic())
+            .filter(|w| !w[1].is_ascii() && !w[1].is_alphabetic() && !w[1].is_whitespace())
+            .count(),
+        ..Tally::default()
+    };
     for word in words(text) {
         let has_vowel = word
             .chars()

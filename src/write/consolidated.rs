@@ -29,8 +29,20 @@ pub struct Names {
 
 pub fn sheet_names(lang: Lang) -> Names {
     match lang {
-        Lang::Vi => Names { summary: "Tổng hợp", table: "Chi tiết", status: "Tình trạng nộp", errors: "Lỗi", chart: "Biểu đồ" },
-        Lang::En => Names { summary: "Summary", table: "Detail", status: "Submissions", errors: "Findings", chart: "Chart" },
+        Lang::Vi => Names {
+            summary: "Tổng hợp",
+            table: "Chi tiết",
+            status: "Tình trạng nộp",
+            errors: "Lỗi",
+            chart: "Biểu đồ",
+        },
+        Lang::En => Names {
+            summary: "Summary",
+            table: "Detail",
+            status: "Submissions",
+            errors: "Findings",
+            chart: "Chart",
+        },
     }
 }
 
@@ -43,7 +55,14 @@ fn fmt_for(ty: FieldType) -> Format {
 }
 
 /// Write tong-hop.xlsx.
-pub fn write(path: &Path, form: &Form, c: &Consolidation, skipped: &[Skipped], ctx: &Context, lang: Lang) -> Result<(), WriteError> {
+pub fn write(
+    path: &Path,
+    form: &Form,
+    c: &Consolidation,
+    skipped: &[Skipped],
+    ctx: &Context,
+    lang: Lang,
+) -> Result<(), WriteError> {
     let e = xlsx_err(path);
     let mut wb = new_workbook(lang.pick(&form.title, &form.title_en));
     let names = sheet_names(lang);
@@ -68,22 +87,58 @@ fn headers(ws: &mut Worksheet, row: u32, items: &[&str], widths: &[f64]) -> Resu
     Ok(())
 }
 
-fn summary(wb: &mut Workbook, form: &Form, c: &Consolidation, ctx: &Context, lang: Lang, names: &Names) -> Result<(), XlsxError> {
+fn summary(
+    wb: &mut Workbook,
+    form: &Form,
+    c: &Consolidation,
+    ctx: &Context,
+    lang: Lang,
+    names: &Names,
+) -> Result<(), XlsxError> {
     let fields = form.numeric_fields();
     let ws = wb.add_worksheet();
     ws.set_name(names.summary)?;
     let fixed = 4u16;
     let last_col = fixed + fields.len() as u16 - 1;
-    let title = format!("{} — {}", lang.pick(&form.title, &form.title_en), form.province);
+    let title = format!(
+        "{} — {}",
+        lang.pick(&form.title, &form.title_en),
+        form.province
+    );
     ws.merge_range(0, 0, 0, last_col.min(12), &title, &style::title())?;
-    let period = ctx.period.map_or_else(String::new, |(a, b)| format!("{} {} – {}", lang.pick("Kỳ báo cáo", "Period"), format_date(a), format_date(b)));
-    ws.write_string(1, 0, format!("{period}   {} {} {}", lang.pick("Mẫu", "Form"), form.id, form.version))?;
+    let period = ctx.period.map_or_else(String::new, |(a, b)| {
+        format!(
+            "{} {} – {}",
+            lang.pick("Kỳ báo cáo", "Period"),
+            format_date(a),
+            format_date(b)
+        )
+    });
+    ws.write_string(
+        1,
+        0,
+        format!(
+            "{period}   {} {} {}",
+            lang.pick("Mẫu", "Form"),
+            form.id,
+            form.version
+        ),
+    )?;
     let head_row = 3u32;
-    let mut head: Vec<String> = [lang.pick("STT", "No."), lang.pick("Mã", "Code"), lang.pick("Đơn vị", "Unit"), lang.pick("Tình trạng", "Status")]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    head.extend(fields.iter().map(|&f| form.field_label(f, lang.en()).to_string()));
+    let mut head: Vec<String> = [
+        lang.pick("STT", "No."),
+        lang.pick("Mã", "Code"),
+        lang.pick("Đơn vị", "Unit"),
+        lang.pick("Tình trạng", "Status"),
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    head.extend(
+        fields
+            .iter()
+            .map(|&f| form.field_label(f, lang.en()).to_string()),
+    );
     let head_refs: Vec<&str> = head.iter().map(String::as_str).collect();
     let mut widths = vec![5.0, 8.0, 34.0, 18.0];
     widths.extend(fields.iter().map(|_| 13.0));
@@ -101,7 +156,9 @@ fn summary(wb: &mut Workbook, form: &Form, c: &Consolidation, ctx: &Context, lan
         ws.write_string_with_format(row, 2, &unit.name, &style::text())?;
         let sub = c.kept[u];
         let st = match sub {
-            Some(i) => status_text(c.submissions[i].status, c.included[i]).get(lang).to_string(),
+            Some(i) => status_text(c.submissions[i].status, c.included[i])
+                .get(lang)
+                .to_string(),
             None => lang.pick("Chưa nộp", "missing").to_string(),
         };
         ws.write_string_with_format(row, 3, &st, &style::text())?;
@@ -112,7 +169,9 @@ fn summary(wb: &mut Workbook, form: &Form, c: &Consolidation, ctx: &Context, lan
                 .and_then(|i| c.submissions[i].report.as_ref())
                 .and_then(|r| field_value(form, r, f));
             match v {
-                Some(n) => ws.write_number_with_format(row, col, n, &fmt_for(form.field_type(f)))?,
+                Some(n) => {
+                    ws.write_number_with_format(row, col, n, &fmt_for(form.field_type(f)))?
+                }
                 None => ws.write_blank(row, col, &fmt_for(form.field_type(f)))?,
             };
         }
@@ -124,13 +183,21 @@ fn summary(wb: &mut Workbook, form: &Form, c: &Consolidation, ctx: &Context, lan
     for c0 in [0u16, 1, 3] {
         ws.write_blank(total_row, c0, &bold)?;
     }
-    let col_of = |f: FieldRef| fields.iter().position(|x| *x == f).map(|k| fixed + k as u16);
+    let col_of = |f: FieldRef| {
+        fields
+            .iter()
+            .position(|x| *x == f)
+            .map(|k| fixed + k as u16)
+    };
     for (k, (f, total)) in c.totals.iter().enumerate() {
         let col = fixed + k as u16;
         let fmt = fmt_for(form.field_type(*f)).set_bold();
         let name = column_name(col);
         let formula = if form.field_type(*f) == FieldType::Percent {
-            match form.percent_source(*f).and_then(|(cnt, base)| Some((col_of(cnt)?, col_of(base)?))) {
+            match form
+                .percent_source(*f)
+                .and_then(|(cnt, base)| Some((col_of(cnt)?, col_of(base)?)))
+            {
                 Some((cc, bc)) => {
                     let (cn, bn, r) = (column_name(cc), column_name(bc), total_row + 1);
                     Some(format!("IF({bn}{r}=0,\"\",{cn}{r}/{bn}{r}*100)"))
@@ -142,7 +209,9 @@ fn summary(wb: &mut Workbook, form: &Form, c: &Consolidation, ctx: &Context, lan
         };
         match (formula, total) {
             (Some(fm), Some(v)) => put(ws, Pos::new(total_row, col), &Out::Formula(fm, *v), &fmt)?,
-            (Some(fm), None) if form.field_type(*f) != FieldType::Percent => put(ws, Pos::new(total_row, col), &Out::Formula(fm, 0.0), &fmt)?,
+            (Some(fm), None) if form.field_type(*f) != FieldType::Percent => {
+                put(ws, Pos::new(total_row, col), &Out::Formula(fm, 0.0), &fmt)?
+            }
             _ => put(ws, Pos::new(total_row, col), &Out::Blank, &fmt)?,
         }
     }
@@ -152,13 +221,19 @@ fn summary(wb: &mut Workbook, form: &Form, c: &Consolidation, ctx: &Context, lan
 
     if let Some(cf) = form.chart.and_then(col_of) {
         let mut chart = Chart::new(ChartType::Column);
-        let label = form.field_label(form.chart.expect("checked above"), lang.en()).to_string();
+        let label = form
+            .field_label(form.chart.expect("checked above"), lang.en())
+            .to_string();
         chart
             .add_series()
             .set_categories((names.summary, first, 1, last, 1))
             .set_values((names.summary, first, cf, last, cf))
             .set_name(label.as_str());
-        chart.title().set_name(&format!("{} {}", label, lang.pick("theo đơn vị", "by unit")));
+        chart.title().set_name(&format!(
+            "{} {}",
+            label,
+            lang.pick("theo đơn vị", "by unit")
+        ));
         chart.legend().set_hidden();
         let cws = wb.add_worksheet();
         cws.set_name(names.chart)?;
@@ -167,16 +242,57 @@ fn summary(wb: &mut Workbook, form: &Form, c: &Consolidation, ctx: &Context, lan
     Ok(())
 }
 
-fn table(wb: &mut Workbook, form: &Form, c: &Consolidation, ti: usize, lang: Lang, names: &Names) -> Result<(), XlsxError> {
+fn table(
+    wb: &mut Workbook,
+    form: &Form,
+    c: &Consolidation,
+    ti: usize,
+    lang: Lang,
+    names: &Names,
+) -> Result<(), XlsxError> {
     let t = &form.tables[ti];
-    let included: Vec<usize> = form.units.iter().enumerate().filter_map(|(u, _)| c.kept[u].filter(|&i| c.included[i])).collect();
-    let rows: usize = included.iter().filter_map(|&i| c.submissions[i].report.as_ref()).map(|r| r.tables[ti].rows.len()).sum();
-    let ws = if rows > STREAM_ROWS { wb.add_worksheet_with_constant_memory()? } else { wb.add_worksheet() };
-    let name = if form.tables.len() == 1 { names.table.to_string() } else { format!("{} {}", names.table, ti + 1) };
+    let included: Vec<usize> = form
+        .units
+        .iter()
+        .enumerate()
+        .filter_map(|(u, _)| c.kept[u].filter(|&i| c.included[i]))
+        .collect();
+    let rows: usize = included
+        .iter()
+        .filter_map(|&i| c.submissions[i].report.as_ref())
+        .map(|r| r.tables[ti].rows.len())
+        .sum();
+    let ws = if rows > STREAM_ROWS {
+        wb.add_worksheet_with_constant_memory()?
+    } else {
+        wb.add_worksheet()
+    };
+    let name = if form.tables.len() == 1 {
+        names.table.to_string()
+    } else {
+        format!("{} {}", names.table, ti + 1)
+    };
     ws.set_name(&name)?;
-    ws.write_string_with_format(0, 0, format!("{} — {}", lang.pick(&t.label, &t.label_en), form.sheets[t.sheet].name), &style::title())?;
-    let mut head: Vec<String> = vec![lang.pick("Mã", "Code").into(), lang.pick("Đơn vị", "Unit").into(), lang.pick(&t.label, &t.label_en).into()];
-    head.extend(t.columns.iter().map(|col| lang.pick(&col.label, &col.label_en).to_string()));
+    ws.write_string_with_format(
+        0,
+        0,
+        format!(
+            "{} — {}",
+            lang.pick(&t.label, &t.label_en),
+            form.sheets[t.sheet].name
+        ),
+        &style::title(),
+    )?;
+    let mut head: Vec<String> = vec![
+        lang.pick("Mã", "Code").into(),
+        lang.pick("Đơn vị", "Unit").into(),
+        lang.pick(&t.label, &t.label_en).into(),
+    ];
+    head.extend(
+        t.columns
+            .iter()
+            .map(|col| lang.pick(&col.label, &col.label_en).to_string()),
+    );
     head.push(lang.pick("Nguồn (tệp › ô)", "Source (file › cell)").into());
     let refs: Vec<&str> = head.iter().map(String::as_str).collect();
     let mut widths = vec![8.0, 28.0, 38.0];
@@ -187,7 +303,9 @@ fn table(wb: &mut Workbook, form: &Form, c: &Consolidation, ti: usize, lang: Lan
     let text = style::text();
     for &i in &included {
         let s = &c.submissions[i];
-        let (Some(r), Some(u)) = (&s.report, s.unit) else { continue };
+        let (Some(r), Some(u)) = (&s.report, s.unit) else {
+            continue;
+        };
         for data in &r.tables[ti].rows {
             ws.write_string_with_format(row, 0, &form.units[u].code, &text)?;
             ws.write_string_with_format(row, 1, &form.units[u].name, &text)?;
@@ -195,11 +313,18 @@ fn table(wb: &mut Workbook, form: &Form, c: &Consolidation, ti: usize, lang: Lan
             for (k, (col, v)) in t.columns.iter().zip(&data.values).enumerate() {
                 let cc = 3 + k as u16;
                 match v {
-                    Value::Number(n) => ws.write_number_with_format(row, cc, *n, &fmt_for(col.ty))?,
+                    Value::Number(n) => {
+                        ws.write_number_with_format(row, cc, *n, &fmt_for(col.ty))?
+                    }
                     _ => ws.write_blank(row, cc, &fmt_for(col.ty))?,
                 };
             }
-            let src = format!("{} › {}!{}", s.file, r.sheet(t.sheet), Pos::new(data.row, t.label_col));
+            let src = format!(
+                "{} › {}!{}",
+                s.file,
+                r.sheet(t.sheet),
+                Pos::new(data.row, t.label_col)
+            );
             ws.write_string_with_format(row, 3 + t.columns.len() as u16, &src, &text)?;
             row += 1;
         }
@@ -209,19 +334,55 @@ fn table(wb: &mut Workbook, form: &Form, c: &Consolidation, ti: usize, lang: Lan
     for (k, col) in t.columns.iter().enumerate() {
         let cc = 3 + k as u16;
         let n = column_name(cc);
-        let total = c.totals.iter().find(|(f, _)| *f == FieldRef::Column { table: ti, column: k }).and_then(|(_, v)| *v).unwrap_or(0.0);
-        let formula = if row > 3 { format!("SUM({n}4:{n}{row})") } else { "0".into() };
-        put(ws, Pos::new(row, cc), &Out::Formula(formula, total), &fmt_for(col.ty).set_bold())?;
+        let total = c
+            .totals
+            .iter()
+            .find(|(f, _)| {
+                *f == FieldRef::Column {
+                    table: ti,
+                    column: k,
+                }
+            })
+            .and_then(|(_, v)| *v)
+            .unwrap_or(0.0);
+        let formula = if row > 3 {
+            format!("SUM({n}4:{n}{row})")
+        } else {
+            "0".into()
+        };
+        put(
+            ws,
+            Pos::new(row, cc),
+            &Out::Formula(formula, total),
+            &fmt_for(col.ty).set_bold(),
+        )?;
     }
     ws.set_freeze_panes(3, 3)?;
-    ws.autofilter(2, 0, row.saturating_sub(1).max(2), 3 + t.columns.len() as u16)?;
+    ws.autofilter(
+        2,
+        0,
+        row.saturating_sub(1).max(2),
+        3 + t.columns.len() as u16,
+    )?;
     Ok(())
 }
 
-fn status(wb: &mut Workbook, form: &Form, c: &Consolidation, skipped: &[Skipped], lang: Lang, names: &Names) -> Result<(), XlsxError> {
+fn status(
+    wb: &mut Workbook,
+    form: &Form,
+    c: &Consolidation,
+    skipped: &[Skipped],
+    lang: Lang,
+    names: &Names,
+) -> Result<(), XlsxError> {
     let ws = wb.add_worksheet();
     ws.set_name(names.status)?;
-    ws.write_string_with_format(0, 0, lang.pick("TÌNH TRẠNG NỘP BÁO CÁO", "SUBMISSION STATUS"), &style::title())?;
+    ws.write_string_with_format(
+        0,
+        0,
+        lang.pick("TÌNH TRẠNG NỘP BÁO CÁO", "SUBMISSION STATUS"),
+        &style::title(),
+    )?;
     let head = [
         lang.pick("STT", "No."),
         lang.pick("Mã", "Code"),
@@ -233,11 +394,24 @@ fn status(wb: &mut Workbook, form: &Form, c: &Consolidation, skipped: &[Skipped]
         lang.pick("Ghi chú", "Note"),
         "SHA-256",
     ];
-    headers(ws, 2, &head, &[5.0, 8.0, 34.0, 36.0, 24.0, 9.0, 11.0, 50.0, 20.0])?;
+    headers(
+        ws,
+        2,
+        &head,
+        &[5.0, 8.0, 34.0, 36.0, 24.0, 9.0, 11.0, 50.0, 20.0],
+    )?;
     let text = style::text();
     let mut row = 3u32;
     let mut n = 1;
-    let mut line = |ws: &mut Worksheet, code: &str, unit: &str, file: &str, st: &str, counts: Option<(usize, usize)>, note: &str, sha: &str| -> Result<(), XlsxError> {
+    let mut line = |ws: &mut Worksheet,
+                    code: &str,
+                    unit: &str,
+                    file: &str,
+                    st: &str,
+                    counts: Option<(usize, usize)>,
+                    note: &str,
+                    sha: &str|
+     -> Result<(), XlsxError> {
         ws.write_number_with_format(row, 0, n as f64, &text)?;
         for (col, s) in [(1u16, code), (2, unit), (3, file), (4, st)] {
             ws.write_string_with_format(row, col, s, &text)?;
@@ -263,42 +437,101 @@ fn status(wb: &mut Workbook, form: &Form, c: &Consolidation, skipped: &[Skipped]
             Some(i) => {
                 let s = &c.submissions[i];
                 let note = if s.status == Status::Rejected {
-                    lang.pick("Đã gửi trả tệp lỗi: tra-lai/", "Returned: tra-lai/").to_string() + &unit.code + ".xlsx"
+                    lang.pick("Đã gửi trả tệp lỗi: tra-lai/", "Returned: tra-lai/")
+                        .to_string()
+                        + &unit.code
+                        + ".xlsx"
                 } else if s.findings.is_empty() {
                     String::new()
                 } else {
-                    lang.pick("Có cảnh báo: tra-lai/", "Warnings: tra-lai/").to_string() + &unit.code + ".xlsx"
+                    lang.pick("Có cảnh báo: tra-lai/", "Warnings: tra-lai/")
+                        .to_string()
+                        + &unit.code
+                        + ".xlsx"
                 };
-                line(ws, &unit.code, &unit.name, &s.file, status_text(s.status, c.included[i]).get(lang), Some((s.errors(), s.warnings())), &note, &s.sha256)?;
+                line(
+                    ws,
+                    &unit.code,
+                    &unit.name,
+                    &s.file,
+                    status_text(s.status, c.included[i]).get(lang),
+                    Some((s.errors(), s.warnings())),
+                    &note,
+                    &s.sha256,
+                )?;
             }
-            None => line(ws, &unit.code, &unit.name, "", lang.pick("Chưa nộp", "missing"), None, "", "")?,
+            None => line(
+                ws,
+                &unit.code,
+                &unit.name,
+                "",
+                lang.pick("Chưa nộp", "missing"),
+                None,
+                "",
+                "",
+            )?,
         }
     }
     for (i, s) in c.submissions.iter().enumerate() {
         if s.unit.is_some_and(|u| c.kept[u] == Some(i)) {
             continue;
         }
-        let (code, name) = s.unit.map_or(("", ""), |u| (form.units[u].code.as_str(), form.units[u].name.as_str()));
+        let (code, name) = s.unit.map_or(("", ""), |u| {
+            (form.units[u].code.as_str(), form.units[u].name.as_str())
+        });
         let note = match (&s.superseded_by, s.findings.first()) {
             (Some(by), _) => format!("{} {by}", lang.pick("Thay bằng", "Superseded by")),
             (None, Some(f)) => f.message.get(lang).to_string(),
             (None, None) => String::new(),
         };
-        line(ws, code, name, &s.file, status_text(s.status, c.included[i]).get(lang), Some((s.errors(), s.warnings())), &note, &s.sha256)?;
+        line(
+            ws,
+            code,
+            name,
+            &s.file,
+            status_text(s.status, c.included[i]).get(lang),
+            Some((s.errors(), s.warnings())),
+            &note,
+            &s.sha256,
+        )?;
     }
     for s in skipped {
-        line(ws, "", "", &s.file, lang.pick("Bỏ qua", "skipped"), None, s.reason.get(lang), "")?;
+        line(
+            ws,
+            "",
+            "",
+            &s.file,
+            lang.pick("Bỏ qua", "skipped"),
+            None,
+            s.reason.get(lang),
+            "",
+        )?;
     }
     ws.set_freeze_panes(3, 0)?;
     ws.autofilter(2, 0, row.saturating_sub(1).max(2), 8)?;
     Ok(())
 }
 
-fn errors(wb: &mut Workbook, form: &Form, c: &Consolidation, lang: Lang, names: &Names) -> Result<(), XlsxError> {
+fn errors(
+    wb: &mut Workbook,
+    form: &Form,
+    c: &Consolidation,
+    lang: Lang,
+    names: &Names,
+) -> Result<(), XlsxError> {
     let total: usize = c.submissions.iter().map(|s| s.findings.len()).sum();
-    let ws = if total > STREAM_ROWS { wb.add_worksheet_with_constant_memory()? } else { wb.add_worksheet() };
+    let ws = if total > STREAM_ROWS {
+        wb.add_worksheet_with_constant_memory()?
+    } else {
+        wb.add_worksheet()
+    };
     ws.set_name(names.errors)?;
-    ws.write_string_with_format(0, 0, lang.pick("DANH SÁCH LỖI VÀ CẢNH BÁO", "FINDINGS"), &style::title())?;
+    ws.write_string_with_format(
+        0,
+        0,
+        lang.pick("DANH SÁCH LỖI VÀ CẢNH BÁO", "FINDINGS"),
+        &style::title(),
+    )?;
     let head = [
         lang.pick("STT", "No."),
         lang.pick("Mã ĐV", "Unit"),
@@ -312,19 +545,36 @@ fn errors(wb: &mut Workbook, form: &Form, c: &Consolidation, lang: Lang, names: 
         lang.pick("Giá trị tìm thấy", "Found"),
         lang.pick("Giá trị đúng", "Expected"),
     ];
-    headers(ws, 2, &head, &[5.0, 8.0, 28.0, 30.0, 14.0, 7.0, 11.0, 10.0, 80.0, 16.0, 16.0])?;
+    headers(
+        ws,
+        2,
+        &head,
+        &[
+            5.0, 8.0, 28.0, 30.0, 14.0, 7.0, 11.0, 10.0, 80.0, 16.0, 16.0,
+        ],
+    )?;
     let text = style::text();
     let wrap = style::label();
     let mut row = 3u32;
     for s in &c.submissions {
-        let (code, name) = s.unit.map_or(("", ""), |u| (form.units[u].code.as_str(), form.units[u].name.as_str()));
+        let (code, name) = s.unit.map_or(("", ""), |u| {
+            (form.units[u].code.as_str(), form.units[u].name.as_str())
+        });
         for f in &s.findings {
             ws.write_number_with_format(row, 0, (row - 2) as f64, &text)?;
             let sev = match f.severity {
                 crate::spec::Severity::Error => lang.pick("Lỗi", "error"),
                 crate::spec::Severity::Warning => lang.pick("Cảnh báo", "warning"),
             };
-            let cols: [&str; 7] = [code, name, &s.file, f.sheet.as_deref().unwrap_or(""), f.cell.as_deref().unwrap_or(""), &f.rule, sev];
+            let cols: [&str; 7] = [
+                code,
+                name,
+                &s.file,
+                f.sheet.as_deref().unwrap_or(""),
+                f.cell.as_deref().unwrap_or(""),
+                &f.rule,
+                sev,
+            ];
             for (k, v) in cols.iter().enumerate() {
                 ws.write_string_with_format(row, 1 + k as u16, *v, &text)?;
             }

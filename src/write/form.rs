@@ -7,7 +7,8 @@ use crate::spec::{FieldType, Form, Pos};
 use crate::text::date::to_excel_serial;
 use chrono::NaiveDate;
 use rust_xlsxwriter::{
-    DataValidation, DataValidationErrorStyle, DataValidationRule, ExcelDateTime, Format, Formula, Note, ProtectionOptions, Workbook, Worksheet, XlsxError,
+    DataValidation, DataValidationErrorStyle, DataValidationRule, ExcelDateTime, Format, Formula,
+    Note, ProtectionOptions, Workbook, Worksheet, XlsxError,
 };
 use std::collections::{BTreeMap, HashSet};
 
@@ -52,7 +53,10 @@ pub struct Marks {
 impl Marks {
     /// `error` false: a warning (highlighted in amber instead of red).
     pub fn add(&mut self, sheet: usize, pos: Pos, error: bool, text: String) {
-        let e = self.notes.entry((sheet, pos)).or_insert((false, Vec::new()));
+        let e = self
+            .notes
+            .entry((sheet, pos))
+            .or_insert((false, Vec::new()));
         e.0 |= error;
         e.1.push(text);
     }
@@ -76,9 +80,12 @@ pub fn put(ws: &mut Worksheet, pos: Pos, v: &Out, fmt: &Format) -> Result<(), Xl
         Out::Number(n) if n.is_finite() => ws.write_number_with_format(r, c, *n, fmt).map(|_| ()),
         Out::Number(_) => ws.write_blank(r, c, fmt).map(|_| ()),
         Out::Text(s) => ws.write_string_with_format(r, c, s, fmt).map(|_| ()),
-        Out::Date(d) => ws.write_number_with_format(r, c, to_excel_serial(*d), fmt).map(|_| ()),
+        Out::Date(d) => ws
+            .write_number_with_format(r, c, to_excel_serial(*d), fmt)
+            .map(|_| ()),
         Out::Formula(f, result) => {
-            let formula = Formula::new(f).set_result(super::report::plain_number(*result).to_string());
+            let formula =
+                Formula::new(f).set_result(super::report::plain_number(*result).to_string());
             ws.write_formula_with_format(r, c, formula, fmt).map(|_| ())
         }
     }
@@ -86,15 +93,29 @@ pub fn put(ws: &mut Worksheet, pos: Pos, v: &Out, fmt: &Format) -> Result<(), Xl
 
 /// Lay the form into `wb`: one worksheet per sheet of the form.
 /// `protect` locks everything but the input cells (the blank template and samples).
-pub fn write_form(wb: &mut Workbook, form: &Form, data: Option<&FormData>, marks: &Marks, protect: bool) -> Result<(), XlsxError> {
+pub fn write_form(
+    wb: &mut Workbook,
+    form: &Form,
+    data: Option<&FormData>,
+    marks: &Marks,
+    protect: bool,
+) -> Result<(), XlsxError> {
     for (si, sheet) in form.sheets.iter().enumerate() {
         let ws = wb.add_worksheet();
         ws.set_name(&sheet.name)?;
         for (i, w) in sheet.column_widths.iter().enumerate() {
             ws.set_column_width(i as u16, *w)?;
         }
+        // A4, one page wide: units print the form to sign and file it.
+        ws.set_paper_size(9);
+        ws.set_print_fit_to_pages(1, 0);
         let mut taken: HashSet<Pos> = HashSet::new();
-        let inputs: HashSet<Pos> = form.cells.iter().filter(|c| c.sheet == si).map(|c| c.pos).collect();
+        let inputs: HashSet<Pos> = form
+            .cells
+            .iter()
+            .filter(|c| c.sheet == si)
+            .map(|c| c.pos)
+            .collect();
         let last_col = last_column(form, si);
         if let Some(t) = &sheet.title {
             if last_col > 0 {
@@ -116,24 +137,44 @@ pub fn write_form(wb: &mut Workbook, form: &Form, data: Option<&FormData>, marks
             taken.insert(*pos);
         }
         if let Some(st) = form.stamp.filter(|s| s.sheet == si) {
-            let (id, ver) = data.map_or((form.id.as_str(), form.version.as_str()), |d| (d.form_id.as_str(), d.form_version.as_str()));
+            let (id, ver) = data.map_or((form.id.as_str(), form.version.as_str()), |d| {
+                (d.form_id.as_str(), d.form_version.as_str())
+            });
             ws.write_string_with_format(st.id.row, st.id.col, id, &style::text())?;
             ws.write_string_with_format(st.version.row, st.version.col, ver, &style::text())?;
             taken.extend([st.id, st.version]);
         }
+        let mut number = 0;
         for (ci, c) in form.cells.iter().enumerate().filter(|(_, c)| c.sheet == si) {
             if c.pos.col > 0 {
                 let left = Pos::new(c.pos.row, c.pos.col - 1);
                 if !inputs.contains(&left) && !taken.contains(&left) {
                     ws.write_string_with_format(left.row, left.col, &c.label, &style::label())?;
                     taken.insert(left);
+                    let stt = Pos::new(c.pos.row, 0);
+                    if left.col == 1 && !taken.contains(&stt) {
+                        number += 1;
+                        ws.write_number_with_format(
+                            stt.row,
+                            0,
+                            number as f64,
+                            &style::text().set_align(rust_xlsxwriter::FormatAlign::Center),
+                        )?;
+                        taken.insert(stt);
+                    }
                 }
             }
             let v = data.map_or(Out::Blank, |d| d.cells[ci].clone());
             let fmt = cell_format(base_format(c.ty), protect, marks.notes.get(&(si, c.pos)));
             put(ws, c.pos, &v, &fmt)?;
             if protect {
-                ws.add_data_validation(c.pos.row, c.pos.col, c.pos.row, c.pos.col, &validation(form, c.ty, ci == form.identity.unit_code)?)?;
+                ws.add_data_validation(
+                    c.pos.row,
+                    c.pos.col,
+                    c.pos.row,
+                    c.pos.col,
+                    &validation(form, c.ty, ci == form.identity.unit_code)?,
+                )?;
             }
         }
         for ti in (0..form.tables.len()).filter(|&t| form.tables[t].sheet == si) {
@@ -143,7 +184,14 @@ pub fn write_form(wb: &mut Workbook, form: &Form, data: Option<&FormData>, marks
             if *s != si {
                 continue;
             }
-            let note = Note::new(texts.join("\n")).set_author(if *error { "tonghop: lỗi" } else { "tonghop: lưu ý" }).set_width(360).set_height(140);
+            let note = Note::new(texts.join("\n"))
+                .set_author(if *error {
+                    "tonghop: lỗi"
+                } else {
+                    "tonghop: lưu ý"
+                })
+                .set_width(360)
+                .set_height(140);
             ws.insert_note(pos.row, pos.col, &note)?;
         }
         if protect {
@@ -173,9 +221,21 @@ fn cell_format(base: Format, input: bool, mark: Option<&(bool, Vec<String>)>) ->
 }
 
 fn last_column(form: &Form, si: usize) -> u16 {
-    let cells = form.cells.iter().filter(|c| c.sheet == si).map(|c| c.pos.col);
-    let tables = form.tables.iter().filter(|t| t.sheet == si).flat_map(|t| t.columns.iter().map(|c| c.col).chain([t.label_col]));
-    let texts = form.sheets[si].texts.iter().filter(|(p, ..)| p.row > 1).map(|(p, ..)| p.col);
+    let cells = form
+        .cells
+        .iter()
+        .filter(|c| c.sheet == si)
+        .map(|c| c.pos.col);
+    let tables = form
+        .tables
+        .iter()
+        .filter(|t| t.sheet == si)
+        .flat_map(|t| t.columns.iter().map(|c| c.col).chain([t.label_col]));
+    let texts = form.sheets[si]
+        .texts
+        .iter()
+        .filter(|(p, ..)| p.row > 1)
+        .map(|(p, ..)| p.col);
     cells.chain(tables).chain(texts).max().unwrap_or(0)
 }
 
@@ -192,7 +252,10 @@ fn validation(form: &Form, ty: FieldType, unit_code: bool) -> Result<DataValidat
             .set_error_message("Nhập tỷ lệ phần trăm từ 0 đến 100, ví dụ 36,56.")?,
         FieldType::Decimal => v.allow_decimal_number(DataValidationRule::GreaterThanOrEqualTo(0.0)),
         FieldType::Date => v
-            .allow_date(DataValidationRule::Between(ExcelDateTime::from_ymd(1990, 1, 1)?, ExcelDateTime::from_ymd(2100, 12, 31)?))
+            .allow_date(DataValidationRule::Between(
+                ExcelDateTime::from_ymd(1990, 1, 1)?,
+                ExcelDateTime::from_ymd(2100, 12, 31)?,
+            ))
             .set_error_title("Ngày không hợp lệ")?
             .set_error_message("Nhập ngày dạng ngày/tháng/năm, ví dụ 30/06/2026.")?,
         FieldType::Text if unit_code => {
@@ -211,7 +274,14 @@ fn validation(form: &Form, ty: FieldType, unit_code: bool) -> Result<DataValidat
     Ok(v)
 }
 
-fn write_table(ws: &mut Worksheet, form: &Form, ti: usize, data: Option<&TableOut>, marks: &Marks, protect: bool) -> Result<(), XlsxError> {
+fn write_table(
+    ws: &mut Worksheet,
+    form: &Form,
+    ti: usize,
+    data: Option<&TableOut>,
+    marks: &Marks,
+    protect: bool,
+) -> Result<(), XlsxError> {
     let t = &form.tables[ti];
     let hdr = style::header();
     ws.set_row_height(t.header_row, 45)?;
@@ -225,7 +295,15 @@ fn write_table(ws: &mut Worksheet, form: &Form, ti: usize, data: Option<&TableOu
     let si = t.sheet;
     let rows: Vec<(u32, Out, Vec<Out>)> = match data {
         Some(d) => d.rows.clone(),
-        None => (0..t.template_rows).map(|i| (t.first_row + i, Out::Blank, vec![Out::Blank; t.columns.len()])).collect(),
+        None => (0..t.template_rows)
+            .map(|i| {
+                (
+                    t.first_row + i,
+                    Out::Blank,
+                    vec![Out::Blank; t.columns.len()],
+                )
+            })
+            .collect(),
     };
     let total_row = data.map_or(t.first_row + t.template_rows, |d| d.total_row);
     let fmt_at = |pos: Pos, base: Format| cell_format(base, protect, marks.notes.get(&(si, pos)));
@@ -233,23 +311,43 @@ fn write_table(ws: &mut Worksheet, form: &Form, ti: usize, data: Option<&TableOu
         if t.label_col > 0 {
             ws.write_number_with_format(*row, 0, (n + 1) as f64, &style::text())?;
         }
-        put(ws, Pos::new(*row, t.label_col), label, &fmt_at(Pos::new(*row, t.label_col), style::label()))?;
+        put(
+            ws,
+            Pos::new(*row, t.label_col),
+            label,
+            &fmt_at(Pos::new(*row, t.label_col), style::label()),
+        )?;
         for (c, v) in t.columns.iter().zip(values) {
-            put(ws, Pos::new(*row, c.col), v, &fmt_at(Pos::new(*row, c.col), base_format(c.ty)))?;
+            put(
+                ws,
+                Pos::new(*row, c.col),
+                v,
+                &fmt_at(Pos::new(*row, c.col), base_format(c.ty)),
+            )?;
         }
     }
-    let label = data.and_then(|d| d.total_label.clone()).unwrap_or_else(|| t.total_label.clone());
-    ws.write_string_with_format(total_row, t.label_col, &label, &fmt_at(Pos::new(total_row, t.label_col), style::bold()))?;
+    let label = data
+        .and_then(|d| d.total_label.clone())
+        .unwrap_or_else(|| t.total_label.clone());
+    ws.write_string_with_format(
+        total_row,
+        t.label_col,
+        &label,
+        &fmt_at(Pos::new(total_row, t.label_col), style::bold()),
+    )?;
     let first = rows.first().map_or(t.first_row, |r| r.0);
     let last = rows.last().map_or(t.first_row, |r| r.0).max(first);
     for (ci, c) in t.columns.iter().enumerate() {
         let pos = Pos::new(total_row, c.col);
         let given = data.and_then(|d| d.total.as_ref()).map(|v| v[ci].clone());
         let v = given.unwrap_or_else(|| {
-            let sum: f64 = rows.iter().filter_map(|r| match &r.2[ci] {
-                Out::Number(n) => Some(*n),
-                _ => None,
-            }).sum();
+            let sum: f64 = rows
+                .iter()
+                .filter_map(|r| match &r.2[ci] {
+                    Out::Number(n) => Some(*n),
+                    _ => None,
+                })
+                .sum();
             let col = crate::spec::cellref::column_name(c.col);
             Out::Formula(format!("SUM({col}{}:{col}{})", first + 1, last + 1), sum)
         });
@@ -257,7 +355,13 @@ fn write_table(ws: &mut Worksheet, form: &Form, ti: usize, data: Option<&TableOu
     }
     if protect && total_row > t.first_row {
         let (r0, r1) = (t.first_row, total_row - 1);
-        ws.add_data_validation(r0, t.label_col, r1, t.label_col, &DataValidation::new().allow_any_value())?;
+        ws.add_data_validation(
+            r0,
+            t.label_col,
+            r1,
+            t.label_col,
+            &DataValidation::new().allow_any_value(),
+        )?;
         for c in &t.columns {
             ws.add_data_validation(r0, c.col, r1, c.col, &validation(form, c.ty, false)?)?;
         }

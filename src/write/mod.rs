@@ -38,18 +38,42 @@ pub enum WriteError {
 pub fn new_workbook(title: &str) -> Workbook {
     let mut wb = Workbook::new();
     let when = ExcelDateTime::from_ymd(2026, 1, 1).expect("a valid constant date");
-    let props = DocProperties::new().set_title(title).set_author("tonghop").set_creation_datetime(&when);
+    let props = DocProperties::new()
+        .set_title(title)
+        .set_author("tonghop")
+        .set_creation_datetime(&when);
     wb.set_properties(&props);
     wb
 }
 
 /// Write `bytes` to `path` through a temporary file in the same folder.
 pub fn atomic_write(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
-    let io = |source| WriteError::Io { path: path.display().to_string(), source };
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    atomic_write_with(path, |w| w.write_all(bytes))
+}
+
+/// Stream into a temporary file in the same folder, then rename it over `path`: readers
+/// see the old file or the new one, never half of one. A failed write leaves no trace.
+pub fn atomic_write_with(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), WriteError> {
+    let io = |source| WriteError::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(io)?;
-    let mut tmp = tempfile::Builder::new().prefix(".tonghop-").suffix(".tmp").tempfile_in(dir).map_err(io)?;
-    tmp.write_all(bytes).map_err(io)?;
+    let tmp = tempfile::Builder::new()
+        .prefix(".tonghop-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(io)?;
+    let mut w = std::io::BufWriter::new(tmp);
+    fill(&mut w).map_err(io)?;
+    let tmp = w.into_inner().map_err(|e| io(e.into_error()))?;
     tmp.as_file().sync_all().map_err(io)?;
     tmp.persist(path).map_err(|e| io(e.error))?;
     Ok(())
@@ -57,12 +81,18 @@ pub fn atomic_write(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
 
 /// Save a workbook atomically.
 pub fn save(wb: &mut Workbook, path: &Path) -> Result<(), WriteError> {
-    let bytes = wb.save_to_buffer().map_err(|source| WriteError::Xlsx { path: path.display().to_string(), source })?;
+    let bytes = wb.save_to_buffer().map_err(|source| WriteError::Xlsx {
+        path: path.display().to_string(),
+        source,
+    })?;
     atomic_write(path, &bytes)
 }
 
 pub(crate) fn xlsx_err(path: &Path) -> impl Fn(XlsxError) -> WriteError + '_ {
-    move |source| WriteError::Xlsx { path: path.display().to_string(), source }
+    move |source| WriteError::Xlsx {
+        path: path.display().to_string(),
+        source,
+    }
 }
 
 /// The file name of a unit's returned workbook: from the validated code only, never

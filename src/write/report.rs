@@ -1,7 +1,7 @@
 //! report.json: everything the run decided, for machines. Keys are the form's describe
 //! keys; figures carry the sheet and cell they were read from.
 
-use super::{WriteError, atomic_write};
+use super::{WriteError, atomic_write_with};
 use crate::consolidate::Consolidation;
 use crate::extract::Value;
 use crate::finding::{Lang, Msg};
@@ -10,6 +10,7 @@ use crate::rules::Context;
 use crate::spec::{FieldRef, Form, Pos};
 use crate::text::date::format_date;
 use serde::Serialize;
+use serde::ser::{SerializeMap, Serializer};
 use serde_json::{Map, Value as Json, json};
 use std::path::Path;
 
@@ -20,7 +21,11 @@ pub fn plain_number(v: f64) -> f64 {
 
 fn number(v: f64) -> Json {
     let v = plain_number(v);
-    if v.fract() == 0.0 && v.abs() < 9.0e15 { json!(v as i64) } else { json!(v) }
+    if v.fract() == 0.0 && v.abs() < 9.0e15 {
+        json!(v as i64)
+    } else {
+        json!(v)
+    }
 }
 
 fn value(v: &Value) -> Json {
@@ -44,104 +49,193 @@ struct FindingJson<'a> {
     expected: &'a Option<String>,
 }
 
-/// Build the report as a JSON value (also printed by `check --json`).
-pub fn build(form: &Form, c: &Consolidation, skipped: &[Skipped], ctx: &Context, lang: Lang) -> Json {
-    let subs: Vec<Json> = c
-        .submissions
-        .iter()
-        .enumerate()
-        .map(|(i, s)| {
-            let unit = s.unit.map(|u| &form.units[u]);
-            let findings: Vec<FindingJson> = s
-                .findings
-                .iter()
-                .map(|f| FindingJson {
-                    rule: &f.rule,
-                    severity: f.severity,
-                    sheet: &f.sheet,
-                    cell: &f.cell,
-                    message: f.message.get(lang),
-                    found: &f.found,
-                    expected: &f.expected,
-                })
-                .collect();
-            let mut figures = Map::new();
-            let mut tables = Map::new();
-            if let Some(r) = &s.report {
-                for (ci, cell) in form.cells.iter().enumerate() {
-                    figures.insert(
-                        cell.key.clone(),
-                        json!({ "value": value(&r.cells[ci]), "sheet": r.sheet(cell.sheet), "cell": cell.pos.to_string() }),
-                    );
-                }
-                for (ti, t) in form.tables.iter().enumerate() {
-                    let d = &r.tables[ti];
-                    let row_json = |row: &crate::extract::Row| {
-                        let mut vals = Map::new();
-                        for (col, v) in t.columns.iter().zip(&row.values) {
-                            vals.insert(col.key.clone(), value(v));
-                        }
-                        json!({ "row": row.row + 1, "label": row.label, "values": vals })
-                    };
-                    tables.insert(
-                        t.key.clone(),
-                        json!({
-                            "sheet": r.sheet(t.sheet),
-                            "rows": d.rows.iter().map(row_json).collect::<Vec<_>>(),
-                            "total": d.total.as_ref().map(row_json),
-                        }),
-                    );
-                }
-            }
-            json!({
-                "file": s.file,
-                "sha256": s.sha256,
-                "size": s.size,
-                "format": s.format.map(|f| format!("{f:?}").to_lowercase()),
-                "unit": unit.map(|u| u.code.clone()),
-                "unit_name": unit.map(|u| u.name.clone()),
-                "status": s.status,
-                "included_in_totals": c.included[i],
-                "superseded_by": s.superseded_by,
-                "errors": s.errors(),
-                "warnings": s.warnings(),
-                "findings": findings,
-                "figures": figures,
-                "tables": tables,
-            })
-        })
-        .collect();
-    let mut totals = Map::new();
-    for (f, v) in &c.totals {
-        totals.insert(form.field_key(*f), v.map_or(Json::Null, number));
-    }
-    let count = |st: Status| c.submissions.iter().filter(|s| s.status == st).count();
-    json!({
-        "tool": { "name": "tonghop", "version": env!("CARGO_PKG_VERSION") },
-        "form": { "id": form.id, "version": form.version, "title": form.title },
-        "period": ctx.period.map(|(a, b)| json!({ "from": format_date(a), "to": format_date(b) })),
-        "summary": {
-            "expected_units": form.units.len(),
-            "files": c.submissions.len(),
-            "accepted": count(Status::Accepted),
-            "rejected": count(Status::Rejected),
-            "unreadable": count(Status::Unreadable),
-            "duplicate": count(Status::Duplicate),
-            "unknown_unit": count(Status::UnknownUnit),
-            "missing": c.missing_units().len(),
-            "skipped": skipped.len(),
-        },
-        "submissions": subs,
-        "missing_units": c.missing_units().iter().map(|&u| form.units[u].code.clone()).collect::<Vec<_>>(),
-        "skipped": skipped.iter().map(|s| json!({ "file": s.file, "reason": s.reason.get(lang) })).collect::<Vec<_>>(),
-        "totals": totals,
-    })
+/// The whole report, borrowing the run's data: serialised straight to the file, so a run
+/// of thousands of submissions never holds a second copy of its figures as JSON values.
+pub struct Report<'a> {
+    pub form: &'a Form,
+    pub c: &'a Consolidation,
+    pub skipped: &'a [Skipped],
+    pub ctx: &'a Context,
+    pub lang: Lang,
 }
 
-pub fn write(path: &Path, report: &Json) -> Result<(), WriteError> {
-    let mut bytes = serde_json::to_vec_pretty(report).map_err(|source| WriteError::Json { path: path.display().to_string(), source })?;
-    bytes.push(b'\n');
-    atomic_write(path, &bytes)
+impl Serialize for Report<'_> {
+    fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        let (form, c, lang) = (self.form, self.c, self.lang);
+        let count = |st: Status| c.submissions.iter().filter(|s| s.status == st).count();
+        let mut totals = Map::new();
+        for (f, v) in &c.totals {
+            totals.insert(form.field_key(*f), v.map_or(Json::Null, number));
+        }
+        let mut m = ser.serialize_map(None)?;
+        m.serialize_entry(
+            "tool",
+            &json!({ "name": "tonghop", "version": env!("CARGO_PKG_VERSION") }),
+        )?;
+        m.serialize_entry(
+            "form",
+            &json!({ "id": form.id, "version": form.version, "title": form.title }),
+        )?;
+        m.serialize_entry(
+            "period",
+            &self
+                .ctx
+                .period
+                .map(|(a, b)| json!({ "from": format_date(a), "to": format_date(b) })),
+        )?;
+        m.serialize_entry(
+            "summary",
+            &json!({
+                "expected_units": form.units.len(),
+                "files": c.submissions.len(),
+                "accepted": count(Status::Accepted),
+                "rejected": count(Status::Rejected),
+                "unreadable": count(Status::Unreadable),
+                "duplicate": count(Status::Duplicate),
+                "unknown_unit": count(Status::UnknownUnit),
+                "missing": c.missing_units().len(),
+                "skipped": self.skipped.len(),
+            }),
+        )?;
+        let subs: Vec<SubmissionJson> = (0..c.submissions.len())
+            .map(|i| SubmissionJson { form, c, i, lang })
+            .collect();
+        m.serialize_entry("submissions", &subs)?;
+        m.serialize_entry(
+            "missing_units",
+            &c.missing_units()
+                .iter()
+                .map(|&u| &form.units[u].code)
+                .collect::<Vec<_>>(),
+        )?;
+        m.serialize_entry(
+            "skipped",
+            &self
+                .skipped
+                .iter()
+                .map(|s| json!({ "file": s.file, "reason": s.reason.get(lang) }))
+                .collect::<Vec<_>>(),
+        )?;
+        m.serialize_entry("totals", &totals)?;
+        m.end()
+    }
+}
+
+struct SubmissionJson<'a> {
+    form: &'a Form,
+    c: &'a Consolidation,
+    i: usize,
+    lang: Lang,
+}
+
+impl Serialize for SubmissionJson<'_> {
+    fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        let (form, s) = (self.form, &self.c.submissions[self.i]);
+        let unit = s.unit.map(|u| &form.units[u]);
+        let findings: Vec<FindingJson> = s
+            .findings
+            .iter()
+            .map(|f| FindingJson {
+                rule: &f.rule,
+                severity: f.severity,
+                sheet: &f.sheet,
+                cell: &f.cell,
+                message: f.message.get(self.lang),
+                found: &f.found,
+                expected: &f.expected,
+            })
+            .collect();
+        let mut m = ser.serialize_map(None)?;
+        m.serialize_entry("file", &s.file)?;
+        m.serialize_entry("sha256", &s.sha256)?;
+        m.serialize_entry("size", &s.size)?;
+        m.serialize_entry("format", &s.format.map(|f| format!("{f:?}").to_lowercase()))?;
+        m.serialize_entry("unit", &unit.map(|u| &u.code))?;
+        m.serialize_entry("unit_name", &unit.map(|u| &u.name))?;
+        m.serialize_entry("status", &s.status)?;
+        m.serialize_entry("included_in_totals", &self.c.included[self.i])?;
+        m.serialize_entry("superseded_by", &s.superseded_by)?;
+        m.serialize_entry("errors", &s.errors())?;
+        m.serialize_entry("warnings", &s.warnings())?;
+        m.serialize_entry("findings", &findings)?;
+        let mut figures = Map::new();
+        if let Some(r) = &s.report {
+            for (ci, cell) in form.cells.iter().enumerate() {
+                figures.insert(cell.key.clone(), json!({ "value": value(&r.cells[ci]), "sheet": r.sheet(cell.sheet), "cell": cell.pos.to_string() }));
+            }
+        }
+        m.serialize_entry("figures", &figures)?;
+        let tables: Vec<TableJson> = match &s.report {
+            Some(r) => form
+                .tables
+                .iter()
+                .enumerate()
+                .map(|(ti, t)| TableJson { t, r, ti })
+                .collect(),
+            None => Vec::new(),
+        };
+        m.serialize_entry("tables", &TablesJson(&tables))?;
+        m.end()
+    }
+}
+
+struct TablesJson<'a>(&'a [TableJson<'a>]);
+
+impl Serialize for TablesJson<'_> {
+    fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        let mut m = ser.serialize_map(Some(self.0.len()))?;
+        for t in self.0 {
+            m.serialize_entry(&t.t.key, t)?;
+        }
+        m.end()
+    }
+}
+
+struct TableJson<'a> {
+    t: &'a crate::spec::Table,
+    r: &'a crate::extract::Report,
+    ti: usize,
+}
+
+struct RowJson<'a>(&'a crate::spec::Table, &'a crate::extract::Row);
+
+impl Serialize for RowJson<'_> {
+    fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        let mut vals = Map::new();
+        for (col, v) in self.0.columns.iter().zip(&self.1.values) {
+            vals.insert(col.key.clone(), value(v));
+        }
+        let mut m = ser.serialize_map(Some(3))?;
+        m.serialize_entry("row", &(self.1.row + 1))?;
+        m.serialize_entry("label", &self.1.label)?;
+        m.serialize_entry("values", &vals)?;
+        m.end()
+    }
+}
+
+impl Serialize for TableJson<'_> {
+    fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        let d = &self.r.tables[self.ti];
+        let mut m = ser.serialize_map(Some(3))?;
+        m.serialize_entry("sheet", self.r.sheet(self.t.sheet))?;
+        m.serialize_entry(
+            "rows",
+            &d.rows
+                .iter()
+                .map(|row| RowJson(self.t, row))
+                .collect::<Vec<_>>(),
+        )?;
+        m.serialize_entry("total", &d.total.as_ref().map(|row| RowJson(self.t, row)))?;
+        m.end()
+    }
+}
+
+/// Write report.json through a temporary file.
+pub fn write(path: &Path, report: &Report) -> Result<(), WriteError> {
+    atomic_write_with(path, |w| {
+        serde_json::to_writer_pretty(&mut *w, report)?;
+        w.write_all(b"\n")
+    })
 }
 
 /// Where a field's figure sits in the form, for messages and traceability.

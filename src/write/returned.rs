@@ -22,7 +22,10 @@ pub fn form_data(form: &Form, r: &Report) -> FormData {
     };
     FormData {
         form_id: r.form_id.clone().unwrap_or_else(|| form.id.clone()),
-        form_version: r.form_version.clone().unwrap_or_else(|| form.version.clone()),
+        form_version: r
+            .form_version
+            .clone()
+            .unwrap_or_else(|| form.version.clone()),
         cells: r.cells.iter().map(out).collect(),
         tables: form
             .tables
@@ -31,7 +34,17 @@ pub fn form_data(form: &Form, r: &Report) -> FormData {
             .map(|(t, d)| {
                 let last = d.rows.last().map_or(t.first_row, |x| x.row + 1);
                 TableOut {
-                    rows: d.rows.iter().map(|x| (x.row, Out::Text(x.label.clone()), x.values.iter().map(out).collect())).collect(),
+                    rows: d
+                        .rows
+                        .iter()
+                        .map(|x| {
+                            (
+                                x.row,
+                                Out::Text(x.label.clone()),
+                                x.values.iter().map(out).collect(),
+                            )
+                        })
+                        .collect(),
                     total_row: d.total.as_ref().map_or(last.max(t.first_row), |x| x.row),
                     total: d.total.as_ref().map(|x| x.values.iter().map(out).collect()),
                     total_label: None,
@@ -49,9 +62,15 @@ pub fn write(path: &Path, form: &Form, sub: &Submission) -> Result<(), WriteErro
     if let Some(r) = &sub.report {
         let mut marks = Marks::default();
         for f in &sub.findings {
-            let (Some(sheet), Some(cell)) = (&f.sheet, &f.cell) else { continue };
-            let Some(si) = r.sheet_names.iter().position(|n| fold(n) == fold(sheet)) else { continue };
-            let Ok(pos) = cell.parse::<Pos>() else { continue };
+            let (Some(sheet), Some(cell)) = (&f.sheet, &f.cell) else {
+                continue;
+            };
+            let Some(si) = r.sheet_names.iter().position(|n| fold(n) == fold(sheet)) else {
+                continue;
+            };
+            let Ok(pos) = cell.parse::<Pos>() else {
+                continue;
+            };
             let mut text = format!("[{}] {}", f.rule, f.message.vi);
             if let Some(x) = &f.expected {
                 text.push_str(&format!("\nGiá trị đúng: {x}"));
@@ -63,12 +82,33 @@ pub fn write(path: &Path, form: &Form, sub: &Submission) -> Result<(), WriteErro
     save(&mut wb, path)
 }
 
-fn findings_sheet(wb: &mut Workbook, form: &Form, sub: &Submission) -> Result<(), rust_xlsxwriter::XlsxError> {
+fn findings_sheet(
+    wb: &mut Workbook,
+    form: &Form,
+    sub: &Submission,
+) -> Result<(), rust_xlsxwriter::XlsxError> {
     let ws = wb.add_worksheet();
     ws.set_name("Lỗi cần sửa")?;
-    let unit = sub.unit.map(|u| format!("{} ({})", form.units[u].name, form.units[u].code)).unwrap_or_default();
-    ws.merge_range(0, 0, 0, 7, "KẾT QUẢ KIỂM TRA BÁO CÁO — ĐỀ NGHỊ SỬA VÀ GỬI LẠI", &style::title())?;
-    ws.write_string(1, 0, format!("Đơn vị: {unit}    Tệp: {}    Mẫu: {} {}", sub.file, form.id, form.version))?;
+    let unit = sub
+        .unit
+        .map(|u| format!("{} ({})", form.units[u].name, form.units[u].code))
+        .unwrap_or_default();
+    ws.merge_range(
+        0,
+        0,
+        0,
+        7,
+        "KẾT QUẢ KIỂM TRA BÁO CÁO — ĐỀ NGHỊ SỬA VÀ GỬI LẠI",
+        &style::title(),
+    )?;
+    ws.write_string(
+        1,
+        0,
+        format!(
+            "Đơn vị: {unit}    Tệp: {}    Mẫu: {} {}",
+            sub.file, form.id, form.version
+        ),
+    )?;
     ws.write_string_with_format(
         2,
         0,
@@ -79,7 +119,16 @@ fn findings_sheet(wb: &mut Workbook, form: &Form, sub: &Submission) -> Result<()
         ),
         &style::note(),
     )?;
-    let head = ["STT", "Sheet", "Ô", "Mã lỗi", "Mức độ", "Nội dung", "Giá trị tìm thấy", "Giá trị đúng"];
+    let head = [
+        "STT",
+        "Sheet",
+        "Ô",
+        "Mã lỗi",
+        "Mức độ",
+        "Nội dung",
+        "Giá trị tìm thấy",
+        "Giá trị đúng",
+    ];
     let widths = [5.0, 14.0, 7.0, 11.0, 10.0, 90.0, 18.0, 18.0];
     let h = style::header();
     for (i, (t, w)) in head.iter().zip(widths).enumerate() {
@@ -91,8 +140,17 @@ fn findings_sheet(wb: &mut Workbook, form: &Form, sub: &Submission) -> Result<()
     for (k, f) in sub.findings.iter().enumerate() {
         let row = 5 + k as u32;
         ws.write_number_with_format(row, 0, (k + 1) as f64, &text)?;
-        let sev = if f.severity == Severity::Error { "Lỗi" } else { "Cảnh báo" };
-        for (col, v) in [(1u16, f.sheet.as_deref().unwrap_or("")), (2, f.cell.as_deref().unwrap_or("")), (3, &f.rule), (4, sev)] {
+        let sev = if f.severity == Severity::Error {
+            "Lỗi"
+        } else {
+            "Cảnh báo"
+        };
+        for (col, v) in [
+            (1u16, f.sheet.as_deref().unwrap_or("")),
+            (2, f.cell.as_deref().unwrap_or("")),
+            (3, &f.rule),
+            (4, sev),
+        ] {
             ws.write_string_with_format(row, col, v, &text)?;
         }
         ws.write_string_with_format(row, 5, &f.message.vi, &wrap)?;

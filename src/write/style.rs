@@ -9,7 +9,11 @@ pub const WARN_FILL: u32 = 0xFFEB9C;
 pub const HEADER_FILL: u32 = 0xD9E1F2;
 
 pub fn title() -> Format {
-    Format::new().set_bold().set_font_size(14).set_align(FormatAlign::Center).set_align(FormatAlign::VerticalCenter)
+    Format::new()
+        .set_bold()
+        .set_font_size(14)
+        .set_align(FormatAlign::Center)
+        .set_align(FormatAlign::VerticalCenter)
 }
 pub fn header() -> Format {
     Format::new()
@@ -21,7 +25,10 @@ pub fn header() -> Format {
         .set_border(FormatBorder::Thin)
 }
 pub fn label() -> Format {
-    Format::new().set_text_wrap().set_align(FormatAlign::VerticalCenter).set_border(FormatBorder::Thin)
+    Format::new()
+        .set_text_wrap()
+        .set_align(FormatAlign::VerticalCenter)
+        .set_border(FormatBorder::Thin)
 }
 pub fn section() -> Format {
     Format::new().set_bold().set_italic()
@@ -36,16 +43,24 @@ pub fn text() -> Format {
     Format::new().set_border(FormatBorder::Thin)
 }
 pub fn count() -> Format {
-    Format::new().set_num_format("#,##0").set_border(FormatBorder::Thin)
+    Format::new()
+        .set_num_format("#,##0")
+        .set_border(FormatBorder::Thin)
 }
 pub fn percent() -> Format {
-    Format::new().set_num_format("0.00").set_border(FormatBorder::Thin)
+    Format::new()
+        .set_num_format("0.00")
+        .set_border(FormatBorder::Thin)
 }
 pub fn decimal() -> Format {
-    Format::new().set_num_format("#,##0.00").set_border(FormatBorder::Thin)
+    Format::new()
+        .set_num_format("#,##0.00")
+        .set_border(FormatBorder::Thin)
 }
 pub fn date() -> Format {
-    Format::new().set_num_format("dd/mm/yyyy").set_border(FormatBorder::Thin)
+    Format::new()
+        .set_num_format("dd/mm/yyyy")
+        .set_border(FormatBorder::Thin)
 }
 /// An input cell: unlocked (the sheet is protected) and highlighted.
 pub fn input(base: Format) -> Format {

@@ -14,7 +14,9 @@ pub struct Workdir {
 
 impl Workdir {
     pub fn new() -> Self {
-        Self { dir: tempfile::tempdir().expect("temp dir") }
+        Self {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
     }
 
     pub fn path(&self, p: &str) -> PathBuf {
@@ -45,7 +47,8 @@ impl Workdir {
     }
 
     pub fn json(&self, p: &str) -> Value {
-        let text = std::fs::read_to_string(self.path(p)).unwrap_or_else(|e| panic!("read {p}: {e}"));
+        let text =
+            std::fs::read_to_string(self.path(p)).unwrap_or_else(|e| panic!("read {p}: {e}"));
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("parse {p}: {e}"))
     }
 
@@ -60,7 +63,10 @@ impl Workdir {
 pub fn sha256(p: &Path) -> String {
     use sha2::{Digest, Sha256};
     let bytes = std::fs::read(p).unwrap();
-    Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// The submission of `file` in a report.json.
@@ -75,11 +81,18 @@ pub fn submission<'a>(report: &'a Value, file: &str) -> &'a Value {
 
 /// Does `sub` have a finding with this rule at this sheet and cell?
 pub fn has_finding(sub: &Value, rule: &str, sheet: &str, cell: Option<&str>) -> bool {
-    sub["findings"].as_array().unwrap().iter().any(|f| {
-        f["rule"] == rule && f["sheet"] == sheet && cell.is_none_or(|c| f["cell"] == c)
-    })
+    sub["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["rule"] == rule && f["sheet"] == sheet && cell.is_none_or(|c| f["cell"] == c))
 }
 
 pub fn rules_of(sub: &Value) -> Vec<String> {
-    sub["findings"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap().to_string()).collect()
+    sub["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap().to_string())
+        .collect()
 }
