@@ -84,6 +84,11 @@ fn headers(ws: &mut Worksheet, row: u32, items: &[&str], widths: &[f64]) -> Resu
         }
     }
     ws.set_row_height(row, 48)?;
+    // Landscape A4, one page wide, headers repeated: these sheets get printed and signed.
+    ws.set_landscape();
+    ws.set_paper_size(9);
+    ws.set_print_fit_to_pages(1, 0);
+    ws.set_repeat_rows(row, row)?;
     Ok(())
 }
 

@@ -158,6 +158,9 @@ fn findings_sheet(
         ws.write_string_with_format(row, 7, f.expected.as_deref().unwrap_or(""), &text)?;
     }
     ws.set_freeze_panes(5, 0)?;
+    ws.set_landscape();
+    ws.set_paper_size(9);
+    ws.set_print_fit_to_pages(1, 0);
     ws.set_active(true);
     Ok(())
 }
