@@ -59,11 +59,7 @@ pub fn run(a: Args) -> Result<u8> {
     let limits = Limits {
         max_file_bytes: a.max_file_mib * mib,
         max_total_bytes: a.max_unzipped_mib * mib,
-        max_entry_bytes: (a.max_unzipped_mib * mib).min(
-            Limits::default()
-                .max_entry_bytes
-                .max(a.max_unzipped_mib * mib / 3),
-        ),
+        max_entry_bytes: a.max_unzipped_mib * mib,
         ..Limits::default()
     };
     let opts = Options {
