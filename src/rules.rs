@@ -614,3 +614,152 @@ fn close(a: f64, b: f64, ty: FieldType) -> bool {
         _ => (a - b).abs() <= 1e-6 * a.abs().max(b.abs()).max(1.0),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::extract::{Row, TableData};
+
+    /// A report of the default form with every figure consistent.
+    fn good() -> (Form, Report) {
+        let form = Form::default_form().unwrap();
+        let mut cells = vec![Value::Blank; form.cells.len()];
+        let mut set = |k: &str, v: Value| {
+            let Some(FieldRef::Cell(i)) = form.field(k) else {
+                panic!("{k}")
+            };
+            cells[i] = v;
+        };
+        for (k, v) in [
+            ("members_start", 100.0),
+            ("admitted", 5.0),
+            ("transferred_in", 2.0),
+            ("transferred_out", 1.0),
+            ("deceased", 1.0),
+            ("removed", 0.0),
+            ("members_end", 105.0),
+            ("women", 42.0),
+            ("women_pct", 40.0),
+        ] {
+            set(k, Value::Number(v));
+        }
+        let d = |s: &str| Value::Date(crate::text::date::parse_date_text(s).unwrap());
+        set("period_from", d("01/01/2026"));
+        set("period_to", d("30/06/2026"));
+        let row = |r: u32, v: [f64; 7]| Row {
+            row: r,
+            label: format!("Chi bộ {r}"),
+            values: v.iter().map(|n| Value::Number(*n)).collect(),
+        };
+        let table = TableData {
+            rows: vec![
+                row(3, [4.0, 5.0, 3.0, 1.0, 1.0, 2.0, 1.0]),
+                row(4, [2.0, 2.0, 2.0, 1.0, 0.0, 1.0, 1.0]),
+            ],
+            total: Some(row(5, [6.0, 7.0, 5.0, 2.0, 1.0, 3.0, 2.0])),
+        };
+        let report = Report {
+            form_id: Some(form.id.clone()),
+            form_version: Some(form.version.clone()),
+            cells,
+            tables: vec![table],
+            sheet_names: form.sheets.iter().map(|s| s.name.clone()).collect(),
+            sheet_missing: vec![false; form.sheets.len()],
+        };
+        (form, report)
+    }
+
+    fn codes(form: &Form, r: &Report, ctx: &Context) -> Vec<(String, String)> {
+        check(form, r, ctx)
+            .into_iter()
+            .filter(|f| f.rule != "REQ")
+            .map(|f| (f.rule, f.cell.unwrap_or_default()))
+            .collect()
+    }
+
+    #[test]
+    fn consistent_report_has_no_findings_beyond_blanks() {
+        let (form, r) = good();
+        assert_eq!(codes(&form, &r, &Context::default()), vec![]);
+    }
+
+    #[test]
+    fn balance_sum_part_percent_and_cross_sheet() {
+        let (form, mut r) = good();
+        let idx = |k: &str| match form.field(k) {
+            Some(FieldRef::Cell(i)) => i,
+            _ => unreachable!(),
+        };
+        r.cells[idx("members_end")] = Value::Number(106.0);
+        r.cells[idx("women_pct")] = Value::Number(40.02); // 42/106 = 39.62: off
+        r.tables[0].rows[1].values[3] = Value::Number(3.0); // women 3 > admitted 2
+        r.tables[0].total.as_mut().unwrap().values[2] = Value::Number(6.0); // total admitted 6 != 5
+        let got = codes(&form, &r, &Context::default());
+        for want in [
+            ("BALANCE", "C10"),
+            ("PCT", "D12"),
+            ("PART", "F5"),
+            ("SUM", "E6"),
+            ("XSHEET", "C5"),
+        ] {
+            assert!(
+                got.contains(&(want.0.to_string(), want.1.to_string())),
+                "{want:?} not in {got:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn percent_tolerance_is_inclusive_and_zero_base_needs_zero() {
+        let (form, mut r) = good();
+        let i = match form.field("women_pct") {
+            Some(FieldRef::Cell(i)) => i,
+            _ => unreachable!(),
+        };
+        // 42 / 105 = 40.00 exactly; 40.01 is within 0.01 points.
+        r.cells[i] = Value::Number(40.01);
+        assert!(codes(&form, &r, &Context::default()).is_empty());
+        r.cells[i] = Value::Number(40.02);
+        assert_eq!(
+            codes(&form, &r, &Context::default()),
+            vec![("PCT".into(), "D12".into())]
+        );
+    }
+
+    #[test]
+    fn negative_and_fractional_counts_and_period() {
+        let (form, mut r) = good();
+        r.tables[0].rows[0].values[6] = Value::Number(-1.0);
+        r.tables[0].rows[0].values[5] = Value::Number(1.5);
+        let ctx = Context {
+            period: Some((
+                chrono::NaiveDate::from_ymd_opt(2026, 7, 1).unwrap(),
+                chrono::NaiveDate::from_ymd_opt(2026, 12, 31).unwrap(),
+            )),
+        };
+        let got = codes(&form, &r, &ctx);
+        assert!(got.contains(&("INT".into(), "I4".into())), "{got:?}");
+        assert!(got.contains(&("INT".into(), "H4".into())), "{got:?}");
+        assert!(
+            got.contains(&("PERIOD".into(), "C8".into()))
+                && got.contains(&("PERIOD".into(), "C9".into())),
+            "{got:?}"
+        );
+    }
+
+    #[test]
+    fn blank_operands_skip_rules_instead_of_counting_as_zero() {
+        let (form, mut r) = good();
+        let i = match form.field("deceased") {
+            Some(FieldRef::Cell(i)) => i,
+            _ => unreachable!(),
+        };
+        r.cells[i] = Value::Blank;
+        let all = check(&form, &r, &Context::default());
+        assert!(
+            all.iter()
+                .any(|f| f.rule == "REQ" && f.cell.as_deref() == Some("C8"))
+        );
+        assert!(!all.iter().any(|f| f.rule == "BALANCE"));
+    }
+}
