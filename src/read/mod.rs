@@ -214,6 +214,12 @@ fn stream_xlsx<RS: std::io::Read + std::io::Seek>(
             cells.push((pos, v));
         }
     }
+    // The XML is row-major in every writer we know, but nothing forces it: sort so the
+    // extractor's binary search and row grouping hold for any file.
+    if !cells.is_sorted_by_key(|(p, _)| *p) {
+        cells.sort_by_key(|(p, _)| *p);
+    }
+    cells.dedup_by_key(|(p, _)| *p);
     Ok((cells, truncated))
 }
 

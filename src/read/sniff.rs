@@ -115,8 +115,9 @@ pub enum SniffError {
     },
     #[error("zip archive has {count} entries, over the limit of {limit}")]
     TooManyEntries { count: u64, limit: u64 },
-    /// An `.xls` whose cells span a grid calamine would allocate densely at open time.
-    /// `sheet` is 0-based; `bytes` estimates what this and earlier sheets would take.
+    /// An `.xls` whose cells span grids calamine would allocate densely: it builds one per
+    /// sheet when the file is opened, and copies it on every `worksheet_range`. `sheet` is
+    /// 0-based; `bytes` estimates the peak for this and earlier sheets.
     #[error(
         "sheet {} spans {rows} rows x {cols} columns; opening the file would take about \
          {bytes} bytes (limit {limit})",
@@ -856,7 +857,10 @@ fn check_biff(stream: &[u8], limits: &Limits) -> Result<(), SniffError> {
     // Each sheet is parsed from its BOUNDSHEET offset at open time. Offsets that overlap
     // would make calamine parse the same records again and again: bound the total work.
     let mut budget = stream.len().saturating_mul(2).saturating_add(4096);
-    let mut bytes = 0u64;
+    // calamine keeps every sheet's dense grids (values and formulas) while the workbook is
+    // open; building one also holds its sparse cells, and `worksheet_range` and
+    // `worksheet_formula` hand out copies. Peak: all grids, plus the largest of those extras.
+    let (mut grids, mut extra) = (0u64, 0u64);
     for (sheet, &pos) in sheets.iter().enumerate() {
         if pos > stream.len() {
             return Err(corrupt_xls(format!(
@@ -868,11 +872,13 @@ fn check_biff(stream: &[u8], limits: &Limits) -> Result<(), SniffError> {
         let (cells, formulas, ncells, nformulas) = scan_sheet(stream, pos, sheet, &mut budget)?;
         let (rows, cols) = cells.rows_cols();
         let (frows, fcols) = formulas.rows_cols();
-        let cost = (rows * cols).saturating_mul(size_of::<calamine::Data>() as u64)
-            + ncells.saturating_mul(size_of::<calamine::Cell<calamine::Data>>() as u64)
-            + (frows * fcols).saturating_mul(size_of::<String>() as u64)
+        let grid = (rows * cols).saturating_mul(size_of::<calamine::Data>() as u64)
+            + (frows * fcols).saturating_mul(size_of::<String>() as u64);
+        let sparse = ncells.saturating_mul(size_of::<calamine::Cell<calamine::Data>>() as u64)
             + nformulas.saturating_mul(size_of::<calamine::Cell<String>>() as u64);
-        bytes = bytes.saturating_add(cost);
+        grids = grids.saturating_add(grid);
+        extra = extra.max(grid).max(sparse);
+        let bytes = grids.saturating_add(extra);
         if bytes > limits.max_total_bytes {
             let (rows, cols) = if rows * cols >= frows * fcols {
                 (rows, cols)
@@ -2203,7 +2209,7 @@ mod tests {
             Err(SniffError::SheetTooLarge { .. })
         ));
         // Several modest sheets add up.
-        let tall = vec![(0, 0, 1.0), (60_000, 59, 2.0)];
+        let tall = vec![(0, 0, 1.0), (60_000, 49, 2.0)];
         let book = Book {
             sheets: vec![tall.clone(), tall.clone(), tall],
             ..Book::default()
