@@ -216,10 +216,6 @@ fn sniff_zip(bytes: &[u8], limits: &Limits) -> Result<Format, SniffError> {
     if archive.is_empty() {
         return Err(not_sheet("empty zip archive"));
     }
-    if archive.has_duplicate_names() {
-        // Two parts with one name let two readers see two different workbooks.
-        return Err(corrupt_zip("two entries share one name"));
-    }
 
     let file_len = bytes.len() as u64;
     // Names as calamine's xlsx reader matches them: `\` as `/`, ASCII case folded.
@@ -265,6 +261,13 @@ fn sniff_zip(bytes: &[u8], limits: &Limits) -> Result<Format, SniffError> {
         total = total.saturating_add(declared);
         total_compressed = total_compressed.saturating_add(compressed);
         names.push(name.replace('\\', "/").to_ascii_lowercase());
+    }
+    // Two parts under one name (calamine folds case) let two readers see two workbooks.
+    // The zip index keeps one entry per exact name, so exact repeats only show in its flag.
+    let mut sorted: Vec<&str> = names.iter().map(String::as_str).collect();
+    sorted.sort_unstable();
+    if archive.has_duplicate_names() || sorted.windows(2).any(|w| w[0] == w[1]) {
+        return Err(corrupt_zip("two entries share one name"));
     }
     if total > limits.max_total_bytes {
         return Err(SniffError::ZipBomb {
@@ -620,7 +623,10 @@ impl<'a> Ole<'a> {
     /// FAT that calamine loads on open are sound.
     fn read_stream(&self, entry: &DirEntry, what: &str) -> Result<Vec<u8>, SniffError> {
         if self.major_version != 3 && self.dirs[0].start == ENDOFCHAIN {
-            return Err(corrupt_xls("OLE root entry has no data"));
+            // Legal, but calamine refuses it ("Empty Root directory").
+            return Err(unsupported(
+                "version-4 OLE file without a mini stream; re-save it as .xlsx",
+            ));
         }
         let (mini_stream, mini_fat) = self.load_mini()?;
         let mut out = if entry.size < MINI_CUTOFF {
@@ -1127,9 +1133,10 @@ fn utf16_without_bom(prefix: &[u8]) -> Option<bool> {
             .count()
     };
     let (even, odd) = (zero_at(0), zero_at(1));
-    if odd * 10 >= pairs * 7 && even * 10 <= pairs {
+    // Vietnamese puts many characters in U+1Exx, so only part of the high bytes are zero.
+    if odd * 10 >= pairs * 4 && even * 10 <= pairs {
         Some(true)
-    } else if even * 10 >= pairs * 7 && odd * 10 <= pairs {
+    } else if even * 10 >= pairs * 4 && odd * 10 <= pairs {
         Some(false)
     } else {
         None
@@ -1139,6 +1146,13 @@ fn utf16_without_bom(prefix: &[u8]) -> Option<bool> {
 fn classify_text(text: &str, cut: bool) -> SniffError {
     let body = text.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{FEFF}');
     let lower = body.to_ascii_lowercase();
+    if lower.starts_with("mime-version:") {
+        return not_sheet(if lower.contains("x-document-type: workbook") {
+            "single-file web page (MHTML) saved by Excel"
+        } else {
+            "single-file web page (MHTML)"
+        });
+    }
     if lower.starts_with('<') {
         let says = |s: &str| lower.contains(s);
         if (says("urn:schemas-microsoft-com:office:spreadsheet") || says("progid=\"excel.sheet\""))
@@ -1808,6 +1822,8 @@ mod tests {
             let got = not_sheet_detail(bytes);
             assert!(got.contains(want), "{want:?} not in {got:?}");
         }
+        let mht = b"MIME-Version: 1.0\r\nX-Document-Type: Workbook\r\nContent-Type: multipart/related; boundary=\"----=_NextPart\"\r\n";
+        assert!(not_sheet_detail(mht).contains("MHTML"));
         // UTF-16 text, with and without a byte-order mark.
         let mut le: Vec<u8> = vec![0xFF, 0xFE];
         le.extend(
@@ -1815,6 +1831,11 @@ mod tests {
                 .encode_utf16()
                 .flat_map(u16::to_le_bytes),
         );
+        assert_eq!(not_sheet_detail(&le), "plain text");
+        let le: Vec<u8> = "Danh sách đảng viên của chi bộ\r\n"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
         assert_eq!(not_sheet_detail(&le), "plain text");
         let be: Vec<u8> = "Danh sach dang vien\r\n"
             .encode_utf16()
@@ -1962,9 +1983,18 @@ mod tests {
         ]);
         let cd = central_headers(&dup)[1];
         dup[cd + 46 + 14] = b'l';
+        let got = check(&dup);
         assert!(
-            matches!(check(&dup), Err(SniffError::CorruptZip { detail }) if detail.contains("name"))
+            matches!(&got, Err(SniffError::CorruptZip { detail }) if detail.contains("name")),
+            "{got:?}"
         );
+        // Names that differ only in case are one name to calamine.
+        let case = zip_of(&[
+            ("xl/workbook.xml", b"a"),
+            ("XL/Workbook.xml", b"b"),
+            ("_rels/.rels", b"c"),
+        ]);
+        assert!(matches!(check(&case), Err(SniffError::CorruptZip { .. })));
     }
 
     #[test]
