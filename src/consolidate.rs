@@ -27,11 +27,10 @@ impl Consolidation {
 }
 
 /// The figure of one field in one report: a cell, or the sum of a column's rows.
-pub fn field_value(form: &Form, report: &Report, f: FieldRef) -> Option<f64> {
+pub fn field_value(report: &Report, f: FieldRef) -> Option<f64> {
     match f {
         FieldRef::Cell(i) => report.cells[i].number(),
         FieldRef::Column { table, column } => {
-            let _ = form;
             let d = &report.tables[table];
             let mut sum = 0.0;
             let mut any = false;
@@ -140,7 +139,7 @@ pub fn consolidate(form: &Form, mut subs: Vec<Submission>, include_invalid: bool
             continue;
         };
         for (k, &f) in fields.iter().enumerate() {
-            if let Some(v) = field_value(form, r, f) {
+            if let Some(v) = field_value(r, f) {
                 *sums[k].get_or_insert(0.0) += v;
             }
         }

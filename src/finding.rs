@@ -219,10 +219,6 @@ pub const BUILTIN: &[Builtin] = &[
     ),
 ];
 
-pub fn builtin(code: &str) -> Option<&'static Builtin> {
-    BUILTIN.iter().find(|b| b.code == code)
-}
-
 /// A row of the rule table shown by `describe` and in the README: the form's declared
 /// rules, then the built-in codes.
 #[derive(Debug, Clone, Serialize)]

@@ -172,7 +172,7 @@ fn summary(
             let v = sub
                 .filter(|&i| c.included[i])
                 .and_then(|i| c.submissions[i].report.as_ref())
-                .and_then(|r| field_value(form, r, f));
+                .and_then(|r| field_value(r, f));
             match v {
                 Some(n) => {
                     ws.write_number_with_format(row, col, n, &fmt_for(form.field_type(f)))?

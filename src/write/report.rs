@@ -7,7 +7,7 @@ use crate::extract::Value;
 use crate::finding::{Lang, Msg};
 use crate::pipeline::{Skipped, Status};
 use crate::rules::Context;
-use crate::spec::{FieldRef, Form, Pos};
+use crate::spec::Form;
 use crate::text::date::format_date;
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
@@ -236,14 +236,6 @@ pub fn write(path: &Path, report: &Report) -> Result<(), WriteError> {
         serde_json::to_writer_pretty(&mut *w, report)?;
         w.write_all(b"\n")
     })
-}
-
-/// Where a field's figure sits in the form, for messages and traceability.
-pub fn field_place(form: &Form, f: FieldRef) -> (usize, Option<Pos>) {
-    match f {
-        FieldRef::Cell(i) => (form.cells[i].sheet, Some(form.cells[i].pos)),
-        FieldRef::Column { table, .. } => (form.tables[table].sheet, None),
-    }
 }
 
 /// Status words shown to people.
