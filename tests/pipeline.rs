@@ -398,3 +398,60 @@ fn readme_rule_table_lists_every_rule_code() {
         );
     }
 }
+
+#[test]
+fn include_invalid_sums_returned_units_and_marks_them() {
+    let w = Workdir::new();
+    w.samples(
+        "inbox",
+        &["--seed", "21", "--faults", "1", "--faulty-units", "2"],
+    );
+    std::fs::remove_file(w.path("inbox/KDN.xlsx")).unwrap();
+    w.run(&["run", "inbox", "--out", "strict", "--quiet"]);
+    w.run(&[
+        "run",
+        "inbox",
+        "--out",
+        "loose",
+        "--quiet",
+        "--include-invalid",
+        "--lang",
+        "en",
+    ]);
+    let strict = w.json("strict/report.json");
+    let loose = w.json("loose/report.json");
+    assert_eq!(strict["missing_units"], serde_json::json!(["KDN"]));
+    let rejected: Vec<&Value> = loose["submissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["status"] == "rejected")
+        .collect();
+    for s in &rejected {
+        assert_eq!(s["included_in_totals"], true, "{}", s["file"]);
+        assert_eq!(
+            submission(&strict, s["file"].as_str().unwrap())["included_in_totals"],
+            false
+        );
+    }
+    assert!(
+        !rejected.is_empty(),
+        "seed 21 must give at least one error fault"
+    );
+    assert!(strict["totals"]["members_start"].as_f64() < loose["totals"]["members_start"].as_f64());
+    // The status sheet says so, in the chosen language.
+    let mut wb = open_workbook_auto(w.path("loose/tong-hop.xlsx")).unwrap();
+    let status = wb.worksheet_range("Submissions").unwrap();
+    let texts: Vec<String> = status
+        .rows()
+        .filter_map(|r| r.get(4).map(|c| c.to_string()))
+        .collect();
+    assert_eq!(
+        texts
+            .iter()
+            .filter(|t| *t == "returned (summed anyway)")
+            .count(),
+        rejected.len()
+    );
+    assert!(texts.iter().any(|t| t == "missing"));
+}
