@@ -485,19 +485,31 @@ impl<'a> Checker<'a> {
                 .into_iter()
                 .collect()
         };
+        // Each part's figures, fetched once: a 20,000-row table must not be walked per row.
+        let part_values: Vec<Vec<Vec<(&Value, At)>>> = parts
+            .iter()
+            .map(|group| {
+                group
+                    .iter()
+                    .map(|&f| {
+                        if per_row {
+                            self.all(f).into_iter().map(|(v, a, _)| (v, a)).collect()
+                        } else {
+                            self.scalar(f).into_iter().collect()
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
         for (i, (wv, _, row)) in wholes.iter().enumerate() {
             let Some(w) = wv.number() else { continue };
-            for group in parts {
+            for (group, values) in parts.iter().zip(&part_values) {
                 let mut sum = 0.0;
                 let mut at = None;
                 let mut names = (Vec::new(), Vec::new());
                 let mut ok = true;
-                for &f in group {
-                    let v = if per_row {
-                        self.all(f).get(i).map(|(v, a, _)| (*v, *a))
-                    } else {
-                        self.scalar(f)
-                    };
+                for (&f, fv) in group.iter().zip(values) {
+                    let v = fv.get(if per_row { i } else { 0 }).copied();
                     match v.and_then(|(v, a)| v.number().map(|n| (n, a))) {
                         Some((n, a)) => {
                             sum += n;

@@ -72,7 +72,16 @@ pub fn run(a: Args) -> Result<u8> {
         pool = pool.num_threads(j.max(1));
     }
     let pool = pool.build()?;
+    // TONGHOP_TIMINGS=1 prints where the time goes, for the benchmark and profiling.
+    let timings = std::env::var_os("TONGHOP_TIMINGS").is_some();
+    let clock = std::time::Instant::now();
+    let phase = |name: &str| {
+        if timings {
+            eprintln!("timing {name}: {:.3}s", clock.elapsed().as_secs_f64());
+        }
+    };
     let subs = pool.install(|| pipeline::process_all(&form, &inputs, &opts));
+    phase("read and check");
     let c = consolidate(&form, subs, a.include_invalid);
     let lang = a.lang.lang;
 
@@ -92,33 +101,46 @@ pub fn run(a: Args) -> Result<u8> {
             )
         })
     })?;
+    phase("returned workbooks");
     // A unit returned by an earlier run into the same OUT and clean now: its old returned
     // workbook would contradict this run, so it goes (only files named by the form's codes).
+    let returned_units: std::collections::HashSet<usize> =
+        returns.iter().map(|&(u, _)| u).collect();
     for (u, unit) in form.units.iter().enumerate() {
         let stale = returned_path(&a.out, &unit.code);
-        if !returns.iter().any(|&(r, _)| r == u) && stale.is_file() {
+        if !returned_units.contains(&u) && stale.is_file() {
             std::fs::remove_file(&stale)
                 .with_context(|| format!("cannot remove stale '{}'", stale.display()))?;
         }
     }
-    consolidated::write(
-        &a.out.join("tong-hop.xlsx"),
-        &form,
-        &c,
-        &skipped,
-        &ctx,
-        lang,
-    )?;
-    report::write(
-        &a.out.join("report.json"),
-        &report::Report {
-            form: &form,
-            c: &c,
-            skipped: &skipped,
-            ctx: &ctx,
-            lang,
-        },
-    )?;
+    // The two big outputs are independent: write them side by side.
+    let (book, json) = pool.install(|| {
+        rayon::join(
+            || {
+                consolidated::write(
+                    &a.out.join("tong-hop.xlsx"),
+                    &form,
+                    &c,
+                    &skipped,
+                    &ctx,
+                    lang,
+                )
+            },
+            || {
+                let report = report::Report {
+                    form: &form,
+                    c: &c,
+                    skipped: &skipped,
+                    ctx: &ctx,
+                    lang,
+                };
+                report::write(&a.out.join("report.json"), &report)
+            },
+        )
+    });
+    book?;
+    json?;
+    phase("consolidated workbook and report.json");
 
     let count = |st: Status| c.submissions.iter().filter(|s| s.status == st).count();
     if !a.quiet {

@@ -4,6 +4,7 @@ pub mod date;
 pub mod legacy;
 pub mod number;
 
+use std::borrow::Cow;
 use unicode_normalization::UnicodeNormalization;
 
 /// The comparison form of a label, name or sheet name: legacy TCVN3/VNI decoded, Unicode
@@ -11,9 +12,10 @@ use unicode_normalization::UnicodeNormalization;
 /// fold to the same string, however they were typed.
 pub fn fold(s: &str) -> String {
     let decoded = legacy::to_unicode(s.trim());
-    let mut out = String::with_capacity(decoded.len());
+    let composed = nfc(&decoded);
+    let mut out = String::with_capacity(composed.len());
     let mut space = false;
-    for c in decoded.nfc().flat_map(char::to_lowercase) {
+    for c in composed.chars().flat_map(char::to_lowercase) {
         if c.is_whitespace() {
             space = !out.is_empty();
         } else {
@@ -24,12 +26,22 @@ pub fn fold(s: &str) -> String {
             out.push(c);
         }
     }
-    out.nfc().collect()
+    nfc(&out).into_owned()
+}
+
+/// NFC without allocating when the text is already NFC, as nearly all of it is: this
+/// runs on every label of every table row.
+fn nfc(s: &str) -> Cow<'_, str> {
+    if unicode_normalization::is_nfc_quick(s.chars()) == unicode_normalization::IsNormalized::Yes {
+        Cow::Borrowed(s)
+    } else {
+        Cow::Owned(s.nfc().collect())
+    }
 }
 
 /// Clean user text for display: legacy decoded, NFC, trimmed.
 pub fn clean(s: &str) -> String {
-    legacy::to_unicode(s.trim()).nfc().collect()
+    nfc(&legacy::to_unicode(s.trim())).into_owned()
 }
 
 #[cfg(test)]

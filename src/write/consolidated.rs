@@ -65,6 +65,17 @@ pub fn write(
 ) -> Result<(), WriteError> {
     let e = xlsx_err(path);
     let mut wb = new_workbook(lang.pick(&form.title, &form.title_en));
+    let table_rows: usize = c
+        .submissions
+        .iter()
+        .filter_map(|s| s.report.as_ref())
+        .map(|r| r.tables.iter().map(|t| t.rows.len()).sum::<usize>())
+        .sum();
+    if table_rows > STREAM_ROWS {
+        // Deflate dominates saving a big workbook; level 1 is several times faster for
+        // a file a few percent larger.
+        wb.set_zip_compression_level(1);
+    }
     let names = sheet_names(lang);
     summary(&mut wb, form, c, ctx, lang, &names).map_err(&e)?;
     for ti in 0..form.tables.len() {
@@ -247,6 +258,9 @@ fn summary(
     Ok(())
 }
 
+/// Rows a detail sheet holds before the next one starts: Excel's limit, less the header.
+const SHEET_ROWS: u32 = 1_048_576 - 8;
+
 fn table(
     wb: &mut Workbook,
     form: &Form,
@@ -267,17 +281,106 @@ fn table(
         .filter_map(|&i| c.submissions[i].report.as_ref())
         .map(|r| r.tables[ti].rows.len())
         .sum();
-    let ws = if rows > STREAM_ROWS {
-        wb.add_worksheet_with_constant_memory()?
-    } else {
-        wb.add_worksheet()
-    };
-    let name = if form.tables.len() == 1 {
+    let base = if form.tables.len() == 1 {
         names.table.to_string()
     } else {
         format!("{} {}", names.table, ti + 1)
     };
+    let sheets = (rows as u32).div_ceil(SHEET_ROWS).max(1);
+    let mut part = 0;
+    let mut ws = detail_sheet(wb, form, t, lang, &base, part, sheets, rows)?;
+    let mut row = 3u32;
+    for &i in &included {
+        let s = &c.submissions[i];
+        let (Some(r), Some(u)) = (&s.report, s.unit) else {
+            continue;
+        };
+        for data in &r.tables[ti].rows {
+            if row - 3 == SHEET_ROWS {
+                part += 1;
+                ws = detail_sheet(wb, form, t, lang, &base, part, sheets, rows)?;
+                row = 3;
+            }
+            // Unformatted writes take the column's format: no per-cell format lookup.
+            ws.write_string(row, 0, &form.units[u].code)?;
+            ws.write_string(row, 1, &form.units[u].name)?;
+            ws.write_string(row, 2, &data.label)?;
+            for (k, v) in data.values.iter().enumerate() {
+                if let Value::Number(n) = v {
+                    ws.write_number(row, 3 + k as u16, *n)?;
+                }
+            }
+            let src = format!(
+                "{} › {}!{}",
+                s.file,
+                r.sheet(t.sheet),
+                Pos::new(data.row, t.label_col)
+            );
+            ws.write_string(row, 3 + t.columns.len() as u16, &src)?;
+            row += 1;
+        }
+    }
+    let bold = style::bold();
+    ws.write_string_with_format(row, 2, lang.pick("TOÀN TỈNH", "PROVINCE"), &bold)?;
+    for (k, col) in t.columns.iter().enumerate() {
+        let cc = 3 + k as u16;
+        let total = c
+            .totals
+            .iter()
+            .find(|(f, _)| {
+                *f == FieldRef::Column {
+                    table: ti,
+                    column: k,
+                }
+            })
+            .and_then(|(_, v)| *v)
+            .unwrap_or(0.0);
+        // One sheet: a live SUM; split across sheets: the figure, as a SUM cannot span them.
+        let v = if sheets > 1 {
+            Out::Number(total)
+        } else if row > 3 {
+            let n = column_name(cc);
+            Out::Formula(format!("SUM({n}4:{n}{row})"), total)
+        } else {
+            Out::Number(0.0)
+        };
+        put(ws, Pos::new(row, cc), &v, &fmt_for(col.ty).set_bold())?;
+    }
+    Ok(())
+}
+
+/// A detail sheet with its title, headers and column formats.
+#[allow(clippy::too_many_arguments)]
+fn detail_sheet<'a>(
+    wb: &'a mut Workbook,
+    form: &Form,
+    t: &crate::spec::Table,
+    lang: Lang,
+    base: &str,
+    part: u32,
+    parts: u32,
+    rows: usize,
+) -> Result<&'a mut Worksheet, XlsxError> {
+    let stream = rows > STREAM_ROWS;
+    let ws = if stream {
+        wb.add_worksheet_with_constant_memory()
+    } else {
+        Ok(wb.add_worksheet())
+    }?;
+    let name = if parts > 1 {
+        format!("{base} ({})", part + 1)
+    } else {
+        base.to_string()
+    };
     ws.set_name(&name)?;
+    let last = 3 + t.columns.len() as u16;
+    for c in 0..3 {
+        ws.set_column_format(c, &style::text())?;
+    }
+    for (k, col) in t.columns.iter().enumerate() {
+        ws.set_column_format(3 + k as u16, &fmt_for(col.ty))?;
+    }
+    ws.set_column_format(last, &style::text())?;
     ws.write_string_with_format(
         0,
         0,
@@ -304,72 +407,10 @@ fn table(
     widths.extend(t.columns.iter().map(|_| 13.0));
     widths.push(40.0);
     headers(ws, 2, &refs, &widths)?;
-    let mut row = 3u32;
-    let text = style::text();
-    for &i in &included {
-        let s = &c.submissions[i];
-        let (Some(r), Some(u)) = (&s.report, s.unit) else {
-            continue;
-        };
-        for data in &r.tables[ti].rows {
-            ws.write_string_with_format(row, 0, &form.units[u].code, &text)?;
-            ws.write_string_with_format(row, 1, &form.units[u].name, &text)?;
-            ws.write_string_with_format(row, 2, &data.label, &text)?;
-            for (k, (col, v)) in t.columns.iter().zip(&data.values).enumerate() {
-                let cc = 3 + k as u16;
-                match v {
-                    Value::Number(n) => {
-                        ws.write_number_with_format(row, cc, *n, &fmt_for(col.ty))?
-                    }
-                    _ => ws.write_blank(row, cc, &fmt_for(col.ty))?,
-                };
-            }
-            let src = format!(
-                "{} › {}!{}",
-                s.file,
-                r.sheet(t.sheet),
-                Pos::new(data.row, t.label_col)
-            );
-            ws.write_string_with_format(row, 3 + t.columns.len() as u16, &src, &text)?;
-            row += 1;
-        }
-    }
-    let bold = style::bold();
-    ws.write_string_with_format(row, 2, lang.pick("TOÀN TỈNH", "PROVINCE"), &bold)?;
-    for (k, col) in t.columns.iter().enumerate() {
-        let cc = 3 + k as u16;
-        let n = column_name(cc);
-        let total = c
-            .totals
-            .iter()
-            .find(|(f, _)| {
-                *f == FieldRef::Column {
-                    table: ti,
-                    column: k,
-                }
-            })
-            .and_then(|(_, v)| *v)
-            .unwrap_or(0.0);
-        let formula = if row > 3 {
-            format!("SUM({n}4:{n}{row})")
-        } else {
-            "0".into()
-        };
-        put(
-            ws,
-            Pos::new(row, cc),
-            &Out::Formula(formula, total),
-            &fmt_for(col.ty).set_bold(),
-        )?;
-    }
     ws.set_freeze_panes(3, 3)?;
-    ws.autofilter(
-        2,
-        0,
-        row.saturating_sub(1).max(2),
-        3 + t.columns.len() as u16,
-    )?;
-    Ok(())
+    let part_rows = (rows as u32 - (part * SHEET_ROWS).min(rows as u32)).min(SHEET_ROWS);
+    ws.autofilter(2, 0, 2 + part_rows.max(1), last)?;
+    Ok(ws)
 }
 
 fn status(

@@ -74,18 +74,50 @@ pub fn atomic_write_with(
     let mut w = std::io::BufWriter::new(tmp);
     fill(&mut w).map_err(io)?;
     let tmp = w.into_inner().map_err(|e| io(e.into_error()))?;
+    publish(tmp, path)
+}
+
+/// Temporary files are created private (0600); outputs are ordinary files for the
+/// clerk's other programs, so they get the usual 0644 before being renamed into place.
+fn publish(tmp: tempfile::NamedTempFile, path: &Path) -> Result<(), WriteError> {
+    let io = |source| WriteError::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))
+            .map_err(io)?;
+    }
     tmp.as_file().sync_all().map_err(io)?;
     tmp.persist(path).map_err(|e| io(e.error))?;
     Ok(())
 }
 
-/// Save a workbook atomically.
+/// Save a workbook atomically, streaming it to a temporary file beside `path` (a big
+/// workbook is never held whole in memory), then renaming it into place.
 pub fn save(wb: &mut Workbook, path: &Path) -> Result<(), WriteError> {
-    let bytes = wb.save_to_buffer().map_err(|source| WriteError::Xlsx {
+    let io = |source| WriteError::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(io)?;
+    let tmp = tempfile::Builder::new()
+        .prefix(".tonghop-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(io)?;
+    wb.save(tmp.path()).map_err(|source| WriteError::Xlsx {
         path: path.display().to_string(),
         source,
     })?;
-    atomic_write(path, &bytes)
+    publish(tmp, path)
 }
 
 pub(crate) fn xlsx_err(path: &Path) -> impl Fn(XlsxError) -> WriteError + '_ {

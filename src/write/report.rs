@@ -233,7 +233,9 @@ impl Serialize for TableJson<'_> {
 /// Write report.json through a temporary file.
 pub fn write(path: &Path, report: &Report) -> Result<(), WriteError> {
     atomic_write_with(path, |w| {
-        serde_json::to_writer_pretty(&mut *w, report)?;
+        // Compact: report.json is for programs (`jq .` pretty-prints it), and at tens of
+        // thousands of submissions indentation alone costs a third of its size.
+        serde_json::to_writer(&mut *w, report)?;
         w.write_all(b"\n")
     })
 }
