@@ -56,10 +56,15 @@ pub fn field_value(report: &Report, f: FieldRef) -> Option<f64> {
 /// Decide duplicates and statuses, then add up what is included.
 pub fn consolidate(form: &Form, mut subs: Vec<Submission>, include_invalid: bool) -> Consolidation {
     let mut kept: Vec<Option<usize>> = vec![None; form.units.len()];
+    // Submissions by the unit they claim, in one pass (a national roll-up has thousands).
+    let mut by_unit: Vec<Vec<usize>> = vec![Vec::new(); form.units.len()];
+    for (i, s) in subs.iter().enumerate() {
+        if let (Some(u), Some(_)) = (s.unit, &s.report) {
+            by_unit[u].push(i);
+        }
+    }
     for (u, slot) in kept.iter_mut().enumerate() {
-        let claims: Vec<usize> = (0..subs.len())
-            .filter(|&i| subs[i].unit == Some(u) && subs[i].report.is_some())
-            .collect();
+        let claims = std::mem::take(&mut by_unit[u]);
         if claims.is_empty() {
             continue;
         }

@@ -149,9 +149,7 @@ pub fn generate(
 /// The form, with synthetic units appended when more are asked for than it lists.
 fn extended_form(form: &Form, dir: &Path, units: usize) -> Result<Form, SamplesError> {
     if units <= form.units.len() {
-        let mut f = form.clone();
-        f.units.truncate(units);
-        return Ok(f);
+        return Ok(form.clone());
     }
     let mut text = form.source.clone();
     for i in form.units.len()..units {

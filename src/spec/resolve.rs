@@ -217,6 +217,8 @@ pub struct Form {
     pub chart: Option<FieldRef>,
     /// The specification text it was loaded from (samples extend it with more units).
     pub source: String,
+    /// Unit code to index: every submission is looked up, and a roll-up has thousands.
+    unit_codes: HashMap<String, usize>,
     keys: BTreeMap<String, FieldRef>,
 }
 
@@ -291,8 +293,9 @@ impl Form {
     }
 
     pub fn unit_by_code(&self, code: &str) -> Option<usize> {
-        let c = code.trim().to_ascii_uppercase();
-        self.units.iter().position(|u| u.code == c)
+        self.unit_codes
+            .get(&code.trim().to_ascii_uppercase())
+            .copied()
     }
 
     /// Match a unit by its name or an alias, whatever the Unicode form, case or legacy
@@ -609,6 +612,11 @@ pub(super) fn resolve(raw: SpecFile) -> Result<Form, Vec<String>> {
     if !p.is_empty() {
         return Err(p);
     }
+    let unit_codes = units
+        .iter()
+        .enumerate()
+        .map(|(i, u)| (u.code.clone(), i))
+        .collect();
     for r in &mut rules {
         if let RuleKind::Percent { tolerance, .. } = &mut r.kind
             && tolerance.is_nan()
@@ -632,6 +640,7 @@ pub(super) fn resolve(raw: SpecFile) -> Result<Form, Vec<String>> {
         rules,
         chart,
         source: String::new(),
+        unit_codes,
         keys,
     })
 }
