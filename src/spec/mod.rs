@@ -58,6 +58,16 @@ impl Form {
     }
 
     /// Parse, validate and resolve a specification held in memory.
+    ///
+    /// ```
+    /// use tonghop::spec::{Form, DEFAULT_SPEC};
+    /// let form = Form::from_toml(DEFAULT_SPEC, "default").unwrap();
+    /// assert_eq!(form.unit_by_code("tgi"), form.unit_by_name("HUYỆN TUẦN GIÁO"));
+    /// // A bad specification names the key and the reason.
+    /// let bad = DEFAULT_SPEC.replace("cell = \"C10\"", "cell = \"C0\"");
+    /// let err = Form::from_toml(&bad, "bad.toml").unwrap_err().to_string();
+    /// assert!(err.contains("cells[") && err.contains("C0"));
+    /// ```
     pub fn from_toml(text: &str, origin: &str) -> Result<Form, SpecError> {
         let raw: file::SpecFile = toml::from_str(text).map_err(|e| SpecError::Toml {
             origin: origin.to_string(),

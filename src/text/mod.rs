@@ -10,6 +10,13 @@ use unicode_normalization::UnicodeNormalization;
 /// The comparison form of a label, name or sheet name: legacy TCVN3/VNI decoded, Unicode
 /// NFC, lower case, inner whitespace collapsed. Two texts a clerk would call the same
 /// fold to the same string, however they were typed.
+///
+/// ```
+/// use tonghop::text::fold;
+/// // NFD input, odd spacing and capitals, or TCVN3 ("Tæng céng"): all the same label.
+/// assert_eq!(fold("  TỔNG   CỘNG "), fold("Tổng cộng"));
+/// assert_eq!(fold("T\u{f4}\u{309}ng c\u{f4}\u{323}ng"), "tổng cộng");
+/// ```
 pub fn fold(s: &str) -> String {
     let decoded = legacy::to_unicode(s.trim());
     let composed = nfc(&decoded);

@@ -55,6 +55,16 @@ pub enum NumberTextError {
 ///   `1,2.3`). The result is always finite.
 ///
 /// Plain ASCII digits, the common case in a per-cell loop, never allocate.
+///
+/// ```
+/// use tonghop::text::number::{parse_number_text, NumberKind, NumberTextError};
+/// assert_eq!(parse_number_text("8.443", NumberKind::Count).unwrap().value, 8443.0);
+/// assert_eq!(parse_number_text("36,56%", NumberKind::Percent).unwrap().value, 36.56);
+/// assert!(matches!(
+///     parse_number_text("1.234", NumberKind::Percent),
+///     Err(NumberTextError::Ambiguous { .. })
+/// ));
+/// ```
 pub fn parse_number_text(s: &str, kind: NumberKind) -> Result<ParsedNumber, NumberTextError> {
     let s = s.trim_matches(is_blank);
     if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
