@@ -1,7 +1,7 @@
 //! Raw cells to typed figures, per the form. Every conversion that needed a guess or
 //! failed leaves a finding at the cell; nothing is silently read as zero.
 
-use crate::finding::{Finding, Msg, num, num_vi};
+use crate::finding::{Capped, Finding, Msg, num, num_vi};
 use crate::read::{RawValue, SheetCells, SheetError, WorkbookCells};
 use crate::spec::{FieldType, Form, Pos, Table};
 use crate::text::{self, date, fold, legacy, number};
@@ -76,7 +76,7 @@ impl Report {
 
 /// Interpret a workbook's cells against the form.
 pub fn extract(form: &Form, wb: &WorkbookCells) -> (Report, Vec<Finding>) {
-    let mut findings = Vec::new();
+    let mut findings = Capped::default();
     let mut sheet_names = Vec::with_capacity(form.sheets.len());
     let mut sheet_missing = Vec::with_capacity(form.sheets.len());
     let empty = SheetCells::default();
@@ -203,7 +203,7 @@ pub fn extract(form: &Form, wb: &WorkbookCells) -> (Report, Vec<Finding>) {
             sheet_names,
             sheet_missing,
         },
-        findings,
+        findings.finish(),
     )
 }
 
@@ -217,7 +217,7 @@ fn lookup(sheet: &SheetCells, pos: Pos) -> Option<&RawValue> {
 }
 
 struct Ctx<'a> {
-    findings: &'a mut Vec<Finding>,
+    findings: &'a mut Capped,
 }
 
 impl Ctx<'_> {
@@ -349,7 +349,9 @@ impl Ctx<'_> {
                 if n.is_finite() {
                     Value::Number(*n)
                 } else {
-                    Value::Invalid(shown)
+                    // NaN or an overflowing literal in the XML: not a figure, and never
+                    // allowed to drop silently out of a sum.
+                    self.bad_type(at, label, label_en, &shown, "số hữu hạn", "a finite number")
                 }
             }
             (RawValue::Text(s), t) if t.is_numeric() => {

@@ -266,3 +266,60 @@ pub fn num(v: f64) -> String {
 pub fn num_vi(v: f64) -> String {
     num(v).replace('.', ",")
 }
+
+/// Findings of one rule on one sheet beyond which only a count is kept. A sheet filled
+/// down with junk must give the unit a readable list, not a million lines, and must not
+/// cost memory or time in proportion to its rows.
+pub const CAP_PER_RULE: usize = 200;
+
+/// A list of findings that keeps at most [`CAP_PER_RULE`] per rule and sheet, then
+/// counts the rest and says so in one closing finding.
+#[derive(Debug, Default)]
+pub struct Capped {
+    list: Vec<Finding>,
+    seen: std::collections::HashMap<(String, Option<String>), usize>,
+    over: std::collections::BTreeMap<(String, Option<String>), (Severity, usize)>,
+}
+
+impl Capped {
+    pub fn push(&mut self, f: Finding) {
+        let key = (f.rule.clone(), f.sheet.clone());
+        let n = self.seen.entry(key.clone()).or_insert(0);
+        *n += 1;
+        if *n <= CAP_PER_RULE {
+            self.list.push(f);
+        } else {
+            let e = self.over.entry(key).or_insert((f.severity, 0));
+            e.0 = e.0.max(f.severity);
+            e.1 += 1;
+        }
+    }
+
+    pub fn extend(&mut self, fs: impl IntoIterator<Item = Finding>) {
+        for f in fs {
+            self.push(f);
+        }
+    }
+
+    pub fn finish(mut self) -> Vec<Finding> {
+        for ((rule, sheet), (severity, n)) in self.over {
+            let at = sheet.clone().unwrap_or_default();
+            let mut f = Finding::new(
+                &rule,
+                severity,
+                Msg::new(
+                    format!(
+                        "Còn {n} lỗi {rule} khác trên sheet \"{at}\" không liệt kê ra đây (chỉ liệt kê {CAP_PER_RULE} lỗi đầu). Hãy kiểm tra lại cả sheet."
+                    ),
+                    format!(
+                        "{n} more {rule} findings on sheet \"{at}\" are not listed (only the first {CAP_PER_RULE} are). Check the whole sheet."
+                    ),
+                ),
+            );
+            f.sheet = sheet;
+            f.found = Some(format!("+{n}"));
+            self.list.push(f);
+        }
+        self.list
+    }
+}

@@ -3,6 +3,7 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = tonghop::cmd::Cli::parse();
+    tonghop::pipeline::install_panic_hook();
     match tonghop::cmd::run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {

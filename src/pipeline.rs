@@ -86,6 +86,16 @@ const EXTENSIONS: &[&str] = &["xlsx", "xls", "ods", "xlsm"];
 /// followed, so nothing outside the inbox is read; lock files and other files are listed
 /// as skipped so the operator sees them.
 pub fn list_inputs(root: &Path) -> Result<(Vec<Input>, Vec<Skipped>), InboxError> {
+    list_inputs_except(root, None)
+}
+
+/// As [`list_inputs`], leaving out the folder `except` (the output folder, when it lies
+/// inside the inbox: a run must never read back its own outputs as submissions).
+pub fn list_inputs_except(
+    root: &Path,
+    except: Option<&Path>,
+) -> Result<(Vec<Input>, Vec<Skipped>), InboxError> {
+    let except = except.and_then(|p| p.canonicalize().ok());
     let meta = std::fs::symlink_metadata(root)
         .map_err(|_| InboxError::NotFound(root.display().to_string()))?;
     if meta.is_file() {
@@ -100,9 +110,14 @@ pub fn list_inputs(root: &Path) -> Result<(Vec<Input>, Vec<Skipped>), InboxError
     }
     let mut files = Vec::new();
     let mut skipped = Vec::new();
+    let outside = |e: &walkdir::DirEntry| {
+        !e.file_type().is_dir() || except.is_none() || e.path().canonicalize().ok() != except
+    };
     for entry in walkdir::WalkDir::new(root)
         .follow_links(false)
         .sort_by_file_name()
+        .into_iter()
+        .filter_entry(outside)
     {
         let entry = match entry {
             Ok(e) => e,
@@ -238,6 +253,15 @@ pub fn process_file(form: &Form, path: &Path, name: &str, opts: &Options) -> Sub
     sub.size = meta.len();
     sub.modified = meta.modified().ok();
     if meta.len() > opts.limits.max_file_bytes {
+        // Too big to read into memory, but report.json still names it by its hash:
+        // streamed, a buffer at a time.
+        let mut hasher = Sha256::new();
+        if std::fs::File::open(path)
+            .and_then(|mut f| std::io::copy(&mut f, &mut hasher))
+            .is_ok()
+        {
+            sub.sha256 = hex(&hasher.finalize());
+        }
         sub.findings
             .push(file_finding(&ReadError::Sniff(SniffError::TooLarge {
                 size: meta.len(),
@@ -279,6 +303,22 @@ pub struct Outcome {
     pub findings: Vec<Finding>,
 }
 
+thread_local! {
+    /// Set while a file is being read: a panic there is caught and becomes a finding.
+    static READING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Keep panics caught inside a reader off the terminal: the file already gets a
+/// finding, and a backtrace would only alarm the clerk. Panics anywhere else still print.
+pub fn install_panic_hook() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !READING.with(|r| r.get()) {
+            default(info);
+        }
+    }));
+}
+
 /// The whole per-file pipeline on bytes in memory (also the fuzz target's entry point).
 pub fn process_bytes(form: &Form, bytes: &[u8], opts: &Options) -> Outcome {
     let run = std::panic::AssertUnwindSafe(|| {
@@ -302,7 +342,10 @@ pub fn process_bytes(form: &Form, bytes: &[u8], opts: &Options) -> Outcome {
             findings,
         }
     });
-    std::panic::catch_unwind(run).unwrap_or_else(|_| Outcome {
+    READING.with(|r| r.set(true));
+    let result = std::panic::catch_unwind(run);
+    READING.with(|r| r.set(false));
+    result.unwrap_or_else(|_| Outcome {
         findings: vec![Finding::error(
             "FILE_CORRUPT",
             Msg::new(

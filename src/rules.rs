@@ -1,7 +1,7 @@
 //! Figures to findings: the rules the form declares, applied to one report.
 
 use crate::extract::{Report, Row, Value};
-use crate::finding::{Finding, Msg, num, num_vi};
+use crate::finding::{Capped, Finding, Msg, num, num_vi};
 use crate::spec::{FieldRef, FieldType, Form, Pos, RuleDef, RuleKind};
 use crate::text::date::format_date;
 use chrono::NaiveDate;
@@ -20,12 +20,13 @@ pub fn check(form: &Form, report: &Report, ctx: &Context) -> Vec<Finding> {
     let mut c = Checker {
         form,
         report,
-        out: Vec::new(),
+        out: Capped::default(),
+        code_by_name: code_blank_but_named(form, report),
     };
     for rule in &form.rules {
         c.rule(rule, ctx);
     }
-    c.out
+    c.out.finish()
 }
 
 /// Which unit the report is from: its code, else its name (with a warning), else none.
@@ -87,7 +88,19 @@ pub fn identify(form: &Form, report: &Report) -> (Option<usize>, Vec<Finding>) {
 struct Checker<'a> {
     form: &'a Form,
     report: &'a Report,
-    out: Vec<Finding>,
+    out: Capped,
+    /// The unit code is blank but the name names a unit: `identify` warns (UNITNAME),
+    /// so the blank code is not also a REQ error.
+    code_by_name: bool,
+}
+
+fn code_blank_but_named(form: &Form, report: &Report) -> bool {
+    let id = form.identity;
+    report.cells[id.unit_code] == Value::Blank
+        && id
+            .unit_name
+            .and_then(|i| report.cells[i].text())
+            .is_some_and(|n| form.unit_by_name(n).is_some())
 }
 
 /// One place a figure was read: which sheet and cell.
@@ -268,6 +281,9 @@ impl<'a> Checker<'a> {
             }
             RuleKind::Required { targets } => {
                 for &f in targets {
+                    if self.code_by_name && f == FieldRef::Cell(self.form.identity.unit_code) {
+                        continue;
+                    }
                     let (l, le) = self.label(f);
                     for (v, at, row) in self.all(f) {
                         if *v == Value::Blank {

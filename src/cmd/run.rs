@@ -50,7 +50,7 @@ pub fn run(a: Args) -> Result<u8> {
     if !a.inbox.is_dir() {
         bail!("INBOX '{}' is not a readable folder", a.inbox.display());
     }
-    let (inputs, skipped) = pipeline::list_inputs(&a.inbox)?;
+    let (inputs, skipped) = pipeline::list_inputs_except(&a.inbox, Some(&a.out))?;
     std::fs::create_dir_all(&a.out)
         .with_context(|| format!("cannot create output folder '{}'", a.out.display()))?;
     tempfile::tempfile_in(&a.out)

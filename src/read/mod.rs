@@ -308,8 +308,8 @@ fn from_ref(v: DataRef<'_>) -> RawValue {
         DataRef::Empty => RawValue::Empty,
         DataRef::Int(i) => RawValue::Number(i as f64),
         DataRef::Float(f) => RawValue::Number(f),
-        DataRef::String(s) => RawValue::Text(s),
-        DataRef::SharedString(s) => RawValue::Text(s.to_string()),
+        DataRef::String(s) => text(s),
+        DataRef::SharedString(s) => text(s.to_string()),
         DataRef::Bool(b) => RawValue::Bool(b),
         DataRef::DateTime(d) => date_of(&d),
         DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => iso(&s),
@@ -322,12 +322,24 @@ fn from_data(v: &Data) -> RawValue {
         Data::Empty => RawValue::Empty,
         Data::Int(i) => RawValue::Number(*i as f64),
         Data::Float(f) => RawValue::Number(*f),
-        Data::String(s) => RawValue::Text(s.clone()),
+        Data::String(s) => text(s.clone()),
         Data::Bool(b) => RawValue::Bool(*b),
         Data::DateTime(d) => date_of(d),
         Data::DateTimeIso(s) | Data::DurationIso(s) => iso(s),
         Data::Error(e) => RawValue::Error(e.to_string()),
     }
+}
+
+/// Longest text kept from a cell. No cell of a form needs more, and everything read is
+/// echoed into messages and output cells, which Excel caps at 32,767 characters.
+pub const MAX_TEXT_CHARS: usize = 1_000;
+
+fn text(mut s: String) -> RawValue {
+    if let Some((i, _)) = s.char_indices().nth(MAX_TEXT_CHARS) {
+        s.truncate(i);
+        s.push('…');
+    }
+    RawValue::Text(s)
 }
 
 /// ODS stores dates as ISO text; keep them dates.
