@@ -7,6 +7,7 @@
 //! report.json). [`pipeline`] runs the per-file stages in parallel; [`cmd`] holds the
 //! subcommands.
 
+pub mod bench;
 pub mod cmd;
 pub mod consolidate;
 pub mod extract;

@@ -1,5 +1,6 @@
 //! The subcommands, one file each; shared options here.
 
+mod bench;
 mod check;
 mod describe;
 mod run;
@@ -34,6 +35,11 @@ pub enum Command {
     Run(run::Args),
     /// Generate realistic submissions (some with faults) for trying and testing.
     Samples(samples::Args),
+    /// Measure `run` against a calamine-only floor on generated data.
+    Bench(bench::Args),
+    /// The floor `bench` times: read every cell of every workbook with calamine, nothing else.
+    #[command(hide = true)]
+    BenchFloor(bench::FloorArgs),
 }
 
 /// Options every command that reads a form takes.
@@ -77,6 +83,8 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Check(a) => check::run(a),
         Command::Run(a) => run::run(a),
         Command::Samples(a) => samples::run(a),
+        Command::Bench(a) => bench::run(a),
+        Command::BenchFloor(a) => bench::run_floor(a),
     }
 }
 

@@ -1,0 +1,847 @@
+//! `tonghop bench`: how fast `tonghop run` is, measured against a floor that reads the same
+//! files with calamine alone.
+//!
+//! For each scenario the data is generated first, with [`crate::samples::generate`], and
+//! kept out of the timing. Then two child processes of this very binary are timed from
+//! spawn to exit, on the same files and the same number of threads:
+//!
+//! - the **floor**, `tonghop bench-floor INBOX --jobs N`: every file read into memory and
+//!   opened with calamine (`open_workbook_auto_from_rs`), every cell of every sheet read
+//!   with `worksheet_range`, in a rayon pool of N threads; no validation, no output;
+//! - the **run**, `tonghop run INBOX --out OUT --quiet --jobs N [--form F]`: the real job,
+//!   outputs included.
+//!
+//! Both are separate processes so that start-up, exit and peak memory are measured the same
+//! way: wall time around spawn and `wait4`, peak resident memory (`ru_maxrss`) and CPU time
+//! from the child's `rusage`. Each measurement is repeated; the fastest wall time is kept,
+//! and the highest peak memory. The page cache is warmed before timing, so both read the
+//! files from memory.
+
+use crate::pipeline::list_inputs;
+use crate::samples::{SampleOptions, generate};
+use crate::spec::Form;
+use anyhow::{Context as _, Result, bail};
+use calamine::{Data, Reader, open_workbook_auto_from_rs};
+use chrono::NaiveDate;
+use rayon::prelude::*;
+use serde::Serialize;
+use std::io::{Cursor, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// One workload: how many submissions, and how many table rows each.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Scenario {
+    pub id: &'static str,
+    pub title: &'static str,
+    /// Submissions (one per unit; beyond the form's units, synthetic units are added).
+    pub units: usize,
+    /// Rows of the table (sheet *Kết nạp*) in every submission.
+    pub rows: usize,
+}
+
+pub const SCENARIOS: [Scenario; 4] = [
+    Scenario {
+        id: "a",
+        title: "15 units x 40 organisations",
+        units: 15,
+        rows: 40,
+    },
+    Scenario {
+        id: "b",
+        title: "2,000 submissions of 40 rows",
+        units: 2_000,
+        rows: 40,
+    },
+    Scenario {
+        id: "c",
+        title: "10,000 submissions of 40 rows",
+        units: 10_000,
+        rows: 40,
+    },
+    Scenario {
+        id: "d",
+        title: "50 submissions of 20,000 rows",
+        units: 50,
+        rows: 20_000,
+    },
+];
+
+pub fn scenario(id: &str) -> Option<Scenario> {
+    SCENARIOS
+        .iter()
+        .copied()
+        .find(|s| s.id.eq_ignore_ascii_case(id))
+}
+
+/// What the benchmark does.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub scenarios: Vec<Scenario>,
+    /// Threads for both the run and the floor.
+    pub jobs: usize,
+    /// Measure each case this many times; the fastest wall time is reported.
+    pub repeat: usize,
+    /// Faults injected in one unit in five (as `tonghop samples --faults`); 0: clean data.
+    pub faults: usize,
+    pub seed: u64,
+    /// Where generated data is kept and reused; `None`: a temporary folder, removed after.
+    pub keep: Option<PathBuf>,
+    /// The binary to time (this one).
+    pub exe: PathBuf,
+}
+
+/// The number of cores, the default for `--jobs`.
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+// ---------------------------------------------------------------------------------------
+// Data
+
+/// A scenario's generated submissions.
+#[derive(Debug, Clone)]
+pub struct Dataset {
+    /// The folder given to `run` and to the floor: workbooks only.
+    pub inbox: PathBuf,
+    /// The extended form, when the scenario has more units than the embedded form.
+    pub form: Option<PathBuf>,
+    pub files: usize,
+    pub bytes: u64,
+    /// Time spent generating; `None` when kept data was reused.
+    pub generated_in: Option<Duration>,
+}
+
+const COMPLETE: &str = "complete";
+
+/// Generate a scenario's data under `root`, or reuse it when a previous run completed it.
+/// The workbooks go to `inbox/`; `form.toml` and `faults.json` are moved beside it so the
+/// run sees nothing but submissions.
+pub fn prepare(root: &Path, sc: &Scenario, faults: usize, seed: u64) -> Result<Dataset> {
+    let dir = root.join(format!(
+        "{}-{}x{}-f{}-s{}",
+        sc.id, sc.units, sc.rows, faults, seed
+    ));
+    let inbox = dir.join("inbox");
+    let form_path = dir.join("form.toml");
+    let mut generated_in = None;
+    if !dir.join(COMPLETE).is_file() {
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir)
+                .with_context(|| format!("cannot clear '{}'", dir.display()))?;
+        }
+        std::fs::create_dir_all(&inbox)
+            .with_context(|| format!("cannot create '{}'", inbox.display()))?;
+        let start = Instant::now();
+        let form = Form::load(None)?;
+        let period = (
+            NaiveDate::from_ymd_opt(2026, 1, 1).expect("valid date"),
+            NaiveDate::from_ymd_opt(2026, 6, 30).expect("valid date"),
+        );
+        let opts = SampleOptions {
+            units: sc.units,
+            rows: Some(sc.rows),
+            seed,
+            faults,
+            faulty_units: None,
+            period,
+        };
+        generate(&form, &inbox, &opts).with_context(|| format!("generating scenario {}", sc.id))?;
+        for name in ["form.toml", "faults.json"] {
+            let from = inbox.join(name);
+            if from.exists() {
+                std::fs::rename(&from, dir.join(name))?;
+            }
+        }
+        std::fs::write(
+            dir.join(COMPLETE),
+            format!("{sc:?} faults={faults} seed={seed}\n"),
+        )?;
+        generated_in = Some(start.elapsed());
+    }
+    let (files, _) = list_inputs(&inbox)?;
+    let mut bytes = 0;
+    for (p, _) in &files {
+        bytes += std::fs::metadata(p)?.len();
+    }
+    Ok(Dataset {
+        inbox,
+        form: form_path.is_file().then_some(form_path),
+        files: files.len(),
+        bytes,
+        generated_in,
+    })
+}
+
+/// Read every file once so that both contenders find them in the page cache.
+pub fn warm(inbox: &Path) -> Result<()> {
+    let (files, _) = list_inputs(inbox)?;
+    files
+        .par_iter()
+        .try_for_each(|(p, _)| std::fs::read(p).map(drop))?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// The floor
+
+/// What the floor read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct FloorCount {
+    pub files: usize,
+    pub sheets: usize,
+    /// Non-empty cells, over every sheet of every file.
+    pub cells: u64,
+    /// Files calamine could not open or read.
+    pub failed: usize,
+}
+
+impl FloorCount {
+    fn add(self, o: FloorCount) -> FloorCount {
+        FloorCount {
+            files: self.files + o.files,
+            sheets: self.sheets + o.sheets,
+            cells: self.cells + o.cells,
+            failed: self.failed + o.failed,
+        }
+    }
+
+    /// The line `bench-floor` prints, parsed back by [`FloorCount::parse`].
+    pub fn line(&self) -> String {
+        format!(
+            "files={} sheets={} cells={} failed={}",
+            self.files, self.sheets, self.cells, self.failed
+        )
+    }
+
+    pub fn parse(s: &str) -> Option<FloorCount> {
+        let mut c = FloorCount::default();
+        let line = s.lines().find(|l| l.starts_with("files="))?;
+        for kv in line.split_whitespace() {
+            let (k, v) = kv.split_once('=')?;
+            match k {
+                "files" => c.files = v.parse().ok()?,
+                "sheets" => c.sheets = v.parse().ok()?,
+                "cells" => c.cells = v.parse().ok()?,
+                "failed" => c.failed = v.parse().ok()?,
+                _ => {}
+            }
+        }
+        Some(c)
+    }
+}
+
+/// One file, calamine alone: the bytes, the workbook, every cell of every sheet.
+pub fn floor_file(path: &Path) -> FloorCount {
+    let one = |sheets, cells| FloorCount {
+        files: 1,
+        sheets,
+        cells,
+        failed: 0,
+    };
+    let Ok(bytes) = std::fs::read(path) else {
+        return FloorCount {
+            files: 1,
+            failed: 1,
+            ..FloorCount::default()
+        };
+    };
+    let Ok(mut wb) = open_workbook_auto_from_rs(Cursor::new(bytes.as_slice())) else {
+        return FloorCount {
+            files: 1,
+            failed: 1,
+            ..FloorCount::default()
+        };
+    };
+    let mut sheets = 0;
+    let mut cells = 0u64;
+    for name in wb.sheet_names() {
+        let Ok(range) = wb.worksheet_range(&name) else {
+            return FloorCount {
+                files: 1,
+                failed: 1,
+                ..FloorCount::default()
+            };
+        };
+        sheets += 1;
+        for (_, _, v) in range.cells() {
+            if !matches!(std::hint::black_box(v), Data::Empty) {
+                cells += 1;
+            }
+        }
+    }
+    one(sheets, cells)
+}
+
+/// The floor over a folder's workbooks (the files `run` would read), on `jobs` threads.
+pub fn floor(inbox: &Path, jobs: usize) -> Result<FloorCount> {
+    let (files, _) = list_inputs(inbox)?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs.max(1))
+        .build()?;
+    Ok(pool.install(|| {
+        files
+            .par_iter()
+            .map(|(p, _)| floor_file(p))
+            .reduce(FloorCount::default, FloorCount::add)
+    }))
+}
+
+// ---------------------------------------------------------------------------------------
+// Measuring a child process
+
+/// One child process, spawn to exit.
+#[derive(Debug, Clone)]
+pub struct Measured {
+    pub wall: Duration,
+    /// User + system CPU time of the child.
+    pub cpu: Option<Duration>,
+    /// Peak resident set size of the child, in bytes.
+    pub peak_rss: Option<u64>,
+    pub code: Option<i32>,
+    /// CPU time other processes used meanwhile, in cores on average (Linux: from
+    /// /proc/stat). Above a fraction of a core, the timing was disturbed.
+    pub other_load: Option<f64>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Run `cmd` to completion and measure it. Output is captured, stdin is closed.
+pub fn measure(cmd: &mut Command) -> Result<Measured> {
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let busy_before = system_busy();
+    let start = Instant::now();
+    let mut child = cmd
+        .spawn()
+        .with_context(|| format!("cannot start {cmd:?}"))?;
+    let out = drain(child.stdout.take());
+    let err = drain(child.stderr.take());
+    let (code, cpu, peak_rss) = wait(&mut child)?;
+    let wall = start.elapsed();
+    let other_load = match (busy_before, system_busy(), cpu) {
+        (Some(a), Some(b), Some(cpu)) => {
+            let other = (b - a) - cpu.as_secs_f64();
+            Some((other / wall.as_secs_f64()).max(0.0))
+        }
+        _ => None,
+    };
+    let stdout = out.join().unwrap_or_default();
+    let stderr = err.join().unwrap_or_default();
+    Ok(Measured {
+        wall,
+        cpu,
+        peak_rss,
+        code,
+        other_load,
+        stdout,
+        stderr,
+    })
+}
+
+/// Read a child's pipe to the end on a thread of its own, so that neither pipe fills up.
+fn drain<R: Read + Send + 'static>(pipe: Option<R>) -> std::thread::JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut s = Vec::new();
+        if let Some(mut p) = pipe {
+            let _ = p.read_to_end(&mut s);
+        }
+        String::from_utf8_lossy(&s).into_owned()
+    })
+}
+
+/// CPU seconds every process on the machine has used since boot (Linux), to tell whether
+/// something else ran during a measurement.
+#[cfg(target_os = "linux")]
+fn system_busy() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let fields: Vec<u64> = stat
+        .lines()
+        .next()?
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|f| f.parse().ok())
+        .collect();
+    // user nice system idle iowait irq softirq steal (guest time is inside user).
+    let busy: u64 = [0, 1, 2, 5, 6, 7]
+        .iter()
+        .filter_map(|&i| fields.get(i))
+        .sum();
+    // SAFETY: sysconf has no preconditions.
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    (hz > 0).then(|| busy as f64 / hz as f64)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn system_busy() -> Option<f64> {
+    None
+}
+
+/// Reap the child with `wait4`, which hands back its resource usage.
+#[cfg(unix)]
+fn wait(child: &mut std::process::Child) -> Result<(Option<i32>, Option<Duration>, Option<u64>)> {
+    use std::os::unix::process::ExitStatusExt;
+    let pid = child.id() as libc::pid_t;
+    let mut status: libc::c_int = 0;
+    // SAFETY: rusage is plain data; zero is a valid value for every field.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    loop {
+        // SAFETY: pid is our own child, not yet reaped (std only reaps in wait/try_wait,
+        // which are never called on it); the pointers are to live locals.
+        let r = unsafe { libc::wait4(pid, &mut status, 0, &mut ru) };
+        if r == pid {
+            break;
+        }
+        let e = std::io::Error::last_os_error();
+        if e.kind() != std::io::ErrorKind::Interrupted {
+            return Err(e).context("wait4");
+        }
+    }
+    let tv = |t: libc::timeval| {
+        Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
+    };
+    let cpu = tv(ru.ru_utime) + tv(ru.ru_stime);
+    // Linux and the BSDs count ru_maxrss in KiB, macOS in bytes.
+    let rss = if cfg!(target_os = "macos") {
+        ru.ru_maxrss as u64
+    } else {
+        ru.ru_maxrss as u64 * 1024
+    };
+    let status = std::process::ExitStatus::from_raw(status);
+    Ok((status.code(), Some(cpu), Some(rss)))
+}
+
+#[cfg(not(unix))]
+fn wait(child: &mut std::process::Child) -> Result<(Option<i32>, Option<Duration>, Option<u64>)> {
+    Ok((child.wait()?.code(), None, None))
+}
+
+// ---------------------------------------------------------------------------------------
+// The benchmark
+
+/// The best of the repeats of one contender.
+#[derive(Debug, Clone, Serialize)]
+pub struct Sample {
+    pub wall_s: f64,
+    pub cpu_s: Option<f64>,
+    /// Other processes' CPU use during this measurement, in cores on average.
+    pub other_load: Option<f64>,
+    pub peak_rss_bytes: Option<u64>,
+    pub files_per_s: f64,
+    pub cells_per_s: f64,
+}
+
+/// One scenario at one thread count: the floor and the run side by side.
+#[derive(Debug, Clone, Serialize)]
+pub struct Case {
+    pub scenario: &'static str,
+    pub title: &'static str,
+    pub jobs: usize,
+    pub files: usize,
+    pub bytes: u64,
+    /// Non-empty cells in the files (what the floor read).
+    pub cells: u64,
+    pub floor: Sample,
+    pub run: Sample,
+    /// Run wall time / floor wall time.
+    pub ratio: f64,
+    /// Exit code of `tonghop run` (0: all accepted, 1: some returned).
+    pub run_exit: i32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Target {
+    pub what: String,
+    pub measured: f64,
+    /// How `measured` must compare with `limit`: "<=", "<" or ">=".
+    pub cmp: &'static str,
+    pub limit: f64,
+    pub unit: &'static str,
+    pub met: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub build: &'static str,
+    pub cores: usize,
+    pub jobs: usize,
+    pub repeat: usize,
+    pub faults: usize,
+    pub seed: u64,
+    pub data: String,
+    pub cases: Vec<Case>,
+    pub targets: Vec<Target>,
+}
+
+/// Progress, on stderr: what is being generated or measured.
+fn note(s: &str) {
+    eprintln!("bench: {s}");
+}
+
+fn best(runs: &[Measured], files: usize, cells: u64) -> Sample {
+    let fastest = runs
+        .iter()
+        .min_by_key(|m| m.wall)
+        .expect("at least one repeat");
+    let wall_s = fastest.wall.as_secs_f64();
+    Sample {
+        wall_s,
+        cpu_s: fastest.cpu.map(|c| c.as_secs_f64()),
+        other_load: fastest.other_load,
+        peak_rss_bytes: runs.iter().filter_map(|m| m.peak_rss).max(),
+        files_per_s: files as f64 / wall_s,
+        cells_per_s: cells as f64 / wall_s,
+    }
+}
+
+fn check_exit(what: &str, m: &Measured, ok: &[i32]) -> Result<i32> {
+    match m.code {
+        Some(c) if ok.contains(&c) => Ok(c),
+        c => bail!("{what} failed (exit {c:?}):\n{}{}", m.stdout, m.stderr),
+    }
+}
+
+/// Measure one scenario at one thread count.
+fn case(cfg: &Config, sc: &Scenario, data: &Dataset, out: &Path, jobs: usize) -> Result<Case> {
+    let mut floors = Vec::new();
+    let mut runs = Vec::new();
+    let mut count = FloorCount::default();
+    let mut run_exit = 0;
+    for i in 0..cfg.repeat.max(1) {
+        note(&format!(
+            "scenario {} --jobs {jobs}: floor and run, {}/{}",
+            sc.id,
+            i + 1,
+            cfg.repeat.max(1)
+        ));
+        let m = measure(
+            Command::new(&cfg.exe)
+                .arg("bench-floor")
+                .arg(&data.inbox)
+                .arg("--jobs")
+                .arg(jobs.to_string()),
+        )?;
+        check_exit("bench-floor", &m, &[0])?;
+        count = FloorCount::parse(&m.stdout)
+            .with_context(|| format!("bench-floor printed no count: {}", m.stdout))?;
+        floors.push(m);
+
+        if out.exists() {
+            std::fs::remove_dir_all(out)?;
+        }
+        let mut cmd = Command::new(&cfg.exe);
+        cmd.arg("run")
+            .arg(&data.inbox)
+            .arg("--out")
+            .arg(out)
+            .arg("--quiet")
+            .arg("--jobs")
+            .arg(jobs.to_string());
+        if let Some(f) = &data.form {
+            cmd.arg("--form").arg(f);
+        }
+        let m = measure(&mut cmd)?;
+        run_exit = check_exit("tonghop run", &m, &[0, 1])?;
+        runs.push(m);
+    }
+    if count.failed > 0 {
+        bail!(
+            "the floor could not read {} of {} files",
+            count.failed,
+            count.files
+        );
+    }
+    let floor = best(&floors, count.files, count.cells);
+    let run = best(&runs, count.files, count.cells);
+    let ratio = run.wall_s / floor.wall_s;
+    Ok(Case {
+        scenario: sc.id,
+        title: sc.title,
+        jobs,
+        files: count.files,
+        bytes: data.bytes,
+        cells: count.cells,
+        floor,
+        run,
+        ratio,
+        run_exit,
+    })
+}
+
+/// Generate, measure every scenario, and judge the targets.
+pub fn run(cfg: &Config) -> Result<Report> {
+    let tmp;
+    let root = match &cfg.keep {
+        Some(d) => {
+            std::fs::create_dir_all(d)
+                .with_context(|| format!("cannot create '{}'", d.display()))?;
+            d.clone()
+        }
+        None => {
+            tmp = tempfile::Builder::new()
+                .prefix("tonghop-bench-")
+                .tempdir()?;
+            tmp.path().to_path_buf()
+        }
+    };
+    let outs = tempfile::Builder::new()
+        .prefix("tonghop-bench-out-")
+        .tempdir()?;
+    let mut cases = Vec::new();
+    for sc in &cfg.scenarios {
+        note(&format!(
+            "scenario {} ({}): preparing data in {}",
+            sc.id,
+            sc.title,
+            root.display()
+        ));
+        let data = prepare(&root, sc, cfg.faults, cfg.seed)?;
+        match data.generated_in {
+            Some(t) => note(&format!(
+                "scenario {}: {} files ({:.1} MB) generated in {:.1} s (not timed)",
+                sc.id,
+                data.files,
+                data.bytes as f64 / 1e6,
+                t.as_secs_f64()
+            )),
+            None => note(&format!(
+                "scenario {}: reusing {} files ({:.1} MB)",
+                sc.id,
+                data.files,
+                data.bytes as f64 / 1e6
+            )),
+        }
+        warm(&data.inbox)?;
+        let out = outs.path().join(sc.id);
+        // Scenario (b) is also measured on one thread, for the parallel speed-up.
+        let mut jobs = vec![cfg.jobs];
+        if sc.id == "b" && cfg.jobs > 1 {
+            jobs.insert(0, 1);
+        }
+        for j in jobs {
+            cases.push(case(cfg, sc, &data, &out, j)?);
+        }
+        if out.exists() {
+            std::fs::remove_dir_all(&out)?;
+        }
+    }
+    let targets = targets(&cases, cfg.jobs);
+    Ok(Report {
+        build: if cfg!(debug_assertions) {
+            "debug"
+        } else {
+            "release"
+        },
+        cores: cores(),
+        jobs: cfg.jobs,
+        repeat: cfg.repeat.max(1),
+        faults: cfg.faults,
+        seed: cfg.seed,
+        data: if cfg.keep.is_some() {
+            root.display().to_string()
+        } else {
+            "temporary, removed".into()
+        },
+        cases,
+        targets,
+    })
+}
+
+/// The targets of the issue, for the scenarios measured.
+pub fn targets(cases: &[Case], jobs: usize) -> Vec<Target> {
+    let mut t = Vec::new();
+    let at = |id: &str, j: usize| cases.iter().find(|c| c.scenario == id && c.jobs == j);
+    for id in ["b", "c", "d"] {
+        if let Some(c) = at(id, jobs) {
+            t.push(Target {
+                what: format!("({id}) run / floor, --jobs {jobs}"),
+                measured: c.ratio,
+                cmp: "<=",
+                limit: 1.3,
+                unit: "x",
+                met: c.ratio <= 1.3,
+            });
+        }
+    }
+    if jobs > 1
+        && let (Some(one), Some(n)) = (at("b", 1), at("b", jobs))
+    {
+        let s = one.run.wall_s / n.run.wall_s;
+        t.push(Target {
+            what: format!("(b) run speed-up, --jobs {jobs} over --jobs 1"),
+            measured: s,
+            cmp: ">=",
+            limit: 1.7,
+            unit: "x",
+            met: s >= 1.7,
+        });
+    }
+    if let Some(c) = at("c", jobs)
+        && let Some(rss) = c.run.peak_rss_bytes
+    {
+        let mb = rss as f64 / 1e6;
+        t.push(Target {
+            what: "(c) run peak memory".into(),
+            measured: mb,
+            cmp: "<",
+            limit: 300.0,
+            unit: "MB",
+            met: mb < 300.0,
+        });
+    }
+    if let Some(c) = at("a", jobs) {
+        t.push(Target {
+            what: "(a) run, process start to exit".into(),
+            measured: c.run.wall_s,
+            cmp: "<",
+            limit: 1.0,
+            unit: "s",
+            met: c.run.wall_s < 1.0,
+        });
+    }
+    t
+}
+
+// ---------------------------------------------------------------------------------------
+// Printing
+
+/// Other processes' load, in cores, above which a measurement is marked as disturbed.
+const DISTURBED: f64 = 0.25;
+
+/// 1234567 as "1,234,567".
+fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, ch) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+fn mb(b: Option<u64>) -> String {
+    b.map_or_else(|| "-".into(), |b| format!("{:.1}", b as f64 / 1e6))
+}
+
+impl Report {
+    /// The table, one line per contender, the run's line carrying its ratio to the floor.
+    pub fn table(&self) -> String {
+        let mut s = String::new();
+        s.push_str(&format!(
+            "tonghop bench: {} build, {} cores, --jobs {}, best of {}, {} (data: {})\n",
+            self.build,
+            self.cores,
+            self.jobs,
+            self.repeat,
+            if self.faults == 0 {
+                "clean submissions".to_string()
+            } else {
+                format!("{} faults in one unit in five", self.faults)
+            },
+            self.data
+        ));
+        if self.build == "debug" {
+            s.push_str("note: a debug build; the figures say nothing about release speed\n");
+        }
+        s.push_str(&format!(
+            "{:<36} {:>4}  {:<5} {:>7} {:>11} {:>9} {:>9} {:>11} {:>8} {:>8} {:>8}\n",
+            "scenario",
+            "jobs",
+            "what",
+            "files",
+            "cells read",
+            "wall s",
+            "files/s",
+            "cells/s",
+            "cpu s",
+            "peak MB",
+            "x floor"
+        ));
+        let mut disturbed = 0.0f64;
+        for c in &self.cases {
+            for (what, x, ratio) in [("floor", &c.floor, None), ("run", &c.run, Some(c.ratio))] {
+                let name = if what == "floor" {
+                    format!("({}) {}", c.scenario, c.title)
+                } else {
+                    String::new()
+                };
+                s.push_str(&format!(
+                    "{:<36} {:>4}  {:<5} {:>7} {:>11} {:>9.3} {:>9.0} {:>11} {:>8} {:>8} {:>8}\n",
+                    name,
+                    c.jobs,
+                    what,
+                    c.files,
+                    thousands(c.cells),
+                    x.wall_s,
+                    x.files_per_s,
+                    thousands(x.cells_per_s as u64),
+                    x.cpu_s.map_or_else(|| "-".into(), |v| format!("{v:.2}")),
+                    mb(x.peak_rss_bytes),
+                    ratio.map_or_else(String::new, |r| format!("{r:.2}")),
+                ));
+                if let Some(l) = x.other_load.filter(|&l| l >= DISTURBED) {
+                    s.pop();
+                    s.push_str(&format!("  ! {l:.1} other cores busy\n"));
+                    disturbed = disturbed.max(l);
+                }
+            }
+        }
+        if disturbed > 0.0 {
+            s.push_str(&format!(
+                "! other processes kept up to {disturbed:.1} of the {} cores busy during the marked measurements: \
+                 rerun on an idle machine for figures to rely on\n",
+                self.cores
+            ));
+        }
+        if !self.targets.is_empty() {
+            s.push_str("targets:\n");
+            for t in &self.targets {
+                s.push_str(&format!(
+                    "  {:<48} {:>8.2} {:<2} (target {} {} {})  {}\n",
+                    t.what,
+                    t.measured,
+                    t.unit,
+                    t.cmp,
+                    t.limit,
+                    t.unit,
+                    if t.met { "met" } else { "MISSED" }
+                ));
+            }
+        }
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn floor_line_round_trips() {
+        let c = FloorCount {
+            files: 3,
+            sheets: 15,
+            cells: 12_345,
+            failed: 0,
+        };
+        assert_eq!(FloorCount::parse(&c.line()), Some(c));
+    }
+
+    #[test]
+    fn thousands_groups() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1_000), "1,000");
+        assert_eq!(thousands(12_345_678), "12,345,678");
+    }
+
+    #[test]
+    fn scenarios_by_id() {
+        assert_eq!(scenario("C").map(|s| s.units), Some(10_000));
+        assert!(scenario("e").is_none());
+    }
+}

@@ -1,0 +1,82 @@
+//! `tonghop bench` and the hidden `tonghop bench-floor` it times (see [`crate::bench`]).
+
+use crate::bench::{self, Config, SCENARIOS};
+use anyhow::{Context as _, Result, bail};
+use std::path::PathBuf;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Scenario: a (15 units x 40 rows), b (2,000 x 40), c (10,000 x 40), d (50 x 20,000) or all.
+    #[arg(long, default_value = "all")]
+    scenario: String,
+    /// Threads for the run and the floor (default: one per core). Scenario b is also measured with 1.
+    #[arg(long)]
+    jobs: Option<usize>,
+    /// Keep the generated data in DIR and reuse it on the next bench (default: a temporary folder, removed).
+    #[arg(long, value_name = "DIR")]
+    keep: Option<PathBuf>,
+    /// Print the figures as JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+    /// Measure each case this many times and report the fastest.
+    #[arg(long, default_value_t = 3)]
+    repeat: usize,
+    /// Faults injected in one unit in five, as `tonghop samples --faults` (default: clean submissions).
+    #[arg(long, default_value_t = 0)]
+    faults: usize,
+    /// Seed of the generated data.
+    #[arg(long, default_value_t = 2026)]
+    seed: u64,
+}
+
+pub fn run(a: Args) -> Result<u8> {
+    let scenarios = if a.scenario.eq_ignore_ascii_case("all") {
+        SCENARIOS.to_vec()
+    } else {
+        let mut v = Vec::new();
+        for id in a.scenario.split(',') {
+            match bench::scenario(id.trim()) {
+                Some(s) => v.push(s),
+                None => bail!("--scenario '{id}': expected a, b, c, d or all"),
+            }
+        }
+        v
+    };
+    let jobs = a.jobs.unwrap_or_else(bench::cores);
+    if jobs == 0 {
+        bail!("--jobs must be at least 1");
+    }
+    let exe = std::env::current_exe().context("cannot locate the tonghop binary to time")?;
+    let cfg = Config {
+        scenarios,
+        jobs,
+        repeat: a.repeat.max(1),
+        faults: a.faults,
+        seed: a.seed,
+        keep: a.keep,
+        exe,
+    };
+    let report = bench::run(&cfg)?;
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", report.table());
+    }
+    Ok(0)
+}
+
+#[derive(Debug, clap::Args)]
+pub struct FloorArgs {
+    /// Folder of workbooks, listed as `run` lists them.
+    inbox: PathBuf,
+    /// Threads (default: one per core).
+    #[arg(long)]
+    jobs: Option<usize>,
+}
+
+/// Read every cell of every sheet of every workbook with calamine alone and print the count.
+pub fn run_floor(a: FloorArgs) -> Result<u8> {
+    let count = bench::floor(&a.inbox, a.jobs.unwrap_or_else(bench::cores))?;
+    println!("{}", count.line());
+    Ok(u8::from(count.failed > 0))
+}
