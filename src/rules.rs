@@ -522,9 +522,8 @@ impl<'a> Checker<'a> {
             for (group, values) in parts.iter().zip(&part_values) {
                 let mut sum = 0.0;
                 let mut at = None;
-                let mut names = (Vec::new(), Vec::new());
                 let mut ok = true;
-                for (&f, fv) in group.iter().zip(values) {
+                for fv in values {
                     let v = fv.get(if per_row { i } else { 0 }).copied();
                     match v.and_then(|(v, a)| v.number().map(|n| (n, a))) {
                         Some((n, a)) => {
@@ -533,14 +532,12 @@ impl<'a> Checker<'a> {
                         }
                         None => ok = false,
                     }
-                    let (l, le) = self.label(f);
-                    names.0.push(l);
-                    names.1.push(le);
                 }
                 let Some(at) = at else { continue };
                 if !ok || sum <= w + EPS {
                     continue;
                 }
+                let names: (Vec<&str>, Vec<&str>) = group.iter().map(|&f| self.label(f)).unzip();
                 let (rv, re) = Self::row_note(*row);
                 self.push(
                     rule,

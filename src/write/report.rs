@@ -197,35 +197,33 @@ struct TableJson<'a> {
     ti: usize,
 }
 
-struct RowJson<'a>(&'a crate::spec::Table, &'a crate::extract::Row);
+/// A table row as an array `[row, label, value per column]`: the column keys are given
+/// once per table, so a table of 20,000 rows does not repeat them 20,000 times.
+struct RowJson<'a>(&'a crate::extract::Row);
 
 impl Serialize for RowJson<'_> {
     fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
-        let mut vals = Map::new();
-        for (col, v) in self.0.columns.iter().zip(&self.1.values) {
-            vals.insert(col.key.clone(), value(v));
+        use serde::ser::SerializeSeq;
+        let mut q = ser.serialize_seq(Some(2 + self.0.values.len()))?;
+        q.serialize_element(&(self.0.row + 1))?;
+        q.serialize_element(&self.0.label)?;
+        for v in &self.0.values {
+            q.serialize_element(&value(v))?;
         }
-        let mut m = ser.serialize_map(Some(3))?;
-        m.serialize_entry("row", &(self.1.row + 1))?;
-        m.serialize_entry("label", &self.1.label)?;
-        m.serialize_entry("values", &vals)?;
-        m.end()
+        q.end()
     }
 }
 
 impl Serialize for TableJson<'_> {
     fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
         let d = &self.r.tables[self.ti];
-        let mut m = ser.serialize_map(Some(3))?;
+        let mut columns = vec!["row", "label"];
+        columns.extend(self.t.columns.iter().map(|c| c.key.as_str()));
+        let mut m = ser.serialize_map(Some(4))?;
         m.serialize_entry("sheet", self.r.sheet(self.t.sheet))?;
-        m.serialize_entry(
-            "rows",
-            &d.rows
-                .iter()
-                .map(|row| RowJson(self.t, row))
-                .collect::<Vec<_>>(),
-        )?;
-        m.serialize_entry("total", &d.total.as_ref().map(|row| RowJson(self.t, row)))?;
+        m.serialize_entry("columns", &columns)?;
+        m.serialize_entry("rows", &d.rows.iter().map(RowJson).collect::<Vec<_>>())?;
+        m.serialize_entry("total", &d.total.as_ref().map(RowJson))?;
         m.end()
     }
 }
