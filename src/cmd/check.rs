@@ -1,7 +1,6 @@
-use super::{FormArg, LangArg, parse_period};
+use super::{FormArg, LangArg, period_context};
 use crate::consolidate::consolidate;
 use crate::pipeline::{self, Options, Status};
-use crate::rules::Context;
 use crate::write::report;
 use anyhow::Result;
 use std::path::PathBuf;
@@ -25,12 +24,7 @@ pub struct Args {
 
 pub fn run(a: Args) -> Result<u8> {
     let form = a.form.load()?;
-    let ctx = a
-        .period
-        .as_deref()
-        .map(parse_period)
-        .transpose()?
-        .unwrap_or(Context::default());
+    let ctx = period_context(a.period.as_deref())?;
     let lang = a.lang.lang;
     let mut inputs = Vec::new();
     let mut skipped = Vec::new();

@@ -75,6 +75,11 @@ pub fn parse_period(s: &str) -> Result<Context> {
     })
 }
 
+/// The run's context from an optional `--period`.
+pub fn period_context(period: Option<&str>) -> Result<Context> {
+    Ok(period.map(parse_period).transpose()?.unwrap_or_default())
+}
+
 /// Run a parsed command line; the number is the process exit code.
 pub fn run(cli: Cli) -> Result<u8> {
     match cli.command {

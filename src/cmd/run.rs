@@ -1,8 +1,7 @@
-use super::{FormArg, LangArg, parse_period};
+use super::{FormArg, LangArg, period_context};
 use crate::consolidate::consolidate;
 use crate::pipeline::{self, Options, Status};
 use crate::read::sniff::Limits;
-use crate::rules::Context;
 use crate::write::{consolidated, report, returned, returned_path};
 use anyhow::{Context as _, Result, bail};
 use std::io::IsTerminal;
@@ -41,12 +40,7 @@ pub struct Args {
 
 pub fn run(a: Args) -> Result<u8> {
     let form = a.form.load()?;
-    let ctx = a
-        .period
-        .as_deref()
-        .map(parse_period)
-        .transpose()?
-        .unwrap_or(Context::default());
+    let ctx = period_context(a.period.as_deref())?;
     if !a.inbox.is_dir() {
         bail!("INBOX '{}' is not a readable folder", a.inbox.display());
     }

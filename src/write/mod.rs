@@ -57,33 +57,38 @@ pub fn atomic_write_with(
     path: &Path,
     fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<(), WriteError> {
-    let io = |source| WriteError::Io {
+    let mut w = std::io::BufWriter::new(temp_beside(path)?);
+    fill(&mut w).map_err(io_err(path))?;
+    let tmp = w.into_inner().map_err(|e| io_err(path)(e.into_error()))?;
+    publish(tmp, path)
+}
+
+fn io_err(path: &Path) -> impl Fn(std::io::Error) -> WriteError + '_ {
+    move |source| WriteError::Io {
         path: path.display().to_string(),
         source,
-    };
+    }
+}
+
+/// A temporary file in `path`'s folder (created if needed), so the final rename stays
+/// within one file system and is atomic.
+fn temp_beside(path: &Path) -> Result<tempfile::NamedTempFile, WriteError> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(io)?;
-    let tmp = tempfile::Builder::new()
+    std::fs::create_dir_all(dir).map_err(io_err(path))?;
+    tempfile::Builder::new()
         .prefix(".tonghop-")
         .suffix(".tmp")
         .tempfile_in(dir)
-        .map_err(io)?;
-    let mut w = std::io::BufWriter::new(tmp);
-    fill(&mut w).map_err(io)?;
-    let tmp = w.into_inner().map_err(|e| io(e.into_error()))?;
-    publish(tmp, path)
+        .map_err(io_err(path))
 }
 
 /// Temporary files are created private (0600); outputs are ordinary files for the
 /// clerk's other programs, so they get the usual 0644 before being renamed into place.
 fn publish(tmp: tempfile::NamedTempFile, path: &Path) -> Result<(), WriteError> {
-    let io = |source| WriteError::Io {
-        path: path.display().to_string(),
-        source,
-    };
+    let io = &io_err(path);
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -99,20 +104,7 @@ fn publish(tmp: tempfile::NamedTempFile, path: &Path) -> Result<(), WriteError> 
 /// Save a workbook atomically, streaming it to a temporary file beside `path` (a big
 /// workbook is never held whole in memory), then renaming it into place.
 pub fn save(wb: &mut Workbook, path: &Path) -> Result<(), WriteError> {
-    let io = |source| WriteError::Io {
-        path: path.display().to_string(),
-        source,
-    };
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(io)?;
-    let tmp = tempfile::Builder::new()
-        .prefix(".tonghop-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(io)?;
+    let tmp = temp_beside(path)?;
     wb.save(tmp.path()).map_err(|source| WriteError::Xlsx {
         path: path.display().to_string(),
         source,
