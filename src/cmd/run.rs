@@ -111,14 +111,16 @@ pub fn run(a: Args) -> Result<u8> {
     let (book, json) = pool.install(|| {
         rayon::join(
             || {
-                consolidated::write(
+                let r = consolidated::write(
                     &a.out.join("tong-hop.xlsx"),
                     &form,
                     &c,
                     &skipped,
                     &ctx,
                     lang,
-                )
+                );
+                phase("tong-hop.xlsx written");
+                r
             },
             || {
                 let report = report::Report {
@@ -128,7 +130,9 @@ pub fn run(a: Args) -> Result<u8> {
                     ctx: &ctx,
                     lang,
                 };
-                report::write(&a.out.join("report.json"), &report)
+                let r = report::write(&a.out.join("report.json"), &report);
+                phase("report.json written");
+                r
             },
         )
     });
