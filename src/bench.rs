@@ -301,7 +301,8 @@ pub struct Measured {
     pub peak_rss: Option<u64>,
     pub code: Option<i32>,
     /// CPU time other processes used meanwhile, in cores on average (Linux: from
-    /// /proc/stat). Above a fraction of a core, the timing was disturbed.
+    /// /proc/stat; `None` under half a second, too short to tell). Above a fraction of a
+    /// core, the timing was disturbed.
     pub other_load: Option<f64>,
     pub stdout: String,
     pub stderr: String,
@@ -321,8 +322,10 @@ pub fn measure(cmd: &mut Command) -> Result<Measured> {
     let err = drain(child.stderr.take());
     let (code, cpu, peak_rss) = wait(&mut child)?;
     let wall = start.elapsed();
+    // /proc/stat counts in clock ticks (10 ms): below MIN_LOAD_WALL a single tick of
+    // anything would read as a whole core, so short runs are not judged.
     let other_load = match (busy_before, system_busy(), cpu) {
-        (Some(a), Some(b), Some(cpu)) => {
+        (Some(a), Some(b), Some(cpu)) if wall >= MIN_LOAD_WALL => {
             let other = (b - a) - cpu.as_secs_f64();
             Some((other / wall.as_secs_f64()).max(0.0))
         }
@@ -378,6 +381,9 @@ fn system_busy() -> Option<f64> {
 fn system_busy() -> Option<f64> {
     None
 }
+
+/// The shortest measurement whose disturbance by other processes can be told.
+const MIN_LOAD_WALL: Duration = Duration::from_millis(500);
 
 /// Reap the child with `wait4`, which hands back its resource usage.
 #[cfg(unix)]

@@ -97,12 +97,12 @@ pub fn extract(form: &Form, wb: &WorkbookCells) -> (Report, Vec<Finding>) {
                         format!(
                             "Thiếu sheet \"{}\" (tệp có các sheet: {}). Hãy dùng đúng biểu mẫu, không đổi tên hoặc xóa sheet.",
                             s.name,
-                            wb.sheet_names.join(", ")
+                            sheet_list(&wb.sheet_names)
                         ),
                         format!(
                             "Sheet \"{}\" is missing (the file has: {}). Use the form as sent; do not rename or delete sheets.",
                             s.name,
-                            wb.sheet_names.join(", ")
+                            sheet_list(&wb.sheet_names)
                         ),
                     ),
                     SheetError::Broken(d) => (
@@ -485,4 +485,15 @@ fn raw_text(v: &RawValue) -> String {
         RawValue::Error(e) => e.clone(),
         RawValue::Uncalculated(f) => format!("={f}"),
     }
+}
+
+/// The file's sheet names for a message: a hostile file may have thousands.
+fn sheet_list(names: &[String]) -> String {
+    let shown: Vec<&str> = names.iter().take(20).map(String::as_str).collect();
+    let more = if names.len() > 20 {
+        format!(", … (+{})", names.len() - 20)
+    } else {
+        String::new()
+    };
+    crate::read::capped(format!("{}{more}", shown.join(", ")))
 }

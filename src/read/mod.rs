@@ -207,7 +207,7 @@ fn stream_xlsx<RS: std::io::Read + std::io::Seek>(
             continue;
         }
         let v = match (c.value, c.formula) {
-            (DataRef::Empty, Some(f)) if !f.is_empty() => RawValue::Uncalculated(f),
+            (DataRef::Empty, Some(f)) if !f.is_empty() => RawValue::Uncalculated(capped(f)),
             (v, _) => from_ref(v),
         };
         if !matches!(v, RawValue::Empty) {
@@ -274,7 +274,7 @@ where
                 );
                 let pos = Pos::new(row, col.min(u16::MAX as u32) as u16);
                 if win.wants(pos) && !text.is_empty() && !cells.iter().any(|(p, _)| *p == pos) {
-                    cells.push((pos, RawValue::Uncalculated(text.clone())));
+                    cells.push((pos, RawValue::Uncalculated(capped(text.clone()))));
                 }
             }
             cells.sort_by_key(|(p, _)| *p);
@@ -334,16 +334,32 @@ fn from_data(v: &Data) -> RawValue {
 /// echoed into messages and output cells, which Excel caps at 32,767 characters.
 pub const MAX_TEXT_CHARS: usize = 1_000;
 
-fn text(mut s: String) -> RawValue {
+fn text(s: String) -> RawValue {
+    RawValue::Text(capped(s))
+}
+
+/// `s` cut to [`MAX_TEXT_CHARS`], marked with an ellipsis when cut.
+pub fn capped(mut s: String) -> String {
     if let Some((i, _)) = s.char_indices().nth(MAX_TEXT_CHARS) {
         s.truncate(i);
         s.push('…');
     }
-    RawValue::Text(s)
+    s
 }
 
 /// ODS stores dates as ISO text; keep them dates.
 fn iso(s: &str) -> RawValue {
-    crate::text::date::parse_date_text(s)
-        .map_or_else(|_| RawValue::Text(s.to_string()), RawValue::Date)
+    crate::text::date::parse_date_text(s).map_or_else(|_| text(s.to_string()), RawValue::Date)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn texts_and_formulas_are_capped_when_read() {
+        let s = capped("1+".repeat(30_000));
+        assert_eq!(s.chars().count(), MAX_TEXT_CHARS + 1);
+        assert_eq!(capped("=SUM(C4:C9)".into()), "=SUM(C4:C9)");
+    }
 }

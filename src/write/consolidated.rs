@@ -4,7 +4,7 @@
 
 use super::form::{Out, put};
 use super::report::status_text;
-use super::{WriteError, new_workbook, save, style, xlsx_err};
+use super::{WriteError, cell_text, new_workbook, save, style, xlsx_err};
 use crate::consolidate::{Consolidation, field_value};
 use crate::extract::Value;
 use crate::finding::Lang;
@@ -527,7 +527,7 @@ fn status(
         });
         let note = match (&s.superseded_by, s.findings.first()) {
             (Some(by), _) => format!("{} {by}", lang.pick("Thay bằng", "Superseded by")),
-            (None, Some(f)) => f.message.get(lang).to_string(),
+            (None, Some(f)) => cell_text(f.message.get(lang)).into_owned(),
             (None, None) => String::new(),
         };
         line(
@@ -624,9 +624,19 @@ fn errors(
             for (k, v) in cols.iter().enumerate() {
                 ws.write_string_with_format(row, 1 + k as u16, *v, &text)?;
             }
-            ws.write_string_with_format(row, 8, f.message.get(lang), &wrap)?;
-            ws.write_string_with_format(row, 9, f.found.as_deref().unwrap_or(""), &text)?;
-            ws.write_string_with_format(row, 10, f.expected.as_deref().unwrap_or(""), &text)?;
+            ws.write_string_with_format(row, 8, cell_text(f.message.get(lang)), &wrap)?;
+            ws.write_string_with_format(
+                row,
+                9,
+                cell_text(f.found.as_deref().unwrap_or("")),
+                &text,
+            )?;
+            ws.write_string_with_format(
+                row,
+                10,
+                cell_text(f.expected.as_deref().unwrap_or("")),
+                &text,
+            )?;
             row += 1;
         }
     }

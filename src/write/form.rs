@@ -79,7 +79,9 @@ pub fn put(ws: &mut Worksheet, pos: Pos, v: &Out, fmt: &Format) -> Result<(), Xl
         Out::Blank => ws.write_blank(r, c, fmt).map(|_| ()),
         Out::Number(n) if n.is_finite() => ws.write_number_with_format(r, c, *n, fmt).map(|_| ()),
         Out::Number(_) => ws.write_blank(r, c, fmt).map(|_| ()),
-        Out::Text(s) => ws.write_string_with_format(r, c, s, fmt).map(|_| ()),
+        Out::Text(s) => ws
+            .write_string_with_format(r, c, super::cell_text(s), fmt)
+            .map(|_| ()),
         Out::Date(d) => ws
             .write_number_with_format(r, c, to_excel_serial(*d), fmt)
             .map(|_| ()),
@@ -184,7 +186,7 @@ pub fn write_form(
             if *s != si {
                 continue;
             }
-            let note = Note::new(texts.join("\n"))
+            let note = Note::new(super::cell_text(&texts.join("\n")))
                 .set_author(if *error {
                     "tonghop: lỗi"
                 } else {

@@ -119,8 +119,41 @@ pub(crate) fn xlsx_err(path: &Path) -> impl Fn(XlsxError) -> WriteError + '_ {
     }
 }
 
+/// Text as a cell can hold it: Excel refuses more than 32,767 characters (a note a bit
+/// less), and one over-long message must not cost the whole run its outputs.
+pub fn cell_text(s: &str) -> std::borrow::Cow<'_, str> {
+    const MAX: usize = 32_000;
+    match s.char_indices().nth(MAX) {
+        Some((i, _)) => std::borrow::Cow::Owned(format!("{}…", &s[..i])),
+        None => std::borrow::Cow::Borrowed(s),
+    }
+}
+
 /// The file name of a unit's returned workbook: from the validated code only, never
 /// from anything a submission contains.
 pub fn returned_path(out: &Path, code: &str) -> PathBuf {
     out.join("tra-lai").join(format!("{code}.xlsx"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn over_long_text_is_cut_to_what_a_cell_holds() {
+        let long = "ư".repeat(40_000);
+        let cut = cell_text(&long);
+        assert_eq!(cut.chars().count(), 32_001);
+        assert!(cut.ends_with('…'));
+        assert!(matches!(
+            cell_text("ngắn"),
+            std::borrow::Cow::Borrowed("ngắn")
+        ));
+        // And such a cell really saves.
+        let mut wb = Workbook::new();
+        wb.add_worksheet()
+            .write_string(0, 0, cell_text(&long))
+            .unwrap();
+        wb.save_to_buffer().unwrap();
+    }
 }

@@ -3,7 +3,7 @@
 //! each faulty cell highlighted with a note saying what is wrong and what is expected.
 
 use super::form::{FormData, Marks, Out, TableOut, write_form};
-use super::{WriteError, new_workbook, save, style, xlsx_err};
+use super::{WriteError, cell_text, new_workbook, save, style, xlsx_err};
 use crate::extract::{Report, Value};
 use crate::pipeline::Submission;
 use crate::spec::{Form, Pos, Severity};
@@ -153,9 +153,14 @@ fn findings_sheet(
         ] {
             ws.write_string_with_format(row, col, v, &text)?;
         }
-        ws.write_string_with_format(row, 5, &f.message.vi, &wrap)?;
-        ws.write_string_with_format(row, 6, f.found.as_deref().unwrap_or(""), &text)?;
-        ws.write_string_with_format(row, 7, f.expected.as_deref().unwrap_or(""), &text)?;
+        ws.write_string_with_format(row, 5, cell_text(&f.message.vi), &wrap)?;
+        ws.write_string_with_format(row, 6, cell_text(f.found.as_deref().unwrap_or("")), &text)?;
+        ws.write_string_with_format(
+            row,
+            7,
+            cell_text(f.expected.as_deref().unwrap_or("")),
+            &text,
+        )?;
     }
     ws.set_freeze_panes(5, 0)?;
     ws.set_landscape();
