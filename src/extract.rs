@@ -415,10 +415,9 @@ impl Ctx<'_> {
                 }
             }
             (RawValue::Number(n), FieldType::Text) => Value::Text(num(*n)),
-            (RawValue::Date(d), FieldType::Date) => Value::Date(*d),
-            (RawValue::Text(s), FieldType::Date) => match date::parse_date_text(s) {
-                Ok(d) => Value::Date(d),
-                Err(_) => self.bad_type(
+            (raw, FieldType::Date) => match date_of(raw) {
+                Some(d) => Value::Date(d),
+                None => self.bad_type(
                     at,
                     label,
                     label_en,
@@ -427,25 +426,6 @@ impl Ctx<'_> {
                     "a date (dd/mm/yyyy)",
                 ),
             },
-            (RawValue::Number(n), FieldType::Date) => match date::from_excel_serial(*n, false) {
-                Ok(d) if *n >= 1.0 => Value::Date(d),
-                _ => self.bad_type(
-                    at,
-                    label,
-                    label_en,
-                    &shown,
-                    "ngày (dd/mm/yyyy)",
-                    "a date (dd/mm/yyyy)",
-                ),
-            },
-            (_, FieldType::Date) => self.bad_type(
-                at,
-                label,
-                label_en,
-                &shown,
-                "ngày (dd/mm/yyyy)",
-                "a date (dd/mm/yyyy)",
-            ),
             (_, FieldType::Text) => self.bad_type(at, label, label_en, &shown, "chữ", "text"),
             (_, _) => self.bad_type(at, label, label_en, &shown, "số", "a number"),
         }
@@ -496,4 +476,14 @@ fn sheet_list(names: &[String]) -> String {
         String::new()
     };
     crate::read::capped(format!("{}{more}", shown.join(", ")))
+}
+
+/// A date cell as Excel stores it, as `dd/mm/yyyy` text, or as a bare serial number.
+fn date_of(raw: &RawValue) -> Option<NaiveDate> {
+    match raw {
+        RawValue::Date(d) => Some(*d),
+        RawValue::Text(s) => date::parse_date_text(s).ok(),
+        RawValue::Number(n) if *n >= 1.0 => date::from_excel_serial(*n, false).ok(),
+        _ => None,
+    }
 }

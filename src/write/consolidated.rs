@@ -374,13 +374,16 @@ fn detail_sheet<'a>(
     };
     ws.set_name(&name)?;
     let last = 3 + t.columns.len() as u16;
-    for c in 0..3 {
-        ws.set_column_format(c, &style::text())?;
-    }
+    // Number formats only: a bordered column format would draw borders down all
+    // 1,048,576 rows.
     for (k, col) in t.columns.iter().enumerate() {
-        ws.set_column_format(3 + k as u16, &fmt_for(col.ty))?;
+        let fmt = match col.ty {
+            FieldType::Percent => "0.00",
+            FieldType::Decimal => "#,##0.00",
+            _ => "#,##0",
+        };
+        ws.set_column_format(3 + k as u16, &Format::new().set_num_format(fmt))?;
     }
-    ws.set_column_format(last, &style::text())?;
     ws.write_string_with_format(
         0,
         0,
