@@ -232,6 +232,23 @@ impl FloorCount {
     }
 }
 
+/// User plus system CPU time of this process so far, for phase timings.
+#[cfg(unix)]
+pub fn cpu_seconds() -> f64 {
+    // SAFETY: getrusage only writes into the struct it is given.
+    let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut u) } != 0 {
+        return 0.0;
+    }
+    let t = |v: libc::timeval| v.tv_sec as f64 + v.tv_usec as f64 / 1e6;
+    t(u.ru_utime) + t(u.ru_stime)
+}
+
+#[cfg(not(unix))]
+pub fn cpu_seconds() -> f64 {
+    0.0
+}
+
 /// One file, calamine alone: the bytes, the workbook, every cell of every sheet.
 pub fn floor_file(path: &Path) -> FloorCount {
     let one = |sheets, cells| FloorCount {

@@ -1,7 +1,7 @@
 //! Accepted submissions to provincial figures. Counts are summed exactly; a provincial
 //! percentage is recomputed from the summed count and base, never averaged.
 
-use crate::extract::{Report, Value};
+use crate::extract::Report;
 use crate::finding::{Finding, Msg};
 use crate::pipeline::{Status, Submission};
 use crate::spec::{FieldRef, FieldType, Form};
@@ -19,6 +19,15 @@ pub struct Consolidation {
 }
 
 impl Consolidation {
+    /// Table rows read from every submission: what decides whether the detail is written.
+    pub fn table_rows_read(&self) -> usize {
+        self.submissions
+            .iter()
+            .filter_map(|s| s.report.as_ref())
+            .map(|r| r.tables.iter().map(|t| t.row_count()).sum::<usize>())
+            .sum()
+    }
+
     pub fn missing_units(&self) -> Vec<usize> {
         (0..self.kept.len())
             .filter(|&u| self.kept[u].is_none())
@@ -30,26 +39,7 @@ impl Consolidation {
 pub fn field_value(report: &Report, f: FieldRef) -> Option<f64> {
     match f {
         FieldRef::Cell(i) => report.cells[i].number(),
-        FieldRef::Column { table, column } => {
-            let d = &report.tables[table];
-            let mut sum = 0.0;
-            let mut any = false;
-            for r in &d.rows {
-                match &r.values[column] {
-                    Value::Number(n) => {
-                        sum += n;
-                        any = true;
-                    }
-                    Value::Blank => {}
-                    _ => return None,
-                }
-            }
-            if any || d.total.is_some() {
-                Some(sum)
-            } else {
-                None
-            }
-        }
+        FieldRef::Column { table, column } => report.tables[table].column_sum(column),
     }
 }
 

@@ -52,6 +52,59 @@ pub struct Row {
 pub struct TableData {
     pub rows: Vec<Row>,
     pub total: Option<Row>,
+    /// Set when the rows were let go after checking (see [`TableData::drop_rows`]).
+    pub dropped: Option<DroppedRows>,
+}
+
+/// What is left of a table's rows once they are let go: enough to consolidate.
+#[derive(Debug, Clone)]
+pub struct DroppedRows {
+    pub count: usize,
+    pub sums: Vec<Option<f64>>,
+}
+
+impl TableData {
+    /// Rows read, whether or not they are still held.
+    pub fn row_count(&self) -> usize {
+        self.dropped.as_ref().map_or(self.rows.len(), |d| d.count)
+    }
+
+    /// The unit's figure for a column: the sum of its rows (not the total row, which
+    /// may be wrong). `None` when a row holds something that is not a number, or when
+    /// the table is absent altogether.
+    pub fn column_sum(&self, column: usize) -> Option<f64> {
+        if let Some(d) = &self.dropped {
+            return d.sums.get(column).copied().flatten();
+        }
+        let mut sum = 0.0;
+        let mut any = false;
+        for r in &self.rows {
+            match r.values.get(column) {
+                Some(Value::Number(n)) => {
+                    sum += n;
+                    any = true;
+                }
+                Some(Value::Blank) | None => {}
+                Some(_) => return None,
+            }
+        }
+        (any || self.total.is_some()).then_some(sum)
+    }
+
+    /// Let the rows go, keeping their count and column sums. A clean submission's rows
+    /// are needed again only for the per-organisation detail, so a national roll-up
+    /// holds a few numbers per unit instead of every organisation.
+    pub fn drop_rows(&mut self, columns: usize) {
+        if self.dropped.is_some() {
+            return;
+        }
+        let sums = (0..columns).map(|c| self.column_sum(c)).collect();
+        self.dropped = Some(DroppedRows {
+            count: self.rows.len(),
+            sums,
+        });
+        self.rows = Vec::new();
+    }
 }
 
 /// The figures of one submission.
@@ -71,6 +124,10 @@ pub struct Report {
 impl Report {
     pub fn sheet(&self, i: usize) -> &str {
         &self.sheet_names[i]
+    }
+
+    pub fn rows_dropped(&self) -> bool {
+        self.tables.iter().any(|t| t.dropped.is_some())
     }
 }
 
@@ -207,6 +264,49 @@ pub fn extract(form: &Form, wb: &WorkbookCells) -> (Report, Vec<Finding>) {
     )
 }
 
+/// A table's total label, folded, and a cheap test that rules out nearly every other
+/// label (organisation names) before folding it.
+struct TotalLabel {
+    folded: String,
+    /// The base letter of the folded label's first character.
+    first: Option<char>,
+}
+
+/// A character's base letter: the first of its canonical decomposition, when that is a
+/// starter (`ộ` → `o`, `đ` → `đ`).
+fn base_letter(c: char) -> Option<char> {
+    use unicode_normalization::{UnicodeNormalization, char::canonical_combining_class};
+    let b = std::iter::once(c).nfd().next()?;
+    (canonical_combining_class(b) == 0).then_some(b)
+}
+
+impl TotalLabel {
+    fn new(label: &str) -> Self {
+        let folded = fold(label);
+        let first = folded.chars().next().and_then(base_letter);
+        TotalLabel { folded, first }
+    }
+
+    /// Whether `clean` (a text through [`text::clean`]) folds to the total label, with
+    /// trailing `:`, `.` or spaces allowed.
+    ///
+    /// The shortcut: folding lower-cases the first character and may compose it with the
+    /// marks after it, but the result still decomposes to the same base letter. A text
+    /// whose first character has another base letter cannot match.
+    fn matches(&self, clean: &str) -> bool {
+        if let (Some(want), Some(c)) = (self.first, clean.chars().next()) {
+            let mut lower = c.to_lowercase();
+            if let (Some(l), None) = (lower.next(), lower.next())
+                && !l.is_whitespace()
+                && base_letter(l).is_some_and(|b| b != want)
+            {
+                return false;
+            }
+        }
+        text::fold_clean(clean).trim_end_matches([':', '.', ' ']) == self.folded
+    }
+}
+
 /// Cells are in row-major order, which is `Pos` order.
 fn lookup(sheet: &SheetCells, pos: Pos) -> Option<&RawValue> {
     sheet
@@ -222,8 +322,7 @@ struct Ctx<'a> {
 
 impl Ctx<'_> {
     fn table(&mut self, t: &Table, sheet: &SheetCells, sheet_name: &str) -> TableData {
-        let total_label = fold(&t.total_label);
-        let is_total = |s: &str| fold(s).trim_end_matches([':', '.', ' ']) == total_label;
+        let total_label = TotalLabel::new(&t.total_label);
         let start = sheet.cells.partition_point(|(p, _)| p.row < t.first_row);
         let mut data = TableData::default();
         let mut i = start;
@@ -239,14 +338,23 @@ impl Ctx<'_> {
                 continue;
             }
             let get = |col: u16| cells.iter().find(|(p, _)| p.col == col).map(|(_, v)| v);
-            let total = cells.iter().any(|(p, v)| {
-                p.col <= t.label_col && matches!(v, RawValue::Text(s) if is_total(s))
-            });
-            let label = match get(t.label_col) {
-                Some(RawValue::Text(s)) => text::clean(s),
-                Some(RawValue::Number(n)) => num(*n),
-                _ => String::new(),
-            };
+            // Each text left of the figures is cleaned once: it is the label, or a total
+            // label typed (or merged) into an earlier column.
+            let mut total = false;
+            let mut label = String::new();
+            for (p, v) in cells.iter().take_while(|(p, _)| p.col <= t.label_col) {
+                match v {
+                    RawValue::Text(s) => {
+                        let clean = text::clean(s);
+                        total |= total_label.matches(&clean);
+                        if p.col == t.label_col {
+                            label = clean;
+                        }
+                    }
+                    RawValue::Number(n) if p.col == t.label_col => label = num(*n),
+                    _ => {}
+                }
+            }
             let values: Vec<Value> = t
                 .columns
                 .iter()
@@ -319,7 +427,6 @@ impl Ctx<'_> {
     ) -> Value {
         let Some(raw) = raw else { return Value::Blank };
         let at = |f: Finding| f.at(sheet, Some(pos));
-        let shown = raw_text(raw);
         match (raw, ty) {
             (RawValue::Empty, _) => Value::Blank,
             (RawValue::Text(s), _) if s.trim().is_empty() => Value::Blank,
@@ -351,7 +458,14 @@ impl Ctx<'_> {
                 } else {
                     // NaN or an overflowing literal in the XML: not a figure, and never
                     // allowed to drop silently out of a sum.
-                    self.bad_type(at, label, label_en, &shown, "số hữu hạn", "a finite number")
+                    self.bad_type(
+                        at,
+                        label,
+                        label_en,
+                        &raw_text(raw),
+                        "số hữu hạn",
+                        "a finite number",
+                    )
                 }
             }
             (RawValue::Text(s), t) if t.is_numeric() => {
@@ -421,13 +535,15 @@ impl Ctx<'_> {
                     at,
                     label,
                     label_en,
-                    &shown,
+                    &raw_text(raw),
                     "ngày (dd/mm/yyyy)",
                     "a date (dd/mm/yyyy)",
                 ),
             },
-            (_, FieldType::Text) => self.bad_type(at, label, label_en, &shown, "chữ", "text"),
-            (_, _) => self.bad_type(at, label, label_en, &shown, "số", "a number"),
+            (_, FieldType::Text) => {
+                self.bad_type(at, label, label_en, &raw_text(raw), "chữ", "text")
+            }
+            (_, _) => self.bad_type(at, label, label_en, &raw_text(raw), "số", "a number"),
         }
     }
 
@@ -485,5 +601,40 @@ fn date_of(raw: &RawValue) -> Option<NaiveDate> {
         RawValue::Text(s) => date::parse_date_text(s).ok(),
         RawValue::Number(n) if *n >= 1.0 => date::from_excel_serial(*n, false).ok(),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn total_label_matches_however_typed_and_rejects_names_cheaply() {
+        let t = TotalLabel::new("Tổng cộng");
+        let nfd: String = unicode_normalization::UnicodeNormalization::nfd("TỔNG  CỘNG:").collect();
+        for s in [
+            "Tổng cộng",
+            "TỔNG CỘNG.",
+            "Tæng céng",
+            nfd.as_str(),
+            "tổng cộng :",
+        ] {
+            assert!(t.matches(&text::clean(s)), "{s}");
+        }
+        for s in [
+            "Chi bộ thôn Na Son",
+            "Tổng số",
+            "Đảng bộ xã",
+            "1",
+            "Tổng cộng thêm",
+        ] {
+            assert!(!t.matches(&text::clean(s)), "{s}");
+        }
+        assert_eq!(t.first, Some('t'));
+        let d = TotalLabel::new("Ổn định");
+        assert_eq!(d.first, Some('o'));
+        assert!(d.matches(&text::clean("ỔN ĐỊNH")));
+        assert!(d.matches(&text::clean("O\u{302}\u{309}n định")));
+        assert!(!d.matches(&text::clean("Ông")));
     }
 }

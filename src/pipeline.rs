@@ -13,6 +13,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::SystemTime;
 
 /// What became of a submission.
@@ -63,6 +64,35 @@ pub struct Options {
     pub limits: Limits,
     pub ctx: Context,
     pub progress: bool,
+    pub detail: Detail,
+}
+
+/// Whether the per-organisation detail (every table row of every unit) is written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Detail {
+    /// Up to [`DETAIL_AUTO_ROWS`] table rows read in all.
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+/// Table rows read in all above which [`Detail::Auto`] leaves the detail out: a
+/// province's few thousand organisations are worth a sheet to filter; a national
+/// roll-up's million rows are not, and writing them would cost more than reading every
+/// workbook.
+pub const DETAIL_AUTO_ROWS: usize = 10_000;
+
+impl Detail {
+    /// Whether the detail is written, `rows_read` table rows having been read so far.
+    /// Rows only grow, so once this is false for a partial count it stays false.
+    pub fn written(self, rows_read: usize) -> bool {
+        match self {
+            Detail::Always => true,
+            Detail::Never => false,
+            Detail::Auto => rows_read <= DETAIL_AUTO_ROWS,
+        }
+    }
 }
 
 /// Why the inbox itself could not be listed.
@@ -215,10 +245,22 @@ pub fn process_all(form: &Form, inputs: &[Input], opts: &Options) -> Vec<Submiss
     } else {
         bar.set_draw_target(ProgressDrawTarget::hidden());
     }
+    let rows_read = AtomicUsize::new(0);
     let mut subs: Vec<Submission> = inputs
         .par_iter()
         .map(|(path, name)| {
-            let s = process_file(form, path, name, opts);
+            let mut s = process_file(form, path, name, opts);
+            if let Some(r) = &mut s.report {
+                let n: usize = r.tables.iter().map(|t| t.row_count()).sum();
+                let so_far = rows_read.fetch_add(n, Ordering::Relaxed) + n;
+                // A clean file's rows serve only the detail. A file with findings keeps
+                // them for its returned workbook.
+                if s.findings.is_empty() && !opts.detail.written(so_far) {
+                    for (t, d) in form.tables.iter().zip(&mut r.tables) {
+                        d.drop_rows(t.columns.len());
+                    }
+                }
+            }
             bar.inc(1);
             s
         })

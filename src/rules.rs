@@ -682,6 +682,7 @@ mod tests {
                 row(4, [2.0, 2.0, 2.0, 1.0, 0.0, 1.0, 1.0]),
             ],
             total: Some(row(5, [6.0, 7.0, 5.0, 2.0, 1.0, 3.0, 2.0])),
+            dropped: None,
         };
         let report = Report {
             form_id: Some(form.id.clone()),

@@ -1864,7 +1864,10 @@ fn a_table_at_the_forms_row_limit_is_checked_in_linear_time() {
     assert_accepted(sub);
     assert!(rules_of(sub).is_empty(), "{:#}", sub["findings"]);
     let t = &sub["tables"]["admissions"];
-    assert_eq!(t["rows"].as_array().unwrap().len(), (ROWS + extra) as usize);
+    // 100,000 rows are over the detail's automatic limit: counted, summed, not listed.
+    assert_eq!(report["detail"], false);
+    assert_eq!(t["row_count"], (ROWS + extra) as u64);
+    assert!(t.get("rows").is_none());
     assert_eq!(t["total"][0], total_row);
 }
 

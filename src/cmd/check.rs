@@ -1,4 +1,4 @@
-use super::{FormArg, LangArg, period_context};
+use super::{DetailArg, FormArg, LangArg, period_context};
 use crate::consolidate::consolidate;
 use crate::pipeline::{self, Options, Status};
 use crate::write::report;
@@ -20,6 +20,8 @@ pub struct Args {
     /// Print the report as JSON (the same shape as report.json).
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    detail: DetailArg,
 }
 
 pub fn run(a: Args) -> Result<u8> {
@@ -48,6 +50,7 @@ pub fn run(a: Args) -> Result<u8> {
     let opts = Options {
         ctx,
         progress: false,
+        detail: a.detail.policy(),
         ..Options::default()
     };
     let subs = pipeline::process_all(&form, &inputs, &opts);
@@ -60,7 +63,8 @@ pub fn run(a: Args) -> Result<u8> {
                 c: &c,
                 skipped: &skipped,
                 ctx: &ctx,
-                lang
+                lang,
+                detail: opts.detail.written(c.table_rows_read()),
             })?
         );
     } else {

@@ -8,6 +8,7 @@ mod samples;
 mod template;
 
 use crate::finding::Lang;
+use crate::pipeline::Detail;
 use crate::rules::Context;
 use crate::spec::Form;
 use crate::text::date::parse_date_text;
@@ -99,4 +100,26 @@ pub struct LangArg {
     /// Language of messages: vi (default) or en. Returned workbooks are always in Vietnamese.
     #[arg(long, value_enum, default_value = "vi")]
     pub lang: Lang,
+}
+
+/// `--detail` / `--no-detail`; neither: the detail is written up to
+/// [`crate::pipeline::DETAIL_AUTO_ROWS`] table rows read in all.
+#[derive(Debug, Clone, Args)]
+pub struct DetailArg {
+    /// Always write the per-organisation detail (Chi tiết sheets, table rows in report.json).
+    #[arg(long, conflicts_with = "no_detail")]
+    pub detail: bool,
+    /// Never write the per-organisation detail.
+    #[arg(long)]
+    pub no_detail: bool,
+}
+
+impl DetailArg {
+    pub fn policy(&self) -> Detail {
+        match (self.detail, self.no_detail) {
+            (true, _) => Detail::Always,
+            (_, true) => Detail::Never,
+            _ => Detail::Auto,
+        }
+    }
 }

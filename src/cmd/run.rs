@@ -1,5 +1,6 @@
-use super::{FormArg, LangArg, period_context};
+use super::{DetailArg, FormArg, LangArg, period_context};
 use crate::consolidate::consolidate;
+use crate::extract::Report;
 use crate::pipeline::{self, Options, Status};
 use crate::read::sniff::Limits;
 use crate::write::{consolidated, report, returned, returned_path};
@@ -27,6 +28,8 @@ pub struct Args {
     quiet: bool,
     #[command(flatten)]
     lang: LangArg,
+    #[command(flatten)]
+    detail: DetailArg,
     /// Sum returned submissions anyway (marked in the status sheet).
     #[arg(long)]
     include_invalid: bool,
@@ -39,12 +42,25 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> Result<u8> {
+    // TONGHOP_TIMINGS=1 prints where the time goes, for the benchmark and profiling.
+    let timings = std::env::var_os("TONGHOP_TIMINGS").is_some();
+    let clock = std::time::Instant::now();
+    let phase = |name: &str| {
+        if timings {
+            eprintln!(
+                "timing {name}: {:.3}s (cpu {:.3}s)",
+                clock.elapsed().as_secs_f64(),
+                crate::bench::cpu_seconds()
+            );
+        }
+    };
     let form = a.form.load()?;
     let ctx = period_context(a.period.as_deref())?;
     if !a.inbox.is_dir() {
         bail!("INBOX '{}' is not a readable folder", a.inbox.display());
     }
     let (inputs, skipped) = pipeline::list_inputs_except(&a.inbox, Some(&a.out))?;
+    phase("inbox listed");
     std::fs::create_dir_all(&a.out)
         .with_context(|| format!("cannot create output folder '{}'", a.out.display()))?;
     tempfile::tempfile_in(&a.out)
@@ -60,24 +76,18 @@ pub fn run(a: Args) -> Result<u8> {
         limits,
         ctx,
         progress: !a.quiet && std::io::stderr().is_terminal(),
+        detail: a.detail.policy(),
     };
     let mut pool = rayon::ThreadPoolBuilder::new();
     if let Some(j) = a.jobs {
         pool = pool.num_threads(j.max(1));
     }
     let pool = pool.build()?;
-    // TONGHOP_TIMINGS=1 prints where the time goes, for the benchmark and profiling.
-    let timings = std::env::var_os("TONGHOP_TIMINGS").is_some();
-    let clock = std::time::Instant::now();
-    let phase = |name: &str| {
-        if timings {
-            eprintln!("timing {name}: {:.3}s", clock.elapsed().as_secs_f64());
-        }
-    };
     let subs = pool.install(|| pipeline::process_all(&form, &inputs, &opts));
     phase("read and check");
     let c = consolidate(&form, subs, a.include_invalid);
     let lang = a.lang.lang;
+    let detail = opts.detail.written(c.table_rows_read());
 
     // Returned workbooks first, then the consolidated workbook and report.json, which
     // refer to them. Each is written whole to a temporary file and renamed.
@@ -88,11 +98,23 @@ pub fn run(a: Args) -> Result<u8> {
     pool.install(|| {
         use rayon::prelude::*;
         returns.par_iter().try_for_each(|&(u, i)| {
-            returned::write(
-                &returned_path(&a.out, &form.units[u].code),
-                &form,
-                &c.submissions[i],
-            )
+            let path = returned_path(&a.out, &form.units[u].code);
+            let sub = &c.submissions[i];
+            if !sub.report.as_ref().is_some_and(Report::rows_dropped) {
+                return returned::write(&path, &form, sub);
+            }
+            // A clean file whose rows were let go, returned only for what consolidation
+            // found (two files of one unit and one date): read it again for its rows.
+            let again = inputs
+                .iter()
+                .find(|(_, name)| *name == sub.file)
+                .map(|(p, name)| pipeline::process_file(&form, p, name, &opts))
+                .filter(|again| again.sha256 == sub.sha256);
+            let mut sub = sub.clone();
+            if let Some(again) = again {
+                sub.report = again.report;
+            }
+            returned::write(&path, &form, &sub)
         })
     })?;
     phase("returned workbooks");
@@ -118,6 +140,7 @@ pub fn run(a: Args) -> Result<u8> {
                     &skipped,
                     &ctx,
                     lang,
+                    detail,
                 );
                 phase("tong-hop.xlsx written");
                 r
@@ -129,6 +152,7 @@ pub fn run(a: Args) -> Result<u8> {
                     skipped: &skipped,
                     ctx: &ctx,
                     lang,
+                    detail,
                 };
                 let r = report::write(&a.out.join("report.json"), &report);
                 phase("report.json written");

@@ -340,6 +340,10 @@ fn text(s: String) -> RawValue {
 
 /// `s` cut to [`MAX_TEXT_CHARS`], marked with an ellipsis when cut.
 pub fn capped(mut s: String) -> String {
+    // A char is at least one byte: short texts, nearly all of them, need no scan.
+    if s.len() <= MAX_TEXT_CHARS {
+        return s;
+    }
     if let Some((i, _)) = s.char_indices().nth(MAX_TEXT_CHARS) {
         s.truncate(i);
         s.push('…');

@@ -18,11 +18,15 @@ use unicode_normalization::UnicodeNormalization;
 /// assert_eq!(fold("T\u{f4}\u{309}ng c\u{f4}\u{323}ng"), "tổng cộng");
 /// ```
 pub fn fold(s: &str) -> String {
-    let decoded = legacy::to_unicode(s.trim());
-    let composed = nfc(&decoded);
-    let mut out = String::with_capacity(composed.len());
+    fold_clean(&clean(s))
+}
+
+/// [`fold`] of a text already through [`clean`]: callers that keep the clean text (a row's
+/// label) fold it without decoding and normalising it twice.
+pub fn fold_clean(clean: &str) -> String {
+    let mut out = String::with_capacity(clean.len());
     let mut space = false;
-    for c in composed.chars().flat_map(char::to_lowercase) {
+    for c in clean.chars().flat_map(char::to_lowercase) {
         if c.is_whitespace() {
             space = !out.is_empty();
         } else {
@@ -60,5 +64,8 @@ mod tests {
         let nfd: String = "Mường Nhé".nfd().collect();
         assert_eq!(fold(&nfd), fold("mường  nhé "));
         assert_eq!(fold("  TỔNG   CỘNG"), "tổng cộng");
+        for s in ["Tæng céng", " Mường\tNhé ", "İstanbul"] {
+            assert_eq!(fold(s), fold_clean(&clean(s)));
+        }
     }
 }

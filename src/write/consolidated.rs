@@ -7,8 +7,8 @@ use super::report::status_text;
 use super::{WriteError, cell_text, new_workbook, save, style, xlsx_err};
 use crate::consolidate::{Consolidation, field_value};
 use crate::extract::Value;
-use crate::finding::Lang;
-use crate::pipeline::{Skipped, Status};
+use crate::finding::{Lang, num, num_vi};
+use crate::pipeline::{DETAIL_AUTO_ROWS, Skipped, Status};
 use crate::rules::Context;
 use crate::spec::cellref::column_name;
 use crate::spec::{FieldRef, FieldType, Form, Pos};
@@ -62,24 +62,23 @@ pub fn write(
     skipped: &[Skipped],
     ctx: &Context,
     lang: Lang,
+    detail: bool,
 ) -> Result<(), WriteError> {
     let e = xlsx_err(path);
     let mut wb = new_workbook(lang.pick(&form.title, &form.title_en));
-    let table_rows: usize = c
-        .submissions
-        .iter()
-        .filter_map(|s| s.report.as_ref())
-        .map(|r| r.tables.iter().map(|t| t.rows.len()).sum::<usize>())
-        .sum();
-    if table_rows > STREAM_ROWS {
+    let table_rows = c.table_rows_read();
+    if (detail && table_rows > STREAM_ROWS) || c.submissions.len() > STREAM_ROWS {
         // Deflate dominates saving a big workbook; level 1 is several times faster for
         // a file a few percent larger.
         wb.set_zip_compression_level(1);
     }
     let names = sheet_names(lang);
-    summary(&mut wb, form, c, ctx, lang, &names).map_err(&e)?;
-    for ti in 0..form.tables.len() {
-        table(&mut wb, form, c, ti, lang, &names).map_err(&e)?;
+    let left_out = (!detail && table_rows > 0).then_some(table_rows);
+    summary(&mut wb, form, c, ctx, lang, &names, left_out).map_err(&e)?;
+    if detail {
+        for ti in 0..form.tables.len() {
+            table(&mut wb, form, c, ti, lang, &names).map_err(&e)?;
+        }
     }
     status(&mut wb, form, c, skipped, lang, &names).map_err(&e)?;
     errors(&mut wb, form, c, lang, &names).map_err(&e)?;
@@ -110,9 +109,16 @@ fn summary(
     ctx: &Context,
     lang: Lang,
     names: &Names,
+    detail_left_out: Option<usize>,
 ) -> Result<(), XlsxError> {
     let fields = form.numeric_fields();
-    let ws = wb.add_worksheet();
+    // Rows are written top to bottom, so a big sheet streams: cells go straight to XML
+    // instead of into a table that is sorted and serialised at the end.
+    let ws = if form.units.len() > STREAM_ROWS {
+        wb.add_worksheet_with_constant_memory()?
+    } else {
+        wb.add_worksheet()
+    };
     ws.set_name(names.summary)?;
     let fixed = 4u16;
     let last_col = fixed + fields.len() as u16 - 1;
@@ -140,6 +146,17 @@ fn summary(
             form.version
         ),
     )?;
+    if let Some(rows) = detail_left_out {
+        ws.write_string_with_format(
+            2,
+            0,
+            lang.pick(
+                &format!("Không ghi sheet chi tiết từng tổ chức cơ sở ({} dòng, quá {} dòng). Muốn có, chạy lại với --detail.", num_vi(rows as f64), num_vi(DETAIL_AUTO_ROWS as f64)),
+                &format!("The per-organisation detail sheet is left out ({} rows, over {}). Run again with --detail to include it.", num(rows as f64), num(DETAIL_AUTO_ROWS as f64)),
+            ),
+            &style::note(),
+        )?;
+    }
     let head_row = 3u32;
     let mut head: Vec<String> = [
         lang.pick("STT", "No."),
@@ -424,7 +441,11 @@ fn status(
     lang: Lang,
     names: &Names,
 ) -> Result<(), XlsxError> {
-    let ws = wb.add_worksheet();
+    let ws = if c.submissions.len() + form.units.len() + skipped.len() > STREAM_ROWS {
+        wb.add_worksheet_with_constant_memory()?
+    } else {
+        wb.add_worksheet()
+    };
     ws.set_name(names.status)?;
     ws.write_string_with_format(
         0,

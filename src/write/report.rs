@@ -28,16 +28,6 @@ fn number(v: f64) -> Json {
     }
 }
 
-fn value(v: &Value) -> Json {
-    match v {
-        Value::Blank => Json::Null,
-        Value::Number(n) => number(*n),
-        Value::Text(s) => json!(s),
-        Value::Date(d) => json!(format_date(*d)),
-        Value::Invalid(s) => json!({ "invalid": s }),
-    }
-}
-
 #[derive(Serialize)]
 struct FindingJson<'a> {
     rule: &'a str,
@@ -57,6 +47,9 @@ pub struct Report<'a> {
     pub skipped: &'a [Skipped],
     pub ctx: &'a Context,
     pub lang: Lang,
+    /// Table rows are written (`--detail`); without them each table gives its row count
+    /// and its total row.
+    pub detail: bool,
 }
 
 impl Serialize for Report<'_> {
@@ -83,6 +76,7 @@ impl Serialize for Report<'_> {
                 .period
                 .map(|(a, b)| json!({ "from": format_date(a), "to": format_date(b) })),
         )?;
+        m.serialize_entry("detail", &self.detail)?;
         m.serialize_entry(
             "summary",
             &json!({
@@ -98,7 +92,13 @@ impl Serialize for Report<'_> {
             }),
         )?;
         let subs: Vec<SubmissionJson> = (0..c.submissions.len())
-            .map(|i| SubmissionJson { form, c, i, lang })
+            .map(|i| SubmissionJson {
+                form,
+                c,
+                i,
+                lang,
+                detail: self.detail,
+            })
             .collect();
         m.serialize_entry("submissions", &subs)?;
         m.serialize_entry(
@@ -126,6 +126,7 @@ struct SubmissionJson<'a> {
     c: &'a Consolidation,
     i: usize,
     lang: Lang,
+    detail: bool,
 }
 
 impl Serialize for SubmissionJson<'_> {
@@ -158,24 +159,107 @@ impl Serialize for SubmissionJson<'_> {
         m.serialize_entry("errors", &s.errors())?;
         m.serialize_entry("warnings", &s.warnings())?;
         m.serialize_entry("findings", &findings)?;
-        let mut figures = Map::new();
-        if let Some(r) = &s.report {
-            for (ci, cell) in form.cells.iter().enumerate() {
-                figures.insert(cell.key.clone(), json!({ "value": value(&r.cells[ci]), "sheet": r.sheet(cell.sheet), "cell": cell.pos.to_string() }));
-            }
-        }
-        m.serialize_entry("figures", &figures)?;
+        m.serialize_entry(
+            "figures",
+            &FiguresJson {
+                form,
+                r: s.report.as_ref(),
+            },
+        )?;
         let tables: Vec<TableJson> = match &s.report {
             Some(r) => form
                 .tables
                 .iter()
                 .enumerate()
-                .map(|(ti, t)| TableJson { t, r, ti })
+                .map(|(ti, t)| TableJson {
+                    t,
+                    r,
+                    ti,
+                    detail: self.detail,
+                })
                 .collect(),
             None => Vec::new(),
         };
         m.serialize_entry("tables", &TablesJson(&tables))?;
         m.end()
+    }
+}
+
+/// Each input cell of the form: its value and where it was read. Serialised field by
+/// field: a roll-up of thousands of submissions builds no JSON tree on the way.
+struct FiguresJson<'a> {
+    form: &'a Form,
+    r: Option<&'a crate::extract::Report>,
+}
+
+impl Serialize for FiguresJson<'_> {
+    fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        let Some(r) = self.r else {
+            return ser.serialize_map(Some(0))?.end();
+        };
+        let mut m = ser.serialize_map(Some(self.form.cells.len()))?;
+        for (ci, cell) in self.form.cells.iter().enumerate() {
+            m.serialize_entry(
+                &cell.key,
+                &FigureJson {
+                    value: ValueJson(&r.cells[ci]),
+                    sheet: r.sheet(cell.sheet),
+                    cell: cell.pos,
+                },
+            )?;
+        }
+        m.end()
+    }
+}
+
+struct FigureJson<'a> {
+    value: ValueJson<'a>,
+    sheet: &'a str,
+    cell: crate::spec::Pos,
+}
+
+impl Serialize for FigureJson<'_> {
+    fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        let mut m = ser.serialize_map(Some(3))?;
+        m.serialize_entry("value", &self.value)?;
+        m.serialize_entry("sheet", self.sheet)?;
+        m.serialize_entry("cell", &DisplayJson(&self.cell))?;
+        m.end()
+    }
+}
+
+/// A figure: null when blank, an integer when whole, `{"invalid": text}` when the cell
+/// held something that is not a value of its type.
+struct ValueJson<'a>(&'a Value);
+
+impl Serialize for ValueJson<'_> {
+    fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            Value::Blank => ser.serialize_none(),
+            Value::Number(n) => {
+                let v = plain_number(*n);
+                if v.fract() == 0.0 && v.abs() < 9.0e15 {
+                    ser.serialize_i64(v as i64)
+                } else {
+                    ser.serialize_f64(v)
+                }
+            }
+            Value::Text(t) => ser.serialize_str(t),
+            Value::Date(d) => ser.collect_str(&format_date(*d)),
+            Value::Invalid(t) => {
+                let mut m = ser.serialize_map(Some(1))?;
+                m.serialize_entry("invalid", t)?;
+                m.end()
+            }
+        }
+    }
+}
+
+struct DisplayJson<'a, T: std::fmt::Display>(&'a T);
+
+impl<T: std::fmt::Display> Serialize for DisplayJson<'_, T> {
+    fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        ser.collect_str(self.0)
     }
 }
 
@@ -195,6 +279,7 @@ struct TableJson<'a> {
     t: &'a crate::spec::Table,
     r: &'a crate::extract::Report,
     ti: usize,
+    detail: bool,
 }
 
 /// A table row as an array `[row, label, value per column]`: the column keys are given
@@ -208,7 +293,7 @@ impl Serialize for RowJson<'_> {
         q.serialize_element(&(self.0.row + 1))?;
         q.serialize_element(&self.0.label)?;
         for v in &self.0.values {
-            q.serialize_element(&value(v))?;
+            q.serialize_element(&ValueJson(v))?;
         }
         q.end()
     }
@@ -219,10 +304,13 @@ impl Serialize for TableJson<'_> {
         let d = &self.r.tables[self.ti];
         let mut columns = vec!["row", "label"];
         columns.extend(self.t.columns.iter().map(|c| c.key.as_str()));
-        let mut m = ser.serialize_map(Some(4))?;
+        let mut m = ser.serialize_map(None)?;
         m.serialize_entry("sheet", self.r.sheet(self.t.sheet))?;
         m.serialize_entry("columns", &columns)?;
-        m.serialize_entry("rows", &d.rows.iter().map(RowJson).collect::<Vec<_>>())?;
+        m.serialize_entry("row_count", &d.row_count())?;
+        if self.detail {
+            m.serialize_entry("rows", &d.rows.iter().map(RowJson).collect::<Vec<_>>())?;
+        }
         m.serialize_entry("total", &d.total.as_ref().map(RowJson))?;
         m.end()
     }
