@@ -1,6 +1,10 @@
 //! tong-hop.xlsx: the provincial workbook. A summary row per expected unit with a total
 //! row of formulas (cached values set, so readers that do not recalculate see the right
 //! figures), the consolidated row table, the submission status, every finding, a chart.
+//!
+//! Every sheet is written top to bottom in constant-memory mode: cells go straight to
+//! XML instead of into a table that is sorted and serialised at save, which is both
+//! faster and flat in memory for a roll-up of thousands of units.
 
 use super::form::{Out, put};
 use super::report::status_text;
@@ -16,8 +20,9 @@ use crate::text::date::format_date;
 use rust_xlsxwriter::{Chart, ChartType, Format, Workbook, Worksheet, XlsxError};
 use std::path::Path;
 
-/// Above this many rows a sheet is streamed (constant memory) instead of held.
-const STREAM_ROWS: usize = 5_000;
+/// Above this many rows the workbook is deflated at level 1: deflate dominates saving a
+/// big workbook, and level 1 is several times faster for a file a few percent larger.
+const FAST_ZIP_ROWS: usize = 500;
 
 pub struct Names {
     pub summary: &'static str,
@@ -66,10 +71,12 @@ pub fn write(
 ) -> Result<(), WriteError> {
     let e = xlsx_err(path);
     let mut wb = new_workbook(lang.pick(&form.title, &form.title_en));
+    // Streamed sheets spool to unnamed temporary files: beside the output, whose folder
+    // is known to be writable, rather than in a system temp folder that may not be.
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+    wb.set_tempdir(dir.unwrap_or(Path::new("."))).map_err(&e)?;
     let table_rows = c.table_rows_read();
-    if (detail && table_rows > STREAM_ROWS) || c.submissions.len() > STREAM_ROWS {
-        // Deflate dominates saving a big workbook; level 1 is several times faster for
-        // a file a few percent larger.
+    if (detail && table_rows > FAST_ZIP_ROWS) || c.submissions.len() > FAST_ZIP_ROWS {
         wb.set_zip_compression_level(1);
     }
     let names = sheet_names(lang);
@@ -112,13 +119,7 @@ fn summary(
     detail_left_out: Option<usize>,
 ) -> Result<(), XlsxError> {
     let fields = form.numeric_fields();
-    // Rows are written top to bottom, so a big sheet streams: cells go straight to XML
-    // instead of into a table that is sorted and serialised at the end.
-    let ws = if form.units.len() > STREAM_ROWS {
-        wb.add_worksheet_with_constant_memory()?
-    } else {
-        wb.add_worksheet()
-    };
+    let ws = wb.add_worksheet_with_constant_memory()?;
     ws.set_name(names.summary)?;
     let fixed = 4u16;
     let last_col = fixed + fields.len() as u16 - 1;
@@ -378,12 +379,7 @@ fn detail_sheet<'a>(
     parts: u32,
     rows: usize,
 ) -> Result<&'a mut Worksheet, XlsxError> {
-    let stream = rows > STREAM_ROWS;
-    let ws = if stream {
-        wb.add_worksheet_with_constant_memory()
-    } else {
-        Ok(wb.add_worksheet())
-    }?;
+    let ws = wb.add_worksheet_with_constant_memory()?;
     let name = if parts > 1 {
         format!("{base} ({})", part + 1)
     } else {
@@ -441,11 +437,7 @@ fn status(
     lang: Lang,
     names: &Names,
 ) -> Result<(), XlsxError> {
-    let ws = if c.submissions.len() + form.units.len() + skipped.len() > STREAM_ROWS {
-        wb.add_worksheet_with_constant_memory()?
-    } else {
-        wb.add_worksheet()
-    };
+    let ws = wb.add_worksheet_with_constant_memory()?;
     ws.set_name(names.status)?;
     ws.write_string_with_format(
         0,
@@ -589,12 +581,7 @@ fn errors(
     lang: Lang,
     names: &Names,
 ) -> Result<(), XlsxError> {
-    let total: usize = c.submissions.iter().map(|s| s.findings.len()).sum();
-    let ws = if total > STREAM_ROWS {
-        wb.add_worksheet_with_constant_memory()?
-    } else {
-        wb.add_worksheet()
-    };
+    let ws = wb.add_worksheet_with_constant_memory()?;
     ws.set_name(names.errors)?;
     ws.write_string_with_format(
         0,
