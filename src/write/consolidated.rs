@@ -92,6 +92,26 @@ pub fn write(
     save(&mut wb, path)
 }
 
+/// Number formats for the figure columns from `first` on. Data cells are written without
+/// a format of their own and take their column's: a per-cell format costs a lookup per
+/// cell, a third of writing a big summary. Borders would draw down all 1,048,576 rows
+/// as a column format, so printed sheets get gridlines instead (see [`headers`]).
+fn number_columns(
+    ws: &mut Worksheet,
+    first: u16,
+    types: impl Iterator<Item = FieldType>,
+) -> Result<(), XlsxError> {
+    for (k, ty) in types.enumerate() {
+        let fmt = match ty {
+            FieldType::Percent => "0.00",
+            FieldType::Decimal => "#,##0.00",
+            _ => "#,##0",
+        };
+        ws.set_column_format(first + k as u16, &Format::new().set_num_format(fmt))?;
+    }
+    Ok(())
+}
+
 fn headers(ws: &mut Worksheet, row: u32, items: &[&str], widths: &[f64]) -> Result<(), XlsxError> {
     let h = style::header();
     for (i, t) in items.iter().enumerate() {
@@ -106,6 +126,7 @@ fn headers(ws: &mut Worksheet, row: u32, items: &[&str], widths: &[f64]) -> Resu
     ws.set_paper_size(9);
     ws.set_print_fit_to_pages(1, 0);
     ws.set_repeat_rows(row, row)?;
+    ws.set_print_gridlines(true);
     Ok(())
 }
 
@@ -183,31 +204,29 @@ fn summary(
         ws.write_string_with_format(head_row + 1, fixed + k as u16, form.field_key(f), &key_fmt)?;
     }
     let first = head_row + 2;
+    number_columns(ws, fixed, fields.iter().map(|&f| form.field_type(f)))?;
     for (u, unit) in form.units.iter().enumerate() {
         let row = first + u as u32;
-        ws.write_number_with_format(row, 0, (u + 1) as f64, &style::text())?;
-        ws.write_string_with_format(row, 1, &unit.code, &style::text())?;
-        ws.write_string_with_format(row, 2, &unit.name, &style::text())?;
+        ws.write_number(row, 0, (u + 1) as f64)?;
+        ws.write_string(row, 1, &unit.code)?;
+        ws.write_string(row, 2, &unit.name)?;
         let sub = c.kept[u];
+        let msg;
         let st = match sub {
-            Some(i) => status_text(c.submissions[i].status, c.included[i])
-                .get(lang)
-                .to_string(),
-            None => lang.pick("Chưa nộp", "missing").to_string(),
+            Some(i) => {
+                msg = status_text(c.submissions[i].status, c.included[i]);
+                msg.get(lang)
+            }
+            None => lang.pick("Chưa nộp", "missing"),
         };
-        ws.write_string_with_format(row, 3, &st, &style::text())?;
+        ws.write_string(row, 3, st)?;
+        let report = sub
+            .filter(|&i| c.included[i])
+            .and_then(|i| c.submissions[i].report.as_ref());
         for (k, &f) in fields.iter().enumerate() {
-            let col = fixed + k as u16;
-            let v = sub
-                .filter(|&i| c.included[i])
-                .and_then(|i| c.submissions[i].report.as_ref())
-                .and_then(|r| field_value(r, f));
-            match v {
-                Some(n) => {
-                    ws.write_number_with_format(row, col, n, &fmt_for(form.field_type(f)))?
-                }
-                None => ws.write_blank(row, col, &fmt_for(form.field_type(f)))?,
-            };
+            if let Some(n) = report.and_then(|r| field_value(r, f)) {
+                ws.write_number(row, fixed + k as u16, n)?;
+            }
         }
     }
     let last = first + form.units.len() as u32 - 1;
@@ -387,16 +406,7 @@ fn detail_sheet<'a>(
     };
     ws.set_name(&name)?;
     let last = 3 + t.columns.len() as u16;
-    // Number formats only: a bordered column format would draw borders down all
-    // 1,048,576 rows.
-    for (k, col) in t.columns.iter().enumerate() {
-        let fmt = match col.ty {
-            FieldType::Percent => "0.00",
-            FieldType::Decimal => "#,##0.00",
-            _ => "#,##0",
-        };
-        ws.set_column_format(3 + k as u16, &Format::new().set_num_format(fmt))?;
-    }
+    number_columns(ws, 3, t.columns.iter().map(|c| c.ty))?;
     ws.write_string_with_format(
         0,
         0,
@@ -462,7 +472,6 @@ fn status(
         &head,
         &[5.0, 8.0, 34.0, 36.0, 24.0, 9.0, 11.0, 50.0, 20.0],
     )?;
-    let text = style::text();
     let mut row = 3u32;
     let mut n = 1;
     let mut line = |ws: &mut Worksheet,
@@ -474,22 +483,24 @@ fn status(
                     note: &str,
                     sha: &str|
      -> Result<(), XlsxError> {
-        ws.write_number_with_format(row, 0, n as f64, &text)?;
-        for (col, s) in [(1u16, code), (2, unit), (3, file), (4, st)] {
-            ws.write_string_with_format(row, col, s, &text)?;
-        }
-        match counts {
-            Some((e, w)) => {
-                ws.write_number_with_format(row, 5, e as f64, &text)?;
-                ws.write_number_with_format(row, 6, w as f64, &text)?;
+        // Unformatted, as in the summary: gridlines frame the printed sheet.
+        ws.write_number(row, 0, n as f64)?;
+        for (col, s) in [
+            (1u16, code),
+            (2, unit),
+            (3, file),
+            (4, st),
+            (7, note),
+            (8, sha),
+        ] {
+            if !s.is_empty() {
+                ws.write_string(row, col, s)?;
             }
-            None => {
-                ws.write_blank(row, 5, &text)?;
-                ws.write_blank(row, 6, &text)?;
-            }
         }
-        ws.write_string_with_format(row, 7, note, &text)?;
-        ws.write_string_with_format(row, 8, sha, &text)?;
+        if let Some((e, w)) = counts {
+            ws.write_number(row, 5, e as f64)?;
+            ws.write_number(row, 6, w as f64)?;
+        }
         row += 1;
         n += 1;
         Ok(())
