@@ -122,9 +122,18 @@ pub fn run(a: Args) -> Result<u8> {
     // workbook would contradict this run, so it goes (only files named by the form's codes).
     let returned_units: std::collections::HashSet<usize> =
         returns.iter().map(|&(u, _)| u).collect();
+    // One listing of tra-lai/ rather than a lookup per unit: a roll-up has thousands.
+    let present: std::collections::HashSet<std::ffi::OsString> =
+        match std::fs::read_dir(a.out.join("tra-lai")) {
+            Ok(dir) => dir.filter_map(|e| e.ok().map(|e| e.file_name())).collect(),
+            Err(_) => Default::default(),
+        };
     for (u, unit) in form.units.iter().enumerate() {
         let stale = returned_path(&a.out, &unit.code);
-        if !returned_units.contains(&u) && stale.is_file() {
+        if !returned_units.contains(&u)
+            && stale.file_name().is_some_and(|n| present.contains(n))
+            && stale.is_file()
+        {
             std::fs::remove_file(&stale)
                 .with_context(|| format!("cannot remove stale '{}'", stale.display()))?;
         }
@@ -208,5 +217,7 @@ pub fn run(a: Args) -> Result<u8> {
         }
     }
     let bad = count(Status::Rejected) + count(Status::Unreadable) + count(Status::UnknownUnit);
+    // The process ends here: freeing thousands of submissions one by one only delays it.
+    std::mem::forget(c);
     Ok(u8::from(bad > 0))
 }

@@ -177,10 +177,10 @@ pub fn read_workbook(
 }
 
 fn find_sheet<'a>(meta: &'a [calamine::Sheet], name: &str) -> Option<&'a calamine::Sheet> {
-    let want = fold(name);
-    meta.iter()
-        .find(|s| s.name == name)
-        .or_else(|| meta.iter().find(|s| fold(&s.name) == want))
+    meta.iter().find(|s| s.name == name).or_else(|| {
+        let want = fold(name);
+        meta.iter().find(|s| fold(&s.name) == want)
+    })
 }
 
 type Cells = (Vec<(Pos, RawValue)>, bool);

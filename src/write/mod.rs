@@ -55,7 +55,7 @@ pub fn atomic_write(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
 /// see the old file or the new one, never half of one. A failed write leaves no trace.
 pub fn atomic_write_with(
     path: &Path,
-    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+    fill: impl FnOnce(&mut std::io::BufWriter<tempfile::NamedTempFile>) -> std::io::Result<()>,
 ) -> Result<(), WriteError> {
     let mut w = std::io::BufWriter::new(temp_beside(path)?);
     fill(&mut w).map_err(io_err(path))?;

@@ -12,6 +12,7 @@ use crate::text::date::format_date;
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 use serde_json::{Map, Value as Json, json};
+use std::io::Write;
 use std::path::Path;
 
 /// Finite, and -0 as 0: JSON and spreadsheet cells never see NaN or a signed zero.
@@ -91,6 +92,8 @@ impl Serialize for Report<'_> {
                 "skipped": self.skipped.len(),
             }),
         )?;
+        // Each input cell's address, once, not once per submission.
+        let addresses: Vec<String> = form.cells.iter().map(|c| c.pos.to_string()).collect();
         let subs: Vec<SubmissionJson> = (0..c.submissions.len())
             .map(|i| SubmissionJson {
                 form,
@@ -98,6 +101,7 @@ impl Serialize for Report<'_> {
                 i,
                 lang,
                 detail: self.detail,
+                addresses: &addresses,
             })
             .collect();
         m.serialize_entry("submissions", &subs)?;
@@ -127,6 +131,7 @@ struct SubmissionJson<'a> {
     i: usize,
     lang: Lang,
     detail: bool,
+    addresses: &'a [String],
 }
 
 impl Serialize for SubmissionJson<'_> {
@@ -164,6 +169,7 @@ impl Serialize for SubmissionJson<'_> {
             &FiguresJson {
                 form,
                 r: s.report.as_ref(),
+                addresses: self.addresses,
             },
         )?;
         let tables: Vec<TableJson> = match &s.report {
@@ -190,6 +196,7 @@ impl Serialize for SubmissionJson<'_> {
 struct FiguresJson<'a> {
     form: &'a Form,
     r: Option<&'a crate::extract::Report>,
+    addresses: &'a [String],
 }
 
 impl Serialize for FiguresJson<'_> {
@@ -204,7 +211,7 @@ impl Serialize for FiguresJson<'_> {
                 &FigureJson {
                     value: ValueJson(&r.cells[ci]),
                     sheet: r.sheet(cell.sheet),
-                    cell: cell.pos,
+                    cell: &self.addresses[ci],
                 },
             )?;
         }
@@ -215,7 +222,7 @@ impl Serialize for FiguresJson<'_> {
 struct FigureJson<'a> {
     value: ValueJson<'a>,
     sheet: &'a str,
-    cell: crate::spec::Pos,
+    cell: &'a str,
 }
 
 impl Serialize for FigureJson<'_> {
@@ -223,7 +230,7 @@ impl Serialize for FigureJson<'_> {
         let mut m = ser.serialize_map(Some(3))?;
         m.serialize_entry("value", &self.value)?;
         m.serialize_entry("sheet", self.sheet)?;
-        m.serialize_entry("cell", &DisplayJson(&self.cell))?;
+        m.serialize_entry("cell", self.cell)?;
         m.end()
     }
 }
@@ -252,14 +259,6 @@ impl Serialize for ValueJson<'_> {
                 m.end()
             }
         }
-    }
-}
-
-struct DisplayJson<'a, T: std::fmt::Display>(&'a T);
-
-impl<T: std::fmt::Display> Serialize for DisplayJson<'_, T> {
-    fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
-        ser.collect_str(self.0)
     }
 }
 
@@ -321,6 +320,8 @@ pub fn write(path: &Path, report: &Report) -> Result<(), WriteError> {
     atomic_write_with(path, |w| {
         // Compact: report.json is for programs (`jq .` pretty-prints it), and at tens of
         // thousands of submissions indentation alone costs a third of its size.
+        // A concrete writer, not `dyn Write`: serde_json writes in small pieces, and
+        // each would otherwise be a call through a vtable.
         serde_json::to_writer(&mut *w, report)?;
         w.write_all(b"\n")
     })
