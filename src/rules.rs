@@ -151,32 +151,32 @@ impl<'a> Checker<'a> {
     }
 
     /// Every figure of a field: one for a cell; each row and the total for a column.
-    fn all(&self, f: FieldRef) -> Vec<(&'a Value, At, Option<&'a Row>)> {
-        match f {
-            FieldRef::Cell(_) => self
-                .scalar(f)
-                .map(|(v, a)| (v, a, None))
-                .into_iter()
-                .collect(),
+    /// An iterator over the report, not over `self`, so a rule can push findings while
+    /// walking it; no list is built per field and rule.
+    fn all(&self, f: FieldRef) -> impl Iterator<Item = (&'a Value, At, Option<&'a Row>)> + use<'a> {
+        let cell = match f {
+            FieldRef::Cell(_) => self.scalar(f).map(|(v, a)| (v, a, None)),
+            FieldRef::Column { .. } => None,
+        };
+        let rows = match f {
+            FieldRef::Cell(_) => None,
             FieldRef::Column { table, column } => {
-                let t = &self.form.tables[table];
+                let sheet = self.form.tables[table].sheet;
+                let col = self.form.tables[table].columns[column].col;
                 let d = &self.report.tables[table];
-                d.rows
-                    .iter()
-                    .chain(d.total.as_ref())
-                    .map(|r| {
-                        (
-                            &r.values[column],
-                            At {
-                                sheet: t.sheet,
-                                pos: Pos::new(r.row, t.columns[column].col),
-                            },
-                            Some(r),
-                        )
-                    })
-                    .collect()
+                Some(d.rows.iter().chain(d.total.as_ref()).map(move |r| {
+                    (
+                        &r.values[column],
+                        At {
+                            sheet,
+                            pos: Pos::new(r.row, col),
+                        },
+                        Some(r),
+                    )
+                }))
             }
-        }
+        };
+        cell.into_iter().chain(rows.into_iter().flatten())
     }
 
     fn push(
@@ -493,8 +493,8 @@ impl<'a> Checker<'a> {
         };
         let per_row = parts.iter().flatten().all(|&f| same_table(f));
         let (wl, wle) = self.label(whole);
-        let wholes = if per_row {
-            self.all(whole)
+        let wholes: Vec<_> = if per_row {
+            self.all(whole).collect()
         } else {
             self.scalar(whole)
                 .map(|(v, a)| (v, a, None))
@@ -509,7 +509,7 @@ impl<'a> Checker<'a> {
                     .iter()
                     .map(|&f| {
                         if per_row {
-                            self.all(f).into_iter().map(|(v, a, _)| (v, a)).collect()
+                            self.all(f).map(|(v, a, _)| (v, a)).collect()
                         } else {
                             self.scalar(f).into_iter().collect()
                         }

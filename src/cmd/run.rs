@@ -54,13 +54,23 @@ pub fn run(a: Args) -> Result<u8> {
             );
         }
     };
-    let form = a.form.load()?;
     let ctx = period_context(a.period.as_deref())?;
     if !a.inbox.is_dir() {
         bail!("INBOX '{}' is not a readable folder", a.inbox.display());
     }
-    let (inputs, skipped) = pipeline::list_inputs_except(&a.inbox, Some(&a.out))?;
-    phase("inbox listed");
+    // A roll-up's form lists thousands of units and its inbox thousands of files: parse
+    // the one while listing the other.
+    let (form, listed) = std::thread::scope(|s| {
+        let listing = s.spawn(|| pipeline::list_inputs_except(&a.inbox, Some(&a.out)));
+        let form = a.form.load();
+        (form, listing.join())
+    });
+    let form = form?;
+    let (inputs, skipped) = match listed {
+        Ok(listed) => listed?,
+        Err(panic) => std::panic::resume_unwind(panic),
+    };
+    phase("form loaded, inbox listed");
     std::fs::create_dir_all(&a.out)
         .with_context(|| format!("cannot create output folder '{}'", a.out.display()))?;
     tempfile::tempfile_in(&a.out)
