@@ -159,7 +159,7 @@ pub fn run(a: Args) -> Result<u8> {
                     &skipped,
                     &ctx,
                     lang,
-                    detail,
+                    opts.detail,
                 );
                 phase("tong-hop.xlsx written");
                 r

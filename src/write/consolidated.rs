@@ -11,8 +11,8 @@ use super::report::status_text;
 use super::{WriteError, cell_text, new_workbook, save, style, xlsx_err};
 use crate::consolidate::{Consolidation, field_value};
 use crate::extract::Value;
-use crate::finding::{Lang, num, num_vi};
-use crate::pipeline::{DETAIL_AUTO_ROWS, Skipped, Status};
+use crate::finding::Lang;
+use crate::pipeline::{DETAIL_AUTO_ROWS, Detail, Skipped, Status};
 use crate::rules::Context;
 use crate::spec::cellref::column_name;
 use crate::spec::{FieldRef, FieldType, Form, Pos};
@@ -67,7 +67,7 @@ pub fn write(
     skipped: &[Skipped],
     ctx: &Context,
     lang: Lang,
-    detail: bool,
+    policy: Detail,
 ) -> Result<(), WriteError> {
     let e = xlsx_err(path);
     let mut wb = new_workbook(lang.pick(&form.title, &form.title_en));
@@ -76,11 +76,12 @@ pub fn write(
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
     wb.set_tempdir(dir.unwrap_or(Path::new("."))).map_err(&e)?;
     let table_rows = c.table_rows_read();
+    let detail = policy.written(table_rows);
     if (detail && table_rows > FAST_ZIP_ROWS) || c.submissions.len() > FAST_ZIP_ROWS {
         wb.set_zip_compression_level(1);
     }
     let names = sheet_names(lang);
-    let left_out = (!detail && table_rows > 0).then_some(table_rows);
+    let left_out = (!detail && table_rows > 0).then_some((table_rows, policy));
     summary(&mut wb, form, c, ctx, lang, &names, left_out).map_err(&e)?;
     if detail {
         for ti in 0..form.tables.len() {
@@ -137,7 +138,7 @@ fn summary(
     ctx: &Context,
     lang: Lang,
     names: &Names,
-    detail_left_out: Option<usize>,
+    detail_left_out: Option<(usize, Detail)>,
 ) -> Result<(), XlsxError> {
     let fields = form.numeric_fields();
     let ws = wb.add_worksheet_with_constant_memory()?;
@@ -168,16 +169,26 @@ fn summary(
             form.version
         ),
     )?;
-    if let Some(rows) = detail_left_out {
-        ws.write_string_with_format(
-            2,
-            0,
+    if let Some((rows, policy)) = detail_left_out {
+        let (vi_rows, en_rows) = (grouped(rows, '.'), grouped(rows, ','));
+        let note = if policy == Detail::Never {
             lang.pick(
-                &format!("Không ghi sheet chi tiết từng tổ chức cơ sở ({} dòng, quá {} dòng). Muốn có, chạy lại với --detail.", num_vi(rows as f64), num_vi(DETAIL_AUTO_ROWS as f64)),
-                &format!("The per-organisation detail sheet is left out ({} rows, over {}). Run again with --detail to include it.", num(rows as f64), num(DETAIL_AUTO_ROWS as f64)),
-            ),
-            &style::note(),
-        )?;
+                &format!("Không ghi sheet chi tiết từng tổ chức cơ sở ({vi_rows} dòng) vì chạy với --no-detail."),
+                &format!("The per-organisation detail sheet ({en_rows} rows) is left out: run with --no-detail."),
+            )
+            .to_string()
+        } else {
+            let (vi_max, en_max) = (
+                grouped(DETAIL_AUTO_ROWS, '.'),
+                grouped(DETAIL_AUTO_ROWS, ','),
+            );
+            lang.pick(
+                &format!("Không ghi sheet chi tiết từng tổ chức cơ sở ({vi_rows} dòng, quá {vi_max} dòng). Muốn có, chạy lại với --detail."),
+                &format!("The per-organisation detail sheet is left out ({en_rows} rows, over {en_max}). Run again with --detail to include it."),
+            )
+            .to_string()
+        };
+        ws.write_string_with_format(2, 0, note, &style::note())?;
     }
     let head_row = 3u32;
     let mut head: Vec<String> = [
@@ -293,6 +304,19 @@ fn summary(
         cws.insert_chart(1, 1, &chart)?;
     }
     Ok(())
+}
+
+/// `n` with its thousands grouped: `10.000` in Vietnamese, `10,000` in English.
+fn grouped(n: usize, sep: char) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(sep);
+        }
+        out.push(d);
+    }
+    out
 }
 
 /// Rows a detail sheet holds before the next one starts: Excel's limit, less the header.
@@ -665,4 +689,17 @@ fn errors(
     ws.set_freeze_panes(3, 0)?;
     ws.autofilter(2, 0, row.saturating_sub(1).max(2), 10)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thousands_are_grouped_as_each_language_writes_them() {
+        assert_eq!(grouped(0, '.'), "0");
+        assert_eq!(grouped(999, '.'), "999");
+        assert_eq!(grouped(10_000, '.'), "10.000");
+        assert_eq!(grouped(1_048_576, ','), "1,048,576");
+    }
 }
