@@ -285,7 +285,10 @@ pub fn process_file(form: &Form, path: &Path, name: &str, opts: &Options) -> Sub
         status: Status::Unreadable,
         superseded_by: None,
     };
-    let meta = match std::fs::metadata(path) {
+    // Opened once and measured through the handle: one lookup of the path, and the size
+    // checked is the size of the file read.
+    let opened = std::fs::File::open(path).and_then(|f| Ok((f.metadata()?, f)));
+    let (meta, mut file) = match opened {
         Ok(m) => m,
         Err(e) => {
             sub.findings.push(io_finding(&e));
@@ -298,10 +301,7 @@ pub fn process_file(form: &Form, path: &Path, name: &str, opts: &Options) -> Sub
         // Too big to read into memory, but report.json still names it by its hash:
         // streamed, a buffer at a time.
         let mut hasher = Sha256::new();
-        if std::fs::File::open(path)
-            .and_then(|mut f| std::io::copy(&mut f, &mut hasher))
-            .is_ok()
-        {
+        if std::io::copy(&mut file, &mut hasher).is_ok() {
             sub.sha256 = hex(&hasher.finalize());
         }
         sub.findings
@@ -311,13 +311,24 @@ pub fn process_file(form: &Form, path: &Path, name: &str, opts: &Options) -> Sub
             })));
         return sub;
     }
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) => {
-            sub.findings.push(io_finding(&e));
-            return sub;
-        }
-    };
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    // A file growing while it is read stops at the limit, like one that was too big.
+    let read = std::io::Read::read_to_end(
+        &mut std::io::Read::take(&mut file, opts.limits.max_file_bytes + 1),
+        &mut bytes,
+    );
+    if let Err(e) = read {
+        sub.findings.push(io_finding(&e));
+        return sub;
+    }
+    if bytes.len() as u64 > opts.limits.max_file_bytes {
+        sub.findings
+            .push(file_finding(&ReadError::Sniff(SniffError::TooLarge {
+                size: bytes.len() as u64,
+                limit: opts.limits.max_file_bytes,
+            })));
+        return sub;
+    }
     sub.sha256 = hex(&Sha256::digest(&bytes));
     let out = process_bytes(form, &bytes, opts);
     sub.format = out.format;

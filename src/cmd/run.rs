@@ -148,22 +148,16 @@ pub fn run(a: Args) -> Result<u8> {
                 .with_context(|| format!("cannot remove stale '{}'", stale.display()))?;
         }
     }
-    // The two big outputs are independent: write them side by side.
+    // The two big outputs are independent: report.json is written beside the workbook.
     let (book, json) = pool.install(|| {
-        rayon::join(
-            || {
-                let r = consolidated::write(
-                    &a.out.join("tong-hop.xlsx"),
-                    &form,
-                    &c,
-                    &skipped,
-                    &ctx,
-                    lang,
-                    opts.detail,
-                );
-                phase("tong-hop.xlsx written");
-                r
-            },
+        consolidated::write(
+            &a.out.join("tong-hop.xlsx"),
+            &form,
+            &c,
+            &skipped,
+            &ctx,
+            lang,
+            opts.detail,
             || {
                 let report = report::Report {
                     form: &form,

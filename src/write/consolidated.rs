@@ -59,8 +59,19 @@ fn fmt_for(ty: FieldType) -> Format {
     }
 }
 
-/// Write tong-hop.xlsx.
-pub fn write(
+/// Write tong-hop.xlsx, and run `alongside` (the caller's other output) beside it.
+///
+/// Every sheet is created first, in its order. Then one side fills the summary (the
+/// longest part), the detail and the findings, while the other fills the status sheet
+/// and goes on to `alongside`. Whichever side hands in its sheets last saves the
+/// workbook, so saving overlaps `alongside` instead of waiting for it. With one thread
+/// the same steps run one after the other.
+///
+/// Formats get their index in the workbook on first use. To keep the file the same
+/// from run to run, only the first side uses formats while both run: the status sheet's
+/// formatted header is written before, and its rows carry no format.
+#[allow(clippy::too_many_arguments)]
+pub fn write<R: Send>(
     path: &Path,
     form: &Form,
     c: &Consolidation,
@@ -68,29 +79,100 @@ pub fn write(
     ctx: &Context,
     lang: Lang,
     policy: Detail,
-) -> Result<(), WriteError> {
+    alongside: impl FnOnce() -> R + Send,
+) -> (Result<(), WriteError>, R) {
     let e = xlsx_err(path);
-    let mut wb = new_workbook(lang.pick(&form.title, &form.title_en));
-    // Streamed sheets spool to unnamed temporary files: beside the output, whose folder
-    // is known to be writable, rather than in a system temp folder that may not be.
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
-    wb.set_tempdir(dir.unwrap_or(Path::new("."))).map_err(&e)?;
     let table_rows = c.table_rows_read();
     let detail = policy.written(table_rows);
-    if (detail && table_rows > FAST_ZIP_ROWS) || c.submissions.len() > FAST_ZIP_ROWS {
-        wb.set_zip_compression_level(1);
-    }
     let names = sheet_names(lang);
-    let left_out = (!detail && table_rows > 0).then_some((table_rows, policy));
-    summary(&mut wb, form, c, ctx, lang, &names, left_out).map_err(&e)?;
-    if detail {
-        for ti in 0..form.tables.len() {
-            table(&mut wb, form, c, ti, lang, &names).map_err(&e)?;
+    let parts: Vec<(usize, usize)> = if detail {
+        (0..form.tables.len())
+            .map(|ti| (ti, detail_rows(c, ti).div_ceil(SHEET_ROWS as usize).max(1)))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let prepared = (|| -> Result<_, XlsxError> {
+        let mut wb = new_workbook(lang.pick(&form.title, &form.title_en));
+        // Streamed sheets spool to unnamed temporary files: beside the output, whose
+        // folder is known to be writable, rather than in a system temp folder.
+        let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+        wb.set_tempdir(dir.unwrap_or(Path::new(".")))?;
+        if (detail && table_rows > FAST_ZIP_ROWS) || c.submissions.len() > FAST_ZIP_ROWS {
+            wb.set_zip_compression_level(1);
         }
-    }
-    status(&mut wb, form, c, skipped, lang, &names).map_err(&e)?;
-    errors(&mut wb, form, c, lang, &names).map_err(&e)?;
-    save(&mut wb, path)
+        let add = |wb: &mut Workbook, name: &str| -> Result<(), XlsxError> {
+            wb.add_worksheet_with_constant_memory()?.set_name(name)?;
+            Ok(())
+        };
+        add(&mut wb, names.summary)?;
+        chart_sheet(&mut wb, form, lang, &names)?;
+        for &(ti, n) in &parts {
+            for part in 0..n {
+                add(&mut wb, &detail_name(form, &names, ti, part, n))?;
+            }
+        }
+        let status_at = wb.worksheets_mut().len();
+        add(&mut wb, names.status)?;
+        status_head(&mut wb.worksheets_mut()[status_at], lang)?;
+        add(&mut wb, names.errors)?;
+        Ok((wb, status_at))
+    })();
+    let (mut wb, status_at) = match prepared {
+        Ok(p) => p,
+        Err(err) => return (Err(e(err)), alongside()),
+    };
+    let left_out = (!detail && table_rows > 0).then_some((table_rows, policy));
+
+    // The sheets leave the workbook while they are filled, so each side owns its own.
+    let mut mine = std::mem::take(wb.worksheets_mut());
+    let status_ws = mine.remove(status_at);
+    let done = std::sync::Mutex::new((wb, None::<Vec<Worksheet>>, None::<Worksheet>));
+    let hand_in =
+        |sheets: Option<Vec<Worksheet>>, status: Option<Worksheet>| -> Result<(), WriteError> {
+            let mut guard = done.lock().unwrap_or_else(|p| p.into_inner());
+            let (wb, a, b) = &mut *guard;
+            if sheets.is_some() {
+                *a = sheets;
+            }
+            if status.is_some() {
+                *b = status;
+            }
+            if let (Some(_), Some(_)) = (&*a, &*b) {
+                let (Some(mut all), Some(status)) = (a.take(), b.take()) else {
+                    unreachable!("both sides handed in")
+                };
+                all.insert(status_at, status);
+                *wb.worksheets_mut() = all;
+                save(wb, path)?;
+            }
+            Ok(())
+        };
+    let (a, (b, r)) = rayon::join(
+        || {
+            let filled = (|| -> Result<(), XlsxError> {
+                summary(&mut mine[0], form, c, ctx, lang, left_out)?;
+                let n_detail: usize = parts.iter().map(|&(_, n)| n).sum();
+                let last = mine.len() - 1;
+                let mut rest = &mut mine[last - n_detail..last];
+                for &(ti, n) in &parts {
+                    let (these, after) = std::mem::take(&mut rest).split_at_mut(n);
+                    table(these, form, c, ti, lang)?;
+                    rest = after;
+                }
+                errors(&mut mine[last], form, c, lang)
+            })();
+            filled.map_err(&e).and_then(|()| hand_in(Some(mine), None))
+        },
+        || {
+            let mut ws = status_ws;
+            let handed = status_rows(&mut ws, form, c, skipped, lang)
+                .map_err(&e)
+                .and_then(|()| hand_in(None, Some(ws)));
+            (handed, alongside())
+        },
+    );
+    (a.and(b), r)
 }
 
 /// Number formats for the figure columns from `first` on. Data cells are written without
@@ -132,17 +214,14 @@ fn headers(ws: &mut Worksheet, row: u32, items: &[&str], widths: &[f64]) -> Resu
 }
 
 fn summary(
-    wb: &mut Workbook,
+    ws: &mut Worksheet,
     form: &Form,
     c: &Consolidation,
     ctx: &Context,
     lang: Lang,
-    names: &Names,
     detail_left_out: Option<(usize, Detail)>,
 ) -> Result<(), XlsxError> {
     let fields = form.numeric_fields();
-    let ws = wb.add_worksheet_with_constant_memory()?;
-    ws.set_name(names.summary)?;
     let fixed = 4u16;
     let last_col = fixed + fields.len() as u16 - 1;
     let title = format!(
@@ -190,7 +269,7 @@ fn summary(
         };
         ws.write_string_with_format(2, 0, note, &style::note())?;
     }
-    let head_row = 3u32;
+    let head_row = SUMMARY_HEAD_ROW;
     let mut head: Vec<String> = [
         lang.pick("STT", "No."),
         lang.pick("Mã", "Code"),
@@ -283,26 +362,41 @@ fn summary(
     ws.autofilter(head_row, 0, last, last_col)?;
     ws.set_landscape();
 
-    if let Some(cf) = form.chart.and_then(col_of) {
-        let mut chart = Chart::new(ChartType::Column);
-        let label = form
-            .field_label(form.chart.expect("checked above"), lang.en())
-            .to_string();
-        chart
-            .add_series()
-            .set_categories((names.summary, first, 1, last, 1))
-            .set_values((names.summary, first, cf, last, cf))
-            .set_name(label.as_str());
-        chart.title().set_name(&format!(
-            "{} {}",
-            label,
-            lang.pick("theo đơn vị", "by unit")
-        ));
-        chart.legend().set_hidden();
-        let cws = wb.add_worksheet();
-        cws.set_name(names.chart)?;
-        cws.insert_chart(1, 1, &chart)?;
-    }
+    Ok(())
+}
+
+/// The summary's header row; unit rows start two rows below, after the key row.
+const SUMMARY_HEAD_ROW: u32 = 3;
+
+/// The chart of the form's chart field by unit, on its own sheet. Its data are the
+/// summary's unit rows, whose place is known before they are written.
+fn chart_sheet(wb: &mut Workbook, form: &Form, lang: Lang, names: &Names) -> Result<(), XlsxError> {
+    let fields = form.numeric_fields();
+    let Some((k, f)) = form
+        .chart
+        .and_then(|f| fields.iter().position(|x| *x == f).map(|k| (k, f)))
+    else {
+        return Ok(());
+    };
+    let cf = 4 + k as u16;
+    let first = SUMMARY_HEAD_ROW + 2;
+    let last = first + form.units.len() as u32 - 1;
+    let mut chart = Chart::new(ChartType::Column);
+    let label = form.field_label(f, lang.en()).to_string();
+    chart
+        .add_series()
+        .set_categories((names.summary, first, 1, last, 1))
+        .set_values((names.summary, first, cf, last, cf))
+        .set_name(label.as_str());
+    chart.title().set_name(&format!(
+        "{} {}",
+        label,
+        lang.pick("theo đơn vị", "by unit")
+    ));
+    chart.legend().set_hidden();
+    let cws = wb.add_worksheet();
+    cws.set_name(names.chart)?;
+    cws.insert_chart(1, 1, &chart)?;
     Ok(())
 }
 
@@ -322,34 +416,48 @@ fn grouped(n: usize, sep: char) -> String {
 /// Rows a detail sheet holds before the next one starts: Excel's limit, less the header.
 const SHEET_ROWS: u32 = 1_048_576 - 8;
 
-fn table(
-    wb: &mut Workbook,
-    form: &Form,
-    c: &Consolidation,
-    ti: usize,
-    lang: Lang,
-    names: &Names,
-) -> Result<(), XlsxError> {
-    let t = &form.tables[ti];
-    let included: Vec<usize> = form
-        .units
-        .iter()
-        .enumerate()
-        .filter_map(|(u, _)| c.kept[u].filter(|&i| c.included[i]))
-        .collect();
-    let rows: usize = included
-        .iter()
-        .filter_map(|&i| c.submissions[i].report.as_ref())
+/// Submissions whose rows go to the detail, in the summary's unit order.
+fn detail_subs(c: &Consolidation) -> impl Iterator<Item = usize> + '_ {
+    c.kept.iter().filter_map(|k| k.filter(|&i| c.included[i]))
+}
+
+fn detail_rows(c: &Consolidation, ti: usize) -> usize {
+    detail_subs(c)
+        .filter_map(|i| c.submissions[i].report.as_ref())
         .map(|r| r.tables[ti].rows.len())
-        .sum();
+        .sum()
+}
+
+fn detail_name(form: &Form, names: &Names, ti: usize, part: usize, parts: usize) -> String {
     let base = if form.tables.len() == 1 {
         names.table.to_string()
     } else {
         format!("{} {}", names.table, ti + 1)
     };
-    let sheets = (rows as u32).div_ceil(SHEET_ROWS).max(1);
+    if parts > 1 {
+        format!("{base} ({})", part + 1)
+    } else {
+        base
+    }
+}
+
+/// One table's rows from every summed submission, over `sheets` (more than one only
+/// past Excel's row limit).
+fn table(
+    sheets: &mut [Worksheet],
+    form: &Form,
+    c: &Consolidation,
+    ti: usize,
+    lang: Lang,
+) -> Result<(), XlsxError> {
+    let t = &form.tables[ti];
+    let included: Vec<usize> = detail_subs(c).collect();
+    let rows = detail_rows(c, ti);
+    let parts = sheets.len();
+    let mut sheets = sheets.iter_mut();
+    let mut ws = sheets.next().expect("at least one detail sheet");
+    detail_sheet(ws, form, t, lang, rows, 0)?;
     let mut part = 0;
-    let mut ws = detail_sheet(wb, form, t, lang, &base, part, sheets, rows)?;
     let mut row = 3u32;
     for &i in &included {
         let s = &c.submissions[i];
@@ -359,7 +467,8 @@ fn table(
         for data in &r.tables[ti].rows {
             if row - 3 == SHEET_ROWS {
                 part += 1;
-                ws = detail_sheet(wb, form, t, lang, &base, part, sheets, rows)?;
+                ws = sheets.next().expect("sheets counted from the rows");
+                detail_sheet(ws, form, t, lang, rows, part)?;
                 row = 3;
             }
             // Unformatted writes take the column's format: no per-cell format lookup.
@@ -397,7 +506,7 @@ fn table(
             .and_then(|(_, v)| *v)
             .unwrap_or(0.0);
         // One sheet: a live SUM; split across sheets: the figure, as a SUM cannot span them.
-        let v = if sheets > 1 {
+        let v = if parts > 1 {
             Out::Number(total)
         } else if row > 3 {
             let n = column_name(cc);
@@ -410,25 +519,15 @@ fn table(
     Ok(())
 }
 
-/// A detail sheet with its title, headers and column formats.
-#[allow(clippy::too_many_arguments)]
-fn detail_sheet<'a>(
-    wb: &'a mut Workbook,
+/// A detail sheet's title, headers and column formats.
+fn detail_sheet(
+    ws: &mut Worksheet,
     form: &Form,
     t: &crate::spec::Table,
     lang: Lang,
-    base: &str,
-    part: u32,
-    parts: u32,
     rows: usize,
-) -> Result<&'a mut Worksheet, XlsxError> {
-    let ws = wb.add_worksheet_with_constant_memory()?;
-    let name = if parts > 1 {
-        format!("{base} ({})", part + 1)
-    } else {
-        base.to_string()
-    };
-    ws.set_name(&name)?;
+    part: u32,
+) -> Result<(), XlsxError> {
     let last = 3 + t.columns.len() as u16;
     number_columns(ws, 3, t.columns.iter().map(|c| c.ty))?;
     ws.write_string_with_format(
@@ -460,19 +559,11 @@ fn detail_sheet<'a>(
     ws.set_freeze_panes(3, 3)?;
     let part_rows = (rows as u32 - (part * SHEET_ROWS).min(rows as u32)).min(SHEET_ROWS);
     ws.autofilter(2, 0, 2 + part_rows.max(1), last)?;
-    Ok(ws)
+    Ok(())
 }
 
-fn status(
-    wb: &mut Workbook,
-    form: &Form,
-    c: &Consolidation,
-    skipped: &[Skipped],
-    lang: Lang,
-    names: &Names,
-) -> Result<(), XlsxError> {
-    let ws = wb.add_worksheet_with_constant_memory()?;
-    ws.set_name(names.status)?;
+/// The status sheet's title and headers: every format the sheet uses.
+fn status_head(ws: &mut Worksheet, lang: Lang) -> Result<(), XlsxError> {
     ws.write_string_with_format(
         0,
         0,
@@ -495,7 +586,17 @@ fn status(
         2,
         &head,
         &[5.0, 8.0, 34.0, 36.0, 24.0, 9.0, 11.0, 50.0, 20.0],
-    )?;
+    )
+}
+
+/// The status sheet's rows, without formats (see [`write`]).
+fn status_rows(
+    ws: &mut Worksheet,
+    form: &Form,
+    c: &Consolidation,
+    skipped: &[Skipped],
+    lang: Lang,
+) -> Result<(), XlsxError> {
     let mut row = 3u32;
     let mut n = 1;
     let mut line = |ws: &mut Worksheet,
@@ -609,15 +710,7 @@ fn status(
     Ok(())
 }
 
-fn errors(
-    wb: &mut Workbook,
-    form: &Form,
-    c: &Consolidation,
-    lang: Lang,
-    names: &Names,
-) -> Result<(), XlsxError> {
-    let ws = wb.add_worksheet_with_constant_memory()?;
-    ws.set_name(names.errors)?;
+fn errors(ws: &mut Worksheet, form: &Form, c: &Consolidation, lang: Lang) -> Result<(), XlsxError> {
     ws.write_string_with_format(
         0,
         0,
