@@ -295,17 +295,21 @@ fn write_table(
         ws.write_string_with_format(t.header_row, c.col, &c.label, &hdr)?;
     }
     let si = t.sheet;
-    let rows: Vec<(u32, Out, Vec<Out>)> = match data {
-        Some(d) => d.rows.clone(),
-        None => (0..t.template_rows)
-            .map(|i| {
-                (
-                    t.first_row + i,
-                    Out::Blank,
-                    vec![Out::Blank; t.columns.len()],
-                )
-            })
-            .collect(),
+    let blank_rows: Vec<(u32, Out, Vec<Out>)>;
+    let rows: &[(u32, Out, Vec<Out>)] = match data {
+        Some(d) => &d.rows,
+        None => {
+            blank_rows = (0..t.template_rows)
+                .map(|i| {
+                    (
+                        t.first_row + i,
+                        Out::Blank,
+                        vec![Out::Blank; t.columns.len()],
+                    )
+                })
+                .collect();
+            &blank_rows
+        }
     };
     let total_row = data.map_or(t.first_row + t.template_rows, |d| d.total_row);
     let fmt_at = |pos: Pos, base: Format| cell_format(base, protect, marks.notes.get(&(si, pos)));
