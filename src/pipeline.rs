@@ -357,7 +357,7 @@ pub struct Outcome {
 }
 
 thread_local! {
-    /// Set while a file is being read: a panic there is caught and becomes a finding.
+    /// Set inside [`catch_quietly`]: a panic there is caught and reported otherwise.
     static READING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
@@ -372,9 +372,25 @@ pub fn install_panic_hook() {
     }));
 }
 
+/// Run `f`, turning a panic into `Err` with its message, printed by no hook: for code
+/// in our dependencies that panics on bad input (a reader) or on a failed write (a
+/// streamed worksheet on a full disk), where the caller has a better message to give.
+pub fn catch_quietly<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    let was = READING.with(|r| r.replace(true));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    READING.with(|r| r.set(was));
+    result.map_err(|payload| {
+        payload
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "panic".into())
+    })
+}
+
 /// The whole per-file pipeline on bytes in memory (also the fuzz target's entry point).
 pub fn process_bytes(form: &Form, bytes: &[u8], opts: &Options) -> Outcome {
-    let run = std::panic::AssertUnwindSafe(|| {
+    let run = || {
         let wb = match read::read_workbook(bytes, form, &opts.limits) {
             Ok(wb) => wb,
             Err(e) => {
@@ -394,11 +410,8 @@ pub fn process_bytes(form: &Form, bytes: &[u8], opts: &Options) -> Outcome {
             unit,
             findings,
         }
-    });
-    READING.with(|r| r.set(true));
-    let result = std::panic::catch_unwind(run);
-    READING.with(|r| r.set(false));
-    result.unwrap_or_else(|_| Outcome {
+    };
+    catch_quietly(run).unwrap_or_else(|_| Outcome {
         findings: vec![Finding::error(
             "FILE_CORRUPT",
             Msg::new(

@@ -121,9 +121,9 @@ pub fn run(a: Args) -> Result<u8> {
                 .map(|(p, name)| pipeline::process_file(&form, p, name, &opts))
                 .filter(|again| again.sha256 == sub.sha256);
             let mut sub = sub.clone();
-            if let Some(again) = again {
-                sub.report = again.report;
-            }
+            // Gone or changed since: its findings go back, but never a form whose table
+            // is empty for want of the rows.
+            sub.report = again.and_then(|again| again.report);
             returned::write(&path, &form, &sub)
         })
     })?;

@@ -12,7 +12,7 @@ use super::{WriteError, cell_text, new_workbook, save, style, xlsx_err};
 use crate::consolidate::{Consolidation, field_value};
 use crate::extract::Value;
 use crate::finding::Lang;
-use crate::pipeline::{DETAIL_AUTO_ROWS, Detail, Skipped, Status};
+use crate::pipeline::{DETAIL_AUTO_ROWS, Detail, Skipped, Status, catch_quietly};
 use crate::rules::Context;
 use crate::spec::cellref::column_name;
 use crate::spec::{FieldRef, FieldType, Form, Pos};
@@ -23,6 +23,10 @@ use std::path::Path;
 /// Above this many rows the workbook is deflated at level 1: deflate dominates saving a
 /// big workbook, and level 1 is several times faster for a file a few percent larger.
 const FAST_ZIP_ROWS: usize = 500;
+
+/// Up to this many units the summary is held in memory rather than streamed, so that its
+/// chart carries cached values.
+const CHART_CACHE_UNITS: usize = 1_000;
 
 pub struct Names {
     pub summary: &'static str,
@@ -92,7 +96,7 @@ pub fn write<R: Send>(
     } else {
         Vec::new()
     };
-    let prepared = (|| -> Result<_, XlsxError> {
+    let prepared = catch_quietly(|| -> Result<_, XlsxError> {
         let mut wb = new_workbook(lang.pick(&form.title, &form.title_en));
         // Streamed sheets spool to unnamed temporary files: beside the output, whose
         // folder is known to be writable, rather than in a system temp folder.
@@ -105,7 +109,14 @@ pub fn write<R: Send>(
             wb.add_worksheet_with_constant_memory()?.set_name(name)?;
             Ok(())
         };
-        add(&mut wb, names.summary)?;
+        // The chart's cached values, which previews show without recalculating, come
+        // from a sheet held in memory: the summary streams only when it is too big for
+        // a chart to be read anyway.
+        if form.units.len() > CHART_CACHE_UNITS {
+            add(&mut wb, names.summary)?;
+        } else {
+            wb.add_worksheet().set_name(names.summary)?;
+        }
         chart_sheet(&mut wb, form, lang, &names)?;
         for &(ti, n) in &parts {
             for part in 0..n {
@@ -117,10 +128,11 @@ pub fn write<R: Send>(
         status_head(&mut wb.worksheets_mut()[status_at], lang)?;
         add(&mut wb, names.errors)?;
         Ok((wb, status_at))
-    })();
+    });
     let (mut wb, status_at) = match prepared {
-        Ok(p) => p,
-        Err(err) => return (Err(e(err)), alongside()),
+        Ok(Ok(p)) => p,
+        Ok(Err(err)) => return (Err(e(err)), alongside()),
+        Err(msg) => return (Err(io_failure(path, msg)), alongside()),
     };
     let left_out = (!detail && table_rows > 0).then_some((table_rows, policy));
 
@@ -148,31 +160,49 @@ pub fn write<R: Send>(
             }
             Ok(())
         };
+    // rust_xlsxwriter panics when a streamed sheet cannot be written (a full disk):
+    // that is an error for this output, not a crash of the run.
+    let caught = |side: Result<Result<(), WriteError>, String>| {
+        side.unwrap_or_else(|msg| Err(io_failure(path, msg)))
+    };
     let (a, (b, r)) = rayon::join(
         || {
-            let filled = (|| -> Result<(), XlsxError> {
-                summary(&mut mine[0], form, c, ctx, lang, left_out)?;
-                let n_detail: usize = parts.iter().map(|&(_, n)| n).sum();
-                let last = mine.len() - 1;
-                let mut rest = &mut mine[last - n_detail..last];
-                for &(ti, n) in &parts {
-                    let (these, after) = std::mem::take(&mut rest).split_at_mut(n);
-                    table(these, form, c, ti, lang)?;
-                    rest = after;
-                }
-                errors(&mut mine[last], form, c, lang)
-            })();
-            filled.map_err(&e).and_then(|()| hand_in(Some(mine), None))
+            caught(catch_quietly(|| {
+                let filled = (|| -> Result<(), XlsxError> {
+                    summary(&mut mine[0], form, c, ctx, lang, left_out)?;
+                    let n_detail: usize = parts.iter().map(|&(_, n)| n).sum();
+                    let last = mine.len() - 1;
+                    let mut rest = &mut mine[last - n_detail..last];
+                    for &(ti, n) in &parts {
+                        let (these, after) = std::mem::take(&mut rest).split_at_mut(n);
+                        table(these, form, c, ti, lang)?;
+                        rest = after;
+                    }
+                    errors(&mut mine[last], form, c, lang)
+                })();
+                filled.map_err(&e).and_then(|()| hand_in(Some(mine), None))
+            }))
         },
         || {
-            let mut ws = status_ws;
-            let handed = status_rows(&mut ws, form, c, skipped, lang)
-                .map_err(&e)
-                .and_then(|()| hand_in(None, Some(ws)));
+            let handed = caught(catch_quietly(|| {
+                let mut ws = status_ws;
+                status_rows(&mut ws, form, c, skipped, lang)
+                    .map_err(&e)
+                    .and_then(|()| hand_in(None, Some(ws)))
+            }));
             (handed, alongside())
         },
     );
     (a.and(b), r)
+}
+
+/// A write that panicked inside rust_xlsxwriter (it does on a failed write to a
+/// streamed sheet's spool, such as a full disk), as an error naming the output.
+fn io_failure(path: &Path, msg: String) -> WriteError {
+    WriteError::Io {
+        path: path.display().to_string(),
+        source: std::io::Error::other(msg),
+    }
 }
 
 /// Number formats for the figure columns from `first` on. Data cells are written without
@@ -253,7 +283,7 @@ fn summary(
         let note = if policy == Detail::Never {
             lang.pick(
                 &format!("Không ghi sheet chi tiết từng tổ chức cơ sở ({vi_rows} dòng) vì chạy với --no-detail."),
-                &format!("The per-organisation detail sheet ({en_rows} rows) is left out: run with --no-detail."),
+                &format!("The per-organisation detail sheet ({en_rows} rows) is left out (--no-detail)."),
             )
             .to_string()
         } else {
