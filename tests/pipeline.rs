@@ -459,3 +459,20 @@ fn include_invalid_sums_returned_units_and_marks_them() {
     );
     assert!(texts.iter().any(|t| t == "missing"));
 }
+
+#[test]
+fn the_chart_carries_cached_values_for_previews() {
+    // Previews (mail, file managers) draw a chart from its cached values, without
+    // recalculating: a province's chart must have one point per unit.
+    let w = Workdir::new();
+    w.samples("inbox", &[]);
+    w.run(&["run", "inbox", "--out", "out", "--quiet"]);
+    let file = std::fs::File::open(w.path("out/tong-hop.xlsx")).unwrap();
+    let mut zip = zip::ZipArchive::new(file).unwrap();
+    let mut xml = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name("xl/charts/chart1.xml").unwrap(), &mut xml)
+        .unwrap();
+    let points = xml.matches("<c:pt idx=").count();
+    // Categories (unit codes) and values: 15 each.
+    assert_eq!(points, 2 * 15, "{xml}");
+}
