@@ -285,6 +285,12 @@ pub fn process_file(form: &Form, path: &Path, name: &str, opts: &Options) -> Sub
         status: Status::Unreadable,
         superseded_by: None,
     };
+    let too_large = |size| {
+        file_finding(&ReadError::Sniff(SniffError::TooLarge {
+            size,
+            limit: opts.limits.max_file_bytes,
+        }))
+    };
     // Opened once and measured through the handle: one lookup of the path, and the size
     // checked is the size of the file read.
     let opened = std::fs::File::open(path).and_then(|f| Ok((f.metadata()?, f)));
@@ -304,11 +310,7 @@ pub fn process_file(form: &Form, path: &Path, name: &str, opts: &Options) -> Sub
         if std::io::copy(&mut file, &mut hasher).is_ok() {
             sub.sha256 = hex(&hasher.finalize());
         }
-        sub.findings
-            .push(file_finding(&ReadError::Sniff(SniffError::TooLarge {
-                size: meta.len(),
-                limit: opts.limits.max_file_bytes,
-            })));
+        sub.findings.push(too_large(meta.len()));
         return sub;
     }
     let mut bytes = Vec::with_capacity(meta.len() as usize);
@@ -322,11 +324,7 @@ pub fn process_file(form: &Form, path: &Path, name: &str, opts: &Options) -> Sub
         return sub;
     }
     if bytes.len() as u64 > opts.limits.max_file_bytes {
-        sub.findings
-            .push(file_finding(&ReadError::Sniff(SniffError::TooLarge {
-                size: bytes.len() as u64,
-                limit: opts.limits.max_file_bytes,
-            })));
+        sub.findings.push(too_large(bytes.len() as u64));
         return sub;
     }
     sub.sha256 = hex(&Sha256::digest(&bytes));
