@@ -149,3 +149,57 @@ fn consolidated_workbook_recalculated_by_libreoffice_matches_report() {
             >= 2
     );
 }
+
+/// (rule, sheet, cell) of every finding of `check --json` on one file.
+fn findings_at(w: &Workdir, file: &str) -> std::collections::BTreeSet<(String, String, String)> {
+    let out = w.run(&["check", file, "--json"]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    report["submissions"][0]["findings"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{file}: {report}"))
+        .iter()
+        .map(|f| {
+            let s = |k: &str| f[k].as_str().unwrap_or("").to_string();
+            (s("rule"), s("sheet"), s("cell"))
+        })
+        .collect()
+}
+
+#[test]
+fn a_streamed_returned_workbook_opens_in_libreoffice_whole() {
+    // A table over 5,000 rows goes back in a sheet written in constant-memory mode
+    // (inline strings, no row spans). The unit opens it in LibreOffice: saved again
+    // from there, it must hold every figure and fault it had.
+    let w = Workdir::new();
+    w.samples(
+        "inbox",
+        &[
+            "--units",
+            "1",
+            "--rows",
+            "6000",
+            "--faults",
+            "6",
+            "--faulty-units",
+            "1",
+        ],
+    );
+    w.run_expect(&["run", "inbox", "--out", "out", "--quiet"], 1);
+    let returned = std::fs::read_dir(w.path("out/tra-lai"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .next()
+        .expect("a returned workbook");
+    let saved = lo::convert(&returned, "ods", &w.path("lo"));
+    let expected = findings_at(&w, returned.to_str().unwrap());
+    assert!(!expected.is_empty());
+    assert_eq!(findings_at(&w, saved.to_str().unwrap()), expected);
+    let mut wb = open_workbook_auto(&saved).unwrap();
+    let table = wb.worksheet_range("Kết nạp").unwrap();
+    let labelled = table
+        .rows()
+        .filter(|r| matches!(r.get(1), Some(Data::String(s)) if !s.is_empty()))
+        .count();
+    // The header, 6,000 organisations and the total row.
+    assert_eq!(labelled, 6_002);
+}

@@ -476,3 +476,87 @@ fn the_chart_carries_cached_values_for_previews() {
     // Categories (unit codes) and values: 15 each.
     assert_eq!(points, 2 * 15, "{xml}");
 }
+
+/// (rule, sheet, cell) of every finding of `check --json` on one file.
+fn findings_at(w: &Workdir, file: &str) -> std::collections::BTreeSet<(String, String, String)> {
+    let out = w.run(&["check", file, "--json"]);
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    report["submissions"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let s = |k: &str| f[k].as_str().unwrap_or("").to_string();
+            (s("rule"), s("sheet"), s("cell"))
+        })
+        .collect()
+}
+
+fn zip_text(zip: &mut zip::ZipArchive<std::fs::File>, name: &str) -> String {
+    let mut s = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name(name).unwrap(), &mut s).unwrap();
+    s
+}
+
+#[test]
+fn a_big_returned_workbook_is_streamed_and_still_marks_every_faulty_cell() {
+    // Above 5,000 table rows the returned sheet is written in constant-memory mode,
+    // which drops any cell written out of row order: every fault, in the table's
+    // body, its total row or elsewhere, must still be there with its note.
+    let w = Workdir::new();
+    w.samples(
+        "inbox",
+        &[
+            "--units",
+            "1",
+            "--rows",
+            "6000",
+            "--faults",
+            "11",
+            "--faulty-units",
+            "1",
+        ],
+    );
+    let faults = w.json("inbox/faults.json");
+    let faults = faults.as_array().unwrap();
+    let unit = faults[0]["unit"].as_str().unwrap();
+    w.run_expect(&["run", "inbox", "--out", "out", "--quiet"], 1);
+    let returned = format!("out/tra-lai/{unit}.xlsx");
+    let path = w.path(&returned);
+
+    let names = open_workbook_auto(&path).unwrap().sheet_names();
+    let table = names.iter().position(|n| n == "Kết nạp").unwrap();
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&path).unwrap()).unwrap();
+    let part = format!("xl/worksheets/sheet{}.xml", table + 1);
+    assert!(
+        zip_text(&mut zip, &part).contains("t=\"inlineStr\""),
+        "{part} was not streamed"
+    );
+    // The table sheet's notes part, through its relationships.
+    let rels = zip_text(
+        &mut zip,
+        &format!("xl/worksheets/_rels/sheet{}.xml.rels", table + 1),
+    );
+    let target = rels
+        .split("Target=\"../")
+        .skip(1)
+        .map(|t| &t[..t.find('"').unwrap()])
+        .find(|t| t.starts_with("comments"))
+        .expect("the table sheet has notes");
+    let notes = zip_text(&mut zip, &format!("xl/{target}"));
+    let in_table: Vec<&Value> = faults.iter().filter(|f| f["sheet"] == "Kết nạp").collect();
+    assert!(in_table.len() >= 2, "{faults:?}");
+    for f in in_table {
+        let cell = f["cell"].as_str().unwrap();
+        assert!(
+            notes.contains(&format!("ref=\"{cell}\"")),
+            "no note at {cell}"
+        );
+    }
+    // Every cell came back: checked again, the returned workbook has the same faults,
+    // but a number typed as text (TEXTNUM), which goes back as the number it was read as.
+    let mut original = findings_at(&w, &format!("inbox/{unit}.xlsx"));
+    original.retain(|(rule, ..)| rule != "TEXTNUM");
+    assert!(original.len() >= 8, "{original:?}");
+    assert_eq!(findings_at(&w, &returned), original);
+}

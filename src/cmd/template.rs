@@ -1,6 +1,6 @@
 use super::FormArg;
 use crate::write::{
-    form::{Marks, write_form},
+    form::{FormData, Marks, write_form},
     new_workbook, save, xlsx_err,
 };
 use anyhow::Result;
@@ -21,7 +21,8 @@ pub fn run(a: Args) -> Result<u8> {
         .out
         .unwrap_or_else(|| PathBuf::from(format!("{}.xlsx", form.id)));
     let mut wb = new_workbook(&form.title);
-    write_form(&mut wb, &form, None, &Marks::default(), true).map_err(xlsx_err(&out))?;
+    write_form(&mut wb, &form, None::<&FormData>, &Marks::default(), true)
+        .map_err(xlsx_err(&out))?;
     save(&mut wb, &out)?;
     println!("{}", out.display());
     Ok(0)

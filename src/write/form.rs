@@ -24,10 +24,86 @@ pub enum Out {
     Formula(String, f64),
 }
 
+impl Out {
+    pub fn cell(&self) -> Cell<'_> {
+        match self {
+            Out::Blank => Cell::Blank,
+            Out::Number(n) => Cell::Number(*n),
+            Out::Text(s) => Cell::Text(s),
+            Out::Date(d) => Cell::Date(*d),
+            Out::Formula(f, v) => Cell::Formula(f, *v),
+        }
+    }
+}
+
+/// A value borrowed from wherever the figures are held, so a table read from a unit's
+/// workbook is written back without copying it first.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Cell<'a> {
+    Blank,
+    Number(f64),
+    Text(&'a str),
+    Date(NaiveDate),
+    Formula(&'a str, f64),
+}
+
+/// The body rows of one table, however they are held: built for a sample, or as read
+/// from a unit's workbook (a returned workbook borrows those instead of copying them).
+pub trait TableRows {
+    fn len(&self) -> usize;
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Zero-based sheet row of the `i`-th row.
+    fn row(&self, i: usize) -> u32;
+    fn label(&self, i: usize) -> Cell<'_>;
+    /// `None` leaves the cell unwritten.
+    fn value(&self, i: usize, column: usize) -> Option<Cell<'_>>;
+}
+
+/// Rows built in memory: (zero-based row, label, one value per column).
+pub type BuiltRows = Vec<(u32, Out, Vec<Out>)>;
+
+impl TableRows for BuiltRows {
+    fn len(&self) -> usize {
+        self.as_slice().len()
+    }
+    fn row(&self, i: usize) -> u32 {
+        self[i].0
+    }
+    fn label(&self, i: usize) -> Cell<'_> {
+        self[i].1.cell()
+    }
+    fn value(&self, i: usize, column: usize) -> Option<Cell<'_>> {
+        self[i].2.get(column).map(Out::cell)
+    }
+}
+
+/// The blank template's empty rows.
+struct BlankRows {
+    first_row: u32,
+    count: u32,
+    columns: usize,
+}
+
+impl TableRows for BlankRows {
+    fn len(&self) -> usize {
+        self.count as usize
+    }
+    fn row(&self, i: usize) -> u32 {
+        self.first_row + i as u32
+    }
+    fn label(&self, _: usize) -> Cell<'_> {
+        Cell::Blank
+    }
+    fn value(&self, _: usize, column: usize) -> Option<Cell<'_>> {
+        (column < self.columns).then_some(Cell::Blank)
+    }
+}
+
 #[derive(Debug, Clone)]
-pub struct TableOut {
-    /// (zero-based row, label, one value per column)
-    pub rows: Vec<(u32, Out, Vec<Out>)>,
+pub struct TableOut<R = BuiltRows> {
+    pub rows: R,
     /// Where the total row goes, and its values; `None` values mean "write the SUM formula".
     pub total_row: u32,
     pub total: Option<Vec<Out>>,
@@ -37,11 +113,11 @@ pub struct TableOut {
 
 /// Figures to lay into the form.
 #[derive(Debug, Clone)]
-pub struct FormData {
+pub struct FormData<R = BuiltRows> {
     pub form_id: String,
     pub form_version: String,
     pub cells: Vec<Out>,
-    pub tables: Vec<TableOut>,
+    pub tables: Vec<TableOut<R>>,
 }
 
 /// A cell to highlight, with the note that explains why.
@@ -60,7 +136,20 @@ impl Marks {
         e.0 |= error;
         e.1.push(text);
     }
+
+    fn get(&self, sheet: usize, pos: Pos) -> Option<&(bool, Vec<String>)> {
+        if self.notes.is_empty() {
+            return None;
+        }
+        self.notes.get(&(sheet, pos))
+    }
 }
+
+/// Table rows on one sheet above which the sheet is streamed in constant-memory mode.
+/// Below it the in-memory sheet is cheaper: no temporary file per sheet, which counts
+/// when a province returns thousands of small workbooks. A unit's table may run to the
+/// form's `max_rows` (100,000 by default), whose cells in memory would cost ~100 MB.
+pub const STREAM_ROWS: usize = 5_000;
 
 fn base_format(ty: FieldType) -> Format {
     match ty {
@@ -74,36 +163,150 @@ fn base_format(ty: FieldType) -> Format {
 
 /// Write one cell value with a format.
 pub fn put(ws: &mut Worksheet, pos: Pos, v: &Out, fmt: &Format) -> Result<(), XlsxError> {
+    put_cell(ws, pos, v.cell(), fmt)
+}
+
+fn put_cell(ws: &mut Worksheet, pos: Pos, v: Cell<'_>, fmt: &Format) -> Result<(), XlsxError> {
     let (r, c) = (pos.row, pos.col);
     match v {
-        Out::Blank => ws.write_blank(r, c, fmt).map(|_| ()),
-        Out::Number(n) if n.is_finite() => ws.write_number_with_format(r, c, *n, fmt).map(|_| ()),
-        Out::Number(_) => ws.write_blank(r, c, fmt).map(|_| ()),
-        Out::Text(s) => ws
+        Cell::Blank => ws.write_blank(r, c, fmt).map(|_| ()),
+        Cell::Number(n) if n.is_finite() => ws.write_number_with_format(r, c, n, fmt).map(|_| ()),
+        Cell::Number(_) => ws.write_blank(r, c, fmt).map(|_| ()),
+        Cell::Text(s) => ws
             .write_string_with_format(r, c, super::cell_text(s), fmt)
             .map(|_| ()),
-        Out::Date(d) => ws
-            .write_number_with_format(r, c, to_excel_serial(*d), fmt)
+        Cell::Date(d) => ws
+            .write_number_with_format(r, c, to_excel_serial(d), fmt)
             .map(|_| ()),
-        Out::Formula(f, result) => {
+        Cell::Formula(f, result) => {
             let formula =
-                Formula::new(f).set_result(super::report::plain_number(*result).to_string());
+                Formula::new(f).set_result(super::report::plain_number(result).to_string());
             ws.write_formula_with_format(r, c, formula, fmt).map(|_| ())
         }
     }
 }
 
+/// The cells of a sheet outside its table bodies, held back and written in row order
+/// as the table rows stream past: constant-memory mode ignores a write to a row it
+/// has already passed, and the layout visits cells in its own order (title, texts,
+/// input cells, then tables). A few hundred cells at most wait here.
+#[derive(Default)]
+struct RowOrder {
+    pending: Vec<(Pos, Pending)>,
+    next: usize,
+}
+
+enum Pending {
+    Value(Out, Format),
+    Merge {
+        last_col: u16,
+        text: String,
+        fmt: Format,
+    },
+}
+
+impl RowOrder {
+    fn put(&mut self, pos: Pos, v: Out, fmt: Format) {
+        self.pending.push((pos, Pending::Value(v, fmt)));
+    }
+
+    fn text(&mut self, pos: Pos, text: &str, fmt: Format) {
+        self.put(pos, Out::Text(text.to_string()), fmt);
+    }
+
+    /// `text` across `pos` to `last_col` on its row.
+    fn merge(&mut self, pos: Pos, last_col: u16, text: &str, fmt: Format) {
+        let text = text.to_string();
+        self.pending.push((
+            pos,
+            Pending::Merge {
+                last_col,
+                text,
+                fmt,
+            },
+        ));
+    }
+
+    /// Sort once everything is queued. The sort is stable: of two writes to one cell
+    /// the later still wins, as it would written directly.
+    fn seal(&mut self) {
+        self.pending.sort_by_key(|(p, _)| (p.row, p.col));
+    }
+
+    /// Write every held cell on or above `row`.
+    fn through(&mut self, ws: &mut Worksheet, row: u32) -> Result<(), XlsxError> {
+        while let Some((pos, item)) = self.pending.get(self.next) {
+            if pos.row > row {
+                break;
+            }
+            match item {
+                Pending::Value(v, fmt) => put(ws, *pos, v, fmt)?,
+                Pending::Merge {
+                    last_col,
+                    text,
+                    fmt,
+                } => {
+                    ws.merge_range(pos.row, pos.col, pos.row, *last_col, text, fmt)?;
+                }
+            }
+            self.next += 1;
+        }
+        Ok(())
+    }
+}
+
 /// Lay the form into `wb`: one worksheet per sheet of the form.
 /// `protect` locks everything but the input cells (the blank template and samples).
-pub fn write_form(
+/// A sheet whose tables hold more than [`STREAM_ROWS`] rows is streamed in
+/// constant-memory mode, through the workbook's temporary folder (`set_tempdir`).
+pub fn write_form<R: TableRows>(
     wb: &mut Workbook,
     form: &Form,
-    data: Option<&FormData>,
+    data: Option<&FormData<R>>,
     marks: &Marks,
     protect: bool,
 ) -> Result<(), XlsxError> {
+    lay_out(wb, form, data, marks, protect, STREAM_ROWS)
+}
+
+/// [`write_form`] with the streaming threshold as a parameter, so a test can write the
+/// same form both ways and compare.
+fn lay_out<R: TableRows>(
+    wb: &mut Workbook,
+    form: &Form,
+    data: Option<&FormData<R>>,
+    marks: &Marks,
+    protect: bool,
+    stream_rows: usize,
+) -> Result<(), XlsxError> {
     for (si, sheet) in form.sheets.iter().enumerate() {
-        let ws = wb.add_worksheet();
+        let on_sheet: Vec<usize> = (0..form.tables.len())
+            .filter(|&t| form.tables[t].sheet == si)
+            .collect();
+        let blank: Vec<BlankRows> = match data {
+            Some(_) => Vec::new(),
+            None => on_sheet
+                .iter()
+                .map(|&ti| BlankRows {
+                    first_row: form.tables[ti].first_row,
+                    count: form.tables[ti].template_rows,
+                    columns: form.tables[ti].columns.len(),
+                })
+                .collect(),
+        };
+        let bodies: Vec<&dyn TableRows> = match data {
+            Some(d) => on_sheet
+                .iter()
+                .map(|&ti| &d.tables[ti].rows as &dyn TableRows)
+                .collect(),
+            None => blank.iter().map(|b| b as &dyn TableRows).collect(),
+        };
+        let rows: usize = bodies.iter().map(|b| b.len()).sum();
+        let ws = if rows > stream_rows && bodies.iter().all(|b| ascending(*b)) {
+            wb.add_worksheet_with_constant_memory()?
+        } else {
+            wb.add_worksheet()
+        };
         ws.set_name(&sheet.name)?;
         for (i, w) in sheet.column_widths.iter().enumerate() {
             ws.set_column_width(i as u16, *w)?;
@@ -111,77 +314,23 @@ pub fn write_form(
         // A4, one page wide: units print the form to sign and file it.
         ws.set_paper_size(9);
         ws.set_print_fit_to_pages(1, 0);
-        let mut taken: HashSet<Pos> = HashSet::new();
-        let inputs: HashSet<Pos> = form
-            .cells
-            .iter()
-            .filter(|c| c.sheet == si)
-            .map(|c| c.pos)
-            .collect();
-        let last_col = last_column(form, si);
-        if let Some(t) = &sheet.title {
-            if last_col > 0 {
-                ws.merge_range(0, 0, 0, last_col, t, &style::title())?;
-            } else {
-                ws.write_string_with_format(0, 0, t, &style::title())?;
-            }
-            ws.set_row_height(0, 24)?;
-            taken.insert(Pos::new(0, 0));
-        }
-        for (pos, text, st) in &sheet.texts {
-            let f = match st {
-                crate::spec::TextStyle::Header => style::header(),
-                crate::spec::TextStyle::Section => style::section(),
-                crate::spec::TextStyle::Note => style::note(),
-                crate::spec::TextStyle::Plain => style::label(),
+        let mut out = RowOrder::default();
+        queue_cells(ws, &mut out, form, si, data, marks, protect)?;
+        for (k, &ti) in on_sheet.iter().enumerate() {
+            let d = data.map(|d| &d.tables[ti]);
+            let frame = TableFrame {
+                total_row: d.map_or(
+                    form.tables[ti].first_row + form.tables[ti].template_rows,
+                    |d| d.total_row,
+                ),
+                total: d.and_then(|d| d.total.as_deref()),
+                total_label: d.and_then(|d| d.total_label.as_deref()),
             };
-            ws.write_string_with_format(pos.row, pos.col, text, &f)?;
-            taken.insert(*pos);
+            table_frame(ws, &mut out, form, ti, bodies[k], &frame, marks, protect)?;
         }
-        if let Some(st) = form.stamp.filter(|s| s.sheet == si) {
-            let (id, ver) = data.map_or((form.id.as_str(), form.version.as_str()), |d| {
-                (d.form_id.as_str(), d.form_version.as_str())
-            });
-            ws.write_string_with_format(st.id.row, st.id.col, id, &style::text())?;
-            ws.write_string_with_format(st.version.row, st.version.col, ver, &style::text())?;
-            taken.extend([st.id, st.version]);
-        }
-        let mut number = 0;
-        for (ci, c) in form.cells.iter().enumerate().filter(|(_, c)| c.sheet == si) {
-            if c.pos.col > 0 {
-                let left = Pos::new(c.pos.row, c.pos.col - 1);
-                if !inputs.contains(&left) && !taken.contains(&left) {
-                    ws.write_string_with_format(left.row, left.col, &c.label, &style::label())?;
-                    taken.insert(left);
-                    let stt = Pos::new(c.pos.row, 0);
-                    if left.col == 1 && !taken.contains(&stt) {
-                        number += 1;
-                        ws.write_number_with_format(
-                            stt.row,
-                            0,
-                            number as f64,
-                            &style::text().set_align(rust_xlsxwriter::FormatAlign::Center),
-                        )?;
-                        taken.insert(stt);
-                    }
-                }
-            }
-            let v = data.map_or(Out::Blank, |d| d.cells[ci].clone());
-            let fmt = cell_format(base_format(c.ty), protect, marks.notes.get(&(si, c.pos)));
-            put(ws, c.pos, &v, &fmt)?;
-            if protect {
-                ws.add_data_validation(
-                    c.pos.row,
-                    c.pos.col,
-                    c.pos.row,
-                    c.pos.col,
-                    &validation(form, c.ty, ci == form.identity.unit_code)?,
-                )?;
-            }
-        }
-        for ti in (0..form.tables.len()).filter(|&t| form.tables[t].sheet == si) {
-            write_table(ws, form, ti, data.map(|d| &d.tables[ti]), marks, protect)?;
-        }
+        out.seal();
+        write_bodies(ws, &mut out, form, &on_sheet, &bodies, marks, protect)?;
+        out.through(ws, u32::MAX)?;
         for ((s, pos), (error, texts)) in &marks.notes {
             if *s != si {
                 continue;
@@ -208,6 +357,88 @@ pub fn write_form(
         }
         if si == 0 && protect {
             ws.set_active(true);
+        }
+    }
+    Ok(())
+}
+
+/// Queue the form's own cells of a sheet: title, texts, stamp, and each input cell
+/// with the label (and number) left of it when the form puts none there.
+fn queue_cells<R>(
+    ws: &mut Worksheet,
+    out: &mut RowOrder,
+    form: &Form,
+    si: usize,
+    data: Option<&FormData<R>>,
+    marks: &Marks,
+    protect: bool,
+) -> Result<(), XlsxError> {
+    let mut taken: HashSet<Pos> = HashSet::new();
+    let inputs: HashSet<Pos> = form
+        .cells
+        .iter()
+        .filter(|c| c.sheet == si)
+        .map(|c| c.pos)
+        .collect();
+    let last_col = last_column(form, si);
+    if let Some(t) = &form.sheets[si].title {
+        let pos = Pos::new(0, 0);
+        if last_col > 0 {
+            out.merge(pos, last_col, t, style::title());
+        } else {
+            out.text(pos, t, style::title());
+        }
+        ws.set_row_height(0, 24)?;
+        taken.insert(pos);
+    }
+    for (pos, text, st) in &form.sheets[si].texts {
+        let f = match st {
+            crate::spec::TextStyle::Header => style::header(),
+            crate::spec::TextStyle::Section => style::section(),
+            crate::spec::TextStyle::Note => style::note(),
+            crate::spec::TextStyle::Plain => style::label(),
+        };
+        out.text(*pos, text, f);
+        taken.insert(*pos);
+    }
+    if let Some(st) = form.stamp.filter(|s| s.sheet == si) {
+        let (id, ver) = data.map_or((form.id.as_str(), form.version.as_str()), |d| {
+            (d.form_id.as_str(), d.form_version.as_str())
+        });
+        out.text(st.id, id, style::text());
+        out.text(st.version, ver, style::text());
+        taken.extend([st.id, st.version]);
+    }
+    let mut number = 0;
+    for (ci, c) in form.cells.iter().enumerate().filter(|(_, c)| c.sheet == si) {
+        if c.pos.col > 0 {
+            let left = Pos::new(c.pos.row, c.pos.col - 1);
+            if !inputs.contains(&left) && !taken.contains(&left) {
+                out.text(left, &c.label, style::label());
+                taken.insert(left);
+                let stt = Pos::new(c.pos.row, 0);
+                if left.col == 1 && !taken.contains(&stt) {
+                    number += 1;
+                    out.put(
+                        stt,
+                        Out::Number(number as f64),
+                        style::text().set_align(rust_xlsxwriter::FormatAlign::Center),
+                    );
+                    taken.insert(stt);
+                }
+            }
+        }
+        let v = data.map_or(Out::Blank, |d| d.cells[ci].clone());
+        let fmt = cell_format(base_format(c.ty), protect, marks.get(si, c.pos));
+        out.put(c.pos, v, fmt);
+        if protect {
+            ws.add_data_validation(
+                c.pos.row,
+                c.pos.col,
+                c.pos.row,
+                c.pos.col,
+                &validation(form, c.ty, ci == form.identity.unit_code)?,
+            )?;
         }
     }
     Ok(())
@@ -276,88 +507,70 @@ fn validation(form: &Form, ty: FieldType, unit_code: bool) -> Result<DataValidat
     Ok(v)
 }
 
-fn write_table(
+/// Rows in ascending order, which is how a table is read; constant-memory mode needs it.
+fn ascending(rows: &dyn TableRows) -> bool {
+    (1..rows.len()).all(|i| rows.row(i - 1) < rows.row(i))
+}
+
+/// Where a table's total row goes and what it holds.
+struct TableFrame<'a> {
+    total_row: u32,
+    /// `None`: write the SUM formula of each column.
+    total: Option<&'a [Out]>,
+    /// Label text of the total row as the unit wrote it (defaults to the form's).
+    total_label: Option<&'a str>,
+}
+
+/// Everything of a table but its body rows: header, total row, validation, panes.
+#[allow(clippy::too_many_arguments)]
+fn table_frame(
     ws: &mut Worksheet,
+    out: &mut RowOrder,
     form: &Form,
     ti: usize,
-    data: Option<&TableOut>,
+    rows: &dyn TableRows,
+    frame: &TableFrame<'_>,
     marks: &Marks,
     protect: bool,
 ) -> Result<(), XlsxError> {
     let t = &form.tables[ti];
+    let si = t.sheet;
     let hdr = style::header();
     ws.set_row_height(t.header_row, 45)?;
     if t.label_col > 0 {
-        ws.write_string_with_format(t.header_row, 0, "STT", &hdr)?;
+        out.text(Pos::new(t.header_row, 0), "STT", hdr.clone());
     }
-    ws.write_string_with_format(t.header_row, t.label_col, &t.label, &hdr)?;
+    out.text(Pos::new(t.header_row, t.label_col), &t.label, hdr.clone());
     for c in &t.columns {
-        ws.write_string_with_format(t.header_row, c.col, &c.label, &hdr)?;
+        out.text(Pos::new(t.header_row, c.col), &c.label, hdr.clone());
     }
-    let si = t.sheet;
-    let blank_rows: Vec<(u32, Out, Vec<Out>)>;
-    let rows: &[(u32, Out, Vec<Out>)] = match data {
-        Some(d) => &d.rows,
-        None => {
-            blank_rows = (0..t.template_rows)
-                .map(|i| {
-                    (
-                        t.first_row + i,
-                        Out::Blank,
-                        vec![Out::Blank; t.columns.len()],
-                    )
-                })
-                .collect();
-            &blank_rows
-        }
+    let total_row = frame.total_row;
+    let fmt_at = |pos: Pos, base: Format| cell_format(base, protect, marks.get(si, pos));
+    let label = frame.total_label.unwrap_or(&t.total_label);
+    let pos = Pos::new(total_row, t.label_col);
+    out.text(pos, label, fmt_at(pos, style::bold()));
+    let (first, last) = if rows.is_empty() {
+        (t.first_row, t.first_row)
+    } else {
+        (rows.row(0), rows.row(rows.len() - 1))
     };
-    let total_row = data.map_or(t.first_row + t.template_rows, |d| d.total_row);
-    let fmt_at = |pos: Pos, base: Format| cell_format(base, protect, marks.notes.get(&(si, pos)));
-    for (n, (row, label, values)) in rows.iter().enumerate() {
-        if t.label_col > 0 {
-            ws.write_number_with_format(*row, 0, (n + 1) as f64, &style::text())?;
-        }
-        put(
-            ws,
-            Pos::new(*row, t.label_col),
-            label,
-            &fmt_at(Pos::new(*row, t.label_col), style::label()),
-        )?;
-        for (c, v) in t.columns.iter().zip(values) {
-            put(
-                ws,
-                Pos::new(*row, c.col),
-                v,
-                &fmt_at(Pos::new(*row, c.col), base_format(c.ty)),
-            )?;
-        }
-    }
-    let label = data
-        .and_then(|d| d.total_label.clone())
-        .unwrap_or_else(|| t.total_label.clone());
-    ws.write_string_with_format(
-        total_row,
-        t.label_col,
-        &label,
-        &fmt_at(Pos::new(total_row, t.label_col), style::bold()),
-    )?;
-    let first = rows.first().map_or(t.first_row, |r| r.0);
-    let last = rows.last().map_or(t.first_row, |r| r.0).max(first);
+    let last = last.max(first);
     for (ci, c) in t.columns.iter().enumerate() {
         let pos = Pos::new(total_row, c.col);
-        let given = data.and_then(|d| d.total.as_ref()).map(|v| v[ci].clone());
-        let v = given.unwrap_or_else(|| {
-            let sum: f64 = rows
-                .iter()
-                .filter_map(|r| match &r.2[ci] {
-                    Out::Number(n) => Some(*n),
-                    _ => None,
-                })
-                .sum();
-            let col = crate::spec::cellref::column_name(c.col);
-            Out::Formula(format!("SUM({col}{}:{col}{})", first + 1, last + 1), sum)
-        });
-        put(ws, pos, &v, &fmt_at(pos, base_format(c.ty).set_bold()))?;
+        let v = match frame.total {
+            Some(given) => given[ci].clone(),
+            None => {
+                let sum: f64 = (0..rows.len())
+                    .filter_map(|i| match rows.value(i, ci) {
+                        Some(Cell::Number(n)) => Some(n),
+                        _ => None,
+                    })
+                    .sum();
+                let col = crate::spec::cellref::column_name(c.col);
+                Out::Formula(format!("SUM({col}{}:{col}{})", first + 1, last + 1), sum)
+            }
+        };
+        out.put(pos, v, fmt_at(pos, base_format(c.ty).set_bold()));
     }
     if protect && total_row > t.first_row {
         let (r0, r1) = (t.first_row, total_row - 1);
@@ -374,4 +587,393 @@ fn write_table(
     }
     ws.set_freeze_panes(t.first_row, 0)?;
     Ok(())
+}
+
+/// Stream the body rows of a sheet's tables in row order, the held cells in between.
+/// Formats are built once per column; only a marked cell gets its own.
+fn write_bodies(
+    ws: &mut Worksheet,
+    out: &mut RowOrder,
+    form: &Form,
+    on_sheet: &[usize],
+    bodies: &[&dyn TableRows],
+    marks: &Marks,
+    protect: bool,
+) -> Result<(), XlsxError> {
+    struct Plain {
+        number: Format,
+        label: Format,
+        columns: Vec<Format>,
+    }
+    let plain: Vec<Plain> = on_sheet
+        .iter()
+        .map(|&ti| Plain {
+            number: style::text(),
+            label: cell_format(style::label(), protect, None),
+            columns: form.tables[ti]
+                .columns
+                .iter()
+                .map(|c| cell_format(base_format(c.ty), protect, None))
+                .collect(),
+        })
+        .collect();
+    let mut next = vec![0usize; bodies.len()];
+    // Tables are few: the next row is the least among their next rows.
+    while let Some(k) = (0..bodies.len())
+        .filter(|&k| next[k] < bodies[k].len())
+        .min_by_key(|&k| bodies[k].row(next[k]))
+    {
+        let (rows, i, t, p) = (bodies[k], next[k], &form.tables[on_sheet[k]], &plain[k]);
+        let row = rows.row(i);
+        out.through(ws, row)?;
+        let si = t.sheet;
+        // A marked cell gets its own format, the rest their column's.
+        let put_at = |ws: &mut Worksheet, col: u16, v: Cell<'_>, plain: &Format, ty: FieldType| {
+            let pos = Pos::new(row, col);
+            match marks.get(si, pos) {
+                None => put_cell(ws, pos, v, plain),
+                Some(m) => {
+                    let base = if col == t.label_col {
+                        style::label()
+                    } else {
+                        base_format(ty)
+                    };
+                    put_cell(ws, pos, v, &cell_format(base, protect, Some(m)))
+                }
+            }
+        };
+        if t.label_col > 0 {
+            put_cell(
+                ws,
+                Pos::new(row, 0),
+                Cell::Number((i + 1) as f64),
+                &p.number,
+            )?;
+        }
+        put_at(ws, t.label_col, rows.label(i), &p.label, FieldType::Text)?;
+        for (ci, c) in t.columns.iter().enumerate() {
+            if let Some(v) = rows.value(i, ci) {
+                put_at(ws, c.col, v, &p.columns[ci], c.ty)?;
+            }
+        }
+        next[k] += 1;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::TextStyle;
+    use calamine::{Data, Reader, Xlsx};
+    use std::io::{Cursor, Read};
+
+    /// The default form filled with `n` table rows, a few cells of each type and a
+    /// given total; marks on a body figure, a body label, the total and an input cell.
+    fn filled(n: u32) -> (Form, FormData, Marks) {
+        let mut form = Form::default_form().unwrap();
+        // Texts on the table's sheet, given out of row order: one below the total row,
+        // one beside the body, one above the header.
+        let (sheet, first_row) = (form.tables[0].sheet, form.tables[0].first_row);
+        form.sheets[sheet].texts.extend([
+            (
+                Pos::new(first_row + n + 2, 1),
+                "Người lập biểu".to_string(),
+                TextStyle::Plain,
+            ),
+            (
+                Pos::new(first_row + 10, 10),
+                "Ghi chú bên bảng".to_string(),
+                TextStyle::Note,
+            ),
+            (
+                Pos::new(1, 1),
+                "Đơn vị: Đảng bộ huyện".to_string(),
+                TextStyle::Section,
+            ),
+        ]);
+        let t = &form.tables[0];
+        let rows: BuiltRows = (0..n)
+            .map(|i| {
+                let values = (0..t.columns.len())
+                    .map(|c| match (i + c as u32) % 5 {
+                        0 => Out::Blank,
+                        1 => Out::Text(format!("=SUM({i})")),
+                        _ => Out::Number(f64::from(i * 7 + c as u32)),
+                    })
+                    .collect();
+                (t.first_row + i, Out::Text(format!("Chi bộ số {i}")), values)
+            })
+            .collect();
+        let cells = form
+            .cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| match c.ty {
+                FieldType::Text => Out::Text(format!("ô {i}")),
+                FieldType::Date => Out::Date(NaiveDate::from_ymd_opt(2026, 6, 30).unwrap()),
+                _ => Out::Number(i as f64),
+            })
+            .collect();
+        let mut marks = Marks::default();
+        let mid = t.first_row + n / 2;
+        marks.add(t.sheet, Pos::new(mid, t.columns[1].col), true, "sai".into());
+        marks.add(t.sheet, Pos::new(mid, t.label_col), false, "lưu ý".into());
+        let total_row = t.first_row + n;
+        marks.add(
+            t.sheet,
+            Pos::new(total_row, t.columns[0].col),
+            true,
+            "tổng".into(),
+        );
+        let c = &form.cells[0];
+        marks.add(c.sheet, c.pos, true, "ô nhập".into());
+        let data = FormData {
+            form_id: form.id.clone(),
+            form_version: form.version.clone(),
+            cells,
+            tables: vec![TableOut {
+                rows,
+                total_row,
+                total: None,
+                total_label: Some("Cộng".into()),
+            }],
+        };
+        (form, data, marks)
+    }
+
+    fn save(form: &Form, data: &FormData, marks: &Marks, stream_rows: usize) -> Vec<u8> {
+        let mut wb = Workbook::new();
+        lay_out(&mut wb, form, Some(data), marks, false, stream_rows).unwrap();
+        wb.save_to_buffer().unwrap()
+    }
+
+    fn parts(xlsx: &[u8]) -> BTreeMap<String, String> {
+        let mut zip = zip::ZipArchive::new(Cursor::new(xlsx)).unwrap();
+        (0..zip.len())
+            .map(|i| {
+                let mut f = zip.by_index(i).unwrap();
+                let mut text = String::new();
+                f.read_to_string(&mut text).unwrap();
+                (f.name().unwrap().to_string(), text)
+            })
+            .collect()
+    }
+
+    /// The elements between `<{list}` and `</{list}>`, each as text.
+    fn elements<'a>(xml: &'a str, list: &str, item: &str) -> Vec<&'a str> {
+        let Some((_, rest)) = xml.split_once(&format!("<{list}")) else {
+            return Vec::new();
+        };
+        let body = &rest[..rest.find(&format!("</{list}>")).unwrap()];
+        let open = format!("<{item}");
+        let mut out = Vec::new();
+        let mut at = body.find(&open);
+        while let Some(i) = at {
+            let tail = &body[i + open.len()..];
+            let next = tail.find(&open).map(|j| i + open.len() + j);
+            out.push(&body[i..next.unwrap_or(body.len())]);
+            at = next;
+        }
+        out
+    }
+
+    fn attr<'a>(element: &'a str, name: &str) -> &'a str {
+        let (_, v) = element.split_once(&format!(" {name}=\"")).unwrap();
+        &v[..v.find('"').unwrap()]
+    }
+
+    /// Each cell style of styles.xml spelt out (number format, font, fill, border and
+    /// alignment), as the index a cell refers to depends on when the style was first used.
+    fn cell_styles(styles_xml: &str) -> Vec<String> {
+        let formats: BTreeMap<&str, &str> = elements(styles_xml, "numFmts", "numFmt")
+            .into_iter()
+            .map(|f| (attr(f, "numFmtId"), attr(f, "formatCode")))
+            .collect();
+        let fonts = elements(styles_xml, "fonts", "font");
+        let fills = elements(styles_xml, "fills", "fill");
+        let borders = elements(styles_xml, "borders", "border");
+        let index = |s: &str| s.parse::<usize>().unwrap();
+        elements(styles_xml, "cellXfs", "xf")
+            .into_iter()
+            .map(|xf| {
+                let id = attr(xf, "numFmtId");
+                let alignment = xf.split_once('>').map_or("", |(_, a)| a);
+                format!(
+                    "{} {} {} {} {alignment}",
+                    formats.get(id).copied().unwrap_or(id),
+                    fonts[index(attr(xf, "fontId"))],
+                    fills[index(attr(xf, "fillId"))],
+                    borders[index(attr(xf, "borderId"))],
+                )
+            })
+            .collect()
+    }
+
+    /// (cell, style spelt out) of every cell of a sheet part, in document order.
+    fn styles(sheet_xml: &str, cell_styles: &[String]) -> Vec<(String, String)> {
+        sheet_xml
+            .split("<c r=\"")
+            .skip(1)
+            .map(|c| {
+                let cell = c[..c.find('"').unwrap()].to_string();
+                let head = &c[..c.find('>').unwrap()];
+                let style = head
+                    .split_once(" s=\"")
+                    .map_or("0", |(_, s)| &s[..s.find('"').unwrap()]);
+                (cell, cell_styles[style.parse::<usize>().unwrap()].clone())
+            })
+            .collect()
+    }
+
+    /// Everything of a sheet part but its cells.
+    fn frame(sheet_xml: &str) -> String {
+        let (a, rest) = sheet_xml.split_once("<sheetData>").unwrap();
+        let (_, b) = rest.split_once("</sheetData>").unwrap();
+        format!("{a}{b}")
+    }
+
+    /// Row attributes (height) of a sheet part, but `spans`: an optional hint that only
+    /// an in-memory sheet knows in time to write.
+    fn rows(sheet_xml: &str) -> Vec<String> {
+        sheet_xml
+            .split("<row ")
+            .skip(1)
+            .map(|r| {
+                let head = &r[..r.find('>').unwrap()];
+                match head.split_once(" spans=\"") {
+                    Some((a, b)) => format!("{a}{}", &b[b.find('"').unwrap() + 1..]),
+                    None => head.to_string(),
+                }
+            })
+            .collect()
+    }
+
+    type Sheets = Vec<(String, Vec<(u32, u32, Data)>, Vec<(u32, u32, String)>)>;
+
+    fn read_back(xlsx: &[u8]) -> Sheets {
+        let mut wb = Xlsx::new(Cursor::new(xlsx.to_vec())).unwrap();
+        wb.sheet_names()
+            .into_iter()
+            .map(|name| {
+                let values = wb.worksheet_range(&name).unwrap();
+                let formulas = wb.worksheet_formula(&name).unwrap();
+                let (vr, vc) = values.start().unwrap_or((0, 0));
+                let (fr, fc) = formulas.start().unwrap_or((0, 0));
+                (
+                    name,
+                    values
+                        .used_cells()
+                        .map(|(r, c, v)| (vr + r as u32, vc + c as u32, v.clone()))
+                        .collect(),
+                    formulas
+                        .used_cells()
+                        .filter(|(_, _, f)| !f.is_empty())
+                        .map(|(r, c, f)| (fr + r as u32, fc + c as u32, f.clone()))
+                        .collect(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_streamed_sheet_holds_what_an_in_memory_one_does() {
+        let (form, data, marks) = filled(300);
+        let streamed = save(&form, &data, &marks, 0);
+        let held = save(&form, &data, &marks, usize::MAX);
+        let (s, h) = (parts(&streamed), parts(&held));
+        let table_part = format!("xl/worksheets/sheet{}.xml", form.tables[0].sheet + 1);
+        // Only the table's sheet was streamed (its strings inline), the others were not.
+        for (name, xml) in &s {
+            if name.starts_with("xl/worksheets/sheet") {
+                assert_eq!(xml.contains("inlineStr"), *name == table_part, "{name}");
+            }
+        }
+        assert!(!h[&table_part].contains("inlineStr"));
+        // Cell by cell the same values, formulas (with their cached results) and styles.
+        assert_eq!(read_back(&streamed), read_back(&held));
+        let (ss, hs) = (
+            cell_styles(&s["xl/styles.xml"]),
+            cell_styles(&h["xl/styles.xml"]),
+        );
+        assert_eq!(
+            ss.iter().collect::<HashSet<_>>(),
+            hs.iter().collect::<HashSet<_>>()
+        );
+        for (name, xml) in &s {
+            let other = &h[name];
+            if name.starts_with("xl/worksheets/sheet") {
+                assert_eq!(styles(xml, &ss), styles(other, &hs), "{name}");
+                assert_eq!(frame(xml), frame(other), "{name}");
+                assert_eq!(rows(xml), rows(other), "{name}");
+            } else if !["xl/sharedStrings.xml", "xl/styles.xml"].contains(&name.as_str()) {
+                // Notes, their drawings, relationships: byte for byte.
+                assert_eq!(xml, other, "{name}");
+            }
+        }
+    }
+
+    #[test]
+    fn marks_reach_streamed_body_cells_and_the_total_row() {
+        let (form, data, marks) = filled(300);
+        let p = parts(&save(&form, &data, &marks, 0));
+        let t = &form.tables[0];
+        let sheet = &p[&format!("xl/worksheets/sheet{}.xml", t.sheet + 1)];
+        let all = cell_styles(&p["xl/styles.xml"]);
+        let style_of = |r: u32, c: u16| {
+            let cell = Pos::new(r, c).to_string();
+            styles(sheet, &all)
+                .into_iter()
+                .find(|(x, _)| *x == cell)
+                .unwrap()
+                .1
+        };
+        let mid = t.first_row + 150;
+        let total = t.first_row + 300;
+        let fill = |style: String| {
+            [style::FAULT_FILL, style::WARN_FILL]
+                .into_iter()
+                .find(|f| style.contains(&format!("FF{f:06X}")))
+        };
+        assert_eq!(
+            fill(style_of(mid, t.columns[1].col)),
+            Some(style::FAULT_FILL)
+        );
+        assert_eq!(fill(style_of(mid, t.label_col)), Some(style::WARN_FILL));
+        assert_eq!(
+            fill(style_of(total, t.columns[0].col)),
+            Some(style::FAULT_FILL)
+        );
+        assert_eq!(fill(style_of(mid + 1, t.columns[1].col)), None);
+        assert_eq!(fill(style_of(mid + 1, t.label_col)), None);
+        assert_eq!(fill(style_of(total, t.columns[2].col)), None);
+        let comments: String = p
+            .iter()
+            .filter(|(n, _)| n.starts_with("xl/comments"))
+            .map(|(_, x)| x.as_str())
+            .collect();
+        for (cell, text) in [
+            (Pos::new(mid, t.columns[1].col), "sai"),
+            (Pos::new(mid, t.label_col), "lưu ý"),
+            (Pos::new(total, t.columns[0].col), "tổng"),
+        ] {
+            let r = cell.to_string();
+            assert!(comments.contains(&format!("ref=\"{r}\"")), "no note at {r}");
+            assert!(comments.contains(text));
+        }
+    }
+
+    #[test]
+    fn rows_out_of_order_are_held_in_memory_rather_than_lost() {
+        let (form, mut data, marks) = filled(20);
+        data.tables[0].rows.swap(3, 4);
+        let streamed = save(&form, &data, &marks, 0);
+        let p = parts(&streamed);
+        let table_part = format!("xl/worksheets/sheet{}.xml", form.tables[0].sheet + 1);
+        assert!(!p[&table_part].contains("inlineStr"));
+        assert_eq!(
+            read_back(&streamed),
+            read_back(&save(&form, &data, &marks, usize::MAX))
+        );
+    }
 }

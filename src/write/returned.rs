@@ -2,24 +2,52 @@
 //! language: the list of findings, then the unit's own figures laid out as in the form,
 //! each faulty cell highlighted with a note saying what is wrong and what is expected.
 
-use super::form::{FormData, Marks, Out, TableOut, write_form};
+use super::form::{Cell, FormData, Marks, Out, STREAM_ROWS, TableOut, TableRows, write_form};
 use super::{WriteError, cell_text, new_workbook, save, style, xlsx_err};
-use crate::extract::{Report, Value};
+use crate::extract::{Report, Row, Value};
 use crate::pipeline::Submission;
 use crate::spec::{Form, Pos, Severity};
 use crate::text::fold;
 use rust_xlsxwriter::Workbook;
 use std::path::Path;
 
-/// The unit's figures as cells to write back.
-pub fn form_data(form: &Form, r: &Report) -> FormData {
-    let out = |v: &Value| match v {
+fn out(v: &Value) -> Out {
+    match v {
         Value::Blank => Out::Blank,
         Value::Number(n) => Out::Number(*n),
         Value::Text(s) => Out::Text(s.clone()),
         Value::Date(d) => Out::Date(*d),
         Value::Invalid(s) => Out::Text(s.clone()),
-    };
+    }
+}
+
+fn cell(v: &Value) -> Cell<'_> {
+    match v {
+        Value::Blank => Cell::Blank,
+        Value::Number(n) => Cell::Number(*n),
+        Value::Text(s) | Value::Invalid(s) => Cell::Text(s),
+        Value::Date(d) => Cell::Date(*d),
+    }
+}
+
+/// A unit's table rows are written back from where they were read, not copied.
+impl TableRows for &[Row] {
+    fn len(&self) -> usize {
+        <[Row]>::len(self)
+    }
+    fn row(&self, i: usize) -> u32 {
+        self[i].row
+    }
+    fn label(&self, i: usize) -> Cell<'_> {
+        Cell::Text(&self[i].label)
+    }
+    fn value(&self, i: usize, column: usize) -> Option<Cell<'_>> {
+        self[i].values.get(column).map(cell)
+    }
+}
+
+/// The unit's figures as cells to write back.
+pub fn form_data<'a>(form: &Form, r: &'a Report) -> FormData<&'a [Row]> {
     FormData {
         form_id: r.form_id.clone().unwrap_or_else(|| form.id.clone()),
         form_version: r
@@ -34,17 +62,7 @@ pub fn form_data(form: &Form, r: &Report) -> FormData {
             .map(|(t, d)| {
                 let last = d.rows.last().map_or(t.first_row, |x| x.row + 1);
                 TableOut {
-                    rows: d
-                        .rows
-                        .iter()
-                        .map(|x| {
-                            (
-                                x.row,
-                                Out::Text(x.label.clone()),
-                                x.values.iter().map(out).collect(),
-                            )
-                        })
-                        .collect(),
+                    rows: d.rows.as_slice(),
                     total_row: d.total.as_ref().map_or(last.max(t.first_row), |x| x.row),
                     total: d.total.as_ref().map(|x| x.values.iter().map(out).collect()),
                     total_label: None,
@@ -61,6 +79,15 @@ pub fn write(path: &Path, form: &Form, sub: &Submission) -> Result<(), WriteErro
     // A province returning one unit in five writes thousands of these: deflate level 1
     // costs a fraction of the default for a file a few kilobytes larger.
     wb.set_zip_compression_level(1);
+    // A big sheet is streamed through temporary files; keep them on the output's disk,
+    // not in a /tmp that may be a small tmpfs.
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|source| WriteError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        wb.set_tempdir(dir).map_err(&e)?;
+    }
     findings_sheet(&mut wb, form, sub).map_err(&e)?;
     if let Some(r) = &sub.report {
         let mut marks = Marks::default();
@@ -90,7 +117,11 @@ fn findings_sheet(
     form: &Form,
     sub: &Submission,
 ) -> Result<(), rust_xlsxwriter::XlsxError> {
-    let ws = wb.add_worksheet();
+    let ws = if sub.findings.len() > STREAM_ROWS {
+        wb.add_worksheet_with_constant_memory()?
+    } else {
+        wb.add_worksheet()
+    };
     ws.set_name("Lỗi cần sửa")?;
     let unit = sub
         .unit
@@ -171,4 +202,61 @@ fn findings_sheet(
     ws.set_print_fit_to_pages(1, 0);
     ws.set_active(true);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::{Finding, Msg};
+    use crate::pipeline::Status;
+    use calamine::{Data, Reader, open_workbook_auto};
+    use std::io::Read;
+
+    #[test]
+    fn a_long_list_of_findings_is_streamed_and_complete() {
+        let form = Form::default_form().unwrap();
+        let n = STREAM_ROWS + 1;
+        let findings = (0..n as u32)
+            .map(|i| {
+                Finding::error("NEG", Msg::new(format!("lỗi {i}"), format!("fault {i}")))
+                    .at("Kết nạp", Some(Pos::new(4 + i, 2)))
+                    .found("-1")
+                    .expected("0")
+            })
+            .collect();
+        let sub = Submission {
+            file: "DBP.xlsx".into(),
+            sha256: String::new(),
+            size: 0,
+            modified: None,
+            format: None,
+            report: None,
+            unit: Some(0),
+            findings,
+            status: Status::Rejected,
+            superseded_by: None,
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tra-lai").join("DBP.xlsx");
+        write(&path, &form, &sub).unwrap();
+        let mut zip = zip::ZipArchive::new(std::fs::File::open(&path).unwrap()).unwrap();
+        let mut xml = String::new();
+        zip.by_name("xl/worksheets/sheet1.xml")
+            .unwrap()
+            .read_to_string(&mut xml)
+            .unwrap();
+        assert!(xml.contains("t=\"inlineStr\""), "not streamed");
+        let mut wb = open_workbook_auto(&path).unwrap();
+        let list = wb.worksheet_range("Lỗi cần sửa").unwrap();
+        let rows: Vec<_> = list.rows().skip(5).collect();
+        assert_eq!(rows.len(), n);
+        for (i, r) in rows.iter().enumerate() {
+            assert_eq!(r[0], Data::Float((i + 1) as f64));
+            assert_eq!(r[2], Data::String(Pos::new(4 + i as u32, 2).to_string()));
+            assert_eq!(r[5], Data::String(format!("lỗi {i}")));
+        }
+        // Only the workbook itself was left in the folder: no temporary files.
+        let left: Vec<_> = std::fs::read_dir(path.parent().unwrap()).unwrap().collect();
+        assert_eq!(left.len(), 1);
+    }
 }
