@@ -255,11 +255,24 @@ impl RowOrder {
     }
 }
 
-/// Lay the form into `wb`: one worksheet per sheet of the form.
+/// Lay the form into `wb`: one worksheet per sheet of the form, held in memory.
 /// `protect` locks everything but the input cells (the blank template and samples).
-/// A sheet whose tables hold more than [`STREAM_ROWS`] rows is streamed in
-/// constant-memory mode, through the workbook's temporary folder (`set_tempdir`).
+/// Samples stay in memory whatever their size: shared strings, as Excel saves a form,
+/// so what the benchmark and the tests read looks like a unit's file.
 pub fn write_form<R: TableRows>(
+    wb: &mut Workbook,
+    form: &Form,
+    data: Option<&FormData<R>>,
+    marks: &Marks,
+    protect: bool,
+) -> Result<(), XlsxError> {
+    lay_out(wb, form, data, marks, protect, usize::MAX)
+}
+
+/// [`write_form`], but a sheet whose tables hold more than [`STREAM_ROWS`] rows is
+/// streamed in constant-memory mode, through the workbook's temporary folder
+/// (`set_tempdir`): a returned workbook costs memory by its findings, not its rows.
+pub fn write_form_streamed<R: TableRows>(
     wb: &mut Workbook,
     form: &Form,
     data: Option<&FormData<R>>,
@@ -269,8 +282,7 @@ pub fn write_form<R: TableRows>(
     lay_out(wb, form, data, marks, protect, STREAM_ROWS)
 }
 
-/// [`write_form`] with the streaming threshold as a parameter, so a test can write the
-/// same form both ways and compare.
+/// The form, streaming a sheet whose tables hold more than `stream_rows` rows.
 fn lay_out<R: TableRows>(
     wb: &mut Workbook,
     form: &Form,

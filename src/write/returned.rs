@@ -2,7 +2,9 @@
 //! language: the list of findings, then the unit's own figures laid out as in the form,
 //! each faulty cell highlighted with a note saying what is wrong and what is expected.
 
-use super::form::{Cell, FormData, Marks, Out, STREAM_ROWS, TableOut, TableRows, write_form};
+use super::form::{
+    Cell, FormData, Marks, Out, STREAM_ROWS, TableOut, TableRows, write_form_streamed,
+};
 use super::{WriteError, cell_text, new_workbook, save, style, xlsx_err};
 use crate::extract::{Report, Row, Value};
 use crate::pipeline::Submission;
@@ -107,7 +109,7 @@ pub fn write(path: &Path, form: &Form, sub: &Submission) -> Result<(), WriteErro
             }
             marks.add(si, pos, f.severity == Severity::Error, text);
         }
-        write_form(&mut wb, form, Some(&form_data(form, r)), &marks, false).map_err(&e)?;
+        write_form_streamed(&mut wb, form, Some(&form_data(form, r)), &marks, false).map_err(&e)?;
     }
     save(&mut wb, path)
 }
