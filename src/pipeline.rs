@@ -98,7 +98,7 @@ impl Detail {
 /// Why the inbox itself could not be listed.
 #[derive(Debug, thiserror::Error)]
 pub enum InboxError {
-    #[error("cannot read folder '{path}': {source}")]
+    #[error("cannot read folder '{path}'")]
     Walk {
         path: String,
         source: walkdir::Error,

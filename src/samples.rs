@@ -44,7 +44,7 @@ pub struct Fault {
 pub enum SamplesError {
     #[error(transparent)]
     Write(#[from] WriteError),
-    #[error("the extended form does not load: {0}")]
+    #[error("the extended form does not load")]
     Spec(#[from] crate::spec::SpecError),
     #[error(
         "the form lacks '{0}', which the generator needs (samples follow the default form's figures)"

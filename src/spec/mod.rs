@@ -19,7 +19,7 @@ pub const DEFAULT_SPEC: &str = include_str!("../../templates/phat-trien-dang-vie
 /// author can fix the file without reading code.
 #[derive(Debug, thiserror::Error)]
 pub enum SpecError {
-    #[error("cannot read form specification '{path}': {source}")]
+    #[error("cannot read form specification '{path}'")]
     Io {
         path: String,
         #[source]

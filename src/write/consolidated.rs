@@ -8,7 +8,7 @@
 
 use super::form::{Out, put};
 use super::report::status_text;
-use super::{WriteError, cell_text, new_workbook, save, style, xlsx_err};
+use super::{WriteError, cell_text, io_failure, new_workbook, save, style, xlsx_err};
 use crate::consolidate::{Consolidation, field_value};
 use crate::extract::Value;
 use crate::finding::Lang;
@@ -194,15 +194,6 @@ pub fn write<R: Send>(
         },
     );
     (a.and(b), r)
-}
-
-/// A write that panicked inside rust_xlsxwriter (it does on a failed write to a
-/// streamed sheet's spool, such as a full disk), as an error naming the output.
-fn io_failure(path: &Path, msg: String) -> WriteError {
-    WriteError::Io {
-        path: path.display().to_string(),
-        source: std::io::Error::other(msg),
-    }
 }
 
 /// Number formats for the figure columns from `first` on. Data cells are written without

@@ -14,19 +14,19 @@ use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
-    #[error("cannot build workbook '{path}': {source}")]
+    #[error("cannot build workbook '{path}'")]
     Xlsx {
         path: String,
         #[source]
         source: XlsxError,
     },
-    #[error("cannot write '{path}': {source}")]
+    #[error("cannot write '{path}'")]
     Io {
         path: String,
         #[source]
         source: std::io::Error,
     },
-    #[error("cannot encode '{path}': {source}")]
+    #[error("cannot encode '{path}'")]
     Json {
         path: String,
         #[source]
@@ -110,6 +110,15 @@ pub fn save(wb: &mut Workbook, path: &Path) -> Result<(), WriteError> {
         source,
     })?;
     publish(tmp, path)
+}
+
+/// A write that panicked inside rust_xlsxwriter (it does on a failed write to a
+/// streamed sheet's spool, such as a full disk), as an error naming the output.
+pub(crate) fn io_failure(path: &Path, msg: String) -> WriteError {
+    WriteError::Io {
+        path: path.display().to_string(),
+        source: std::io::Error::other(msg),
+    }
 }
 
 pub(crate) fn xlsx_err(path: &Path) -> impl Fn(XlsxError) -> WriteError + '_ {

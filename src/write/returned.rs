@@ -5,9 +5,9 @@
 use super::form::{
     Cell, FormData, Marks, Out, STREAM_ROWS, TableOut, TableRows, write_form_streamed,
 };
-use super::{WriteError, cell_text, new_workbook, save, style, xlsx_err};
+use super::{WriteError, cell_text, io_failure, new_workbook, save, style, xlsx_err};
 use crate::extract::{Report, Row, Value};
-use crate::pipeline::Submission;
+use crate::pipeline::{Submission, catch_quietly};
 use crate::spec::{Form, Pos, Severity};
 use crate::text::fold;
 use rust_xlsxwriter::Workbook;
@@ -76,6 +76,13 @@ pub fn form_data<'a>(form: &Form, r: &'a Report) -> FormData<&'a [Row]> {
 
 /// Write the returned workbook of one submission.
 pub fn write(path: &Path, form: &Form, sub: &Submission) -> Result<(), WriteError> {
+    // rust_xlsxwriter panics when a streamed sheet cannot be spooled (a full disk): that
+    // is this output's failure, reported with its name, not a crash of the run.
+    catch_quietly(|| build_and_save(path, form, sub))
+        .unwrap_or_else(|msg| Err(io_failure(path, msg)))
+}
+
+fn build_and_save(path: &Path, form: &Form, sub: &Submission) -> Result<(), WriteError> {
     let e = xlsx_err(path);
     let mut wb = new_workbook(&format!("Trả lại: {}", sub.file));
     // A province returning one unit in five writes thousands of these: deflate level 1
