@@ -5,6 +5,8 @@ use crate::extract::Report;
 use crate::finding::{Finding, Msg};
 use crate::pipeline::{Status, Submission};
 use crate::spec::{FieldRef, FieldType, Form};
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 #[derive(Debug)]
 pub struct Consolidation {
@@ -43,6 +45,31 @@ pub fn field_value(report: &Report, f: FieldRef) -> Option<f64> {
     }
 }
 
+/// The same file sent twice (by mail and on a stick, say) is one report: byte-identical
+/// copies leave `tied` (files of one unit and one report date, best first), so only
+/// files that differ are compared. Each copy comes with the file it repeats.
+fn take_copies(subs: &[Submission], tied: &mut Vec<usize>) -> Vec<(usize, usize)> {
+    let mut first: HashMap<&str, usize> = HashMap::new();
+    let mut copies = Vec::new();
+    tied.retain(|&i| {
+        let sha = subs[i].sha256.as_str();
+        if sha.is_empty() {
+            return true;
+        }
+        match first.entry(sha) {
+            Entry::Occupied(e) => {
+                copies.push((i, *e.get()));
+                false
+            }
+            Entry::Vacant(e) => {
+                e.insert(i);
+                true
+            }
+        }
+    });
+    copies
+}
+
 /// Decide duplicates and statuses, then add up what is included.
 pub fn consolidate(form: &Form, mut subs: Vec<Submission>, include_invalid: bool) -> Consolidation {
     let mut kept: Vec<Option<usize>> = vec![None; form.units.len()];
@@ -73,11 +100,30 @@ pub fn consolidate(form: &Form, mut subs: Vec<Submission>, include_invalid: bool
             ))
         });
         let winner = order[0];
-        let tied: Vec<usize> = order
+        let mut tied: Vec<usize> = order
             .iter()
             .copied()
             .filter(|&i| report_date(i).is_some() && report_date(i) == report_date(winner))
             .collect();
+        let copies = take_copies(&subs, &mut tied);
+        for &(i, of) in &copies {
+            let original = subs[of].file.clone();
+            subs[i].findings.push(Finding::warning(
+                "DUP",
+                Msg::new(
+                    format!(
+                        "Tệp này giống hệt tệp {original} của đơn vị {}: chỉ tính một lần.",
+                        form.units[u].code
+                    ),
+                    format!(
+                        "This file is identical to {original} of unit {}: it counts once.",
+                        form.units[u].code
+                    ),
+                ),
+            ));
+            subs[i].status = Status::Duplicate;
+            subs[i].superseded_by = Some(original);
+        }
         if tied.len() > 1 {
             // Two files of the same unit and the same date: which one is right cannot be
             // known, so both go back.
@@ -99,7 +145,7 @@ pub fn consolidate(form: &Form, mut subs: Vec<Submission>, include_invalid: bool
             }
         }
         for &i in &order[1..] {
-            if tied.contains(&i) {
+            if tied.contains(&i) || copies.iter().any(|&(c, _)| c == i) {
                 continue;
             }
             let newer = subs[winner].file.clone();

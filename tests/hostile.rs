@@ -1340,6 +1340,49 @@ fn two_reports_of_a_unit_with_the_same_date_are_both_returned() {
 }
 
 #[test]
+fn the_same_file_sent_twice_counts_once() {
+    // Byte-identical copies (mailed twice, or copied under another name) are one report:
+    // one is summed, the other set aside with a warning, and nothing goes back.
+    let a = Pkg::of("TGI");
+    let w = inbox(&[("TGI.xlsx", a.bytes()), ("TGI (1).xlsx", a.bytes())]);
+    // Equal file times too: the file name decides which is kept.
+    let when = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_780_000_000);
+    for f in ["TGI.xlsx", "TGI (1).xlsx"] {
+        std::fs::File::options()
+            .write(true)
+            .open(w.path(&format!("inbox/{f}")))
+            .unwrap()
+            .set_modified(when)
+            .unwrap();
+    }
+    let report = run(&w, &[], 0);
+    batch_went_on(&report);
+    let kept = submission(&report, "TGI (1).xlsx");
+    assert_eq!(status(kept), "accepted", "{kept:#}");
+    assert_eq!(kept["included_in_totals"], true);
+    assert!(findings(kept, "DUP").is_empty());
+    let copy = submission(&report, "TGI.xlsx");
+    assert_eq!(status(copy), "duplicate");
+    assert_eq!(copy["superseded_by"], "TGI (1).xlsx");
+    assert_eq!(copy["included_in_totals"], false);
+    let dup = findings(copy, "DUP");
+    assert_eq!(dup.len(), 1, "{:#}", copy["findings"]);
+    assert_eq!(dup[0]["severity"], "warning");
+    assert!(dup[0]["message"].as_str().unwrap().contains("giống hệt"));
+    // Summed once.
+    let end = |f: &str| {
+        submission(&report, f)["figures"]["members_end"]["value"]
+            .as_f64()
+            .unwrap()
+    };
+    assert_eq!(
+        report["totals"]["members_end"].as_f64().unwrap(),
+        end("TGI (1).xlsx") + end(&format!("{OK_UNIT}.xlsx"))
+    );
+    assert!(!w.path("out/tra-lai").exists() || tree(&w.path("out/tra-lai")).is_empty());
+}
+
+#[test]
 fn an_unknown_code_and_name_is_an_unknown_unit() {
     let mut p = Pkg::of("TGI");
     p.cell(INFO, "C6", text("XYZ"))
