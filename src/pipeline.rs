@@ -495,6 +495,13 @@ pub fn file_finding(e: &ReadError) -> Finding {
                 format!("Sheet {} spans {rows} rows x {cols} columns, far beyond the form. Delete extra content, save and send it again.", sheet + 1),
             ),
         ),
+        ReadError::Sniff(SniffError::TextTooLarge { sheet, limit }) => Finding::error(
+            "FILE_SIZE",
+            Msg::new(
+                format!("Sheet thứ {} chứa chữ lặp lại hoặc khoảng trắng quá nhiều (hơn {} MB khi mở), bất thường với biểu mẫu. Hãy xóa dữ liệu thừa, lưu lại và gửi lại.", sheet + 1, limit / (1024 * 1024)),
+                format!("Sheet {} holds repeated text or spaces that would take more than {} MB to open, abnormal for the form. Delete extra content, save and send it again.", sheet + 1, limit / (1024 * 1024)),
+            ),
+        ),
         ReadError::Sniff(SniffError::CorruptXls { detail }) | ReadError::Sniff(SniffError::CorruptZip { detail }) => Finding::error(
             "FILE_CORRUPT",
             Msg::new(format!("Tệp bị hỏng hoặc không đầy đủ ({detail}). {}", save.0), format!("The file is damaged or incomplete ({detail}). {}", save.1)),

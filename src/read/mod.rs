@@ -4,6 +4,7 @@
 //! form can use: a hostile sheet with a value at XFD1048576 or a million rows costs a scan
 //! that stops at the form's bound, never a dense allocation.
 
+mod ods_grid;
 pub mod sniff;
 
 use crate::spec::{Form, Pos};

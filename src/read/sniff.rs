@@ -6,6 +6,8 @@
 //! web pages as `.xls` and forward whatever a portal produced, so every check here looks at
 //! the bytes only, runs before calamine sees them, and costs no inflation of worksheet data:
 //! sizes come from the zip central directory, and the `.xls` checks walk records in place.
+//! The exception is an ODS workbook's `content.xml`, scanned once (see [`super::ods_grid`]):
+//! its repeat attributes multiply cells that no declared size bounds.
 //!
 //! What is refused is what calamine would read wrongly, or could not survive: a loop, a
 //! memory blow-up or an abort cannot be caught by the caller, while a plain parse error can.
@@ -130,6 +132,13 @@ pub enum SniffError {
         bytes: u64,
         limit: u64,
     },
+    /// An ODS sheet whose text, repeated as its cells and rows repeat (or spaces written
+    /// as a count), would take more than the budget once calamine expands it.
+    #[error(
+        "sheet {} holds text that would take more than {limit} bytes to open",
+        .sheet + 1
+    )]
+    TextTooLarge { sheet: usize, limit: u64 },
     #[error("unsupported format: {detail}")]
     UnsupportedFormat { detail: String },
 }
@@ -277,7 +286,11 @@ fn sniff_zip(bytes: &[u8], limits: &Limits) -> Result<Format, SniffError> {
             limit: limits.max_total_bytes,
         });
     }
-    classify_package(&mut archive, &names)
+    let format = classify_package(&mut archive, &names)?;
+    if format == Format::Ods {
+        ods_grids(&mut archive, limits)?;
+    }
+    Ok(format)
 }
 
 /// The entry count the end-of-central-directory record claims, read without building the
@@ -425,6 +438,35 @@ fn classify_odf(
 }
 
 /// Reads a small package part, at most [`SMALL_PART`] bytes of it.
+/// calamine expands an ODS workbook's repeats into every sheet's cells when it opens the
+/// file; refuse one whose expansion would exceed `max_total_bytes`, the budget the zip
+/// entries and the `.xls` grids are held to. This is the one check here that inflates
+/// worksheet data: repeat attributes cannot be bounded from sizes.
+fn ods_grids(archive: &mut ZipArchive<Cursor<&[u8]>>, limits: &Limits) -> Result<(), SniffError> {
+    let content = archive
+        .by_name("content.xml")
+        .map_err(|e| corrupt_zip(format!("cannot read 'content.xml': {e}")))?;
+    let limit = limits.max_total_bytes;
+    let e = super::ods_grid::estimate(std::io::BufReader::new(content), limit);
+    if e.bytes <= limit {
+        return Ok(());
+    }
+    Err(if e.grid_bytes > limit / 2 {
+        SniffError::SheetTooLarge {
+            sheet: e.sheet,
+            rows: e.rows,
+            cols: e.cols,
+            bytes: e.bytes,
+            limit,
+        }
+    } else {
+        SniffError::TextTooLarge {
+            sheet: e.sheet,
+            limit,
+        }
+    })
+}
+
 fn read_part(
     archive: &mut ZipArchive<Cursor<&[u8]>>,
     index: usize,
@@ -1725,6 +1767,57 @@ mod tests {
             ("book/main.xml", b"<workbook/>"),
         ]);
         assert_eq!(check(&z).unwrap(), Format::Xlsx);
+    }
+
+    /// An ODS package whose only sheet is `rows`.
+    fn ods_of(rows: &str) -> Vec<u8> {
+        let content = String::from_utf8(ODS_CONTENT.to_vec()).unwrap().replace(
+            r#"<table:table-row><table:table-cell office:value-type="float" office:value="42"><text:p>42</text:p></table:table-cell></table:table-row>"#,
+            rows,
+        );
+        zip_of(&[
+            ("mimetype", ODS_MIMETYPE),
+            ("META-INF/manifest.xml", &manifest(false)),
+            ("content.xml", content.as_bytes()),
+        ])
+    }
+
+    #[test]
+    fn ods_repeats_that_would_expand_past_the_budget_are_refused() {
+        // Under 1 KB: one value repeated over 6,000 rows of 16,000 columns. calamine
+        // would expand it into 96 M cells (about 6 GB) when opening the file.
+        let bomb = ods_of(
+            r#"<table:table-row table:number-rows-repeated="6000"><table:table-cell table:number-columns-repeated="16000" office:value-type="float" office:value="1"/></table:table-row>"#,
+        );
+        assert!(bomb.len() < 2048);
+        match check(&bomb) {
+            Err(SniffError::SheetTooLarge {
+                sheet: 0,
+                rows: 6000,
+                cols: 16000,
+                bytes,
+                limit,
+            }) => assert!(bytes > limit),
+            other => panic!("{other:?}"),
+        }
+        // A billion spaces written as one count, in a cell calamine reads.
+        let spaces = ods_of(
+            r#"<table:table-row><table:table-cell office:value-type="string"><text:p><text:s text:c="1000000000"/></text:p></table:table-cell></table:table-row>"#,
+        );
+        assert!(matches!(
+            check(&spaces),
+            Err(SniffError::TextTooLarge { sheet: 0, .. })
+        ));
+        // LibreOffice's own trailing repeats (empty, to the last row and column) are fine,
+        // and so is a form-sized table.
+        let form = ods_of(
+            r#"<table:table-row table:number-rows-repeated="20000"><table:table-cell table:number-columns-repeated="9" office:value-type="float" office:value="7"/><table:table-cell table:number-columns-repeated="16375"/></table:table-row><table:table-row table:number-rows-repeated="1028556"><table:table-cell table:number-columns-repeated="16384"/></table:table-row>"#,
+        );
+        assert_eq!(check(&form).unwrap(), Format::Ods);
+        use calamine::Reader;
+        let mut wb: calamine::Ods<_> = calamine::open_workbook_from_rs(Cursor::new(form)).unwrap();
+        let range = wb.worksheet_range("Data").unwrap();
+        assert_eq!(range.get_size(), (20_000, 9));
     }
 
     #[test]
