@@ -1,22 +1,14 @@
 //! `tonghop bench` completes scenario (a) and prints its figures. Timings are not checked:
 //! they depend on the machine and the build.
 
-use std::process::Command;
+mod common;
+
+use common::Workdir;
 
 #[test]
 fn bench_scenario_a_prints_its_figures() {
-    let out = Command::new(env!("CARGO_BIN_EXE_tonghop"))
-        .args(["bench", "--scenario", "a", "--repeat", "1"])
-        .output()
-        .expect("tonghop runs");
+    let out = Workdir::new().run_expect(&["bench", "--scenario", "a", "--repeat", "1"], 0);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "tonghop bench exited {:?}\nstdout:\n{stdout}\nstderr:\n{stderr}",
-        out.status.code()
-    );
 
     let header = stdout
         .lines()

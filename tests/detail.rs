@@ -9,10 +9,11 @@
 
 mod common;
 
-use calamine::{Data, Reader, open_workbook_auto};
-use common::{Workdir, rules_of, submission};
+use common::{
+    Workdir, cells, number, row_labelled, rules_of, run_args, sheet_names, submission, submissions,
+    text, zip_of,
+};
 use serde_json::Value;
-use std::collections::BTreeMap;
 use std::path::Path;
 
 /// Detail::Auto's limit (pipeline::DETAIL_AUTO_ROWS), as the README states it.
@@ -25,16 +26,6 @@ const FIRST_ROW: u32 = 4;
 const TOTAL_LABEL: &str = "Tổng cộng";
 const COLUMNS: usize = 7;
 
-fn run_args<'a>(inbox: &'a str, out: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
-    let mut args = vec!["run", inbox, "--out", out, "--quiet"];
-    args.extend_from_slice(extra);
-    args
-}
-
-fn subs(report: &Value) -> &Vec<Value> {
-    report["submissions"].as_array().unwrap()
-}
-
 fn admissions(sub: &Value) -> &Value {
     &sub["tables"]["admissions"]
 }
@@ -46,43 +37,7 @@ fn row_count(sub: &Value) -> u64 {
 }
 
 fn total_row_count(report: &Value) -> u64 {
-    subs(report).iter().map(row_count).sum()
-}
-
-fn sheet_names(path: &Path) -> Vec<String> {
-    open_workbook_auto(path)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-        .sheet_names()
-}
-
-/// Every non-empty cell of a sheet by its absolute (row, column), 0-based.
-fn cells(path: &Path, sheet: &str) -> BTreeMap<(u32, u32), Data> {
-    let mut wb = open_workbook_auto(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let range = wb
-        .worksheet_range(sheet)
-        .unwrap_or_else(|e| panic!("{} sheet {sheet}: {e}", path.display()));
-    let (r0, c0) = range.start().unwrap_or((0, 0));
-    range
-        .used_cells()
-        .filter(|(_, _, v)| !matches!(v, Data::Empty))
-        .map(|(r, c, v)| ((r0 + r as u32, c0 + c as u32), v.clone()))
-        .collect()
-}
-
-fn text(d: Option<&Data>) -> Option<&str> {
-    match d {
-        Some(Data::String(s)) => Some(s),
-        _ => None,
-    }
-}
-
-fn number(d: Option<&Data>) -> f64 {
-    match d {
-        Some(Data::Float(f)) => *f,
-        Some(Data::Int(i)) => *i as f64,
-        None | Some(Data::Empty) => 0.0,
-        other => panic!("not a number: {other:?}"),
-    }
+    submissions(report).iter().map(row_count).sum()
 }
 
 /// The organisation rows of the form's table sheet, read with calamine: (label, the
@@ -120,9 +75,9 @@ fn summary_note(book: &Path) -> Option<String> {
 /// Checks shared by every run whose detail is on: report.json lists every row (as many
 /// as row_count says), "Chi tiết" has them all with the provincial total, no A3 note.
 fn assert_detail_written(w: &Workdir, out: &str) -> Value {
-    let report = w.json(&format!("{out}/report.json"));
+    let report = w.report(out);
     assert_eq!(report["detail"], true);
-    for s in subs(&report) {
+    for s in submissions(&report) {
         let t = admissions(s);
         let rows = t["rows"]
             .as_array()
@@ -141,14 +96,12 @@ fn assert_detail_written(w: &Workdir, out: &str) -> Value {
     // "Chi tiết": a row per organisation of every summed unit (rows 4..), then the
     // TOÀN TỈNH row; the admitted column (F) adds up to the provincial figure.
     let detail = cells(&book, DETAIL);
-    let summed: Vec<&Value> = subs(&report)
+    let summed: Vec<&Value> = submissions(&report)
         .iter()
         .filter(|s| s["included_in_totals"] == true)
         .collect();
     let expected_rows: u64 = summed.iter().map(|s| row_count(s)).sum();
-    let total_row = (3..)
-        .find(|&r| text(detail.get(&(r, 2))) == Some("TOÀN TỈNH"))
-        .unwrap();
+    let total_row = row_labelled(&detail, 2, "TOÀN TỈNH").unwrap();
     assert_eq!(u64::from(total_row - 3), expected_rows);
     let admitted = report["totals"]["admissions.admitted"].as_f64().unwrap();
     assert!(admitted > 0.0);
@@ -157,8 +110,7 @@ fn assert_detail_written(w: &Workdir, out: &str) -> Value {
     assert_eq!(column, admitted);
     // The first data row is the first organisation of the first summed unit in the
     // form's order, with its figures.
-    let described: Value =
-        serde_json::from_slice(&w.run_expect(&["describe", "--json"], 0).stdout).unwrap();
+    let described = w.run_json(&["describe", "--json"], 0);
     let first_unit = described["units"]
         .as_array()
         .unwrap()
@@ -175,9 +127,9 @@ fn assert_detail_written(w: &Workdir, out: &str) -> Value {
 /// Checks shared by every run whose detail is off: row counts and totals only, no
 /// "Chi tiết", and the A3 note telling how to get it.
 fn assert_detail_left_out(w: &Workdir, out: &str) -> Value {
-    let report = w.json(&format!("{out}/report.json"));
+    let report = w.report(out);
     assert_eq!(report["detail"], false);
-    for s in subs(&report) {
+    for s in submissions(&report) {
         let t = admissions(s);
         assert!(t.get("rows").is_none(), "{}: rows listed", s["file"]);
         assert!(row_count(s) > 0, "{}", s["file"]);
@@ -202,7 +154,7 @@ fn the_shipped_size_set_gets_its_detail_by_default() {
     w.samples("inbox", &["--rows", "40"]);
     w.run_expect(&run_args("inbox", "out", &[]), 0);
     let report = assert_detail_written(&w, "out");
-    assert_eq!(subs(&report).len(), 15);
+    assert_eq!(submissions(&report).len(), 15);
     assert_eq!(total_row_count(&report), 15 * 40);
     // The rows are the unit's own, as read from its file.
     let sub = submission(&report, "TGI.xlsx");
@@ -220,7 +172,7 @@ fn the_shipped_size_set_gets_its_detail_by_default() {
     }
     // `--detail` on a set under the limit changes nothing.
     w.run_expect(&run_args("inbox", "out2", &["--detail"]), 0);
-    assert_eq!(w.json("out2/report.json"), report);
+    assert_eq!(w.report("out2"), report);
     assert_eq!(
         std::fs::read(w.path("out/tong-hop.xlsx")).unwrap(),
         std::fs::read(w.path("out2/tong-hop.xlsx")).unwrap()
@@ -245,7 +197,7 @@ fn no_detail_keeps_counts_totals_and_figures_identical() {
     assert!(!note.contains("10.000"), "{note}");
     assert_eq!(without["totals"], with["totals"]);
     assert_eq!(without["summary"], with["summary"]);
-    let (a, b) = (subs(&with), subs(&without));
+    let (a, b) = (submissions(&with), submissions(&without));
     assert_eq!(a.len(), b.len());
     for (x, y) in a.iter().zip(b) {
         assert_eq!(x["file"], y["file"]);
@@ -275,20 +227,17 @@ fn no_detail_keeps_counts_totals_and_figures_identical() {
     assert!(sa.len() > 15 * 10, "{}", sa.len());
     assert_eq!(sa, sb);
     // The same for `check --json`, which shares report.json's shape.
-    let check = |flag: &str| -> Value {
-        let out = w.run_expect(&["check", "inbox", "--json", flag], 0);
-        serde_json::from_slice(&out.stdout).unwrap()
-    };
+    let check = |flag: &str| w.run_json(&["check", "inbox", "--json", flag], 0);
     let (cw, cn) = (check("--detail"), check("--no-detail"));
     assert_eq!(cw["detail"], true);
     assert_eq!(cn["detail"], false);
     assert_eq!(cw["totals"], with["totals"]);
     assert_eq!(cn["totals"], with["totals"]);
-    for s in subs(&cn) {
+    for s in submissions(&cn) {
         assert!(admissions(s).get("rows").is_none());
         assert_eq!(row_count(s), 40);
     }
-    for s in subs(&cw) {
+    for s in submissions(&cw) {
         assert_eq!(admissions(s)["rows"].as_array().unwrap().len(), 40);
     }
 }
@@ -387,7 +336,7 @@ struct Dup<'a> {
 /// deflated: the same cells in a different file, as when a unit saves its report twice.
 /// (Byte-identical copies count as one report.)
 fn resave(from: &Path, to: &Path) {
-    let mut zip = zip::ZipArchive::new(std::fs::File::open(from).unwrap()).unwrap();
+    let mut zip = zip_of(from);
     let mut out = zip::ZipWriter::new(std::fs::File::create(to).unwrap());
     let stored =
         zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
@@ -413,8 +362,7 @@ fn duplicate_is_returned_with_its_rows(d: Dup) {
         &w.path(&format!("inbox/{file}")),
         &w.path(&format!("inbox/{copy}")),
     );
-    w.run_expect(&run_args("inbox", "out", d.flags), 1);
-    let report = w.json("out/report.json");
+    let report = w.run_report("inbox", "out", d.flags, 1);
     assert_eq!(report["detail"], false);
     assert_eq!(total_row_count(&report), ((d.units + 1) * d.rows) as u64);
     for f in [&file, &copy] {
@@ -465,7 +413,7 @@ fn duplicate_is_returned_with_its_rows(d: Dup) {
         "the returned workbook differs with --detail"
     );
     assert_eq!(
-        w.json("detailed/report.json")["totals"],
+        w.report("detailed")["totals"],
         report["totals"],
         "totals differ with --detail"
     );
@@ -512,12 +460,10 @@ fn faulty_units_keep_their_rows_in_returned_workbooks_without_the_detail() {
         "inbox",
         &["--rows", "40", "--faults", "3", "--faulty-units", "4"],
     );
-    w.run_expect(&run_args("inbox", "with", &["--detail"]), 1);
-    w.run_expect(&run_args("inbox", "without", &["--no-detail"]), 1);
-    let with = w.json("with/report.json");
-    let without = w.json("without/report.json");
+    let with = w.run_report("inbox", "with", &["--detail"], 1);
+    let without = w.run_report("inbox", "without", &["--no-detail"], 1);
     assert_eq!(with["totals"], without["totals"]);
-    let returned: Vec<&str> = subs(&without)
+    let returned: Vec<&str> = submissions(&without)
         .iter()
         .filter(|s| !s["findings"].as_array().unwrap().is_empty())
         .map(|s| s["unit"].as_str().unwrap())

@@ -16,14 +16,14 @@
 mod common;
 
 use calamine::{Data, Reader, Xlsx, open_workbook_auto};
-use common::{Workdir, has_finding, rules_of, sha256, submission};
+use common::{Workdir, has_finding, rules_of, run_args, sha256, submission, submissions, zip_of};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::io::{Cursor, Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::Output;
+use std::process::{Child, ExitStatus, Output};
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipArchive, ZipWriter};
 
@@ -94,10 +94,33 @@ fn inbox(files: &[(&str, Vec<u8>)]) -> Workdir {
 
 /// `tonghop run inbox --out out --quiet [extra]`, insisting on the exit code; the report.
 fn run(w: &Workdir, extra: &[&str], code: i32) -> Value {
-    let mut args = vec!["run", "inbox", "--out", "out", "--quiet"];
-    args.extend_from_slice(extra);
-    w.run_expect(&args, code);
-    w.json("out/report.json")
+    w.run_report("inbox", "out", extra, code)
+}
+
+/// [`run`], and the batch went on ([`batch_went_on`]).
+fn run_batch(w: &Workdir, extra: &[&str], code: i32) -> Value {
+    let report = run(w, extra, code);
+    batch_went_on(&report);
+    report
+}
+
+/// [`run_batch`] on an [`inbox`] of `files`, for a test that needs only the report.
+fn run_inbox(files: &[(&str, Vec<u8>)], extra: &[&str], code: i32) -> Value {
+    run_batch(&inbox(files), extra, code)
+}
+
+/// [`run_inbox`] of one file beside the valid submission, for a test that needs only
+/// what became of that file: its submission.
+fn run_one(name: &str, bytes: Vec<u8>, extra: &[&str], code: i32) -> Value {
+    submission(&run_inbox(&[(name, bytes)], extra, code), name).clone()
+}
+
+/// [`run_one`] on `unit`'s valid submission with `typed` typed into `part`!`cell`: what
+/// most messy files are, one cell typed the way a clerk types it.
+fn typed_into(unit: &str, part: &str, cell: &str, typed: &str, extra: &[&str], code: i32) -> Value {
+    let mut p = Pkg::of(unit);
+    p.cell(part, cell, text(typed));
+    run_one(&format!("{unit}.xlsx"), p.bytes(), extra, code)
 }
 
 /// The batch went on: the valid submission beside the bad one was accepted and summed.
@@ -174,6 +197,45 @@ fn assert_accepted(sub: &Value) {
     assert_eq!(sub["included_in_totals"], true);
 }
 
+/// Every sheet of the output `f` reads: text quoted from a submission broke no output.
+fn assert_opens(w: &Workdir, f: &str) {
+    let mut wb = open_workbook_auto(w.path(f)).unwrap_or_else(|e| panic!("{f}: {e}"));
+    for name in wb.sheet_names() {
+        wb.worksheet_range(&name)
+            .unwrap_or_else(|e| panic!("{f} {name}: {e}"));
+    }
+}
+
+/// The `file` of every entry of a report's list (`submissions` or `skipped`).
+fn files_of<'a>(report: &'a Value, list: &str) -> Vec<&'a str> {
+    report[list]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["file"].as_str().unwrap())
+        .collect()
+}
+
+fn is_missing(report: &Value, unit: &str) -> bool {
+    report["missing_units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|u| u == unit)
+}
+
+/// How many rows of the admissions table a submission lists.
+fn rows_listed(sub: &Value) -> usize {
+    sub["tables"]["admissions"]["rows"]
+        .as_array()
+        .unwrap()
+        .len()
+}
+
+fn nothing_returned(w: &Workdir) -> bool {
+    !w.path("out/tra-lai").exists() || tree(&w.path("out/tra-lai")).is_empty()
+}
+
 fn figure<'a>(sub: &'a Value, key: &str) -> &'a Value {
     &sub["figures"][key]["value"]
 }
@@ -225,17 +287,12 @@ fn run_limited(w: &Workdir, args: &[&str], limit_mib: u64, limit: Duration) -> O
         .stderr(std::fs::File::create(&stderr).unwrap())
         .spawn()
         .expect("sh runs");
-    let status = loop {
-        if let Some(st) = child.try_wait().unwrap() {
-            break st;
-        }
-        if started.elapsed() > limit {
-            child.kill().unwrap();
-            child.wait().unwrap();
-            panic!("tonghop {args:?} still running after {limit:?}: killed");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let status = wait_or_kill(
+        &mut child,
+        started,
+        limit,
+        &format!("tonghop {args:?} still running after {limit:?}: killed"),
+    );
     eprintln!(
         "tonghop {args:?} under {limit_mib} MiB: {:?}",
         started.elapsed()
@@ -248,6 +305,40 @@ fn run_limited(w: &Workdir, args: &[&str], limit_mib: u64, limit: Duration) -> O
     std::fs::remove_file(stdout).unwrap();
     std::fs::remove_file(stderr).unwrap();
     out
+}
+
+/// Wait for `child`, killing it once `limit` has passed since `started`: a run that hangs
+/// fails its test, saying `why`, instead of hanging the suite.
+fn wait_or_kill(child: &mut Child, started: Instant, limit: Duration, why: &str) -> ExitStatus {
+    loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            return st;
+        }
+        if started.elapsed() > limit {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            panic!("{why}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// `run inbox --out out --quiet --jobs 2` under 1 GiB and 30 s ([`run_limited`]),
+/// insisting on the exit code, and the batch went on: the report, and how long the run
+/// took.
+fn run_bounded(w: &Workdir, code: i32) -> (Value, Duration) {
+    let started = Instant::now();
+    let out = run_limited(
+        w,
+        &run_args("inbox", "out", &["--jobs", "2"]),
+        1024,
+        Duration::from_secs(30),
+    );
+    let took = started.elapsed();
+    assert_eq!(out.status.code(), Some(code), "{}", show(&out));
+    let report = w.report("out");
+    batch_went_on(&report);
+    (report, took)
 }
 
 fn show(out: &Output) -> String {
@@ -429,29 +520,33 @@ fn renumber(row: &str, from: u32, to: u32) -> String {
     s
 }
 
-/// Add a worksheet part named `name` to the package, first in the tab order.
-fn add_sheet(p: &mut Pkg, name: &str, sheet_xml: &str) {
-    p.set("xl/worksheets/sheet99.xml", sheet_xml.as_bytes().to_vec());
+/// Add a worksheet part `sheet{id}.xml` named `name` to the package, first or last in
+/// the tab order: the form's sheets must be found by name, wherever they stand.
+fn add_sheet(p: &mut Pkg, id: u32, name: &str, sheet_xml: &str, first: bool) {
+    let part = format!("worksheets/sheet{id}.xml");
+    p.set(&format!("xl/{part}"), sheet_xml.as_bytes().to_vec());
     p.edit("xl/_rels/workbook.xml.rels", |x| {
         x.replace(
             "</Relationships>",
-            "<Relationship Id=\"rId99\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet\" Target=\"worksheets/sheet99.xml\"/></Relationships>",
+            &format!("<Relationship Id=\"rId{id}\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet\" Target=\"{part}\"/></Relationships>"),
         )
     });
     p.edit("[Content_Types].xml", |x| {
         x.replace(
             "</Types>",
-            "<Override PartName=\"/xl/worksheets/sheet99.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml\"/></Types>",
+            &format!("<Override PartName=\"/xl/{part}\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml\"/></Types>"),
         )
     });
+    let sheet = format!(
+        "<sheet name=\"{}\" sheetId=\"{id}\" r:id=\"rId{id}\"/>",
+        esc(name)
+    );
     p.edit("xl/workbook.xml", |x| {
-        x.replace(
-            "<sheets>",
-            &format!(
-                "<sheets><sheet name=\"{}\" sheetId=\"99\" r:id=\"rId99\"/>",
-                esc(name)
-            ),
-        )
+        if first {
+            x.replace("<sheets>", &format!("<sheets>{sheet}"))
+        } else {
+            x.replace("</sheets>", &format!("{sheet}</sheets>"))
+        }
     });
 }
 
@@ -459,6 +554,13 @@ fn sheet_xml(rows: &str) -> String {
     format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\"><sheetData>{rows}</sheetData></worksheet>"
     )
+}
+
+/// A warning and nothing worse (a count typed as text, spaces around): the unit is still
+/// summed, so its rows reach the outputs, and it gets a returned workbook.
+fn warn(p: &mut Pkg) -> &mut Pkg {
+    let classes = p.number(SRC, "C4");
+    p.cell(SRC, "C4", text(&format!(" {classes} ")))
 }
 
 /// `8443` as `8.443`: thousands grouped Vietnamese style.
@@ -590,12 +692,7 @@ fn textnum_case(
     typed: &str,
     value: f64,
 ) {
-    let mut p = Pkg::of(unit);
-    p.cell(part, cell, text(typed));
-    let w = inbox(&[(&format!("{unit}.xlsx"), p.bytes())]);
-    let report = run(&w, &[], 0);
-    batch_went_on(&report);
-    let sub = submission(&report, &format!("{unit}.xlsx"));
+    let sub = &typed_into(unit, part, cell, typed, &[], 0);
     assert_accepted(sub);
     assert_finding(sub, "TEXTNUM", sheet, Some(cell));
     let f = findings(sub, "TEXTNUM")[0];
@@ -690,12 +787,7 @@ fn percentage_typed_english_style_is_converted_when_unambiguous() {
 
 #[test]
 fn percentage_typed_as_ambiguous_thousands_is_an_error_not_a_guess() {
-    let mut p = Pkg::of("TGI");
-    p.cell(MEM, "D12", text("1.234"));
-    let w = inbox(&[("TGI.xlsx", p.bytes())]);
-    let report = run(&w, &[], 1);
-    batch_went_on(&report);
-    let sub = submission(&report, "TGI.xlsx");
+    let sub = &typed_into("TGI", MEM, "D12", "1.234", &[], 1);
     assert_eq!(status(sub), "rejected");
     assert_finding(sub, "AMBIGUOUS", "Đảng viên", Some("D12"));
     assert_eq!(findings(sub, "AMBIGUOUS")[0]["severity"], "error");
@@ -715,12 +807,7 @@ fn percentage_typed_as_ambiguous_thousands_is_an_error_not_a_guess() {
 fn percentage_typed_with_thousands_dot_and_decimal_comma_is_read_in_full() {
     // `1.234,5` is 1234.5 (the default form has no decimal cell, so a percentage cell
     // takes it): converted, then out of range, never cut to 1.2345 or 1234.
-    let mut p = Pkg::of("TGI");
-    p.cell(MEM, "D13", text("1.234,5"));
-    let w = inbox(&[("TGI.xlsx", p.bytes())]);
-    let report = run(&w, &[], 1);
-    batch_went_on(&report);
-    let sub = submission(&report, "TGI.xlsx");
+    let sub = &typed_into("TGI", MEM, "D13", "1.234,5", &[], 1);
     assert_eq!(status(sub), "rejected");
     assert_finding(sub, "TEXTNUM", "Đảng viên", Some("D13"));
     assert_finding(sub, "RANGE", "Đảng viên", Some("D13"));
@@ -734,22 +821,14 @@ fn percentage_typed_with_thousands_dot_and_decimal_comma_is_read_in_full() {
 fn unit_by_name_case(name: &str) -> Value {
     let mut p = Pkg::of("TCH");
     p.cell(INFO, "C6", Cell::Blank).cell(INFO, "C7", text(name));
-    let w = inbox(&[("bao-cao.xlsx", p.bytes())]);
-    let report = run(&w, &[], 0);
-    batch_went_on(&report);
+    let report = run_inbox(&[("bao-cao.xlsx", p.bytes())], &[], 0);
     let sub = submission(&report, "bao-cao.xlsx").clone();
     assert_eq!(sub["unit"], "TCH", "{:#}", sub["findings"]);
     assert_finding(&sub, "UNITNAME", "Thông tin", Some("C6"));
     assert_eq!(findings(&sub, "UNITNAME")[0]["severity"], "warning");
     assert_eq!(findings(&sub, "UNITNAME")[0]["expected"], "TCH");
     assert_accepted(&sub);
-    assert!(
-        !report["missing_units"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|u| u == "TCH")
-    );
+    assert!(!is_missing(&report, "TCH"));
     sub
 }
 
@@ -779,10 +858,7 @@ fn unit_name_in_tcvn3_without_code_is_recognised_by_name() {
 fn total_label_case(label: &str) {
     let mut p = Pkg::of("TGI");
     p.cell(ADM, &format!("B{TOTAL_ROW}"), text(label));
-    let w = inbox(&[("TGI.xlsx", p.bytes())]);
-    let report = run(&w, &[], 0);
-    batch_went_on(&report);
-    let sub = submission(&report, "TGI.xlsx");
+    let sub = &run_one("TGI.xlsx", p.bytes(), &[], 0);
     assert_no_rule(sub, "TOTAL");
     assert_accepted(sub);
     let t = &sub["tables"]["admissions"];
@@ -821,21 +897,12 @@ fn sheets_renamed_in_another_case_or_with_spaces_are_still_read() {
     });
     // A fault on each renamed sheet, so the findings show which name they cite.
     p.cell(MEM, "C5", text("chưa có"));
-    let w = inbox(&[("TGI.xlsx", p.bytes())]);
-    let report = run(&w, &[], 1);
-    batch_went_on(&report);
-    let sub = submission(&report, "TGI.xlsx");
+    let sub = &run_one("TGI.xlsx", p.bytes(), &[], 1);
     assert_no_rule(sub, "SHEET");
     // The sheet was read: only the planted fault, at the unit's own sheet name.
     assert_eq!(rules_of(sub), vec!["TYPE"], "{:#}", sub["findings"]);
     assert_finding(sub, "TYPE", "đảng viên ", Some("C5"));
-    assert_eq!(
-        sub["tables"]["admissions"]["rows"]
-            .as_array()
-            .unwrap()
-            .len(),
-        ROWS as usize
-    );
+    assert_eq!(rows_listed(sub), ROWS as usize);
     assert_eq!(sub["tables"]["admissions"]["sheet"], "KẾT NẠP");
     assert!(figure(sub, "members_end").is_number());
     assert_eq!(
@@ -850,10 +917,12 @@ fn sheets_renamed_in_another_case_or_with_spaces_are_still_read() {
 fn period_case(edit: impl FnOnce(&mut Pkg)) -> Value {
     let mut p = Pkg::of("TGI");
     edit(&mut p);
-    let w = inbox(&[("TGI.xlsx", p.bytes())]);
-    let report = run(&w, &["--period", "01/01/2026..30/06/2026"], 0);
-    batch_went_on(&report);
-    let sub = submission(&report, "TGI.xlsx").clone();
+    let sub = run_one(
+        "TGI.xlsx",
+        p.bytes(),
+        &["--period", "01/01/2026..30/06/2026"],
+        0,
+    );
     assert_accepted(&sub);
     assert_no_rule(&sub, "PERIOD");
     assert_eq!(figure(&sub, "period_from"), "01/01/2026");
@@ -903,12 +972,14 @@ fn period_as_numbers_is_accepted_with_or_without_a_date_format() {
 
 #[test]
 fn garbage_date_text_is_a_type_error() {
-    let mut p = Pkg::of("TGI");
-    p.cell(INFO, "C8", text("đầu năm 2026"));
-    let w = inbox(&[("TGI.xlsx", p.bytes())]);
-    let report = run(&w, &["--period", "01/01/2026..30/06/2026"], 1);
-    batch_went_on(&report);
-    let sub = submission(&report, "TGI.xlsx");
+    let sub = &typed_into(
+        "TGI",
+        INFO,
+        "C8",
+        "đầu năm 2026",
+        &["--period", "01/01/2026..30/06/2026"],
+        1,
+    );
     assert_eq!(status(sub), "rejected");
     assert_finding(sub, "TYPE", "Thông tin", Some("C8"));
     assert_eq!(findings(sub, "TYPE")[0]["found"], "đầu năm 2026");
@@ -948,10 +1019,7 @@ fn formulas_without_cached_values_are_findings_not_zeros() {
         }
         out + &tail
     });
-    let w = inbox(&[("TGI.xlsx", p.bytes())]);
-    let report = run(&w, &[], 1);
-    batch_went_on(&report);
-    let sub = submission(&report, "TGI.xlsx");
+    let sub = &run_one("TGI.xlsx", p.bytes(), &[], 1);
     assert_eq!(status(sub), "rejected");
     for c in ['C', 'D', 'E', 'F', 'G', 'H', 'I'] {
         assert_finding(sub, "FORMULA", "Kết nạp", Some(&format!("{c}{TOTAL_ROW}")));
@@ -974,10 +1042,7 @@ fn error_values_in_cells_are_cellerr_findings() {
         &format!("E{}", FIRST_ROW + 1),
         Cell::Error("#REF!"),
     );
-    let w = inbox(&[("TGI.xlsx", p.bytes())]);
-    let report = run(&w, &[], 1);
-    batch_went_on(&report);
-    let sub = submission(&report, "TGI.xlsx");
+    let sub = &run_one("TGI.xlsx", p.bytes(), &[], 1);
     assert_eq!(status(sub), "rejected");
     assert_finding(sub, "CELLERR", "Đảng viên", Some("D12"));
     assert_finding(
@@ -1092,9 +1157,7 @@ fn blank_rows_inside_the_table_are_skipped_and_sums_are_right() {
     // Rows 4, 6, 9, 10 used; 5, 7, 8 blank; the total row moved down to 12 (one blank
     // row left above it).
     let (bytes, sums) = moved_table("TGI", &[4, 6, 9, 10], &[], 12);
-    let w = inbox(&[("TGI.xlsx", bytes)]);
-    let report = run(&w, &[], 0);
-    batch_went_on(&report);
+    let report = run_inbox(&[("TGI.xlsx", bytes)], &[], 0);
     let sub = submission(&report, "TGI.xlsx");
     assert_accepted(sub);
     assert!(rules_of(sub).is_empty(), "{:#}", sub["findings"]);
@@ -1129,9 +1192,7 @@ fn rows_inserted_above_the_total_row_are_read_and_summed() {
         ),
     ];
     let (bytes, sums) = moved_table("TGI", &[4, 5, 6, 7], &extra, 11);
-    let w = inbox(&[("TGI.xlsx", bytes)]);
-    let report = run(&w, &[], 0);
-    batch_went_on(&report);
+    let report = run_inbox(&[("TGI.xlsx", bytes)], &[], 0);
     let sub = submission(&report, "TGI.xlsx");
     assert_accepted(sub);
     assert!(rules_of(sub).is_empty(), "{:#}", sub["findings"]);
@@ -1172,20 +1233,11 @@ fn merged_cells_in_titles_and_total_label_are_read() {
             "<mergeCells count=\"2\"><mergeCell ref=\"A1:C1\"/><mergeCell ref=\"A14:C14\"/>",
         )
     });
-    let w = inbox(&[("TGI.xlsx", p.bytes())]);
-    let report = run(&w, &[], 0);
-    batch_went_on(&report);
-    let sub = submission(&report, "TGI.xlsx");
+    let sub = &run_one("TGI.xlsx", p.bytes(), &[], 0);
     assert_no_rule(sub, "TOTAL");
     assert_accepted(sub);
     assert_eq!(sub["tables"]["admissions"]["total"][0], TOTAL_ROW);
-    assert_eq!(
-        sub["tables"]["admissions"]["rows"]
-            .as_array()
-            .unwrap()
-            .len(),
-        ROWS as usize
-    );
+    assert_eq!(rows_listed(sub), ROWS as usize);
 }
 
 #[test]
@@ -1204,10 +1256,7 @@ fn hidden_sheets_are_read() {
     assert!(p.text("xl/workbook.xml").contains("veryHidden"));
     let classes = Pkg::of("TGI").number(SRC, "C4");
     let villages = Pkg::of("TGI").number(AREA, "C4");
-    let w = inbox(&[("TGI.xlsx", p.bytes())]);
-    let report = run(&w, &[], 0);
-    batch_went_on(&report);
-    let sub = submission(&report, "TGI.xlsx");
+    let sub = &run_one("TGI.xlsx", p.bytes(), &[], 0);
     assert_accepted(sub);
     assert_eq!(figure(sub, "classes").as_f64(), Some(classes));
     assert_eq!(figure(sub, "villages").as_f64(), Some(villages));
@@ -1221,29 +1270,14 @@ fn an_extra_sheet_even_a_stale_copy_placed_first_is_ignored() {
     for c in ["C4", "C5", "C10", "C12", "D12"] {
         stale = set_cell(&stale, c, Cell::Number(1.0));
     }
-    add_sheet(&mut p, "Đảng viên (cũ)", &stale);
-    // And a sheet of notes.
+    add_sheet(&mut p, 99, "Đảng viên (cũ)", &stale, true);
+    // And a sheet of notes, last.
     let notes = sheet_xml(
         "<row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is><t>Ghi chú của văn phòng</t></is></c></row>",
     );
-    p.set("xl/worksheets/sheet98.xml", notes.into_bytes());
-    p.edit("xl/_rels/workbook.xml.rels", |x| {
-        x.replace("</Relationships>", "<Relationship Id=\"rId98\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet\" Target=\"worksheets/sheet98.xml\"/></Relationships>")
-    });
-    p.edit("[Content_Types].xml", |x| {
-        x.replace("</Types>", "<Override PartName=\"/xl/worksheets/sheet98.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml\"/></Types>")
-    });
-    p.edit("xl/workbook.xml", |x| {
-        x.replace(
-            "</sheets>",
-            "<sheet name=\"Ghi chú\" sheetId=\"98\" r:id=\"rId98\"/></sheets>",
-        )
-    });
+    add_sheet(&mut p, 98, "Ghi chú", &notes, false);
     let members_end = Pkg::of("TGI").number(MEM, "C10");
-    let w = inbox(&[("TGI.xlsx", p.bytes())]);
-    let report = run(&w, &[], 0);
-    batch_went_on(&report);
-    let sub = submission(&report, "TGI.xlsx");
+    let sub = &run_one("TGI.xlsx", p.bytes(), &[], 0);
     assert_accepted(sub);
     assert_eq!(
         figure(sub, "members_end").as_f64(),
@@ -1255,12 +1289,7 @@ fn an_extra_sheet_even_a_stale_copy_placed_first_is_ignored() {
 
 #[test]
 fn an_old_form_version_is_a_form_error() {
-    let mut p = Pkg::of("TGI");
-    p.cell(INFO, "C4", text("2025.1"));
-    let w = inbox(&[("TGI.xlsx", p.bytes())]);
-    let report = run(&w, &[], 1);
-    batch_went_on(&report);
-    let sub = submission(&report, "TGI.xlsx");
+    let sub = &typed_into("TGI", INFO, "C4", "2025.1", &[], 1);
     assert_eq!(status(sub), "rejected");
     assert_finding(sub, "FORM", "Thông tin", Some("C4"));
     let f = findings(sub, "FORM")[0];
@@ -1273,12 +1302,7 @@ fn an_old_form_version_is_a_form_error() {
 
 #[test]
 fn another_form_id_is_a_form_error() {
-    let mut p = Pkg::of("TGI");
-    p.cell(INFO, "C3", text("bao-cao-dang-vien"));
-    let w = inbox(&[("TGI.xlsx", p.bytes())]);
-    let report = run(&w, &[], 1);
-    batch_went_on(&report);
-    let sub = submission(&report, "TGI.xlsx");
+    let sub = &typed_into("TGI", INFO, "C3", "bao-cao-dang-vien", &[], 1);
     assert_eq!(status(sub), "rejected");
     assert_finding(sub, "FORM", "Thông tin", Some("C3"));
     assert_eq!(findings(sub, "FORM")[0]["found"], "bao-cao-dang-vien");
@@ -1299,8 +1323,7 @@ fn the_newer_report_of_a_unit_supersedes_the_older() {
     let w = inbox(&[("TGI-lan-2.xlsx", new.bytes())]);
     std::thread::sleep(Duration::from_millis(20));
     put(&w, "inbox/A-TGI-lan-1.xlsx", &old.bytes());
-    let report = run(&w, &[], 0);
-    batch_went_on(&report);
+    let report = run_batch(&w, &[], 0);
     let kept = submission(&report, "TGI-lan-2.xlsx");
     assert_accepted(kept);
     assert!(kept["superseded_by"].is_null());
@@ -1320,9 +1343,11 @@ fn two_reports_of_a_unit_with_the_same_date_are_both_returned() {
     let a = Pkg::of("TGI");
     let mut b = Pkg::of("TGI");
     b.cell(INFO, "C10", text("Người khác"));
-    let w = inbox(&[("TGI.xlsx", a.bytes()), ("TGI (1).xlsx", b.bytes())]);
-    let report = run(&w, &[], 1);
-    batch_went_on(&report);
+    let report = run_inbox(
+        &[("TGI.xlsx", a.bytes()), ("TGI (1).xlsx", b.bytes())],
+        &[],
+        1,
+    );
     for file in ["TGI.xlsx", "TGI (1).xlsx"] {
         let sub = submission(&report, file);
         assert_eq!(status(sub), "rejected", "{file}");
@@ -1355,8 +1380,7 @@ fn the_same_file_sent_twice_counts_once() {
             .set_modified(when)
             .unwrap();
     }
-    let report = run(&w, &[], 0);
-    batch_went_on(&report);
+    let report = run_batch(&w, &[], 0);
     let kept = submission(&report, "TGI (1).xlsx");
     assert_eq!(status(kept), "accepted", "{kept:#}");
     assert_eq!(kept["included_in_totals"], true);
@@ -1379,7 +1403,7 @@ fn the_same_file_sent_twice_counts_once() {
         report["totals"]["members_end"].as_f64().unwrap(),
         end("TGI (1).xlsx") + end(&format!("{OK_UNIT}.xlsx"))
     );
-    assert!(!w.path("out/tra-lai").exists() || tree(&w.path("out/tra-lai")).is_empty());
+    assert!(nothing_returned(&w));
 }
 
 #[test]
@@ -1388,29 +1412,20 @@ fn an_unknown_code_and_name_is_an_unknown_unit() {
     p.cell(INFO, "C6", text("XYZ"))
         .cell(INFO, "C7", text("Huyện Không Có"));
     let w = inbox(&[("la.xlsx", p.bytes())]);
-    let report = run(&w, &[], 1);
-    batch_went_on(&report);
+    let report = run_batch(&w, &[], 1);
     let sub = submission(&report, "la.xlsx");
     assert_eq!(status(sub), "unknown_unit");
     assert!(sub["unit"].is_null());
     assert_finding(sub, "UNIT", "Thông tin", Some("C6"));
     assert_eq!(findings(sub, "UNIT")[0]["found"], "XYZ");
     assert_eq!(sub["included_in_totals"], false);
-    assert!(
-        report["missing_units"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|u| u == "TGI")
-    );
-    assert!(!w.path("out/tra-lai").exists() || tree(&w.path("out/tra-lai")).is_empty());
+    assert!(is_missing(&report, "TGI"));
+    assert!(nothing_returned(&w));
 }
 
 #[test]
 fn units_that_sent_nothing_are_listed_as_missing() {
-    let w = inbox(&[("TGI.xlsx", sample("TGI"))]);
-    let report = run(&w, &[], 0);
-    batch_went_on(&report);
+    let report = run_inbox(&[("TGI.xlsx", sample("TGI"))], &[], 0);
     let missing: Vec<&str> = report["missing_units"]
         .as_array()
         .unwrap()
@@ -1435,10 +1450,7 @@ fn units_that_sent_nothing_are_listed_as_missing() {
 
 #[test]
 fn a_zero_byte_file_is_unreadable_file_empty() {
-    let w = inbox(&[("TGI.xlsx", Vec::new())]);
-    let report = run(&w, &[], 1);
-    batch_went_on(&report);
-    let sub = submission(&report, "TGI.xlsx");
+    let sub = &run_one("TGI.xlsx", Vec::new(), &[], 1);
     assert_eq!(status(sub), "unreadable");
     assert_file_finding(sub, "FILE_EMPTY");
     assert_eq!(rules_of(sub), vec!["FILE_EMPTY"]);
@@ -1450,10 +1462,7 @@ fn a_text_file_renamed_xlsx_is_file_type() {
     let letter = "Kính gửi Ban Tổ chức Tỉnh ủy,\r\nĐơn vị xin gửi báo cáo kèm theo.\r\n"
         .as_bytes()
         .to_vec();
-    let w = inbox(&[("TGI.xlsx", letter)]);
-    let report = run(&w, &[], 1);
-    batch_went_on(&report);
-    let sub = submission(&report, "TGI.xlsx");
+    let sub = &run_one("TGI.xlsx", letter, &[], 1);
     assert_eq!(status(sub), "unreadable");
     assert_file_finding(sub, "FILE_TYPE");
     assert_eq!(rules_of(sub), vec!["FILE_TYPE"]);
@@ -1462,10 +1471,7 @@ fn a_text_file_renamed_xlsx_is_file_type() {
 #[test]
 fn a_truncated_xlsx_is_file_corrupt() {
     let full = sample("TGI");
-    let w = inbox(&[("TGI.xlsx", full[..full.len() / 2].to_vec())]);
-    let report = run(&w, &[], 1);
-    batch_went_on(&report);
-    let sub = submission(&report, "TGI.xlsx");
+    let sub = &run_one("TGI.xlsx", full[..full.len() / 2].to_vec(), &[], 1);
     assert_eq!(status(sub), "unreadable");
     assert_file_finding(sub, "FILE_CORRUPT");
     assert_eq!(rules_of(sub), vec!["FILE_CORRUPT"]);
@@ -1588,9 +1594,7 @@ fn password_protected_workbooks_are_file_encrypted() {
         real.starts_with(b"\xD0\xCF\x11\xE0"),
         "the fixture is an OLE container"
     );
-    let w = inbox(&[("TGI.xlsx", real), ("MNH.xlsx", encrypted_cfb())]);
-    let report = run(&w, &[], 1);
-    batch_went_on(&report);
+    let report = run_inbox(&[("TGI.xlsx", real), ("MNH.xlsx", encrypted_cfb())], &[], 1);
     for file in ["TGI.xlsx", "MNH.xlsx"] {
         let sub = submission(&report, file);
         assert_eq!(status(sub), "unreadable", "{file}");
@@ -1599,10 +1603,9 @@ fn password_protected_workbooks_are_file_encrypted() {
     }
 }
 
-/// A valid xlsx of `unit` whose "Kết nạp" sheet part is replaced by `bytes_of_sheet`
-/// streamed into the zip: `write` is called with the part's writer.
-fn with_streamed_sheet(unit: &str, part: &str, write: impl FnOnce(&mut dyn Write)) -> Vec<u8> {
-    let p = Pkg::of(unit);
+/// The package `p` whose sheet `part` is streamed into the zip: `write` is called with
+/// the part's writer, so that a sheet far larger than memory allows is never held whole.
+fn with_streamed_sheet(p: &Pkg, part: &str, write: impl FnOnce(&mut dyn Write)) -> Vec<u8> {
     let mut z = ZipWriter::new(Cursor::new(Vec::new()));
     let opts = SimpleFileOptions::default()
         .compression_method(CompressionMethod::Deflated)
@@ -1646,7 +1649,7 @@ fn zip_bombs_are_refused_without_inflating_them() {
     // 1 GiB of zeros deflated into the sheet part: about 1 MiB on disk.
     let zeros = vec![0u8; 1 << 20];
     let t = Instant::now();
-    let bomb = with_streamed_sheet("TGI", ADM, |w| {
+    let bomb = with_streamed_sheet(&Pkg::of("TGI"), ADM, |w| {
         for _ in 0..1024 {
             w.write_all(&zeros).unwrap();
         }
@@ -1656,7 +1659,7 @@ fn zip_bombs_are_refused_without_inflating_them() {
     // A liar: 64 MiB of blank rows after the sheet, the header claiming the original size.
     let real = Pkg::of("MNH").text(ADM);
     let (head, tail) = real.split_at(real.find("</sheetData>").unwrap());
-    let mut liar = with_streamed_sheet("MNH", ADM, |w| {
+    let mut liar = with_streamed_sheet(&Pkg::of("MNH"), ADM, |w| {
         w.write_all(head.as_bytes()).unwrap();
         let row = b"<row r=\"1048576\"><c r=\"E1048576\" s=\"3\"/></row>";
         for _ in 0..(64 << 20) / row.len() {
@@ -1666,15 +1669,7 @@ fn zip_bombs_are_refused_without_inflating_them() {
     });
     lie_about_size(&mut liar, ADM, real.len() as u32);
     let w = inbox(&[("TGI.xlsx", bomb), ("MNH.xlsx", liar)]);
-    let out = run_limited(
-        &w,
-        &["run", "inbox", "--out", "out", "--quiet", "--jobs", "2"],
-        1024,
-        Duration::from_secs(30),
-    );
-    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
-    let report = w.json("out/report.json");
-    batch_went_on(&report);
+    let (report, _) = run_bounded(&w, 1);
     let sub = submission(&report, "TGI.xlsx");
     assert_eq!(status(sub), "unreadable");
     assert_file_finding(sub, "FILE_SIZE");
@@ -1696,43 +1691,61 @@ fn zip_bombs_are_refused_without_inflating_them() {
 /// (what formatting whole columns leaves) inserted at row `at`; the rows from `at` on
 /// move down.
 fn million_rows(unit: &str, at: u32, blank: u32, stray: Option<&str>) -> Vec<u8> {
-    let (head, rows, tail) = split_rows(&Pkg::of(unit).text(ADM));
-    with_streamed_sheet(unit, ADM, |w| {
-        let mut out = std::io::BufWriter::with_capacity(1 << 16, w);
-        out.write_all(
-            head.replace(
-                "<dimension ref=\"A1:I8\"/>",
-                "<dimension ref=\"A1:I1048576\"/>",
-            )
-            .as_bytes(),
+    let mut p = Pkg::of(unit);
+    p.edit(ADM, |x| {
+        x.replace(
+            "<dimension ref=\"A1:I8\"/>",
+            "<dimension ref=\"A1:I1048576\"/>",
         )
-        .unwrap();
-        for (n, row) in &rows {
-            if *n < at {
-                out.write_all(row.as_bytes()).unwrap();
-            }
-        }
-        for n in at..at + blank {
+    });
+    let last = stray.map_or(String::new(), |s| {
+        let n = 1_048_576;
+        format!("<row r=\"{n}\"><c r=\"B{n}\" t=\"inlineStr\"><is><t>{s}</t></is></c></row>")
+    });
+    insert_rows(
+        &p,
+        at,
+        blank,
+        |out, n| {
             write!(
                 out,
                 "<row r=\"{n}\"><c r=\"B{n}\" s=\"3\"/><c r=\"E{n}\" s=\"3\"/></row>"
             )
             .unwrap();
+        },
+        &last,
+    )
+}
+
+/// The package `p` with its admissions sheet streamed: `count` rows written by `row`
+/// (given each row's number) inserted at row `at`, the rows from `at` on moved down past
+/// them, and `last` after them all.
+fn insert_rows(
+    p: &Pkg,
+    at: u32,
+    count: u32,
+    mut row: impl FnMut(&mut dyn Write, u32),
+    last: &str,
+) -> Vec<u8> {
+    let (head, rows, tail) = split_rows(&p.text(ADM));
+    with_streamed_sheet(p, ADM, |w| {
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, w);
+        out.write_all(head.as_bytes()).unwrap();
+        for (n, xml) in &rows {
+            if *n < at {
+                out.write_all(xml.as_bytes()).unwrap();
+            }
         }
-        for (n, row) in &rows {
+        for n in at..at + count {
+            row(&mut out, n);
+        }
+        for (n, xml) in &rows {
             if *n >= at {
-                out.write_all(renumber(row, *n, n + blank).as_bytes())
+                out.write_all(renumber(xml, *n, n + count).as_bytes())
                     .unwrap();
             }
         }
-        if let Some(s) = stray {
-            let n = 1_048_576;
-            write!(
-                out,
-                "<row r=\"{n}\"><c r=\"B{n}\" t=\"inlineStr\"><is><t>{s}</t></is></c></row>"
-            )
-            .unwrap();
-        }
+        out.write_all(last.as_bytes()).unwrap();
         out.write_all(tail.as_bytes()).unwrap();
         out.flush().unwrap();
     })
@@ -1761,28 +1774,12 @@ fn a_sheet_with_a_million_rows_is_handled_quickly_in_bounded_memory() {
         );
     }
     let w = inbox(&[("TGI.xlsx", pushed), ("MNH.xlsx", below)]);
-    let t = Instant::now();
-    let out = run_limited(
-        &w,
-        &["run", "inbox", "--out", "out", "--quiet", "--jobs", "2"],
-        1024,
-        Duration::from_secs(30),
-    );
-    let took = t.elapsed();
-    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    let (report, took) = run_bounded(&w, 1);
     assert!(took < Duration::from_secs(30), "took {took:?}");
-    let report = w.json("out/report.json");
-    batch_went_on(&report);
     let sub = submission(&report, "TGI.xlsx");
     assert_eq!(status(sub), "rejected");
     assert_finding(sub, "TOTAL", "Kết nạp", None);
-    assert_eq!(
-        sub["tables"]["admissions"]["rows"]
-            .as_array()
-            .unwrap()
-            .len(),
-        ROWS as usize
-    );
+    assert_eq!(rows_listed(sub), ROWS as usize);
     let sub = submission(&report, "MNH.xlsx");
     assert_accepted(sub);
     assert_eq!(sub["tables"]["admissions"]["total"][0], TOTAL_ROW);
@@ -1793,42 +1790,17 @@ fn a_million_rows_of_zeros_without_names_stay_within_bounds() {
     // A fill-down gone too far: a 0 in "admitted" on a million rows below the table, no
     // organisation names, the total row pushed to the end. A file of a few MiB must not
     // need gigabytes or minutes, nor produce outputs hundreds of times its size.
-    let (head, rows, tail) = split_rows(&Pkg::of("TGI").text(ADM));
-    let n_rows = 1_000_000;
-    let bytes = with_streamed_sheet("TGI", ADM, |w| {
-        let mut out = std::io::BufWriter::with_capacity(1 << 16, w);
-        out.write_all(head.as_bytes()).unwrap();
-        for (n, row) in &rows {
-            if *n < TOTAL_ROW {
-                out.write_all(row.as_bytes()).unwrap();
-            }
-        }
-        for n in TOTAL_ROW..TOTAL_ROW + n_rows {
-            write!(out, "<row r=\"{n}\"><c r=\"E{n}\"><v>0</v></c></row>").unwrap();
-        }
-        for (n, row) in &rows {
-            if *n >= TOTAL_ROW {
-                out.write_all(renumber(row, *n, n + n_rows).as_bytes())
-                    .unwrap();
-            }
-        }
-        out.write_all(tail.as_bytes()).unwrap();
-        out.flush().unwrap();
-    });
+    let bytes = insert_rows(
+        &Pkg::of("TGI"),
+        TOTAL_ROW,
+        1_000_000,
+        |out, n| write!(out, "<row r=\"{n}\"><c r=\"E{n}\"><v>0</v></c></row>").unwrap(),
+        "",
+    );
     assert!(bytes.len() < 50 << 20, "{}", bytes.len());
     let w = inbox(&[("TGI.xlsx", bytes)]);
-    let t = Instant::now();
-    let out = run_limited(
-        &w,
-        &["run", "inbox", "--out", "out", "--quiet", "--jobs", "2"],
-        1024,
-        Duration::from_secs(30),
-    );
-    let took = t.elapsed();
-    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    let (report, took) = run_bounded(&w, 1);
     assert!(took < Duration::from_secs(30), "took {took:?}");
-    let report = w.json("out/report.json");
-    batch_went_on(&report);
     let sub = submission(&report, "TGI.xlsx");
     assert_eq!(status(sub), "rejected");
     assert_finding(sub, "TOTAL", "Kết nạp", None);
@@ -1847,48 +1819,27 @@ fn a_million_rows_of_zeros_without_names_stay_within_bounds() {
 /// (each introduced 1 and trained 1 candidate, admitted none), the total row's figures
 /// set to the new sums. Returns the file and the total row (one-based).
 fn long_table(unit: &str, extra: u32) -> (Vec<u8>, u32) {
-    let p = Pkg::of(unit);
-    let (head, rows, tail) = split_rows(&p.text(ADM));
-    let (c_total, d_total) = (
-        p.number(ADM, &format!("C{TOTAL_ROW}")),
-        p.number(ADM, &format!("D{TOTAL_ROW}")),
-    );
-    let total_row = TOTAL_ROW + extra;
-    let bytes = with_streamed_sheet(unit, ADM, |w| {
-        let mut out = std::io::BufWriter::with_capacity(1 << 16, w);
-        out.write_all(head.as_bytes()).unwrap();
-        for (n, row) in &rows {
-            if *n < TOTAL_ROW {
-                out.write_all(row.as_bytes()).unwrap();
-            }
-        }
-        for n in TOTAL_ROW..total_row {
+    let mut p = Pkg::of(unit);
+    // The total row's new sums, set before it moves down.
+    for c in ['C', 'D'] {
+        let at = format!("{c}{TOTAL_ROW}");
+        let sum = p.number(ADM, &at) + extra as f64;
+        p.cell(ADM, &at, Cell::Number(sum));
+    }
+    let bytes = insert_rows(
+        &p,
+        TOTAL_ROW,
+        extra,
+        |out, n| {
             write!(out, "<row r=\"{n}\"><c r=\"A{n}\"><v>{}</v></c><c r=\"B{n}\" t=\"inlineStr\"><is><t>Chi bộ thôn số {n}</t></is></c>", n - FIRST_ROW + 1).unwrap();
             for (c, v) in "CDEFGHI".chars().zip([1, 1, 0, 0, 0, 0, 0]) {
                 write!(out, "<c r=\"{c}{n}\"><v>{v}</v></c>").unwrap();
             }
             out.write_all(b"</row>").unwrap();
-        }
-        for (n, row) in &rows {
-            if *n >= TOTAL_ROW {
-                let row = renumber(row, *n, n + extra);
-                let row = set_cell(
-                    &row,
-                    &format!("C{total_row}"),
-                    Cell::Number(c_total + extra as f64),
-                );
-                let row = set_cell(
-                    &row,
-                    &format!("D{total_row}"),
-                    Cell::Number(d_total + extra as f64),
-                );
-                out.write_all(row.as_bytes()).unwrap();
-            }
-        }
-        out.write_all(tail.as_bytes()).unwrap();
-        out.flush().unwrap();
-    });
-    (bytes, total_row)
+        },
+        "",
+    );
+    (bytes, TOTAL_ROW + extra)
 }
 
 #[test]
@@ -1899,15 +1850,7 @@ fn a_table_at_the_forms_row_limit_is_checked_in_linear_time() {
     let (bytes, total_row) = long_table("TGI", extra);
     assert!(bytes.len() < 50 << 20, "{}", bytes.len());
     let w = inbox(&[("TGI.xlsx", bytes)]);
-    let out = run_limited(
-        &w,
-        &["run", "inbox", "--out", "out", "--quiet", "--jobs", "2"],
-        1024,
-        Duration::from_secs(30),
-    );
-    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
-    let report = w.json("out/report.json");
-    batch_went_on(&report);
+    let (report, _) = run_bounded(&w, 0);
     let sub = submission(&report, "TGI.xlsx");
     assert_accepted(sub);
     assert!(rules_of(sub).is_empty(), "{:#}", sub["findings"]);
@@ -1934,15 +1877,7 @@ fn a_cell_at_xfd1048576_does_not_allocate_the_sheet() {
         });
     }
     let w = inbox(&[("TGI.xlsx", p.bytes())]);
-    let out = run_limited(
-        &w,
-        &["run", "inbox", "--out", "out", "--quiet", "--jobs", "2"],
-        1024,
-        Duration::from_secs(30),
-    );
-    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
-    let report = w.json("out/report.json");
-    batch_went_on(&report);
+    let (report, _) = run_bounded(&w, 0);
     assert_accepted(submission(&report, "TGI.xlsx"));
 }
 
@@ -1951,8 +1886,7 @@ fn a_file_fifty_folders_deep_is_read() {
     let w = inbox(&[]);
     let deep: String = (1..=50).map(|i| format!("cap-{i:02}/")).collect();
     put(&w, &format!("inbox/{deep}TGI.xlsx"), &sample("TGI"));
-    let report = run(&w, &[], 0);
-    batch_went_on(&report);
+    let report = run_batch(&w, &[], 0);
     let sub = submission(&report, &format!("{deep}TGI.xlsx"));
     assert_accepted(sub);
     assert_eq!(sub["unit"], "TGI");
@@ -1965,21 +1899,10 @@ fn symbolic_links_out_of_the_inbox_are_not_followed() {
     let outside = put(&w, "elsewhere/MNH.xlsx", &sample("MNH"));
     std::os::unix::fs::symlink(&outside, w.path("inbox/MNH.xlsx")).unwrap();
     std::os::unix::fs::symlink(w.path("elsewhere"), w.path("inbox/thu-muc-khac")).unwrap();
-    let report = run(&w, &[], 0);
-    batch_went_on(&report);
-    let files: Vec<&str> = report["submissions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["file"].as_str().unwrap())
-        .collect();
+    let report = run_batch(&w, &[], 0);
+    let files = files_of(&report, "submissions");
     assert_eq!(files, vec!["KDN.xlsx", "TGI.xlsx"]);
-    let skipped: Vec<&str> = report["skipped"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["file"].as_str().unwrap())
-        .collect();
+    let skipped = files_of(&report, "skipped");
     assert!(
         skipped.contains(&"MNH.xlsx") && skipped.contains(&"thu-muc-khac"),
         "{:#}",
@@ -1988,13 +1911,7 @@ fn symbolic_links_out_of_the_inbox_are_not_followed() {
     for s in report["skipped"].as_array().unwrap() {
         assert!(!s["reason"].as_str().unwrap().is_empty(), "{s}");
     }
-    assert!(
-        report["missing_units"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|u| u == "MNH")
-    );
+    assert!(is_missing(&report, "MNH"));
 }
 
 #[test]
@@ -2005,8 +1922,7 @@ fn lock_files_and_other_files_are_skipped_and_listed() {
         (".~lock.TGI.xlsx#", b"Nguyen Van A,may-tinh,may-tinh,28.11.2026 08:00,file:///C:/Users/a/AppData/Roaming/LibreOffice/4;".to_vec()),
         ("notes.txt", "Ghi chú: còn thiếu Mường Chà".as_bytes().to_vec()),
     ]);
-    let report = run(&w, &[], 0);
-    batch_went_on(&report);
+    let report = run_batch(&w, &[], 0);
     assert_accepted(submission(&report, "TGI.xlsx"));
     let skipped: BTreeMap<&str, &str> = report["skipped"]
         .as_array()
@@ -2020,7 +1936,7 @@ fn lock_files_and_other_files_are_skipped_and_listed() {
             "{f} not listed as skipped: {skipped:?}"
         );
     }
-    assert_eq!(report["submissions"].as_array().unwrap().len(), 2);
+    assert_eq!(submissions(&report).len(), 2);
     assert_eq!(report["summary"]["skipped"], 3);
 }
 
@@ -2035,32 +1951,21 @@ fn a_named_pipe_in_the_inbox_is_skipped_without_hanging() {
     assert!(made.success());
     // Nobody ever writes to the pipe: reading it would block the run for ever.
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tonghop"))
-        .args(["run", "inbox", "--out", "out", "--quiet"])
+        .args(run_args("inbox", "out", &[]))
         .current_dir(w.dir.path())
         .spawn()
         .unwrap();
-    let started = Instant::now();
-    let code = loop {
-        if let Some(st) = child.try_wait().unwrap() {
-            break st.code();
-        }
-        if started.elapsed() > Duration::from_secs(30) {
-            child.kill().unwrap();
-            child.wait().unwrap();
-            panic!("tonghop still running after 30 s: it is reading the named pipe");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    assert_eq!(code, Some(0));
-    let report = w.json("out/report.json");
+    let status = wait_or_kill(
+        &mut child,
+        Instant::now(),
+        Duration::from_secs(30),
+        "tonghop still running after 30 s: it is reading the named pipe",
+    );
+    assert_eq!(status.code(), Some(0));
+    let report = w.report("out");
     batch_went_on(&report);
     assert_accepted(submission(&report, "TGI.xlsx"));
-    let skipped: Vec<&str> = report["skipped"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["file"].as_str().unwrap())
-        .collect();
+    let skipped = files_of(&report, "skipped");
     assert_eq!(skipped, vec!["MNH.xlsx"]);
 }
 
@@ -2073,9 +1978,8 @@ fn a_file_name_that_is_not_utf8_is_still_read() {
     let w = inbox(&[]);
     let name = std::ffi::OsStr::from_bytes(b"B\xe1o c\xe1o TGI.xlsx");
     std::fs::write(w.path("inbox").join(name), sample("TGI")).unwrap();
-    let report = run(&w, &[], 0);
-    batch_went_on(&report);
-    let subs = report["submissions"].as_array().unwrap();
+    let report = run_batch(&w, &[], 0);
+    let subs = submissions(&report);
     assert_eq!(subs.len(), 2);
     let sub = subs.iter().find(|s| s["file"] != "KDN.xlsx").unwrap();
     assert!(
@@ -2097,22 +2001,13 @@ fn an_out_folder_inside_the_inbox_is_not_read_back() {
     // first run (a consolidated workbook, a returned workbook laid out like the form)
     // must not become submissions of the second.
     let mut p = Pkg::of("TGI");
-    let classes = p.number(SRC, "C4");
-    p.cell(SRC, "C4", text(&format!(" {classes} "))); // a warning: TGI gets a returned workbook
+    warn(&mut p); // TGI gets a returned workbook
     let w = inbox(&[("TGI.xlsx", p.bytes())]);
-    let args = ["run", "inbox", "--out", "inbox/ket-qua", "--quiet"];
-    w.run_expect(&args, 0);
+    let first = w.run_report("inbox", "inbox/ket-qua", &[], 0);
     assert!(w.path("inbox/ket-qua/tra-lai/TGI.xlsx").exists());
-    let first = w.json("inbox/ket-qua/report.json");
-    w.run_expect(&args, 0);
-    let report = w.json("inbox/ket-qua/report.json");
+    let report = w.run_report("inbox", "inbox/ket-qua", &[], 0);
     batch_went_on(&report);
-    let files: Vec<&str> = report["submissions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["file"].as_str().unwrap())
-        .collect();
+    let files = files_of(&report, "submissions");
     assert_eq!(
         files,
         vec!["KDN.xlsx", "TGI.xlsx"],
@@ -2132,14 +2027,11 @@ fn overlong_text_in_a_cell_does_not_stop_the_run() {
     // characters in a count cell (a TYPE error quoting them).
     let long_name = "Chi bộ ".repeat(6000);
     let mut tgi = Pkg::of("TGI");
-    let classes = tgi.number(SRC, "C4");
-    tgi.cell(ADM, &format!("B{FIRST_ROW}"), text(&long_name))
-        .cell(SRC, "C4", text(&format!(" {classes} ")));
+    warn(tgi.cell(ADM, &format!("B{FIRST_ROW}"), text(&long_name)));
     let mut mnh = Pkg::of("MNH");
     mnh.cell(SRC, "C5", text(&"x".repeat(40_000)));
     let w = inbox(&[("TGI.xlsx", tgi.bytes()), ("MNH.xlsx", mnh.bytes())]);
-    let report = run(&w, &[], 1);
-    batch_went_on(&report);
+    let report = run_batch(&w, &[], 1);
     let sub = submission(&report, "TGI.xlsx");
     assert_accepted(sub);
     assert_finding(sub, "TEXTNUM", "Tạo nguồn", Some("C4"));
@@ -2151,11 +2043,7 @@ fn overlong_text_in_a_cell_does_not_stop_the_run() {
         "out/tra-lai/TGI.xlsx",
         "out/tra-lai/MNH.xlsx",
     ] {
-        let mut wb = open_workbook_auto(w.path(f)).unwrap_or_else(|e| panic!("{f}: {e}"));
-        for name in wb.sheet_names() {
-            wb.worksheet_range(&name)
-                .unwrap_or_else(|e| panic!("{f} {name}: {e}"));
-        }
+        assert_opens(&w, f);
     }
 }
 
@@ -2178,10 +2066,7 @@ fn non_finite_numbers_are_errors_not_silent_gaps() {
         x.replacen(&cell, &cell.replace(v, "<v>1e400</v>"), 1)
     });
     assert!(p.text(SRC).contains("<v>NaN</v>") && p.text(SRC).contains("<v>1e400</v>"));
-    let w = inbox(&[("TGI.xlsx", p.bytes())]);
-    let report = run(&w, &[], 1);
-    batch_went_on(&report);
-    let sub = submission(&report, "TGI.xlsx");
+    let sub = &run_one("TGI.xlsx", p.bytes(), &[], 1);
     assert_eq!(status(sub), "rejected", "{sub:#}");
     assert_eq!(sub["included_in_totals"], false);
     for cell in ["C4", "C5"] {
@@ -2208,8 +2093,7 @@ fn unsafe_code_case(code: &str, name: &str) -> (Workdir, Value) {
     let mut p = Pkg::of("TCH");
     p.cell(INFO, "C6", text(code)).cell(INFO, "C7", text(name));
     let w = inbox(&[("bao-cao.xlsx", p.bytes())]);
-    let report = run(&w, &[], if name.starts_with("Huyện") { 0 } else { 1 });
-    batch_went_on(&report);
+    let report = run_batch(&w, &[], if name.starts_with("Huyện") { 0 } else { 1 });
     // Only what tonghop writes, named by validated codes: nothing beside OUT or INBOX.
     let mut top: Vec<String> = std::fs::read_dir(w.dir.path())
         .unwrap()
@@ -2263,11 +2147,7 @@ fn control_characters_in_the_unit_code_name_no_file() {
     );
     // The outputs that quote the code still open.
     for f in ["out/tong-hop.xlsx", "out/tra-lai/TCH.xlsx"] {
-        let mut wb = open_workbook_auto(w.path(f)).unwrap_or_else(|e| panic!("{f}: {e}"));
-        for name in wb.sheet_names() {
-            wb.worksheet_range(&name)
-                .unwrap_or_else(|e| panic!("{f} {name}: {e}"));
-        }
+        assert_opens(&w, f);
     }
 }
 
@@ -2291,11 +2171,9 @@ fn text_that_looks_like_a_formula_stays_text_in_every_output() {
         .cell(ADM, &format!("B{}", FIRST_ROW + 3), text(payloads[3]));
     // A warning, so that the unit is summed (its rows reach "Chi tiết") and gets a
     // returned workbook.
-    let classes = p.number(SRC, "C4");
-    p.cell(SRC, "C4", text(&format!(" {classes} ")));
+    warn(&mut p);
     let w = inbox(&[("TGI.xlsx", p.bytes())]);
-    let report = run(&w, &[], 0);
-    batch_went_on(&report);
+    let report = run_batch(&w, &[], 0);
     let sub = submission(&report, "TGI.xlsx");
     assert_accepted(sub);
     assert_eq!(sub["unit"], "TGI");
@@ -2330,7 +2208,7 @@ fn text_that_looks_like_a_formula_stays_text_in_every_output() {
             "{f}: only {seen:?} found as text"
         );
         // And no <f> in the raw sheet XML carries one.
-        let mut z = ZipArchive::new(std::fs::File::open(w.path(f)).unwrap()).unwrap();
+        let mut z = zip_of(&w.path(f));
         for i in 0..z.len() {
             let mut e = z.by_index(i).unwrap();
             let mut x = String::new();
@@ -2412,33 +2290,24 @@ fn hashes(dir: &Path) -> BTreeMap<String, String> {
         .collect()
 }
 
+/// The modification time of every file under `dir`, in [`tree`] order: a run that
+/// rewrote an input with the same bytes still changed it.
+fn modified(dir: &Path) -> Vec<SystemTime> {
+    tree(dir)
+        .iter()
+        .map(|f| std::fs::metadata(dir.join(f)).unwrap().modified().unwrap())
+        .collect()
+}
+
 #[test]
 fn inputs_are_never_modified_and_report_hashes_match_them() {
     let w = hostile_inbox();
     let before = hashes(&w.path("inbox"));
-    let mtimes: Vec<_> = tree(&w.path("inbox"))
-        .iter()
-        .map(|f| {
-            std::fs::metadata(w.path("inbox").join(f))
-                .unwrap()
-                .modified()
-                .unwrap()
-        })
-        .collect();
-    let report = run(&w, HOSTILE_RUN, 1);
-    batch_went_on(&report);
+    let mtimes = modified(&w.path("inbox"));
+    let report = run_batch(&w, HOSTILE_RUN, 1);
     assert_eq!(hashes(&w.path("inbox")), before, "an input changed");
-    let after: Vec<_> = tree(&w.path("inbox"))
-        .iter()
-        .map(|f| {
-            std::fs::metadata(w.path("inbox").join(f))
-                .unwrap()
-                .modified()
-                .unwrap()
-        })
-        .collect();
-    assert_eq!(mtimes, after);
-    let subs = report["submissions"].as_array().unwrap();
+    assert_eq!(mtimes, modified(&w.path("inbox")));
+    let subs = submissions(&report);
     let listed: usize = subs.len() + report["skipped"].as_array().unwrap().len();
     assert_eq!(
         listed,
@@ -2491,20 +2360,13 @@ fn inputs_are_never_modified_and_report_hashes_match_them() {
 #[test]
 fn two_runs_give_byte_identical_outputs() {
     let w = hostile_inbox();
+    w.run_expect(&run_args("inbox", "out1", HOSTILE_RUN), 1);
     w.run_expect(
-        &[
-            &["run", "inbox", "--out", "out1", "--quiet"][..],
-            HOSTILE_RUN,
-        ]
-        .concat(),
-        1,
-    );
-    w.run_expect(
-        &[
-            &["run", "inbox", "--out", "out2", "--quiet", "--jobs", "1"][..],
-            HOSTILE_RUN,
-        ]
-        .concat(),
+        &run_args(
+            "inbox",
+            "out2",
+            &[&["--jobs", "1"][..], HOSTILE_RUN].concat(),
+        ),
         1,
     );
     let (a, b) = (hashes(&w.path("out1")), hashes(&w.path("out2")));
@@ -2540,14 +2402,7 @@ fn a_failed_run_leaves_the_previous_outputs_intact() {
         &["--period", "30/06/2026..01/01/2026"][..],
         &["--period", "hôm qua"][..],
     ] {
-        let out = w.run(
-            &[
-                &["run", "inbox", "--out", "out", "--quiet"][..],
-                HOSTILE_RUN,
-                bad,
-            ]
-            .concat(),
-        );
+        let out = w.run(&run_args("inbox", "out", &[HOSTILE_RUN, bad].concat()));
         assert_eq!(out.status.code(), Some(2), "{bad:?}: {}", show(&out));
         assert_eq!(
             hashes(&w.path("out")),

@@ -4,8 +4,11 @@
 
 mod common;
 
-use calamine::{Data, Reader, open_workbook_auto};
-use common::{Workdir, has_finding, lo, submission};
+use calamine::Data;
+use common::{
+    Workdir, as_f64, cells, files_in, findings_at, has_fault, lo, row_labelled, run_args,
+    submission, submission_of_unit, submissions, text,
+};
 use std::path::PathBuf;
 
 #[test]
@@ -21,30 +24,24 @@ fn xls_and_ods_saved_by_libreoffice_read_like_xlsx() {
         "xlsx",
         &["--seed", "5", "--faults", "3", "--faulty-units", "4"],
     );
-    w.run_expect(&["run", "xlsx", "--out", "out-xlsx", "--quiet"], 1);
+    let a = w.run_report("xlsx", "out-xlsx", &[], 1);
     // Same submissions, five kept as .xlsx, five saved as .xls, five as .ods.
     std::fs::create_dir(w.path("mixed")).unwrap();
-    let mut files: Vec<PathBuf> = std::fs::read_dir(w.path("xlsx"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
+    let files: Vec<PathBuf> = files_in(&w.path("xlsx"))
+        .into_iter()
         .filter(|p| p.extension().is_some_and(|e| e == "xlsx"))
         .collect();
-    files.sort();
     lo::convert_many(&files[0..5], "xls", &w.path("mixed"));
     lo::convert_many(&files[5..10], "ods", &w.path("mixed"));
     for f in &files[10..] {
         std::fs::copy(f, w.path("mixed").join(f.file_name().unwrap())).unwrap();
     }
-    w.run_expect(&["run", "mixed", "--out", "out-mixed", "--quiet"], 1);
-    let a = w.json("out-xlsx/report.json");
-    let b = w.json("out-mixed/report.json");
+    let b = w.run_report("mixed", "out-mixed", &[], 1);
     assert_eq!(
         a["totals"], b["totals"],
         "totals differ once saved by LibreOffice"
     );
-    let formats: Vec<&str> = b["submissions"]
-        .as_array()
-        .unwrap()
+    let formats: Vec<&str> = submissions(&b)
         .iter()
         .map(|s| s["format"].as_str().unwrap())
         .collect();
@@ -58,34 +55,18 @@ fn xls_and_ods_saved_by_libreoffice_read_like_xlsx() {
     // Every injected fault is found at the same place whatever the format.
     let faults = w.json("xlsx/faults.json");
     for f in faults.as_array().unwrap() {
-        let stem = f["unit"].as_str().unwrap();
-        let sub = b["submissions"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|s| s["unit"] == stem)
-            .unwrap();
+        let sub = submission_of_unit(&b, f["unit"].as_str().unwrap());
         assert!(
-            has_finding(
-                sub,
-                f["rule"].as_str().unwrap(),
-                f["sheet"].as_str().unwrap(),
-                f["cell"].as_str()
-            ),
+            has_fault(sub, f),
             "{} ({}): fault {f} not found; findings {:?}",
             sub["file"],
             sub["format"],
             sub["findings"]
         );
     }
-    for s in a["submissions"].as_array().unwrap() {
+    for s in submissions(&a) {
         let unit = s["unit"].as_str().unwrap();
-        let other = b["submissions"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|x| x["unit"] == unit)
-            .unwrap();
+        let other = submission_of_unit(&b, unit);
         assert_eq!(s["status"], other["status"], "{unit}");
     }
 }
@@ -97,27 +78,20 @@ fn consolidated_workbook_recalculated_by_libreoffice_matches_report() {
         "inbox",
         &["--seed", "9", "--faults", "2", "--faulty-units", "3"],
     );
-    w.run(&["run", "inbox", "--out", "out", "--quiet"]);
-    let report = w.json("out/report.json");
+    w.run(&run_args("inbox", "out", &[]));
+    let report = w.report("out");
     let totals = report["totals"].as_object().unwrap();
     let recalculated = lo::convert(&w.path("out/tong-hop.xlsx"), "ods", &w.path("lo"));
-    let mut wb = open_workbook_auto(&recalculated).unwrap();
-    let sheet = wb.worksheet_range("Tổng hợp").unwrap();
+    let sheet = cells(&recalculated, "Tổng hợp");
     // Row 5 (index 4) holds each column's key; the province row is the one labelled TOÀN TỈNH.
-    let total_row = (0..sheet.height() as u32)
-        .find(|&r| sheet.get_value((r, 2)) == Some(&Data::String("TOÀN TỈNH".into())))
-        .expect("province row");
+    let total_row = row_labelled(&sheet, 2, "TOÀN TỈNH").expect("province row");
     let mut checked = 0;
-    for col in 4..sheet.width() as u32 {
-        let Some(Data::String(key)) = sheet.get_value((4, col)) else {
+    for (&(_, col), key) in sheet.range((4, 4)..(5, 0)) {
+        let Some(key) = text(Some(key)) else {
             continue;
         };
-        let ours = totals[key.as_str()].as_f64();
-        let theirs = match sheet.get_value((total_row, col)) {
-            Some(Data::Float(f)) => Some(*f),
-            Some(Data::Int(i)) => Some(*i as f64),
-            _ => None,
-        };
+        let ours = totals[key].as_f64();
+        let theirs = sheet.get(&(total_row, col)).and_then(as_f64);
         match (ours, theirs) {
             (Some(a), Some(b)) => assert!(
                 (a - b).abs() < 1e-9 * a.abs().max(1.0),
@@ -129,11 +103,9 @@ fn consolidated_workbook_recalculated_by_libreoffice_matches_report() {
     }
     assert_eq!(checked, totals.len());
     // The detail sheet's total row agrees too.
-    let detail = wb.worksheet_range("Chi tiết").unwrap();
-    let row = (0..detail.height() as u32)
-        .find(|&r| detail.get_value((r, 2)) == Some(&Data::String("TOÀN TỈNH".into())))
-        .unwrap();
-    let admitted = match detail.get_value((row, 5)) {
+    let detail = cells(&recalculated, "Chi tiết");
+    let row = row_labelled(&detail, 2, "TOÀN TỈNH").unwrap();
+    let admitted = match detail.get(&(row, 5)) {
         Some(Data::Float(f)) => *f,
         other => panic!("{other:?}"),
     };
@@ -150,55 +122,24 @@ fn consolidated_workbook_recalculated_by_libreoffice_matches_report() {
     );
 }
 
-/// (rule, sheet, cell) of every finding of `check --json` on one file.
-fn findings_at(w: &Workdir, file: &str) -> std::collections::BTreeSet<(String, String, String)> {
-    let out = w.run(&["check", file, "--json"]);
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    report["submissions"][0]["findings"]
-        .as_array()
-        .unwrap_or_else(|| panic!("{file}: {report}"))
-        .iter()
-        .map(|f| {
-            let s = |k: &str| f[k].as_str().unwrap_or("").to_string();
-            (s("rule"), s("sheet"), s("cell"))
-        })
-        .collect()
-}
-
 #[test]
 fn a_streamed_returned_workbook_opens_in_libreoffice_whole() {
     // A table over 5,000 rows goes back in a sheet written in constant-memory mode
     // (inline strings, no row spans). The unit opens it in LibreOffice: saved again
     // from there, it must hold every figure and fault it had.
     let w = Workdir::new();
-    w.samples(
-        "inbox",
-        &[
-            "--units",
-            "1",
-            "--rows",
-            "6000",
-            "--faults",
-            "6",
-            "--faulty-units",
-            "1",
-        ],
-    );
-    w.run_expect(&["run", "inbox", "--out", "out", "--quiet"], 1);
-    let returned = std::fs::read_dir(w.path("out/tra-lai"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
+    w.streamed_return("6");
+    let returned = files_in(&w.path("out/tra-lai"))
+        .into_iter()
         .next()
         .expect("a returned workbook");
     let saved = lo::convert(&returned, "ods", &w.path("lo"));
     let expected = findings_at(&w, returned.to_str().unwrap());
     assert!(!expected.is_empty());
     assert_eq!(findings_at(&w, saved.to_str().unwrap()), expected);
-    let mut wb = open_workbook_auto(&saved).unwrap();
-    let table = wb.worksheet_range("Kết nạp").unwrap();
-    let labelled = table
-        .rows()
-        .filter(|r| matches!(r.get(1), Some(Data::String(s)) if !s.is_empty()))
+    let labelled = cells(&saved, "Kết nạp")
+        .iter()
+        .filter(|&(&(_, c), v)| c == 1 && matches!(v, Data::String(s) if !s.is_empty()))
         .count();
     // The header, 6,000 organisations and the total row.
     assert_eq!(labelled, 6_002);

@@ -4,37 +4,19 @@
 mod common;
 
 use calamine::{Data, Reader, open_workbook_auto};
-use common::{Workdir, has_finding, rules_of, sha256, submission};
+use common::{
+    Workdir, a1, files_in, findings_at, has_fault, has_finding, number, rules_of, run_args, sha256,
+    sheet_names, submission, submissions, zip_of, zip_text,
+};
 use serde_json::Value;
 use std::collections::BTreeMap;
-
-fn a1(cell: &str) -> (u32, u32) {
-    let split = cell.find(|c: char| c.is_ascii_digit()).unwrap();
-    let (letters, digits) = cell.split_at(split);
-    let col = letters
-        .bytes()
-        .fold(0u32, |n, b| n * 26 + (b - b'A' + 1) as u32)
-        - 1;
-    (digits.parse::<u32>().unwrap() - 1, col)
-}
-
-fn num(d: &Data) -> f64 {
-    match d {
-        Data::Float(f) => *f,
-        Data::Int(i) => *i as f64,
-        Data::Empty => 0.0,
-        other => panic!("not a number: {other:?}"),
-    }
-}
 
 /// Sum every count figure of every file straight from the cells, with the form's map
 /// from `describe --json`, without going through tonghop's reader.
 fn independent_sums(w: &Workdir, dir: &str) -> BTreeMap<String, f64> {
-    let out = w.run_expect(&["describe", "--json"], 0);
-    let map: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let map = w.run_json(&["describe", "--json"], 0);
     let mut sums = BTreeMap::new();
-    for entry in std::fs::read_dir(w.path(dir)).unwrap() {
-        let path = entry.unwrap().path();
+    for path in files_in(&w.path(dir)) {
         if path.extension().and_then(|e| e.to_str()) != Some("xlsx") {
             continue;
         }
@@ -44,9 +26,7 @@ fn independent_sums(w: &Workdir, dir: &str) -> BTreeMap<String, f64> {
                 continue;
             }
             let range = wb.worksheet_range(c["sheet"].as_str().unwrap()).unwrap();
-            let v = range
-                .get_value(a1(c["cell"].as_str().unwrap()))
-                .map_or(0.0, num);
+            let v = number(range.get_value(a1(c["cell"].as_str().unwrap())));
             *sums
                 .entry(c["key"].as_str().unwrap().to_string())
                 .or_default() += v;
@@ -66,7 +46,7 @@ fn independent_sums(w: &Workdir, dir: &str) -> BTreeMap<String, f64> {
                 }
                 for c in t["columns"].as_array().unwrap() {
                     let col = a1(&format!("{}1", c["column"].as_str().unwrap())).1;
-                    let v = range.get_value((row, col)).map_or(0.0, num);
+                    let v = number(range.get_value((row, col)));
                     *sums
                         .entry(format!(
                             "{}.{}",
@@ -87,9 +67,8 @@ fn independent_sums(w: &Workdir, dir: &str) -> BTreeMap<String, f64> {
 fn clean_submissions_are_accepted_and_sums_are_right() {
     let w = Workdir::new();
     w.samples("inbox", &["--seed", "7"]);
-    w.run_expect(&["run", "inbox", "--out", "out", "--quiet"], 0);
-    let report = w.json("out/report.json");
-    let subs = report["submissions"].as_array().unwrap();
+    let report = w.run_report("inbox", "out", &[], 0);
+    let subs = submissions(&report);
     assert_eq!(subs.len(), 15);
     for s in subs {
         assert_eq!(
@@ -135,36 +114,19 @@ fn every_injected_fault_is_found_at_its_cell_and_only_faulty_units_are_returned(
     let faults: Value = w.json("inbox/faults.json");
     let faults = faults.as_array().unwrap();
     assert_eq!(faults.len(), 24);
-    w.run_expect(
-        &[
-            "run",
-            "inbox",
-            "--out",
-            "out",
-            "--quiet",
-            "--period",
-            "01/01/2026..30/06/2026",
-        ],
-        1,
-    );
-    let report = w.json("out/report.json");
+    let report = w.run_report("inbox", "out", &["--period", "01/01/2026..30/06/2026"], 1);
     let mut faulty = std::collections::BTreeSet::new();
     for f in faults {
         let file = f["file"].as_str().unwrap();
         let sub = submission(&report, file);
         assert!(
-            has_finding(
-                sub,
-                f["rule"].as_str().unwrap(),
-                f["sheet"].as_str().unwrap(),
-                f["cell"].as_str()
-            ),
+            has_fault(sub, f),
             "{file}: fault {f} not reported; findings: {:?}",
             sub["findings"]
         );
         faulty.insert(f["unit"].as_str().unwrap().to_string());
     }
-    for s in report["submissions"].as_array().unwrap() {
+    for s in submissions(&report) {
         let unit = s["unit"].as_str().unwrap();
         let returned = w.path(&format!("out/tra-lai/{unit}.xlsx")).exists();
         if faulty.contains(unit) {
@@ -194,9 +156,7 @@ fn every_injected_fault_is_found_at_its_cell_and_only_faulty_units_are_returned(
         }
     }
     // Rejected units are not summed.
-    let accepted: Vec<&str> = report["submissions"]
-        .as_array()
-        .unwrap()
+    let accepted: Vec<&str> = submissions(&report)
         .iter()
         .filter(|s| s["status"] == "accepted")
         .map(|s| s["unit"].as_str().unwrap())
@@ -222,7 +182,7 @@ fn returned_workbook_marks_the_faulty_cell_with_a_note() {
     let faults = w.json("inbox/faults.json");
     let f = &faults[0];
     w.run_expect(
-        &["run", "inbox", "--out", "out", "--quiet"],
+        &run_args("inbox", "out", &[]),
         if faults
             .as_array()
             .unwrap()
@@ -247,9 +207,9 @@ fn returned_workbook_marks_the_faulty_cell_with_a_note() {
     });
     assert!(found, "fault {f} not listed in the returned workbook");
     // The faulty cell carries a note: the returned workbook's zip has a comments part for that sheet.
-    let zip = zip::ZipArchive::new(std::fs::File::open(&path).unwrap()).unwrap();
     assert!(
-        zip.file_names()
+        zip_of(&path)
+            .file_names()
             .any(|n| n.is_ok_and(|n| n.starts_with("xl/comments"))),
         "no notes in the returned workbook"
     );
@@ -302,15 +262,14 @@ fn exit_codes_and_nothing_written_when_the_run_cannot_proceed() {
 fn outputs_are_reproducible_and_inputs_untouched() {
     let w = Workdir::new();
     w.samples("inbox", &["--faults", "2"]);
-    let before: Vec<(String, String)> = std::fs::read_dir(w.path("inbox"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
+    let before: Vec<(String, String)> = files_in(&w.path("inbox"))
+        .into_iter()
         .map(|p| (p.display().to_string(), sha256(&p)))
         .collect();
     // Sheets are filled on two threads (or one): the bytes must not depend on it.
-    w.run(&["run", "inbox", "--out", "a", "--quiet", "--jobs", "1"]);
-    w.run(&["run", "inbox", "--out", "b", "--quiet", "--jobs", "2"]);
-    w.run(&["run", "inbox", "--out", "c", "--quiet", "--jobs", "2"]);
+    w.run(&run_args("inbox", "a", &["--jobs", "1"]));
+    w.run(&run_args("inbox", "b", &["--jobs", "2"]));
+    w.run(&run_args("inbox", "c", &["--jobs", "2"]));
     for f in ["tong-hop.xlsx", "report.json"] {
         for other in ["b", "c"] {
             assert_eq!(
@@ -344,8 +303,7 @@ fn blank_template_is_the_committed_one_and_checks_as_incomplete() {
         committed,
         "templates/phat-trien-dang-vien.xlsx is stale: run `tonghop template --out templates/phat-trien-dang-vien.xlsx`"
     );
-    let out = w.run_expect(&["check", "blank.xlsx", "--json"], 1);
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let report = w.run_json(&["check", "blank.xlsx", "--json"], 1);
     let sub = &report["submissions"][0];
     assert_eq!(sub["status"], "unknown_unit");
     assert!(
@@ -364,8 +322,7 @@ fn blank_template_is_the_committed_one_and_checks_as_incomplete() {
 #[test]
 fn describe_json_has_the_input_map() {
     let w = Workdir::new();
-    let out = w.run_expect(&["describe", "--json"], 0);
-    let d: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let d = w.run_json(&["describe", "--json"], 0);
     assert_eq!(d["form"]["id"], "phat-trien-dang-vien");
     assert_eq!(d["units"].as_array().unwrap().len(), 15);
     let cell = d["cells"]
@@ -420,23 +377,16 @@ fn include_invalid_sums_returned_units_and_marks_them() {
         &["--seed", "21", "--faults", "1", "--faulty-units", "2"],
     );
     std::fs::remove_file(w.path("inbox/KDN.xlsx")).unwrap();
-    w.run(&["run", "inbox", "--out", "strict", "--quiet"]);
-    w.run(&[
-        "run",
+    w.run(&run_args("inbox", "strict", &[]));
+    w.run(&run_args(
         "inbox",
-        "--out",
         "loose",
-        "--quiet",
-        "--include-invalid",
-        "--lang",
-        "en",
-    ]);
-    let strict = w.json("strict/report.json");
-    let loose = w.json("loose/report.json");
+        &["--include-invalid", "--lang", "en"],
+    ));
+    let strict = w.report("strict");
+    let loose = w.report("loose");
     assert_eq!(strict["missing_units"], serde_json::json!(["KDN"]));
-    let rejected: Vec<&Value> = loose["submissions"]
-        .as_array()
-        .unwrap()
+    let rejected: Vec<&Value> = submissions(&loose)
         .iter()
         .filter(|s| s["status"] == "rejected")
         .collect();
@@ -475,36 +425,14 @@ fn the_chart_carries_cached_values_for_previews() {
     // recalculating: a province's chart must have one point per unit.
     let w = Workdir::new();
     w.samples("inbox", &[]);
-    w.run(&["run", "inbox", "--out", "out", "--quiet"]);
-    let file = std::fs::File::open(w.path("out/tong-hop.xlsx")).unwrap();
-    let mut zip = zip::ZipArchive::new(file).unwrap();
-    let mut xml = String::new();
-    std::io::Read::read_to_string(&mut zip.by_name("xl/charts/chart1.xml").unwrap(), &mut xml)
-        .unwrap();
+    w.run(&run_args("inbox", "out", &[]));
+    let xml = zip_text(
+        &mut zip_of(&w.path("out/tong-hop.xlsx")),
+        "xl/charts/chart1.xml",
+    );
     let points = xml.matches("<c:pt idx=").count();
     // Categories (unit codes) and values: 15 each.
     assert_eq!(points, 2 * 15, "{xml}");
-}
-
-/// (rule, sheet, cell) of every finding of `check --json` on one file.
-fn findings_at(w: &Workdir, file: &str) -> std::collections::BTreeSet<(String, String, String)> {
-    let out = w.run(&["check", file, "--json"]);
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
-    report["submissions"][0]["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            let s = |k: &str| f[k].as_str().unwrap_or("").to_string();
-            (s("rule"), s("sheet"), s("cell"))
-        })
-        .collect()
-}
-
-fn zip_text(zip: &mut zip::ZipArchive<std::fs::File>, name: &str) -> String {
-    let mut s = String::new();
-    std::io::Read::read_to_string(&mut zip.by_name(name).unwrap(), &mut s).unwrap();
-    s
 }
 
 #[test]
@@ -513,29 +441,16 @@ fn a_big_returned_workbook_is_streamed_and_still_marks_every_faulty_cell() {
     // which drops any cell written out of row order: every fault, in the table's
     // body, its total row or elsewhere, must still be there with its note.
     let w = Workdir::new();
-    w.samples(
-        "inbox",
-        &[
-            "--units",
-            "1",
-            "--rows",
-            "6000",
-            "--faults",
-            "11",
-            "--faulty-units",
-            "1",
-        ],
-    );
+    w.streamed_return("11");
     let faults = w.json("inbox/faults.json");
     let faults = faults.as_array().unwrap();
     let unit = faults[0]["unit"].as_str().unwrap();
-    w.run_expect(&["run", "inbox", "--out", "out", "--quiet"], 1);
     let returned = format!("out/tra-lai/{unit}.xlsx");
     let path = w.path(&returned);
 
-    let names = open_workbook_auto(&path).unwrap().sheet_names();
+    let names = sheet_names(&path);
     let table = names.iter().position(|n| n == "Kết nạp").unwrap();
-    let mut zip = zip::ZipArchive::new(std::fs::File::open(&path).unwrap()).unwrap();
+    let mut zip = zip_of(&path);
     let part = format!("xl/worksheets/sheet{}.xml", table + 1);
     assert!(
         zip_text(&mut zip, &part).contains("t=\"inlineStr\""),

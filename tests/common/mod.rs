@@ -4,7 +4,10 @@
 
 pub mod lo;
 
+use calamine::{Data, Reader, open_workbook_auto};
 use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -46,6 +49,25 @@ impl Workdir {
         out
     }
 
+    /// For `--json` commands: a test reads their output as the programs they serve do.
+    pub fn run_json(&self, args: &[&str], code: i32) -> Value {
+        let out = self.run_expect(args, code);
+        serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("tonghop {args:?}: stdout is not JSON: {e}"))
+    }
+
+    /// `tonghop run` on `inbox` into `out` ([`run_args`]), insisting on the exit code;
+    /// the report.json it wrote.
+    pub fn run_report(&self, inbox: &str, out: &str, extra: &[&str], code: i32) -> Value {
+        self.run_expect(&run_args(inbox, out, extra), code);
+        self.report(out)
+    }
+
+    /// report.json, not the console, is where a run's outcome for every file is kept.
+    pub fn report(&self, out: &str) -> Value {
+        self.json(&format!("{out}/report.json"))
+    }
+
     pub fn json(&self, p: &str) -> Value {
         let text =
             std::fs::read_to_string(self.path(p)).unwrap_or_else(|e| panic!("read {p}: {e}"));
@@ -58,6 +80,61 @@ impl Workdir {
         args.extend_from_slice(extra);
         self.run_expect(&args, 0);
     }
+
+    /// One unit in `inbox` whose table is over 5,000 rows, with `faults` faults, run into
+    /// `out`: its returned workbook is written in constant-memory mode, which is what
+    /// the tests of a streamed returned workbook need to look at.
+    pub fn streamed_return(&self, faults: &str) {
+        self.samples(
+            "inbox",
+            &[
+                "--units",
+                "1",
+                "--rows",
+                "6000",
+                "--faults",
+                faults,
+                "--faulty-units",
+                "1",
+            ],
+        );
+        self.run_expect(&run_args("inbox", "out", &[]), 1);
+    }
+}
+
+/// `tonghop run INBOX --out OUT --quiet [extra]`: quiet, so that a run prints nothing
+/// a test would have to wade through when it fails.
+pub fn run_args<'a>(inbox: &'a str, out: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["run", inbox, "--out", out, "--quiet"];
+    args.extend_from_slice(extra);
+    args
+}
+
+/// (rule, sheet, cell) of every finding of `check --json` on one file: a set, so that
+/// two checks compare whatever order they list their findings in.
+pub fn findings_at(w: &Workdir, file: &str) -> BTreeSet<(String, String, String)> {
+    let out = w.run(&["check", file, "--json"]);
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    report["submissions"][0]["findings"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{file}: {report}"))
+        .iter()
+        .map(|f| {
+            let s = |k: &str| f[k].as_str().unwrap_or("").to_string();
+            (s("rule"), s("sheet"), s("cell"))
+        })
+        .collect()
+}
+
+/// The files directly in `dir`, sorted, so that tests do not depend on the order the
+/// file system lists them in.
+pub fn files_in(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    files
 }
 
 pub fn sha256(p: &Path) -> String {
@@ -69,14 +146,28 @@ pub fn sha256(p: &Path) -> String {
         .collect()
 }
 
-/// The submission of `file` in a report.json.
-pub fn submission<'a>(report: &'a Value, file: &str) -> &'a Value {
+/// The submissions of a report.json (or of `check --json`).
+pub fn submissions(report: &Value) -> &[Value] {
     report["submissions"]
         .as_array()
-        .unwrap()
+        .unwrap_or_else(|| panic!("no submissions in {report}"))
+}
+
+/// The submission of `file` in a report.json.
+pub fn submission<'a>(report: &'a Value, file: &str) -> &'a Value {
+    submissions(report)
         .iter()
         .find(|s| s["file"] == file)
         .unwrap_or_else(|| panic!("no submission {file} in report"))
+}
+
+/// The submission of `unit` in a report.json, whatever its file is named (the same unit
+/// saved in another format keeps its code, not its file name).
+pub fn submission_of_unit<'a>(report: &'a Value, unit: &str) -> &'a Value {
+    submissions(report)
+        .iter()
+        .find(|s| s["unit"] == unit)
+        .unwrap_or_else(|| panic!("no submission of {unit} in report"))
 }
 
 /// Does `sub` have a finding with this rule at this sheet and cell?
@@ -88,6 +179,17 @@ pub fn has_finding(sub: &Value, rule: &str, sheet: &str, cell: Option<&str>) -> 
         .any(|f| f["rule"] == rule && f["sheet"] == sheet && cell.is_none_or(|c| f["cell"] == c))
 }
 
+/// Was a fault that `samples` injected (an entry of its faults.json) found where it was
+/// put?
+pub fn has_fault(sub: &Value, fault: &Value) -> bool {
+    has_finding(
+        sub,
+        fault["rule"].as_str().unwrap(),
+        fault["sheet"].as_str().unwrap(),
+        fault["cell"].as_str(),
+    )
+}
+
 pub fn rules_of(sub: &Value) -> Vec<String> {
     sub["findings"]
         .as_array()
@@ -95,4 +197,90 @@ pub fn rules_of(sub: &Value) -> Vec<String> {
         .iter()
         .map(|f| f["rule"].as_str().unwrap().to_string())
         .collect()
+}
+
+// ---------------------------------------------------------------------------------------
+// Reading outputs back without tonghop's reader: calamine and the zip itself.
+
+/// One sheet's non-empty cells by absolute (row, column), 0-based.
+pub type Cells = BTreeMap<(u32, u32), Data>;
+
+/// Every non-empty cell of a sheet: absolute positions, so that a sheet whose used range
+/// does not start at A1 reads like one that does.
+pub fn cells(path: &Path, sheet: &str) -> Cells {
+    let mut wb = open_workbook_auto(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let range = wb
+        .worksheet_range(sheet)
+        .unwrap_or_else(|e| panic!("{} sheet {sheet}: {e}", path.display()));
+    let (r0, c0) = range.start().unwrap_or((0, 0));
+    range
+        .used_cells()
+        .filter(|(_, _, v)| !matches!(v, Data::Empty))
+        .map(|(r, c, v)| ((r0 + r as u32, c0 + c as u32), v.clone()))
+        .collect()
+}
+
+pub fn sheet_names(path: &Path) -> Vec<String> {
+    open_workbook_auto(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .sheet_names()
+}
+
+pub fn text(d: Option<&Data>) -> Option<&str> {
+    match d {
+        Some(Data::String(s)) => Some(s),
+        _ => None,
+    }
+}
+
+/// A number as calamine reads it: an application may store a whole number as a float or
+/// as an integer.
+pub fn as_f64(d: &Data) -> Option<f64> {
+    match d {
+        Data::Float(f) => Some(*f),
+        Data::Int(i) => Some(*i as f64),
+        _ => None,
+    }
+}
+
+/// A count cell's figure: blank is zero, as on the form; anything but a number fails.
+pub fn number(d: Option<&Data>) -> f64 {
+    match d {
+        None | Some(Data::Empty) => 0.0,
+        Some(d) => as_f64(d).unwrap_or_else(|| panic!("not a number: {d:?}")),
+    }
+}
+
+/// A row found by its label, top down, not by its number: how many rows stand above a
+/// total row depends on the data.
+pub fn row_labelled(cells: &Cells, col: u32, label: &str) -> Option<u32> {
+    cells
+        .iter()
+        .find(|((_, c), v)| *c == col && text(Some(v)) == Some(label))
+        .map(|((r, _), _)| *r)
+}
+
+/// The form's map gives cells as A1 addresses (`C10`); calamine wants a 0-based
+/// (row, column).
+pub fn a1(cell: &str) -> (u32, u32) {
+    let split = cell.find(|c: char| c.is_ascii_digit()).unwrap();
+    let (letters, digits) = cell.split_at(split);
+    let col = letters
+        .bytes()
+        .fold(0u32, |n, b| n * 26 + (b - b'A' + 1) as u32)
+        - 1;
+    (digits.parse::<u32>().unwrap() - 1, col)
+}
+
+pub fn zip_of(path: &Path) -> zip::ZipArchive<File> {
+    let file = File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    zip::ZipArchive::new(file).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// A part of a workbook's package as text, for what calamine does not show (notes,
+/// charts' cached values, how a sheet was written).
+pub fn zip_text(zip: &mut zip::ZipArchive<File>, name: &str) -> String {
+    let mut s = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name(name).unwrap(), &mut s).unwrap();
+    s
 }
