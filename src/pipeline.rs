@@ -101,7 +101,9 @@ pub enum InboxError {
     #[error("cannot read folder '{path}'")]
     Walk {
         path: String,
-        source: walkdir::Error,
+        /// The I/O error itself: walkdir's own error says it and returns it as its
+        /// source, which would print the cause twice.
+        source: std::io::Error,
     },
     #[error("'{0}' is neither a file nor a folder")]
     NotFound(String),
@@ -152,10 +154,12 @@ pub fn list_inputs_except(
         let entry = match entry {
             Ok(e) => e,
             Err(e) if e.depth() == 0 => {
-                return Err(InboxError::Walk {
-                    path: root.display().to_string(),
-                    source: e,
-                });
+                let path = root.display().to_string();
+                let source = match e.into_io_error() {
+                    Some(io) => io,
+                    None => std::io::Error::other("file system loop"),
+                };
+                return Err(InboxError::Walk { path, source });
             }
             Err(e) => {
                 let file = e.path().map(|p| rel(root, p)).unwrap_or_default();

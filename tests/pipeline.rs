@@ -5,8 +5,8 @@ mod common;
 
 use calamine::{Data, Reader, open_workbook_auto};
 use common::{
-    Workdir, a1, files_in, findings_at, has_fault, has_finding, number, rules_of, run_args, sha256,
-    sheet_names, submission, submissions, zip_of, zip_text,
+    Workdir, a1, cells, files_in, findings_at, has_fault, has_finding, number, rules_of, run_args,
+    sha256, sheet_names, submission, submissions, text, zip_of, zip_text,
 };
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -477,6 +477,25 @@ fn a_big_returned_workbook_is_streamed_and_still_marks_every_faulty_cell() {
             "no note at {cell}"
         );
     }
+    // Cells outside the table were written around its streamed rows: the title above,
+    // the header, the numbering and the total row after the last of 6,000 rows.
+    let c = cells(&path, "Kết nạp");
+    assert!(
+        text(c.get(&(0, 0))).is_some_and(|t| !t.is_empty()),
+        "no title"
+    );
+    // Zero-based: the header on row 3, organisations from row 4, the total below them.
+    assert_eq!(text(c.get(&(2, 1))), Some("Tên tổ chức cơ sở đảng"));
+    assert_eq!(text(c.get(&(2, 0))), Some("STT"));
+    for (n, row) in [(1, 3), (3000, 3002), (6000, 6002)] {
+        assert_eq!(
+            number(c.get(&(row, 0))),
+            f64::from(n),
+            "STT at row {}",
+            row + 1
+        );
+    }
+    assert_eq!(text(c.get(&(6003, 1))), Some("Tổng cộng"));
     // Every cell came back: checked again, the returned workbook has the same faults,
     // but a number typed as text (TEXTNUM), which goes back as the number it was read as.
     let mut original = findings_at(&w, &format!("inbox/{unit}.xlsx"));

@@ -25,21 +25,22 @@ pub enum Out {
 }
 
 impl Out {
-    pub fn cell(&self) -> Cell<'_> {
+    /// The value borrowed, as the writer takes every value.
+    pub fn view(&self) -> OutRef<'_> {
         match self {
-            Out::Blank => Cell::Blank,
-            Out::Number(n) => Cell::Number(*n),
-            Out::Text(s) => Cell::Text(s),
-            Out::Date(d) => Cell::Date(*d),
-            Out::Formula(f, v) => Cell::Formula(f, *v),
+            Out::Blank => OutRef::Blank,
+            Out::Number(n) => OutRef::Number(*n),
+            Out::Text(s) => OutRef::Text(s),
+            Out::Date(d) => OutRef::Date(*d),
+            Out::Formula(f, v) => OutRef::Formula(f, *v),
         }
     }
 }
 
-/// A value borrowed from wherever the figures are held, so a table read from a unit's
+/// [`Out`] borrowed from wherever the figures are held, so a table read from a unit's
 /// workbook is written back without copying it first.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Cell<'a> {
+pub enum OutRef<'a> {
     Blank,
     Number(f64),
     Text(&'a str),
@@ -49,16 +50,21 @@ pub enum Cell<'a> {
 
 /// The body rows of one table, however they are held: built for a sample, or as read
 /// from a unit's workbook (a returned workbook borrows those instead of copying them).
+/// Rows are asked for by index, in order; a writer streams them without collecting them.
 pub trait TableRows {
+    /// How many body rows.
     fn len(&self) -> usize;
     fn is_empty(&self) -> bool {
         self.len() == 0
     }
-    /// Zero-based sheet row of the `i`-th row.
+    /// Zero-based sheet row of the `i`-th row: a unit's rows stay where the unit put
+    /// them, so notes point at the unit's own cells.
     fn row(&self, i: usize) -> u32;
-    fn label(&self, i: usize) -> Cell<'_>;
-    /// `None` leaves the cell unwritten.
-    fn value(&self, i: usize, column: usize) -> Option<Cell<'_>>;
+    /// What the label column shows on the `i`-th row.
+    fn label(&self, i: usize) -> OutRef<'_>;
+    /// The `i`-th row's value in the table's `column`-th column; `None` leaves the cell
+    /// unwritten.
+    fn value(&self, i: usize, column: usize) -> Option<OutRef<'_>>;
 }
 
 /// Rows built in memory: (zero-based row, label, one value per column).
@@ -66,16 +72,16 @@ pub type BuiltRows = Vec<(u32, Out, Vec<Out>)>;
 
 impl TableRows for BuiltRows {
     fn len(&self) -> usize {
-        self.as_slice().len()
+        Vec::len(self)
     }
     fn row(&self, i: usize) -> u32 {
         self[i].0
     }
-    fn label(&self, i: usize) -> Cell<'_> {
-        self[i].1.cell()
+    fn label(&self, i: usize) -> OutRef<'_> {
+        self[i].1.view()
     }
-    fn value(&self, i: usize, column: usize) -> Option<Cell<'_>> {
-        self[i].2.get(column).map(Out::cell)
+    fn value(&self, i: usize, column: usize) -> Option<OutRef<'_>> {
+        self[i].2.get(column).map(Out::view)
     }
 }
 
@@ -93,11 +99,11 @@ impl TableRows for BlankRows {
     fn row(&self, i: usize) -> u32 {
         self.first_row + i as u32
     }
-    fn label(&self, _: usize) -> Cell<'_> {
-        Cell::Blank
+    fn label(&self, _: usize) -> OutRef<'_> {
+        OutRef::Blank
     }
-    fn value(&self, _: usize, column: usize) -> Option<Cell<'_>> {
-        (column < self.columns).then_some(Cell::Blank)
+    fn value(&self, _: usize, column: usize) -> Option<OutRef<'_>> {
+        (column < self.columns).then_some(OutRef::Blank)
     }
 }
 
@@ -163,22 +169,22 @@ fn base_format(ty: FieldType) -> Format {
 
 /// Write one cell value with a format.
 pub fn put(ws: &mut Worksheet, pos: Pos, v: &Out, fmt: &Format) -> Result<(), XlsxError> {
-    put_cell(ws, pos, v.cell(), fmt)
+    put_cell(ws, pos, v.view(), fmt)
 }
 
-fn put_cell(ws: &mut Worksheet, pos: Pos, v: Cell<'_>, fmt: &Format) -> Result<(), XlsxError> {
+fn put_cell(ws: &mut Worksheet, pos: Pos, v: OutRef<'_>, fmt: &Format) -> Result<(), XlsxError> {
     let (r, c) = (pos.row, pos.col);
     match v {
-        Cell::Blank => ws.write_blank(r, c, fmt).map(|_| ()),
-        Cell::Number(n) if n.is_finite() => ws.write_number_with_format(r, c, n, fmt).map(|_| ()),
-        Cell::Number(_) => ws.write_blank(r, c, fmt).map(|_| ()),
-        Cell::Text(s) => ws
+        OutRef::Blank => ws.write_blank(r, c, fmt).map(|_| ()),
+        OutRef::Number(n) if n.is_finite() => ws.write_number_with_format(r, c, n, fmt).map(|_| ()),
+        OutRef::Number(_) => ws.write_blank(r, c, fmt).map(|_| ()),
+        OutRef::Text(s) => ws
             .write_string_with_format(r, c, super::cell_text(s), fmt)
             .map(|_| ()),
-        Cell::Date(d) => ws
+        OutRef::Date(d) => ws
             .write_number_with_format(r, c, to_excel_serial(d), fmt)
             .map(|_| ()),
-        Cell::Formula(f, result) => {
+        OutRef::Formula(f, result) => {
             let formula =
                 Formula::new(f).set_result(super::report::plain_number(result).to_string());
             ws.write_formula_with_format(r, c, formula, fmt).map(|_| ())
@@ -227,8 +233,9 @@ impl RowOrder {
         ));
     }
 
-    /// Sort once everything is queued. The sort is stable: of two writes to one cell
-    /// the later still wins, as it would written directly.
+    /// Sort once everything is queued. The sort is stable: of two held writes to one
+    /// cell the later still wins. A held cell on a table's body row is written before
+    /// that row, so in a layout where a table runs into another's header, its rows win.
     fn seal(&mut self) {
         self.pending.sort_by_key(|(p, _)| (p.row, p.col));
     }
@@ -327,7 +334,8 @@ fn lay_out<R: TableRows>(
         ws.set_paper_size(9);
         ws.set_print_fit_to_pages(1, 0);
         let mut out = RowOrder::default();
-        queue_cells(ws, &mut out, form, si, data, marks, protect)?;
+        let paint = Paint { marks, protect };
+        queue_cells(ws, &mut out, form, si, data, &paint)?;
         for (k, &ti) in on_sheet.iter().enumerate() {
             let d = data.map(|d| &d.tables[ti]);
             let frame = TableFrame {
@@ -338,10 +346,10 @@ fn lay_out<R: TableRows>(
                 total: d.and_then(|d| d.total.as_deref()),
                 total_label: d.and_then(|d| d.total_label.as_deref()),
             };
-            table_frame(ws, &mut out, form, ti, bodies[k], &frame, marks, protect)?;
+            table_frame(ws, &mut out, form, ti, bodies[k], &frame, &paint)?;
         }
         out.seal();
-        write_bodies(ws, &mut out, form, &on_sheet, &bodies, marks, protect)?;
+        write_bodies(ws, &mut out, form, &on_sheet, &bodies, &paint)?;
         out.through(ws, u32::MAX)?;
         for ((s, pos), (error, texts)) in &marks.notes {
             if *s != si {
@@ -382,8 +390,7 @@ fn queue_cells<R>(
     form: &Form,
     si: usize,
     data: Option<&FormData<R>>,
-    marks: &Marks,
-    protect: bool,
+    paint: &Paint<'_>,
 ) -> Result<(), XlsxError> {
     let mut taken: HashSet<Pos> = HashSet::new();
     let inputs: HashSet<Pos> = form
@@ -441,9 +448,8 @@ fn queue_cells<R>(
             }
         }
         let v = data.map_or(Out::Blank, |d| d.cells[ci].clone());
-        let fmt = cell_format(base_format(c.ty), protect, marks.get(si, c.pos));
-        out.put(c.pos, v, fmt);
-        if protect {
+        out.put(c.pos, v, paint.format(si, c.pos, base_format(c.ty)));
+        if paint.protect {
             ws.add_data_validation(
                 c.pos.row,
                 c.pos.col,
@@ -454,6 +460,25 @@ fn queue_cells<R>(
         }
     }
     Ok(())
+}
+
+/// How cells are formatted: marked cells stand out, and with `protect` (the blank
+/// template and samples) input cells are unlocked and tinted.
+struct Paint<'a> {
+    marks: &'a Marks,
+    protect: bool,
+}
+
+impl Paint<'_> {
+    /// The format of the cell at `pos` on sheet `sheet`.
+    fn format(&self, sheet: usize, pos: Pos, base: Format) -> Format {
+        cell_format(base, self.protect, self.marks.get(sheet, pos))
+    }
+
+    /// The format of an unmarked cell.
+    fn plain(&self, base: Format) -> Format {
+        cell_format(base, self.protect, None)
+    }
 }
 
 fn cell_format(base: Format, input: bool, mark: Option<&(bool, Vec<String>)>) -> Format {
@@ -534,7 +559,6 @@ struct TableFrame<'a> {
 }
 
 /// Everything of a table but its body rows: header, total row, validation, panes.
-#[allow(clippy::too_many_arguments)]
 fn table_frame(
     ws: &mut Worksheet,
     out: &mut RowOrder,
@@ -542,8 +566,7 @@ fn table_frame(
     ti: usize,
     rows: &dyn TableRows,
     frame: &TableFrame<'_>,
-    marks: &Marks,
-    protect: bool,
+    paint: &Paint<'_>,
 ) -> Result<(), XlsxError> {
     let t = &form.tables[ti];
     let si = t.sheet;
@@ -557,7 +580,7 @@ fn table_frame(
         out.text(Pos::new(t.header_row, c.col), &c.label, hdr.clone());
     }
     let total_row = frame.total_row;
-    let fmt_at = |pos: Pos, base: Format| cell_format(base, protect, marks.get(si, pos));
+    let fmt_at = |pos: Pos, base: Format| paint.format(si, pos, base);
     let label = frame.total_label.unwrap_or(&t.total_label);
     let pos = Pos::new(total_row, t.label_col);
     out.text(pos, label, fmt_at(pos, style::bold()));
@@ -574,7 +597,7 @@ fn table_frame(
             None => {
                 let sum: f64 = (0..rows.len())
                     .filter_map(|i| match rows.value(i, ci) {
-                        Some(Cell::Number(n)) => Some(n),
+                        Some(OutRef::Number(n)) => Some(n),
                         _ => None,
                     })
                     .sum();
@@ -584,7 +607,7 @@ fn table_frame(
         };
         out.put(pos, v, fmt_at(pos, base_format(c.ty).set_bold()));
     }
-    if protect && total_row > t.first_row {
+    if paint.protect && total_row > t.first_row {
         let (r0, r1) = (t.first_row, total_row - 1);
         ws.add_data_validation(
             r0,
@@ -609,8 +632,7 @@ fn write_bodies(
     form: &Form,
     on_sheet: &[usize],
     bodies: &[&dyn TableRows],
-    marks: &Marks,
-    protect: bool,
+    paint: &Paint<'_>,
 ) -> Result<(), XlsxError> {
     struct Plain {
         number: Format,
@@ -621,11 +643,11 @@ fn write_bodies(
         .iter()
         .map(|&ti| Plain {
             number: style::text(),
-            label: cell_format(style::label(), protect, None),
+            label: paint.plain(style::label()),
             columns: form.tables[ti]
                 .columns
                 .iter()
-                .map(|c| cell_format(base_format(c.ty), protect, None))
+                .map(|c| paint.plain(base_format(c.ty)))
                 .collect(),
         })
         .collect();
@@ -640,25 +662,26 @@ fn write_bodies(
         out.through(ws, row)?;
         let si = t.sheet;
         // A marked cell gets its own format, the rest their column's.
-        let put_at = |ws: &mut Worksheet, col: u16, v: Cell<'_>, plain: &Format, ty: FieldType| {
-            let pos = Pos::new(row, col);
-            match marks.get(si, pos) {
-                None => put_cell(ws, pos, v, plain),
-                Some(m) => {
-                    let base = if col == t.label_col {
-                        style::label()
-                    } else {
-                        base_format(ty)
-                    };
-                    put_cell(ws, pos, v, &cell_format(base, protect, Some(m)))
+        let put_at =
+            |ws: &mut Worksheet, col: u16, v: OutRef<'_>, plain: &Format, ty: FieldType| {
+                let pos = Pos::new(row, col);
+                match paint.marks.get(si, pos) {
+                    None => put_cell(ws, pos, v, plain),
+                    Some(m) => {
+                        let base = if col == t.label_col {
+                            style::label()
+                        } else {
+                            base_format(ty)
+                        };
+                        put_cell(ws, pos, v, &cell_format(base, paint.protect, Some(m)))
+                    }
                 }
-            }
-        };
+            };
         if t.label_col > 0 {
             put_cell(
                 ws,
                 Pos::new(row, 0),
-                Cell::Number((i + 1) as f64),
+                OutRef::Number((i + 1) as f64),
                 &p.number,
             )?;
         }
@@ -923,6 +946,53 @@ mod tests {
                 assert_eq!(xml, other, "{name}");
             }
         }
+    }
+
+    #[test]
+    fn streamed_rows_are_the_rows_given() {
+        let (form, data, marks) = filled(300);
+        let book = read_back(&save(&form, &data, &marks, 0));
+        let t = &form.tables[0];
+        let (_, values, formulas) = &book[t.sheet];
+        let at = |r: u32, c: u16| {
+            values
+                .iter()
+                .find(|(vr, vc, _)| *vr == r && *vc == u32::from(c))
+                .map(|x| x.2.clone())
+                .unwrap_or(Data::Empty)
+        };
+        for (row, label, cells) in &data.tables[0].rows {
+            let i = row - t.first_row;
+            assert_eq!(at(*row, 0), Data::Float(f64::from(i + 1)), "STT of row {i}");
+            let Out::Text(label) = label else { panic!() };
+            assert_eq!(at(*row, t.label_col), Data::String(label.clone()));
+            for (c, v) in t.columns.iter().zip(cells) {
+                let expected = match v {
+                    Out::Blank => Data::Empty,
+                    Out::Number(n) => Data::Float(*n),
+                    // Text that looks like a formula stays text.
+                    Out::Text(s) => Data::String(s.clone()),
+                    other => panic!("{other:?}"),
+                };
+                assert_eq!(at(*row, c.col), expected, "row {i} column {}", c.key);
+            }
+        }
+        // The total row sums the body, as a formula with its value cached.
+        let total = t.first_row + 300;
+        let col = t.columns[2].col;
+        let name = crate::spec::cellref::column_name(col);
+        let sum: f64 = data.tables[0]
+            .rows
+            .iter()
+            .filter_map(|r| match r.2[2] {
+                Out::Number(n) => Some(n),
+                _ => None,
+            })
+            .sum();
+        assert_eq!(at(total, col), Data::Float(sum));
+        assert!(formulas.iter().any(|(r, c, f)| *r == total
+            && *c == u32::from(col)
+            && *f == format!("SUM({name}{}:{name}{})", t.first_row + 1, total)));
     }
 
     #[test]

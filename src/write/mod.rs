@@ -105,10 +105,7 @@ fn publish(tmp: tempfile::NamedTempFile, path: &Path) -> Result<(), WriteError> 
 /// workbook is never held whole in memory), then renaming it into place.
 pub fn save(wb: &mut Workbook, path: &Path) -> Result<(), WriteError> {
     let tmp = temp_beside(path)?;
-    wb.save(tmp.path()).map_err(|source| WriteError::Xlsx {
-        path: path.display().to_string(),
-        source,
-    })?;
+    wb.save(tmp.path()).map_err(xlsx_err(path))?;
     publish(tmp, path)
 }
 
@@ -121,10 +118,18 @@ pub(crate) fn io_failure(path: &Path, msg: String) -> WriteError {
     }
 }
 
+/// rust_xlsxwriter's temporary-file error says its I/O error and also returns it as its
+/// source; it is reported as the I/O error it is, so the cause is said once.
 pub(crate) fn xlsx_err(path: &Path) -> impl Fn(XlsxError) -> WriteError + '_ {
-    move |source| WriteError::Xlsx {
-        path: path.display().to_string(),
-        source,
+    move |error| match error {
+        XlsxError::TempFileError(_, source) => WriteError::Io {
+            path: path.display().to_string(),
+            source,
+        },
+        source => WriteError::Xlsx {
+            path: path.display().to_string(),
+            source,
+        },
     }
 }
 

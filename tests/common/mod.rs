@@ -28,8 +28,14 @@ impl Workdir {
 
     /// Run tonghop with `args` in the work folder.
     pub fn run(&self, args: &[&str]) -> Output {
+        self.run_env(args, &[])
+    }
+
+    /// [`Workdir::run`] with environment variables set.
+    pub fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
         Command::new(env!("CARGO_BIN_EXE_tonghop"))
             .args(args)
+            .envs(env.iter().copied())
             .current_dir(self.dir.path())
             .output()
             .expect("tonghop runs")
@@ -37,7 +43,12 @@ impl Workdir {
 
     /// Run and insist on an exit code, showing the output when it differs.
     pub fn run_expect(&self, args: &[&str], code: i32) -> Output {
-        let out = self.run(args);
+        self.run_expect_env(args, &[], code)
+    }
+
+    /// [`Workdir::run_expect`] with environment variables set.
+    pub fn run_expect_env(&self, args: &[&str], env: &[(&str, &str)], code: i32) -> Output {
+        let out = self.run_env(args, env);
         assert_eq!(
             out.status.code(),
             Some(code),
@@ -83,7 +94,9 @@ impl Workdir {
 
     /// One unit in `inbox` whose table is over 5,000 rows, with `faults` faults, run into
     /// `out`: its returned workbook is written in constant-memory mode, which is what
-    /// the tests of a streamed returned workbook need to look at.
+    /// the tests of a streamed returned workbook need to look at. The system temporary
+    /// folder points nowhere: the streamed sheet must spool in OUT, whose disk is known
+    /// to take the output, never in a /tmp that may be a small tmpfs.
     pub fn streamed_return(&self, faults: &str) {
         self.samples(
             "inbox",
@@ -98,7 +111,9 @@ impl Workdir {
                 "1",
             ],
         );
-        self.run_expect(&run_args("inbox", "out", &[]), 1);
+        let nowhere = self.path("no-such-temp-folder");
+        let env = [("TMPDIR", nowhere.to_str().unwrap())];
+        self.run_expect_env(&run_args("inbox", "out", &[]), &env, 1);
     }
 }
 
