@@ -1687,6 +1687,49 @@ fn zip_bombs_are_refused_without_inflating_them() {
     );
 }
 
+/// An `.ods` package (mimetype stored first, as ODF requires) whose sheet "Thông tin"
+/// holds `rows`.
+fn ods_with_rows(rows: &str) -> Vec<u8> {
+    let content = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body><office:spreadsheet><table:table table:name="Thông tin">{rows}</table:table></office:spreadsheet></office:body></office:document-content>"#
+    );
+    let manifest = r#"<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>"#;
+    let mut z = ZipWriter::new(Cursor::new(Vec::new()));
+    let stored = SimpleFileOptions::default().compression_method(CompressionMethod::Stored);
+    let deflated = SimpleFileOptions::default().compression_method(CompressionMethod::Deflated);
+    z.start_file("mimetype", stored).unwrap();
+    z.write_all(b"application/vnd.oasis.opendocument.spreadsheet")
+        .unwrap();
+    z.start_file("META-INF/manifest.xml", deflated).unwrap();
+    z.write_all(manifest.as_bytes()).unwrap();
+    z.start_file("content.xml", deflated).unwrap();
+    z.write_all(content.as_bytes()).unwrap();
+    z.finish().unwrap().into_inner()
+}
+
+#[test]
+fn ods_repeat_bombs_are_refused_before_they_expand() {
+    // Under a kilobyte each. The reader expands repeats when it opens the file: one
+    // number over 6,000 rows x 16,000 columns took 6 GB, a billion spaces written as one
+    // count took 4 GB. Both runs stay under 1 GiB here, and the batch goes on.
+    let grid = ods_with_rows(
+        r#"<table:table-row table:number-rows-repeated="6000"><table:table-cell table:number-columns-repeated="16000" office:value-type="float" office:value="1"/></table:table-row>"#,
+    );
+    let spaces = ods_with_rows(
+        r#"<table:table-row table:number-rows-repeated="200"><table:table-cell table:number-columns-repeated="100" office:value-type="string"><text:p><text:s text:c="100000"/></text:p></table:table-cell></table:table-row>"#,
+    );
+    assert!(grid.len() < 1024 && spaces.len() < 1024);
+    let w = inbox(&[("TGI.ods", grid), ("MNH.ods", spaces)]);
+    let (report, _) = run_bounded(&w, 1);
+    for (file, says) in [("TGI.ods", "16000"), ("MNH.ods", "MB")] {
+        let sub = submission(&report, file);
+        assert_eq!(status(sub), "unreadable", "{sub:#}");
+        assert_file_finding(sub, "FILE_SIZE");
+        let message = findings(sub, "FILE_SIZE")[0]["message"].as_str().unwrap();
+        assert!(message.contains(says), "{file}: {message}");
+    }
+}
+
 /// Stream the admissions sheet of `unit` with `blank` rows of formatted but empty cells
 /// (what formatting whole columns leaves) inserted at row `at`; the rows from `at` on
 /// move down.
