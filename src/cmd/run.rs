@@ -149,31 +149,30 @@ pub fn run(a: Args) -> Result<u8> {
         }
     }
     // The two big outputs are independent: report.json is written beside the workbook.
-    let (book, json) = pool.install(|| {
-        consolidated::write(
-            &a.out.join("tong-hop.xlsx"),
-            &form,
-            &c,
-            &skipped,
-            &ctx,
+    let (workbook, json) = pool.install(|| {
+        let book = consolidated::Book {
+            form: &form,
+            c: &c,
+            skipped: &skipped,
+            ctx: &ctx,
             lang,
-            opts.detail,
-            || {
-                let report = report::Report {
-                    form: &form,
-                    c: &c,
-                    skipped: &skipped,
-                    ctx: &ctx,
-                    lang,
-                    detail,
-                };
-                let r = report::write(&a.out.join("report.json"), &report);
-                phase("report.json written");
-                r
-            },
-        )
+            policy: opts.detail,
+        };
+        consolidated::write(&a.out.join("tong-hop.xlsx"), &book, || {
+            let report = report::Report {
+                form: &form,
+                c: &c,
+                skipped: &skipped,
+                ctx: &ctx,
+                lang,
+                detail,
+            };
+            let r = report::write(&a.out.join("report.json"), &report);
+            phase("report.json written");
+            r
+        })
     });
-    book?;
+    workbook?;
     json?;
     phase("consolidated workbook and report.json");
 

@@ -63,6 +63,17 @@ fn fmt_for(ty: FieldType) -> Format {
     }
 }
 
+/// What tong-hop.xlsx is made of.
+pub struct Book<'a> {
+    pub form: &'a Form,
+    pub c: &'a Consolidation,
+    pub skipped: &'a [Skipped],
+    pub ctx: &'a Context,
+    pub lang: Lang,
+    /// Whether the per-organisation detail is written (and, when it is not, why).
+    pub policy: Detail,
+}
+
 /// Write tong-hop.xlsx, and run `alongside` (the caller's other output) beside it.
 ///
 /// Every sheet is created first, in its order. Then one side fills the summary (the
@@ -74,17 +85,19 @@ fn fmt_for(ty: FieldType) -> Format {
 /// Formats get their index in the workbook on first use. To keep the file the same
 /// from run to run, only the first side uses formats while both run: the status sheet's
 /// formatted header is written before, and its rows carry no format.
-#[allow(clippy::too_many_arguments)]
 pub fn write<R: Send>(
     path: &Path,
-    form: &Form,
-    c: &Consolidation,
-    skipped: &[Skipped],
-    ctx: &Context,
-    lang: Lang,
-    policy: Detail,
+    book: &Book<'_>,
     alongside: impl FnOnce() -> R + Send,
 ) -> (Result<(), WriteError>, R) {
+    let &Book {
+        form,
+        c,
+        skipped,
+        ctx,
+        lang,
+        policy,
+    } = book;
     let e = xlsx_err(path);
     let table_rows = c.table_rows_read();
     let detail = policy.written(table_rows);
@@ -144,21 +157,18 @@ pub fn write<R: Send>(
         |sheets: Option<Vec<Worksheet>>, status: Option<Worksheet>| -> Result<(), WriteError> {
             let mut guard = done.lock().unwrap_or_else(|p| p.into_inner());
             let (wb, a, b) = &mut *guard;
-            if sheets.is_some() {
-                *a = sheets;
+            match (sheets.or(a.take()), status.or(b.take())) {
+                (Some(mut all), Some(status)) => {
+                    all.insert(status_at, status);
+                    *wb.worksheets_mut() = all;
+                    save(wb, path)
+                }
+                // The other side is still filling: leave this one's sheets for it.
+                (sheets, status) => {
+                    (*a, *b) = (sheets, status);
+                    Ok(())
+                }
             }
-            if status.is_some() {
-                *b = status;
-            }
-            if let (Some(_), Some(_)) = (&*a, &*b) {
-                let (Some(mut all), Some(status)) = (a.take(), b.take()) else {
-                    unreachable!("both sides handed in")
-                };
-                all.insert(status_at, status);
-                *wb.worksheets_mut() = all;
-                save(wb, path)?;
-            }
-            Ok(())
         };
     // rust_xlsxwriter panics when a streamed sheet cannot be written (a full disk):
     // that is an error for this output, not a crash of the run.
