@@ -114,7 +114,23 @@ pub fn save(wb: &mut Workbook, path: &Path) -> Result<(), WriteError> {
 pub(crate) fn io_failure(path: &Path, msg: String) -> WriteError {
     WriteError::Io {
         path: path.display().to_string(),
-        source: std::io::Error::other(msg),
+        source: std::io::Error::other(plain_panic(&msg)),
+    }
+}
+
+/// rust_xlsxwriter panics with the debug form of its I/O error (`Couldn't write to xml
+/// file: Os { code: 28, kind: StorageFull, message: "No space left on device" }`); a
+/// clerk reads the message part. Anything else is kept as it is.
+fn plain_panic(msg: &str) -> String {
+    let Some((head, rest)) = msg.split_once("Os {") else {
+        return msg.to_string();
+    };
+    match rest
+        .split_once("message: \"")
+        .and_then(|(_, m)| m.split_once('"'))
+    {
+        Some((message, _)) => format!("{}: {message}", head.trim_end_matches([' ', ':'])),
+        None => msg.to_string(),
     }
 }
 
@@ -152,6 +168,17 @@ pub fn returned_path(out: &Path, code: &str) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_write_panic_reads_as_its_message() {
+        assert_eq!(
+            plain_panic(
+                r#"Couldn't write to xml file: Os { code: 28, kind: StorageFull, message: "No space left on device" }"#
+            ),
+            "Couldn't write to xml file: No space left on device"
+        );
+        assert_eq!(plain_panic("index out of bounds"), "index out of bounds");
+    }
 
     #[test]
     fn over_long_text_is_cut_to_what_a_cell_holds() {
