@@ -112,11 +112,11 @@ pub fn consolidate(form: &Form, mut subs: Vec<Submission>, include_invalid: bool
                 "DUP",
                 Msg::new(
                     format!(
-                        "Tệp này giống hệt tệp {original} của đơn vị {}: chỉ tính một lần.",
+                        "Tệp này giống hệt tệp {original} của đơn vị {}: hai tệp được xử lý như một.",
                         form.units[u].code
                     ),
                     format!(
-                        "This file is identical to {original} of unit {}: it counts once.",
+                        "This file is identical to {original} of unit {}: the two are handled as one.",
                         form.units[u].code
                     ),
                 ),

@@ -6,9 +6,15 @@
 //! row element, `table:number-rows-repeated` up to 1,048,576 rows, `text:s text:c` into that
 //! many spaces. An 800-byte file that repeats a number over 6,000 rows of 16,000 columns
 //! made it take 6 GB and 14 s before refusing nothing. The zip checks bound the XML, not
-//! what the XML expands to, so this scan walks `content.xml` as calamine will (the same
-//! element names, the same caps, empty cells and rows left out the same way) and adds up
+//! what the XML expands to, so this scan walks `content.xml` as calamine will and adds up
 //! what it would hold, never holding more than one row's counters itself.
+//!
+//! "As calamine will" is the whole point: any difference is a way past the check. The
+//! same XML reader and settings; calamine's own lenient attribute scanner, entities
+//! decoded where it decodes them; the same caps; empty runs pushed when the next cell
+//! starts; a skipped cell skipped to its matching end, a read one ended at the first
+//! cell end; a note skipped to its first end tag. A file that ends inside a sheet is
+//! flagged: calamine would loop on it forever.
 
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
@@ -32,8 +38,10 @@ pub struct Estimate {
     pub cols: u64,
     /// Peak bytes for opening the workbook and reading its biggest sheet once.
     pub bytes: u64,
-    /// Of `bytes`, what the cell grids alone take (the rest is text).
-    pub grid_bytes: u64,
+    /// Text, rather than cells, is most of it.
+    pub mostly_text: bool,
+    /// The file ends inside a sheet: calamine would loop forever opening it.
+    pub unterminated: bool,
 }
 
 /// One `table:table` as calamine will hold it.
@@ -84,8 +92,7 @@ struct Row {
     repeats: u64,
     /// Cells calamine pushes for this row element (trailing empty ones are not).
     cells: u64,
-    /// Empty cells waiting to be pushed if a non-empty one follows (calamine keeps only
-    /// the last empty run, so this is replaced, not added to).
+    /// The last empty run, pushed when another cell follows it.
     pending_empty: u64,
     first: Option<u64>,
     last: u64,
@@ -97,17 +104,27 @@ struct Row {
 struct CellState {
     repeats: u64,
     non_empty: bool,
-    /// Its text as calamine builds it (string value, content, formula).
+    /// Its text as calamine builds it (string value, content, formula), each string
+    /// with what its allocation costs beyond its bytes.
     text: u64,
-    /// calamine reads the content of this cell (a string with no `office:string-value`).
+    /// calamine reads the content of this cell (a string with no `office:string-value`)
+    /// up to the first end of a cell element; otherwise it skips to the matching end.
     reads_content: bool,
-    /// Nesting depth of `office:annotation`, whose text calamine skips.
-    in_annotation: u32,
+    /// `table:covered-table-cell` rather than `table:table-cell`.
+    covered: bool,
+    /// Cell elements of the same name opened inside this one (skipped cells only).
+    depth: u32,
+    /// Inside `office:annotation`, whose text calamine skips up to its first end tag.
+    in_annotation: bool,
 }
+
+/// What a heap string costs beyond its bytes: its allocation's header and rounding.
+const STRING_OVERHEAD: u64 = 32;
 
 /// Scan `content.xml` and estimate what opening the workbook will take; stop early once
 /// `budget` is exceeded (the figures are then what was seen so far). An XML error ends the
-/// scan with what was seen: calamine will report the damage itself when it opens the file.
+/// scan with what was seen: calamine parses with the same reader and settings, so it
+/// stops at the same place with an error of its own.
 pub fn estimate(content: impl BufRead, budget: u64) -> Estimate {
     let mut reader = Reader::from_reader(content);
     let config = reader.config_mut();
@@ -120,7 +137,13 @@ pub fn estimate(content: impl BufRead, budget: u64) -> Estimate {
     loop {
         buf.clear();
         match reader.read_event_into(&mut buf) {
-            Ok(Event::Eof) | Err(_) => break,
+            Ok(Event::Eof) => {
+                // calamine reads a sheet until its end tag and loops at the end of the
+                // file when there is none: a file that ends inside a sheet never opens.
+                scan.unterminated = scan.table.is_some();
+                break;
+            }
+            Err(_) => break,
             Ok(Event::Start(e)) => scan.start(&e),
             Ok(Event::Text(t)) => scan.text(t.len() as u64),
             // An entity (`&amp;`) is a character or a few.
@@ -150,15 +173,25 @@ struct Scan {
     extra: u64,
     /// The sheet whose grids take the most: (index, rows, columns).
     worst: (usize, u64, u64),
+    /// What finished sheets' grids and text take, apart.
+    grids: u64,
+    texts: u64,
+    /// The file ended inside a sheet.
+    unterminated: bool,
 }
 
 impl Scan {
     fn start(&mut self, e: &BytesStart<'_>) {
         let name = e.name();
         if let Some(c) = self.cell.as_mut() {
-            if name == QName("office:annotation") {
-                c.in_annotation += 1;
-            } else if c.reads_content && c.in_annotation == 0 {
+            if !c.reads_content {
+                if name == cell_name(c.covered) {
+                    c.depth += 1;
+                }
+            } else if c.in_annotation {
+            } else if name == QName("office:annotation") {
+                c.in_annotation = true;
+            } else {
                 // text:s is that many spaces; text:p (a line break between paragraphs),
                 // text:tab and text:line-break are one character.
                 let n = if name == QName("text:s") {
@@ -188,7 +221,7 @@ impl Scan {
     fn text(&mut self, len: u64) {
         if let Some(c) = self.cell.as_mut()
             && c.reads_content
-            && c.in_annotation == 0
+            && !c.in_annotation
         {
             c.text = c.text.saturating_add(len);
         }
@@ -206,6 +239,10 @@ impl Scan {
         {
             let (rows, cols) = t.area();
             self.kept = self.kept.saturating_add(t.kept());
+            self.grids = self
+                .grids
+                .saturating_add(rows.saturating_mul(cols).saturating_mul(CELL));
+            self.texts = self.texts.saturating_add(t.text);
             self.extra = self.extra.max(t.transient()).max(t.kept());
             if rows.saturating_mul(cols) >= self.worst.1.saturating_mul(self.worst.2) {
                 self.worst = (self.sheets, rows, cols);
@@ -215,13 +252,26 @@ impl Scan {
     }
 
     fn end_in_cell(&mut self, name: QName<'_>) {
-        if name == QName("office:annotation") {
-            if let Some(c) = self.cell.as_mut() {
-                c.in_annotation = c.in_annotation.saturating_sub(1);
+        let Some(c) = self.cell.as_mut() else {
+            return;
+        };
+        let closes = if !c.reads_content {
+            // Skipped to the matching end, nested cells of the same name counted.
+            if name != cell_name(c.covered) {
+                false
+            } else if c.depth > 0 {
+                c.depth -= 1;
+                false
+            } else {
+                true
             }
-        } else if (name == QName("table:table-cell") || name == QName("table:covered-table-cell"))
-            && let (Some(c), Some(r)) = (self.cell.take(), self.row.as_mut())
-        {
+        } else if c.in_annotation {
+            c.in_annotation = name != QName("office:annotation");
+            false
+        } else {
+            name == QName("table:table-cell") || name == QName("table:covered-table-cell")
+        };
+        if closes && let (Some(c), Some(r)) = (self.cell.take(), self.row.as_mut()) {
             close_cell(c, r);
         }
     }
@@ -244,22 +294,73 @@ impl Scan {
             }
             None => self.worst,
         };
+        let (mut grids, mut texts) = (self.grids, self.texts);
+        if let Some(t) = &self.table {
+            grids = grids.saturating_add(rows.saturating_mul(cols).saturating_mul(CELL));
+            grids = grids.saturating_add(t.raw_cells.saturating_mul(CELL));
+            texts = texts.saturating_add(t.text).saturating_add(t.raw_text);
+        }
         Estimate {
             sheet,
             rows,
             cols,
             bytes: self.peak(),
-            grid_bytes: rows.saturating_mul(cols).saturating_mul(CELL),
+            mostly_text: texts > grids,
+            unterminated: self.unterminated,
         }
     }
 }
 
-/// A non-negative integer attribute, as calamine parses it (`None` if absent or not one).
+/// A non-negative integer attribute as calamine reads it: entities decoded (`&#54;` is
+/// 6), `None` if absent or not a number.
 fn number_attr(e: &BytesStart<'_>, name: &str) -> Option<u64> {
-    e.try_get_attribute(name)
-        .ok()
-        .flatten()
-        .and_then(|a| a.value.parse::<u64>().ok())
+    let (_, raw) = raw_attrs(e.attributes_raw()).find(|(k, _)| *k == name)?;
+    quick_xml::escape::unescape(raw).ok()?.parse::<u64>().ok()
+}
+
+/// Attributes as calamine's own lenient scanner reads them (calamine `attrs.rs`,
+/// `RawAttrIter`, MIT): a key is everything up to `=` (so `x y="1"` is one key), the
+/// value anything between matching quotes. quick-xml's stricter parser would stop where
+/// calamine reads on. The scan ends at the first malformed attribute, where calamine
+/// fails to open the file.
+fn raw_attrs(raw: &str) -> impl Iterator<Item = (&str, &str)> {
+    let bytes = raw.as_bytes();
+    let mut pos = 0;
+    std::iter::from_fn(move || {
+        while pos < bytes.len() && bytes[pos].is_ascii_whitespace() {
+            pos += 1;
+        }
+        let key_start = pos;
+        while pos < bytes.len() && bytes[pos] != b'=' {
+            pos += 1;
+        }
+        if pos >= bytes.len() {
+            return None;
+        }
+        let key = raw[key_start..pos].trim_ascii_end();
+        pos += 1;
+        while pos < bytes.len() && bytes[pos].is_ascii_whitespace() {
+            pos += 1;
+        }
+        let quote = *bytes.get(pos).filter(|q| **q == b'"' || **q == b'\'')?;
+        pos += 1;
+        let start = pos;
+        while pos < bytes.len() && bytes[pos] != quote {
+            pos += 1;
+        }
+        let value = &raw[start..pos];
+        pos = (pos + 1).min(bytes.len());
+        Some((key, value))
+    })
+}
+
+/// The element name a cell closes on.
+fn cell_name(covered: bool) -> QName<'static> {
+    if covered {
+        QName("table:covered-table-cell")
+    } else {
+        QName("table:table-cell")
+    }
 }
 
 fn open_cell(e: &BytesStart<'_>, r: &Row) -> CellState {
@@ -267,39 +368,46 @@ fn open_cell(e: &BytesStart<'_>, r: &Row) -> CellState {
     let mut c = CellState {
         // calamine caps repeats by the columns already pushed in this row.
         repeats: asked.min(MAX_COLUMNS.saturating_sub(r.cells)),
+        covered: e.name() == QName("table:covered-table-cell"),
         ..CellState::default()
     };
+    let string = |v: &str| (v.len() as u64).saturating_add(STRING_OVERHEAD);
     let (mut value_set, mut is_string, mut is_error) = (false, false, false);
-    for a in e.attributes().with_checks(false).flatten() {
-        match a.key.as_ref() {
+    for (key, value) in raw_attrs(e.attributes_raw()) {
+        match key {
             "office:value" | "office:boolean-value" if !value_set => value_set = true,
             "office:string-value" | "office:date-value" | "office:time-value" if !value_set => {
                 value_set = true;
-                c.text = c.text.saturating_add(a.value.len() as u64);
+                c.text = c.text.saturating_add(string(value));
             }
-            "office:value-type" if !value_set => is_string = a.value == "string",
-            "calcext:value-type" => is_error = a.value == "error",
+            "office:value-type" if !value_set => is_string = value == "string",
+            "calcext:value-type" => is_error = value == "error",
             "table:formula" => {
                 c.non_empty = true;
-                c.text = c.text.saturating_add(a.value.len() as u64);
+                c.text = c.text.saturating_add(string(value));
             }
             _ => {}
         }
     }
     c.reads_content = (!value_set && is_string) || (is_error && value_set);
+    if c.reads_content {
+        c.text = c.text.saturating_add(STRING_OVERHEAD);
+    }
     c.non_empty |= value_set || is_string;
     c
 }
 
+/// calamine pushes the previous empty run when the next cell starts, whatever that
+/// cell holds; only a row's trailing empty run is never pushed.
 fn close_cell(c: CellState, r: &mut Row) {
-    if !c.non_empty {
-        r.pending_empty = c.repeats;
-        return;
-    }
     let pending = r.pending_empty.min(MAX_COLUMNS.saturating_sub(r.cells));
     r.cells += pending;
     r.pending_empty = 0;
     let repeats = c.repeats.min(MAX_COLUMNS.saturating_sub(r.cells));
+    if !c.non_empty {
+        r.pending_empty = repeats;
+        return;
+    }
     if repeats == 0 {
         return;
     }
@@ -434,6 +542,56 @@ mod tests {
         );
         assert!(e.bytes > 10 * MAX_COLUMNS * CELL);
         assert!(e.rows < 1000, "{e:?}");
+    }
+
+    #[test]
+    fn the_scan_reads_what_calamine_reads() {
+        let huge = 2000 * 16384 * CELL;
+        // Repeats written with character references: calamine decodes them.
+        let e = est(&format!(
+            r#"<table:table table:name="A"><table:table-row table:number-rows-repeated="&#50;000"><table:table-cell table:number-columns-repeated="16384" {NUM}/></table:table-row></table:table>"#
+        ));
+        assert!(e.bytes >= huge, "{e:?}");
+        let e = est(
+            r#"<table:table table:name="A"><table:table-row><table:table-cell office:value-type="string"><text:p><text:s text:c="&#49;000000000"/></text:p></table:table-cell></table:table-row></table:table>"#,
+        );
+        assert!(e.bytes >= 1_000_000_000 && e.mostly_text, "{e:?}");
+        // An attribute calamine's lenient scanner accepts and quick-xml's would not.
+        let e = est(&format!(
+            r#"<table:table table:name="A"><table:table-row x y="" table:number-rows-repeated="2000"><table:table-cell x y="" table:number-columns-repeated="16384" {NUM}/></table:table-row></table:table>"#
+        ));
+        assert!(e.bytes >= huge, "{e:?}");
+        // Empty runs are pushed when the next cell starts, empty or not.
+        let row = format!(
+            r#"<table:table-row><table:table-cell table:number-columns-repeated="16382"/><table:table-cell/><table:table-cell {NUM}/></table:table-row>"#
+        );
+        let e = est(&format!(
+            r#"<table:table table:name="A">{}</table:table>"#,
+            row.repeat(2000)
+        ));
+        assert!(e.bytes >= huge, "{e:?}");
+        // calamine skips a note up to its first end tag, nested or not.
+        let e = est(
+            r#"<table:table table:name="A"><table:table-row><table:table-cell office:value-type="string"><office:annotation><office:annotation></office:annotation><text:p><text:s text:c="1000000000"/></text:p></office:annotation></table:table-cell></table:table-row></table:table>"#,
+        );
+        assert!(e.bytes >= 1_000_000_000, "{e:?}");
+        // A table inside a number cell is skipped whole, and the sheet goes on.
+        let e = est(&format!(
+            r#"<table:table table:name="A"><table:table-row><table:table-cell {NUM}><table:table><table:table-row><table:table-cell/></table:table-row></table:table></table:table-cell></table:table-row><table:table-row table:number-rows-repeated="2000"><table:table-cell table:number-columns-repeated="16384" {NUM}/></table:table-row></table:table>"#
+        ));
+        assert!(e.bytes >= huge, "{e:?}");
+        assert_eq!((e.rows, e.cols), (2001, 16384));
+    }
+
+    #[test]
+    fn a_file_ending_inside_a_sheet_is_flagged() {
+        // calamine loops forever on it.
+        let e = estimate(
+            &br#"<office:document-content><office:body><office:spreadsheet><table:table table:name="A"><table:table-row><table:table-cell/></table:table-row>"#[..],
+            u64::MAX,
+        );
+        assert!(e.unterminated);
+        assert!(!est(r#"<table:table table:name="A"></table:table>"#).unterminated);
     }
 
     #[test]

@@ -448,20 +448,26 @@ fn ods_grids(archive: &mut ZipArchive<Cursor<&[u8]>>, limits: &Limits) -> Result
         .map_err(|e| corrupt_zip(format!("cannot read 'content.xml': {e}")))?;
     let limit = limits.max_total_bytes;
     let e = super::ods_grid::estimate(std::io::BufReader::new(content), limit);
+    if e.unterminated {
+        return Err(corrupt_zip(format!(
+            "'content.xml' ends inside sheet {} (truncated?)",
+            e.sheet + 1
+        )));
+    }
     if e.bytes <= limit {
         return Ok(());
     }
-    Err(if e.grid_bytes > limit / 2 {
+    Err(if e.mostly_text {
+        SniffError::TextTooLarge {
+            sheet: e.sheet,
+            limit,
+        }
+    } else {
         SniffError::SheetTooLarge {
             sheet: e.sheet,
             rows: e.rows,
             cols: e.cols,
             bytes: e.bytes,
-            limit,
-        }
-    } else {
-        SniffError::TextTooLarge {
-            sheet: e.sheet,
             limit,
         }
     })

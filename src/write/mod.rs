@@ -122,6 +122,10 @@ pub(crate) fn io_failure(path: &Path, msg: String) -> WriteError {
 /// file: Os { code: 28, kind: StorageFull, message: "No space left on device" }`); a
 /// clerk reads the message part. Anything else is kept as it is.
 fn plain_panic(msg: &str) -> String {
+    // `.unwrap()` inside rust_xlsxwriter words it as Rust does; the error is what counts.
+    let msg = msg
+        .split_once("called `Result::unwrap()` on an `Err` value: ")
+        .map_or(msg, |(_, error)| error);
     let Some((head, rest)) = msg.split_once("Os {") else {
         return msg.to_string();
     };
@@ -176,6 +180,10 @@ mod tests {
                 r#"Couldn't write to xml file: Os { code: 28, kind: StorageFull, message: "No space left on device" }"#
             ),
             "Couldn't write to xml file: No space left on device"
+        );
+        assert_eq!(
+            plain_panic("called `Result::unwrap()` on an `Err` value: No space left on device"),
+            "No space left on device"
         );
         assert_eq!(plain_panic("index out of bounds"), "index out of bounds");
     }
