@@ -149,24 +149,20 @@ pub fn run(a: Args) -> Result<u8> {
         }
     }
     // The two big outputs are independent: report.json is written beside the workbook.
+    let report = report::Report {
+        form: &form,
+        c: &c,
+        skipped: &skipped,
+        ctx: &ctx,
+        lang,
+        detail,
+    };
+    let book = consolidated::Book {
+        run: &report,
+        policy: opts.detail,
+    };
     let (workbook, json) = pool.install(|| {
-        let book = consolidated::Book {
-            form: &form,
-            c: &c,
-            skipped: &skipped,
-            ctx: &ctx,
-            lang,
-            policy: opts.detail,
-        };
         consolidated::write(&a.out.join("tong-hop.xlsx"), &book, || {
-            let report = report::Report {
-                form: &form,
-                c: &c,
-                skipped: &skipped,
-                ctx: &ctx,
-                lang,
-                detail,
-            };
             let r = report::write(&a.out.join("report.json"), &report);
             phase("report.json written");
             r

@@ -7,7 +7,7 @@
 //! faster and flat in memory for a roll-up of thousands of units.
 
 use super::form::{Out, put};
-use super::report::status_text;
+use super::report::{Report, status_text};
 use super::{WriteError, cell_text, io_failure, new_workbook, save, style, xlsx_err};
 use crate::consolidate::{Consolidation, field_value};
 use crate::extract::Value;
@@ -63,14 +63,10 @@ fn fmt_for(ty: FieldType) -> Format {
     }
 }
 
-/// What tong-hop.xlsx is made of.
+/// What tong-hop.xlsx is made of: the run's data, as report.json has it, and the detail
+/// policy (the workbook says why the detail is left out).
 pub struct Book<'a> {
-    pub form: &'a Form,
-    pub c: &'a Consolidation,
-    pub skipped: &'a [Skipped],
-    pub ctx: &'a Context,
-    pub lang: Lang,
-    /// Whether the per-organisation detail is written (and, when it is not, why).
+    pub run: &'a Report<'a>,
     pub policy: Detail,
 }
 
@@ -90,14 +86,15 @@ pub fn write<R: Send>(
     book: &Book<'_>,
     alongside: impl FnOnce() -> R + Send,
 ) -> (Result<(), WriteError>, R) {
-    let &Book {
+    let &Report {
         form,
         c,
         skipped,
         ctx,
         lang,
-        policy,
-    } = book;
+        ..
+    } = book.run;
+    let policy = book.policy;
     let e = xlsx_err(path);
     let table_rows = c.table_rows_read();
     let detail = policy.written(table_rows);
