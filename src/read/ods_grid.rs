@@ -189,6 +189,7 @@ impl Scan {
                     c.depth += 1;
                 }
             } else if c.in_annotation {
+                // A note's content is skipped whole.
             } else if name == QName("office:annotation") {
                 c.in_annotation = true;
             } else {

@@ -92,12 +92,11 @@ pub fn write<R: Send>(
         skipped,
         ctx,
         lang,
-        ..
+        detail,
     } = book.run;
     let policy = book.policy;
     let e = xlsx_err(path);
     let table_rows = c.table_rows_read();
-    let detail = policy.written(table_rows);
     let names = sheet_names(lang);
     let parts: Vec<(usize, usize)> = if detail {
         (0..form.tables.len())

@@ -48,6 +48,18 @@ pub enum OutRef<'a> {
     Formula(&'a str, f64),
 }
 
+impl From<OutRef<'_>> for Out {
+    fn from(v: OutRef<'_>) -> Out {
+        match v {
+            OutRef::Blank => Out::Blank,
+            OutRef::Number(n) => Out::Number(n),
+            OutRef::Text(s) => Out::Text(s.to_string()),
+            OutRef::Date(d) => Out::Date(d),
+            OutRef::Formula(f, n) => Out::Formula(f.to_string(), n),
+        }
+    }
+}
+
 /// The body rows of one table, however they are held: built for a sample, or as read
 /// from a unit's workbook (a returned workbook borrows those instead of copying them).
 /// Rows are asked for by index, in order; a writer streams them without collecting them.

@@ -63,7 +63,7 @@ pub fn atomic_write_with(
     publish(tmp, path)
 }
 
-fn io_err(path: &Path) -> impl Fn(std::io::Error) -> WriteError + '_ {
+pub(crate) fn io_err(path: &Path) -> impl Fn(std::io::Error) -> WriteError + '_ {
     move |source| WriteError::Io {
         path: path.display().to_string(),
         source,

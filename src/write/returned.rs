@@ -14,15 +14,11 @@ use rust_xlsxwriter::Workbook;
 use std::path::Path;
 
 fn out(v: &Value) -> Out {
-    match v {
-        Value::Blank => Out::Blank,
-        Value::Number(n) => Out::Number(*n),
-        Value::Text(s) => Out::Text(s.clone()),
-        Value::Date(d) => Out::Date(*d),
-        Value::Invalid(s) => Out::Text(s.clone()),
-    }
+    view(v).into()
 }
 
+/// What the unit's cell is written back as; a value that could not be read goes back
+/// as the text it showed.
 fn view(v: &Value) -> OutRef<'_> {
     match v {
         Value::Blank => OutRef::Blank,
@@ -100,10 +96,7 @@ fn build_and_save(path: &Path, form: &Form, sub: &Submission) -> Result<(), Writ
         .parent()
         .filter(|d| streams && !d.as_os_str().is_empty())
     {
-        std::fs::create_dir_all(dir).map_err(|source| WriteError::Io {
-            path: path.display().to_string(),
-            source,
-        })?;
+        std::fs::create_dir_all(dir).map_err(super::io_err(path))?;
         wb.set_tempdir(dir).map_err(&e)?;
     }
     findings_sheet(&mut wb, form, sub).map_err(&e)?;
