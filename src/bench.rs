@@ -17,9 +17,9 @@
 //! and the highest peak memory. The page cache is warmed before timing, so both read the
 //! files from memory.
 
-use crate::pipeline::list_inputs;
+use crate::form::Form;
+use crate::inbox::list_inputs;
 use crate::samples::{SampleOptions, generate};
-use crate::spec::Form;
 use anyhow::{Context as _, Result, bail};
 use calamine::{Data, Reader, open_workbook_auto_from_rs};
 use chrono::NaiveDate;
@@ -135,10 +135,10 @@ pub fn prepare(root: &Path, sc: &Scenario, faults: usize, seed: u64) -> Result<D
             .with_context(|| format!("cannot create '{}'", inbox.display()))?;
         let start = Instant::now();
         let form = Form::load(None)?;
-        let period = (
-            NaiveDate::from_ymd_opt(2026, 1, 1).expect("valid date"),
-            NaiveDate::from_ymd_opt(2026, 6, 30).expect("valid date"),
-        );
+        let period = crate::period::Period {
+            from: NaiveDate::from_ymd_opt(2026, 1, 1).expect("valid date"),
+            to: NaiveDate::from_ymd_opt(2026, 6, 30).expect("valid date"),
+        };
         let opts = SampleOptions {
             units: sc.units,
             rows: Some(sc.rows),
@@ -232,22 +232,7 @@ impl FloorCount {
     }
 }
 
-/// User plus system CPU time of this process so far, for phase timings.
-#[cfg(unix)]
-pub fn cpu_seconds() -> f64 {
-    // SAFETY: getrusage only writes into the struct it is given.
-    let mut u: libc::rusage = unsafe { std::mem::zeroed() };
-    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut u) } != 0 {
-        return 0.0;
-    }
-    let t = |v: libc::timeval| v.tv_sec as f64 + v.tv_usec as f64 / 1e6;
-    t(u.ru_utime) + t(u.ru_stime)
-}
-
-#[cfg(not(unix))]
-pub fn cpu_seconds() -> f64 {
-    0.0
-}
+pub use crate::timing::cpu_seconds;
 
 /// One file, calamine alone: the bytes, the workbook, every cell of every sheet.
 pub fn floor_file(path: &Path) -> FloorCount {

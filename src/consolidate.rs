@@ -2,12 +2,16 @@
 //! percentage is recomputed from the summed count and base, never averaged.
 
 use crate::extract::Report;
-use crate::finding::{Finding, Msg};
-use crate::pipeline::{Status, Submission};
-use crate::spec::{FieldRef, FieldType, Form};
+use crate::finding::{Builtin, Finding};
+use crate::form::Form;
+use crate::lang::Msg;
+use crate::spec::{FieldRef, FieldType};
+use crate::submission::{Status, Submission};
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 
+/// The run's submissions with the decisions consolidation took, and the province's
+/// figures.
 #[derive(Debug)]
 pub struct Consolidation {
     /// Sorted by file name.
@@ -21,15 +25,7 @@ pub struct Consolidation {
 }
 
 impl Consolidation {
-    /// Table rows read from every submission: what decides whether the detail is written.
-    pub fn table_rows_read(&self) -> usize {
-        self.submissions
-            .iter()
-            .filter_map(|s| s.report.as_ref())
-            .map(|r| r.tables.iter().map(|t| t.row_count()).sum::<usize>())
-            .sum()
-    }
-
+    /// The units that sent nothing.
     pub fn missing_units(&self) -> Vec<usize> {
         (0..self.kept.len())
             .filter(|&u| self.kept[u].is_none())
@@ -109,7 +105,7 @@ pub fn consolidate(form: &Form, mut subs: Vec<Submission>, include_invalid: bool
         for &(i, of) in &copies {
             let original = subs[of].file.clone();
             subs[i].findings.push(Finding::warning(
-                "DUP",
+                Builtin::Dup,
                 Msg::new(
                     format!(
                         "Tệp này giống hệt tệp {original} của đơn vị {}: hai tệp được xử lý như một.",
@@ -135,7 +131,7 @@ pub fn consolidate(form: &Form, mut subs: Vec<Submission>, include_invalid: bool
                     .map(String::as_str)
                     .collect();
                 subs[i].findings.push(Finding::error(
-                    "DUP",
+                    Builtin::Dup,
                     Msg::new(
                         format!("Đơn vị {} gửi nhiều tệp cùng ngày báo cáo ({}). Không xác định được tệp nào đúng: hãy gửi lại một tệp duy nhất.", form.units[u].code, others.join(", ")),
                         format!("Unit {} sent several files with the same date of report ({}). Which is right cannot be told: send one file.", form.units[u].code, others.join(", ")),
@@ -150,7 +146,7 @@ pub fn consolidate(form: &Form, mut subs: Vec<Submission>, include_invalid: bool
             }
             let newer = subs[winner].file.clone();
             subs[i].findings.push(Finding::warning(
-                "DUP",
+                Builtin::Dup,
                 Msg::new(
                     format!("Đã có tệp mới hơn của đơn vị {}: {newer}. Tệp này không được tổng hợp.", form.units[u].code),
                     format!("A newer file of unit {} was received: {newer}. This one is not consolidated.", form.units[u].code),
@@ -169,7 +165,10 @@ pub fn consolidate(form: &Form, mut subs: Vec<Submission>, include_invalid: bool
                 && (s.status == Status::Accepted
                     || (include_invalid
                         && s.status == Status::Rejected
-                        && !s.findings.iter().any(|f| f.rule == "DUP" && f.is_error())))
+                        && !s
+                            .findings
+                            .iter()
+                            .any(|f| f.code.is(Builtin::Dup) && f.is_error())))
         })
         .collect();
 
@@ -191,7 +190,7 @@ pub fn consolidate(form: &Form, mut subs: Vec<Submission>, include_invalid: bool
         .enumerate()
         .map(|(k, &f)| {
             let v = if form.field_type(f) == FieldType::Percent {
-                match form.percent_source(f) {
+                match form.rules.percent_source(f) {
                     Some((count, base)) => match (sum_of(count), sum_of(base)) {
                         (Some(c), Some(b)) if b != 0.0 => Some(c / b * 100.0),
                         _ => None,

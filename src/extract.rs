@@ -1,9 +1,11 @@
 //! Raw cells to typed figures, per the form. Every conversion that needed a guess or
 //! failed leaves a finding at the cell; nothing is silently read as zero.
 
-use crate::finding::{Capped, Finding, Msg, num, num_vi};
+use crate::cellref::Pos;
+use crate::finding::{Builtin, Capped, Finding, Shown};
+use crate::lang::{Lang, Msg, plain_number};
 use crate::read::{RawValue, SheetCells, SheetError, WorkbookCells};
-use crate::spec::{FieldType, Form, Pos, Table};
+use crate::spec::{FieldType, Layout, Table};
 use crate::text::{self, date, fold, legacy, number};
 use chrono::NaiveDate;
 
@@ -132,7 +134,7 @@ impl Report {
 }
 
 /// Interpret a workbook's cells against the form.
-pub fn extract(form: &Form, wb: &WorkbookCells) -> (Report, Vec<Finding>) {
+pub fn extract(form: &Layout, wb: &WorkbookCells) -> (Report, Vec<Finding>) {
     let mut findings = Capped::default();
     let mut sheet_names = Vec::with_capacity(form.sheets.len());
     let mut sheet_missing = Vec::with_capacity(form.sheets.len());
@@ -173,7 +175,7 @@ pub fn extract(form: &Form, wb: &WorkbookCells) -> (Report, Vec<Finding>) {
                         ),
                     ),
                 };
-                findings.push(Finding::error("SHEET", Msg::new(vi, en)).at(&s.name, None));
+                findings.push(Finding::error(Builtin::Sheet, Msg::new(vi, en)).at(i, None));
             }
         }
     }
@@ -185,7 +187,7 @@ pub fn extract(form: &Form, wb: &WorkbookCells) -> (Report, Vec<Finding>) {
         Some(st) if !sheet_missing[st.sheet] => {
             let get = |p: Pos| match lookup(sheets[st.sheet], p) {
                 Some(RawValue::Text(s)) => Some(s.trim().to_string()),
-                Some(RawValue::Number(n)) => Some(num(*n)),
+                Some(RawValue::Number(n)) => Some(plain_number(*n)),
                 _ => None,
             };
             (get(st.id), get(st.version))
@@ -195,30 +197,29 @@ pub fn extract(form: &Form, wb: &WorkbookCells) -> (Report, Vec<Finding>) {
     if let Some(st) = form.stamp
         && !sheet_missing[st.sheet]
     {
-        let sheet = &sheet_names[st.sheet];
         if form_id.as_deref() != Some(form.id.as_str()) {
             ctx.findings.push(
                 Finding::error(
-                    "FORM",
+                    Builtin::Form,
                     Msg::new(
                         format!("Tệp không phải biểu mẫu \"{}\". Hãy nhập số liệu vào biểu mẫu do Ban Tổ chức gửi.", form.id),
                         format!("The file is not form \"{}\". Enter the figures in the form sent by the Organisation Board.", form.id),
                     ),
                 )
-                .at(sheet, Some(st.id))
+                .at(st.sheet, Some(st.id))
                 .found(form_id.clone().unwrap_or_default())
                 .expected(form.id.clone()),
             );
         } else if form_version.as_deref() != Some(form.version.as_str()) {
             ctx.findings.push(
                 Finding::error(
-                    "FORM",
+                    Builtin::Form,
                     Msg::new(
                         format!("Biểu mẫu phiên bản {} đã cũ hoặc khác; phiên bản đang dùng là {}. Hãy chép số liệu sang biểu mẫu mới.", form_version.clone().unwrap_or_default(), form.version),
                         format!("Form version {} differs from the current version {}. Copy the figures into the current form.", form_version.clone().unwrap_or_default(), form.version),
                     ),
                 )
-                .at(sheet, Some(st.version))
+                .at(st.sheet, Some(st.version))
                 .found(form_version.clone().unwrap_or_default())
                 .expected(form.version.clone()),
             );
@@ -232,14 +233,7 @@ pub fn extract(form: &Form, wb: &WorkbookCells) -> (Report, Vec<Finding>) {
             continue;
         }
         let raw = lookup(sheets[c.sheet], c.pos);
-        cells.push(ctx.convert(
-            raw,
-            c.ty,
-            &sheet_names[c.sheet],
-            c.pos,
-            &c.label,
-            &c.label_en,
-        ));
+        cells.push(ctx.convert(raw, c.ty, c.sheet, c.pos, &c.label, &c.label_en));
     }
 
     let mut tables = Vec::with_capacity(form.tables.len());
@@ -248,9 +242,10 @@ pub fn extract(form: &Form, wb: &WorkbookCells) -> (Report, Vec<Finding>) {
             tables.push(TableData::default());
             continue;
         }
-        tables.push(ctx.table(t, sheets[t.sheet], &sheet_names[t.sheet]));
+        tables.push(ctx.table(t, sheets[t.sheet], t.sheet));
     }
 
+    let findings = findings.finish(&sheet_names);
     (
         Report {
             form_id,
@@ -260,7 +255,7 @@ pub fn extract(form: &Form, wb: &WorkbookCells) -> (Report, Vec<Finding>) {
             sheet_names,
             sheet_missing,
         },
-        findings.finish(),
+        findings,
     )
 }
 
@@ -321,18 +316,18 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    fn table(&mut self, t: &Table, sheet: &SheetCells, sheet_name: &str) -> TableData {
+    fn table(&mut self, t: &Table, cells_of: &SheetCells, sheet: usize) -> TableData {
         let total_label = TotalLabel::new(&t.total_label);
-        let start = sheet.cells.partition_point(|(p, _)| p.row < t.first_row);
+        let start = cells_of.cells.partition_point(|(p, _)| p.row < t.first_row);
         let mut data = TableData::default();
         let mut i = start;
-        while i < sheet.cells.len() {
-            let row = sheet.cells[i].0.row;
+        while i < cells_of.cells.len() {
+            let row = cells_of.cells[i].0.row;
             let mut j = i;
-            while j < sheet.cells.len() && sheet.cells[j].0.row == row {
+            while j < cells_of.cells.len() && cells_of.cells[j].0.row == row {
                 j += 1;
             }
-            let cells = &sheet.cells[i..j];
+            let cells = &cells_of.cells[i..j];
             i = j;
             if cells.iter().all(|(_, v)| v.is_empty()) {
                 continue;
@@ -351,7 +346,7 @@ impl Ctx<'_> {
                             label = clean;
                         }
                     }
-                    RawValue::Number(n) if p.col == t.label_col => label = num(*n),
+                    RawValue::Number(n) if p.col == t.label_col => label = plain_number(*n),
                     _ => {}
                 }
             }
@@ -362,7 +357,7 @@ impl Ctx<'_> {
                     self.convert(
                         get(c.col),
                         c.ty,
-                        sheet_name,
+                        sheet,
                         Pos::new(row, c.col),
                         &c.label,
                         &c.label_en,
@@ -380,7 +375,7 @@ impl Ctx<'_> {
             if r.label.is_empty() {
                 self.findings.push(
                     Finding::error(
-                        "NAME",
+                        Builtin::Name,
                         Msg::new(
                             format!(
                                 "Dòng {} có số liệu nhưng chưa ghi tên {}.",
@@ -394,7 +389,7 @@ impl Ctx<'_> {
                             ),
                         ),
                     )
-                    .at(sheet_name, Some(Pos::new(row, t.label_col))),
+                    .at(sheet, Some(Pos::new(row, t.label_col))),
                 );
             }
             data.rows.push(r);
@@ -402,13 +397,13 @@ impl Ctx<'_> {
         if data.total.is_none() {
             self.findings.push(
                 Finding::error(
-                    "TOTAL",
+                    Builtin::Total,
                     Msg::new(
                         format!("Không tìm thấy dòng \"{}\" của bảng {} (trong {} dòng từ dòng {}). Không xóa hoặc đổi tên dòng này.", t.total_label, t.label.to_lowercase(), t.max_rows, t.first_row + 1),
                         format!("The \"{}\" row of the table is missing (searched {} rows from row {}). Do not delete or rename it.", t.total_label, t.max_rows, t.first_row + 1),
                     ),
                 )
-                .at(sheet_name, None)
+                .at(sheet, None)
                 .expected(t.total_label.clone()),
             );
         }
@@ -420,7 +415,7 @@ impl Ctx<'_> {
         &mut self,
         raw: Option<&RawValue>,
         ty: FieldType,
-        sheet: &str,
+        sheet: usize,
         pos: Pos,
         label: &str,
         label_en: &str,
@@ -432,7 +427,7 @@ impl Ctx<'_> {
             (RawValue::Text(s), _) if s.trim().is_empty() => Value::Blank,
             (RawValue::Uncalculated(f), _) => {
                 self.findings.push(at(Finding::error(
-                    "FORMULA",
+                    Builtin::Formula,
                     Msg::new(
                         format!("Ô \"{label}\" có công thức ={f} nhưng chưa có giá trị tính toán. Hãy mở tệp bằng Excel/LibreOffice, tính lại (Ctrl+Shift+F9) và lưu."),
                         format!("\"{label_en}\" holds the formula ={f} without a calculated value. Open the file in Excel/LibreOffice, recalculate (Ctrl+Shift+F9) and save."),
@@ -443,7 +438,7 @@ impl Ctx<'_> {
             }
             (RawValue::Error(e), _) => {
                 self.findings.push(at(Finding::error(
-                    "CELLERR",
+                    Builtin::CellErr,
                     Msg::new(
                         format!("Ô \"{label}\" báo lỗi {e}. Hãy sửa công thức hoặc nhập số."),
                         format!("\"{label_en}\" shows the error {e}. Fix the formula or type the number."),
@@ -477,22 +472,22 @@ impl Ctx<'_> {
                 match number::parse_number_text(s, kind) {
                     Ok(p) => {
                         self.findings.push(at(Finding::warning(
-                            "TEXTNUM",
+                            Builtin::TextNum,
                             Msg::new(
-                                format!("Ô \"{label}\" nhập số dạng chữ \"{}\", đã hiểu là {}. Hãy nhập lại dạng số.", s.trim(), num_vi(p.value)),
-                                format!("\"{label_en}\" holds the text \"{}\", read as {}. Type it as a number.", s.trim(), num(p.value)),
+                                format!("Ô \"{label}\" nhập số dạng chữ \"{}\", đã hiểu là {}. Hãy nhập lại dạng số.", s.trim(), Lang::Vi.number(p.value)),
+                                format!("\"{label_en}\" holds the text \"{}\", read as {}. Type it as a number.", s.trim(), Lang::En.number(p.value)),
                             ),
                         ))
                         .found(s.trim().to_string())
-                        .expected(num(p.value)));
+                        .expected(Shown::Number(p.value)));
                         Value::Number(p.value)
                     }
                     Err(number::NumberTextError::Ambiguous { a, b }) => {
                         self.findings.push(at(Finding::error(
-                            "AMBIGUOUS",
+                            Builtin::Ambiguous,
                             Msg::new(
-                                format!("Ô \"{label}\" ghi \"{}\": không rõ là {} hay {}. Hãy nhập lại dạng số.", s.trim(), num_vi(a), num_vi(b)),
-                                format!("\"{label_en}\" holds \"{}\": it could be {} or {}. Type it as a number.", s.trim(), num(a), num(b)),
+                                format!("Ô \"{label}\" ghi \"{}\": không rõ là {} hay {}. Hãy nhập lại dạng số.", s.trim(), Lang::Vi.number(a), Lang::Vi.number(b)),
+                                format!("\"{label_en}\" holds \"{}\": it could be {} or {}. Type it as a number.", s.trim(), Lang::En.number(a), Lang::En.number(b)),
                             ),
                         ))
                         .found(s.trim().to_string()));
@@ -500,7 +495,7 @@ impl Ctx<'_> {
                     }
                     Err(_) => {
                         self.findings.push(at(Finding::error(
-                            "TYPE",
+                            Builtin::Type,
                             Msg::new(
                                 format!("Ô \"{label}\" phải là số nhưng ghi \"{}\". Hãy nhập số (để trống nếu chưa có, không ghi chữ).", s.trim()),
                                 format!("\"{label_en}\" must be a number but holds \"{}\". Type a number.", s.trim()),
@@ -515,7 +510,7 @@ impl Ctx<'_> {
                 if let Some(enc) = legacy::detect(s) {
                     let fixed = text::clean(s);
                     self.findings.push(at(Finding::warning(
-                        "ENCODING",
+                        Builtin::Encoding,
                         Msg::new(
                             format!("Ô \"{label}\" gõ bằng bảng mã {enc:?} (\"{}\"), đã hiểu là \"{fixed}\". Hãy gõ lại bằng Unicode.", s.trim()),
                             format!("\"{label_en}\" is typed in {enc:?} (\"{}\"), read as \"{fixed}\". Retype it in Unicode.", s.trim()),
@@ -528,7 +523,7 @@ impl Ctx<'_> {
                     Value::Text(text::clean(s))
                 }
             }
-            (RawValue::Number(n), FieldType::Text) => Value::Text(num(*n)),
+            (RawValue::Number(n), FieldType::Text) => Value::Text(plain_number(*n)),
             (raw, FieldType::Date) => match date_of(raw) {
                 Some(d) => Value::Date(d),
                 None => self.bad_type(
@@ -558,7 +553,7 @@ impl Ctx<'_> {
     ) -> Value {
         self.findings.push(
             at(Finding::error(
-                "TYPE",
+                Builtin::Type,
                 Msg::new(
                     format!("Ô \"{label}\" phải là {want_vi} nhưng ghi \"{shown}\"."),
                     format!("\"{label_en}\" must be {want_en} but holds \"{shown}\"."),
@@ -573,11 +568,11 @@ impl Ctx<'_> {
 fn raw_text(v: &RawValue) -> String {
     match v {
         RawValue::Empty => String::new(),
-        RawValue::Number(n) => num(*n),
+        RawValue::Number(n) => plain_number(*n),
         RawValue::Text(s) => s.trim().to_string(),
         RawValue::Bool(b) => if *b { "TRUE" } else { "FALSE" }.into(),
         RawValue::Date(d) => date::format_date(*d),
-        RawValue::BadDate(n) => num(*n),
+        RawValue::BadDate(n) => plain_number(*n),
         RawValue::Error(e) => e.clone(),
         RawValue::Uncalculated(f) => format!("={f}"),
     }

@@ -1,242 +1,45 @@
-//! One file to one submission, and a folder to many, in parallel.
+//! One file to one submission, and a folder's files to many, in parallel: the
+//! per-file stages (read, extract, identify, check) run for each file on the rayon
+//! pool, and nothing of a file but its extracted figures outlives its turn.
 
+use crate::detail::Tracker;
 use crate::extract::{self, Report};
-use crate::finding::{Finding, Msg};
-use crate::read::{
-    self, ReadError,
-    sniff::{Format, Limits, SniffError},
-};
+use crate::finding::{Builtin, Finding};
+use crate::form::Form;
+use crate::guard::catch_quietly;
+use crate::inbox::Input;
+use crate::lang::Msg;
+use crate::read::sniff::{Format, Limits, SniffError};
+use crate::read::{self, ReadError, file_finding, io_finding};
 use crate::rules::{self, Context};
-use crate::spec::Form;
+use crate::submission::{Status, Submission};
+use crate::text::hex;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
-use serde::Serialize;
 use sha2::{Digest, Sha256};
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::SystemTime;
+use std::path::Path;
 
-/// What became of a submission.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    Accepted,
-    Rejected,
-    Unreadable,
-    Duplicate,
-    UnknownUnit,
-}
-
-#[derive(Debug, Clone)]
-pub struct Submission {
-    /// Path relative to the inbox, with '/' separators: stable across machines.
-    pub file: String,
-    pub sha256: String,
-    pub size: u64,
-    pub modified: Option<SystemTime>,
-    pub format: Option<Format>,
-    pub report: Option<Report>,
-    pub unit: Option<usize>,
-    pub findings: Vec<Finding>,
-    pub status: Status,
-    /// For a duplicate: the file kept instead.
-    pub superseded_by: Option<String>,
-}
-
-impl Submission {
-    pub fn errors(&self) -> usize {
-        self.findings.iter().filter(|f| f.is_error()).count()
-    }
-    pub fn warnings(&self) -> usize {
-        self.findings.len() - self.errors()
-    }
-}
-
-/// A file in the inbox that was not read, and why.
-#[derive(Debug, Clone, Serialize)]
-pub struct Skipped {
-    pub file: String,
-    pub reason: Msg,
-}
-
+/// How files are read and checked.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
+    /// What a file may cost to read.
     pub limits: Limits,
+    /// What the rules know beyond the file.
     pub ctx: Context,
+    /// Show a progress bar on standard error.
     pub progress: bool,
-    pub detail: Detail,
-}
-
-/// Whether the per-organisation detail (every table row of every unit) is written.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum Detail {
-    /// Up to [`DETAIL_AUTO_ROWS`] table rows read in all.
-    #[default]
-    Auto,
-    Always,
-    Never,
-}
-
-/// Table rows read in all above which [`Detail::Auto`] leaves the detail out: a
-/// province's few thousand organisations are worth a sheet to filter; a national
-/// roll-up's million rows are not, and writing them would cost more than reading every
-/// workbook.
-pub const DETAIL_AUTO_ROWS: usize = 10_000;
-
-impl Detail {
-    /// Whether the detail is written, `rows_read` table rows having been read so far.
-    /// Rows only grow, so once this is false for a partial count it stays false.
-    pub fn written(self, rows_read: usize) -> bool {
-        match self {
-            Detail::Always => true,
-            Detail::Never => false,
-            Detail::Auto => rows_read <= DETAIL_AUTO_ROWS,
-        }
-    }
-}
-
-/// Why the inbox itself could not be listed.
-#[derive(Debug, thiserror::Error)]
-pub enum InboxError {
-    #[error("cannot read folder '{path}'")]
-    Walk {
-        path: String,
-        /// The I/O error itself: walkdir's own error says it and returns it as its
-        /// source, which would print the cause twice.
-        source: std::io::Error,
-    },
-    #[error("'{0}' is neither a file nor a folder")]
-    NotFound(String),
-}
-
-/// A workbook to read: its path, and its name relative to the inbox.
-pub type Input = (PathBuf, String);
-
-const EXTENSIONS: &[&str] = &["xlsx", "xls", "ods", "xlsm"];
-
-/// List the workbooks under `root` (a folder or a single file). Symbolic links are never
-/// followed, so nothing outside the inbox is read; lock files and other files are listed
-/// as skipped so the operator sees them.
-pub fn list_inputs(root: &Path) -> Result<(Vec<Input>, Vec<Skipped>), InboxError> {
-    list_inputs_except(root, None)
-}
-
-/// As [`list_inputs`], leaving out the folder `except` (the output folder, when it lies
-/// inside the inbox: a run must never read back its own outputs as submissions).
-pub fn list_inputs_except(
-    root: &Path,
-    except: Option<&Path>,
-) -> Result<(Vec<Input>, Vec<Skipped>), InboxError> {
-    let except = except.and_then(|p| p.canonicalize().ok());
-    let meta = std::fs::symlink_metadata(root)
-        .map_err(|_| InboxError::NotFound(root.display().to_string()))?;
-    if meta.is_file() {
-        let name = root
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        return Ok((vec![(root.to_path_buf(), name)], Vec::new()));
-    }
-    if !meta.is_dir() {
-        return Err(InboxError::NotFound(root.display().to_string()));
-    }
-    let mut files = Vec::new();
-    let mut skipped = Vec::new();
-    let outside = |e: &walkdir::DirEntry| {
-        !e.file_type().is_dir() || except.is_none() || e.path().canonicalize().ok() != except
-    };
-    for entry in walkdir::WalkDir::new(root)
-        .follow_links(false)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(outside)
-    {
-        let entry = match entry {
-            Ok(e) => e,
-            Err(e) if e.depth() == 0 => {
-                let path = root.display().to_string();
-                let source = match e.into_io_error() {
-                    Some(io) => io,
-                    None => std::io::Error::other("file system loop"),
-                };
-                return Err(InboxError::Walk { path, source });
-            }
-            Err(e) => {
-                let file = e.path().map(|p| rel(root, p)).unwrap_or_default();
-                skipped.push(Skipped {
-                    file,
-                    reason: Msg::new(
-                        format!("không đọc được: {e}"),
-                        format!("cannot be read: {e}"),
-                    ),
-                });
-                continue;
-            }
-        };
-        if entry.depth() == 0 || entry.file_type().is_dir() {
-            continue;
-        }
-        let file = rel(root, entry.path());
-        let name = entry.file_name().to_string_lossy();
-        if entry.file_type().is_symlink() {
-            skipped.push(Skipped {
-                file,
-                reason: Msg::new(
-                    "liên kết tượng trưng, không đọc theo",
-                    "symbolic link, not followed",
-                ),
-            });
-        } else if name.starts_with("~$") || name.starts_with(".~lock") {
-            skipped.push(Skipped {
-                file,
-                reason: Msg::new(
-                    "tệp khóa tạm của Excel/LibreOffice",
-                    "Excel/LibreOffice lock file",
-                ),
-            });
-        } else if name.starts_with('.') {
-            skipped.push(Skipped {
-                file,
-                reason: Msg::new("tệp ẩn", "hidden file"),
-            });
-        } else if !entry.file_type().is_file() {
-            skipped.push(Skipped {
-                file,
-                reason: Msg::new("không phải tệp thường", "not a regular file"),
-            });
-        } else if !has_workbook_extension(&name) {
-            skipped.push(Skipped {
-                file,
-                reason: Msg::new(
-                    "không phải tệp .xlsx, .xls, .ods",
-                    "not an .xlsx, .xls or .ods file",
-                ),
-            });
-        } else {
-            files.push((entry.path().to_path_buf(), file));
-        }
-    }
-    Ok((files, skipped))
-}
-
-fn has_workbook_extension(name: &str) -> bool {
-    Path::new(name)
-        .extension()
-        .map(|e| e.to_string_lossy().to_ascii_lowercase())
-        .is_some_and(|e| EXTENSIONS.contains(&e.as_str()))
-}
-
-fn rel(root: &Path, p: &Path) -> String {
-    let r = p.strip_prefix(root).unwrap_or(p);
-    r.components()
-        .map(|c| c.as_os_str().to_string_lossy())
-        .collect::<Vec<_>>()
-        .join("/")
 }
 
 /// Read and check every file in parallel. The result is sorted by file name so the
-/// output does not depend on which thread finished first.
-pub fn process_all(form: &Form, inputs: &[Input], opts: &Options) -> Vec<Submission> {
+/// output does not depend on which thread finished first. `detail` lets a clean
+/// file's table rows go as soon as they can only serve a detail that will not be
+/// written.
+pub fn process_all(
+    form: &Form,
+    inputs: &[Input],
+    opts: &Options,
+    detail: &Tracker,
+) -> Vec<Submission> {
     let bar = ProgressBar::new(inputs.len() as u64);
     if opts.progress {
         bar.set_draw_target(ProgressDrawTarget::stderr());
@@ -249,22 +52,11 @@ pub fn process_all(form: &Form, inputs: &[Input], opts: &Options) -> Vec<Submiss
     } else {
         bar.set_draw_target(ProgressDrawTarget::hidden());
     }
-    let rows_read = AtomicUsize::new(0);
     let mut subs: Vec<Submission> = inputs
         .par_iter()
         .map(|(path, name)| {
             let mut s = process_file(form, path, name, opts);
-            if let Some(r) = &mut s.report {
-                let n: usize = r.tables.iter().map(|t| t.row_count()).sum();
-                let so_far = rows_read.fetch_add(n, Ordering::Relaxed) + n;
-                // A clean file's rows serve only the detail. A file with findings keeps
-                // them for its returned workbook.
-                if s.findings.is_empty() && !opts.detail.written(so_far) {
-                    for (t, d) in form.tables.iter().zip(&mut r.tables) {
-                        d.drop_rows(t.columns.len());
-                    }
-                }
-            }
+            detail.checked(form, &mut s);
             bar.inc(1);
             s
         })
@@ -352,45 +144,26 @@ pub fn process_file(form: &Form, path: &Path, name: &str, opts: &Options) -> Sub
 /// What reading, extracting and checking a file's bytes gives.
 #[derive(Debug, Default)]
 pub struct Outcome {
+    /// The format recognised from the bytes, when they are a workbook.
     pub format: Option<Format>,
+    /// The figures, when the workbook could be read.
     pub report: Option<Report>,
+    /// The unit, when identified.
     pub unit: Option<usize>,
+    /// Everything found.
     pub findings: Vec<Finding>,
 }
 
-thread_local! {
-    /// Set inside [`catch_quietly`]: a panic there is caught and reported otherwise.
-    static READING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
-/// Keep panics caught inside a reader off the terminal: the file already gets a
-/// finding, and a backtrace would only alarm the clerk. Panics anywhere else still print.
-pub fn install_panic_hook() {
-    let default = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        if !READING.with(|r| r.get()) {
-            default(info);
-        }
-    }));
-}
-
-/// Run `f`, turning a panic into `Err` with its message, printed by no hook: for code
-/// in our dependencies that panics on bad input (a reader) or on a failed write (a
-/// streamed worksheet on a full disk), where the caller has a better message to give.
-pub fn catch_quietly<T>(f: impl FnOnce() -> T) -> Result<T, String> {
-    let was = READING.with(|r| r.replace(true));
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
-    READING.with(|r| r.set(was));
-    result.map_err(|payload| {
-        payload
-            .downcast_ref::<String>()
-            .cloned()
-            .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-            .unwrap_or_else(|| "panic".into())
-    })
-}
-
 /// The whole per-file pipeline on bytes in memory (also the fuzz target's entry point).
+///
+/// ```
+/// use tonghop::form::Form;
+/// use tonghop::pipeline::{Options, process_bytes};
+/// let form = Form::default_form().unwrap();
+/// let out = process_bytes(&form, b"not a workbook", &Options::default());
+/// assert!(out.report.is_none());
+/// assert_eq!(out.findings[0].code.as_str(), "FILE_TYPE");
+/// ```
 pub fn process_bytes(form: &Form, bytes: &[u8], opts: &Options) -> Outcome {
     let run = || {
         let wb = match read::read_workbook(bytes, form, &opts.limits) {
@@ -403,9 +176,9 @@ pub fn process_bytes(form: &Form, bytes: &[u8], opts: &Options) -> Outcome {
             }
         };
         let (report, mut findings) = extract::extract(form, &wb);
-        let (unit, unit_findings) = rules::identify(form, &report);
+        let (unit, unit_findings) = rules::identify(form, &form.rules, &report);
         findings.extend(unit_findings);
-        findings.extend(rules::check(form, &report, &opts.ctx));
+        findings.extend(rules::check(form, &form.rules, &report, &opts.ctx));
         Outcome {
             format: Some(wb.format),
             report: Some(report),
@@ -415,7 +188,7 @@ pub fn process_bytes(form: &Form, bytes: &[u8], opts: &Options) -> Outcome {
     };
     catch_quietly(run).unwrap_or_else(|_| Outcome {
         findings: vec![Finding::error(
-            "FILE_CORRUPT",
+            Builtin::FileCorrupt,
             Msg::new(
                 "Tệp có cấu trúc bất thường, không đọc được. Hãy mở bằng Excel/LibreOffice và lưu lại dạng .xlsx.",
                 "The file has an abnormal structure and cannot be read. Open it in Excel/LibreOffice and save it as .xlsx.",
@@ -423,96 +196,4 @@ pub fn process_bytes(form: &Form, bytes: &[u8], opts: &Options) -> Outcome {
         )],
         ..Outcome::default()
     })
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn io_finding(e: &std::io::Error) -> Finding {
-    Finding::error(
-        "FILE_CORRUPT",
-        Msg::new(
-            format!("Không đọc được tệp: {e}."),
-            format!("The file cannot be read: {e}."),
-        ),
-    )
-}
-
-/// A whole-file failure as a finding that tells the unit what to do.
-pub fn file_finding(e: &ReadError) -> Finding {
-    let save = (
-        "Hãy mở bằng Excel/LibreOffice và lưu lại dạng .xlsx rồi gửi lại.",
-        "Open it in Excel/LibreOffice, save it as .xlsx and send it again.",
-    );
-    match e {
-        ReadError::Sniff(SniffError::Empty) => Finding::error(
-            "FILE_EMPTY",
-            Msg::new(format!("Tệp rỗng (0 byte), có thể gửi lỗi. {}", save.0), format!("The file is empty (0 bytes), perhaps a failed transfer. {}", save.1)),
-        ),
-        ReadError::Sniff(SniffError::Encrypted) => Finding::error(
-            "FILE_ENCRYPTED",
-            Msg::new(
-                "Tệp có đặt mật khẩu nên không đọc được. Hãy gỡ mật khẩu (File > Info > Protect Workbook) rồi gửi lại.",
-                "The workbook is password-protected. Remove the password (File > Info > Protect Workbook) and send it again.",
-            ),
-        ),
-        ReadError::Sniff(SniffError::TooLarge { size, limit }) => Finding::error(
-            "FILE_SIZE",
-            Msg::new(
-                format!("Tệp quá lớn ({size} byte, giới hạn {limit} byte) so với một biểu mẫu. Hãy xóa dữ liệu thừa, lưu lại và gửi lại."),
-                format!("The file is too large ({size} bytes, limit {limit}). Delete extra content, save and send it again."),
-            ),
-        )
-        .found(size.to_string())
-        .expected(format!("<= {limit}")),
-        ReadError::Sniff(SniffError::ZipBomb { entry, declared, .. }) => Finding::error(
-            "FILE_SIZE",
-            Msg::new(
-                format!("Tệp chứa phần \"{entry}\" giải nén ra {declared} byte, vượt giới hạn an toàn; tệp bị từ chối. Hãy lưu lại từ biểu mẫu gốc."),
-                format!("The file's part \"{entry}\" inflates to {declared} bytes, beyond the safe limit; refused. Save it again from the original form."),
-            ),
-        )
-        .found(declared.to_string()),
-        ReadError::Sniff(SniffError::NotASpreadsheet { detail }) => Finding::error(
-            "FILE_TYPE",
-            Msg::new(format!("Tệp không phải bảng tính ({detail}). {}", save.0), format!("The file is not a spreadsheet ({detail}). {}", save.1)),
-        )
-        .found(detail.clone()),
-        ReadError::Sniff(SniffError::UnsupportedFormat { detail }) => Finding::error(
-            "FILE_TYPE",
-            Msg::new(format!("Định dạng tệp không được hỗ trợ ({detail}). {}", save.0), format!("Unsupported file format ({detail}). {}", save.1)),
-        )
-        .found(detail.clone()),
-        ReadError::Sniff(SniffError::TooManyEntries { count, limit }) => Finding::error(
-            "FILE_SIZE",
-            Msg::new(
-                format!("Tệp chứa {count} phần (giới hạn {limit}), bất thường với một biểu mẫu; tệp bị từ chối. Hãy lưu lại từ biểu mẫu gốc."),
-                format!("The file holds {count} parts (limit {limit}), abnormal for a form; refused. Save it again from the original form."),
-            ),
-        )
-        .found(count.to_string()),
-        ReadError::Sniff(SniffError::SheetTooLarge { sheet, rows, cols, .. }) => Finding::error(
-            "FILE_SIZE",
-            Msg::new(
-                format!("Sheet thứ {} trải trên {rows} dòng x {cols} cột, quá lớn so với biểu mẫu. Hãy xóa dữ liệu thừa, lưu lại và gửi lại.", sheet + 1),
-                format!("Sheet {} spans {rows} rows x {cols} columns, far beyond the form. Delete extra content, save and send it again.", sheet + 1),
-            ),
-        ),
-        ReadError::Sniff(SniffError::TextTooLarge { sheet, limit }) => Finding::error(
-            "FILE_SIZE",
-            Msg::new(
-                format!("Sheet thứ {} chứa chữ lặp lại hoặc khoảng trắng quá nhiều (hơn {} MB khi mở), bất thường với biểu mẫu. Hãy xóa dữ liệu thừa, lưu lại và gửi lại.", sheet + 1, limit / (1024 * 1024)),
-                format!("Sheet {} holds repeated text or spaces that would take more than {} MB to open, abnormal for the form. Delete extra content, save and send it again.", sheet + 1, limit / (1024 * 1024)),
-            ),
-        ),
-        ReadError::Sniff(SniffError::CorruptXls { detail }) | ReadError::Sniff(SniffError::CorruptZip { detail }) => Finding::error(
-            "FILE_CORRUPT",
-            Msg::new(format!("Tệp bị hỏng hoặc không đầy đủ ({detail}). {}", save.0), format!("The file is damaged or incomplete ({detail}). {}", save.1)),
-        ),
-        ReadError::Open { format, detail } => Finding::error(
-            "FILE_CORRUPT",
-            Msg::new(format!("Tệp {format:?} bị hỏng, không mở được ({detail}). {}", save.0), format!("The {format:?} file is damaged and cannot be opened ({detail}). {}", save.1)),
-        ),
-    }
 }

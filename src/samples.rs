@@ -2,11 +2,14 @@
 //! faults injected at known cells (listed in `faults.json`) so tests and benchmarks can
 //! check that each one is found where it was put.
 
-use crate::spec::{FieldRef, FieldType, Form, Pos, RuleKind};
+use crate::cellref::Pos;
+use crate::form::Form;
+use crate::period::Period;
+use crate::rules::RuleKind;
+use crate::spec::{FieldRef, FieldType};
 use crate::text::date::format_date;
 use crate::write::form::{FormData, Marks, Out, TableOut, write_form};
 use crate::write::{WriteError, atomic_write, new_workbook, save};
-use chrono::NaiveDate;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -25,7 +28,7 @@ pub struct SampleOptions {
     pub faults: usize,
     /// How many units get faults (default: one in five).
     pub faulty_units: Option<usize>,
-    pub period: (NaiveDate, NaiveDate),
+    pub period: Period,
 }
 
 /// One injected fault: where it is and which rule must find it.
@@ -287,9 +290,10 @@ fn clean(form: &Form, u: usize, opts: &SampleOptions, rng: &mut ChaCha8Rng) -> F
         &mut nums,
     );
     // Percentages from their declared count and base, rounded as a clerk would.
-    for rule in &form.rules {
-        if let RuleKind::Percent { base, pairs, .. } = &rule.kind {
-            let b = nums[cell_index(*base)];
+    for rule in form.rules.iter() {
+        if let RuleKind::Percent(pct) = &rule.kind {
+            let (pairs, base) = pct.pairs();
+            let b = nums[cell_index(base)];
             for (p, c) in pairs {
                 let v = if b == 0.0 {
                     0.0
@@ -306,10 +310,10 @@ fn clean(form: &Form, u: usize, opts: &SampleOptions, rng: &mut ChaCha8Rng) -> F
     if let Some(i) = id.unit_name {
         cells[i] = Out::Text(unit.name.clone());
     }
-    cells[id.period_from] = Out::Date(opts.period.0);
-    cells[id.period_to] = Out::Date(opts.period.1);
+    cells[id.period_from] = Out::Date(opts.period.from);
+    cells[id.period_to] = Out::Date(opts.period.to);
     if let Some(i) = id.report_date {
-        cells[i] = Out::Date(opts.period.1 + chrono::Duration::days(rng.random_range(3..=12)));
+        cells[i] = Out::Date(opts.period.to + chrono::Duration::days(rng.random_range(3..=12)));
     }
     for (i, c) in form.cells.iter().enumerate() {
         if cells[i] == Out::Blank && c.ty == FieldType::Text {

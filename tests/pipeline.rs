@@ -222,7 +222,7 @@ fn exit_codes_and_nothing_written_when_the_run_cannot_proceed() {
     // A bad form specification: exit 2, the key named, nothing written.
     std::fs::write(
         w.path("bad.toml"),
-        tonghop::spec::DEFAULT_SPEC.replace("cell = \"C10\"", "cell = \"C0\""),
+        tonghop::form::DEFAULT_SPEC.replace("cell = \"C10\"", "cell = \"C0\""),
     )
     .unwrap();
     let out = w.run_expect(&["run", "inbox", "--out", "out1", "--form", "bad.toml"], 2);
@@ -356,15 +356,19 @@ fn describe_json_has_the_input_map() {
 }
 
 #[test]
-fn readme_rule_table_lists_every_rule_code() {
+fn readme_rule_tables_are_the_codes_own_documentation() {
+    use tonghop::cmd::describe::{builtin_table, rules_table};
     let readme =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
-    let form = tonghop::spec::Form::default_form().unwrap();
-    for r in tonghop::finding::rule_docs(&form) {
+    let form = tonghop::form::Form::default_form().unwrap();
+    for (what, table) in [
+        ("the default form's rules", rules_table(&form)),
+        ("the built-in codes", builtin_table()),
+        ("the rule kinds", tonghop::rules::kinds_table()),
+    ] {
         assert!(
-            readme.contains(&format!("| `{}` |", r.code)),
-            "README lacks rule {}",
-            r.code
+            readme.contains(&table),
+            "README.md's table of {what} differs from the code; `tonghop describe --markdown` prints it:\n{table}"
         );
     }
 }

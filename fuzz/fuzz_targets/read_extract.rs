@@ -14,7 +14,7 @@
 use libfuzzer_sys::fuzz_target;
 use std::sync::{Once, OnceLock};
 use tonghop::pipeline::{Options, process_bytes};
-use tonghop::spec::Form;
+use tonghop::form::Form;
 
 fn form() -> &'static Form {
     static FORM: OnceLock<Form> = OnceLock::new();

@@ -1,5 +1,6 @@
 //! `tonghop bench` and the hidden `tonghop bench-floor` it times (see [`crate::bench`]).
 
+use super::print;
 use crate::bench::{self, Config, SCENARIOS};
 use anyhow::{Context as _, Result, bail};
 use std::path::PathBuf;
@@ -58,9 +59,9 @@ pub fn run(a: Args) -> Result<u8> {
     };
     let report = bench::run(&cfg)?;
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        print(&(serde_json::to_string_pretty(&report)? + "\n"))?;
     } else {
-        print!("{}", report.table());
+        print(&report.table())?;
     }
     Ok(0)
 }
@@ -77,6 +78,6 @@ pub struct FloorArgs {
 /// Read every cell of every sheet of every workbook with calamine alone and print the count.
 pub fn run_floor(a: FloorArgs) -> Result<u8> {
     let count = bench::floor(&a.inbox, a.jobs.unwrap_or_else(bench::cores))?;
-    println!("{}", count.line());
+    print(&format!("{}\n", count.line()))?;
     Ok(u8::from(count.failed > 0))
 }

@@ -1,8 +1,15 @@
-use super::{DetailArg, FormArg, LangArg, period_context};
+//! `tonghop check`: read and check files or folders, print the findings, write nothing.
+
+use super::{DetailArg, FormArg, LangArg, parse_period, stdout};
 use crate::consolidate::consolidate;
-use crate::pipeline::{self, Options, Status};
+use crate::detail::Tracker;
+use crate::inbox::list_inputs;
+use crate::pipeline::{self, Options};
+use crate::rules::Context;
+use crate::submission::Status;
 use crate::write::report;
 use anyhow::Result;
+use std::io::Write;
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
@@ -26,12 +33,12 @@ pub struct Args {
 
 pub fn run(a: Args) -> Result<u8> {
     let form = a.form.load()?;
-    let ctx = period_context(a.period.as_deref())?;
+    let period = parse_period(a.period.as_deref())?;
     let lang = a.lang.lang;
     let mut inputs = Vec::new();
     let mut skipped = Vec::new();
     for p in &a.paths {
-        let (f, s) = pipeline::list_inputs(p)?;
+        let (f, s) = list_inputs(p)?;
         let prefix = if p.is_dir() {
             format!("{}/", p.display())
         } else {
@@ -48,55 +55,61 @@ pub fn run(a: Args) -> Result<u8> {
         skipped.extend(s);
     }
     let opts = Options {
-        ctx,
-        progress: false,
-        detail: a.detail.policy(),
+        ctx: Context { period },
         ..Options::default()
     };
-    let subs = pipeline::process_all(&form, &inputs, &opts);
+    let tracker = Tracker::new(a.detail.policy());
+    let subs = pipeline::process_all(&form, &inputs, &opts, &tracker);
+    let detail = tracker.decide(&subs);
     let c = consolidate(&form, subs, false);
+    let mut out = stdout();
     if a.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&report::Report {
-                form: &form,
-                c: &c,
-                skipped: &skipped,
-                ctx: &ctx,
-                lang,
-                detail: opts.detail.written(c.table_rows_read()),
-            })?
-        );
+        let report = report::Report {
+            form: &form,
+            c: &c,
+            skipped: &skipped,
+            period,
+            lang,
+            detail,
+        };
+        serde_json::to_writer_pretty(&mut out, &report)?;
+        writeln!(out)?;
     } else {
+        let form_names: Vec<String> = form.sheets.iter().map(|s| s.name.clone()).collect();
         for s in &c.submissions {
             let unit = s.unit.map_or("?", |u| form.units[u].code.as_str());
-            println!(
+            writeln!(
+                out,
                 "{} [{unit}] {}",
                 s.file,
                 report::status_text(s.status, false).get(lang)
-            );
+            )?;
             for f in &s.findings {
-                let at = match (&f.sheet, &f.cell) {
-                    (Some(sh), Some(c)) => format!("{sh}!{c}"),
-                    (Some(sh), None) => sh.clone(),
+                let at = match (f.at.sheet, f.at.cell) {
+                    (Some(i), Some(c)) => format!("{}!{c}", s.sheet_name(&form_names, i)),
+                    (Some(i), None) => s.sheet_name(&form_names, i).to_string(),
                     _ => String::new(),
                 };
-                let sev = lang.pick(
-                    if f.is_error() { "lỗi" } else { "cảnh báo" },
-                    if f.is_error() { "error" } else { "warning" },
-                );
-                println!("  {sev:<8} {:<10} {at:<18} {}", f.rule, f.message.get(lang));
+                writeln!(
+                    out,
+                    "  {:<8} {:<10} {at:<18} {}",
+                    f.severity.word(lang).to_lowercase(),
+                    f.code,
+                    f.message.get(lang)
+                )?;
             }
         }
         for s in &skipped {
-            println!(
+            writeln!(
+                out,
                 "{} {}: {}",
                 s.file,
                 lang.pick("bỏ qua", "skipped"),
                 s.reason.get(lang)
-            );
+            )?;
         }
     }
+    out.flush()?;
     let bad = c.submissions.iter().any(|s| {
         matches!(
             s.status,

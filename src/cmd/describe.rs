@@ -1,7 +1,11 @@
-use super::FormArg;
-use crate::finding::rule_docs;
-use crate::spec::{Form, Pos};
+//! `tonghop describe`: the form's input map and rules, for people and programs.
+
+use super::{FormArg, print};
+use crate::cellref::{Pos, column_name};
+use crate::finding::{Builtin, Severity};
+use crate::form::Form;
 use anyhow::Result;
+use serde::Serialize;
 use serde_json::json;
 
 #[derive(Debug, clap::Args)]
@@ -9,18 +13,106 @@ pub struct Args {
     #[command(flatten)]
     form: FormArg,
     /// Print JSON instead of a table.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "markdown")]
     json: bool,
+    /// Print the rule tables as Markdown (the README's tables for the default form).
+    #[arg(long)]
+    markdown: bool,
 }
 
 pub fn run(a: Args) -> Result<u8> {
     let form = a.form.load()?;
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&describe_json(&form))?);
+        print(&(serde_json::to_string_pretty(&describe_json(&form))? + "\n"))?;
+    } else if a.markdown {
+        print(&format!(
+            "{}\n{}\n{}",
+            rules_table(&form),
+            builtin_table(),
+            crate::rules::kinds_table()
+        ))?;
     } else {
-        print!("{}", describe_text(&form));
+        print(&describe_text(&form))?;
     }
     Ok(0)
+}
+
+/// A row of the rule list: the form's declared rules, then the built-in codes.
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleDoc {
+    /// The code findings carry.
+    pub code: String,
+    /// The severity (the first, for a built-in code raised with two).
+    pub severity: Severity,
+    /// The rule kind, or `builtin`.
+    pub kind: String,
+    /// What it checks, in Vietnamese.
+    pub description: String,
+    /// What it checks, in English.
+    pub description_en: String,
+}
+
+/// The rules of `form`, then every built-in code.
+pub fn rule_docs(form: &Form) -> Vec<RuleDoc> {
+    let mut out: Vec<RuleDoc> = form
+        .rules
+        .iter()
+        .map(|r| RuleDoc {
+            code: r.meta.code.as_str().to_string(),
+            severity: r.meta.severity,
+            kind: r.kind.name().to_string(),
+            description: r.meta.description.clone(),
+            description_en: r.meta.description_en.clone(),
+        })
+        .collect();
+    out.extend(Builtin::ALL.iter().map(|b| {
+        let (vi, en) = b.meaning();
+        RuleDoc {
+            code: b.code().into(),
+            severity: b.severities()[0],
+            kind: "builtin".into(),
+            description: vi.into(),
+            description_en: en.into(),
+        }
+    }));
+    out
+}
+
+/// The form's rules as a Markdown table, one row per code (rules sharing a code are
+/// one row, their descriptions joined).
+pub fn rules_table(form: &Form) -> String {
+    let mut rows: Vec<(&str, Severity, Vec<&str>)> = Vec::new();
+    for r in form.rules.iter() {
+        let code = r.meta.code.as_str();
+        match rows.iter_mut().find(|(c, ..)| *c == code) {
+            Some(row) => row.2.push(&r.meta.description_en),
+            None => rows.push((code, r.meta.severity, vec![&r.meta.description_en])),
+        }
+    }
+    let mut s = String::from("| code | severity | checks |\n|---|---|---|\n");
+    for (code, severity, checks) in rows {
+        s.push_str(&format!(
+            "| `{code}` | {} | {} |\n",
+            severity.as_str(),
+            checks.join("; ")
+        ));
+    }
+    s
+}
+
+/// The codes tonghop raises itself, as a Markdown table.
+pub fn builtin_table() -> String {
+    let mut s = String::from("| code | severity | meaning |\n|---|---|---|\n");
+    for b in Builtin::ALL {
+        let severities: Vec<&str> = b.severities().iter().map(|s| s.as_str()).collect();
+        s.push_str(&format!(
+            "| `{}` | {} | {} |\n",
+            b.code(),
+            severities.join(" / "),
+            b.meaning().1
+        ));
+    }
+    s
 }
 
 /// The form's input map: what every cell is, for people and programs filling it.
@@ -35,9 +127,9 @@ pub fn describe_json(form: &Form) -> serde_json::Value {
         })).collect::<Vec<_>>(),
         "tables": form.tables.iter().map(|t| json!({
             "key": t.key, "sheet": form.sheets[t.sheet].name, "header_row": t.header_row + 1, "first_row": t.first_row + 1,
-            "label_column": crate::spec::cellref::column_name(t.label_col), "total_label": t.total_label, "max_rows": t.max_rows,
+            "label_column": column_name(t.label_col), "total_label": t.total_label, "max_rows": t.max_rows,
             "columns": t.columns.iter().map(|c| json!({
-                "key": c.key, "column": crate::spec::cellref::column_name(c.col), "type": c.ty, "label": c.label, "label_en": c.label_en,
+                "key": c.key, "column": column_name(c.col), "type": c.ty, "label": c.label, "label_en": c.label_en,
             })).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
         "rules": rule_docs(form).iter().map(|r| json!({
@@ -77,13 +169,13 @@ fn describe_text(form: &Form) -> String {
             form.sheets[t.sheet].name,
             t.first_row + 1,
             t.total_label,
-            crate::spec::cellref::column_name(t.label_col)
+            column_name(t.label_col)
         ));
         for c in &t.columns {
             s.push_str(&format!(
                 "  {:<24} {:<6} {:<8} {}\n",
                 format!("{}.{}", t.key, c.key),
-                crate::spec::cellref::column_name(c.col),
+                column_name(c.col),
                 c.ty.name(),
                 c.label
             ));
@@ -94,7 +186,7 @@ fn describe_text(form: &Form) -> String {
         s.push_str(&format!(
             "  {:<15} {:<8} {}\n",
             r.code,
-            format!("{:?}", r.severity).to_lowercase(),
+            r.severity.as_str(),
             r.description
         ));
     }

@@ -2,18 +2,18 @@
 
 mod bench;
 mod check;
-mod describe;
+pub mod describe;
 mod run;
 mod samples;
 mod template;
 
-use crate::finding::Lang;
-use crate::pipeline::Detail;
-use crate::rules::Context;
-use crate::spec::Form;
-use crate::text::date::parse_date_text;
-use anyhow::{Context as _, Result, bail};
+use crate::detail::Detail;
+use crate::form::Form;
+use crate::lang::Lang;
+use crate::period::Period;
+use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
+use std::io::Write;
 use std::path::PathBuf;
 
 /// Check and consolidate party-member development reports (tổng hợp báo cáo phát triển đảng viên).
@@ -57,28 +57,32 @@ impl FormArg {
     }
 }
 
-/// Parse `FROM..TO` (dd/mm/yyyy or yyyy-mm-dd).
-pub fn parse_period(s: &str) -> Result<Context> {
-    let Some((a, b)) = s.split_once("..") else {
-        bail!("--period '{s}' must be FROM..TO, e.g. 01/01/2026..30/06/2026")
-    };
-    let from = parse_date_text(a)
-        .ok()
-        .with_context(|| format!("--period: '{a}' is not a date (dd/mm/yyyy)"))?;
-    let to = parse_date_text(b)
-        .ok()
-        .with_context(|| format!("--period: '{b}' is not a date (dd/mm/yyyy)"))?;
-    if from > to {
-        bail!("--period: {a} is after {b}");
-    }
-    Ok(Context {
-        period: Some((from, to)),
+/// The optional `--period FROM..TO`.
+pub fn parse_period(period: Option<&str>) -> Result<Option<Period>> {
+    Ok(period.map(Period::parse).transpose()?)
+}
+
+/// Standard output, buffered: a command's lines are written through it so that a closed
+/// pipe (`tonghop check ... | head`) is an error to return, not a panic.
+pub fn stdout() -> std::io::BufWriter<std::io::StdoutLock<'static>> {
+    std::io::BufWriter::new(std::io::stdout().lock())
+}
+
+/// Whether `e` is, somewhere in its chain, a write to a closed pipe: the reader has
+/// all it wants, and the command ends quietly, as ripgrep does.
+pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
     })
 }
 
-/// The run's context from an optional `--period`.
-pub fn period_context(period: Option<&str>) -> Result<Context> {
-    Ok(period.map(parse_period).transpose()?.unwrap_or_default())
+/// Write `text` to standard output and flush it.
+pub fn print(text: &str) -> Result<()> {
+    let mut out = stdout();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(())
 }
 
 /// Run a parsed command line; the number is the process exit code.
@@ -103,7 +107,7 @@ pub struct LangArg {
 }
 
 /// `--detail` / `--no-detail`; neither: the detail is written up to
-/// [`crate::pipeline::DETAIL_AUTO_ROWS`] table rows read in all.
+/// [`crate::detail::DETAIL_AUTO_ROWS`] table rows read in all.
 #[derive(Debug, Clone, Args)]
 pub struct DetailArg {
     /// Always write the per-organisation detail (Chi tiết sheets, table rows in report.json).

@@ -1,4 +1,7 @@
-use super::{FormArg, parse_period};
+//! `tonghop samples`: realistic submissions, some with faults at known cells.
+
+use super::{FormArg, print};
+use crate::period::Period;
 use crate::samples::{SampleOptions, generate};
 use anyhow::{Result, bail};
 use std::path::PathBuf;
@@ -32,9 +35,7 @@ pub struct Args {
 
 pub fn run(a: Args) -> Result<u8> {
     let form = a.form.load()?;
-    let period = parse_period(&a.period)?
-        .period
-        .expect("parse_period always sets it");
+    let period = Period::parse(&a.period)?;
     let units = a.units.unwrap_or(form.units.len());
     if units == 0 {
         bail!("--units must be at least 1");
@@ -49,11 +50,11 @@ pub fn run(a: Args) -> Result<u8> {
         period,
     };
     let (files, faults) = generate(&form, &a.out, &opts)?;
-    println!(
-        "{} files, {} faults written to {}",
+    print(&format!(
+        "{} files, {} faults written to {}\n",
         files.len(),
         faults.len(),
         a.out.display()
-    );
+    ))?;
     Ok(0)
 }

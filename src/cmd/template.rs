@@ -1,4 +1,6 @@
-use super::FormArg;
+//! `tonghop template`: the blank form to send to the units.
+
+use super::{FormArg, print};
 use crate::write::{
     form::{FormData, Marks, write_form},
     new_workbook, save, xlsx_err,
@@ -24,6 +26,6 @@ pub fn run(a: Args) -> Result<u8> {
     write_form(&mut wb, &form, None::<&FormData>, &Marks::default(), true)
         .map_err(xlsx_err(&out))?;
     save(&mut wb, &out)?;
-    println!("{}", out.display());
+    print(&format!("{}\n", out.display()))?;
     Ok(0)
 }

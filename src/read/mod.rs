@@ -4,10 +4,14 @@
 //! form can use: a hostile sheet with a value at XFD1048576 or a million rows costs a scan
 //! that stops at the form's bound, never a dense allocation.
 
+mod finding;
 mod ods_grid;
 pub mod sniff;
 
-use crate::spec::{Form, Pos};
+pub use finding::{file_finding, io_finding};
+
+use crate::cellref::Pos;
+use crate::spec::Layout;
 use crate::text::fold;
 use calamine::{Data, DataRef, Ods, Reader, SheetVisible, Xls, Xlsx};
 use chrono::NaiveDate;
@@ -91,7 +95,7 @@ impl Window {
     }
 }
 
-fn windows(form: &Form) -> Vec<Window> {
+fn windows(form: &Layout) -> Vec<Window> {
     let mut w: Vec<Window> = form
         .sheets
         .iter()
@@ -131,7 +135,7 @@ fn windows(form: &Form) -> Vec<Window> {
 /// Read the cells the form needs from a workbook held in memory.
 pub fn read_workbook(
     bytes: &[u8],
-    form: &Form,
+    form: &Layout,
     limits: &Limits,
 ) -> Result<WorkbookCells, ReadError> {
     let format = sniff::sniff(bytes, limits)?;
@@ -227,7 +231,7 @@ fn stream_xlsx<RS: std::io::Read + std::io::Seek>(
 fn read_in_memory<RS: std::io::Read + std::io::Seek, R: Reader<RS>>(
     mut wb: R,
     format: Format,
-    form: &Form,
+    form: &Layout,
     wins: &[Window],
 ) -> WorkbookCells
 where

@@ -1110,7 +1110,7 @@ fn classify_other(bytes: &[u8]) -> SniffError {
         Some(text) => classify_text(&text, bytes.len() > PREFIX),
         None => not_sheet(format!(
             "unrecognised binary data starting {}",
-            hex(&bytes[..bytes.len().min(8)])
+            crate::text::hex(&bytes[..bytes.len().min(8)])
         )),
     }
 }
@@ -1304,13 +1304,6 @@ fn printable(b: &[u8], max: usize) -> String {
         .filter(|c| !c.is_control())
         .take(max)
         .collect()
-}
-
-fn hex(b: &[u8]) -> String {
-    b.iter()
-        .map(|x| format!("{x:02X}"))
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 #[cfg(test)]
@@ -1914,7 +1907,7 @@ mod tests {
             ),
             (
                 b"\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09",
-                "binary data starting 00 01 02",
+                "binary data starting 0001020304050607",
             ),
         ];
         for (bytes, want) in cases {

@@ -184,11 +184,10 @@ fn yes() -> bool {
     true
 }
 
-/// One rule, flat: which fields apply depends on `kind`, checked when resolving.
+/// One rule: the fields every rule has, and the rest for its kind to read (see
+/// [`crate::rules`], where each kind declares and checks its own fields).
 #[derive(Debug, Serialize, Deserialize, Validate)]
-#[serde(deny_unknown_fields)]
 pub struct RuleFile {
-    #[validate(custom(function = "rule_code"))]
     pub code: String,
     pub kind: String,
     #[serde(default = "default_severity")]
@@ -197,46 +196,13 @@ pub struct RuleFile {
     pub description: String,
     #[serde(default)]
     pub description_en: Option<String>,
-    #[serde(default)]
-    pub keys: Option<Vec<String>>,
-    #[serde(default)]
-    pub types: Option<Vec<String>>,
-    #[serde(default)]
-    pub min: Option<f64>,
-    #[serde(default)]
-    pub max: Option<f64>,
-    #[serde(default)]
-    pub table: Option<String>,
-    #[serde(default)]
-    pub columns: Option<Vec<String>>,
-    #[serde(default)]
-    pub whole: Option<String>,
-    #[serde(default)]
-    pub parts: Option<Vec<Vec<String>>>,
-    #[serde(default)]
-    pub result: Option<String>,
-    #[serde(default)]
-    pub plus: Option<Vec<String>>,
-    #[serde(default)]
-    pub minus: Option<Vec<String>>,
-    #[serde(default)]
-    pub base: Option<String>,
-    #[serde(default)]
-    pub pairs: Option<Vec<PairFile>>,
-    #[serde(default)]
-    #[validate(custom(function = "check_tolerance"))]
-    pub tolerance: Option<f64>,
+    /// The kind's own fields.
+    #[serde(flatten)]
+    pub fields: toml::Table,
 }
 
 fn default_severity() -> String {
     "error".into()
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PairFile {
-    pub percent: String,
-    pub count: String,
 }
 
 fn fail(code: &'static str, msg: String) -> Result<(), ValidationError> {
@@ -266,21 +232,6 @@ fn key(s: &str) -> Result<(), ValidationError> {
         fail(
             "key",
             format!("'{s}' must start with a-z and use only a-z, 0-9 and '_' (at most 64)"),
-        )
-    }
-}
-
-fn rule_code(s: &str) -> Result<(), ValidationError> {
-    let ok = !s.is_empty()
-        && s.len() <= 16
-        && s.chars()
-            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
-    if ok {
-        Ok(())
-    } else {
-        fail(
-            "rule_code",
-            format!("'{s}' must be 1-16 of A-Z, 0-9 and '_'"),
         )
     }
 }
@@ -315,14 +266,14 @@ fn sheet_name(s: &str) -> Result<(), ValidationError> {
 }
 
 fn address(s: &str) -> Result<(), ValidationError> {
-    match s.parse::<super::Pos>() {
+    match s.parse::<crate::cellref::Pos>() {
         Ok(_) => Ok(()),
         Err(e) => fail("address", e.to_string()),
     }
 }
 
 fn column(s: &str) -> Result<(), ValidationError> {
-    match super::cellref::parse_column(s) {
+    match crate::cellref::parse_column(s) {
         Ok(_) => Ok(()),
         Err(_) => fail("column", format!("'{s}' is not a column like C")),
     }

@@ -1,7 +1,7 @@
-//! The resolved form: every reference checked and turned into an index.
+//! The resolved layout: every reference checked and turned into an index.
 
-use super::cellref::{Pos, parse_column};
-use super::file::{RuleFile, SpecFile};
+use super::file::SpecFile;
+use crate::cellref::{Pos, parse_column};
 use crate::text::fold;
 use std::collections::{BTreeMap, HashMap};
 
@@ -17,7 +17,8 @@ pub enum FieldType {
 }
 
 impl FieldType {
-    fn parse(s: &str) -> Option<Self> {
+    /// The type named `s` in the specification.
+    pub fn parse(s: &str) -> Option<Self> {
         Some(match s {
             "count" => Self::Count,
             "percent" => Self::Percent,
@@ -39,13 +40,6 @@ impl FieldType {
             Self::Date => "date",
         }
     }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Warning,
-    Error,
 }
 
 #[derive(Debug, Clone)]
@@ -122,66 +116,6 @@ pub enum FieldRef {
     Column { table: usize, column: usize },
 }
 
-#[derive(Debug, Clone)]
-pub enum RuleKind {
-    WholeNumber {
-        targets: Vec<FieldRef>,
-    },
-    Range {
-        targets: Vec<FieldRef>,
-        min: f64,
-        max: f64,
-    },
-    Required {
-        targets: Vec<FieldRef>,
-    },
-    Sum {
-        table: usize,
-        columns: Vec<usize>,
-    },
-    Part {
-        whole: FieldRef,
-        parts: Vec<Vec<FieldRef>>,
-    },
-    Balance {
-        result: FieldRef,
-        plus: Vec<FieldRef>,
-        minus: Vec<FieldRef>,
-    },
-    Percent {
-        base: FieldRef,
-        pairs: Vec<(FieldRef, FieldRef)>,
-        tolerance: f64,
-    },
-    Equal {
-        keys: Vec<FieldRef>,
-    },
-    Unit,
-    Period,
-}
-
-#[derive(Debug, Clone)]
-pub struct Rule {
-    pub code: String,
-    pub kind_name: String,
-    pub severity: Severity,
-    pub description: String,
-    pub description_en: String,
-}
-
-#[derive(Debug, Clone)]
-pub struct RuleDef {
-    pub meta: Rule,
-    pub kind: RuleKind,
-}
-
-impl std::ops::Deref for RuleDef {
-    type Target = Rule;
-    fn deref(&self) -> &Rule {
-        &self.meta
-    }
-}
-
 #[derive(Debug, Clone, Copy)]
 pub struct Stamp {
     pub sheet: usize,
@@ -198,8 +132,10 @@ pub struct Identity {
     pub report_date: Option<usize>,
 }
 
+/// A form's layout: what it asks for and where. Its rules are resolved against it
+/// (see [`crate::rules`]) and together they make a [`crate::form::Form`].
 #[derive(Debug, Clone)]
-pub struct Form {
+pub struct Layout {
     pub id: String,
     pub version: String,
     pub title: String,
@@ -212,17 +148,14 @@ pub struct Form {
     pub sheets: Vec<Sheet>,
     pub cells: Vec<Cell>,
     pub tables: Vec<Table>,
-    pub rules: Vec<RuleDef>,
     /// The figure charted by unit in the consolidated workbook.
     pub chart: Option<FieldRef>,
-    /// The specification text it was loaded from (samples extend it with more units).
-    pub source: String,
     /// Unit code to index: every submission is looked up, and a roll-up has thousands.
     unit_codes: HashMap<String, usize>,
     keys: BTreeMap<String, FieldRef>,
 }
 
-impl Form {
+impl Layout {
     /// `key` or `table.column` as used in rules, describe and report.json.
     pub fn field(&self, key: &str) -> Option<FieldRef> {
         self.keys.get(key).copied()
@@ -261,6 +194,15 @@ impl Form {
         }
     }
 
+    /// Every field in declaration order: the cells, then each table's columns.
+    pub fn fields(&self) -> impl Iterator<Item = FieldRef> + '_ {
+        let cells = (0..self.cells.len()).map(FieldRef::Cell);
+        let columns = self.tables.iter().enumerate().flat_map(|(table, t)| {
+            (0..t.columns.len()).map(move |column| FieldRef::Column { table, column })
+        });
+        cells.chain(columns)
+    }
+
     /// Every numeric field in declaration order: the columns of the consolidated summary.
     pub fn numeric_fields(&self) -> Vec<FieldRef> {
         let mut out: Vec<FieldRef> = (0..self.cells.len())
@@ -278,18 +220,6 @@ impl Form {
             }
         }
         out
-    }
-
-    /// For a percentage field, the count and base it must be computed from (from a
-    /// `percent` rule), so provincial percentages are recomputed, never averaged.
-    pub fn percent_source(&self, pct: FieldRef) -> Option<(FieldRef, FieldRef)> {
-        self.rules.iter().find_map(|r| match &r.kind {
-            RuleKind::Percent { base, pairs, .. } => pairs
-                .iter()
-                .find(|(p, _)| *p == pct)
-                .map(|(_, c)| (*c, *base)),
-            _ => None,
-        })
     }
 
     pub fn unit_by_code(&self, code: &str) -> Option<usize> {
@@ -311,8 +241,10 @@ impl Form {
     }
 }
 
-/// Resolve names to indices; every problem is collected, not just the first.
-pub(super) fn resolve(raw: SpecFile) -> Result<Form, Vec<String>> {
+/// Resolve names to indices; every problem is collected, not just the first. The
+/// layout is built whatever the problems (a bad reference points at index 0), so the
+/// rules can still be resolved against it and their problems named too.
+pub(super) fn resolve(raw: &SpecFile) -> (Layout, Vec<String>) {
     let mut p: Vec<String> = Vec::new();
 
     let mut sheets = Vec::new();
@@ -568,35 +500,6 @@ pub(super) fn resolve(raw: SpecFile) -> Result<Form, Vec<String>> {
         });
     }
 
-    let form_meta = (&cells, &tables);
-    let mut rules = Vec::new();
-    for (i, r) in raw.rules.iter().enumerate() {
-        let path = format!("rules[{i}]");
-        let severity = match r.severity.as_str() {
-            "error" => Severity::Error,
-            "warning" => Severity::Warning,
-            o => {
-                p.push(format!("{path}.severity: '{o}' is not error or warning"));
-                Severity::Error
-            }
-        };
-        if let Some(kind) = resolve_rule(r, &path, &keys, form_meta, &mut p) {
-            rules.push(RuleDef {
-                meta: Rule {
-                    code: r.code.clone(),
-                    kind_name: r.kind.clone(),
-                    severity,
-                    description: r.description.clone(),
-                    description_en: r
-                        .description_en
-                        .clone()
-                        .unwrap_or_else(|| r.description.clone()),
-                },
-                kind,
-            });
-        }
-    }
-
     let chart = raw.form.chart.as_deref().and_then(|k| match keys.get(k) {
         Some(f)
             if matches!(f, FieldRef::Cell(i) if cells[*i].ty.is_numeric())
@@ -609,27 +512,21 @@ pub(super) fn resolve(raw: SpecFile) -> Result<Form, Vec<String>> {
             None
         }
     });
-    if !p.is_empty() {
-        return Err(p);
-    }
     let unit_codes = units
         .iter()
         .enumerate()
         .map(|(i, u)| (u.code.clone(), i))
         .collect();
-    for r in &mut rules {
-        if let RuleKind::Percent { tolerance, .. } = &mut r.kind
-            && tolerance.is_nan()
-        {
-            *tolerance = raw.form.tolerance;
-        }
-    }
-    Ok(Form {
-        id: raw.form.id,
-        version: raw.form.version,
-        title_en: raw.form.title_en.unwrap_or_else(|| raw.form.title.clone()),
-        title: raw.form.title,
-        province: raw.form.province.unwrap_or_default(),
+    let layout = Layout {
+        id: raw.form.id.clone(),
+        version: raw.form.version.clone(),
+        title_en: raw
+            .form
+            .title_en
+            .clone()
+            .unwrap_or_else(|| raw.form.title.clone()),
+        title: raw.form.title.clone(),
+        province: raw.form.province.clone().unwrap_or_default(),
         tolerance: raw.form.tolerance,
         stamp,
         identity,
@@ -637,226 +534,9 @@ pub(super) fn resolve(raw: SpecFile) -> Result<Form, Vec<String>> {
         sheets,
         cells,
         tables,
-        rules,
         chart,
-        source: String::new(),
         unit_codes,
         keys,
-    })
-}
-
-fn resolve_rule(
-    r: &RuleFile,
-    path: &str,
-    keys: &BTreeMap<String, FieldRef>,
-    (cells, tables): (&Vec<Cell>, &Vec<Table>),
-    p: &mut Vec<String>,
-) -> Option<RuleKind> {
-    let ty = |f: FieldRef| match f {
-        FieldRef::Cell(i) => cells[i].ty,
-        FieldRef::Column { table, column } => tables[table].columns[column].ty,
     };
-    let numeric = |k: &str, field: &str, p: &mut Vec<String>| -> Option<FieldRef> {
-        match keys.get(k) {
-            Some(f) if ty(*f).is_numeric() => Some(*f),
-            Some(_) => {
-                p.push(format!(
-                    "{path}.{field}: '{k}' is not a numeric cell or column"
-                ));
-                None
-            }
-            None => {
-                p.push(format!("{path}.{field}: no cell or column with key '{k}'"));
-                None
-            }
-        }
-    };
-    let list = |ks: &Option<Vec<String>>, field: &str, p: &mut Vec<String>| -> Vec<FieldRef> {
-        ks.iter()
-            .flatten()
-            .filter_map(|k| numeric(k, field, p))
-            .collect()
-    };
-    let need = |v: bool, field: &str, p: &mut Vec<String>| {
-        if !v {
-            p.push(format!("{path}.{field}: required for kind '{}'", r.kind));
-        }
-    };
-    let all_fields = || -> Vec<FieldRef> {
-        let mut v: Vec<FieldRef> = (0..cells.len()).map(FieldRef::Cell).collect();
-        for (t, table) in tables.iter().enumerate() {
-            v.extend((0..table.columns.len()).map(|c| FieldRef::Column {
-                table: t,
-                column: c,
-            }));
-        }
-        v
-    };
-    // Targets: explicit keys, else every field of the listed types.
-    let targets = |default_types: &[FieldType], p: &mut Vec<String>| -> Vec<FieldRef> {
-        if let Some(ks) = &r.keys {
-            return ks
-                .iter()
-                .filter_map(|k| match keys.get(k) {
-                    Some(f) => Some(*f),
-                    None => {
-                        p.push(format!("{path}.keys: no cell or column with key '{k}'"));
-                        None
-                    }
-                })
-                .collect();
-        }
-        let types: Vec<FieldType> = match &r.types {
-            Some(ts) => ts
-                .iter()
-                .filter_map(|t| {
-                    let x = FieldType::parse(t);
-                    if x.is_none() {
-                        p.push(format!("{path}.types: '{t}' is not a field type"));
-                    }
-                    x
-                })
-                .collect(),
-            None => default_types.to_vec(),
-        };
-        all_fields()
-            .into_iter()
-            .filter(|f| types.contains(&ty(*f)))
-            .collect()
-    };
-    let kind = match r.kind.as_str() {
-        "whole_number" => RuleKind::WholeNumber {
-            targets: targets(&[FieldType::Count], p),
-        },
-        "range" => {
-            need(r.min.is_some() || r.max.is_some(), "min/max", p);
-            let min = r.min.unwrap_or(f64::MIN);
-            let max = r.max.unwrap_or(f64::MAX);
-            if !(min.is_finite() && max.is_finite() && min <= max) {
-                p.push(format!("{path}.min/max: need finite min <= max"));
-            }
-            RuleKind::Range {
-                targets: targets(&[FieldType::Percent], p),
-                min,
-                max,
-            }
-        }
-        "required" => {
-            let t = if r.keys.is_some() {
-                targets(&[], p)
-            } else {
-                let mut v: Vec<FieldRef> = (0..cells.len())
-                    .filter(|&i| cells[i].required)
-                    .map(FieldRef::Cell)
-                    .collect();
-                for (t, table) in tables.iter().enumerate() {
-                    v.extend(
-                        (0..table.columns.len())
-                            .filter(|&c| table.columns[c].required)
-                            .map(|c| FieldRef::Column {
-                                table: t,
-                                column: c,
-                            }),
-                    );
-                }
-                v
-            };
-            RuleKind::Required { targets: t }
-        }
-        "sum" => {
-            need(r.table.is_some(), "table", p);
-            let t = tables.iter().position(|t| Some(&t.key) == r.table.as_ref());
-            let Some(t) = t else {
-                if let Some(name) = &r.table {
-                    p.push(format!("{path}.table: no table with key '{name}'"));
-                }
-                return None;
-            };
-            let columns = match &r.columns {
-                Some(cs) => cs
-                    .iter()
-                    .filter_map(|c| {
-                        let x = tables[t].columns.iter().position(|col| &col.key == c);
-                        if x.is_none() {
-                            p.push(format!(
-                                "{path}.columns: table '{}' has no column '{c}'",
-                                tables[t].key
-                            ));
-                        }
-                        x
-                    })
-                    .collect(),
-                None => (0..tables[t].columns.len()).collect(),
-            };
-            RuleKind::Sum { table: t, columns }
-        }
-        "part" => {
-            need(r.whole.is_some(), "whole", p);
-            need(r.parts.as_ref().is_some_and(|x| !x.is_empty()), "parts", p);
-            let whole = numeric(r.whole.as_deref().unwrap_or_default(), "whole", p)?;
-            let parts: Vec<Vec<FieldRef>> = r
-                .parts
-                .iter()
-                .flatten()
-                .map(|group| {
-                    group
-                        .iter()
-                        .filter_map(|k| numeric(k, "parts", p))
-                        .collect()
-                })
-                .collect();
-            RuleKind::Part { whole, parts }
-        }
-        "balance" => {
-            need(r.result.is_some(), "result", p);
-            let result = numeric(r.result.as_deref().unwrap_or_default(), "result", p)?;
-            RuleKind::Balance {
-                result,
-                plus: list(&r.plus, "plus", p),
-                minus: list(&r.minus, "minus", p),
-            }
-        }
-        "percent" => {
-            need(r.base.is_some(), "base", p);
-            need(r.pairs.as_ref().is_some_and(|x| !x.is_empty()), "pairs", p);
-            let base = numeric(r.base.as_deref().unwrap_or_default(), "base", p)?;
-            let pairs = r
-                .pairs
-                .iter()
-                .flatten()
-                .filter_map(|pair| {
-                    let pc = numeric(&pair.percent, "pairs.percent", p)?;
-                    let c = numeric(&pair.count, "pairs.count", p)?;
-                    if ty(pc) != FieldType::Percent {
-                        p.push(format!(
-                            "{path}.pairs.percent: '{}' is not of type percent",
-                            pair.percent
-                        ));
-                    }
-                    Some((pc, c))
-                })
-                .collect();
-            RuleKind::Percent {
-                base,
-                pairs,
-                tolerance: r.tolerance.unwrap_or(f64::NAN),
-            }
-        }
-        "equal" => {
-            let ks = list(&r.keys, "keys", p);
-            if ks.len() < 2 {
-                p.push(format!("{path}.keys: 'equal' needs at least two keys"));
-            }
-            RuleKind::Equal { keys: ks }
-        }
-        "unit" => RuleKind::Unit,
-        "period" => RuleKind::Period,
-        o => {
-            p.push(format!(
-                "{path}.kind: '{o}' is not one of whole_number, range, required, sum, part, balance, percent, equal, unit, period"
-            ));
-            return None;
-        }
-    };
-    Some(kind)
+    (layout, p)
 }

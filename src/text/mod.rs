@@ -50,6 +50,21 @@ fn nfc(s: &str) -> Cow<'_, str> {
     }
 }
 
+/// Bytes as lower-case hexadecimal, as SHA-256 digests and file signatures are shown.
+///
+/// ```
+/// assert_eq!(tonghop::text::hex(&[0xd0, 0xcf, 0x11, 0xe0]), "d0cf11e0");
+/// ```
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
+}
+
 /// Clean user text for display: legacy decoded, NFC, trimmed.
 pub fn clean(s: &str) -> String {
     nfc(&legacy::to_unicode(s.trim())).into_owned()

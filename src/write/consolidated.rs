@@ -9,14 +9,16 @@
 use super::form::{Out, put};
 use super::report::{Report, status_text};
 use super::{WriteError, cell_text, io_failure, new_workbook, save, style, xlsx_err};
+use crate::cellref::{Pos, column_name};
 use crate::consolidate::{Consolidation, field_value};
 use crate::extract::Value;
-use crate::finding::Lang;
-use crate::pipeline::{DETAIL_AUTO_ROWS, Detail, Skipped, Status, catch_quietly};
-use crate::rules::Context;
-use crate::spec::cellref::column_name;
-use crate::spec::{FieldRef, FieldType, Form, Pos};
-use crate::text::date::format_date;
+use crate::finding::Notation;
+use crate::form::Form;
+use crate::guard::catch_quietly;
+use crate::lang::Lang;
+use crate::period::Period;
+use crate::spec::{FieldRef, FieldType};
+use crate::submission::{Skipped, Status};
 use rust_xlsxwriter::{Chart, ChartType, Format, Workbook, Worksheet, XlsxError};
 use std::path::Path;
 
@@ -63,13 +65,6 @@ fn fmt_for(ty: FieldType) -> Format {
     }
 }
 
-/// What tong-hop.xlsx is made of: the run's data, as report.json has it, and the detail
-/// policy (the workbook says why the detail is left out).
-pub struct Book<'a> {
-    pub run: &'a Report<'a>,
-    pub policy: Detail,
-}
-
 /// Write tong-hop.xlsx, and run `alongside` (the caller's other output) beside it.
 ///
 /// Every sheet is created first, in its order. Then one side fills the summary (the
@@ -83,20 +78,20 @@ pub struct Book<'a> {
 /// formatted header is written before, and its rows carry no format.
 pub fn write<R: Send>(
     path: &Path,
-    book: &Book<'_>,
+    run: &Report<'_>,
     alongside: impl FnOnce() -> R + Send,
 ) -> (Result<(), WriteError>, R) {
     let &Report {
         form,
         c,
         skipped,
-        ctx,
+        period,
         lang,
-        detail,
-    } = book.run;
-    let policy = book.policy;
+        detail: decision,
+    } = run;
+    let detail = decision.written;
     let e = xlsx_err(path);
-    let table_rows = c.table_rows_read();
+    let table_rows = decision.rows;
     let names = sheet_names(lang);
     let parts: Vec<(usize, usize)> = if detail {
         (0..form.tables.len())
@@ -143,7 +138,7 @@ pub fn write<R: Send>(
         Ok(Err(err)) => return (Err(e(err)), alongside()),
         Err(msg) => return (Err(io_failure(path, msg)), alongside()),
     };
-    let left_out = (!detail && table_rows > 0).then_some((table_rows, policy));
+    let left_out = decision.note(lang);
 
     // The sheets leave the workbook while they are filled, so each side owns its own.
     let mut mine = std::mem::take(wb.worksheets_mut());
@@ -175,7 +170,7 @@ pub fn write<R: Send>(
         || {
             caught(catch_quietly(|| {
                 let filled = (|| -> Result<(), XlsxError> {
-                    summary(&mut mine[0], form, c, ctx, lang, left_out)?;
+                    summary(&mut mine[0], form, c, period, lang, left_out.as_deref())?;
                     let n_detail: usize = parts.iter().map(|&(_, n)| n).sum();
                     let last = mine.len() - 1;
                     let mut rest = &mut mine[last - n_detail..last];
@@ -244,9 +239,9 @@ fn summary(
     ws: &mut Worksheet,
     form: &Form,
     c: &Consolidation,
-    ctx: &Context,
+    period: Option<Period>,
     lang: Lang,
-    detail_left_out: Option<(usize, Detail)>,
+    detail_left_out: Option<&str>,
 ) -> Result<(), XlsxError> {
     let fields = form.numeric_fields();
     let fixed = 4u16;
@@ -257,13 +252,8 @@ fn summary(
         form.province
     );
     ws.merge_range(0, 0, 0, last_col.min(12), &title, &style::title())?;
-    let period = ctx.period.map_or_else(String::new, |(a, b)| {
-        format!(
-            "{} {} – {}",
-            lang.pick("Kỳ báo cáo", "Period"),
-            format_date(a),
-            format_date(b)
-        )
+    let period = period.map_or_else(String::new, |p| {
+        format!("{} {p}", lang.pick("Kỳ báo cáo", "Period"))
     });
     ws.write_string(
         1,
@@ -275,25 +265,7 @@ fn summary(
             form.version
         ),
     )?;
-    if let Some((rows, policy)) = detail_left_out {
-        let (vi_rows, en_rows) = (grouped(rows, '.'), grouped(rows, ','));
-        let note = if policy == Detail::Never {
-            lang.pick(
-                &format!("Không ghi sheet chi tiết từng tổ chức cơ sở ({vi_rows} dòng) vì chạy với --no-detail."),
-                &format!("The per-organisation detail sheet ({en_rows} rows) is left out (--no-detail)."),
-            )
-            .to_string()
-        } else {
-            let (vi_max, en_max) = (
-                grouped(DETAIL_AUTO_ROWS, '.'),
-                grouped(DETAIL_AUTO_ROWS, ','),
-            );
-            lang.pick(
-                &format!("Không ghi sheet chi tiết từng tổ chức cơ sở ({vi_rows} dòng, quá {vi_max} dòng). Muốn có, chạy lại với --detail."),
-                &format!("The per-organisation detail sheet is left out ({en_rows} rows, over {en_max}). Run again with --detail to include it."),
-            )
-            .to_string()
-        };
+    if let Some(note) = detail_left_out {
         ws.write_string_with_format(2, 0, note, &style::note())?;
     }
     let head_row = SUMMARY_HEAD_ROW;
@@ -365,6 +337,7 @@ fn summary(
         let name = column_name(col);
         let formula = if form.field_type(*f) == FieldType::Percent {
             match form
+                .rules
                 .percent_source(*f)
                 .and_then(|(cnt, base)| Some((col_of(cnt)?, col_of(base)?)))
             {
@@ -425,19 +398,6 @@ fn chart_sheet(wb: &mut Workbook, form: &Form, lang: Lang, names: &Names) -> Res
     cws.set_name(names.chart)?;
     cws.insert_chart(1, 1, &chart)?;
     Ok(())
-}
-
-/// `n` with its thousands grouped: `10.000` in Vietnamese, `10,000` in English.
-fn grouped(n: usize, sep: char) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, d) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(sep);
-        }
-        out.push(d);
-    }
-    out
 }
 
 /// Rows a detail sheet holds before the next one starts: Excel's limit, less the header.
@@ -767,6 +727,12 @@ fn errors(ws: &mut Worksheet, form: &Form, c: &Consolidation, lang: Lang) -> Res
     )?;
     let text = style::text();
     let wrap = style::label();
+    let form_names: Vec<String> = form.sheets.iter().map(|s| s.name.clone()).collect();
+    let shown = |v: &Option<crate::finding::Shown>| {
+        v.as_ref()
+            .map(|v| v.render(Notation::Human(lang)))
+            .unwrap_or_default()
+    };
     let mut row = 3u32;
     for s in &c.submissions {
         let (code, name) = s.unit.map_or(("", ""), |u| {
@@ -774,52 +740,26 @@ fn errors(ws: &mut Worksheet, form: &Form, c: &Consolidation, lang: Lang) -> Res
         });
         for f in &s.findings {
             ws.write_number_with_format(row, 0, (row - 2) as f64, &text)?;
-            let sev = match f.severity {
-                crate::spec::Severity::Error => lang.pick("Lỗi", "error"),
-                crate::spec::Severity::Warning => lang.pick("Cảnh báo", "warning"),
-            };
+            let cell = f.at.cell.map(|p| p.to_string()).unwrap_or_default();
             let cols: [&str; 7] = [
                 code,
                 name,
                 &s.file,
-                f.sheet.as_deref().unwrap_or(""),
-                f.cell.as_deref().unwrap_or(""),
-                &f.rule,
-                sev,
+                f.at.sheet.map_or("", |i| s.sheet_name(&form_names, i)),
+                &cell,
+                f.code.as_str(),
+                f.severity.word(lang),
             ];
             for (k, v) in cols.iter().enumerate() {
                 ws.write_string_with_format(row, 1 + k as u16, *v, &text)?;
             }
             ws.write_string_with_format(row, 8, cell_text(f.message.get(lang)), &wrap)?;
-            ws.write_string_with_format(
-                row,
-                9,
-                cell_text(f.found.as_deref().unwrap_or("")),
-                &text,
-            )?;
-            ws.write_string_with_format(
-                row,
-                10,
-                cell_text(f.expected.as_deref().unwrap_or("")),
-                &text,
-            )?;
+            ws.write_string_with_format(row, 9, cell_text(&shown(&f.found)), &text)?;
+            ws.write_string_with_format(row, 10, cell_text(&shown(&f.expected)), &text)?;
             row += 1;
         }
     }
     ws.set_freeze_panes(3, 0)?;
     ws.autofilter(2, 0, row.saturating_sub(1).max(2), 10)?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn thousands_are_grouped_as_each_language_writes_them() {
-        assert_eq!(grouped(0, '.'), "0");
-        assert_eq!(grouped(999, '.'), "999");
-        assert_eq!(grouped(10_000, '.'), "10.000");
-        assert_eq!(grouped(1_048_576, ','), "1,048,576");
-    }
 }

@@ -3,7 +3,8 @@
 //! returned workbook). One writer for all three keeps them cell for cell the same.
 
 use super::style;
-use crate::spec::{FieldType, Form, Pos};
+use crate::cellref::Pos;
+use crate::spec::{FieldType, Layout};
 use crate::text::date::to_excel_serial;
 use chrono::NaiveDate;
 use rust_xlsxwriter::{
@@ -197,8 +198,7 @@ fn put_cell(ws: &mut Worksheet, pos: Pos, v: OutRef<'_>, fmt: &Format) -> Result
             .write_number_with_format(r, c, to_excel_serial(d), fmt)
             .map(|_| ()),
         OutRef::Formula(f, result) => {
-            let formula =
-                Formula::new(f).set_result(super::report::plain_number(result).to_string());
+            let formula = Formula::new(f).set_result(super::report::tidy(result).to_string());
             ws.write_formula_with_format(r, c, formula, fmt).map(|_| ())
         }
     }
@@ -280,7 +280,7 @@ impl RowOrder {
 /// so what the benchmark and the tests read looks like a unit's file.
 pub fn write_form<R: TableRows>(
     wb: &mut Workbook,
-    form: &Form,
+    form: &Layout,
     data: Option<&FormData<R>>,
     marks: &Marks,
     protect: bool,
@@ -293,7 +293,7 @@ pub fn write_form<R: TableRows>(
 /// (`set_tempdir`): a returned workbook costs memory by its findings, not its rows.
 pub fn write_form_streamed<R: TableRows>(
     wb: &mut Workbook,
-    form: &Form,
+    form: &Layout,
     data: Option<&FormData<R>>,
     marks: &Marks,
     protect: bool,
@@ -304,7 +304,7 @@ pub fn write_form_streamed<R: TableRows>(
 /// The form, streaming a sheet whose tables hold more than `stream_rows` rows.
 fn lay_out<R: TableRows>(
     wb: &mut Workbook,
-    form: &Form,
+    form: &Layout,
     data: Option<&FormData<R>>,
     marks: &Marks,
     protect: bool,
@@ -399,7 +399,7 @@ fn lay_out<R: TableRows>(
 fn queue_cells<R>(
     ws: &mut Worksheet,
     out: &mut RowOrder,
-    form: &Form,
+    form: &Layout,
     si: usize,
     data: Option<&FormData<R>>,
     paint: &Paint<'_>,
@@ -502,7 +502,7 @@ fn cell_format(base: Format, input: bool, mark: Option<&(bool, Vec<String>)>) ->
     }
 }
 
-fn last_column(form: &Form, si: usize) -> u16 {
+fn last_column(form: &Layout, si: usize) -> u16 {
     let cells = form
         .cells
         .iter()
@@ -521,7 +521,7 @@ fn last_column(form: &Form, si: usize) -> u16 {
     cells.chain(tables).chain(texts).max().unwrap_or(0)
 }
 
-fn validation(form: &Form, ty: FieldType, unit_code: bool) -> Result<DataValidation, XlsxError> {
+fn validation(form: &Layout, ty: FieldType, unit_code: bool) -> Result<DataValidation, XlsxError> {
     let v = DataValidation::new().set_error_style(DataValidationErrorStyle::Stop);
     let v = match ty {
         FieldType::Count => v
@@ -574,7 +574,7 @@ struct TableFrame<'a> {
 fn table_frame(
     ws: &mut Worksheet,
     out: &mut RowOrder,
-    form: &Form,
+    form: &Layout,
     ti: usize,
     rows: &dyn TableRows,
     frame: &TableFrame<'_>,
@@ -613,7 +613,7 @@ fn table_frame(
                         _ => None,
                     })
                     .sum();
-                let col = crate::spec::cellref::column_name(c.col);
+                let col = crate::cellref::column_name(c.col);
                 Out::Formula(format!("SUM({col}{}:{col}{})", first + 1, last + 1), sum)
             }
         };
@@ -641,7 +641,7 @@ fn table_frame(
 fn write_bodies(
     ws: &mut Worksheet,
     out: &mut RowOrder,
-    form: &Form,
+    form: &Layout,
     on_sheet: &[usize],
     bodies: &[&dyn TableRows],
     paint: &Paint<'_>,
@@ -711,6 +711,7 @@ fn write_bodies(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::form::Form;
     use crate::spec::TextStyle;
     use calamine::{Data, Reader, Xlsx};
     use std::io::{Cursor, Read};
@@ -722,7 +723,7 @@ mod tests {
         // Texts on the table's sheet, given out of row order: one below the total row,
         // one beside the body, one above the header.
         let (sheet, first_row) = (form.tables[0].sheet, form.tables[0].first_row);
-        form.sheets[sheet].texts.extend([
+        form.layout.sheets[sheet].texts.extend([
             (
                 Pos::new(first_row + n + 2, 1),
                 "Người lập biểu".to_string(),
@@ -992,7 +993,7 @@ mod tests {
         // The total row sums the body, as a formula with its value cached.
         let total = t.first_row + 300;
         let col = t.columns[2].col;
-        let name = crate::spec::cellref::column_name(col);
+        let name = crate::cellref::column_name(col);
         let sum: f64 = data.tables[0]
             .rows
             .iter()

@@ -3,11 +3,13 @@
 
 use super::{WriteError, atomic_write_with};
 use crate::consolidate::Consolidation;
+use crate::detail::Decision;
 use crate::extract::Value;
-use crate::finding::{Lang, Msg};
-use crate::pipeline::{Skipped, Status};
-use crate::rules::Context;
-use crate::spec::Form;
+use crate::finding::{Notation, Severity};
+use crate::form::Form;
+use crate::lang::{Lang, Msg};
+use crate::period::Period;
+use crate::submission::{Skipped, Status};
 use crate::text::date::format_date;
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
@@ -16,12 +18,12 @@ use std::io::Write;
 use std::path::Path;
 
 /// Finite, and -0 as 0: JSON and spreadsheet cells never see NaN or a signed zero.
-pub fn plain_number(v: f64) -> f64 {
+pub fn tidy(v: f64) -> f64 {
     if v.is_finite() && v != 0.0 { v } else { 0.0 }
 }
 
 fn number(v: f64) -> Json {
-    let v = plain_number(v);
+    let v = tidy(v);
     if v.fract() == 0.0 && v.abs() < 9.0e15 {
         json!(v as i64)
     } else {
@@ -32,25 +34,30 @@ fn number(v: f64) -> Json {
 #[derive(Serialize)]
 struct FindingJson<'a> {
     rule: &'a str,
-    severity: crate::spec::Severity,
-    sheet: &'a Option<String>,
-    cell: &'a Option<String>,
+    severity: Severity,
+    sheet: Option<&'a str>,
+    cell: Option<String>,
     message: &'a str,
-    found: &'a Option<String>,
-    expected: &'a Option<String>,
+    found: Option<String>,
+    expected: Option<String>,
 }
 
 /// The whole report, borrowing the run's data: serialised straight to the file, so a run
 /// of thousands of submissions never holds a second copy of its figures as JSON values.
 pub struct Report<'a> {
+    /// The form the files were checked against.
     pub form: &'a Form,
+    /// Every submission and the province's figures.
     pub c: &'a Consolidation,
+    /// Files of the inbox that were not read.
     pub skipped: &'a [Skipped],
-    pub ctx: &'a Context,
+    /// The period being collected, when given.
+    pub period: Option<Period>,
+    /// The language of messages and sheet names.
     pub lang: Lang,
-    /// Table rows are written (`--detail`); without them each table gives its row count
+    /// Whether table rows are written; without them each table gives its row count
     /// and its total row.
-    pub detail: bool,
+    pub detail: Decision,
 }
 
 impl Serialize for Report<'_> {
@@ -73,11 +80,10 @@ impl Serialize for Report<'_> {
         m.serialize_entry(
             "period",
             &self
-                .ctx
                 .period
-                .map(|(a, b)| json!({ "from": format_date(a), "to": format_date(b) })),
+                .map(|p| json!({ "from": format_date(p.from), "to": format_date(p.to) })),
         )?;
-        m.serialize_entry("detail", &self.detail)?;
+        m.serialize_entry("detail", &self.detail.written)?;
         m.serialize_entry(
             "summary",
             &json!({
@@ -94,13 +100,15 @@ impl Serialize for Report<'_> {
         )?;
         // Each input cell's address, once, not once per submission.
         let addresses: Vec<String> = form.cells.iter().map(|c| c.pos.to_string()).collect();
+        let sheet_names: Vec<String> = form.sheets.iter().map(|s| s.name.clone()).collect();
         let subs: Vec<SubmissionJson> = (0..c.submissions.len())
             .map(|i| SubmissionJson {
                 form,
+                sheet_names: &sheet_names,
                 c,
                 i,
                 lang,
-                detail: self.detail,
+                detail: self.detail.written,
                 addresses: &addresses,
             })
             .collect();
@@ -127,6 +135,7 @@ impl Serialize for Report<'_> {
 
 struct SubmissionJson<'a> {
     form: &'a Form,
+    sheet_names: &'a [String],
     c: &'a Consolidation,
     i: usize,
     lang: Lang,
@@ -142,13 +151,13 @@ impl Serialize for SubmissionJson<'_> {
             .findings
             .iter()
             .map(|f| FindingJson {
-                rule: &f.rule,
+                rule: f.code.as_str(),
                 severity: f.severity,
-                sheet: &f.sheet,
-                cell: &f.cell,
+                sheet: f.at.sheet.map(|i| s.sheet_name(self.sheet_names, i)),
+                cell: f.at.cell.map(|p| p.to_string()),
                 message: f.message.get(self.lang),
-                found: &f.found,
-                expected: &f.expected,
+                found: f.found.as_ref().map(|v| v.render(Notation::Plain)),
+                expected: f.expected.as_ref().map(|v| v.render(Notation::Plain)),
             })
             .collect();
         let mut m = ser.serialize_map(None)?;
@@ -244,7 +253,7 @@ impl Serialize for ValueJson<'_> {
         match self.0 {
             Value::Blank => ser.serialize_none(),
             Value::Number(n) => {
-                let v = plain_number(*n);
+                let v = tidy(*n);
                 if v.fract() == 0.0 && v.abs() < 9.0e15 {
                     ser.serialize_i64(v as i64)
                 } else {

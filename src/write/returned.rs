@@ -7,11 +7,16 @@ use super::form::{
 };
 use super::{WriteError, cell_text, io_failure, new_workbook, save, style, xlsx_err};
 use crate::extract::{Report, Row, Value};
-use crate::pipeline::{Submission, catch_quietly};
-use crate::spec::{Form, Pos, Severity};
-use crate::text::fold;
+use crate::finding::{Notation, Severity};
+use crate::form::Form;
+use crate::guard::catch_quietly;
+use crate::lang::Lang;
+use crate::submission::Submission;
 use rust_xlsxwriter::Workbook;
 use std::path::Path;
+
+/// What a unit reads: Vietnamese, in its notation.
+const VI: Notation = Notation::Human(Lang::Vi);
 
 fn out(v: &Value) -> Out {
     view(v).into()
@@ -103,18 +108,13 @@ fn build_and_save(path: &Path, form: &Form, sub: &Submission) -> Result<(), Writ
     if let Some(r) = &sub.report {
         let mut marks = Marks::default();
         for f in &sub.findings {
-            let (Some(sheet), Some(cell)) = (&f.sheet, &f.cell) else {
+            let (Some(si), Some(pos)) = (f.at.sheet, f.at.cell) else {
                 continue;
             };
-            let Some(si) = r.sheet_names.iter().position(|n| fold(n) == fold(sheet)) else {
-                continue;
-            };
-            let Ok(pos) = cell.parse::<Pos>() else {
-                continue;
-            };
-            let mut text = format!("[{}] {}", f.rule, f.message.vi);
+            let mut text = format!("[{}] {}", f.code, f.message.vi);
             if let Some(x) = &f.expected {
-                text.push_str(&format!("\nGiá trị đúng: {x}"));
+                text.push_str("\nGiá trị đúng: ");
+                text.push_str(&x.render(VI));
             }
             marks.add(si, pos, f.severity == Severity::Error, text);
         }
@@ -182,30 +182,27 @@ fn findings_sheet(
     }
     let text = style::text();
     let wrap = style::label();
+    let form_names: Vec<String> = form.sheets.iter().map(|s| s.name.clone()).collect();
+    let shown =
+        |v: &Option<crate::finding::Shown>| v.as_ref().map(|v| v.render(VI)).unwrap_or_default();
     for (k, f) in sub.findings.iter().enumerate() {
         let row = 5 + k as u32;
         ws.write_number_with_format(row, 0, (k + 1) as f64, &text)?;
-        let sev = if f.severity == Severity::Error {
-            "Lỗi"
-        } else {
-            "Cảnh báo"
-        };
+        let cell = f.at.cell.map(|p| p.to_string()).unwrap_or_default();
         for (col, v) in [
-            (1u16, f.sheet.as_deref().unwrap_or("")),
-            (2, f.cell.as_deref().unwrap_or("")),
-            (3, &f.rule),
-            (4, sev),
+            (
+                1u16,
+                f.at.sheet.map_or("", |i| sub.sheet_name(&form_names, i)),
+            ),
+            (2, &cell),
+            (3, f.code.as_str()),
+            (4, f.severity.word(Lang::Vi)),
         ] {
             ws.write_string_with_format(row, col, v, &text)?;
         }
         ws.write_string_with_format(row, 5, cell_text(&f.message.vi), &wrap)?;
-        ws.write_string_with_format(row, 6, cell_text(f.found.as_deref().unwrap_or("")), &text)?;
-        ws.write_string_with_format(
-            row,
-            7,
-            cell_text(f.expected.as_deref().unwrap_or("")),
-            &text,
-        )?;
+        ws.write_string_with_format(row, 6, cell_text(&shown(&f.found)), &text)?;
+        ws.write_string_with_format(row, 7, cell_text(&shown(&f.expected)), &text)?;
     }
     ws.set_freeze_panes(5, 0)?;
     ws.set_landscape();
@@ -218,8 +215,10 @@ fn findings_sheet(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::{Finding, Msg};
-    use crate::pipeline::Status;
+    use crate::cellref::Pos;
+    use crate::finding::{Builtin, Finding, Shown};
+    use crate::lang::Msg;
+    use crate::submission::Status;
     use calamine::{Data, Reader, open_workbook_auto};
     use std::io::Read;
 
@@ -229,10 +228,13 @@ mod tests {
         let n = STREAM_ROWS + 1;
         let findings = (0..n as u32)
             .map(|i| {
-                Finding::error("NEG", Msg::new(format!("lỗi {i}"), format!("fault {i}")))
-                    .at("Kết nạp", Some(Pos::new(4 + i, 2)))
-                    .found("-1")
-                    .expected("0")
+                Finding::error(
+                    Builtin::Type,
+                    Msg::new(format!("lỗi {i}"), format!("fault {i}")),
+                )
+                .at(1, Some(Pos::new(4 + i, 2)))
+                .found(Shown::Number(-1.0))
+                .expected(Shown::AtLeast(0.0))
             })
             .collect();
         let sub = Submission {

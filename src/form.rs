@@ -1,0 +1,192 @@
+//! A form: its layout (sheets, cells, tables, units) and its rules, loaded from a
+//! specification and validated as a whole before any file is read.
+
+use crate::rules::RuleSet;
+use crate::spec::{self, Layout, SpecError};
+use std::path::Path;
+
+/// The default form, shipped in `templates/` and embedded so the binary works alone.
+pub const DEFAULT_SPEC: &str = include_str!("../templates/phat-trien-dang-vien.toml");
+
+/// A loaded form. It reads as its [`Layout`] (`form.cells`, `form.units`...); its
+/// rules are [`Form::rules`].
+#[derive(Debug, Clone)]
+pub struct Form {
+    /// What the form asks for and where.
+    pub layout: Layout,
+    /// What the figures must satisfy.
+    pub rules: RuleSet,
+    /// The specification text it was loaded from (samples extend it with more units).
+    pub source: String,
+}
+
+impl std::ops::Deref for Form {
+    type Target = Layout;
+    fn deref(&self) -> &Layout {
+        &self.layout
+    }
+}
+
+impl Form {
+    /// The embedded default form.
+    pub fn default_form() -> Result<Form, SpecError> {
+        Form::from_toml(
+            DEFAULT_SPEC,
+            "templates/phat-trien-dang-vien.toml (embedded)",
+        )
+    }
+
+    /// Load `path`, or the embedded default when `None`.
+    pub fn load(path: Option<&Path>) -> Result<Form, SpecError> {
+        match path {
+            None => Form::default_form(),
+            Some(p) => {
+                let text = std::fs::read_to_string(p).map_err(|source| SpecError::Io {
+                    path: p.display().to_string(),
+                    source,
+                })?;
+                Form::from_toml(&text, &p.display().to_string())
+            }
+        }
+    }
+
+    /// Parse, validate and resolve a specification held in memory.
+    ///
+    /// ```
+    /// use tonghop::form::{DEFAULT_SPEC, Form};
+    /// let form = Form::from_toml(DEFAULT_SPEC, "default").unwrap();
+    /// assert_eq!(form.unit_by_code("tgi"), form.unit_by_name("HUYỆN TUẦN GIÁO"));
+    /// // A bad specification names the key and the reason.
+    /// let bad = DEFAULT_SPEC.replace("cell = \"C10\"", "cell = \"C0\"");
+    /// let err = Form::from_toml(&bad, "bad.toml").unwrap_err().to_string();
+    /// assert!(err.contains("cells[") && err.contains("C0"));
+    /// ```
+    pub fn from_toml(text: &str, origin: &str) -> Result<Form, SpecError> {
+        let spec::Parsed {
+            layout,
+            rules,
+            mut problems,
+        } = spec::parse(text, origin)?;
+        let rules = RuleSet::resolve(&layout, &rules, &mut problems);
+        if problems.is_empty() {
+            return Ok(Form {
+                layout,
+                rules,
+                source: text.to_string(),
+            });
+        }
+        problems.sort();
+        problems.dedup();
+        Err(SpecError::Invalid {
+            origin: origin.to_string(),
+            problems,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_form_loads() {
+        let f = Form::default_form().unwrap();
+        assert_eq!(f.id, "phat-trien-dang-vien");
+        assert_eq!(f.units.len(), 15);
+        assert_eq!(f.sheets.len(), 5);
+        assert!(f.rules.iter().any(|r| r.meta.code.as_str() == "BALANCE"));
+    }
+
+    fn rejected(text: &str) -> Vec<String> {
+        match Form::from_toml(text, "test") {
+            Err(SpecError::Invalid { problems, .. }) => problems,
+            Err(e) => vec![e.to_string()],
+            Ok(_) => panic!("accepted a bad specification"),
+        }
+    }
+
+    #[test]
+    fn rejects_bad_cell_address_naming_the_key() {
+        let bad = DEFAULT_SPEC.replace("cell = \"C10\"", "cell = \"C0\"");
+        let p = rejected(&bad);
+        assert!(
+            p.iter()
+                .any(|m| m.contains("cells[") && m.contains("cell") && m.contains("C0")),
+            "{p:?}"
+        );
+    }
+
+    #[test]
+    fn rejects_unknown_key_in_rule() {
+        let bad = DEFAULT_SPEC.replace("result = \"members_end\"", "result = \"members_ned\"");
+        let p = rejected(&bad);
+        assert!(p.iter().any(|m| m.contains("members_ned")), "{p:?}");
+    }
+
+    #[test]
+    fn rejects_a_field_the_kind_does_not_take() {
+        let bad = DEFAULT_SPEC.replace("result = \"members_end\"", "reslt = \"members_end\"");
+        let p = rejected(&bad);
+        assert!(
+            p.iter()
+                .any(|m| m.starts_with("rules[") && m.contains("reslt")),
+            "{p:?}"
+        );
+    }
+
+    #[test]
+    fn rejects_duplicate_unit_codes_and_bad_tolerance() {
+        let bad = DEFAULT_SPEC
+            .replace("code = \"MLA\"", "code = \"DBP\"")
+            .replace("tolerance = 0.01", "tolerance = -1.0");
+        let p = rejected(&bad);
+        assert!(
+            p.iter()
+                .any(|m| m.contains("DBP") && m.contains("duplicate")),
+            "{p:?}"
+        );
+        assert!(p.iter().any(|m| m.contains("form.tolerance")), "{p:?}");
+    }
+
+    #[test]
+    fn rejects_typo_in_field_name() {
+        let bad = DEFAULT_SPEC.replacen("required = true", "requird = true", 1);
+        let e = Form::from_toml(&bad, "x").unwrap_err().to_string();
+        assert!(e.contains("requird"), "{e}");
+    }
+
+    #[test]
+    fn rejects_two_inputs_on_one_cell() {
+        let bad = DEFAULT_SPEC.replace("cell = \"C11\"", "cell = \"C10\"");
+        let p = rejected(&bad);
+        assert!(
+            p.iter().any(|m| m.contains("C10") && m.contains("phone")),
+            "{p:?}"
+        );
+    }
+
+    #[test]
+    fn rejects_a_builtin_code_as_a_rule_code() {
+        let bad = DEFAULT_SPEC.replace("code = \"BALANCE\"", "code = \"DUP\"");
+        let p = rejected(&bad);
+        assert!(
+            p.iter().any(|m| m.starts_with("rules[")
+                && m.contains("'DUP'")
+                && m.contains("tonghop raises itself")),
+            "{p:?}"
+        );
+    }
+
+    #[test]
+    fn rejects_one_code_for_two_kinds_of_rule() {
+        let bad = DEFAULT_SPEC.replace("code = \"PCT\"", "code = \"PART\"");
+        let p = rejected(&bad);
+        assert!(
+            p.iter()
+                .any(|m| m.contains("'PART'") && m.contains("kind 'part'")),
+            "{p:?}"
+        );
+        // Several rules of one kind may share a code, as the default form's PART rules do.
+        assert!(Form::default_form().is_ok());
+    }
+}

@@ -1,0 +1,159 @@
+//! The two languages tonghop speaks, and numbers as each writes them.
+//!
+//! A clerk reads `8.443` and `36,56`; a program reads `8443` and `36.56`. Every number
+//! shown to a person goes through [`Lang::number`], every number written for a program
+//! through [`plain_number`], so the notation is decided in one place.
+
+use serde::Serialize;
+
+/// The language of what a person reads: Vietnamese by default, English with `--lang en`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Lang {
+    /// Vietnamese: the clerks' and the units' language.
+    #[default]
+    Vi,
+    /// English, for operators who ask for it.
+    En,
+}
+
+impl Lang {
+    /// Whether this is English.
+    pub fn en(self) -> bool {
+        self == Lang::En
+    }
+
+    /// Pick the text for this language.
+    pub fn pick<'a>(self, vi: &'a str, en: &'a str) -> &'a str {
+        if self.en() { en } else { vi }
+    }
+
+    /// `v` as this language writes it: `8.443` and `36,56` in Vietnamese, `8,443` and
+    /// `36.56` in English. Whole numbers lose their decimals; others keep at most four.
+    ///
+    /// ```
+    /// use tonghop::lang::Lang;
+    /// assert_eq!(Lang::Vi.number(8443.0), "8.443");
+    /// assert_eq!(Lang::Vi.number(36.56), "36,56");
+    /// assert_eq!(Lang::En.number(-1234567.5), "-1,234,567.5");
+    /// ```
+    pub fn number(self, v: f64) -> String {
+        match self {
+            Lang::Vi => notation(v, ',', Some('.')),
+            Lang::En => notation(v, '.', Some(',')),
+        }
+    }
+
+    /// A count with its thousands grouped (`10.000`, `10,000`).
+    pub fn count(self, n: u64) -> String {
+        self.number(n as f64)
+    }
+}
+
+/// `v` for programs and codes: no grouping, a decimal point (`8443`, `36.56`).
+///
+/// ```
+/// assert_eq!(tonghop::lang::plain_number(36.5600), "36.56");
+/// assert_eq!(tonghop::lang::plain_number(1e20), "100000000000000000000");
+/// ```
+pub fn plain_number(v: f64) -> String {
+    notation(v, '.', None)
+}
+
+/// Whole numbers beyond this are shown without trying to trim their decimals: an f64
+/// holds every integer up to 2^53 exactly, and a count of a form never comes near.
+const EXACT_INTEGERS: f64 = 9_007_199_254_740_992.0;
+
+fn notation(v: f64, point: char, group: Option<char>) -> String {
+    if !v.is_finite() {
+        return v.to_string();
+    }
+    let s = if v.fract() == 0.0 || v.abs() >= EXACT_INTEGERS {
+        format!("{v:.0}")
+    } else {
+        let s = format!("{v:.4}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    };
+    let (sign, body) = s.strip_prefix('-').map_or(("", s.as_str()), |b| ("-", b));
+    let (int, frac) = body
+        .split_once('.')
+        .map_or((body, None), |(i, f)| (i, Some(f)));
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    out.push_str(sign);
+    out.push_str(&group.map_or_else(|| int.to_string(), |g| grouped(int, g)));
+    if let Some(f) = frac {
+        out.push(point);
+        out.push_str(f);
+    }
+    if out == "-0" { "0".into() } else { out }
+}
+
+/// Digits with a separator every three from the right.
+fn grouped(digits: &str, sep: char) -> String {
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(sep);
+        }
+        out.push(d);
+    }
+    out
+}
+
+/// A text in both languages: returned workbooks go to units in Vietnamese whatever
+/// language the operator chose for the console and report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Msg {
+    /// The Vietnamese text.
+    pub vi: String,
+    /// The English text.
+    pub en: String,
+}
+
+impl Msg {
+    /// A text given in both languages.
+    pub fn new(vi: impl Into<String>, en: impl Into<String>) -> Self {
+        Self {
+            vi: vi.into(),
+            en: en.into(),
+        }
+    }
+
+    /// The text in `lang`.
+    pub fn get(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Vi => &self.vi,
+            Lang::En => &self.en,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_in_each_notation() {
+        for (v, vi, en, plain) in [
+            (0.0, "0", "0", "0"),
+            (-0.0, "0", "0", "0"),
+            (999.0, "999", "999", "999"),
+            (10_000.0, "10.000", "10,000", "10000"),
+            (1_048_576.0, "1.048.576", "1,048,576", "1048576"),
+            (36.56, "36,56", "36.56", "36.56"),
+            (0.5, "0,5", "0.5", "0.5"),
+            (-0.25, "-0,25", "-0.25", "-0.25"),
+            (1234.5, "1.234,5", "1,234.5", "1234.5"),
+            (1.0 / 3.0, "0,3333", "0.3333", "0.3333"),
+            (-8443.0, "-8.443", "-8,443", "-8443"),
+        ] {
+            assert_eq!(Lang::Vi.number(v), vi, "{v}");
+            assert_eq!(Lang::En.number(v), en, "{v}");
+            assert_eq!(plain_number(v), plain, "{v}");
+        }
+        assert_eq!(Lang::Vi.count(10_000), "10.000");
+        assert_eq!(Lang::En.count(1_048_576), "1,048,576");
+        // Beyond the exact integers, no exponent and no spurious decimals.
+        assert_eq!(plain_number(1e300).len(), 301);
+        assert!(!plain_number(1e16 + 0.5).contains('e'));
+    }
+}

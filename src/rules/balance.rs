@@ -1,0 +1,105 @@
+//! `balance`: a stock at the end follows from its movements.
+//!
+//! # What it checks
+//! `result` equals the sum of the `plus` fields less the sum of the `minus` fields:
+//! members at the end = at the start + admitted + transferred in + restored − deceased
+//! − removed − transferred out, as the form lists them.
+//!
+//! # Why
+//! A movement report that does not balance has a wrong figure somewhere; the province
+//! must not adjust a unit's figures to make them balance, so the report goes back.
+//!
+//! # Example
+//! 106 members at the end where 100 + 5 + 2 − 1 − 1 − 0 = 105 gives: *"Đảng viên cuối
+//! kỳ" ghi 106, nhưng Đảng viên đầu kỳ 100 + Kết nạp mới trong kỳ 5 + Chuyển đến 2 −
+//! Chuyển đi 1 − Từ trần 1 − Khai trừ, xóa tên, ra khỏi Đảng 0 = 105.*
+
+use super::checker::num;
+use super::{Checker, Doc, Example, Figure, Kind, Meta, Resolver};
+use crate::finding::Shown;
+use crate::lang::Msg;
+use crate::spec::FieldRef;
+use serde::Deserialize;
+
+/// Fields of a `balance` rule.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fields {
+    result: String,
+    #[serde(default)]
+    plus: Vec<String>,
+    #[serde(default)]
+    minus: Vec<String>,
+}
+
+/// `result` = Σ `plus` − Σ `minus`.
+#[derive(Debug, Clone)]
+pub struct Balance {
+    result: FieldRef,
+    plus: Vec<FieldRef>,
+    minus: Vec<FieldRef>,
+}
+
+impl Kind for Balance {
+    const DOC: Doc = Doc {
+        kind: "balance",
+        fields: "`result`, `plus`, `minus`",
+        holds: "result = Σ plus − Σ minus",
+        why: "A movement report that does not balance has a wrong figure; the province must never adjust a unit's figures to make them balance, so the report goes back.",
+        example: Example {
+            rule: r#"code = "BALANCE"
+kind = "balance"
+result = "members_end"
+plus = ["members_start", "admitted", "transferred_in"]
+minus = ["transferred_out", "deceased", "removed"]
+description = "Cuối kỳ = đầu kỳ + kết nạp + chuyển đến - chuyển đi - từ trần - khai trừ, xóa tên""#,
+            figures: &[("members_end", Figure::Number(106.0))],
+            message: "\"Đảng viên cuối kỳ\" ghi 106, nhưng Đảng viên đầu kỳ 100 + Kết nạp mới trong kỳ 5 + Chuyển đến 2 − Chuyển đi 1 − Từ trần 1 − Khai trừ, xóa tên, ra khỏi Đảng 0 = 105.",
+        },
+    };
+    type Fields = Fields;
+
+    fn resolve(f: Fields, r: &mut Resolver<'_>) -> Option<Self> {
+        let result = r.numeric(&f.result, "result")?;
+        Some(Balance {
+            result,
+            plus: r.numerics(&f.plus, "plus"),
+            minus: r.numerics(&f.minus, "minus"),
+        })
+    }
+
+    fn check(&self, rule: &Meta, c: &mut Checker<'_>) {
+        let Some((found, at)) = c.number(self.result) else {
+            return;
+        };
+        let mut expected = 0.0;
+        let (mut terms, mut terms_en) = (Vec::new(), Vec::new());
+        for (fs, sign) in [(&self.plus, 1.0), (&self.minus, -1.0)] {
+            for &f in fs {
+                let Some((n, _)) = c.number(f) else { return };
+                expected += sign * n;
+                let (l, le) = c.label(f);
+                let s = if sign > 0.0 { "+" } else { "−" };
+                let (nv, ne) = num(n);
+                terms.push(format!("{s} {l} {nv}"));
+                terms_en.push(format!("{s} {le} {ne}"));
+            }
+        }
+        if Checker::same(found, expected, c.layout.field_type(self.result)) {
+            return;
+        }
+        let (l, le) = c.label(self.result);
+        let join = |v: Vec<String>| v.join(" ").trim_start_matches("+ ").to_string();
+        let ((fv, fe), (ev, ee)) = (num(found), num(expected));
+        c.push(
+            rule,
+            at,
+            Msg::new(
+                format!("\"{l}\" ghi {fv}, nhưng {} = {ev}.", join(terms)),
+                format!("\"{le}\" is {fe}, but {} = {ee}.", join(terms_en)),
+            ),
+            Some(Shown::Number(found)),
+            Some(Shown::Number(expected)),
+        );
+    }
+}

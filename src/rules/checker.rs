@@ -1,0 +1,169 @@
+//! What a rule kind needs to check a report: its figures with where they were read, and
+//! a place to put findings (capped per code and sheet).
+
+use super::Meta;
+use crate::cellref::Pos;
+use crate::extract::{Report, Row, Value};
+use crate::finding::{Capped, Finding, Shown};
+use crate::lang::{Lang, Msg};
+use crate::spec::{FieldRef, FieldType, Layout};
+
+/// One place a figure was read: which of the form's sheets, which cell.
+#[derive(Debug, Clone, Copy)]
+pub struct At {
+    /// The form's sheet index.
+    pub sheet: usize,
+    /// The cell.
+    pub pos: Pos,
+}
+
+/// Checks one report; rule kinds read its figures and push findings.
+pub struct Checker<'a> {
+    /// The form.
+    pub layout: &'a Layout,
+    /// The figures being checked.
+    pub report: &'a Report,
+    /// What the run knows beyond the file.
+    pub ctx: &'a super::Context,
+    out: Capped,
+    /// The unit code is blank but the name names a unit: the unit rule warns
+    /// (UNITNAME), so the blank code is not also a required-cell error.
+    pub code_by_name: bool,
+}
+
+/// Counts are exact integers; decimals compare with a tolerance for binary rounding.
+pub const EPS: f64 = 1e-9;
+
+impl<'a> Checker<'a> {
+    pub(super) fn new(layout: &'a Layout, report: &'a Report, ctx: &'a super::Context) -> Self {
+        Self {
+            layout,
+            report,
+            ctx,
+            out: Capped::default(),
+            code_by_name: super::unit::code_blank_but_named(layout, report),
+        }
+    }
+
+    pub(super) fn finish(self) -> Vec<Finding> {
+        self.out.finish(&self.report.sheet_names)
+    }
+
+    /// The field's label in Vietnamese and in English.
+    pub fn label(&self, f: FieldRef) -> (&'a str, &'a str) {
+        (
+            self.layout.field_label(f, false),
+            self.layout.field_label(f, true),
+        )
+    }
+
+    /// The single figure of a field: a cell, or a column's total row.
+    pub fn scalar(&self, f: FieldRef) -> Option<(&'a Value, At)> {
+        match f {
+            FieldRef::Cell(i) => {
+                let c = &self.layout.cells[i];
+                Some((
+                    &self.report.cells[i],
+                    At {
+                        sheet: c.sheet,
+                        pos: c.pos,
+                    },
+                ))
+            }
+            FieldRef::Column { table, column } => {
+                let t = &self.layout.tables[table];
+                let total = self.report.tables[table].total.as_ref()?;
+                Some((
+                    &total.values[column],
+                    At {
+                        sheet: t.sheet,
+                        pos: Pos::new(total.row, t.columns[column].col),
+                    },
+                ))
+            }
+        }
+    }
+
+    /// The single figure of a field as a number, when it is one.
+    pub fn number(&self, f: FieldRef) -> Option<(f64, At)> {
+        self.scalar(f)
+            .and_then(|(v, at)| v.number().map(|n| (n, at)))
+    }
+
+    /// Every figure of a field: one for a cell; each row and the total for a column.
+    /// An iterator over the report, not over `self`, so a rule can push findings while
+    /// walking it; no list is built per field and rule.
+    pub fn all(
+        &self,
+        f: FieldRef,
+    ) -> impl Iterator<Item = (&'a Value, At, Option<&'a Row>)> + use<'a> {
+        let cell = match f {
+            FieldRef::Cell(_) => self.scalar(f).map(|(v, a)| (v, a, None)),
+            FieldRef::Column { .. } => None,
+        };
+        let rows = match f {
+            FieldRef::Cell(_) => None,
+            FieldRef::Column { table, column } => {
+                let sheet = self.layout.tables[table].sheet;
+                let col = self.layout.tables[table].columns[column].col;
+                let d = &self.report.tables[table];
+                Some(d.rows.iter().chain(d.total.as_ref()).map(move |r| {
+                    (
+                        &r.values[column],
+                        At {
+                            sheet,
+                            pos: Pos::new(r.row, col),
+                        },
+                        Some(r),
+                    )
+                }))
+            }
+        };
+        cell.into_iter().chain(rows.into_iter().flatten())
+    }
+
+    /// Record a finding of `rule` at `at`.
+    pub fn push(
+        &mut self,
+        rule: &Meta,
+        at: At,
+        message: Msg,
+        found: Option<Shown>,
+        expected: Option<Shown>,
+    ) {
+        let mut f =
+            Finding::new(rule.code.clone(), rule.severity, message).at(at.sheet, Some(at.pos));
+        f.found = found;
+        f.expected = expected;
+        self.out.push(f);
+    }
+
+    /// Whether two figures of type `ty` are equal: counts exactly, others within
+    /// binary rounding.
+    pub fn same(a: f64, b: f64, ty: FieldType) -> bool {
+        match ty {
+            FieldType::Count => a == b,
+            _ => (a - b).abs() <= 1e-6 * a.abs().max(b.abs()).max(1.0),
+        }
+    }
+}
+
+/// Where on a table a figure is, for a message: ` (dòng 7: Chi bộ A)`; empty for a cell.
+pub fn row_note(row: Option<&Row>) -> (String, String) {
+    match row {
+        Some(r) if !r.label.is_empty() => (
+            format!(" (dòng {}: {})", r.row + 1, r.label),
+            format!(" (row {}: {})", r.row + 1, r.label),
+        ),
+        Some(r) => (
+            format!(" (dòng {})", r.row + 1),
+            format!(" (row {})", r.row + 1),
+        ),
+        None => (String::new(), String::new()),
+    }
+}
+
+/// A figure in Vietnamese and in English notation, for the two texts of a message.
+pub fn num(v: f64) -> (String, String) {
+    (Lang::Vi.number(v), Lang::En.number(v))
+}

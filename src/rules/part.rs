@@ -1,0 +1,142 @@
+//! `part`: a breakdown never exceeds its whole.
+//!
+//! # What it checks
+//! For each group of `parts`, the sum of its fields is at most `whole`. When the whole
+//! and all parts are columns of one table, this holds on every row and on the total
+//! row; otherwise on the single figures.
+//!
+//! # Why
+//! Women admitted cannot outnumber those admitted, nor villages without a member the
+//! villages: such a figure is a slip in one of the two cells.
+//!
+//! # Example
+//! 40 women among 30 members at the end gives: *"Đảng viên nữ" là 40 nhưng không được
+//! vượt quá "Đảng viên cuối kỳ" (30).*
+
+use super::checker::{At, EPS, num, row_note};
+use super::{Checker, Doc, Example, Figure, Kind, Meta, Resolver};
+use crate::extract::{Row, Value};
+use crate::finding::Shown;
+use crate::lang::Msg;
+use crate::spec::FieldRef;
+use serde::Deserialize;
+
+/// Fields of a `part` rule.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fields {
+    whole: String,
+    parts: Vec<Vec<String>>,
+}
+
+/// Each group of `parts` sums to at most `whole`.
+#[derive(Debug, Clone)]
+pub struct Part {
+    whole: FieldRef,
+    parts: Vec<Vec<FieldRef>>,
+}
+
+impl Kind for Part {
+    const DOC: Doc = Doc {
+        kind: "part",
+        fields: "`whole`, `parts` (a list of groups; a group's keys are added)",
+        holds: "each group's sum ≤ whole",
+        why: "A breakdown cannot exceed its whole (women admitted ≤ admitted, villages without a member ≤ villages): such a figure is a slip in one of the cells.",
+        example: Example {
+            rule: r#"code = "PART"
+kind = "part"
+whole = "members_end"
+parts = [["women"]]
+description = "Các thành phần cơ cấu không vượt quá số đảng viên cuối kỳ""#,
+            figures: &[("members_end", Figure::Number(30.0)), ("women", Figure::Number(40.0))],
+            message: "\"Đảng viên nữ\" là 40 nhưng không được vượt quá \"Đảng viên cuối kỳ\" (30).",
+        },
+    };
+    type Fields = Fields;
+
+    fn resolve(f: Fields, r: &mut Resolver<'_>) -> Option<Self> {
+        if f.parts.is_empty() {
+            r.problem("parts", "at least one group is required for kind 'part'");
+        }
+        let whole = r.numeric(&f.whole, "whole")?;
+        let parts = f.parts.iter().map(|g| r.numerics(g, "parts")).collect();
+        Some(Part { whole, parts })
+    }
+
+    fn check(&self, rule: &Meta, c: &mut Checker<'_>) {
+        // Within one table, the rule holds on every row; otherwise on the single figures.
+        let same_table = |f: FieldRef| match (f, self.whole) {
+            (FieldRef::Column { table: a, .. }, FieldRef::Column { table: b, .. }) => a == b,
+            _ => false,
+        };
+        let per_row = self.parts.iter().flatten().all(|&f| same_table(f));
+        let (wl, wle) = c.label(self.whole);
+        let wholes: Vec<(&Value, At, Option<&Row>)> = if per_row {
+            c.all(self.whole).collect()
+        } else {
+            c.scalar(self.whole)
+                .map(|(v, a)| (v, a, None))
+                .into_iter()
+                .collect()
+        };
+        // Each part's figures, fetched once: a 20,000-row table must not be walked per row.
+        let part_values: Vec<Vec<Vec<(&Value, At)>>> = self
+            .parts
+            .iter()
+            .map(|group| {
+                group
+                    .iter()
+                    .map(|&f| {
+                        if per_row {
+                            c.all(f).map(|(v, a, _)| (v, a)).collect()
+                        } else {
+                            c.scalar(f).into_iter().collect()
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        for (i, (wv, _, row)) in wholes.iter().enumerate() {
+            let Some(w) = wv.number() else { continue };
+            for (group, values) in self.parts.iter().zip(&part_values) {
+                let mut sum = 0.0;
+                let mut at = None;
+                let mut ok = true;
+                for fv in values {
+                    let v = fv.get(if per_row { i } else { 0 }).copied();
+                    match v.and_then(|(v, a)| v.number().map(|n| (n, a))) {
+                        Some((n, a)) => {
+                            sum += n;
+                            at.get_or_insert(a);
+                        }
+                        None => ok = false,
+                    }
+                }
+                let Some(at) = at else { continue };
+                if !ok || sum <= w + EPS {
+                    continue;
+                }
+                let (names, names_en): (Vec<&str>, Vec<&str>) =
+                    group.iter().map(|&f| c.label(f)).unzip();
+                let (rv, re) = row_note(*row);
+                let ((sv, se), (wv, we)) = (num(sum), num(w));
+                c.push(
+                    rule,
+                    at,
+                    Msg::new(
+                        format!(
+                            "\"{}\"{rv} là {sv} nhưng không được vượt quá \"{wl}\" ({wv}).",
+                            names.join(" + ")
+                        ),
+                        format!(
+                            "\"{}\"{re} is {se} but must not exceed \"{wle}\" ({we}).",
+                            names_en.join(" + ")
+                        ),
+                    ),
+                    Some(Shown::Number(sum)),
+                    Some(Shown::AtMost(w)),
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,112 @@
+//! What a rule kind needs to resolve its fields against the form: keys to fields, with
+//! every problem recorded under the rule's path (`rules[3].base: ...`), so one load of a
+//! bad specification names every problem.
+
+use crate::spec::{FieldRef, FieldType, Layout};
+use std::fmt::Display;
+
+/// Resolves one rule's fields; problems go to the specification's list.
+pub struct Resolver<'a> {
+    layout: &'a Layout,
+    path: &'a str,
+    problems: &'a mut Vec<String>,
+}
+
+impl<'a> Resolver<'a> {
+    pub(super) fn new(layout: &'a Layout, path: &'a str, problems: &'a mut Vec<String>) -> Self {
+        Self {
+            layout,
+            path,
+            problems,
+        }
+    }
+
+    /// The form the rule is resolved against.
+    pub fn layout(&self) -> &'a Layout {
+        self.layout
+    }
+
+    /// Record a problem with the rule's field `field`.
+    pub fn problem(&mut self, field: &str, msg: impl Display) {
+        self.problems.push(format!("{}.{field}: {msg}", self.path));
+    }
+
+    /// The kind's fields from what the rule's table holds beyond the common fields.
+    pub(super) fn fields<T: serde::de::DeserializeOwned>(&mut self, t: toml::Table) -> Option<T> {
+        match toml::Value::Table(t).try_into() {
+            Ok(f) => Some(f),
+            Err(e) => {
+                self.problems
+                    .push(format!("{}: {}", self.path, e.to_string().trim()));
+                None
+            }
+        }
+    }
+
+    /// Any cell or column by its key.
+    pub fn field(&mut self, key: &str, field: &str) -> Option<FieldRef> {
+        let f = self.layout.field(key);
+        if f.is_none() {
+            self.problem(field, format_args!("no cell or column with key '{key}'"));
+        }
+        f
+    }
+
+    /// A numeric cell or column by its key.
+    pub fn numeric(&mut self, key: &str, field: &str) -> Option<FieldRef> {
+        let f = self.field(key, field)?;
+        if self.layout.field_type(f).is_numeric() {
+            Some(f)
+        } else {
+            self.problem(
+                field,
+                format_args!("'{key}' is not a numeric cell or column"),
+            );
+            None
+        }
+    }
+
+    /// Each of `keys` as a numeric field; the bad ones recorded and left out.
+    pub fn numerics(&mut self, keys: &[String], field: &str) -> Vec<FieldRef> {
+        keys.iter().filter_map(|k| self.numeric(k, field)).collect()
+    }
+
+    /// The fields a rule applies to: the `keys` given, else every field of the `types`
+    /// given, else every field of the `default` types.
+    pub fn targets(
+        &mut self,
+        keys: Option<&[String]>,
+        types: Option<&[String]>,
+        default: &[FieldType],
+    ) -> Vec<FieldRef> {
+        if let Some(keys) = keys {
+            return keys.iter().filter_map(|k| self.field(k, "keys")).collect();
+        }
+        let types: Vec<FieldType> = match types {
+            Some(ts) => ts
+                .iter()
+                .filter_map(|t| {
+                    let ty = FieldType::parse(t);
+                    if ty.is_none() {
+                        self.problem("types", format_args!("'{t}' is not a field type"));
+                    }
+                    ty
+                })
+                .collect(),
+            None => default.to_vec(),
+        };
+        self.layout
+            .fields()
+            .filter(|&f| types.contains(&self.layout.field_type(f)))
+            .collect()
+    }
+
+    /// A table by its key.
+    pub fn table(&mut self, key: &str, field: &str) -> Option<usize> {
+        let t = self.layout.tables.iter().position(|t| t.key == key);
+        if t.is_none() {
+            self.problem(field, format_args!("no table with key '{key}'"));
+        }
+        t
+    }
+}

@@ -1,0 +1,209 @@
+use super::*;
+use crate::cellref::Pos;
+use crate::extract::{Row, TableData, Value};
+use crate::form::Form;
+
+/// A report of the default form with every figure consistent.
+fn good() -> (Form, Report) {
+    let form = Form::default_form().unwrap();
+    let mut cells = vec![Value::Blank; form.cells.len()];
+    let mut set = |k: &str, v: Value| {
+        let Some(FieldRef::Cell(i)) = form.field(k) else {
+            panic!("{k}")
+        };
+        cells[i] = v;
+    };
+    for (k, v) in [
+        ("members_start", 100.0),
+        ("admitted", 5.0),
+        ("transferred_in", 2.0),
+        ("transferred_out", 1.0),
+        ("deceased", 1.0),
+        ("removed", 0.0),
+        ("members_end", 105.0),
+        ("women", 42.0),
+        ("women_pct", 40.0),
+    ] {
+        set(k, Value::Number(v));
+    }
+    let d = |s: &str| Value::Date(crate::text::date::parse_date_text(s).unwrap());
+    set("period_from", d("01/01/2026"));
+    set("period_to", d("30/06/2026"));
+    let row = |r: u32, v: [f64; 7]| Row {
+        row: r,
+        label: format!("Chi bộ {r}"),
+        values: v.iter().map(|n| Value::Number(*n)).collect(),
+    };
+    let table = TableData {
+        rows: vec![
+            row(3, [4.0, 5.0, 3.0, 1.0, 1.0, 2.0, 1.0]),
+            row(4, [2.0, 2.0, 2.0, 1.0, 0.0, 1.0, 1.0]),
+        ],
+        total: Some(row(5, [6.0, 7.0, 5.0, 2.0, 1.0, 3.0, 2.0])),
+        dropped: None,
+    };
+    let report = Report {
+        form_id: Some(form.id.clone()),
+        form_version: Some(form.version.clone()),
+        cells,
+        tables: vec![table],
+        sheet_names: form.sheets.iter().map(|s| s.name.clone()).collect(),
+        sheet_missing: vec![false; form.sheets.len()],
+    };
+    (form, report)
+}
+
+/// Every finding but the blanks, as (code, cell).
+fn codes(form: &Form, r: &Report, ctx: &Context) -> Vec<(String, String)> {
+    check(form, &form.rules, r, ctx)
+        .into_iter()
+        .filter(|f| f.code.as_str() != "REQ")
+        .map(|f| {
+            (
+                f.code.to_string(),
+                f.at.cell.map(|p| p.to_string()).unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+fn cell(form: &Form, k: &str) -> usize {
+    match form.field(k) {
+        Some(FieldRef::Cell(i)) => i,
+        _ => unreachable!("{k}"),
+    }
+}
+
+#[test]
+fn consistent_report_has_no_findings_beyond_blanks() {
+    let (form, r) = good();
+    assert_eq!(codes(&form, &r, &Context::default()), vec![]);
+}
+
+#[test]
+fn balance_sum_part_percent_and_cross_sheet() {
+    let (form, mut r) = good();
+    r.cells[cell(&form, "members_end")] = Value::Number(106.0);
+    r.cells[cell(&form, "women_pct")] = Value::Number(40.02); // 42/106 = 39.62: off
+    r.tables[0].rows[1].values[3] = Value::Number(3.0); // women 3 > admitted 2
+    r.tables[0].total.as_mut().unwrap().values[2] = Value::Number(6.0); // total admitted 6 != 5
+    let got = codes(&form, &r, &Context::default());
+    for want in [
+        ("BALANCE", "C10"),
+        ("PCT", "D12"),
+        ("PART", "F5"),
+        ("SUM", "E6"),
+        ("XSHEET", "C5"),
+    ] {
+        assert!(
+            got.contains(&(want.0.to_string(), want.1.to_string())),
+            "{want:?} not in {got:?}"
+        );
+    }
+}
+
+#[test]
+fn percent_tolerance_is_inclusive_and_zero_base_needs_zero() {
+    let (form, mut r) = good();
+    let i = cell(&form, "women_pct");
+    // 42 / 105 = 40.00 exactly; 40.01 is within 0.01 points.
+    r.cells[i] = Value::Number(40.01);
+    assert!(codes(&form, &r, &Context::default()).is_empty());
+    r.cells[i] = Value::Number(40.02);
+    assert_eq!(
+        codes(&form, &r, &Context::default()),
+        vec![("PCT".into(), "D12".into())]
+    );
+}
+
+#[test]
+fn negative_and_fractional_counts_and_period() {
+    let (form, mut r) = good();
+    r.tables[0].rows[0].values[6] = Value::Number(-1.0);
+    r.tables[0].rows[0].values[5] = Value::Number(1.5);
+    let ctx = Context {
+        period: Some(Period {
+            from: chrono::NaiveDate::from_ymd_opt(2026, 7, 1).unwrap(),
+            to: chrono::NaiveDate::from_ymd_opt(2026, 12, 31).unwrap(),
+        }),
+    };
+    let got = codes(&form, &r, &ctx);
+    assert!(got.contains(&("INT".into(), "I4".into())), "{got:?}");
+    assert!(got.contains(&("INT".into(), "H4".into())), "{got:?}");
+    assert!(
+        got.contains(&("PERIOD".into(), "C8".into()))
+            && got.contains(&("PERIOD".into(), "C9".into())),
+        "{got:?}"
+    );
+}
+
+#[test]
+fn blank_operands_skip_rules_instead_of_counting_as_zero() {
+    let (form, mut r) = good();
+    r.cells[cell(&form, "deceased")] = Value::Blank;
+    let all = check(&form, &form.rules, &r, &Context::default());
+    assert!(
+        all.iter()
+            .any(|f| f.code.as_str() == "REQ" && f.at.cell == Some(Pos::new(7, 2)))
+    );
+    assert!(!all.iter().any(|f| f.code.as_str() == "BALANCE"));
+}
+
+/// The figures of an example written into a consistent report.
+fn apply(form: &Form, r: &mut Report, figures: &[(&str, Figure)]) {
+    for &(key, fig) in figures {
+        let f = form.field(key).unwrap_or_else(|| panic!("no field {key}"));
+        let v = match fig {
+            Figure::Number(n) => Value::Number(n),
+            Figure::Blank => Value::Blank,
+            Figure::Text(t) if form.field_type(f) == crate::spec::FieldType::Date => {
+                Value::Date(crate::text::date::parse_date_text(t).unwrap())
+            }
+            Figure::Text(t) => Value::Text(t.to_string()),
+        };
+        match f {
+            FieldRef::Cell(i) => r.cells[i] = v,
+            FieldRef::Column { table, column } => {
+                r.tables[table].total.as_mut().unwrap().values[column] = v
+            }
+        }
+    }
+}
+
+/// Each kind's documented example, run: the rule alone on a consistent report changed
+/// by the example's figures gives exactly one finding, with the documented message.
+#[test]
+fn each_kind_documents_a_violation_it_finds() {
+    let mut wrong = Vec::new();
+    for doc in DOCS {
+        let (form, mut r) = good();
+        let file: RuleFile = toml::from_str(doc.example.rule)
+            .unwrap_or_else(|e| panic!("{}: example rule: {e}", doc.kind));
+        let mut problems = Vec::new();
+        let set = RuleSet::resolve(&form.layout, &[file], &mut problems);
+        assert!(problems.is_empty(), "{}: {problems:?}", doc.kind);
+        assert_eq!(set.iter().next().map(|r| r.kind.name()), Some(doc.kind));
+        apply(&form, &mut r, doc.example.figures);
+        let (_, mut found) = identify(&form.layout, &set, &r);
+        found.extend(check(&form.layout, &set, &r, &Context::default()));
+        let messages: Vec<&str> = found.iter().map(|f| f.message.vi.as_str()).collect();
+        if messages != [doc.example.message] {
+            wrong.push(format!("{}: {messages:?}", doc.kind));
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "examples whose message differs:\n{}",
+        wrong.join("\n")
+    );
+}
+
+#[test]
+fn the_readme_lists_each_kind_as_it_documents_itself() {
+    let readme = include_str!("../../README.md");
+    let table = kinds_table();
+    assert!(
+        readme.contains(&table),
+        "README.md's table of rule kinds differs from the kinds' documentation; it should read:\n{table}"
+    );
+}

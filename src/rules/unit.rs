@@ -1,0 +1,119 @@
+//! `unit`: the submission is from one of the expected units.
+//!
+//! # What it checks
+//! The unit code is one of the form's units; failing that, the unit name (or an alias)
+//! names one, in which case a `UNITNAME` warning asks for the code instead. This rule
+//! is applied by [`identify`], which also decides whose figures the file holds.
+//!
+//! # Why
+//! A file of an unknown unit cannot be summed: its figures belong to nobody in the
+//! province, and a code typed wrong must not make a unit look missing.
+//!
+//! # Example
+//! The code `XYZ` with the name `Huyện Không Có` gives: *Mã đơn vị "XYZ" và tên "Huyện
+//! Không Có" không thuộc danh sách đơn vị phải báo cáo. Hãy ghi đúng mã đơn vị.*
+
+use super::{Checker, Doc, Example, Figure, Kind, Meta, Resolver, RuleSet};
+use crate::extract::{Report, Value};
+use crate::finding::{Builtin, Finding, Shown};
+use crate::lang::Msg;
+use crate::spec::Layout;
+use serde::Deserialize;
+
+/// A `unit` rule takes no fields of its own.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fields {}
+
+/// The unit code or name is one of the form's units.
+#[derive(Debug, Clone)]
+pub struct Unit;
+
+impl Kind for Unit {
+    const DOC: Doc = Doc {
+        kind: "unit",
+        fields: "—",
+        holds: "the unit code (or name) is an expected unit",
+        why: "A file of an unknown unit cannot be summed, and a code typed wrong must not make a unit look missing.",
+        example: Example {
+            rule: r#"code = "UNIT"
+kind = "unit"
+description = "Mã đơn vị là một trong các đơn vị phải báo cáo""#,
+            figures: &[
+                ("unit_code", Figure::Text("XYZ")),
+                ("unit_name", Figure::Text("Huyện Không Có")),
+            ],
+            message: "Mã đơn vị \"XYZ\" và tên \"Huyện Không Có\" không thuộc danh sách đơn vị phải báo cáo. Hãy ghi đúng mã đơn vị.",
+        },
+    };
+    type Fields = Fields;
+
+    fn resolve(_: Fields, _: &mut Resolver<'_>) -> Option<Self> {
+        Some(Unit)
+    }
+
+    /// Applied by [`identify`], before the other rules, since it decides the unit.
+    fn check(&self, _: &Meta, _: &mut Checker<'_>) {}
+}
+
+/// Which unit the report is from: its code, else its name (with a UNITNAME warning),
+/// else none (with the form's `unit` rule finding, when it has one).
+pub fn identify(layout: &Layout, rules: &RuleSet, report: &Report) -> (Option<usize>, Vec<Finding>) {
+    let id = layout.identity;
+    let code = report.cells[id.unit_code].text().unwrap_or("").trim().to_string();
+    let name = id
+        .unit_name
+        .and_then(|i| report.cells[i].text())
+        .unwrap_or("")
+        .to_string();
+    if let Some(u) = layout.unit_by_code(&code) {
+        return (Some(u), Vec::new());
+    }
+    let cell = &layout.cells[id.unit_code];
+    let by_name = layout.unit_by_name(&name);
+    let mut out = Vec::new();
+    if let Some(u) = by_name {
+        let unit = &layout.units[u];
+        out.push(
+            Finding::warning(
+                Builtin::UnitName,
+                Msg::new(
+                    format!("Mã đơn vị \"{code}\" không đúng hoặc để trống; đã nhận theo tên là {} (mã {}). Hãy ghi mã {}.", unit.name, unit.code, unit.code),
+                    format!("Unit code \"{code}\" is missing or unknown; recognised by name as {} (code {}). Write the code {}.", unit.name, unit.code, unit.code),
+                ),
+            )
+            .at(cell.sheet, Some(cell.pos))
+            .found(code)
+            .expected(unit.code.clone()),
+        );
+    } else if let Some(r) = rules.unit_rule()
+        && !report.sheet_missing[cell.sheet]
+    {
+        let codes: Vec<&str> = layout.units.iter().map(|u| u.code.as_str()).collect();
+        out.push(
+            Finding::new(
+                r.code.clone(),
+                r.severity,
+                Msg::new(
+                    format!("Mã đơn vị \"{code}\" và tên \"{name}\" không thuộc danh sách đơn vị phải báo cáo. Hãy ghi đúng mã đơn vị."),
+                    format!("Unit code \"{code}\" and name \"{name}\" are not among the expected units. Write the right unit code."),
+                ),
+            )
+            .at(cell.sheet, Some(cell.pos))
+            .found(code)
+            .expected(Shown::Text(codes.join(", "))),
+        );
+    }
+    (by_name, out)
+}
+
+/// Whether the unit code is blank and the name names a unit: [`identify`] warns, so
+/// the blank code is not also a required-cell error.
+pub(super) fn code_blank_but_named(layout: &Layout, report: &Report) -> bool {
+    let id = layout.identity;
+    report.cells[id.unit_code] == Value::Blank
+        && id
+            .unit_name
+            .and_then(|i| report.cells[i].text())
+            .is_some_and(|n| layout.unit_by_name(n).is_some())
+}
