@@ -5,6 +5,8 @@ use crate::extract::Report;
 use crate::finding::{Builtin, Finding};
 use crate::form::Form;
 use crate::lang::Msg;
+use crate::period::Period;
+use crate::rules;
 use crate::spec::{FieldRef, FieldType};
 use crate::submission::{Status, Submission};
 use std::collections::HashMap;
@@ -16,6 +18,13 @@ use std::collections::hash_map::Entry;
 pub struct Consolidation {
     /// Sorted by file name.
     pub submissions: Vec<Submission>,
+    /// The period consolidated: the one given, else the one most submissions report.
+    pub period: Option<Period>,
+    /// Whether [`Consolidation::period`] was inferred from the submissions.
+    pub period_inferred: bool,
+    /// The units expected for the period, in the form's order: those that exist at
+    /// its end.
+    pub expected: Vec<usize>,
     /// For each unit of the form: the submission that stands for it.
     pub kept: Vec<Option<usize>>,
     /// Submissions whose figures are summed (accepted, or any kept one with `include_invalid`).
@@ -25,9 +34,11 @@ pub struct Consolidation {
 }
 
 impl Consolidation {
-    /// The units that sent nothing.
+    /// The expected units that sent nothing.
     pub fn missing_units(&self) -> Vec<usize> {
-        (0..self.kept.len())
+        self.expected
+            .iter()
+            .copied()
             .filter(|&u| self.kept[u].is_none())
             .collect()
     }
@@ -66,8 +77,48 @@ fn take_copies(subs: &[Submission], tied: &mut Vec<usize>) -> Vec<(usize, usize)
     copies
 }
 
-/// Decide duplicates and statuses, then add up what is included.
-pub fn consolidate(form: &Form, mut subs: Vec<Submission>, include_invalid: bool) -> Consolidation {
+/// The period most readable submissions of known units report; of two as common, the
+/// later. Deterministic whatever the order of the files.
+fn infer_period(form: &Form, subs: &[Submission]) -> Option<Period> {
+    let id = form.identity;
+    let mut count: HashMap<Period, usize> = HashMap::new();
+    for s in subs.iter().filter(|s| s.unit.is_some()) {
+        let Some(r) = &s.report else { continue };
+        if let (Some(from), Some(to)) =
+            (r.cells[id.period_from].date(), r.cells[id.period_to].date())
+            && from <= to
+        {
+            *count.entry(Period { from, to }).or_default() += 1;
+        }
+    }
+    count
+        .into_iter()
+        .max_by_key(|&(p, n)| (n, p.to, p.from))
+        .map(|(p, _)| p)
+}
+
+/// Decide the period, duplicates and statuses, then add up what is included. Without
+/// a `period`, the one most submissions report is taken, and each file is checked
+/// against it as the form's `period` rule would have been.
+pub fn consolidate(
+    form: &Form,
+    mut subs: Vec<Submission>,
+    include_invalid: bool,
+    period: Option<Period>,
+) -> Consolidation {
+    let period_inferred = period.is_none();
+    let period = period.or_else(|| infer_period(form, &subs));
+    if let (true, Some(p)) = (period_inferred, period) {
+        for s in &mut subs {
+            let Some(r) = &s.report else { continue };
+            let found = rules::period_findings(form, &form.rules, r, p);
+            if found.iter().any(Finding::is_error) && s.status == Status::Accepted {
+                s.status = Status::Rejected;
+            }
+            s.findings.extend(found);
+        }
+    }
+    let expected = form.units.expected(period);
     let mut kept: Vec<Option<usize>> = vec![None; form.units.len()];
     // Submissions by the unit they claim, in one pass (a national roll-up has thousands).
     let mut by_unit: Vec<Vec<usize>> = vec![Vec::new(); form.units.len()];
@@ -161,7 +212,8 @@ pub fn consolidate(form: &Form, mut subs: Vec<Submission>, include_invalid: bool
         .iter()
         .enumerate()
         .map(|(i, s)| {
-            s.unit.is_some_and(|u| kept[u] == Some(i))
+            s.unit
+                .is_some_and(|u| kept[u] == Some(i) && form.units[u].exists_on_end(period))
                 && (s.status == Status::Accepted
                     || (include_invalid
                         && s.status == Status::Rejected
@@ -205,6 +257,9 @@ pub fn consolidate(form: &Form, mut subs: Vec<Submission>, include_invalid: bool
         .collect();
     Consolidation {
         submissions: subs,
+        period,
+        period_inferred,
+        expected,
         kept,
         included,
         totals,

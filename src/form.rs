@@ -55,7 +55,7 @@ impl Form {
     /// ```
     /// use tonghop::form::{DEFAULT_SPEC, Form};
     /// let form = Form::from_toml(DEFAULT_SPEC, "default").unwrap();
-    /// assert_eq!(form.unit_by_code("tgi"), form.unit_by_name("HUYỆN TUẦN GIÁO"));
+    /// assert_eq!(form.units.by_code("tgi"), form.units.by_name("HUYỆN TUẦN GIÁO", None));
     /// // A bad specification names the key and the reason.
     /// let bad = DEFAULT_SPEC.replace("cell = \"C10\"", "cell = \"C0\"");
     /// let err = Form::from_toml(&bad, "bad.toml").unwrap_err().to_string();

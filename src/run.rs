@@ -185,7 +185,7 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome, RunError> {
     let subs = pool.install(|| pipeline::process_all(&form, &inputs, &popts, &tracker));
     phases.mark("read and check");
     let detail = tracker.decide(&subs);
-    let c = consolidate(&form, subs, opts.include_invalid);
+    let c = consolidate(&form, subs, opts.include_invalid, opts.period);
 
     // Returned workbooks first, then the consolidated workbook and report.json, which
     // refer to them. Each is written whole to a temporary file and renamed.
@@ -206,7 +206,6 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome, RunError> {
         form: &form,
         c: &c,
         skipped: &skipped,
-        period: opts.period,
         lang: opts.lang,
         detail,
     };

@@ -61,14 +61,13 @@ pub fn run(a: Args) -> Result<u8> {
     let tracker = Tracker::new(a.detail.policy());
     let subs = pipeline::process_all(&form, &inputs, &opts, &tracker);
     let detail = tracker.decide(&subs);
-    let c = consolidate(&form, subs, false);
+    let c = consolidate(&form, subs, false, period);
     let mut out = stdout();
     if a.json {
         let report = report::Report {
             form: &form,
             c: &c,
             skipped: &skipped,
-            period,
             lang,
             detail,
         };

@@ -146,7 +146,7 @@ fn describe_text(form: &Form) -> String {
         form.title,
         form.units.len()
     );
-    for u in &form.units {
+    for u in form.units.iter() {
         s.push_str(&format!("  {:<8} {}\n", u.code, u.name));
     }
     s.push_str("\nInput cells:\n");

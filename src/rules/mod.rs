@@ -15,6 +15,7 @@ mod checker;
 mod resolver;
 
 pub use checker::Checker;
+pub use period::against as period_findings;
 pub use resolver::Resolver;
 pub use unit::identify;
 

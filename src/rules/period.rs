@@ -13,7 +13,11 @@
 //! ngày 30/06/2026.*
 
 use super::checker::At;
-use super::{Checker, Doc, Example, Figure, Kind, Meta, Resolver};
+use super::{Checker, Doc, Example, Figure, Kind, Meta, Resolver, RuleSet};
+use crate::extract::Report;
+use crate::finding::Finding;
+use crate::period::Period;
+use crate::spec::Layout;
 use crate::finding::Shown;
 use crate::lang::Msg;
 use crate::text::date::format_date;
@@ -50,7 +54,7 @@ description = "Kỳ báo cáo đúng kỳ đang tổng hợp""#,
 
     fn check(&self, rule: &Meta, c: &mut Checker<'_>) {
         let id = c.layout.identity;
-        let (from_cell, to_cell) = (&c.layout.cells[id.period_from], &c.layout.cells[id.period_to]);
+        let from_cell = &c.layout.cells[id.period_from];
         let (Some(from), Some(to)) = (
             c.report.cells[id.period_from].date(),
             c.report.cells[id.period_to].date(),
@@ -74,22 +78,50 @@ description = "Kỳ báo cáo đúng kỳ đang tổng hợp""#,
                 Some(Shown::NotAfter(to)),
             );
         }
-        let Some(want) = c.ctx.period else { return };
-        for (got, expected, cell) in [(from, want.from, from_cell), (to, want.to, to_cell)] {
-            if got == expected {
-                continue;
-            }
-            let g = format_date(got);
-            c.push(
-                rule,
-                at(cell),
-                Msg::new(
-                    format!("\"{}\" ghi {g}, nhưng kỳ đang tổng hợp là {want}.", cell.label),
-                    format!("\"{}\" is {g}, but the period being collected is {want}.", cell.label_en),
-                ),
-                Some(Shown::Date(got)),
-                Some(Shown::Date(expected)),
-            );
+        if let Some(want) = c.ctx.period {
+            not_the_period(rule, c, want);
         }
     }
+}
+
+/// A finding at each end of the report's period that differs from `want`.
+fn not_the_period(rule: &Meta, c: &mut Checker<'_>, want: Period) {
+    let id = c.layout.identity;
+    for (cell, expected) in [(id.period_from, want.from), (id.period_to, want.to)] {
+        let Some(got) = c.report.cells[cell].date() else {
+            continue;
+        };
+        if got == expected {
+            continue;
+        }
+        let cell = &c.layout.cells[cell];
+        let g = format_date(got);
+        c.push(
+            rule,
+            At {
+                sheet: cell.sheet,
+                pos: cell.pos,
+            },
+            Msg::new(
+                format!("\"{}\" ghi {g}, nhưng kỳ đang tổng hợp là {want}.", cell.label),
+                format!("\"{}\" is {g}, but the period being collected is {want}.", cell.label_en),
+            ),
+            Some(Shown::Date(got)),
+            Some(Shown::Date(expected)),
+        );
+    }
+}
+
+/// The findings of the form's `period` rules for a report whose run did not know the
+/// period when the file was checked: consolidation infers it from the submissions and
+/// checks each against it afterwards.
+pub fn against(layout: &Layout, rules: &RuleSet, report: &Report, want: Period) -> Vec<Finding> {
+    let ctx = super::Context { period: Some(want) };
+    let mut c = Checker::new(layout, report, &ctx);
+    for rule in rules.iter() {
+        if matches!(rule.kind, super::RuleKind::PeriodRule(_)) {
+            not_the_period(&rule.meta, &mut c, want);
+        }
+    }
+    c.finish()
 }

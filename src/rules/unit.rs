@@ -17,7 +17,10 @@ use super::{Checker, Doc, Example, Figure, Kind, Meta, Resolver, RuleSet};
 use crate::extract::{Report, Value};
 use crate::finding::{Builtin, Finding, Shown};
 use crate::lang::Msg;
+use crate::period::Period;
 use crate::spec::Layout;
+use crate::text::date::format_date;
+use chrono::NaiveDate;
 use serde::Deserialize;
 
 /// A `unit` rule takes no fields of its own.
@@ -57,7 +60,9 @@ description = "Mã đơn vị là một trong các đơn vị phải báo cáo""
 }
 
 /// Which unit the report is from: its code, else its name (with a UNITNAME warning),
-/// else none (with the form's `unit` rule finding, when it has one).
+/// else none (with the form's `unit` rule finding, when it has one). A unit is looked
+/// for among those that exist at the end of the file's own period, when it states one:
+/// a 2024 report is from one of the units of 2024.
 pub fn identify(layout: &Layout, rules: &RuleSet, report: &Report) -> (Option<usize>, Vec<Finding>) {
     let id = layout.identity;
     let code = report.cells[id.unit_code].text().unwrap_or("").trim().to_string();
@@ -66,12 +71,22 @@ pub fn identify(layout: &Layout, rules: &RuleSet, report: &Report) -> (Option<us
         .and_then(|i| report.cells[i].text())
         .unwrap_or("")
         .to_string();
-    if let Some(u) = layout.unit_by_code(&code) {
-        return (Some(u), Vec::new());
-    }
+    let on = report_day(layout, report);
     let cell = &layout.cells[id.unit_code];
-    let by_name = layout.unit_by_name(&name);
     let mut out = Vec::new();
+    if let Some(u) = layout.units.by_code(&code) {
+        let unit = &layout.units[u];
+        match on.filter(|&d| !unit.exists_on(d)) {
+            None => return (Some(u), out),
+            Some(day) => {
+                if let Some(r) = rules.unit_rule() {
+                    out.push(not_then(r, unit, day).at(cell.sheet, Some(cell.pos)).found(code));
+                }
+                return (None, out);
+            }
+        }
+    }
+    let by_name = layout.units.by_name(&name, on);
     if let Some(u) = by_name {
         let unit = &layout.units[u];
         out.push(
@@ -89,7 +104,8 @@ pub fn identify(layout: &Layout, rules: &RuleSet, report: &Report) -> (Option<us
     } else if let Some(r) = rules.unit_rule()
         && !report.sheet_missing[cell.sheet]
     {
-        let codes: Vec<&str> = layout.units.iter().map(|u| u.code.as_str()).collect();
+        let expected = layout.units.expected(on.map(|d| Period { from: d, to: d }));
+        let codes: Vec<&str> = expected.iter().map(|&u| layout.units[u].code.as_str()).collect();
         out.push(
             Finding::new(
                 r.code.clone(),
@@ -107,6 +123,38 @@ pub fn identify(layout: &Layout, rules: &RuleSet, report: &Report) -> (Option<us
     (by_name, out)
 }
 
+/// The day a report's figures are counted at: the end of its own period.
+fn report_day(layout: &Layout, report: &Report) -> Option<NaiveDate> {
+    let id = layout.identity;
+    report.cells[id.period_to]
+        .date()
+        .or_else(|| report.cells[id.period_from].date())
+}
+
+/// A unit that did not exist at the end of the file's period.
+fn not_then(rule: &Meta, unit: &crate::spec::Unit, day: NaiveDate) -> Finding {
+    let d = format_date(day);
+    let (vi, en) = match (unit.from, unit.to) {
+        (Some(f), _) if day < f => (
+            format!("chỉ báo cáo từ ngày {}", format_date(f)),
+            format!("reports only from {}", format_date(f)),
+        ),
+        (_, Some(t)) => (
+            format!("đã thôi báo cáo từ sau ngày {}", format_date(t)),
+            format!("no longer reports after {}", format_date(t)),
+        ),
+        _ => (String::new(), String::new()),
+    };
+    Finding::new(
+        rule.code.clone(),
+        rule.severity,
+        Msg::new(
+            format!("Mã đơn vị \"{}\" là của {}, đơn vị {vi}; kỳ báo cáo của tệp kết thúc ngày {d}. Hãy dùng đúng mã của đơn vị ở kỳ này.", unit.code, unit.name),
+            format!("Unit code \"{}\" is {}, which {en}; the file's period ends on {d}. Use the code of the unit as it is in this period.", unit.code, unit.name),
+        ),
+    )
+}
+
 /// Whether the unit code is blank and the name names a unit: [`identify`] warns, so
 /// the blank code is not also a required-cell error.
 pub(super) fn code_blank_but_named(layout: &Layout, report: &Report) -> bool {
@@ -115,5 +163,5 @@ pub(super) fn code_blank_but_named(layout: &Layout, report: &Report) -> bool {
         && id
             .unit_name
             .and_then(|i| report.cells[i].text())
-            .is_some_and(|n| layout.unit_by_name(n).is_some())
+            .is_some_and(|n| layout.units.by_name(n, report_day(layout, report)).is_some())
 }

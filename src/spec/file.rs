@@ -84,6 +84,25 @@ pub struct UnitFile {
     pub name: String,
     #[serde(default)]
     pub aliases: Vec<String>,
+    /// First day the unit reports (a TOML date); absent: always has.
+    #[serde(default)]
+    pub from: Option<toml::value::Datetime>,
+    /// Last day the unit exists (a TOML date); absent: it still does.
+    #[serde(default)]
+    pub to: Option<toml::value::Datetime>,
+    /// The units it took over.
+    #[serde(default)]
+    pub predecessors: Vec<PredecessorFile>,
+}
+
+/// A unit another unit took over, wholly or in part.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PredecessorFile {
+    pub code: String,
+    /// The predecessor went entirely into this unit (and into no other).
+    #[serde(default)]
+    pub whole: bool,
 }
 
 #[derive(Debug, Serialize, Deserialize, Validate)]

@@ -7,9 +7,11 @@
 
 mod file;
 mod resolve;
+mod units;
 
 pub use file::RuleFile;
 pub use resolve::*;
+pub use units::{Predecessor, Roster, Unit};
 
 /// Why a form specification was rejected. Each names the key and the reason so the
 /// author can fix the file without reading code.

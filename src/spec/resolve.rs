@@ -1,6 +1,7 @@
 //! The resolved layout: every reference checked and turned into an index.
 
 use super::file::SpecFile;
+use super::units::Roster;
 use crate::cellref::{Pos, parse_column};
 use crate::text::fold;
 use std::collections::{BTreeMap, HashMap};
@@ -40,13 +41,6 @@ impl FieldType {
             Self::Date => "date",
         }
     }
-}
-
-#[derive(Debug, Clone)]
-pub struct Unit {
-    pub code: String,
-    pub name: String,
-    pub aliases: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -144,14 +138,12 @@ pub struct Layout {
     pub tolerance: f64,
     pub stamp: Option<Stamp>,
     pub identity: Identity,
-    pub units: Vec<Unit>,
+    pub units: Roster,
     pub sheets: Vec<Sheet>,
     pub cells: Vec<Cell>,
     pub tables: Vec<Table>,
     /// The figure charted by unit in the consolidated workbook.
     pub chart: Option<FieldRef>,
-    /// Unit code to index: every submission is looked up, and a roll-up has thousands.
-    unit_codes: HashMap<String, usize>,
     keys: BTreeMap<String, FieldRef>,
 }
 
@@ -220,24 +212,6 @@ impl Layout {
             }
         }
         out
-    }
-
-    pub fn unit_by_code(&self, code: &str) -> Option<usize> {
-        self.unit_codes
-            .get(&code.trim().to_ascii_uppercase())
-            .copied()
-    }
-
-    /// Match a unit by its name or an alias, whatever the Unicode form, case or legacy
-    /// encoding it was typed in.
-    pub fn unit_by_name(&self, name: &str) -> Option<usize> {
-        let n = fold(name);
-        if n.is_empty() {
-            return None;
-        }
-        self.units
-            .iter()
-            .position(|u| fold(&u.name) == n || u.aliases.iter().any(|a| fold(a) == n))
     }
 }
 
@@ -479,26 +453,7 @@ pub(super) fn resolve(raw: &SpecFile) -> (Layout, Vec<String>) {
         }
     });
 
-    let mut codes = HashMap::new();
-    let mut names = HashMap::new();
-    let mut units = Vec::new();
-    for (i, u) in raw.units.iter().enumerate() {
-        if codes.insert(u.code.clone(), i).is_some() {
-            p.push(format!("units[{i}].code: duplicate unit code '{}'", u.code));
-        }
-        for n in std::iter::once(&u.name).chain(&u.aliases) {
-            if let Some(j) = names.insert(fold(n), i)
-                && j != i
-            {
-                p.push(format!("units[{i}]: name '{n}' also names units[{j}]"));
-            }
-        }
-        units.push(Unit {
-            code: u.code.clone(),
-            name: u.name.clone(),
-            aliases: u.aliases.clone(),
-        });
-    }
+    let units = super::units::resolve(&raw.units, &mut p);
 
     let chart = raw.form.chart.as_deref().and_then(|k| match keys.get(k) {
         Some(f)
@@ -512,11 +467,6 @@ pub(super) fn resolve(raw: &SpecFile) -> (Layout, Vec<String>) {
             None
         }
     });
-    let unit_codes = units
-        .iter()
-        .enumerate()
-        .map(|(i, u)| (u.code.clone(), i))
-        .collect();
     let layout = Layout {
         id: raw.form.id.clone(),
         version: raw.form.version.clone(),
@@ -535,7 +485,6 @@ pub(super) fn resolve(raw: &SpecFile) -> (Layout, Vec<String>) {
         cells,
         tables,
         chart,
-        unit_codes,
         keys,
     };
     (layout, p)

@@ -16,7 +16,6 @@ use crate::finding::Notation;
 use crate::form::Form;
 use crate::guard::catch_quietly;
 use crate::lang::Lang;
-use crate::period::Period;
 use crate::spec::{FieldRef, FieldType};
 use crate::submission::{Skipped, Status};
 use rust_xlsxwriter::{Chart, ChartType, Format, Workbook, Worksheet, XlsxError};
@@ -85,7 +84,6 @@ pub fn write<R: Send>(
         form,
         c,
         skipped,
-        period,
         lang,
         detail: decision,
     } = run;
@@ -116,12 +114,12 @@ pub fn write<R: Send>(
         // The chart's cached values, which previews show without recalculating, come
         // from a sheet held in memory: the summary streams only when it is too big for
         // a chart to be read anyway.
-        if form.units.len() > CHART_CACHE_UNITS {
+        if c.expected.len() > CHART_CACHE_UNITS {
             add(&mut wb, names.summary)?;
         } else {
             wb.add_worksheet().set_name(names.summary)?;
         }
-        chart_sheet(&mut wb, form, lang, &names)?;
+        chart_sheet(&mut wb, form, c.expected.len(), lang, &names)?;
         for &(ti, n) in &parts {
             for part in 0..n {
                 add(&mut wb, &detail_name(form, &names, ti, part, n))?;
@@ -170,7 +168,7 @@ pub fn write<R: Send>(
         || {
             caught(catch_quietly(|| {
                 let filled = (|| -> Result<(), XlsxError> {
-                    summary(&mut mine[0], form, c, period, lang, left_out.as_deref())?;
+                    summary(&mut mine[0], form, c, lang, left_out.as_deref())?;
                     let n_detail: usize = parts.iter().map(|&(_, n)| n).sum();
                     let last = mine.len() - 1;
                     let mut rest = &mut mine[last - n_detail..last];
@@ -239,7 +237,6 @@ fn summary(
     ws: &mut Worksheet,
     form: &Form,
     c: &Consolidation,
-    period: Option<Period>,
     lang: Lang,
     detail_left_out: Option<&str>,
 ) -> Result<(), XlsxError> {
@@ -252,7 +249,7 @@ fn summary(
         form.province
     );
     ws.merge_range(0, 0, 0, last_col.min(12), &title, &style::title())?;
-    let period = period.map_or_else(String::new, |p| {
+    let period = c.period.map_or_else(String::new, |p| {
         format!("{} {p}", lang.pick("Kỳ báo cáo", "Period"))
     });
     ws.write_string(
@@ -294,9 +291,10 @@ fn summary(
     }
     let first = head_row + 2;
     number_columns(ws, fixed, fields.iter().map(|&f| form.field_type(f)))?;
-    for (u, unit) in form.units.iter().enumerate() {
-        let row = first + u as u32;
-        ws.write_number(row, 0, (u + 1) as f64)?;
+    for (k, &u) in c.expected.iter().enumerate() {
+        let unit = &form.units[u];
+        let row = first + k as u32;
+        ws.write_number(row, 0, (k + 1) as f64)?;
         ws.write_string(row, 1, &unit.code)?;
         ws.write_string(row, 2, &unit.name)?;
         let sub = c.kept[u];
@@ -318,7 +316,7 @@ fn summary(
             }
         }
     }
-    let last = first + form.units.len() as u32 - 1;
+    let last = first + (c.expected.len() as u32).max(1) - 1;
     let total_row = last + 1;
     let bold = style::bold();
     ws.write_string_with_format(total_row, 2, lang.pick("TOÀN TỈNH", "PROVINCE"), &bold)?;
@@ -370,7 +368,13 @@ const SUMMARY_HEAD_ROW: u32 = 3;
 
 /// The chart of the form's chart field by unit, on its own sheet. Its data are the
 /// summary's unit rows, whose place is known before they are written.
-fn chart_sheet(wb: &mut Workbook, form: &Form, lang: Lang, names: &Names) -> Result<(), XlsxError> {
+fn chart_sheet(
+    wb: &mut Workbook,
+    form: &Form,
+    units: usize,
+    lang: Lang,
+    names: &Names,
+) -> Result<(), XlsxError> {
     let fields = form.numeric_fields();
     let Some((k, f)) = form
         .chart
@@ -380,7 +384,7 @@ fn chart_sheet(wb: &mut Workbook, form: &Form, lang: Lang, names: &Names) -> Res
     };
     let cf = 4 + k as u16;
     let first = SUMMARY_HEAD_ROW + 2;
-    let last = first + form.units.len() as u32 - 1;
+    let last = first + (units as u32).max(1) - 1;
     let mut chart = Chart::new(ChartType::Column);
     let label = form.field_label(f, lang.en()).to_string();
     chart
@@ -617,7 +621,8 @@ fn status_rows(
         n += 1;
         Ok(())
     };
-    for (u, unit) in form.units.iter().enumerate() {
+    for &u in &c.expected {
+        let unit = &form.units[u];
         match c.kept[u] {
             Some(i) => {
                 let s = &c.submissions[i];
@@ -657,8 +662,12 @@ fn status_rows(
             )?,
         }
     }
+    let mut expected = vec![false; form.units.len()];
+    for &u in &c.expected {
+        expected[u] = true;
+    }
     for (i, s) in c.submissions.iter().enumerate() {
-        if s.unit.is_some_and(|u| c.kept[u] == Some(i)) {
+        if s.unit.is_some_and(|u| expected[u] && c.kept[u] == Some(i)) {
             continue;
         }
         let (code, name) = s.unit.map_or(("", ""), |u| {

@@ -8,7 +8,6 @@ use crate::extract::Value;
 use crate::finding::{Notation, Severity};
 use crate::form::Form;
 use crate::lang::{Lang, Msg};
-use crate::period::Period;
 use crate::submission::{Skipped, Status};
 use crate::text::date::format_date;
 use serde::Serialize;
@@ -51,8 +50,6 @@ pub struct Report<'a> {
     pub c: &'a Consolidation,
     /// Files of the inbox that were not read.
     pub skipped: &'a [Skipped],
-    /// The period being collected, when given.
-    pub period: Option<Period>,
     /// The language of messages and sheet names.
     pub lang: Lang,
     /// Whether table rows are written; without them each table gives its row count
@@ -79,15 +76,15 @@ impl Serialize for Report<'_> {
         )?;
         m.serialize_entry(
             "period",
-            &self
-                .period
-                .map(|p| json!({ "from": format_date(p.from), "to": format_date(p.to) })),
+            &c.period.map(|p| {
+                json!({ "from": format_date(p.from), "to": format_date(p.to), "inferred": c.period_inferred })
+            }),
         )?;
         m.serialize_entry("detail", &self.detail.written)?;
         m.serialize_entry(
             "summary",
             &json!({
-                "expected_units": form.units.len(),
+                "expected_units": c.expected.len(),
                 "files": c.submissions.len(),
                 "accepted": count(Status::Accepted),
                 "rejected": count(Status::Rejected),
