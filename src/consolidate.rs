@@ -1,7 +1,6 @@
 //! Accepted submissions to provincial figures. Counts are summed exactly; a provincial
 //! percentage is recomputed from the summed count and base, never averaged.
 
-use crate::extract::Report;
 use crate::finding::{Builtin, Finding};
 use crate::form::Form;
 use crate::lang::Msg;
@@ -41,14 +40,6 @@ impl Consolidation {
             .copied()
             .filter(|&u| self.kept[u].is_none())
             .collect()
-    }
-}
-
-/// The figure of one field in one report: a cell, or the sum of a column's rows.
-pub fn field_value(report: &Report, f: FieldRef) -> Option<f64> {
-    match f {
-        FieldRef::Cell(i) => report.cells[i].number(),
-        FieldRef::Column { table, column } => report.tables[table].column_sum(column),
     }
 }
 
@@ -224,14 +215,14 @@ pub fn consolidate(
         })
         .collect();
 
-    let fields = form.numeric_fields();
+    let fields = form.summed_fields();
     let mut sums: Vec<Option<f64>> = vec![None; fields.len()];
     for (i, s) in subs.iter().enumerate() {
         let (true, Some(r)) = (included[i], &s.report) else {
             continue;
         };
         for (k, &f) in fields.iter().enumerate() {
-            if let Some(v) = field_value(r, f) {
+            if let Some(v) = r.figure(f) {
                 *sums[k].get_or_insert(0.0) += v;
             }
         }

@@ -169,7 +169,7 @@ fn extended_form(form: &Form, dir: &Path, units: usize) -> Result<Form, SamplesE
 fn cell_index(f: FieldRef) -> usize {
     match f {
         FieldRef::Cell(i) => i,
-        FieldRef::Column { .. } => usize::MAX,
+        _ => usize::MAX,
     }
 }
 
@@ -292,15 +292,14 @@ fn clean(form: &Form, u: usize, opts: &SampleOptions, rng: &mut ChaCha8Rng) -> F
     // Percentages from their declared count and base, rounded as a clerk would.
     for rule in form.rules.iter() {
         if let RuleKind::Percent(pct) = &rule.kind {
-            let (pairs, base) = pct.pairs();
-            let b = nums[cell_index(base)];
-            for (p, c) in pairs {
+            for (p, c, base) in pct.triples() {
+                let b = nums[cell_index(base)];
                 let v = if b == 0.0 {
                     0.0
                 } else {
-                    (nums[cell_index(*c)] / b * 10_000.0).round() / 100.0
+                    (nums[cell_index(c)] / b * 10_000.0).round() / 100.0
                 };
-                cells[cell_index(*p)] = Out::Number(v);
+                cells[cell_index(p)] = Out::Number(v);
             }
         }
     }

@@ -96,6 +96,14 @@ builtin! {
     Total = "TOTAL", [Error],
         "Không có dòng Tổng cộng của bảng",
         "the table's *Tổng cộng* row is missing";
+    /// A line of a fixed-row list is missing.
+    RowMissing = "ROW_MISSING", [Error],
+        "Thiếu một dòng của biểu (dòng bị xóa hoặc đổi tên)",
+        "a line of a fixed-row list (an official form's) is missing: deleted or renamed";
+    /// A row with figures is not a line of the list, or repeats one.
+    RowExtra = "ROW_EXTRA", [Error],
+        "Dòng có số liệu nhưng không phải dòng của biểu, hoặc lặp lại một dòng",
+        "a row with figures is not a line of the list, or repeats one";
     /// A table row has figures but no organisation name.
     Name = "NAME", [Error],
         "Dòng của bảng có số liệu nhưng không có tên tổ chức",

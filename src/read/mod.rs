@@ -120,6 +120,15 @@ fn windows(form: &Layout) -> Vec<Window> {
         add(s.sheet, s.id);
         add(s.sheet, s.version);
     }
+    for l in &form.lists {
+        let last = l.last_row();
+        for col in l.code_col.into_iter().chain([l.label_col]) {
+            add(l.sheet, Pos::new(last, col));
+        }
+        for c in &l.columns {
+            add(l.sheet, Pos::new(last, c.col));
+        }
+    }
     for t in &form.tables {
         let last = t.last_row();
         // Column A too: a total label is often typed, or merged, into the first column.

@@ -32,9 +32,15 @@ pub struct Fields {
     minus: Vec<String>,
 }
 
-/// `result` = Σ `plus` − Σ `minus`.
+/// `result` = Σ `plus` − Σ `minus`, in each lane (one, or one per figure column when
+/// the keys are lines of lists).
 #[derive(Debug, Clone)]
 pub struct Balance {
+    lanes: Vec<Lane>,
+}
+
+#[derive(Debug, Clone)]
+struct Lane {
     result: FieldRef,
     plus: Vec<FieldRef>,
     minus: Vec<FieldRef>,
@@ -43,7 +49,7 @@ pub struct Balance {
 impl Kind for Balance {
     const DOC: Doc = Doc {
         kind: "balance",
-        fields: "`result`, `plus`, `minus`",
+        fields: "`result`, `plus`, `minus` (lines of lists: in each figure column)",
         holds: "result = Σ plus − Σ minus",
         why: "A movement report that does not balance has a wrong figure; the province must never adjust a unit's figures to make them balance, so the report goes back.",
         example: Example {
@@ -60,14 +66,32 @@ description = "Cuối kỳ = đầu kỳ + kết nạp + chuyển đến - chuy�
     type Fields = Fields;
 
     fn resolve(f: Fields, r: &mut Resolver<'_>) -> Option<Self> {
-        let result = r.numeric(&f.result, "result")?;
+        let keys: Vec<&str> = std::iter::once(f.result.as_str())
+            .chain(f.plus.iter().map(String::as_str))
+            .chain(f.minus.iter().map(String::as_str))
+            .collect();
+        let lanes = r.lanes(&keys, "result/plus/minus")?;
+        let np = f.plus.len();
         Some(Balance {
-            result,
-            plus: r.numerics(&f.plus, "plus"),
-            minus: r.numerics(&f.minus, "minus"),
+            lanes: lanes
+                .into_iter()
+                .map(|l| Lane {
+                    result: l[0],
+                    plus: l[1..1 + np].to_vec(),
+                    minus: l[1 + np..].to_vec(),
+                })
+                .collect(),
         })
     }
 
+    fn check(&self, rule: &Meta, c: &mut Checker<'_>) {
+        for lane in &self.lanes {
+            lane.check(rule, c);
+        }
+    }
+}
+
+impl Lane {
     fn check(&self, rule: &Meta, c: &mut Checker<'_>) {
         let Some((found, at)) = c.number(self.result) else {
             return;

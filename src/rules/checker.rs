@@ -81,13 +81,45 @@ impl<'a> Checker<'a> {
                     },
                 ))
             }
+            FieldRef::Item { list, row, column } => {
+                let l = &self.layout.lists[list];
+                let found = self.report.lists.get(list)?.rows.get(row)?.as_ref()?;
+                Some((
+                    found.values.get(column)?,
+                    At {
+                        sheet: l.sheet,
+                        pos: Pos::new(found.row, l.columns[column].col),
+                    },
+                ))
+            }
+            // Computed, not typed: it has no cell of its own in the unit's file.
+            FieldRef::Derived(_) => None,
         }
     }
 
-    /// The single figure of a field as a number, when it is one.
+    /// A derived figure's value, for rules that compare typed figures with it.
+    pub fn derived(&self, f: FieldRef) -> Option<f64> {
+        match f {
+            FieldRef::Derived(i) => self.report.derived.get(i)?.number(),
+            _ => None,
+        }
+    }
+
+    /// The single figure of a field as a number, when it is one. A blank count that
+    /// is not required is nothing to report, and counts as 0; a blank required figure
+    /// (which has its own finding) or a blank percentage leaves the rule out.
     pub fn number(&self, f: FieldRef) -> Option<(f64, At)> {
-        self.scalar(f)
-            .and_then(|(v, at)| v.number().map(|n| (n, at)))
+        let (v, at) = self.scalar(f)?;
+        match v {
+            Value::Number(n) => Some((*n, at)),
+            Value::Blank
+                if self.layout.field_type(f) == FieldType::Count
+                    && !self.layout.field_required(f) =>
+            {
+                Some((0.0, at))
+            }
+            _ => None,
+        }
     }
 
     /// Every figure of a field: one for a cell; each row and the total for a column.
@@ -98,11 +130,11 @@ impl<'a> Checker<'a> {
         f: FieldRef,
     ) -> impl Iterator<Item = (&'a Value, At, Option<&'a Row>)> + use<'a> {
         let cell = match f {
-            FieldRef::Cell(_) => self.scalar(f).map(|(v, a)| (v, a, None)),
             FieldRef::Column { .. } => None,
+            _ => self.scalar(f).map(|(v, a)| (v, a, None)),
         };
         let rows = match f {
-            FieldRef::Cell(_) => None,
+            FieldRef::Cell(_) | FieldRef::Item { .. } | FieldRef::Derived(_) => None,
             FieldRef::Column { table, column } => {
                 let sheet = self.layout.tables[table].sheet;
                 let col = self.layout.tables[table].columns[column].col;

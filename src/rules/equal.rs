@@ -27,16 +27,16 @@ pub struct Fields {
     keys: Vec<String>,
 }
 
-/// Every one of `keys` equals the first.
+/// Every one of `keys` equals the first, in each lane.
 #[derive(Debug, Clone)]
 pub struct Equal {
-    keys: Vec<FieldRef>,
+    lanes: Vec<Vec<FieldRef>>,
 }
 
 impl Kind for Equal {
     const DOC: Doc = Doc {
         kind: "equal",
-        fields: "`keys` (two or more)",
+        fields: "`keys` (two or more; lines of lists: in each figure column)",
         holds: "all are equal",
         why: "A form repeats some figures across sheets; when the copies differ, one of them is wrong.",
         example: Example {
@@ -51,15 +51,25 @@ description = "Số kết nạp ở dòng Tổng cộng bằng số kết nạp 
     type Fields = Fields;
 
     fn resolve(f: Fields, r: &mut Resolver<'_>) -> Option<Self> {
-        let keys = r.numerics(&f.keys, "keys");
         if f.keys.len() < 2 {
             r.problem("keys", "'equal' needs at least two keys");
         }
-        Some(Equal { keys })
+        let keys: Vec<&str> = f.keys.iter().map(String::as_str).collect();
+        Some(Equal {
+            lanes: r.lanes(&keys, "keys")?,
+        })
     }
 
     fn check(&self, rule: &Meta, c: &mut Checker<'_>) {
-        let Some((&first, rest)) = self.keys.split_first() else {
+        for lane in &self.lanes {
+            check_lane(lane, rule, c);
+        }
+    }
+}
+
+fn check_lane(keys: &[FieldRef], rule: &Meta, c: &mut Checker<'_>) {
+    {
+        let Some((&first, rest)) = keys.split_first() else {
             return;
         };
         let Some((a, first_at)) = c.number(first) else {

@@ -29,9 +29,14 @@ pub struct Fields {
     parts: Vec<Vec<String>>,
 }
 
-/// Each group of `parts` sums to at most `whole`.
+/// Each group of `parts` sums to at most `whole`, in each lane.
 #[derive(Debug, Clone)]
 pub struct Part {
+    lanes: Vec<Lane>,
+}
+
+#[derive(Debug, Clone)]
+struct Lane {
     whole: FieldRef,
     parts: Vec<Vec<FieldRef>>,
 }
@@ -39,7 +44,7 @@ pub struct Part {
 impl Kind for Part {
     const DOC: Doc = Doc {
         kind: "part",
-        fields: "`whole`, `parts` (a list of groups; a group's keys are added)",
+        fields: "`whole`, `parts` (a list of groups; a group's keys are added; lines of lists: in each figure column)",
         holds: "each group's sum ≤ whole",
         why: "A breakdown cannot exceed its whole (women admitted ≤ admitted, villages without a member ≤ villages): such a figure is a slip in one of the cells.",
         example: Example {
@@ -58,11 +63,38 @@ description = "Các thành phần cơ cấu không vượt quá số đảng vi�
         if f.parts.is_empty() {
             r.problem("parts", "at least one group is required for kind 'part'");
         }
-        let whole = r.numeric(&f.whole, "whole")?;
-        let parts = f.parts.iter().map(|g| r.numerics(g, "parts")).collect();
-        Some(Part { whole, parts })
+        let keys: Vec<&str> = std::iter::once(f.whole.as_str())
+            .chain(f.parts.iter().flatten().map(String::as_str))
+            .collect();
+        let lanes = r.lanes(&keys, "whole/parts")?;
+        Some(Part {
+            lanes: lanes
+                .into_iter()
+                .map(|l| {
+                    let mut rest = &l[1..];
+                    let parts = f
+                        .parts
+                        .iter()
+                        .map(|g| {
+                            let (group, after) = rest.split_at(g.len());
+                            rest = after;
+                            group.to_vec()
+                        })
+                        .collect();
+                    Lane { whole: l[0], parts }
+                })
+                .collect(),
+        })
     }
 
+    fn check(&self, rule: &Meta, c: &mut Checker<'_>) {
+        for lane in &self.lanes {
+            lane.check(rule, c);
+        }
+    }
+}
+
+impl Lane {
     fn check(&self, rule: &Meta, c: &mut Checker<'_>) {
         // Within one table, the rule holds on every row; otherwise on the single figures.
         let same_table = |f: FieldRef| match (f, self.whole) {

@@ -16,6 +16,7 @@
 
 use super::checker::{EPS, num};
 use super::{Checker, Doc, Example, Figure, Kind, Meta, Resolver};
+use crate::extract::Value;
 use crate::finding::Shown;
 use crate::lang::Msg;
 use crate::spec::{FieldRef, FieldType};
@@ -36,36 +37,59 @@ pub struct Fields {
     base: String,
     pairs: Vec<PairFields>,
     tolerance: Option<f64>,
+    /// A list whose every line the rule holds on: `base` and `pairs` then name its
+    /// columns (`% so với cùng kỳ` = Kỳ này / Cùng kỳ năm trước × 100).
+    list: Option<String>,
+    /// `zero` (default): a percentage of a zero base is 0; `blank`: it is left blank,
+    /// as a growth rate over nothing is undefined.
+    zero_base: Option<String>,
 }
 
-/// Each `(percent, count)` pair: percent = count / base × 100 ± tolerance.
+/// Each `(percent, count)` pair of each lane: percent = count / base × 100 ±
+/// tolerance. One lane, or one per line of a list.
 #[derive(Debug, Clone)]
 pub struct Percent {
+    lanes: Vec<Lane>,
+    tolerance: f64,
+    /// The percentage of a zero base is blank rather than 0.
+    blank_on_zero: bool,
+}
+
+#[derive(Debug, Clone)]
+struct Lane {
     base: FieldRef,
     pairs: Vec<(FieldRef, FieldRef)>,
-    tolerance: f64,
 }
 
 impl Percent {
     /// The count and base `pct` is computed from, when this rule names it.
     pub fn source_of(&self, pct: FieldRef) -> Option<(FieldRef, FieldRef)> {
-        self.pairs
-            .iter()
-            .find(|(p, _)| *p == pct)
-            .map(|(_, c)| (*c, self.base))
+        self.lanes.iter().find_map(|l| {
+            l.pairs
+                .iter()
+                .find(|(p, _)| *p == pct)
+                .map(|(_, c)| (*c, l.base))
+        })
     }
 
-    /// Every percentage this rule computes, with its count, and the base.
-    pub fn pairs(&self) -> (&[(FieldRef, FieldRef)], FieldRef) {
-        (&self.pairs, self.base)
+    /// Every (percentage, count, base) this rule computes.
+    pub fn triples(&self) -> impl Iterator<Item = (FieldRef, FieldRef, FieldRef)> + '_ {
+        self.lanes
+            .iter()
+            .flat_map(|l| l.pairs.iter().map(move |&(p, c)| (p, c, l.base)))
+    }
+
+    /// Whether the percentage of a zero base is blank (else 0).
+    pub fn blank_on_zero(&self) -> bool {
+        self.blank_on_zero
     }
 }
 
 impl Kind for Percent {
     const DOC: Doc = Doc {
         kind: "percent",
-        fields: "`base`, `pairs` = `[{percent, count}]`, `tolerance` (default: the form's)",
-        holds: "percent = count / base × 100 ± tolerance (0 when the base is 0)",
+        fields: "`base`, `pairs` = `[{percent, count}]`, `tolerance` (default: the form's); `list` (columns of a list, on every line), `zero_base` (`zero` or `blank`)",
+        holds: "percent = count / base × 100 ± tolerance (0, or blank, when the base is 0)",
         why: "Units compute percentages by hand or from old figures; the province recomputes its own from summed counts, but a unit's form must be right as printed.",
         example: Example {
             rule: r#"code = "PCT"
@@ -88,36 +112,117 @@ description = "Tỷ lệ % bằng số lượng / đảng viên cuối kỳ x 10
         {
             r.problem("tolerance", format_args!("{t} must be a number within 0..100"));
         }
-        let base = r.numeric(&f.base, "base")?;
-        let pairs = f
-            .pairs
-            .iter()
-            .filter_map(|p| {
-                let pct = r.numeric(&p.percent, "pairs.percent")?;
-                let count = r.numeric(&p.count, "pairs.count")?;
+        let blank_on_zero = match f.zero_base.as_deref() {
+            None | Some("zero") => false,
+            Some("blank") => true,
+            Some(o) => {
+                r.problem("zero_base", format_args!("'{o}' is not zero or blank"));
+                false
+            }
+        };
+        let lanes = match &f.list {
+            None => {
+                let base = r.numeric(&f.base, "base")?;
+                let pairs = f
+                    .pairs
+                    .iter()
+                    .filter_map(|p| {
+                        let pct = r.numeric(&p.percent, "pairs.percent")?;
+                        let count = r.numeric(&p.count, "pairs.count")?;
+                        Some((pct, count))
+                    })
+                    .collect();
+                vec![Lane { base, pairs }]
+            }
+            Some(key) => {
+                let layout = r.layout();
+                let Some(li) = layout.lists.iter().position(|l| &l.key == key) else {
+                    r.problem("list", format_args!("no list with key '{key}'"));
+                    return None;
+                };
+                let l = &layout.lists[li];
+                let column = |k: &str, field: &str, r: &mut Resolver<'_>| {
+                    let c = l.columns.iter().position(|c| c.key == k);
+                    if c.is_none() {
+                        r.problem(field, format_args!("list '{key}' has no column '{k}'"));
+                    }
+                    c
+                };
+                let base = column(&f.base, "base", r)?;
+                let pairs: Vec<(usize, usize)> = f
+                    .pairs
+                    .iter()
+                    .filter_map(|p| {
+                        Some((
+                            column(&p.percent, "pairs.percent", r)?,
+                            column(&p.count, "pairs.count", r)?,
+                        ))
+                    })
+                    .collect();
+                let item = |row, column| FieldRef::Item { list: li, row, column };
+                (0..l.rows.len())
+                    .filter(|&row| l.rows[row].figures)
+                    .map(|row| Lane {
+                        base: item(row, base),
+                        pairs: pairs.iter().map(|&(p, c)| (item(row, p), item(row, c))).collect(),
+                    })
+                    .collect()
+            }
+        };
+        for lane in &lanes {
+            for &(pct, _) in &lane.pairs {
                 if r.layout().field_type(pct) != FieldType::Percent {
                     r.problem(
                         "pairs.percent",
-                        format_args!("'{}' is not of type percent", p.percent),
+                        format_args!("'{}' is not of type percent", r.layout().field_key(pct)),
                     );
+                    return None;
                 }
-                Some((pct, count))
-            })
-            .collect();
+            }
+        }
         Some(Percent {
-            base,
-            pairs,
+            lanes,
             tolerance: f.tolerance.unwrap_or(r.layout().tolerance),
+            blank_on_zero,
         })
     }
 
     fn check(&self, rule: &Meta, c: &mut Checker<'_>) {
-        let Some((b, _)) = c.number(self.base) else {
+        for lane in &self.lanes {
+            self.check_lane(lane, rule, c);
+        }
+    }
+}
+
+impl Percent {
+    fn check_lane(&self, lane: &Lane, rule: &Meta, c: &mut Checker<'_>) {
+        let Some((b, _)) = c.number(lane.base) else {
             return;
         };
-        let (bl, ble) = c.label(self.base);
-        for &(pf, cf) in &self.pairs {
-            let (Some((p, at)), Some((n, _))) = (c.number(pf), c.number(cf)) else {
+        let (bl, ble) = c.label(lane.base);
+        for &(pf, cf) in &lane.pairs {
+            let Some((n, _)) = c.number(cf) else {
+                continue;
+            };
+            if b == 0.0 && self.blank_on_zero {
+                // Undefined: the cell must be left blank (or hold nothing but a blank).
+                if let Some((Value::Number(p), at)) = c.scalar(pf) {
+                    let (l, le) = c.label(pf);
+                    let (pv, pe) = num(*p);
+                    c.push(
+                        rule,
+                        at,
+                        Msg::new(
+                            format!("\"{l}\" ghi {pv}% nhưng \"{bl}\" bằng 0: tỷ lệ so với 0 không tính được, hãy để trống."),
+                            format!("\"{le}\" is {pe}% but \"{ble}\" is 0: a percentage of 0 is undefined; leave it blank."),
+                        ),
+                        Some(Shown::Number(*p)),
+                        Some(Shown::Blank),
+                    );
+                }
+                continue;
+            }
+            let Some((p, at)) = c.number(pf) else {
                 continue;
             };
             let (l, le) = c.label(pf);

@@ -54,15 +54,7 @@ description = "Các ô bắt buộc không được để trống""#,
         let layout = r.layout();
         let targets = match f.keys.as_deref() {
             Some(keys) => r.targets(Some(keys), None, &[]),
-            None => layout
-                .fields()
-                .filter(|&f| match f {
-                    FieldRef::Cell(i) => layout.cells[i].required,
-                    FieldRef::Column { table, column } => {
-                        layout.tables[table].columns[column].required
-                    }
-                })
-                .collect(),
+            None => layout.fields().filter(|&f| layout.field_required(f)).collect(),
         };
         Some(Required { targets })
     }

@@ -71,8 +71,69 @@ impl<'a> Resolver<'a> {
         keys.iter().filter_map(|k| self.numeric(k, field)).collect()
     }
 
-    /// The fields a rule applies to: the `keys` given, else every field of the `types`
-    /// given, else every field of the `default` types.
+    /// The keys of a rule, as lanes (`lanes[lane][key]`): one lane when every key names
+    /// a single figure; when the keys name lines of lists (`movement.b`), one lane per
+    /// figure column of those lines that is not a percentage (Kỳ này, Cùng kỳ năm
+    /// trước), so the rule holds in each column. Every figure is numeric.
+    pub fn lanes(&mut self, keys: &[&str], field: &str) -> Option<Vec<Vec<FieldRef>>> {
+        let layout = self.layout;
+        let mut ones = Vec::new();
+        let mut lines = Vec::new();
+        for &k in keys {
+            if let Some(f) = layout.field(k) {
+                ones.push(f);
+            } else if let Some(line) = layout.line(k) {
+                lines.push(line);
+            } else {
+                self.problem(
+                    field,
+                    format_args!("no cell, column or list line with key '{k}'"),
+                );
+                return None;
+            }
+        }
+        let lanes = match (ones.is_empty(), lines.is_empty()) {
+            (_, true) => vec![ones],
+            (true, false) => {
+                let (l0, _) = lines[0];
+                let columns: Vec<&str> = layout.lists[l0]
+                    .columns
+                    .iter()
+                    .filter(|c| c.ty != FieldType::Percent)
+                    .map(|c| c.key.as_str())
+                    .collect();
+                let mut lanes = Vec::with_capacity(columns.len());
+                for ck in columns {
+                    let mut lane = Vec::with_capacity(lines.len());
+                    for &(list, row) in &lines {
+                        let l = &layout.lists[list];
+                        let Some(column) = l.columns.iter().position(|c| c.key == ck) else {
+                            self.problem(field, format_args!("list '{}' has no column '{ck}' for every line to be compared in", l.key));
+                            return None;
+                        };
+                        lane.push(FieldRef::Item { list, row, column });
+                    }
+                    lanes.push(lane);
+                }
+                lanes
+            }
+            (false, false) => {
+                self.problem(field, "lines of lists (list.line) and single figures cannot be mixed in one rule; name the column (list.line.column)");
+                return None;
+            }
+        };
+        for (f, k) in lanes.iter().flatten().zip(keys.iter().cycle()) {
+            if !layout.field_type(*f).is_numeric() {
+                self.problem(field, format_args!("'{k}' is not a numeric figure"));
+                return None;
+            }
+        }
+        Some(lanes)
+    }
+
+    /// The fields a rule applies to: the `keys` given (a list's line stands for each of
+    /// its figures), else every field of the `types` given, else every field of the
+    /// `default` types.
     pub fn targets(
         &mut self,
         keys: Option<&[String]>,
@@ -80,7 +141,22 @@ impl<'a> Resolver<'a> {
         default: &[FieldType],
     ) -> Vec<FieldRef> {
         if let Some(keys) = keys {
-            return keys.iter().filter_map(|k| self.field(k, "keys")).collect();
+            let layout = self.layout;
+            let mut out = Vec::new();
+            for k in keys {
+                if let Some((list, row)) = layout.line(k) {
+                    out.extend(
+                        (0..layout.lists[list].columns.len()).map(|column| FieldRef::Item {
+                            list,
+                            row,
+                            column,
+                        }),
+                    );
+                } else if let Some(f) = self.field(k, "keys") {
+                    out.push(f);
+                }
+            }
+            return out;
         }
         let types: Vec<FieldType> = match types {
             Some(ts) => ts

@@ -47,6 +47,8 @@ fn good() -> (Form, Report) {
         form_version: Some(form.version.clone()),
         cells,
         tables: vec![table],
+        lists: Vec::new(),
+        derived: Vec::new(),
         sheet_names: form.sheets.iter().map(|s| s.name.clone()).collect(),
         sheet_missing: vec![false; form.sheets.len()],
     };
@@ -166,6 +168,10 @@ fn apply(form: &Form, r: &mut Report, figures: &[(&str, Figure)]) {
             FieldRef::Column { table, column } => {
                 r.tables[table].total.as_mut().unwrap().values[column] = v
             }
+            FieldRef::Item { list, row, column } => {
+                r.lists[list].rows[row].as_mut().unwrap().values[column] = v
+            }
+            FieldRef::Derived(_) => panic!("{key}: a derived figure is not written"),
         }
     }
 }

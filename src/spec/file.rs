@@ -25,6 +25,11 @@ pub struct SpecFile {
     pub tables: Vec<TableFile>,
     #[serde(default)]
     #[validate(nested)]
+    pub lists: Vec<super::lists::ListFile>,
+    #[serde(default)]
+    pub derived: Vec<super::derived::DerivedFile>,
+    #[serde(default)]
+    #[validate(nested)]
     pub rules: Vec<RuleFile>,
 }
 
@@ -252,6 +257,16 @@ fn key(s: &str) -> Result<(), ValidationError> {
             "key",
             format!("'{s}' must start with a-z and use only a-z, 0-9 and '_' (at most 64)"),
         )
+    }
+}
+
+/// The same check as the `key` validator, for parts resolved by hand.
+pub(super) fn check_key(s: &str, path: &str, p: &mut Vec<String>) {
+    if let Err(e) = key(s) {
+        p.push(format!(
+            "{path}: {}",
+            e.message.as_deref().unwrap_or("is not a valid key")
+        ));
     }
 }
 

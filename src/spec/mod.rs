@@ -5,11 +5,15 @@
 //! dangling one. The `[[rules]]` are resolved against the layout by [`crate::rules`];
 //! [`crate::form::Form`] puts the two together.
 
+mod derived;
 mod file;
+mod lists;
 mod resolve;
 mod units;
 
+pub use derived::{Derivation, Derived};
 pub use file::RuleFile;
+pub use lists::{List, ListRow, RowStyle, match_key};
 pub use resolve::*;
 pub use units::{Predecessor, Roster, Unit};
 

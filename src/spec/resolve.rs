@@ -103,11 +103,30 @@ impl Table {
     }
 }
 
-/// A figure a rule can refer to: a single cell, or a column of a table.
+/// A figure a rule can refer to: a single cell, a column of a table, one figure of a
+/// fixed-row list, or a figure derived from others.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum FieldRef {
+    /// An input cell, by index.
     Cell(usize),
-    Column { table: usize, column: usize },
+    /// A table's column: its rows and its total row.
+    Column {
+        /// The table.
+        table: usize,
+        /// The column.
+        column: usize,
+    },
+    /// A list's line and column.
+    Item {
+        /// The list.
+        list: usize,
+        /// The line.
+        row: usize,
+        /// The figure column.
+        column: usize,
+    },
+    /// A derived figure, by index.
+    Derived(usize),
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -142,6 +161,10 @@ pub struct Layout {
     pub sheets: Vec<Sheet>,
     pub cells: Vec<Cell>,
     pub tables: Vec<Table>,
+    /// Fixed-row lists.
+    pub lists: Vec<super::lists::List>,
+    /// Figures computed from others.
+    pub derived: Vec<super::derived::Derived>,
     /// The figure charted by unit in the consolidated workbook.
     pub chart: Option<FieldRef>,
     keys: BTreeMap<String, FieldRef>,
@@ -162,6 +185,11 @@ impl Layout {
                     self.tables[table].key, self.tables[table].columns[column].key
                 )
             }
+            FieldRef::Item { list, row, column } => {
+                let l = &self.lists[list];
+                format!("{}.{}.{}", l.key, l.rows[row].key, l.columns[column].key)
+            }
+            FieldRef::Derived(i) => self.derived[i].key.clone(),
         }
     }
 
@@ -169,6 +197,19 @@ impl Layout {
         match f {
             FieldRef::Cell(i) => self.cells[i].ty,
             FieldRef::Column { table, column } => self.tables[table].columns[column].ty,
+            FieldRef::Item { list, row, column } => self.lists[list].item_type(row, column),
+            FieldRef::Derived(i) => self.derived[i].ty(),
+        }
+    }
+
+    /// Whether the field must be filled: a blank required figure is a finding, a blank
+    /// optional count is nothing to report.
+    pub fn field_required(&self, f: FieldRef) -> bool {
+        match f {
+            FieldRef::Cell(i) => self.cells[i].required,
+            FieldRef::Column { table, column } => self.tables[table].columns[column].required,
+            FieldRef::Item { list, row, column } => self.lists[list].item_required(row, column),
+            FieldRef::Derived(_) => false,
         }
     }
 
@@ -183,19 +224,47 @@ impl Layout {
                 let c = &self.tables[table].columns[column];
                 if en { &c.label_en } else { &c.label }
             }
+            FieldRef::Item { list, row, column } => {
+                let (vi, e) = &self.lists[list].item_labels[row][column];
+                if en { e } else { vi }
+            }
+            FieldRef::Derived(i) => {
+                let d = &self.derived[i];
+                if en { &d.label_en } else { &d.label }
+            }
         }
     }
 
-    /// Every field in declaration order: the cells, then each table's columns.
+    /// Every typed field in declaration order: the cells, each table's columns, each
+    /// list's figures (lines with figures only). Derived figures are not typed.
     pub fn fields(&self) -> impl Iterator<Item = FieldRef> + '_ {
         let cells = (0..self.cells.len()).map(FieldRef::Cell);
         let columns = self.tables.iter().enumerate().flat_map(|(table, t)| {
             (0..t.columns.len()).map(move |column| FieldRef::Column { table, column })
         });
-        cells.chain(columns)
+        let items = self.lists.iter().enumerate().flat_map(|(list, l)| {
+            l.rows
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| r.figures)
+                .flat_map(move |(row, _)| {
+                    (0..l.columns.len()).map(move |column| FieldRef::Item { list, row, column })
+                })
+        });
+        cells.chain(columns).chain(items)
     }
 
-    /// Every numeric field in declaration order: the columns of the consolidated summary.
+    /// Every figure the province adds up: the summary's, then every list's.
+    pub fn summed_fields(&self) -> Vec<FieldRef> {
+        let mut out = self.numeric_fields();
+        for l in 0..self.lists.len() {
+            out.extend(self.list_fields(l));
+        }
+        out
+    }
+
+    /// The numeric cells, table columns and derived figures in declaration order: the
+    /// columns of the consolidated summary (each list has its own sheet).
     pub fn numeric_fields(&self) -> Vec<FieldRef> {
         let mut out: Vec<FieldRef> = (0..self.cells.len())
             .filter(|&i| self.cells[i].ty.is_numeric())
@@ -211,7 +280,32 @@ impl Layout {
                 }
             }
         }
+        out.extend((0..self.derived.len()).map(FieldRef::Derived));
         out
+    }
+
+    /// The line `list.row` of a list, when `key` names one that has figures.
+    pub fn line(&self, key: &str) -> Option<(usize, usize)> {
+        let (list, row) = key.split_once('.')?;
+        let l = self.lists.iter().position(|l| l.key == list)?;
+        let r = self.lists[l]
+            .rows
+            .iter()
+            .position(|r| r.key == row && r.figures)?;
+        Some((l, r))
+    }
+
+    /// Every figure of every list, in the list's order: line by line, column by column.
+    pub fn list_fields(&self, list: usize) -> Vec<FieldRef> {
+        let l = &self.lists[list];
+        l.rows
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.figures)
+            .flat_map(|(row, _)| {
+                (0..l.columns.len()).map(move |column| FieldRef::Item { list, row, column })
+            })
+            .collect()
     }
 }
 
@@ -382,6 +476,16 @@ pub(super) fn resolve(raw: &SpecFile) -> (Layout, Vec<String>) {
         });
     }
 
+    let sheet_names: Vec<String> = sheets.iter().map(|s: &Sheet| s.name.clone()).collect();
+    let lists = super::lists::resolve(&raw.lists, &find_sheet, &sheet_names, &mut keys, &mut p);
+    let type_of = |f: FieldRef, derived: &[super::derived::Derived]| match f {
+        FieldRef::Cell(i) => cells[i].ty,
+        FieldRef::Column { table, column } => tables[table].columns[column].ty,
+        FieldRef::Item { list, row, column } => lists[list].item_type(row, column),
+        FieldRef::Derived(i) => derived[i].ty(),
+    };
+    let derived = super::derived::resolve(&raw.derived, &tables, &mut keys, &type_of, &mut p);
+
     let cell_key = |k: &str, path: &str, want: &[FieldType], p: &mut Vec<String>| -> usize {
         match keys.get(k) {
             Some(FieldRef::Cell(i)) if want.is_empty() || want.contains(&cells[*i].ty) => *i,
@@ -484,6 +588,8 @@ pub(super) fn resolve(raw: &SpecFile) -> (Layout, Vec<String>) {
         sheets,
         cells,
         tables,
+        lists,
+        derived,
         chart,
         keys,
     };

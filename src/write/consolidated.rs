@@ -10,7 +10,7 @@ use super::form::{Out, put};
 use super::report::{Report, status_text};
 use super::{WriteError, cell_text, io_failure, new_workbook, save, style, xlsx_err};
 use crate::cellref::{Pos, column_name};
-use crate::consolidate::{Consolidation, field_value};
+use crate::consolidate::Consolidation;
 use crate::extract::Value;
 use crate::finding::Notation;
 use crate::form::Form;
@@ -311,7 +311,7 @@ fn summary(
             .filter(|&i| c.included[i])
             .and_then(|i| c.submissions[i].report.as_ref());
         for (k, &f) in fields.iter().enumerate() {
-            if let Some(n) = report.and_then(|r| field_value(r, f)) {
+            if let Some(n) = report.and_then(|r| r.figure(f)) {
                 ws.write_number(row, fixed + k as u16, n)?;
             }
         }

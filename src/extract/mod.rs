@@ -1,11 +1,16 @@
 //! Raw cells to typed figures, per the form. Every conversion that needed a guess or
 //! failed leaves a finding at the cell; nothing is silently read as zero.
 
+mod derived;
+mod list;
+
+pub use list::ListData;
+
 use crate::cellref::Pos;
 use crate::finding::{Builtin, Capped, Finding, Shown};
 use crate::lang::{Lang, Msg, plain_number};
 use crate::read::{RawValue, SheetCells, SheetError, WorkbookCells};
-use crate::spec::{FieldType, Layout, Table};
+use crate::spec::{FieldRef, FieldType, Layout, Table};
 use crate::text::{self, date, fold, legacy, number};
 use chrono::NaiveDate;
 
@@ -117,6 +122,10 @@ pub struct Report {
     /// By the form's cell index.
     pub cells: Vec<Value>,
     pub tables: Vec<TableData>,
+    /// By the form's list index.
+    pub lists: Vec<ListData>,
+    /// By the form's derived-figure index.
+    pub derived: Vec<Value>,
     /// The name each form sheet has in the unit's file (for findings), or the form's.
     pub sheet_names: Vec<String>,
     /// Sheets that were missing or unreadable: their figures are absent, not blank.
@@ -130,6 +139,26 @@ impl Report {
 
     pub fn rows_dropped(&self) -> bool {
         self.tables.iter().any(|t| t.dropped.is_some())
+    }
+
+    /// The unit's figure for a field, as the province adds it up: a cell, the sum of a
+    /// table column's rows (not its total row, which may be wrong), a list's figure, a
+    /// derived figure. `None` when blank, unreadable or absent.
+    pub fn figure(&self, f: FieldRef) -> Option<f64> {
+        self.figure_with(f, &self.derived)
+    }
+
+    /// [`Report::figure`], with derived figures taken from `derived` (while they are
+    /// being computed).
+    fn figure_with(&self, f: FieldRef, derived: &[Value]) -> Option<f64> {
+        match f {
+            FieldRef::Cell(i) => self.cells[i].number(),
+            FieldRef::Column { table, column } => self.tables[table].column_sum(column),
+            FieldRef::Item { list, row, column } => {
+                self.lists.get(list)?.value(row, column)?.number()
+            }
+            FieldRef::Derived(i) => derived.get(i)?.number(),
+        }
     }
 }
 
@@ -245,18 +274,28 @@ pub fn extract(form: &Layout, wb: &WorkbookCells) -> (Report, Vec<Finding>) {
         tables.push(ctx.table(t, sheets[t.sheet], t.sheet));
     }
 
+    let mut lists = Vec::with_capacity(form.lists.len());
+    for l in &form.lists {
+        if sheet_missing[l.sheet] {
+            lists.push(ListData::default());
+            continue;
+        }
+        lists.push(ctx.list(l, sheets[l.sheet], l.sheet));
+    }
+
     let findings = findings.finish(&sheet_names);
-    (
-        Report {
-            form_id,
-            form_version,
-            cells,
-            tables,
-            sheet_names,
-            sheet_missing,
-        },
-        findings,
-    )
+    let mut report = Report {
+        form_id,
+        form_version,
+        cells,
+        tables,
+        lists,
+        derived: Vec::new(),
+        sheet_names,
+        sheet_missing,
+    };
+    report.derived = derived::compute(form, &report);
+    (report, findings)
 }
 
 /// A table's total label, folded, and a cheap test that rules out nearly every other
