@@ -718,17 +718,9 @@ pub fn targets(cases: &[Case], jobs: usize) -> Vec<Target> {
 /// Other processes' load, in cores, above which a measurement is marked as disturbed.
 const DISTURBED: f64 = 0.25;
 
-/// 1234567 as "1,234,567".
+/// 1234567 as "1,234,567": the bench table is in English, whatever `--lang` says.
 fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
+    crate::lang::Lang::En.count(n)
 }
 
 fn mb(b: Option<u64>) -> String {

@@ -59,9 +59,10 @@ pub fn plain_number(v: f64) -> String {
     notation(v, '.', None)
 }
 
-/// Whole numbers beyond this are shown without trying to trim their decimals: an f64
-/// holds every integer up to 2^53 exactly, and a count of a form never comes near.
-const EXACT_INTEGERS: f64 = 9_007_199_254_740_992.0;
+/// 2^53: an f64 holds every integer below it exactly, and a count of a form never comes
+/// near. Whole numbers beyond it are shown without trying to trim their decimals, and
+/// report.json writes only numbers below it as integers.
+pub(crate) const EXACT_INTEGERS: f64 = 9_007_199_254_740_992.0;
 
 fn notation(v: f64, point: char, group: Option<char>) -> String {
     if !v.is_finite() {

@@ -72,7 +72,7 @@ impl Derived {
     pub fn ty(&self) -> FieldType {
         match self.how {
             Derivation::CountRows { .. } => FieldType::Count,
-            Derivation::Ratio { scale, .. } if scale == 100.0 => FieldType::Percent,
+            Derivation::Ratio { scale: 100.0, .. } => FieldType::Percent,
             Derivation::Ratio { .. } => FieldType::Decimal,
         }
     }

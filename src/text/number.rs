@@ -436,17 +436,10 @@ mod tests {
         }
     }
 
-    /// Writes `n` with `sep` between groups of three digits.
+    /// Writes `n` with `sep` between groups of three digits: the grouping tonghop shows
+    /// (exact up to 2^53), with its separator swapped for `sep`.
     fn grouped(n: u64, sep: &str) -> String {
-        let digits = n.to_string();
-        let mut out = String::new();
-        for (i, c) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i).is_multiple_of(3) {
-                out.push_str(sep);
-            }
-            out.push(c);
-        }
-        out
+        crate::lang::Lang::Vi.count(n).replace('.', sep)
     }
 
     #[test]

@@ -29,15 +29,17 @@ const FAST_ZIP_ROWS: usize = 500;
 /// chart carries cached values.
 const CHART_CACHE_UNITS: usize = 1_000;
 
-pub struct Names {
-    pub summary: &'static str,
-    pub table: &'static str,
-    pub status: &'static str,
-    pub errors: &'static str,
-    pub chart: &'static str,
+/// The workbook's sheet names, in the operator's language: the summary's formulas and
+/// the chart refer to sheets by name, so each name is spelt once.
+struct Names {
+    summary: &'static str,
+    table: &'static str,
+    status: &'static str,
+    errors: &'static str,
+    chart: &'static str,
 }
 
-pub fn sheet_names(lang: Lang) -> Names {
+fn sheet_names(lang: Lang) -> Names {
     match lang {
         Lang::Vi => Names {
             summary: "Tổng hợp",

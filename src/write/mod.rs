@@ -12,23 +12,34 @@ use rust_xlsxwriter::{DocProperties, ExcelDateTime, Workbook, XlsxError};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+/// An output that could not be written, naming the file: a run writes many, and the
+/// clerk needs to know which one failed and why.
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
+    /// rust_xlsxwriter refused the workbook (a limit of the format, say).
     #[error("cannot build workbook '{path}'")]
     Xlsx {
+        /// The output file.
         path: String,
+        /// What rust_xlsxwriter said.
         #[source]
         source: XlsxError,
     },
+    /// The file system refused the file (a full disk, no permission).
     #[error("cannot write '{path}'")]
     Io {
+        /// The output file.
         path: String,
+        /// What the system said.
         #[source]
         source: std::io::Error,
     },
+    /// A JSON output (report.json, a sample set's faults.json) could not be encoded.
     #[error("cannot encode '{path}'")]
     Json {
+        /// The output file.
         path: String,
+        /// What serde_json said.
         #[source]
         source: serde_json::Error,
     },

@@ -7,7 +7,7 @@ use crate::detail::Decision;
 use crate::extract::Value;
 use crate::finding::{Notation, Severity};
 use crate::form::Form;
-use crate::lang::{Lang, Msg};
+use crate::lang::{EXACT_INTEGERS, Lang, Msg};
 use crate::submission::{Skipped, Status};
 use crate::text::date::format_date;
 use serde::Serialize;
@@ -21,13 +21,15 @@ pub fn tidy(v: f64) -> f64 {
     if v.is_finite() && v != 0.0 { v } else { 0.0 }
 }
 
+/// `v` as an integer when it is one an f64 holds exactly: report.json says `8443`, not
+/// `8443.0`, and never an integer that the f64 only approximates.
+fn whole(v: f64) -> Option<i64> {
+    (v.fract() == 0.0 && v.abs() < EXACT_INTEGERS).then_some(v as i64)
+}
+
 fn number(v: f64) -> Json {
     let v = tidy(v);
-    if v.fract() == 0.0 && v.abs() < 9.0e15 {
-        json!(v as i64)
-    } else {
-        json!(v)
-    }
+    whole(v).map_or_else(|| json!(v), |i| json!(i))
 }
 
 #[derive(Serialize)]
@@ -251,10 +253,9 @@ impl Serialize for ValueJson<'_> {
             Value::Blank => ser.serialize_none(),
             Value::Number(n) => {
                 let v = tidy(*n);
-                if v.fract() == 0.0 && v.abs() < 9.0e15 {
-                    ser.serialize_i64(v as i64)
-                } else {
-                    ser.serialize_f64(v)
+                match whole(v) {
+                    Some(i) => ser.serialize_i64(i),
+                    None => ser.serialize_f64(v),
                 }
             }
             Value::Text(t) => ser.serialize_str(t),

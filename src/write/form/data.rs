@@ -1,0 +1,106 @@
+//! What the layout is given: the figures of one workbook (input cells, each table's
+//! rows and total) and the cells to mark. Kept apart from the layout so the three
+//! writers (template, samples, returned workbook) share one description of a filled
+//! form, and a table's rows can stay wherever they are held ([`TableRows`]).
+
+use super::values::{Out, OutRef};
+use crate::cellref::Pos;
+use std::collections::BTreeMap;
+
+/// The body rows of one table, however they are held: built for a sample, or as read
+/// from a unit's workbook (a returned workbook borrows those instead of copying them).
+/// Rows are asked for by index, in order; a writer streams them without collecting them.
+pub trait TableRows {
+    /// How many body rows.
+    fn len(&self) -> usize;
+    /// Whether there is no body row: the total row then sums an empty range.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Zero-based sheet row of the `i`-th row: a unit's rows stay where the unit put
+    /// them, so notes point at the unit's own cells.
+    fn row(&self, i: usize) -> u32;
+    /// What the label column shows on the `i`-th row.
+    fn label(&self, i: usize) -> OutRef<'_>;
+    /// The `i`-th row's value in the table's `column`-th column; `None` leaves the cell
+    /// unwritten.
+    fn value(&self, i: usize, column: usize) -> Option<OutRef<'_>>;
+}
+
+/// Rows built in memory: (zero-based row, label, one value per column).
+pub type BuiltRows = Vec<(u32, Out, Vec<Out>)>;
+
+impl TableRows for BuiltRows {
+    fn len(&self) -> usize {
+        Vec::len(self)
+    }
+    fn row(&self, i: usize) -> u32 {
+        self[i].0
+    }
+    fn label(&self, i: usize) -> OutRef<'_> {
+        self[i].1.view()
+    }
+    fn value(&self, i: usize, column: usize) -> Option<OutRef<'_>> {
+        self[i].2.get(column).map(Out::view)
+    }
+}
+
+/// One table of a filled form. The total row is given apart from the body because a
+/// unit may have inserted rows, moving it, and may have typed figures over the SUM.
+#[derive(Debug, Clone)]
+pub struct TableOut<R = BuiltRows> {
+    /// The body rows.
+    pub rows: R,
+    /// Zero-based sheet row of the total row: where the unit's total row was.
+    pub total_row: u32,
+    /// The total row's values as the unit wrote them, one per column; `None` writes
+    /// each column's SUM formula, as the blank form has it.
+    pub total: Option<Vec<Out>>,
+    /// Label text of the total row as the unit wrote it (defaults to the form's).
+    pub total_label: Option<String>,
+}
+
+/// Figures to lay into the form; without them the layout writes the blank template.
+#[derive(Debug, Clone)]
+pub struct FormData<R = BuiltRows> {
+    /// The form id stamped on the workbook: a returned workbook keeps the one the unit's
+    /// file carried, so the unit sees which form it filled.
+    pub form_id: String,
+    /// The form version stamped beside the id, kept the same way.
+    pub form_version: String,
+    /// One value per input cell of the form, in the form's order.
+    pub cells: Vec<Out>,
+    /// One entry per table of the form, in the form's order.
+    pub tables: Vec<TableOut<R>>,
+}
+
+/// The cells to highlight, each with the note that explains why: how a returned
+/// workbook points the unit at its faults in its own layout.
+#[derive(Debug, Clone, Default)]
+pub struct Marks {
+    /// (sheet index, cell) to (any error among them, the notes' texts in order). Sorted,
+    /// so the notes are written in the same order run to run.
+    pub notes: BTreeMap<(usize, Pos), (bool, Vec<String>)>,
+}
+
+impl Marks {
+    /// Mark a cell; several notes on one cell are joined. `error` false: a warning
+    /// (highlighted in amber instead of red, unless an error marks the cell too).
+    pub fn add(&mut self, sheet: usize, pos: Pos, error: bool, text: String) {
+        let e = self
+            .notes
+            .entry((sheet, pos))
+            .or_insert((false, Vec::new()));
+        e.0 |= error;
+        e.1.push(text);
+    }
+
+    /// The mark on a cell, if any; a workbook without marks (the template, samples)
+    /// asks nothing of the map.
+    pub(super) fn get(&self, sheet: usize, pos: Pos) -> Option<&(bool, Vec<String>)> {
+        if self.notes.is_empty() {
+            return None;
+        }
+        self.notes.get(&(sheet, pos))
+    }
+}

@@ -1,0 +1,436 @@
+//! The layout: where each part of the form goes on its sheet, in what format. One pass
+//! per sheet queues the form's own cells (title, texts, stamp, input cells with their
+//! labels) and each table's frame (header, total row), then streams the table bodies in
+//! row order with the queued cells in between, so the same code writes an in-memory
+//! sheet and a constant-memory one.
+
+use super::data::{FormData, Marks, TableRows};
+use super::row_order::RowOrder;
+use super::validation;
+use super::values::{Out, OutRef};
+use crate::cellref::Pos;
+use crate::spec::{FieldType, Layout};
+use crate::write::style;
+use rust_xlsxwriter::{Format, Note, ProtectionOptions, Workbook, Worksheet, XlsxError};
+use std::collections::HashSet;
+
+/// Table rows on one sheet above which the sheet is streamed in constant-memory mode.
+/// Below it the in-memory sheet is cheaper: no temporary file per sheet, which counts
+/// when a province returns thousands of small workbooks. A unit's table may run to the
+/// form's `max_rows` (100,000 by default), whose cells in memory would cost ~100 MB.
+pub const STREAM_ROWS: usize = 5_000;
+
+/// Lay the form into `wb`: one worksheet per sheet of the form, held in memory.
+/// `protect` locks everything but the input cells (the blank template and samples).
+/// Samples stay in memory whatever their size: shared strings, as Excel saves a form,
+/// so what the benchmark and the tests read looks like a unit's file.
+pub fn write_form<R: TableRows>(
+    wb: &mut Workbook,
+    form: &Layout,
+    data: Option<&FormData<R>>,
+    marks: &Marks,
+    protect: bool,
+) -> Result<(), XlsxError> {
+    lay_out(wb, form, data, marks, protect, usize::MAX)
+}
+
+/// [`write_form`], but a sheet whose tables hold more than [`STREAM_ROWS`] rows is
+/// streamed in constant-memory mode, through the workbook's temporary folder
+/// (`set_tempdir`): a returned workbook costs memory by its findings, not its rows.
+pub fn write_form_streamed<R: TableRows>(
+    wb: &mut Workbook,
+    form: &Layout,
+    data: Option<&FormData<R>>,
+    marks: &Marks,
+    protect: bool,
+) -> Result<(), XlsxError> {
+    lay_out(wb, form, data, marks, protect, STREAM_ROWS)
+}
+
+/// The form, streaming a sheet whose tables hold more than `stream_rows` rows.
+fn lay_out<R: TableRows>(
+    wb: &mut Workbook,
+    form: &Layout,
+    data: Option<&FormData<R>>,
+    marks: &Marks,
+    protect: bool,
+    stream_rows: usize,
+) -> Result<(), XlsxError> {
+    for (si, sheet) in form.sheets.iter().enumerate() {
+        let on_sheet: Vec<usize> = (0..form.tables.len())
+            .filter(|&t| form.tables[t].sheet == si)
+            .collect();
+        let blank: Vec<BlankRows> = match data {
+            Some(_) => Vec::new(),
+            None => on_sheet
+                .iter()
+                .map(|&ti| BlankRows {
+                    first_row: form.tables[ti].first_row,
+                    count: form.tables[ti].template_rows,
+                    columns: form.tables[ti].columns.len(),
+                })
+                .collect(),
+        };
+        let bodies: Vec<&dyn TableRows> = match data {
+            Some(d) => on_sheet
+                .iter()
+                .map(|&ti| &d.tables[ti].rows as &dyn TableRows)
+                .collect(),
+            None => blank.iter().map(|b| b as &dyn TableRows).collect(),
+        };
+        let rows: usize = bodies.iter().map(|b| b.len()).sum();
+        let ws = if rows > stream_rows && bodies.iter().all(|b| ascending(*b)) {
+            wb.add_worksheet_with_constant_memory()?
+        } else {
+            wb.add_worksheet()
+        };
+        ws.set_name(&sheet.name)?;
+        for (i, w) in sheet.column_widths.iter().enumerate() {
+            ws.set_column_width(i as u16, *w)?;
+        }
+        // A4, one page wide: units print the form to sign and file it.
+        ws.set_paper_size(9);
+        ws.set_print_fit_to_pages(1, 0);
+        let mut out = RowOrder::default();
+        let paint = Paint { marks, protect };
+        queue_cells(ws, &mut out, form, si, data, &paint)?;
+        for (k, &ti) in on_sheet.iter().enumerate() {
+            let d = data.map(|d| &d.tables[ti]);
+            let frame = TableFrame {
+                total_row: d.map_or(
+                    form.tables[ti].first_row + form.tables[ti].template_rows,
+                    |d| d.total_row,
+                ),
+                total: d.and_then(|d| d.total.as_deref()),
+                total_label: d.and_then(|d| d.total_label.as_deref()),
+            };
+            table_frame(ws, &mut out, form, ti, bodies[k], &frame, &paint)?;
+        }
+        out.seal();
+        write_bodies(ws, &mut out, form, &on_sheet, &bodies, &paint)?;
+        out.through(ws, u32::MAX)?;
+        for ((s, pos), (error, texts)) in &marks.notes {
+            if *s != si {
+                continue;
+            }
+            let note = Note::new(crate::write::cell_text(&texts.join("\n")))
+                .set_author(if *error {
+                    "tonghop: lỗi"
+                } else {
+                    "tonghop: lưu ý"
+                })
+                .set_width(360)
+                .set_height(140);
+            ws.insert_note(pos.row, pos.col, &note)?;
+        }
+        if protect {
+            let opts = ProtectionOptions {
+                insert_rows: true,
+                delete_rows: true,
+                format_columns: true,
+                format_rows: true,
+                ..ProtectionOptions::default()
+            };
+            ws.protect_with_options(&opts);
+        }
+        if si == 0 && protect {
+            ws.set_active(true);
+        }
+    }
+    Ok(())
+}
+
+/// The blank template's body: as many empty rows as the form's `template_rows`, each
+/// formatted and validated like a filled one.
+struct BlankRows {
+    first_row: u32,
+    count: u32,
+    columns: usize,
+}
+
+impl TableRows for BlankRows {
+    fn len(&self) -> usize {
+        self.count as usize
+    }
+    fn row(&self, i: usize) -> u32 {
+        self.first_row + i as u32
+    }
+    fn label(&self, _: usize) -> OutRef<'_> {
+        OutRef::Blank
+    }
+    fn value(&self, _: usize, column: usize) -> Option<OutRef<'_>> {
+        (column < self.columns).then_some(OutRef::Blank)
+    }
+}
+
+/// Queue the form's own cells of a sheet: title, texts, stamp, and each input cell
+/// with the label (and number) left of it when the form puts none there.
+fn queue_cells<R>(
+    ws: &mut Worksheet,
+    out: &mut RowOrder,
+    form: &Layout,
+    si: usize,
+    data: Option<&FormData<R>>,
+    paint: &Paint<'_>,
+) -> Result<(), XlsxError> {
+    let mut taken: HashSet<Pos> = HashSet::new();
+    let inputs: HashSet<Pos> = form
+        .cells
+        .iter()
+        .filter(|c| c.sheet == si)
+        .map(|c| c.pos)
+        .collect();
+    let last_col = last_column(form, si);
+    if let Some(t) = &form.sheets[si].title {
+        let pos = Pos::new(0, 0);
+        if last_col > 0 {
+            out.merge(pos, last_col, t, style::title());
+        } else {
+            out.text(pos, t, style::title());
+        }
+        ws.set_row_height(0, 24)?;
+        taken.insert(pos);
+    }
+    for (pos, text, st) in &form.sheets[si].texts {
+        let f = match st {
+            crate::spec::TextStyle::Header => style::header(),
+            crate::spec::TextStyle::Section => style::section(),
+            crate::spec::TextStyle::Note => style::note(),
+            crate::spec::TextStyle::Plain => style::label(),
+        };
+        out.text(*pos, text, f);
+        taken.insert(*pos);
+    }
+    if let Some(st) = form.stamp.filter(|s| s.sheet == si) {
+        let (id, ver) = data.map_or((form.id.as_str(), form.version.as_str()), |d| {
+            (d.form_id.as_str(), d.form_version.as_str())
+        });
+        out.text(st.id, id, style::text());
+        out.text(st.version, ver, style::text());
+        taken.extend([st.id, st.version]);
+    }
+    let mut number = 0;
+    for (ci, c) in form.cells.iter().enumerate().filter(|(_, c)| c.sheet == si) {
+        if c.pos.col > 0 {
+            let left = Pos::new(c.pos.row, c.pos.col - 1);
+            if !inputs.contains(&left) && !taken.contains(&left) {
+                out.text(left, &c.label, style::label());
+                taken.insert(left);
+                let stt = Pos::new(c.pos.row, 0);
+                if left.col == 1 && !taken.contains(&stt) {
+                    number += 1;
+                    out.put(
+                        stt,
+                        Out::Number(number as f64),
+                        style::text().set_align(rust_xlsxwriter::FormatAlign::Center),
+                    );
+                    taken.insert(stt);
+                }
+            }
+        }
+        let v = data.map_or(Out::Blank, |d| d.cells[ci].clone());
+        out.put(c.pos, v, paint.format(si, c.pos, base_format(c.ty)));
+        if paint.protect {
+            validation::input_cell(ws, form, ci)?;
+        }
+    }
+    Ok(())
+}
+
+/// How cells are formatted: marked cells stand out, and with `protect` (the blank
+/// template and samples) input cells are unlocked and tinted.
+struct Paint<'a> {
+    marks: &'a Marks,
+    protect: bool,
+}
+
+impl Paint<'_> {
+    /// The format of the cell at `pos` on sheet `sheet`.
+    fn format(&self, sheet: usize, pos: Pos, base: Format) -> Format {
+        cell_format(base, self.protect, self.marks.get(sheet, pos))
+    }
+
+    /// The format of an unmarked cell.
+    fn plain(&self, base: Format) -> Format {
+        cell_format(base, self.protect, None)
+    }
+}
+
+/// The format of a cell of type `ty`, before marks and input tint.
+fn base_format(ty: FieldType) -> Format {
+    match ty {
+        FieldType::Count => style::count(),
+        FieldType::Percent => style::percent(),
+        FieldType::Decimal => style::decimal(),
+        FieldType::Text => style::text(),
+        FieldType::Date => style::date(),
+    }
+}
+
+/// `base` as a marked cell (red for an error, amber for a warning) or an input cell shows.
+fn cell_format(base: Format, input: bool, mark: Option<&(bool, Vec<String>)>) -> Format {
+    match mark {
+        Some((true, _)) => style::fault(base),
+        Some((false, _)) => style::warn(base),
+        None if input => style::input(base),
+        None => base,
+    }
+}
+
+/// The sheet's rightmost used column, which the title spans; the texts of its first two
+/// rows (under the title) do not widen it.
+fn last_column(form: &Layout, si: usize) -> u16 {
+    let cells = form
+        .cells
+        .iter()
+        .filter(|c| c.sheet == si)
+        .map(|c| c.pos.col);
+    let tables = form
+        .tables
+        .iter()
+        .filter(|t| t.sheet == si)
+        .flat_map(|t| t.columns.iter().map(|c| c.col).chain([t.label_col]));
+    let texts = form.sheets[si]
+        .texts
+        .iter()
+        .filter(|(p, ..)| p.row > 1)
+        .map(|(p, ..)| p.col);
+    cells.chain(tables).chain(texts).max().unwrap_or(0)
+}
+
+/// Rows in ascending order, which is how a table is read; constant-memory mode needs it.
+fn ascending(rows: &dyn TableRows) -> bool {
+    (1..rows.len()).all(|i| rows.row(i - 1) < rows.row(i))
+}
+
+/// Where a table's total row goes and what it holds.
+struct TableFrame<'a> {
+    total_row: u32,
+    /// `None`: write the SUM formula of each column.
+    total: Option<&'a [Out]>,
+    /// Label text of the total row as the unit wrote it (defaults to the form's).
+    total_label: Option<&'a str>,
+}
+
+/// Everything of a table but its body rows: header, total row, validation, panes.
+fn table_frame(
+    ws: &mut Worksheet,
+    out: &mut RowOrder,
+    form: &Layout,
+    ti: usize,
+    rows: &dyn TableRows,
+    frame: &TableFrame<'_>,
+    paint: &Paint<'_>,
+) -> Result<(), XlsxError> {
+    let t = &form.tables[ti];
+    let si = t.sheet;
+    let hdr = style::header();
+    ws.set_row_height(t.header_row, 45)?;
+    if t.label_col > 0 {
+        out.text(Pos::new(t.header_row, 0), "STT", hdr.clone());
+    }
+    out.text(Pos::new(t.header_row, t.label_col), &t.label, hdr.clone());
+    for c in &t.columns {
+        out.text(Pos::new(t.header_row, c.col), &c.label, hdr.clone());
+    }
+    let total_row = frame.total_row;
+    let fmt_at = |pos: Pos, base: Format| paint.format(si, pos, base);
+    let label = frame.total_label.unwrap_or(&t.total_label);
+    let pos = Pos::new(total_row, t.label_col);
+    out.text(pos, label, fmt_at(pos, style::bold()));
+    let (first, last) = if rows.is_empty() {
+        (t.first_row, t.first_row)
+    } else {
+        (rows.row(0), rows.row(rows.len() - 1))
+    };
+    let last = last.max(first);
+    for (ci, c) in t.columns.iter().enumerate() {
+        let pos = Pos::new(total_row, c.col);
+        let v = match frame.total {
+            Some(given) => given[ci].clone(),
+            None => {
+                let sum: f64 = (0..rows.len())
+                    .filter_map(|i| match rows.value(i, ci) {
+                        Some(OutRef::Number(n)) => Some(n),
+                        _ => None,
+                    })
+                    .sum();
+                let col = crate::cellref::column_name(c.col);
+                Out::Formula(format!("SUM({col}{}:{col}{})", first + 1, last + 1), sum)
+            }
+        };
+        out.put(pos, v, fmt_at(pos, base_format(c.ty).set_bold()));
+    }
+    if paint.protect && total_row > t.first_row {
+        validation::table_body(ws, form, ti, total_row - 1)?;
+    }
+    ws.set_freeze_panes(t.first_row, 0)?;
+    Ok(())
+}
+
+/// Stream the body rows of a sheet's tables in row order, the held cells in between.
+/// Formats are built once per column; only a marked cell gets its own.
+fn write_bodies(
+    ws: &mut Worksheet,
+    out: &mut RowOrder,
+    form: &Layout,
+    on_sheet: &[usize],
+    bodies: &[&dyn TableRows],
+    paint: &Paint<'_>,
+) -> Result<(), XlsxError> {
+    struct Plain {
+        number: Format,
+        label: Format,
+        columns: Vec<Format>,
+    }
+    let plain: Vec<Plain> = on_sheet
+        .iter()
+        .map(|&ti| Plain {
+            number: style::text(),
+            label: paint.plain(style::label()),
+            columns: form.tables[ti]
+                .columns
+                .iter()
+                .map(|c| paint.plain(base_format(c.ty)))
+                .collect(),
+        })
+        .collect();
+    let mut next = vec![0usize; bodies.len()];
+    // Tables are few: the next row is the least among their next rows.
+    while let Some(k) = (0..bodies.len())
+        .filter(|&k| next[k] < bodies[k].len())
+        .min_by_key(|&k| bodies[k].row(next[k]))
+    {
+        let (rows, i, t, p) = (bodies[k], next[k], &form.tables[on_sheet[k]], &plain[k]);
+        let row = rows.row(i);
+        out.through(ws, row)?;
+        let si = t.sheet;
+        // A marked cell gets its own format, the rest their column's.
+        let put_at = |ws: &mut Worksheet, col: u16, v: OutRef<'_>, plain: &Format, ty| {
+            let marked = paint.marks.get(si, Pos::new(row, col)).map(|m| {
+                let base = if col == t.label_col {
+                    style::label()
+                } else {
+                    base_format(ty)
+                };
+                cell_format(base, paint.protect, Some(m))
+            });
+            ws.write_with_format(row, col, v, marked.as_ref().unwrap_or(plain))
+                .map(|_| ())
+        };
+        if t.label_col > 0 {
+            ws.write_number_with_format(row, 0, (i + 1) as f64, &p.number)?;
+        }
+        put_at(ws, t.label_col, rows.label(i), &p.label, FieldType::Text)?;
+        for (ci, c) in t.columns.iter().enumerate() {
+            if let Some(v) = rows.value(i, ci) {
+                put_at(ws, c.col, v, &p.columns[ci], c.ty)?;
+            }
+        }
+        next[k] += 1;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,19 @@
+//! The form as a workbook, laid out from the specification: blank (the template), filled
+//! (generated samples), or filled with a unit's own figures and its faults marked (the
+//! returned workbook). One writer for all three keeps them cell for cell the same.
+//!
+//! - `values`: the cell value types and how one is written;
+//! - `data`: what the layout is given (figures, table rows, marks);
+//! - `layout`: where everything goes, sheet by sheet;
+//! - `row_order`: the queue that keeps writes in row order for a streamed sheet;
+//! - `validation`: what the blank form refuses as it is typed.
+
+mod data;
+mod layout;
+mod row_order;
+mod validation;
+mod values;
+
+pub use data::{BuiltRows, FormData, Marks, TableOut, TableRows};
+pub use layout::{STREAM_ROWS, write_form, write_form_streamed};
+pub use values::{Out, OutRef, put};
