@@ -3,7 +3,13 @@
 //! Only the sheets the form declares are read, and in them only the columns and rows the
 //! form can use: a hostile sheet with a value at XFD1048576 or a million rows costs a scan
 //! that stops at the form's bound, never a dense allocation.
+//!
+//! [`sniff`] decides the format from the bytes and refuses what calamine could not
+//! survive; then each format's cells, streamed (xlsx) or from calamine's ranges (`.xls`,
+//! `.ods`), go through one pass (`cells.rs`) that applies the form's window and the rules
+//! for truncation and uncalculated formulas the same way for all three.
 
+mod cells;
 mod finding;
 mod ods_grid;
 pub mod sniff;
@@ -13,18 +19,25 @@ pub use finding::{file_finding, io_finding};
 use crate::cellref::Pos;
 use crate::spec::Layout;
 use crate::text::fold;
-use calamine::{Data, DataRef, Ods, Reader, SheetVisible, Xls, Xlsx};
+use calamine::{Ods, Reader, SheetVisible, Xls, Xlsx};
+use cells::{Cell, Cells, Window, range_cells, window_cells, windows};
 use chrono::NaiveDate;
 use sniff::{Format, Limits, SniffError};
-use std::io::Cursor;
+use std::io::{Cursor, Read, Seek};
 
 /// A cell's content before it is interpreted against the form.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RawValue {
+    /// Nothing there; kept apart from `Text("")` and `Number(0.0)`, which a unit typed.
     Empty,
+    /// Every numeric cell as `f64`: xlsx gives floats only, `.xls` and `.ods` sometimes
+    /// integers, and the rules must not see the difference.
     Number(f64),
+    /// Text as typed, capped at [`MAX_TEXT_CHARS`].
     Text(String),
+    /// A TRUE/FALSE cell, which no input cell of a form expects: kept to be named.
     Bool(bool),
+    /// A date, whether the workbook stored a serial with a date format or ISO text (ODS).
     Date(NaiveDate),
     /// A date-time the calendar cannot hold (out of Excel's range).
     BadDate(f64),
@@ -35,6 +48,8 @@ pub enum RawValue {
 }
 
 impl RawValue {
+    /// Blank as a clerk sees it: an empty cell, or one holding only spaces, counts as not
+    /// filled in.
     pub fn is_empty(&self) -> bool {
         match self {
             RawValue::Empty => true,
@@ -49,6 +64,7 @@ impl RawValue {
 pub struct SheetCells {
     /// The name as written in the workbook (it may differ in case, spaces or encoding).
     pub actual_name: String,
+    /// Hidden or very hidden in the workbook; its figures count all the same.
     pub hidden: bool,
     /// Cells inside the form's bounds, in row-major order, empty cells left out.
     pub cells: Vec<(Pos, RawValue)>,
@@ -59,16 +75,23 @@ pub struct SheetCells {
 /// What the reader found for each sheet of the form, by the form's sheet index.
 #[derive(Debug)]
 pub struct WorkbookCells {
+    /// The format found in the bytes, whatever the file name says.
     pub format: Format,
+    /// One entry per sheet of the form, in the form's order: one broken or missing sheet
+    /// leaves the others readable.
     pub sheets: Vec<Result<SheetCells, SheetError>>,
     /// Sheet names in the workbook, for messages about a missing sheet.
     pub sheet_names: Vec<String>,
 }
 
+/// Why one declared sheet has no cells, kept to that sheet.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum SheetError {
+    /// No sheet of the workbook has the declared name, even folded (case, spaces, accents).
     #[error("sheet not found")]
     Missing,
+    /// calamine could not read it (some newer error values make a whole sheet fail): the
+    /// message is calamine's.
     #[error("sheet cannot be read: {0}")]
     Broken(String),
 }
@@ -76,69 +99,13 @@ pub enum SheetError {
 /// Why a whole file could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
+    /// Refused from its bytes, before calamine saw it.
     #[error(transparent)]
     Sniff(#[from] SniffError),
+    /// Passed the sniffer, then calamine failed to open it: a damage the sniffer does not
+    /// look for. `detail` is calamine's message.
     #[error("{format:?} workbook cannot be opened: {detail}")]
     Open { format: Format, detail: String },
-}
-
-/// Which part of a sheet the form can use.
-#[derive(Debug, Clone)]
-struct Window {
-    last_row: u32,
-    cols: Vec<bool>,
-}
-
-impl Window {
-    fn wants(&self, pos: Pos) -> bool {
-        pos.row <= self.last_row && self.cols.get(pos.col as usize).copied().unwrap_or(false)
-    }
-}
-
-fn windows(form: &Layout) -> Vec<Window> {
-    let mut w: Vec<Window> = form
-        .sheets
-        .iter()
-        .map(|_| Window {
-            last_row: 0,
-            cols: Vec::new(),
-        })
-        .collect();
-    let mut add = |sheet: usize, pos: Pos| {
-        let win = &mut w[sheet];
-        win.last_row = win.last_row.max(pos.row);
-        let c = pos.col as usize;
-        if win.cols.len() <= c {
-            win.cols.resize(c + 1, false);
-        }
-        win.cols[c] = true;
-    };
-    for c in &form.cells {
-        add(c.sheet, c.pos);
-    }
-    if let Some(s) = &form.stamp {
-        add(s.sheet, s.id);
-        add(s.sheet, s.version);
-    }
-    for l in &form.lists {
-        let last = l.last_row();
-        for col in l.code_col.into_iter().chain([l.label_col]) {
-            add(l.sheet, Pos::new(last, col));
-        }
-        for c in &l.columns {
-            add(l.sheet, Pos::new(last, c.col));
-        }
-    }
-    for t in &form.tables {
-        let last = t.last_row();
-        // Column A too: a total label is often typed, or merged, into the first column.
-        add(t.sheet, Pos::new(last, 0));
-        add(t.sheet, Pos::new(last, t.label_col));
-        for c in &t.columns {
-            add(t.sheet, Pos::new(last, c.col));
-        }
-    }
-    w
 }
 
 /// Read the cells the form needs from a workbook held in memory.
@@ -148,45 +115,88 @@ pub fn read_workbook(
     limits: &Limits,
 ) -> Result<WorkbookCells, ReadError> {
     let format = sniff::sniff(bytes, limits)?;
-    let wins = windows(form);
     let open_err = |detail: String| ReadError::Open { format, detail };
-    match format {
-        Format::Xlsx => {
-            let mut wb: Xlsx<_> =
-                Xlsx::new(Cursor::new(bytes)).map_err(|e| open_err(e.to_string()))?;
-            let meta = wb.sheets_metadata().to_vec();
-            let names: Vec<String> = meta.iter().map(|s| s.name.clone()).collect();
-            let mut sheets = Vec::with_capacity(form.sheets.len());
-            for (i, spec_sheet) in form.sheets.iter().enumerate() {
-                let Some(m) = find_sheet(&meta, &spec_sheet.name) else {
-                    sheets.push(Err(SheetError::Missing));
-                    continue;
-                };
-                sheets.push(
-                    stream_xlsx(&mut wb, &m.name, &wins[i])
-                        .map(|(cells, truncated)| SheetCells {
-                            actual_name: m.name.clone(),
-                            hidden: m.visible != SheetVisible::Visible,
-                            cells,
-                            truncated,
-                        })
-                        .map_err(|e| SheetError::Broken(e.to_string())),
-                );
-            }
-            Ok(WorkbookCells {
-                format,
-                sheets,
-                sheet_names: names,
+    let bytes = Cursor::new(bytes);
+    Ok(match format {
+        Format::Xlsx => streamed(Xlsx::new(bytes).map_err(|e| open_err(e.to_string()))?, form),
+        Format::Xls => ranged(
+            Xls::new(bytes).map_err(|e| open_err(e.to_string()))?,
+            format,
+            form,
+        ),
+        Format::Ods => ranged(
+            Ods::new(bytes).map_err(|e| open_err(e.to_string()))?,
+            format,
+            form,
+        ),
+    })
+}
+
+/// The sheets of an xlsx, streamed: the XML is read cell by cell up to the form's last
+/// row, so no sheet is ever held whole.
+fn streamed<RS: Read + Seek>(mut wb: Xlsx<RS>, form: &Layout) -> WorkbookCells {
+    let meta = wb.sheets_metadata().to_vec();
+    read_sheets(Format::Xlsx, form, &meta, |name, win| {
+        let mut reader = wb.worksheet_cells_reader(name)?;
+        let source = std::iter::from_fn(|| reader.next_cell_with_formula().transpose());
+        window_cells(
+            source.map(|c| {
+                c.map(|c| Cell {
+                    row: c.pos.0,
+                    col: c.pos.1,
+                    value: c.value,
+                    formula: c.formula,
+                })
+            }),
+            win,
+        )
+    })
+}
+
+/// The sheets of a reader that only offers whole ranges (`.xls`, `.ods`): calamine built
+/// them when the file was opened, within the bounds the sniffer checked.
+fn ranged<RS: Read + Seek, R: Reader<RS>>(mut wb: R, format: Format, form: &Layout) -> WorkbookCells
+where
+    R::Error: std::fmt::Display,
+{
+    let meta = wb.sheets_metadata().to_vec();
+    read_sheets(format, form, &meta, |name, win| {
+        let values = wb.worksheet_range(name)?;
+        // Without its formulas a sheet still reads; only uncalculated formulas go unnamed.
+        let formulas = wb.worksheet_formula(name).ok();
+        let Ok(cells) = window_cells(range_cells(&values, formulas.as_ref()), win);
+        Ok::<_, R::Error>(cells)
+    })
+}
+
+/// Finds each declared sheet in `meta` and reads it with `read`: one sheet's failure is
+/// that sheet's error, not the workbook's.
+fn read_sheets<E: std::fmt::Display>(
+    format: Format,
+    form: &Layout,
+    meta: &[calamine::Sheet],
+    mut read: impl FnMut(&str, &Window) -> Result<Cells, E>,
+) -> WorkbookCells {
+    let sheets = form
+        .sheets
+        .iter()
+        .zip(windows(form))
+        .map(|(spec_sheet, win)| {
+            let m = find_sheet(meta, &spec_sheet.name).ok_or(SheetError::Missing)?;
+            let (cells, truncated) =
+                read(&m.name, &win).map_err(|e| SheetError::Broken(e.to_string()))?;
+            Ok(SheetCells {
+                actual_name: m.name.clone(),
+                hidden: m.visible != SheetVisible::Visible,
+                cells,
+                truncated,
             })
-        }
-        Format::Xls => {
-            let wb: Xls<_> = Xls::new(Cursor::new(bytes)).map_err(|e| open_err(e.to_string()))?;
-            Ok(read_in_memory(wb, format, form, &wins))
-        }
-        Format::Ods => {
-            let wb: Ods<_> = Ods::new(Cursor::new(bytes)).map_err(|e| open_err(e.to_string()))?;
-            Ok(read_in_memory(wb, format, form, &wins))
-        }
+        })
+        .collect();
+    WorkbookCells {
+        format,
+        sheets,
+        sheet_names: meta.iter().map(|s| s.name.clone()).collect(),
     }
 }
 
@@ -197,160 +207,9 @@ fn find_sheet<'a>(meta: &'a [calamine::Sheet], name: &str) -> Option<&'a calamin
     })
 }
 
-type Cells = (Vec<(Pos, RawValue)>, bool);
-
-fn stream_xlsx<RS: std::io::Read + std::io::Seek>(
-    wb: &mut Xlsx<RS>,
-    name: &str,
-    win: &Window,
-) -> Result<Cells, calamine::XlsxError> {
-    let mut reader = wb.worksheet_cells_reader(name)?;
-    let mut cells = Vec::new();
-    let mut truncated = false;
-    while let Some(c) = reader.next_cell_with_formula()? {
-        let (row, col) = c.pos;
-        if row > win.last_row {
-            if !matches!(c.value, DataRef::Empty) || c.formula.is_some() {
-                truncated = true;
-                break;
-            }
-            continue;
-        }
-        let pos = Pos::new(row, col.min(u16::MAX as u32) as u16);
-        if !win.wants(pos) {
-            continue;
-        }
-        let v = match (c.value, c.formula) {
-            (DataRef::Empty, Some(f)) if !f.is_empty() => RawValue::Uncalculated(capped(f)),
-            (v, _) => from_ref(v),
-        };
-        if !matches!(v, RawValue::Empty) {
-            cells.push((pos, v));
-        }
-    }
-    // The XML is row-major in every writer we know, but nothing forces it: sort so the
-    // extractor's binary search and row grouping hold for any file.
-    if !cells.is_sorted_by_key(|(p, _)| *p) {
-        cells.sort_by_key(|(p, _)| *p);
-    }
-    cells.dedup_by_key(|(p, _)| *p);
-    Ok((cells, truncated))
-}
-
-fn read_in_memory<RS: std::io::Read + std::io::Seek, R: Reader<RS>>(
-    mut wb: R,
-    format: Format,
-    form: &Layout,
-    wins: &[Window],
-) -> WorkbookCells
-where
-    R::Error: std::fmt::Display,
-{
-    let meta = wb.sheets_metadata().to_vec();
-    let names: Vec<String> = meta.iter().map(|s| s.name.clone()).collect();
-    let mut sheets = Vec::with_capacity(form.sheets.len());
-    for (i, spec_sheet) in form.sheets.iter().enumerate() {
-        let Some(m) = find_sheet(&meta, &spec_sheet.name) else {
-            sheets.push(Err(SheetError::Missing));
-            continue;
-        };
-        let win = &wins[i];
-        let range = match wb.worksheet_range(&m.name) {
-            Ok(r) => r,
-            Err(e) => {
-                sheets.push(Err(SheetError::Broken(e.to_string())));
-                continue;
-            }
-        };
-        let formulas = wb.worksheet_formula(&m.name).ok();
-        let mut cells = Vec::new();
-        let mut truncated = false;
-        for (row, col, v) in range.used_cells() {
-            let (row, col) = (
-                range.start().map_or(0, |s| s.0) + row as u32,
-                range.start().map_or(0, |s| s.1) + col as u32,
-            );
-            if row > win.last_row {
-                truncated = true;
-                break;
-            }
-            let pos = Pos::new(row, col.min(u16::MAX as u32) as u16);
-            if win.wants(pos) {
-                cells.push((pos, from_data(v)));
-            }
-        }
-        // A formula whose cached value is missing reads as empty: name it instead.
-        if let Some(f) = formulas {
-            for (row, col, text) in f.used_cells() {
-                let (row, col) = (
-                    f.start().map_or(0, |s| s.0) + row as u32,
-                    f.start().map_or(0, |s| s.1) + col as u32,
-                );
-                let pos = Pos::new(row, col.min(u16::MAX as u32) as u16);
-                if win.wants(pos) && !text.is_empty() && !cells.iter().any(|(p, _)| *p == pos) {
-                    cells.push((pos, RawValue::Uncalculated(capped(text.clone()))));
-                }
-            }
-            cells.sort_by_key(|(p, _)| *p);
-        }
-        sheets.push(Ok(SheetCells {
-            actual_name: m.name.clone(),
-            hidden: m.visible != SheetVisible::Visible,
-            cells,
-            truncated,
-        }));
-    }
-    WorkbookCells {
-        format,
-        sheets,
-        sheet_names: names,
-    }
-}
-
-fn date_of(d: &calamine::ExcelDateTime) -> RawValue {
-    let serial = d.as_f64();
-    if !(0.0..2_958_466.0).contains(&serial) || !d.is_datetime() {
-        return RawValue::BadDate(serial);
-    }
-    let (y, m, day, ..) = d.to_ymd_hms_milli();
-    NaiveDate::from_ymd_opt(y as i32, m as u32, day as u32)
-        .map_or(RawValue::BadDate(serial), RawValue::Date)
-}
-
-fn from_ref(v: DataRef<'_>) -> RawValue {
-    match v {
-        DataRef::Empty => RawValue::Empty,
-        DataRef::Int(i) => RawValue::Number(i as f64),
-        DataRef::Float(f) => RawValue::Number(f),
-        DataRef::String(s) => text(s),
-        DataRef::SharedString(s) => text(s.to_string()),
-        DataRef::Bool(b) => RawValue::Bool(b),
-        DataRef::DateTime(d) => date_of(&d),
-        DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => iso(&s),
-        DataRef::Error(e) => RawValue::Error(e.to_string()),
-    }
-}
-
-fn from_data(v: &Data) -> RawValue {
-    match v {
-        Data::Empty => RawValue::Empty,
-        Data::Int(i) => RawValue::Number(*i as f64),
-        Data::Float(f) => RawValue::Number(*f),
-        Data::String(s) => text(s.clone()),
-        Data::Bool(b) => RawValue::Bool(*b),
-        Data::DateTime(d) => date_of(d),
-        Data::DateTimeIso(s) | Data::DurationIso(s) => iso(s),
-        Data::Error(e) => RawValue::Error(e.to_string()),
-    }
-}
-
 /// Longest text kept from a cell. No cell of a form needs more, and everything read is
 /// echoed into messages and output cells, which Excel caps at 32,767 characters.
 pub const MAX_TEXT_CHARS: usize = 1_000;
-
-fn text(s: String) -> RawValue {
-    RawValue::Text(capped(s))
-}
 
 /// `s` cut to [`MAX_TEXT_CHARS`], marked with an ellipsis when cut.
 pub fn capped(mut s: String) -> String {
@@ -363,11 +222,6 @@ pub fn capped(mut s: String) -> String {
         s.push('…');
     }
     s
-}
-
-/// ODS stores dates as ISO text; keep them dates.
-fn iso(s: &str) -> RawValue {
-    crate::text::date::parse_date_text(s).map_or_else(|_| text(s.to_string()), RawValue::Date)
 }
 
 #[cfg(test)]

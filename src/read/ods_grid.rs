@@ -584,6 +584,56 @@ mod tests {
         assert_eq!((e.rows, e.cols), (2001, 16384));
     }
 
+    /// The scan is only as good as its model of calamine: for each shape of repeats,
+    /// calamine 0.38.0 (the version `Cargo.toml` pins) must expand the sheet to exactly the
+    /// area the scan predicts. A calamine that expands differently fails here first.
+    #[test]
+    fn calamine_pin_expands_repeats_to_the_predicted_area() {
+        use calamine::Reader;
+        let str_cell = r#"office:value-type="string"><text:p>ab</text:p></table:table-cell"#;
+        let sheets = [
+            // LibreOffice's trailing empty repeats, to the last row and column.
+            format!(
+                r#"<table:table-row table:number-rows-repeated="3"><table:table-cell table:number-columns-repeated="4" {NUM}/><table:table-cell table:number-columns-repeated="1020"/></table:table-row><table:table-row table:number-rows-repeated="1048573"><table:table-cell table:number-columns-repeated="1024"/></table:table-row>"#
+            ),
+            // Values far apart, empty rows and columns repeated between them.
+            format!(
+                r#"<table:table-row><table:table-cell {NUM}/></table:table-row><table:table-row table:number-rows-repeated="50"><table:table-cell/></table:table-row><table:table-row><table:table-cell table:number-columns-repeated="20"/><table:table-cell {NUM}/></table:table-row>"#
+            ),
+            // Leading empty rows and columns.
+            format!(
+                r#"<table:table-row table:number-rows-repeated="5"><table:table-cell table:number-columns-repeated="7"/></table:table-row><table:table-row><table:table-cell table:number-columns-repeated="3"/><table:table-cell {NUM}/></table:table-row>"#
+            ),
+            // A row repeat written as a character reference (calamine decodes it there,
+            // not in column repeats), on elements with attributes calamine's lenient
+            // scanner accepts.
+            format!(
+                r#"<table:table-row x y="" table:number-rows-repeated="&#50;0"><table:table-cell x y="" table:number-columns-repeated="7" {NUM}/></table:table-row>"#
+            ),
+            // Covered cells hold their columns; text repeated across columns.
+            format!(
+                r#"<table:table-row><table:table-cell {NUM}/><table:covered-table-cell table:number-columns-repeated="3"/><table:table-cell table:number-columns-repeated="2" {str_cell}></table:table-row>"#
+            ),
+            // Nothing but empty cells.
+            r#"<table:table-row table:number-rows-repeated="9"><table:table-cell table:number-columns-repeated="9"/></table:table-row>"#.to_string(),
+        ];
+        for rows in sheets {
+            let xml = content(&format!(
+                r#"<table:table table:name="A">{rows}</table:table>"#
+            ));
+            let e = estimate(xml.as_bytes(), u64::MAX);
+            let ods = crate::read::sniff::fixtures::ods_package(xml.as_bytes());
+            let mut wb: calamine::Ods<_> =
+                calamine::open_workbook_from_rs(std::io::Cursor::new(ods)).unwrap();
+            let range = wb.worksheet_range("A").unwrap();
+            assert_eq!(
+                range.get_size(),
+                (e.rows as usize, e.cols as usize),
+                "{rows}"
+            );
+        }
+    }
+
     #[test]
     fn a_file_ending_inside_a_sheet_is_flagged() {
         // calamine loops forever on it.
