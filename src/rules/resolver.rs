@@ -132,7 +132,7 @@ impl<'a> Resolver<'a> {
     }
 
     /// The fields a rule applies to: the `keys` given (a list's line stands for each of
-    /// its figures), else every field of the `types` given, else every field of the
+    /// its figures, `list.*.column` for that column of every line), else every field of the `types` given, else every field of the
     /// `default` types.
     pub fn targets(
         &mut self,
@@ -144,7 +144,14 @@ impl<'a> Resolver<'a> {
             let layout = self.layout;
             let mut out = Vec::new();
             for k in keys {
-                if let Some((list, row)) = layout.line(k) {
+                if let Some((list, column)) = layout.list_column(k) {
+                    let l = &layout.lists[list];
+                    out.extend(
+                        (0..l.rows.len())
+                            .filter(|&row| l.rows[row].figures)
+                            .map(|row| FieldRef::Item { list, row, column }),
+                    );
+                } else if let Some((list, row)) = layout.line(k) {
                     out.extend(
                         (0..layout.lists[list].columns.len()).map(|column| FieldRef::Item {
                             list,

@@ -284,6 +284,20 @@ impl Layout {
         out
     }
 
+    /// The column of every line of a list, when `key` is `list.*.column`.
+    pub fn list_column(&self, key: &str) -> Option<(usize, usize)> {
+        let mut parts = key.split('.');
+        let (list, star, column, None) = (parts.next()?, parts.next()?, parts.next()?, parts.next()) else {
+            return None;
+        };
+        if star != "*" {
+            return None;
+        }
+        let l = self.lists.iter().position(|l| l.key == list)?;
+        let c = self.lists[l].columns.iter().position(|c| c.key == column)?;
+        Some((l, c))
+    }
+
     /// The line `list.row` of a list, when `key` names one that has figures.
     pub fn line(&self, key: &str) -> Option<(usize, usize)> {
         let (list, row) = key.split_once('.')?;
