@@ -334,6 +334,7 @@ fn clean(form: &Form, u: usize, opts: &SampleOptions, rng: &mut ChaCha8Rng) -> F
         form_version: form.version.clone(),
         cells,
         tables,
+        lists: Vec::new(),
     }
 }
 

@@ -30,6 +30,9 @@ pub struct Fields {
     plus: Vec<String>,
     #[serde(default)]
     minus: Vec<String>,
+    /// The blank form computes the result with a formula (D = A + B − C) and locks it.
+    #[serde(default)]
+    formula: bool,
 }
 
 /// `result` = Σ `plus` − Σ `minus`, in each lane (one, or one per figure column when
@@ -37,6 +40,7 @@ pub struct Fields {
 #[derive(Debug, Clone)]
 pub struct Balance {
     lanes: Vec<Lane>,
+    formula: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -49,7 +53,7 @@ struct Lane {
 impl Kind for Balance {
     const DOC: Doc = Doc {
         kind: "balance",
-        fields: "`result`, `plus`, `minus` (lines of lists: in each figure column)",
+        fields: "`result`, `plus`, `minus` (lines of lists: in each figure column), `formula` (the blank form computes the result)",
         holds: "result = Σ plus − Σ minus",
         why: "A movement report that does not balance has a wrong figure; the province must never adjust a unit's figures to make them balance, so the report goes back.",
         example: Example {
@@ -81,6 +85,7 @@ description = "Cuối kỳ = đầu kỳ + kết nạp + chuyển đến - chuy�
                     minus: l[1 + np..].to_vec(),
                 })
                 .collect(),
+            formula: f.formula,
         })
     }
 
@@ -88,6 +93,16 @@ description = "Cuối kỳ = đầu kỳ + kết nạp + chuyển đến - chuy�
         for lane in &self.lanes {
             lane.check(rule, c);
         }
+    }
+}
+
+impl Balance {
+    /// When the blank form computes the result: each lane's (result, plus, minus).
+    pub fn formulas(&self) -> impl Iterator<Item = (FieldRef, &[FieldRef], &[FieldRef])> {
+        self.lanes
+            .iter()
+            .filter(|_| self.formula)
+            .map(|l| (l.result, l.plus.as_slice(), l.minus.as_slice()))
     }
 }
 

@@ -287,7 +287,9 @@ impl Layout {
     /// The column of every line of a list, when `key` is `list.*.column`.
     pub fn list_column(&self, key: &str) -> Option<(usize, usize)> {
         let mut parts = key.split('.');
-        let (list, star, column, None) = (parts.next()?, parts.next()?, parts.next()?, parts.next()) else {
+        let (list, star, column, None) =
+            (parts.next()?, parts.next()?, parts.next()?, parts.next())
+        else {
             return None;
         };
         if star != "*" {

@@ -3,7 +3,7 @@
 //! each faulty cell highlighted with a note saying what is wrong and what is expected.
 
 use super::form::{
-    FormData, Marks, Out, OutRef, STREAM_ROWS, TableOut, TableRows, write_form_streamed,
+    FormData, ListOut, Marks, Out, OutRef, STREAM_ROWS, TableOut, TableRows, write_form_streamed,
 };
 use super::{WriteError, cell_text, io_failure, new_workbook, save, style, xlsx_err};
 use crate::extract::{Report, Row, Value};
@@ -70,6 +70,20 @@ pub fn form_data<'a>(form: &Form, r: &'a Report) -> FormData<&'a [Row]> {
                     total: d.total.as_ref().map(|x| x.values.iter().map(out).collect()),
                     total_label: None,
                 }
+            })
+            .collect(),
+        lists: r
+            .lists
+            .iter()
+            .map(|l| ListOut {
+                rows: l
+                    .rows
+                    .iter()
+                    .map(|row| {
+                        row.as_ref()
+                            .map(|x| (x.row, x.values.iter().map(out).collect()))
+                    })
+                    .collect(),
             })
             .collect(),
     }

@@ -7,6 +7,8 @@ pub const INPUT_FILL: u32 = 0xFFF2CC;
 pub const FAULT_FILL: u32 = 0xFFC7CE;
 pub const WARN_FILL: u32 = 0xFFEB9C;
 pub const HEADER_FILL: u32 = 0xD9E1F2;
+/// A figure the form computes: grey, locked.
+pub const COMPUTED_FILL: u32 = 0xEDEDED;
 
 pub fn title() -> Format {
     Format::new()
@@ -71,4 +73,9 @@ pub fn fault(base: Format) -> Format {
 }
 pub fn warn(base: Format) -> Format {
     base.set_background_color(WARN_FILL)
+}
+
+/// A figure the form computes with a formula: locked and grey, so no one types over it.
+pub fn computed(base: Format) -> Format {
+    base.set_background_color(COMPUTED_FILL)
 }

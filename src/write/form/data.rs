@@ -72,6 +72,17 @@ pub struct FormData<R = BuiltRows> {
     pub cells: Vec<Out>,
     /// One entry per table of the form, in the form's order.
     pub tables: Vec<TableOut<R>>,
+    /// One entry per fixed-row list of the form, in the form's order.
+    pub lists: Vec<ListOut>,
+}
+
+/// One fixed-row list of a filled form: each line's sheet row and figures, `None` for a
+/// line the unit's file lacks (a returned workbook then leaves it out: its finding says
+/// so). A sample puts each line where the blank form has it.
+#[derive(Debug, Clone, Default)]
+pub struct ListOut {
+    /// By the list's line: (zero-based sheet row, one value per figure column).
+    pub rows: Vec<Option<(u32, Vec<Out>)>>,
 }
 
 /// The cells to highlight, each with the note that explains why: how a returned

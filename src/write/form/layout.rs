@@ -4,12 +4,15 @@
 //! row order with the queued cells in between, so the same code writes an in-memory
 //! sheet and a constant-memory one.
 
+use super::computed::Computed;
 use super::data::{FormData, Marks, TableRows};
+use super::lists;
 use super::row_order::RowOrder;
 use super::validation;
 use super::values::{Out, OutRef};
 use crate::cellref::Pos;
-use crate::spec::{FieldType, Layout};
+use crate::form::Form;
+use crate::spec::{FieldRef, FieldType, Layout};
 use crate::write::style;
 use rust_xlsxwriter::{Format, Note, ProtectionOptions, Workbook, Worksheet, XlsxError};
 use std::collections::HashSet;
@@ -26,7 +29,7 @@ pub const STREAM_ROWS: usize = 5_000;
 /// so what the benchmark and the tests read looks like a unit's file.
 pub fn write_form<R: TableRows>(
     wb: &mut Workbook,
-    form: &Layout,
+    form: &Form,
     data: Option<&FormData<R>>,
     marks: &Marks,
     protect: bool,
@@ -39,7 +42,7 @@ pub fn write_form<R: TableRows>(
 /// (`set_tempdir`): a returned workbook costs memory by its findings, not its rows.
 pub fn write_form_streamed<R: TableRows>(
     wb: &mut Workbook,
-    form: &Layout,
+    form: &Form,
     data: Option<&FormData<R>>,
     marks: &Marks,
     protect: bool,
@@ -50,12 +53,15 @@ pub fn write_form_streamed<R: TableRows>(
 /// The form, streaming a sheet whose tables hold more than `stream_rows` rows.
 fn lay_out<R: TableRows>(
     wb: &mut Workbook,
-    form: &Layout,
+    form: &Form,
     data: Option<&FormData<R>>,
     marks: &Marks,
     protect: bool,
     stream_rows: usize,
 ) -> Result<(), XlsxError> {
+    // The blank form and the samples compute what the form can; a returned workbook
+    // shows the unit's own figures as they were.
+    let computed = protect.then(|| Computed::of(form));
     for (si, sheet) in form.sheets.iter().enumerate() {
         let on_sheet: Vec<usize> = (0..form.tables.len())
             .filter(|&t| form.tables[t].sheet == si)
@@ -93,7 +99,8 @@ fn lay_out<R: TableRows>(
         ws.set_print_fit_to_pages(1, 0);
         let mut out = RowOrder::default();
         let paint = Paint { marks, protect };
-        queue_cells(ws, &mut out, form, si, data, &paint)?;
+        queue_cells(ws, &mut out, form, si, data, &paint, computed.as_ref())?;
+        lists::queue(ws, &mut out, form, si, data, &paint, computed.as_ref())?;
         for (k, &ti) in on_sheet.iter().enumerate() {
             let d = data.map(|d| &d.tables[ti]);
             let frame = TableFrame {
@@ -168,11 +175,13 @@ impl TableRows for BlankRows {
 fn queue_cells<R>(
     ws: &mut Worksheet,
     out: &mut RowOrder,
-    form: &Layout,
+    form: &Form,
     si: usize,
     data: Option<&FormData<R>>,
     paint: &Paint<'_>,
+    computed: Option<&Computed>,
 ) -> Result<(), XlsxError> {
+    let sheet_names: Vec<String> = form.sheets.iter().map(|s| s.name.clone()).collect();
     let mut taken: HashSet<Pos> = HashSet::new();
     let inputs: HashSet<Pos> = form
         .cells
@@ -228,10 +237,25 @@ fn queue_cells<R>(
                 }
             }
         }
-        let v = data.map_or(Out::Blank, |d| d.cells[ci].clone());
-        out.put(c.pos, v, paint.format(si, c.pos, base_format(c.ty)));
-        if paint.protect {
-            validation::input_cell(ws, form, ci)?;
+        let f = FieldRef::Cell(ci);
+        let formula = computed.and_then(|comp| {
+            comp.formula(
+                f,
+                si,
+                &sheet_names,
+                &|g| lists::position(form, data, g),
+                &|g| lists::value(data, g),
+            )
+        });
+        match formula {
+            Some(v) => out.put(c.pos, v, style::computed(base_format(c.ty))),
+            None => {
+                let v = data.map_or(Out::Blank, |d| d.cells[ci].clone());
+                out.put(c.pos, v, paint.format(si, c.pos, base_format(c.ty)));
+                if paint.protect {
+                    validation::input_cell(ws, form, ci)?;
+                }
+            }
         }
     }
     Ok(())
@@ -239,14 +263,14 @@ fn queue_cells<R>(
 
 /// How cells are formatted: marked cells stand out, and with `protect` (the blank
 /// template and samples) input cells are unlocked and tinted.
-struct Paint<'a> {
-    marks: &'a Marks,
-    protect: bool,
+pub(super) struct Paint<'a> {
+    pub(super) marks: &'a Marks,
+    pub(super) protect: bool,
 }
 
 impl Paint<'_> {
     /// The format of the cell at `pos` on sheet `sheet`.
-    fn format(&self, sheet: usize, pos: Pos, base: Format) -> Format {
+    pub(super) fn format(&self, sheet: usize, pos: Pos, base: Format) -> Format {
         cell_format(base, self.protect, self.marks.get(sheet, pos))
     }
 
@@ -257,7 +281,7 @@ impl Paint<'_> {
 }
 
 /// The format of a cell of type `ty`, before marks and input tint.
-fn base_format(ty: FieldType) -> Format {
+pub(super) fn base_format(ty: FieldType) -> Format {
     match ty {
         FieldType::Count => style::count(),
         FieldType::Percent => style::percent(),
@@ -295,7 +319,17 @@ fn last_column(form: &Layout, si: usize) -> u16 {
         .iter()
         .filter(|(p, ..)| p.row > 1)
         .map(|(p, ..)| p.col);
-    cells.chain(tables).chain(texts).max().unwrap_or(0)
+    let lists = form
+        .lists
+        .iter()
+        .filter(|l| l.sheet == si)
+        .flat_map(|l| l.columns.iter().map(|c| c.col).chain([l.label_col]));
+    cells
+        .chain(tables)
+        .chain(texts)
+        .chain(lists)
+        .max()
+        .unwrap_or(0)
 }
 
 /// Rows in ascending order, which is how a table is read; constant-memory mode needs it.

@@ -6,14 +6,18 @@
 //! - `data`: what the layout is given (figures, table rows, marks);
 //! - `layout`: where everything goes, sheet by sheet;
 //! - `row_order`: the queue that keeps writes in row order for a streamed sheet;
+//! - `lists`: the fixed-row lists (an official form's lines);
+//! - `computed`: the figures the blank form computes with formulas;
 //! - `validation`: what the blank form refuses as it is typed.
 
+mod computed;
 mod data;
 mod layout;
+mod lists;
 mod row_order;
 mod validation;
 mod values;
 
-pub use data::{BuiltRows, FormData, Marks, TableOut, TableRows};
+pub use data::{BuiltRows, FormData, ListOut, Marks, TableOut, TableRows};
 pub use layout::{STREAM_ROWS, write_form, write_form_streamed};
 pub use values::{Out, OutRef, put};

@@ -4,7 +4,8 @@
 //! would find anyway; tonghop still checks everything, since a unit may paste values
 //! or fill the form in another program. Messages are Vietnamese, the units' language.
 
-use crate::spec::{FieldType, Layout};
+use crate::cellref::Pos;
+use crate::spec::{FieldRef, FieldType, Layout};
 use rust_xlsxwriter::{
     DataValidation, DataValidationErrorStyle, DataValidationRule, ExcelDateTime, Worksheet,
     XlsxError,
@@ -15,6 +16,18 @@ pub(super) fn input_cell(ws: &mut Worksheet, form: &Layout, ci: usize) -> Result
     let c = &form.cells[ci];
     let rule = rule(form, c.ty, ci == form.identity.unit_code)?;
     ws.add_data_validation(c.pos.row, c.pos.col, c.pos.row, c.pos.col, &rule)?;
+    Ok(())
+}
+
+/// Validate a list's input figure `f`, written at `pos`.
+pub(super) fn list_cell(
+    ws: &mut Worksheet,
+    form: &Layout,
+    f: FieldRef,
+    pos: Pos,
+) -> Result<(), XlsxError> {
+    let rule = rule(form, form.field_type(f), false)?;
+    ws.add_data_validation(pos.row, pos.col, pos.row, pos.col, &rule)?;
     Ok(())
 }
 

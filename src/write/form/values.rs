@@ -25,6 +25,8 @@ pub enum Out {
     Date(NaiveDate),
     /// A formula with the value readers that do not recalculate should show.
     Formula(String, f64),
+    /// A formula whose value is empty for now (a percentage of a blank base).
+    FormulaBlank(String),
 }
 
 impl Out {
@@ -36,6 +38,7 @@ impl Out {
             Out::Text(s) => OutRef::Text(s),
             Out::Date(d) => OutRef::Date(*d),
             Out::Formula(f, v) => OutRef::Formula(f, *v),
+            Out::FormulaBlank(f) => OutRef::FormulaBlank(f),
         }
     }
 }
@@ -54,6 +57,8 @@ pub enum OutRef<'a> {
     Date(NaiveDate),
     /// See [`Out::Formula`].
     Formula(&'a str, f64),
+    /// See [`Out::FormulaBlank`].
+    FormulaBlank(&'a str),
 }
 
 impl From<OutRef<'_>> for Out {
@@ -64,6 +69,7 @@ impl From<OutRef<'_>> for Out {
             OutRef::Text(s) => Out::Text(s.to_string()),
             OutRef::Date(d) => Out::Date(d),
             OutRef::Formula(f, n) => Out::Formula(f.to_string(), n),
+            OutRef::FormulaBlank(f) => Out::FormulaBlank(f.to_string()),
         }
     }
 }
@@ -90,6 +96,7 @@ impl IntoExcelData for OutRef<'_> {
             OutRef::Text(s) => ws.write_string(row, col, cell_text(s)),
             OutRef::Date(d) => ws.write(row, col, &d),
             OutRef::Formula(f, result) => ws.write_formula(row, col, formula(f, result)),
+            OutRef::FormulaBlank(f) => ws.write_formula(row, col, Formula::new(f).set_result("")),
         }
     }
 
@@ -108,6 +115,9 @@ impl IntoExcelData for OutRef<'_> {
             OutRef::Date(d) => ws.write_with_format(row, col, &d, fmt),
             OutRef::Formula(f, result) => {
                 ws.write_formula_with_format(row, col, formula(f, result), fmt)
+            }
+            OutRef::FormulaBlank(f) => {
+                ws.write_formula_with_format(row, col, Formula::new(f).set_result(""), fmt)
             }
         }
     }

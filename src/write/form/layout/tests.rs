@@ -80,6 +80,7 @@ fn filled(n: u32) -> (Form, FormData, Marks) {
             total: None,
             total_label: Some("Cộng".into()),
         }],
+        lists: Vec::new(),
     };
     (form, data, marks)
 }
