@@ -1,6 +1,6 @@
-//! Test helpers: a temporary work folder and the real binary.
-
-#![allow(dead_code)]
+//! Test helpers: a temporary work folder and the real binary ([`Workdir`]), what a run
+//! reports ([`submission`], [`has_finding`]...), and its outputs read back without
+//! tonghop's reader ([`cells`], [`notes`], [`fill`]...).
 
 pub mod lo;
 
@@ -9,7 +9,8 @@ use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, ExitStatus, Output};
+use std::time::{Duration, Instant};
 
 pub struct Workdir {
     pub dir: tempfile::TempDir,
@@ -31,12 +32,26 @@ impl Workdir {
         self.run_env(args, &[])
     }
 
+    /// Write `bytes` at `rel`, creating the folders above it.
+    pub fn put(&self, rel: &str, bytes: &[u8]) -> PathBuf {
+        let p = self.path(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, bytes).unwrap();
+        p
+    }
+
+    /// tonghop with `args` in the work folder, not started yet: for a test that needs
+    /// the process itself (its pipes, a time limit).
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_tonghop"));
+        cmd.args(args).current_dir(self.dir.path());
+        cmd
+    }
+
     /// [`Workdir::run`] with environment variables set.
     pub fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_tonghop"))
-            .args(args)
+        self.command(args)
             .envs(env.iter().copied())
-            .current_dir(self.dir.path())
             .output()
             .expect("tonghop runs")
     }
@@ -52,10 +67,8 @@ impl Workdir {
         assert_eq!(
             out.status.code(),
             Some(code),
-            "tonghop {args:?} exited {:?}\nstdout:\n{}\nstderr:\n{}",
-            out.status.code(),
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
+            "tonghop {args:?}: {}",
+            show(&out)
         );
         out
     }
@@ -77,6 +90,13 @@ impl Workdir {
     /// report.json, not the console, is where a run's outcome for every file is kept.
     pub fn report(&self, out: &str) -> Value {
         self.json(&format!("{out}/report.json"))
+    }
+
+    /// The returned workbooks a run into `out` wrote (`tra-lai/`), relative, sorted; none
+    /// when it wrote no such folder.
+    pub fn returned(&self, out: &str) -> Vec<String> {
+        let dir = self.path(&format!("{out}/tra-lai"));
+        if dir.exists() { tree(&dir) } else { Vec::new() }
     }
 
     pub fn json(&self, p: &str) -> Value {
@@ -150,6 +170,57 @@ pub fn files_in(dir: &Path) -> Vec<PathBuf> {
         .collect();
     files.sort();
     files
+}
+
+/// Every file under `dir`, relative, sorted.
+pub fn tree(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let e = e.unwrap();
+            let t = e.file_type().unwrap();
+            let rel = e
+                .path()
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            if t.is_dir() {
+                walk(root, &e.path(), out);
+            } else {
+                out.push(rel);
+            }
+        }
+    }
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}
+
+/// Wait for `child`, killing it once `limit` has passed since `started`: a run that hangs
+/// fails its test, saying `why`, instead of hanging the suite.
+pub fn wait_or_kill(child: &mut Child, started: Instant, limit: Duration, why: &str) -> ExitStatus {
+    loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            return st;
+        }
+        if started.elapsed() > limit {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            panic!("{why}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A finished process's exit status and output, for a failing assertion's message.
+pub fn show(out: &Output) -> String {
+    format!(
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
 }
 
 pub fn sha256(p: &Path) -> String {

@@ -1,9 +1,7 @@
 //! `tonghop bench` completes scenario (a) and prints its figures. Timings are not checked:
 //! they depend on the machine and the build.
 
-mod common;
-
-use common::Workdir;
+use crate::common::Workdir;
 
 #[test]
 fn bench_scenario_a_prints_its_figures() {
