@@ -1,76 +1,54 @@
-//! `tonghop bench` completes scenario (a) and prints its figures. Timings are not checked:
+//! `tonghop bench` completes scenario (a) and reports real figures, read from its JSON
+//! (`--json`, the shape of `bench::Report`). Timings are not compared with anything:
 //! they depend on the machine and the build.
 
 use crate::common::Workdir;
 
 #[test]
 fn bench_scenario_a_prints_its_figures() {
-    let out = Workdir::new().run_expect(&["bench", "--scenario", "a", "--repeat", "1"], 0);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-
-    let header = stdout
-        .lines()
-        .find(|l| l.starts_with("scenario"))
-        .unwrap_or_else(|| panic!("no table header:\n{stdout}"));
-    for col in [
-        "files",
-        "cells read",
-        "wall s",
-        "files/s",
-        "cells/s",
-        "peak MB",
-        "x floor",
-    ] {
-        assert!(
-            header.contains(col),
-            "column '{col}' missing from: {header}"
-        );
-    }
-    // A floor line and a run line for scenario (a), each with 15 files and a count of cells.
-    let lines: Vec<Vec<&str>> = stdout
-        .lines()
-        .skip_while(|l| !l.starts_with("scenario"))
-        .skip(1)
-        .take_while(|l| !l.starts_with("targets"))
-        .map(|l| l.split_whitespace().collect())
-        .collect();
+    let report =
+        Workdir::new().run_json(&["bench", "--scenario", "a", "--repeat", "1", "--json"], 0);
+    assert_eq!(report["repeat"], 1);
+    let cases = report["cases"].as_array().unwrap();
+    assert_eq!(cases.len(), 1, "{report:#}");
+    let case = &cases[0];
+    assert_eq!(case["scenario"], "a");
+    // 15 units of 40 organisations: every file read, by the floor and by the run.
+    assert_eq!(case["files"], 15, "{case:#}");
+    let cells = case["cells"].as_u64().unwrap();
+    assert!(cells > 15 * 40, "{cells} cells for 15 files of 40 rows");
+    assert!(case["bytes"].as_u64().unwrap() > 0, "{case:#}");
+    assert!(case["ratio"].as_f64().unwrap() > 0.0, "{case:#}");
+    assert_eq!(case["run_exit"], 0, "clean submissions: {case:#}");
     for what in ["floor", "run"] {
-        let line = lines
-            .iter()
-            .find(|w| w.contains(&what))
-            .unwrap_or_else(|| panic!("no {what} line:\n{stdout}"));
-        let at = line.iter().position(|w| *w == what).unwrap();
-        let figures = &line[at + 1..];
-        assert_eq!(figures[0], "15", "{what}: files in {line:?}");
-        let cells: u64 = figures[1]
-            .replace(',', "")
-            .parse()
-            .unwrap_or_else(|_| panic!("{what}: cells in {line:?}"));
-        assert!(
-            cells > 15 * 40,
-            "{what}: {cells} cells for 15 files of 40 rows"
-        );
-        let wall: f64 = figures[2]
-            .parse()
-            .unwrap_or_else(|_| panic!("{what}: wall time in {line:?}"));
+        let s = &case[what];
+        let wall = s["wall_s"].as_f64().unwrap();
         assert!(wall > 0.0, "{what}: wall time {wall}");
+        let files_per_s = s["files_per_s"].as_f64().unwrap();
+        assert!(
+            (files_per_s * wall - 15.0).abs() < 1e-6,
+            "{what}: {files_per_s} files/s over {wall} s"
+        );
+        let cells_per_s = s["cells_per_s"].as_f64().unwrap();
+        assert!(
+            (cells_per_s * wall - cells as f64).abs() < 1e-3 * cells as f64,
+            "{what}: {cells_per_s} cells/s over {wall} s"
+        );
         if cfg!(target_os = "linux") {
-            let peak: f64 = figures[6]
-                .parse()
-                .unwrap_or_else(|_| panic!("{what}: peak memory in {line:?}"));
-            assert!(peak > 0.0, "{what}: peak memory {peak}");
+            let peak = s["peak_rss_bytes"].as_u64().unwrap_or(0);
+            assert!(peak > 0, "{what}: peak memory {peak}");
         }
     }
-    let run = lines.iter().find(|w| w.contains(&"run")).unwrap();
-    // files, cells, wall, files/s, cells/s, cpu, peak, then the ratio (a note may follow).
-    let at = run.iter().position(|w| *w == "run").unwrap();
-    let ratio: f64 = run
-        .get(at + 8)
-        .and_then(|r| r.parse().ok())
-        .unwrap_or_else(|| panic!("no ratio to the floor in {run:?}"));
-    assert!(ratio > 0.0);
-    assert!(
-        stdout.contains("(a) run, process start to exit"),
-        "target line missing:\n{stdout}"
-    );
+    // The ratio is the run's wall time over the floor's.
+    let ratio = case["run"]["wall_s"].as_f64().unwrap() / case["floor"]["wall_s"].as_f64().unwrap();
+    assert!((case["ratio"].as_f64().unwrap() - ratio).abs() < 1e-9 * ratio);
+    // Scenario (a)'s target is judged on the run, process start to exit.
+    let target = report["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["what"] == "(a) run, process start to exit")
+        .unwrap_or_else(|| panic!("target missing: {report:#}"));
+    assert_eq!(target["measured"], case["run"]["wall_s"]);
+    assert!(target["met"].is_boolean(), "{target}");
 }

@@ -2,12 +2,12 @@
 //! consolidated by `tonghop run`, outputs read back independently with calamine.
 
 use crate::common::{
-    Workdir, a1, cells, files_in, findings_at, has_fault, number, rules_of, run_args, sha256,
-    sheet_names, submission, submissions, text, zip_of, zip_text,
+    Workdir, a1, cells, files_in, fill, findings_at, has_fault, notes, number, rules_of, run_args,
+    sha256, sheet_part, submission, submissions, text, zip_of, zip_text,
 };
 use calamine::{Data, Reader, open_workbook_auto};
 use serde_json::Value;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Sum every count figure of every file straight from the cells, with the form's map
 /// from `describe --json`, without going through tonghop's reader.
@@ -93,13 +93,7 @@ fn clean_submissions_are_accepted_and_sums_are_right() {
     // Percentages are recomputed from the summed counts, never averaged.
     let pct = totals["women_pct"].as_f64().unwrap();
     assert!((pct - sums["women"] / sums["members_end"] * 100.0).abs() < 1e-9);
-    assert!(
-        !w.path("out/tra-lai").exists()
-            || std::fs::read_dir(w.path("out/tra-lai"))
-                .unwrap()
-                .next()
-                .is_none()
-    );
+    assert!(w.returned("out").is_empty(), "{:?}", w.returned("out"));
 }
 
 #[test]
@@ -170,6 +164,48 @@ fn every_injected_fault_is_found_at_its_cell_and_only_faulty_units_are_returned(
     assert_eq!(report["totals"]["classes"].as_f64().unwrap(), classes);
 }
 
+/// An input cell of the form on `sheet` in the column of `cell` that no finding of
+/// `named` marks: what `cell` looks like unmarked. In the table, another organisation's
+/// row; elsewhere, another input cell of the column (or of the sheet).
+fn unmarked_cell(
+    map: &Value,
+    sheet: &str,
+    cell: &str,
+    named: &BTreeSet<(String, String)>,
+) -> String {
+    let column: String = cell
+        .chars()
+        .take_while(|c| c.is_ascii_alphabetic())
+        .collect();
+    let free = |c: &String| !named.contains(&(sheet.to_string(), c.clone()));
+    if let Some(t) = map["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["sheet"] == sheet)
+    {
+        let first = t["first_row"].as_u64().unwrap();
+        return (first..first + 100)
+            .map(|r| format!("{column}{r}"))
+            .find(free)
+            .unwrap();
+    }
+    let inputs: Vec<String> = map["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["sheet"] == sheet)
+        .map(|c| c["cell"].as_str().unwrap().to_string())
+        .filter(free)
+        .collect();
+    inputs
+        .iter()
+        .find(|c| c.starts_with(&column))
+        .or(inputs.first())
+        .unwrap_or_else(|| panic!("every input cell of {sheet} is marked"))
+        .clone()
+}
+
 #[test]
 fn returned_workbook_marks_the_faulty_cell_with_a_note() {
     let w = Workdir::new();
@@ -178,39 +214,86 @@ fn returned_workbook_marks_the_faulty_cell_with_a_note() {
         &["--seed", "3", "--faults", "2", "--faulty-units", "1"],
     );
     let faults = w.json("inbox/faults.json");
-    let f = &faults[0];
-    w.run_expect(
-        &run_args("inbox", "out", &[]),
-        if faults
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|f| f["severity"] == "warning")
-        {
+    let faults = faults.as_array().unwrap();
+    let report = w.run_report(
+        "inbox",
+        "out",
+        &[],
+        if faults.iter().all(|f| f["severity"] == "warning") {
             0
         } else {
             1
         },
     );
-    let path = w.path(&format!("out/tra-lai/{}.xlsx", f["unit"].as_str().unwrap()));
+    let unit = faults[0]["unit"].as_str().unwrap();
+    assert!(faults.iter().all(|f| f["unit"] == unit), "{faults:?}");
+    let path = w.path(&format!("out/tra-lai/{unit}.xlsx"));
     let mut wb: calamine::Xlsx<_> = calamine::open_workbook(&path).unwrap();
     let names = wb.sheet_names();
     assert_eq!(names[0], "Lỗi cần sửa");
-    assert!(names.contains(&f["sheet"].as_str().unwrap().to_string()));
     let list = wb.worksheet_range("Lỗi cần sửa").unwrap();
-    let found = list.rows().any(|r| {
-        r.get(1) == Some(&Data::String(f["sheet"].as_str().unwrap().into()))
-            && r.get(2) == Some(&Data::String(f["cell"].as_str().unwrap().into()))
-            && r.get(3) == Some(&Data::String(f["rule"].as_str().unwrap().into()))
-    });
-    assert!(found, "fault {f} not listed in the returned workbook");
-    // The faulty cell carries a note: the returned workbook's zip has a comments part for that sheet.
-    assert!(
-        zip_of(&path)
-            .file_names()
-            .any(|n| n.is_ok_and(|n| n.starts_with("xl/comments"))),
-        "no notes in the returned workbook"
-    );
+    // Where report.json says each finding is: the cells the notes must be on.
+    let sub = submission(&report, &format!("{unit}.xlsx"));
+    let named: BTreeSet<(String, String)> = sub["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| Some((f["sheet"].as_str()?.into(), f["cell"].as_str()?.into())))
+        .collect();
+    let map = w.run_json(&["describe", "--json"], 0);
+    for f in faults {
+        let (sheet, cell, rule) = (
+            f["sheet"].as_str().unwrap(),
+            f["cell"].as_str().unwrap(),
+            f["rule"].as_str().unwrap(),
+        );
+        assert!(names.iter().any(|n| n == sheet), "{names:?}");
+        let found = list.rows().any(|r| {
+            r.get(1) == Some(&Data::String(sheet.into()))
+                && r.get(2) == Some(&Data::String(cell.into()))
+                && r.get(3) == Some(&Data::String(rule.into()))
+        });
+        assert!(found, "fault {f} not listed in the returned workbook");
+        assert!(
+            named.contains(&(sheet.into(), cell.into())),
+            "{f} not in report.json"
+        );
+        // The note is on the faulty cell itself, and says which rule it broke.
+        let notes = notes(&path, sheet);
+        let note = notes.get(cell).unwrap_or_else(|| {
+            panic!(
+                "no note at {sheet}!{cell} ({rule}); notes at {:?}",
+                notes.keys()
+            )
+        });
+        assert!(
+            note.contains(&format!("[{rule}]")),
+            "{sheet}!{cell}: {note}"
+        );
+        // And the cell is coloured: its fill is not that of an unmarked input cell.
+        let unmarked = unmarked_cell(&map, sheet, cell, &named);
+        let marked_fill = fill(&path, sheet, cell);
+        assert!(
+            marked_fill.contains("patternType=\"solid\""),
+            "{sheet}!{cell}: {marked_fill}"
+        );
+        assert_ne!(
+            marked_fill,
+            fill(&path, sheet, &unmarked),
+            "{sheet}!{cell} ({rule}) is filled as the unmarked {unmarked}"
+        );
+    }
+    // No note anywhere else: on every sheet, the notes sit on the cells report.json
+    // names, and only on those.
+    for sheet in &names[1..] {
+        let on: BTreeSet<String> = notes(&path, sheet).into_keys().collect();
+        let expected: BTreeSet<String> = named
+            .iter()
+            .filter(|(s, _)| s == sheet)
+            .map(|(_, c)| c.clone())
+            .collect();
+        assert_eq!(on, expected, "notes of {sheet}");
+    }
 }
 
 #[test]
@@ -323,33 +406,21 @@ fn a_big_returned_workbook_is_streamed_and_still_marks_every_faulty_cell() {
     let returned = format!("out/tra-lai/{unit}.xlsx");
     let path = w.path(&returned);
 
-    let names = sheet_names(&path);
-    let table = names.iter().position(|n| n == "Kết nạp").unwrap();
     let mut zip = zip_of(&path);
-    let part = format!("xl/worksheets/sheet{}.xml", table + 1);
+    let part = sheet_part(&mut zip, "Kết nạp");
     assert!(
         zip_text(&mut zip, &part).contains("t=\"inlineStr\""),
         "{part} was not streamed"
     );
-    // The table sheet's notes part, through its relationships.
-    let rels = zip_text(
-        &mut zip,
-        &format!("xl/worksheets/_rels/sheet{}.xml.rels", table + 1),
-    );
-    let target = rels
-        .split("Target=\"../")
-        .skip(1)
-        .map(|t| &t[..t.find('"').unwrap()])
-        .find(|t| t.starts_with("comments"))
-        .expect("the table sheet has notes");
-    let notes = zip_text(&mut zip, &format!("xl/{target}"));
+    let notes = notes(&path, "Kết nạp");
     let in_table: Vec<&Value> = faults.iter().filter(|f| f["sheet"] == "Kết nạp").collect();
     assert!(in_table.len() >= 2, "{faults:?}");
     for f in in_table {
         let cell = f["cell"].as_str().unwrap();
         assert!(
-            notes.contains(&format!("ref=\"{cell}\"")),
-            "no note at {cell}"
+            notes.contains_key(cell),
+            "no note at {cell}; notes at {:?}",
+            notes.keys()
         );
     }
     // Cells outside the table were written around its streamed rows: the title above,

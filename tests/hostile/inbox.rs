@@ -78,11 +78,7 @@ fn a_named_pipe_in_the_inbox_is_skipped_without_hanging() {
         .expect("mkfifo runs");
     assert!(made.success());
     // Nobody ever writes to the pipe: reading it would block the run for ever.
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tonghop"))
-        .args(run_args("inbox", "out", &[]))
-        .current_dir(w.dir.path())
-        .spawn()
-        .unwrap();
+    let mut child = w.command(&run_args("inbox", "out", &[])).spawn().unwrap();
     let status = wait_or_kill(
         &mut child,
         Instant::now(),
