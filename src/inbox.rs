@@ -142,3 +142,205 @@ fn rel(root: &Path, p: &Path) -> String {
         .collect::<Vec<_>>()
         .join("/")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    /// A temporary inbox with `files` (relative paths, `/`-separated) written into it.
+    fn inbox(files: &[&str]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        for f in files {
+            let p = dir.path().join(f);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(&p, f.as_bytes()).unwrap();
+        }
+        dir
+    }
+
+    /// The relative names of the inputs, in the order listed.
+    fn names(inputs: &[Input]) -> Vec<&str> {
+        inputs.iter().map(|(_, name)| name.as_str()).collect()
+    }
+
+    /// Each skipped file with its reason, in English.
+    fn reasons(skipped: &[Skipped]) -> BTreeMap<&str, &str> {
+        skipped
+            .iter()
+            .map(|s| (s.file.as_str(), s.reason.en.as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn workbooks_in_sub_folders_are_listed_in_file_name_order_with_slashed_names() {
+        let dir = inbox(&[
+            "b.xlsx",
+            "a/d/e.ods",
+            "a/c.xls",
+            "Z.XLSM",
+            "a-b.Xlsx",
+            "huyen/xa/thon/TGI.xlsx",
+        ]);
+        let (inputs, skipped) = list_inputs(dir.path()).unwrap();
+        // Each folder's entries sorted by name, a sub-folder's files where its name
+        // sorts (`a/` before `a-b.Xlsx`); byte order, so capitals first.
+        assert_eq!(
+            names(&inputs),
+            [
+                "Z.XLSM",
+                "a/c.xls",
+                "a/d/e.ods",
+                "a-b.Xlsx",
+                "b.xlsx",
+                "huyen/xa/thon/TGI.xlsx"
+            ]
+        );
+        for (path, name) in &inputs {
+            assert_eq!(*path, dir.path().join(name), "{name}");
+        }
+        assert!(skipped.is_empty(), "{:?}", reasons(&skipped));
+    }
+
+    #[test]
+    fn lock_hidden_and_other_files_are_skipped_with_their_reason() {
+        let dir = inbox(&[
+            "TGI.xlsx",
+            "~$TGI.xlsx",
+            ".~lock.TGI.xlsx#",
+            "con/.~lock.MNH.ods#",
+            ".an.xlsx",
+            "con/.DS_Store",
+            "ghi-chu.txt",
+            "TGI.xlsx.bak",
+            "khong-duoi",
+        ]);
+        let (inputs, skipped) = list_inputs(dir.path()).unwrap();
+        assert_eq!(names(&inputs), ["TGI.xlsx"]);
+        let lock = "Excel/LibreOffice lock file";
+        let other = "not an .xlsx, .xls or .ods file";
+        assert_eq!(
+            reasons(&skipped),
+            BTreeMap::from([
+                ("~$TGI.xlsx", lock),
+                (".~lock.TGI.xlsx#", lock),
+                ("con/.~lock.MNH.ods#", lock),
+                (".an.xlsx", "hidden file"),
+                ("con/.DS_Store", "hidden file"),
+                ("ghi-chu.txt", other),
+                ("TGI.xlsx.bak", other),
+                ("khong-duoi", other),
+            ])
+        );
+        // The operator reads the reason in Vietnamese too.
+        assert!(skipped.iter().all(|s| !s.reason.vi.is_empty()));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symbolic_links_and_pipes_are_skipped_not_followed() {
+        let outside = inbox(&["MNH.xlsx", "thu-muc/DBP.xlsx"]);
+        let dir = inbox(&["TGI.xlsx"]);
+        let link = |target: &Path, name: &str| {
+            std::os::unix::fs::symlink(target, dir.path().join(name)).unwrap();
+        };
+        link(&outside.path().join("MNH.xlsx"), "MNH.xlsx");
+        link(&outside.path().join("thu-muc"), "thu-muc");
+        link(&outside.path().join("khong-co.xlsx"), "treo.xlsx");
+        let fifo = std::ffi::CString::new(
+            dir.path()
+                .join("ong.xlsx")
+                .into_os_string()
+                .into_encoded_bytes(),
+        )
+        .unwrap();
+        // SAFETY: a valid NUL-terminated path; mkfifo only creates a file there.
+        assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o644) }, 0);
+        let (inputs, skipped) = list_inputs(dir.path()).unwrap();
+        assert_eq!(names(&inputs), ["TGI.xlsx"]);
+        let link = "symbolic link, not followed";
+        assert_eq!(
+            reasons(&skipped),
+            BTreeMap::from([
+                ("MNH.xlsx", link),
+                ("ong.xlsx", "not a regular file"),
+                ("thu-muc", link),
+                ("treo.xlsx", link),
+            ])
+        );
+    }
+
+    #[test]
+    fn the_except_folder_is_left_out_whatever_its_spelling() {
+        let dir = inbox(&[
+            "TGI.xlsx",
+            "ket-qua/tong-hop.xlsx",
+            "ket-qua/tra-lai/MNH.xlsx",
+            "ket-qua-cu/DBP.xlsx",
+        ]);
+        let root = dir.path();
+        for except in [
+            root.join("ket-qua"),
+            root.join("ket-qua/"),
+            root.join("ket-qua-cu/../ket-qua"),
+        ] {
+            let (inputs, skipped) = list_inputs_except(root, Some(&except)).unwrap();
+            assert_eq!(
+                names(&inputs),
+                ["TGI.xlsx", "ket-qua-cu/DBP.xlsx"],
+                "except {}",
+                except.display()
+            );
+            assert!(skipped.is_empty(), "{:?}", reasons(&skipped));
+        }
+        // An output folder that does not exist yet, or lies elsewhere, leaves out nothing.
+        let elsewhere = inbox(&["ket-qua/tong-hop.xlsx"]);
+        for except in [root.join("chua-co"), elsewhere.path().join("ket-qua")] {
+            let (inputs, _) = list_inputs_except(root, Some(&except)).unwrap();
+            assert_eq!(inputs.len(), 4, "except {}", except.display());
+        }
+        let (all, _) = list_inputs(root).unwrap();
+        assert_eq!(
+            names(&all),
+            [
+                "TGI.xlsx",
+                "ket-qua/tong-hop.xlsx",
+                "ket-qua/tra-lai/MNH.xlsx",
+                "ket-qua-cu/DBP.xlsx"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_file_given_as_root_is_the_one_input_whatever_its_name() {
+        let dir = inbox(&["con/TGI.xlsx", "con/bao-cao.dat", "con/MNH.xlsx"]);
+        for name in ["TGI.xlsx", "bao-cao.dat"] {
+            let file = dir.path().join("con").join(name);
+            let (inputs, skipped) = list_inputs(&file).unwrap();
+            assert_eq!(inputs, [(file.clone(), name.to_string())]);
+            assert!(skipped.is_empty());
+        }
+    }
+
+    #[test]
+    fn an_empty_folder_lists_nothing() {
+        let dir = inbox(&[]);
+        let (inputs, skipped) = list_inputs(dir.path()).unwrap();
+        assert!(inputs.is_empty() && skipped.is_empty());
+    }
+
+    #[test]
+    fn a_missing_root_is_not_found_and_named() {
+        let dir = inbox(&[]);
+        let missing = dir.path().join("hop-thu");
+        let err = list_inputs(&missing).unwrap_err();
+        assert!(
+            matches!(&err, InboxError::NotFound(p) if *p == missing.display().to_string()),
+            "{err:?}"
+        );
+        assert_eq!(
+            err.to_string(),
+            format!("'{}' is neither a file nor a folder", missing.display())
+        );
+    }
+}

@@ -7,9 +7,7 @@
 //! Every test runs the real binary on submissions made by `tonghop samples` and reads
 //! the outputs back with calamine and serde_json.
 
-mod common;
-
-use common::{
+use crate::common::{
     Workdir, cells, number, row_labelled, rules_of, run_args, sheet_names, submission, submissions,
     text, zip_of,
 };

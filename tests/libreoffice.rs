@@ -2,13 +2,11 @@
 //! forms as .xls and .ods (we must read them alike), and recalculates our consolidated
 //! workbook (its formulas must give the totals of report.json).
 
-mod common;
-
-use calamine::Data;
-use common::{
+use crate::common::{
     Workdir, as_f64, cells, files_in, findings_at, has_fault, lo, row_labelled, run_args,
     submission, submission_of_unit, submissions, text,
 };
+use calamine::Data;
 use std::path::PathBuf;
 
 #[test]

@@ -12,8 +12,6 @@
 //! One conversion takes about a second here (fresh profile included); `convert_many`
 //! converts several files in one start.
 
-#![allow(dead_code)]
-
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

@@ -1,6 +1,6 @@
-//! Test helpers: a temporary work folder and the real binary.
-
-#![allow(dead_code)]
+//! Test helpers: a temporary work folder and the real binary ([`Workdir`]), what a run
+//! reports ([`submission`], [`has_finding`]...), and its outputs read back without
+//! tonghop's reader ([`cells`], [`notes`], [`fill`]...).
 
 pub mod lo;
 
@@ -9,7 +9,8 @@ use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, ExitStatus, Output};
+use std::time::{Duration, Instant};
 
 pub struct Workdir {
     pub dir: tempfile::TempDir,
@@ -31,12 +32,26 @@ impl Workdir {
         self.run_env(args, &[])
     }
 
+    /// Write `bytes` at `rel`, creating the folders above it.
+    pub fn put(&self, rel: &str, bytes: &[u8]) -> PathBuf {
+        let p = self.path(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, bytes).unwrap();
+        p
+    }
+
+    /// tonghop with `args` in the work folder, not started yet: for a test that needs
+    /// the process itself (its pipes, a time limit).
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_tonghop"));
+        cmd.args(args).current_dir(self.dir.path());
+        cmd
+    }
+
     /// [`Workdir::run`] with environment variables set.
     pub fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_tonghop"))
-            .args(args)
+        self.command(args)
             .envs(env.iter().copied())
-            .current_dir(self.dir.path())
             .output()
             .expect("tonghop runs")
     }
@@ -52,10 +67,8 @@ impl Workdir {
         assert_eq!(
             out.status.code(),
             Some(code),
-            "tonghop {args:?} exited {:?}\nstdout:\n{}\nstderr:\n{}",
-            out.status.code(),
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
+            "tonghop {args:?}: {}",
+            show(&out)
         );
         out
     }
@@ -77,6 +90,13 @@ impl Workdir {
     /// report.json, not the console, is where a run's outcome for every file is kept.
     pub fn report(&self, out: &str) -> Value {
         self.json(&format!("{out}/report.json"))
+    }
+
+    /// The returned workbooks a run into `out` wrote (`tra-lai/`), relative, sorted; none
+    /// when it wrote no such folder.
+    pub fn returned(&self, out: &str) -> Vec<String> {
+        let dir = self.path(&format!("{out}/tra-lai"));
+        if dir.exists() { tree(&dir) } else { Vec::new() }
     }
 
     pub fn json(&self, p: &str) -> Value {
@@ -150,6 +170,57 @@ pub fn files_in(dir: &Path) -> Vec<PathBuf> {
         .collect();
     files.sort();
     files
+}
+
+/// Every file under `dir`, relative, sorted.
+pub fn tree(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let e = e.unwrap();
+            let t = e.file_type().unwrap();
+            let rel = e
+                .path()
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            if t.is_dir() {
+                walk(root, &e.path(), out);
+            } else {
+                out.push(rel);
+            }
+        }
+    }
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}
+
+/// Wait for `child`, killing it once `limit` has passed since `started`: a run that hangs
+/// fails its test, saying `why`, instead of hanging the suite.
+pub fn wait_or_kill(child: &mut Child, started: Instant, limit: Duration, why: &str) -> ExitStatus {
+    loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            return st;
+        }
+        if started.elapsed() > limit {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            panic!("{why}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A finished process's exit status and output, for a failing assertion's message.
+pub fn show(out: &Output) -> String {
+    format!(
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
 }
 
 pub fn sha256(p: &Path) -> String {
@@ -298,4 +369,120 @@ pub fn zip_text(zip: &mut zip::ZipArchive<File>, name: &str) -> String {
     let mut s = String::new();
     std::io::Read::read_to_string(&mut zip.by_name(name).unwrap(), &mut s).unwrap();
     s
+}
+
+/// The value of attribute `name` in the start tag `tag` (`<c r="E7" s="3">`), as written.
+fn attr<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
+    let at = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+    Some(&tag[at..at + tag[at..].find('"')?])
+}
+
+/// The start tags `<name ...>` (or `<name .../>`) of a part, in order.
+fn tags<'a>(xml: &'a str, name: &str) -> Vec<&'a str> {
+    let open = format!("<{name} ");
+    xml.match_indices(&open)
+        .map(|(i, _)| &xml[i..i + xml[i..].find('>').unwrap() + 1])
+        .collect()
+}
+
+/// The target of the relationship of `kind` (`worksheet`, `comments`) with `id`, or the
+/// first of that kind, in a `.rels` part; relative to the folder above `_rels`.
+fn rel_target<'a>(rels: &'a str, kind: &str, id: Option<&str>) -> Option<&'a str> {
+    tags(rels, "Relationship")
+        .into_iter()
+        .filter(|t| attr(t, "Type").is_some_and(|ty| ty.ends_with(&format!("/{kind}"))))
+        .find(|t| id.is_none_or(|id| attr(t, "Id") == Some(id)))
+        .and_then(|t| attr(t, "Target"))
+}
+
+/// The part of the sheet named `sheet` (`xl/worksheets/sheet3.xml`), found as a
+/// spreadsheet program finds it: by name in xl/workbook.xml, then through the workbook's
+/// relationships.
+pub fn sheet_part(zip: &mut zip::ZipArchive<File>, sheet: &str) -> String {
+    let workbook = zip_text(zip, "xl/workbook.xml");
+    let id = tags(&workbook, "sheet")
+        .into_iter()
+        .find(|t| attr(t, "name") == Some(sheet))
+        .and_then(|t| attr(t, "r:id"))
+        .unwrap_or_else(|| panic!("no sheet {sheet} in xl/workbook.xml"))
+        .to_string();
+    let rels = zip_text(zip, "xl/_rels/workbook.xml.rels");
+    let target = rel_target(&rels, "worksheet", Some(&id))
+        .unwrap_or_else(|| panic!("no worksheet {id} in xl/_rels/workbook.xml.rels"));
+    match target.strip_prefix('/') {
+        Some(absolute) => absolute.to_string(),
+        None => format!("xl/{target}"),
+    }
+}
+
+/// The notes of sheet `sheet` of an .xlsx, by cell (`E7` → its text): the sheet's
+/// comments part, found through the sheet's relationships
+/// (`xl/worksheets/_rels/sheetN.xml.rels`). None when the sheet has no notes.
+pub fn notes(path: &Path, sheet: &str) -> BTreeMap<String, String> {
+    let mut zip = zip_of(path);
+    let part = sheet_part(&mut zip, sheet);
+    let (dir, file) = part.rsplit_once('/').unwrap();
+    let rels_name = format!("{dir}/_rels/{file}.rels");
+    if zip.by_name(&rels_name).is_err() {
+        return BTreeMap::new();
+    }
+    let rels = zip_text(&mut zip, &rels_name);
+    let Some(target) = rel_target(&rels, "comments", None) else {
+        return BTreeMap::new();
+    };
+    // `../comments1.xml` from xl/worksheets is xl/comments1.xml.
+    let mut at: Vec<&str> = dir.split('/').collect();
+    for step in target.split('/') {
+        match step {
+            ".." => {
+                at.pop();
+            }
+            s => at.push(s),
+        }
+    }
+    let xml = zip_text(&mut zip, &at.join("/"));
+    xml.split("<comment ")
+        .skip(1)
+        .map(|c| {
+            let cell = attr(&format!(" {c}"), "ref").unwrap().to_string();
+            let body = &c[..c.find("</comment>").unwrap()];
+            // The runs' `<t>` elements, not `<text>`.
+            let text: String = body
+                .match_indices("<t")
+                .map(|(i, _)| &body[i + 2..])
+                .filter(|t| t.starts_with(['>', ' ']))
+                .map(|t| &t[t.find('>').unwrap() + 1..t.find("</t>").unwrap()])
+                .collect();
+            (cell, text)
+        })
+        .collect()
+}
+
+/// The fill of cell `cell` of sheet `sheet` of an .xlsx: its `<fill>` element in
+/// xl/styles.xml, through the cell's style (`s`, an index into `cellXfs`); the default
+/// fill for a cell without a style or not written at all.
+pub fn fill(path: &Path, sheet: &str, cell: &str) -> String {
+    let mut zip = zip_of(path);
+    let part = sheet_part(&mut zip, sheet);
+    let xml = zip_text(&mut zip, &part);
+    let style: usize = tags(&xml, "c")
+        .into_iter()
+        .find(|t| attr(t, "r") == Some(cell))
+        .and_then(|t| attr(t, "s"))
+        .map_or(0, |s| s.parse().unwrap());
+    let styles = zip_text(&mut zip, "xl/styles.xml");
+    let section = |name: &str| {
+        let s = styles.find(&format!("<{name}")).unwrap();
+        let e = styles.find(&format!("</{name}>")).unwrap();
+        &styles[s..e]
+    };
+    let xf = tags(section("cellXfs"), "xf")[style];
+    let fill_id: usize = attr(xf, "fillId").map_or(0, |f| f.parse().unwrap());
+    let fills = section("fills");
+    let fill = fills
+        .match_indices("<fill>")
+        .nth(fill_id)
+        .map(|(i, _)| &fills[i..i + fills[i..].find("</fill>").unwrap() + 7])
+        .unwrap_or_else(|| panic!("no fill {fill_id} in xl/styles.xml"));
+    fill.to_string()
 }

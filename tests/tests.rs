@@ -1,0 +1,15 @@
+//! The integration tests, in one test binary (as xsv's `tests/tests.rs`): a change to the
+//! library relinks one binary, not one per file, and the helpers of [`common`] are
+//! compiled once. Each test drives the real `tonghop` binary in a temporary folder
+//! ([`common::Workdir`]) and reads its outputs back without tonghop's reader.
+//!
+//! `cargo test --release --test tests hostile::files` runs one theme.
+
+mod common;
+
+mod bench;
+mod commands;
+mod detail;
+mod hostile;
+mod libreoffice;
+mod pipeline;
