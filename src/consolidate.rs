@@ -6,7 +6,7 @@ use crate::form::Form;
 use crate::lang::Msg;
 use crate::period::Period;
 use crate::rules;
-use crate::spec::{FieldRef, FieldType};
+use crate::spec::{Derivation, FieldRef, FieldType};
 use crate::submission::{Status, Submission};
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
@@ -215,37 +215,7 @@ pub fn consolidate(
         })
         .collect();
 
-    let fields = form.summed_fields();
-    let mut sums: Vec<Option<f64>> = vec![None; fields.len()];
-    for (i, s) in subs.iter().enumerate() {
-        let (true, Some(r)) = (included[i], &s.report) else {
-            continue;
-        };
-        for (k, &f) in fields.iter().enumerate() {
-            if let Some(v) = r.figure(f) {
-                *sums[k].get_or_insert(0.0) += v;
-            }
-        }
-    }
-    let sum_of = |f: FieldRef| fields.iter().position(|x| *x == f).and_then(|k| sums[k]);
-    let totals = fields
-        .iter()
-        .enumerate()
-        .map(|(k, &f)| {
-            let v = if form.field_type(f) == FieldType::Percent {
-                match form.rules.percent_source(f) {
-                    Some((count, base)) => match (sum_of(count), sum_of(base)) {
-                        (Some(c), Some(b)) if b != 0.0 => Some(c / b * 100.0),
-                        _ => None,
-                    },
-                    None => None,
-                }
-            } else {
-                sums[k]
-            };
-            (f, v)
-        })
-        .collect();
+    let totals = totals(form, &subs, &included);
     Consolidation {
         submissions: subs,
         period,
@@ -255,4 +225,68 @@ pub fn consolidate(
         included,
         totals,
     }
+}
+
+/// The province's figure for every summed field: counts summed exactly; a percentage
+/// or a ratio recomputed from the summed count and base, never averaged; a mean (an
+/// average age) weighted by the line it is the mean of.
+fn totals(form: &Form, subs: &[Submission], included: &[bool]) -> Vec<(FieldRef, Option<f64>)> {
+    let fields = form.summed_fields();
+    let index: HashMap<FieldRef, usize> = fields.iter().enumerate().map(|(k, &f)| (f, k)).collect();
+    let weight_of = |f: FieldRef| match f {
+        FieldRef::Item { list, row, column } => {
+            form.lists[list].rows[row].weight.map(|w| FieldRef::Item {
+                list,
+                row: w,
+                column,
+            })
+        }
+        _ => None,
+    };
+    let mut sums: Vec<Option<f64>> = vec![None; fields.len()];
+    // Σ value × weight and Σ weight, for the means.
+    let mut weighted: HashMap<FieldRef, (f64, f64)> = HashMap::new();
+    for (s, _) in subs.iter().zip(included).filter(|(_, inc)| **inc) {
+        let Some(r) = &s.report else { continue };
+        for (k, &f) in fields.iter().enumerate() {
+            let Some(v) = r.figure(f) else { continue };
+            *sums[k].get_or_insert(0.0) += v;
+            if let Some(w) = weight_of(f).and_then(|w| r.figure(w)) {
+                let e = weighted.entry(f).or_insert((0.0, 0.0));
+                e.0 += v * w;
+                e.1 += w;
+            }
+        }
+    }
+    let sum_of = |f: FieldRef| index.get(&f).and_then(|&k| sums[k]);
+    let ratio = |n: Option<f64>, d: Option<f64>, scale: f64| match (n, d) {
+        (Some(n), Some(d)) if d != 0.0 => Some(n / d * scale),
+        _ => None,
+    };
+    fields
+        .iter()
+        .enumerate()
+        .map(|(k, &f)| {
+            let v = if let FieldRef::Derived(i) = f
+                && let Derivation::Ratio {
+                    numerator,
+                    denominator,
+                    scale,
+                } = form.derived[i].how
+            {
+                ratio(sum_of(numerator), sum_of(denominator), scale)
+            } else if weight_of(f).is_some() {
+                weighted
+                    .get(&f)
+                    .and_then(|&(vw, w)| ratio(Some(vw), Some(w), 1.0))
+            } else if form.field_type(f) == FieldType::Percent {
+                form.rules
+                    .percent_source(f)
+                    .and_then(|(count, base)| ratio(sum_of(count), sum_of(base), 100.0))
+            } else {
+                sums[k]
+            };
+            (f, v)
+        })
+        .collect()
 }

@@ -4,6 +4,7 @@ use super::{FormArg, print};
 use crate::cellref::{Pos, column_name};
 use crate::finding::{Builtin, Severity};
 use crate::form::Form;
+use crate::text::date::format_date;
 use anyhow::Result;
 use serde::Serialize;
 use serde_json::json;
@@ -119,7 +120,11 @@ pub fn builtin_table() -> String {
 pub fn describe_json(form: &Form) -> serde_json::Value {
     json!({
         "form": { "id": form.id, "version": form.version, "title": form.title, "tolerance": form.tolerance },
-        "units": form.units.iter().map(|u| json!({ "code": u.code, "name": u.name, "aliases": u.aliases })).collect::<Vec<_>>(),
+        "units": form.units.iter().map(|u| json!({
+            "code": u.code, "name": u.name, "aliases": u.aliases,
+            "from": u.from.map(|d| d.to_string()), "to": u.to.map(|d| d.to_string()),
+            "predecessors": u.predecessors.iter().map(|p| json!({ "code": form.units[p.unit].code, "whole": p.whole })).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
         "sheets": form.sheets.iter().map(|s| s.name.clone()).collect::<Vec<_>>(),
         "cells": form.cells.iter().map(|c| json!({
             "key": c.key, "sheet": form.sheets[c.sheet].name, "cell": c.pos.to_string(),
@@ -131,6 +136,19 @@ pub fn describe_json(form: &Form) -> serde_json::Value {
             "columns": t.columns.iter().map(|c| json!({
                 "key": c.key, "column": column_name(c.col), "type": c.ty, "label": c.label, "label_en": c.label_en,
             })).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "lists": form.lists.iter().map(|l| json!({
+            "key": l.key, "sheet": form.sheets[l.sheet].name, "header_row": l.header_row + 1, "first_row": l.first_row + 1,
+            "code_column": l.code_col.map(column_name), "label_column": column_name(l.label_col), "max_rows": l.max_rows,
+            "columns": l.columns.iter().map(|c| json!({
+                "key": c.key, "column": column_name(c.col), "type": c.ty, "label": c.label, "label_en": c.label_en, "required": c.required,
+            })).collect::<Vec<_>>(),
+            "rows": l.rows.iter().map(|r| json!({
+                "key": r.key, "code": r.code, "label": r.label, "label_en": r.label_en, "figures": r.figures,
+            })).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "derived": form.derived.iter().map(|d| json!({
+            "key": d.key, "label": d.label, "label_en": d.label_en, "type": d.ty(),
         })).collect::<Vec<_>>(),
         "rules": rule_docs(form).iter().map(|r| json!({
             "code": r.code, "severity": r.severity, "kind": r.kind, "description": r.description, "description_en": r.description_en,
@@ -147,7 +165,13 @@ fn describe_text(form: &Form) -> String {
         form.units.len()
     );
     for u in form.units.iter() {
-        s.push_str(&format!("  {:<8} {}\n", u.code, u.name));
+        let when = match (u.from, u.to) {
+            (None, None) => String::new(),
+            (Some(f), None) => format!("  (từ {})", format_date(f)),
+            (None, Some(t)) => format!("  (đến {})", format_date(t)),
+            (Some(f), Some(t)) => format!("  ({} – {})", format_date(f), format_date(t)),
+        };
+        s.push_str(&format!("  {:<12} {}{when}\n", u.code, u.name));
     }
     s.push_str("\nInput cells:\n");
     for c in &form.cells {
@@ -178,6 +202,46 @@ fn describe_text(form: &Form) -> String {
                 column_name(c.col),
                 c.ty.name(),
                 c.label
+            ));
+        }
+    }
+    for l in &form.lists {
+        s.push_str(&format!(
+            "\nList {} on '{}': {} lines found by code (column {}) or label (column {}), from row {}; figures:",
+            l.key,
+            form.sheets[l.sheet].name,
+            l.rows.len(),
+            l.code_col.map_or("-".into(), column_name),
+            column_name(l.label_col),
+            l.first_row + 1,
+        ));
+        for c in &l.columns {
+            s.push_str(&format!(
+                " {} ({}, {})",
+                c.key,
+                column_name(c.col),
+                c.ty.name()
+            ));
+        }
+        s.push('\n');
+        for r in &l.rows {
+            s.push_str(&format!(
+                "  {:<32} {:<10} {}{}\n",
+                format!("{}.{}", l.key, r.key),
+                r.code.as_deref().unwrap_or(""),
+                r.label,
+                if r.figures { "" } else { "  (heading)" }
+            ));
+        }
+    }
+    if !form.derived.is_empty() {
+        s.push_str("\nDerived figures:\n");
+        for d in &form.derived {
+            s.push_str(&format!(
+                "  {:<24} {:<8} {}\n",
+                d.key,
+                d.ty().name(),
+                d.label
             ));
         }
     }

@@ -155,3 +155,127 @@ impl Ctx<'_> {
         data
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::Capped;
+    use crate::form::Form;
+    use crate::text::legacy;
+
+    fn form() -> Form {
+        Form::from_toml(
+            include_str!("../../templates/phat-trien-dang-vien-2026.2.toml"),
+            "2026.2",
+        )
+        .unwrap()
+    }
+
+    fn text(row: u32, col: u16, s: &str) -> (Pos, RawValue) {
+        (Pos::new(row, col), RawValue::Text(s.to_string()))
+    }
+
+    fn num(row: u32, col: u16, n: f64) -> (Pos, RawValue) {
+        (Pos::new(row, col), RawValue::Number(n))
+    }
+
+    /// Biểu 1 as a unit may send it: lines out of order, a blank row inserted, one line
+    /// found by code only, one label in TCVN3, one line missing, one row that is no line.
+    #[test]
+    fn lines_are_found_wherever_they_moved() {
+        let form = form();
+        let li = form.lists.iter().position(|l| l.key == "movement").unwrap();
+        let l = &form.lists[li];
+        let tcvn3 = legacy::encode_tcvn3_for_tests("Phục hồi đảng tịch");
+        let mut cells = vec![
+            text(5, 0, "A"),
+            text(5, 1, "A - Tổng số đảng viên cuối kỳ trước chuyển sang"),
+            num(5, 2, 100.0),
+            // B.1 by code alone, its label blank.
+            text(6, 0, "B.1"),
+            num(6, 2, 5.0),
+            // A blank row, then B.3 typed in TCVN3 without its code, before B.2.
+            text(8, 1, &tcvn3),
+            num(8, 2, 1.0),
+            text(9, 1, "2. Chuyển đến"),
+            num(9, 2, 2.0),
+            // Not a line of the form, with a figure.
+            text(10, 1, "Đảng viên khác"),
+            num(10, 2, 9.0),
+            // A note below the list, text only: ignored.
+            text(30, 1, "Người lập biểu"),
+        ];
+        cells.sort_by_key(|(p, _)| *p);
+        let sheet = SheetCells {
+            cells,
+            ..SheetCells::default()
+        };
+        let mut findings = Capped::default();
+        let data = Ctx {
+            findings: &mut findings,
+        }
+        .list(l, &sheet, l.sheet);
+        let row = |key: &str| {
+            let r = l.rows.iter().position(|r| r.key == key).unwrap();
+            data.rows[r].as_ref().map(|x| (x.row, x.values[0].clone()))
+        };
+        use crate::extract::Value::Number;
+        assert_eq!(row("a"), Some((5, Number(100.0))));
+        assert_eq!(row("b1"), Some((6, Number(5.0))));
+        assert_eq!(row("b3"), Some((8, Number(1.0))));
+        assert_eq!(row("b2"), Some((9, Number(2.0))));
+        assert_eq!(row("d"), None);
+        let found = findings.finish(&[]);
+        let extra: Vec<_> = found
+            .iter()
+            .filter(|f| f.code.is(Builtin::RowExtra))
+            .collect();
+        assert_eq!(extra.len(), 1, "{found:?}");
+        assert_eq!(extra[0].at.cell, Some(Pos::new(10, 1)));
+        let missing: Vec<&str> = found
+            .iter()
+            .filter(|f| f.code.is(Builtin::RowMissing))
+            .map(|f| f.message.vi.as_str())
+            .collect();
+        // Every line but the five found (A, B.1, B.2, B.3, and none else).
+        assert_eq!(missing.len(), l.rows.len() - 4, "{missing:?}");
+        assert!(
+            missing
+                .iter()
+                .any(|m| m.contains("D \"Đảng viên trong danh sách cuối kỳ báo cáo\""))
+        );
+    }
+
+    /// Two lines with one label ("Có kết nạp đảng viên" under đảng bộ cơ sở and chi bộ
+    /// cơ sở) are taken in the form's order.
+    #[test]
+    fn repeated_labels_are_taken_in_order() {
+        let form = form();
+        let l = form.lists.iter().find(|l| l.key == "admitted").unwrap();
+        let pos = |key: &str| l.rows.iter().position(|r| r.key == key).unwrap();
+        let (a, b) = (pos("iii1_co"), pos("iii2_co"));
+        assert_eq!(
+            l.rows[a].keys, l.rows[b].keys,
+            "the two lines share a label"
+        );
+        let label = l.rows[a].label.clone();
+        let mut cells = vec![
+            text(20, 1, &label),
+            num(20, 2, 3.0),
+            text(24, 1, &label),
+            num(24, 2, 7.0),
+        ];
+        cells.sort_by_key(|(p, _)| *p);
+        let sheet = SheetCells {
+            cells,
+            ..SheetCells::default()
+        };
+        let mut findings = Capped::default();
+        let data = Ctx {
+            findings: &mut findings,
+        }
+        .list(l, &sheet, l.sheet);
+        assert_eq!(data.rows[a].as_ref().map(|r| r.row), Some(20));
+        assert_eq!(data.rows[b].as_ref().map(|r| r.row), Some(24));
+    }
+}

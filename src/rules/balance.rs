@@ -106,17 +106,35 @@ impl Balance {
     }
 }
 
+/// Terms beyond which a message names only those that are not 0.
+const MANY_TERMS: usize = 8;
+
 impl Lane {
     fn check(&self, rule: &Meta, c: &mut Checker<'_>) {
-        let Some((found, at)) = c.number(self.result) else {
+        let Some((found, mut at)) = c.number(self.result) else {
             return;
         };
+        // A derived result (computed, not typed) is checked against the typed figures:
+        // the finding goes where the unit typed.
+        if matches!(self.result, FieldRef::Derived(_))
+            && let Some((_, first)) = self.plus.iter().chain(&self.minus).find_map(|&f| c.number(f))
+        {
+            at = first;
+        }
         let mut expected = 0.0;
+        // Every term with its figure, but for a long breakdown (56 ethnic groups) only
+        // the terms that are not 0: the unit needs the lines that count.
+        let many = self.plus.len() + self.minus.len() > MANY_TERMS;
         let (mut terms, mut terms_en) = (Vec::new(), Vec::new());
+        let mut zeros = 0;
         for (fs, sign) in [(&self.plus, 1.0), (&self.minus, -1.0)] {
             for &f in fs {
                 let Some((n, _)) = c.number(f) else { return };
                 expected += sign * n;
+                if many && n == 0.0 {
+                    zeros += 1;
+                    continue;
+                }
                 let (l, le) = c.label(f);
                 let s = if sign > 0.0 { "+" } else { "−" };
                 let (nv, ne) = num(n);
@@ -128,14 +146,25 @@ impl Lane {
             return;
         }
         let (l, le) = c.label(self.result);
-        let join = |v: Vec<String>| v.join(" ").trim_start_matches("+ ").to_string();
+        let join = |v: Vec<String>| {
+            let s = v.join(" ").trim_start_matches("+ ").to_string();
+            if s.is_empty() { "0".to_string() } else { s }
+        };
+        let (rest, rest_en) = if zeros > 0 {
+            (
+                format!(" (các {zeros} dòng khác bằng 0)"),
+                format!(" (the {zeros} other lines are 0)"),
+            )
+        } else {
+            (String::new(), String::new())
+        };
         let ((fv, fe), (ev, ee)) = (num(found), num(expected));
         c.push(
             rule,
             at,
             Msg::new(
-                format!("\"{l}\" ghi {fv}, nhưng {} = {ev}.", join(terms)),
-                format!("\"{le}\" is {fe}, but {} = {ee}.", join(terms_en)),
+                format!("\"{l}\" ghi {fv}, nhưng {} = {ev}{rest}.", join(terms)),
+                format!("\"{le}\" is {fe}, but {} = {ee}{rest_en}.", join(terms_en)),
             ),
             Some(Shown::Number(found)),
             Some(Shown::Number(expected)),

@@ -92,16 +92,22 @@ impl<'a> Checker<'a> {
                     },
                 ))
             }
-            // Computed, not typed: it has no cell of its own in the unit's file.
-            FieldRef::Derived(_) => None,
-        }
-    }
-
-    /// A derived figure's value, for rules that compare typed figures with it.
-    pub fn derived(&self, f: FieldRef) -> Option<f64> {
-        match f {
-            FieldRef::Derived(i) => self.report.derived.get(i)?.number(),
-            _ => None,
+            // Computed, not typed: placed where it is computed from (the table it
+            // counts, the count it divides), for a finding that has no better place.
+            FieldRef::Derived(i) => {
+                let v = self.report.derived.get(i)?;
+                let at = match self.layout.derived[i].how {
+                    crate::spec::Derivation::CountRows { table, column, .. } => {
+                        let t = &self.layout.tables[table];
+                        At {
+                            sheet: t.sheet,
+                            pos: Pos::new(t.header_row, t.columns[column].col),
+                        }
+                    }
+                    crate::spec::Derivation::Ratio { numerator, .. } => self.scalar(numerator)?.1,
+                };
+                Some((v, at))
+            }
         }
     }
 
@@ -114,7 +120,8 @@ impl<'a> Checker<'a> {
             Value::Number(n) => Some((*n, at)),
             Value::Blank
                 if self.layout.field_type(f) == FieldType::Count
-                    && !self.layout.field_required(f) =>
+                    && !self.layout.field_required(f)
+                    && !matches!(f, FieldRef::Derived(_)) =>
             {
                 Some((0.0, at))
             }

@@ -27,6 +27,9 @@ use serde::Deserialize;
 pub struct Fields {
     whole: String,
     parts: Vec<Vec<String>>,
+    /// A list whose every line the rule holds on: `whole` and `parts` then name its
+    /// columns (Trong đó: nữ ≤ Tổng số on each line of Biểu 2B).
+    list: Option<String>,
 }
 
 /// Each group of `parts` sums to at most `whole`, in each lane.
@@ -44,7 +47,7 @@ struct Lane {
 impl Kind for Part {
     const DOC: Doc = Doc {
         kind: "part",
-        fields: "`whole`, `parts` (a list of groups; a group's keys are added; lines of lists: in each figure column)",
+        fields: "`whole`, `parts` (a list of groups; a group's keys are added; lines of lists: in each figure column); `list` (columns of a list, on every line)",
         holds: "each group's sum ≤ whole",
         why: "A breakdown cannot exceed its whole (women admitted ≤ admitted, villages without a member ≤ villages): such a figure is a slip in one of the cells.",
         example: Example {
@@ -62,6 +65,40 @@ description = "Các thành phần cơ cấu không vượt quá số đảng vi�
     fn resolve(f: Fields, r: &mut Resolver<'_>) -> Option<Self> {
         if f.parts.is_empty() {
             r.problem("parts", "at least one group is required for kind 'part'");
+        }
+        if let Some(key) = &f.list {
+            let layout = r.layout();
+            let Some(li) = layout.lists.iter().position(|l| &l.key == key) else {
+                r.problem("list", format_args!("no list with key '{key}'"));
+                return None;
+            };
+            let l = &layout.lists[li];
+            let mut column = |k: &str| {
+                let c = l.columns.iter().position(|c| c.key == k);
+                if c.is_none() {
+                    r.problem("whole/parts", format_args!("list '{key}' has no column '{k}'"));
+                }
+                c
+            };
+            let whole = column(&f.whole)?;
+            let parts: Vec<Vec<usize>> = f
+                .parts
+                .iter()
+                .map(|g| g.iter().map(|k| column(k)).collect::<Option<Vec<_>>>())
+                .collect::<Option<_>>()?;
+            let item = |row, column| FieldRef::Item { list: li, row, column };
+            return Some(Part {
+                lanes: (0..l.rows.len())
+                    .filter(|&row| l.rows[row].figures)
+                    .map(|row| Lane {
+                        whole: item(row, whole),
+                        parts: parts
+                            .iter()
+                            .map(|g| g.iter().map(|&c| item(row, c)).collect())
+                            .collect(),
+                    })
+                    .collect(),
+            });
         }
         let keys: Vec<&str> = std::iter::once(f.whole.as_str())
             .chain(f.parts.iter().flatten().map(String::as_str))

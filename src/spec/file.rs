@@ -54,6 +54,10 @@ pub struct FormMeta {
     /// The numeric field charted by unit in the consolidated workbook.
     #[serde(default)]
     pub chart: Option<String>,
+    /// The figures of the consolidated summary, one column each (default: every
+    /// numeric cell, table column and derived figure).
+    #[serde(default)]
+    pub summary: Option<Vec<String>>,
 }
 
 fn default_tolerance() -> f64 {

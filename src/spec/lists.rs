@@ -84,6 +84,10 @@ pub struct ListRowFile {
     /// Whether this line's figures are required, whatever the columns say.
     #[serde(default)]
     pub required: Option<bool>,
+    /// For a line that is a mean (an average age): the line it is the mean of. The
+    /// province's figure is then the mean weighted by that line, not a sum.
+    #[serde(default)]
+    pub weight: Option<String>,
 }
 
 fn yes() -> bool {
@@ -115,6 +119,8 @@ pub struct ListRow {
     /// The type of this line's figure columns, when it overrides theirs.
     pub ty: Option<FieldType>,
     pub required: Option<bool>,
+    /// The line this one is the mean of, by index (see [`ListRowFile::weight`]).
+    pub weight: Option<usize>,
     /// [`match_key`] of the label and every alias: what a unit's label is compared to.
     pub keys: Vec<String>,
 }
@@ -383,8 +389,18 @@ pub(super) fn resolve(
                 figures: r.figures,
                 ty,
                 required: r.required,
+                weight: None,
                 keys: row_keys,
             });
+        }
+        for (ri, r) in l.rows.iter().enumerate() {
+            let Some(w) = &r.weight else { continue };
+            match rows.iter().position(|o| &o.key == w && o.figures) {
+                Some(j) if j != ri => rows[ri].weight = Some(j),
+                _ => p.push(format!(
+                    "{path}.rows[{ri}].weight: no other line with figures has key '{w}'"
+                )),
+            }
         }
         for (ri, r) in rows.iter().enumerate() {
             let row = format!("{}.{}", l.key, r.key);

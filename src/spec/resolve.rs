@@ -167,6 +167,8 @@ pub struct Layout {
     pub derived: Vec<super::derived::Derived>,
     /// The figure charted by unit in the consolidated workbook.
     pub chart: Option<FieldRef>,
+    /// The figures of the consolidated summary, one column each.
+    pub summary: Vec<FieldRef>,
     keys: BTreeMap<String, FieldRef>,
 }
 
@@ -254,33 +256,23 @@ impl Layout {
         cells.chain(columns).chain(items)
     }
 
-    /// Every figure the province adds up: the summary's, then every list's.
+    /// Every figure the province adds up: the numeric cells, table columns and derived
+    /// figures, then every list's, each once.
     pub fn summed_fields(&self) -> Vec<FieldRef> {
-        let mut out = self.numeric_fields();
-        for l in 0..self.lists.len() {
-            out.extend(self.list_fields(l));
-        }
-        out
-    }
-
-    /// The numeric cells, table columns and derived figures in declaration order: the
-    /// columns of the consolidated summary (each list has its own sheet).
-    pub fn numeric_fields(&self) -> Vec<FieldRef> {
         let mut out: Vec<FieldRef> = (0..self.cells.len())
             .filter(|&i| self.cells[i].ty.is_numeric())
             .map(FieldRef::Cell)
             .collect();
         for (t, table) in self.tables.iter().enumerate() {
-            for (c, col) in table.columns.iter().enumerate() {
-                if col.ty.is_numeric() {
-                    out.push(FieldRef::Column {
-                        table: t,
-                        column: c,
-                    });
-                }
-            }
+            out.extend((0..table.columns.len()).map(|c| FieldRef::Column {
+                table: t,
+                column: c,
+            }));
         }
         out.extend((0..self.derived.len()).map(FieldRef::Derived));
+        for l in 0..self.lists.len() {
+            out.extend(self.list_fields(l));
+        }
         out
     }
 
@@ -575,18 +567,42 @@ pub(super) fn resolve(raw: &SpecFile) -> (Layout, Vec<String>) {
 
     let units = super::units::resolve(&raw.units, &mut p);
 
+    let numeric = |f: &FieldRef| type_of(*f, &derived).is_numeric();
     let chart = raw.form.chart.as_deref().and_then(|k| match keys.get(k) {
-        Some(f)
-            if matches!(f, FieldRef::Cell(i) if cells[*i].ty.is_numeric())
-                || matches!(f, FieldRef::Column { .. }) =>
-        {
-            Some(*f)
-        }
+        Some(f) if numeric(f) => Some(*f),
         _ => {
-            p.push(format!("form.chart: '{k}' is not a numeric cell or column"));
+            p.push(format!("form.chart: '{k}' is not a numeric figure"));
             None
         }
     });
+    let summary: Vec<FieldRef> = match &raw.form.summary {
+        Some(ks) => ks
+            .iter()
+            .filter_map(|k| match keys.get(k) {
+                Some(f) if numeric(f) => Some(*f),
+                _ => {
+                    p.push(format!("form.summary: '{k}' is not a numeric figure"));
+                    None
+                }
+            })
+            .chain(chart.filter(|c| !ks.iter().any(|k| keys.get(k) == Some(c))))
+            .collect(),
+        None => {
+            let mut v: Vec<FieldRef> = (0..cells.len())
+                .filter(|&i| cells[i].ty.is_numeric())
+                .map(FieldRef::Cell)
+                .collect();
+            for (t, table) in tables.iter().enumerate() {
+                v.extend((0..table.columns.len()).map(|c| FieldRef::Column {
+                    table: t,
+                    column: c,
+                }));
+            }
+            v.extend((0..derived.len()).map(FieldRef::Derived));
+            v.extend(chart.filter(|c| matches!(c, FieldRef::Item { .. })));
+            v
+        }
+    };
     let layout = Layout {
         id: raw.form.id.clone(),
         version: raw.form.version.clone(),
@@ -607,6 +623,7 @@ pub(super) fn resolve(raw: &SpecFile) -> (Layout, Vec<String>) {
         lists,
         derived,
         chart,
+        summary,
         keys,
     };
     (layout, p)

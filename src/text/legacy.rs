@@ -575,6 +575,12 @@ fn words(s: &str) -> impl Iterator<Item = &str> {
     .filter(|w| !w.is_empty())
 }
 
+/// Unicode to TCVN3 as a `.VnTime` font stores it, for other modules' tests.
+#[cfg(test)]
+pub(crate) fn encode_tcvn3_for_tests(u: &str) -> String {
+    tests::enc_tcvn3(u)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -604,7 +610,7 @@ mod tests {
 
     /// Unicode to TCVN3 from the same table, preferring the ABC (VN3) byte; capitals that
     /// only VN1 has get their VN1 byte.
-    fn enc_tcvn3(u: &str) -> String {
+    pub(super) fn enc_tcvn3(u: &str) -> String {
         u.nfc()
             .map(|c| {
                 let b = (0..=0xFF)

@@ -242,7 +242,7 @@ fn summary(
     lang: Lang,
     detail_left_out: Option<&str>,
 ) -> Result<(), XlsxError> {
-    let fields = form.numeric_fields();
+    let fields = &form.summary;
     let fixed = 4u16;
     let last_col = fixed + fields.len() as u16 - 1;
     let title = format!(
@@ -377,7 +377,7 @@ fn chart_sheet(
     lang: Lang,
     names: &Names,
 ) -> Result<(), XlsxError> {
-    let fields = form.numeric_fields();
+    let fields = &form.summary;
     let Some((k, f)) = form
         .chart
         .and_then(|f| fields.iter().position(|x| *x == f).map(|k| (k, f)))
