@@ -8,6 +8,17 @@ use std::path::Path;
 /// The default form, shipped in `templates/` and embedded so the binary works alone.
 pub const DEFAULT_SPEC: &str = include_str!("../templates/phat-trien-dang-vien.toml");
 
+/// Every form shipped in `templates/` and embedded, by the name `--form` knows it by
+/// (its file name without `.toml`): a clerk with only the program can still read the
+/// files of an earlier layout.
+pub const SHIPPED: &[(&str, &str)] = &[
+    ("phat-trien-dang-vien", DEFAULT_SPEC),
+    (
+        "phat-trien-dang-vien-2026.2",
+        include_str!("../templates/phat-trien-dang-vien-2026.2.toml"),
+    ),
+];
+
 /// A loaded form. It reads as its [`Layout`] (`form.cells`, `form.units`...); its
 /// rules are [`Form::rules`].
 #[derive(Debug, Clone)]
@@ -36,10 +47,16 @@ impl Form {
         )
     }
 
-    /// Load `path`, or the embedded default when `None`.
+    /// Load `path`, or the embedded default when `None`. A path that is no file but
+    /// the name of a shipped form (`phat-trien-dang-vien-2026.1`, with or without
+    /// `.toml`) loads that form.
     pub fn load(path: Option<&Path>) -> Result<Form, SpecError> {
         match path {
             None => Form::default_form(),
+            Some(p) if !p.exists() && Form::shipped(p).is_some() => {
+                let (name, text) = Form::shipped(p).expect("just checked");
+                Form::from_toml(text, &format!("{name} (embedded)"))
+            }
             Some(p) => {
                 let text = std::fs::read_to_string(p).map_err(|source| SpecError::Io {
                     path: p.display().to_string(),
@@ -48,6 +65,14 @@ impl Form {
                 Form::from_toml(&text, &p.display().to_string())
             }
         }
+    }
+
+    /// The shipped form a path names by its file name, if any.
+    fn shipped(p: &Path) -> Option<(&'static str, &'static str)> {
+        let name = p.to_str()?;
+        let name = name.strip_suffix(".toml").unwrap_or(name);
+        let name = name.rsplit(['/', '\\']).next()?;
+        SHIPPED.iter().copied().find(|(n, _)| *n == name)
     }
 
     /// Parse, validate and resolve a specification held in memory.
@@ -87,6 +112,25 @@ impl Form {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_shipped_form_loads_and_is_found_by_name() {
+        for (name, text) in SHIPPED {
+            let f = Form::from_toml(text, name).unwrap_or_else(|e| panic!("{name}: {e}"));
+            let by_name = Form::load(Some(Path::new(&format!("{name}.toml")))).unwrap();
+            assert_eq!(
+                (f.id.as_str(), f.version.as_str()),
+                (by_name.id.as_str(), by_name.version.as_str())
+            );
+        }
+        let official = Form::load(Some(Path::new("phat-trien-dang-vien-2026.2"))).unwrap();
+        assert_eq!(official.version, "2026.2");
+        assert_eq!(official.lists.len(), 5);
+        let period = crate::period::Period::parse("01/01/2026..30/06/2026").unwrap();
+        assert_eq!(official.units.expected(Some(period)).len(), 49);
+        let p2024 = crate::period::Period::parse("01/01/2024..31/12/2024").unwrap();
+        assert_eq!(official.units.expected(Some(p2024)).len(), 15);
+    }
 
     #[test]
     fn default_form_loads() {

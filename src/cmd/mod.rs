@@ -52,8 +52,17 @@ pub struct FormArg {
 }
 
 impl FormArg {
+    /// The form asked for: `--form`, else the `TONGHOP_FORM` environment variable (a
+    /// province that collects on another form sets it once), else the default.
+    pub fn path(&self) -> Option<PathBuf> {
+        self.form
+            .clone()
+            .or_else(|| std::env::var_os("TONGHOP_FORM").map(PathBuf::from))
+    }
+
+    /// The form asked for, loaded.
     pub fn load(&self) -> Result<Form> {
-        Ok(Form::load(self.form.as_deref())?)
+        Ok(Form::load(self.path().as_deref())?)
     }
 }
 

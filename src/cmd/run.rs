@@ -45,7 +45,7 @@ pub struct Args {
 pub fn run(a: Args) -> Result<u8> {
     let mib = 1024 * 1024;
     let opts = RunOptions {
-        form: a.form.form,
+        form: a.form.path(),
         period: parse_period(a.period.as_deref())?,
         jobs: a.jobs,
         lang: a.lang.lang,

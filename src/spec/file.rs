@@ -136,6 +136,10 @@ pub struct TextFile {
     pub text: String,
     #[serde(default)]
     pub style: Option<String>,
+    /// The text spans its row from `cell` to this cell (merged), as a header over two
+    /// columns ("Thực hiện" over Kỳ này and Cùng kỳ).
+    #[serde(default)]
+    pub to: Option<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize, Validate)]

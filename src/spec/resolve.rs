@@ -57,6 +57,8 @@ pub struct Sheet {
     pub title: Option<String>,
     pub column_widths: Vec<f64>,
     pub texts: Vec<(Pos, String, TextStyle)>,
+    /// Texts merged across their row: the text's cell and the last column it spans.
+    pub merges: Vec<(Pos, u16)>,
 }
 
 #[derive(Debug, Clone)]
@@ -330,6 +332,7 @@ pub(super) fn resolve(raw: &SpecFile) -> (Layout, Vec<String>) {
             p.push(format!("sheets[{i}].name: duplicate sheet '{}'", s.name));
         }
         let mut texts = Vec::new();
+        let mut merges = Vec::new();
         for (j, t) in s.texts.iter().enumerate() {
             let style = match t.style.as_deref() {
                 None | Some("plain") => TextStyle::Plain,
@@ -341,7 +344,15 @@ pub(super) fn resolve(raw: &SpecFile) -> (Layout, Vec<String>) {
                     TextStyle::Plain
                 }
             };
-            if let Ok(pos) = t.cell.parse() {
+            if let Ok(pos) = t.cell.parse::<Pos>() {
+                if let Some(to) = &t.to {
+                    match to.parse::<Pos>() {
+                        Ok(end) if end.row == pos.row && end.col > pos.col => merges.push((pos, end.col)),
+                        _ => p.push(format!(
+                            "sheets[{i}].texts[{j}].to: '{to}' must be a cell to the right on the same row"
+                        )),
+                    }
+                }
                 texts.push((pos, t.text.clone(), style));
             }
         }
@@ -358,6 +369,7 @@ pub(super) fn resolve(raw: &SpecFile) -> (Layout, Vec<String>) {
             title: s.title.clone(),
             column_widths: s.column_widths.clone(),
             texts,
+            merges,
         });
     }
     let find_sheet = |name: &str, path: &str, p: &mut Vec<String>| -> usize {

@@ -122,6 +122,10 @@ pub fn write<R: Send>(
             wb.add_worksheet().set_name(names.summary)?;
         }
         chart_sheet(&mut wb, form, c.expected.len(), lang, &names)?;
+        let lists_at = wb.worksheets_mut().len();
+        for li in 0..form.lists.len() {
+            add(&mut wb, &list_sheet_name(form, li, lang))?;
+        }
         for &(ti, n) in &parts {
             for part in 0..n {
                 add(&mut wb, &detail_name(form, &names, ti, part, n))?;
@@ -131,9 +135,9 @@ pub fn write<R: Send>(
         add(&mut wb, names.status)?;
         status_head(&mut wb.worksheets_mut()[status_at], lang)?;
         add(&mut wb, names.errors)?;
-        Ok((wb, status_at))
+        Ok((wb, status_at, lists_at))
     });
-    let (mut wb, status_at) = match prepared {
+    let (mut wb, status_at, lists_at) = match prepared {
         Ok(Ok(p)) => p,
         Ok(Err(err)) => return (Err(e(err)), alongside()),
         Err(msg) => return (Err(io_failure(path, msg)), alongside()),
@@ -171,6 +175,9 @@ pub fn write<R: Send>(
             caught(catch_quietly(|| {
                 let filled = (|| -> Result<(), XlsxError> {
                     summary(&mut mine[0], form, c, lang, left_out.as_deref())?;
+                    for li in 0..form.lists.len() {
+                        list_sheet(&mut mine[lists_at + li], form, c, li, lang)?;
+                    }
                     let n_detail: usize = parts.iter().map(|&(_, n)| n).sum();
                     let last = mine.len() - 1;
                     let mut rest = &mut mine[last - n_detail..last];
@@ -403,6 +410,139 @@ fn chart_sheet(
     let cws = wb.add_worksheet();
     cws.set_name(names.chart)?;
     cws.insert_chart(1, 1, &chart)?;
+    Ok(())
+}
+
+/// A list's sheet in the consolidated workbook: the form's sheet name, "theo đơn vị".
+fn list_sheet_name(form: &Form, li: usize, lang: Lang) -> String {
+    let l = &form.lists[li];
+    let base = &form.sheets[l.sheet].name;
+    let shared = form.lists.iter().filter(|o| o.sheet == l.sheet).count() > 1;
+    let name = match (shared, lang) {
+        (false, Lang::Vi) => format!("{base} theo đơn vị"),
+        (false, Lang::En) => format!("{base} by unit"),
+        (true, _) => format!("{base} ({})", l.key),
+    };
+    name.chars().take(31).collect()
+}
+
+/// One list as the province reads it: its lines down the sheet as the official form
+/// has them, the province's figures (every column, percentages recomputed from the
+/// summed counts, means weighted), then each expected unit's first figure column (Kỳ
+/// này) across, blank when the unit's report is not summed. Printed landscape with the
+/// lines and the province's figures repeated on every page.
+fn list_sheet(
+    ws: &mut Worksheet,
+    form: &Form,
+    c: &Consolidation,
+    li: usize,
+    lang: Lang,
+) -> Result<(), XlsxError> {
+    let l = &form.lists[li];
+    let total_of: std::collections::HashMap<FieldRef, Option<f64>> =
+        c.totals.iter().copied().collect();
+    let code_col = 0u16;
+    let label_col = 1u16;
+    let first_fig = 2u16;
+    let units_at = first_fig + l.columns.len() as u16;
+    let title = format!(
+        "{} — {}",
+        form.sheets[l.sheet]
+            .title
+            .as_deref()
+            .unwrap_or(&form.sheets[l.sheet].name),
+        lang.pick("theo đơn vị", "by unit")
+    );
+    ws.merge_range(0, 0, 0, units_at.max(4) - 1, &title, &style::title())?;
+    let period = c.period.map_or_else(String::new, |p| {
+        format!("{} {p}", lang.pick("Kỳ báo cáo", "Period"))
+    });
+    ws.write_string(1, 0, period)?;
+    let head_row = 3u32;
+    let mut head: Vec<String> = vec![
+        l.code_label.clone(),
+        lang.pick(&l.label, &l.label_en).to_string(),
+    ];
+    head.extend(l.columns.iter().map(|col| {
+        format!(
+            "{}: {}",
+            lang.pick("Toàn tỉnh", "Province"),
+            lang.pick(&col.label, &col.label_en)
+        )
+    }));
+    let first = l.columns.first();
+    head.extend(c.expected.iter().map(|&u| {
+        format!(
+            "{} ({})",
+            form.units[u].code,
+            first.map_or("", |col| lang.pick(&col.label, &col.label_en))
+        )
+    }));
+    let refs: Vec<&str> = head.iter().map(String::as_str).collect();
+    let mut widths = vec![8.0, 46.0];
+    widths.extend(l.columns.iter().map(|_| 13.0));
+    widths.extend(c.expected.iter().map(|_| 11.0));
+    headers(ws, head_row, &refs, &widths)?;
+    for (k, col) in l.columns.iter().enumerate() {
+        let fmt = fmt_for(col.ty).set_bold();
+        ws.set_column_format(first_fig + k as u16, &fmt)?;
+    }
+    if let Some(col) = first {
+        for k in 0..c.expected.len() {
+            ws.set_column_format(units_at + k as u16, &fmt_for(col.ty))?;
+        }
+    }
+    let reports: Vec<Option<&crate::extract::Report>> = c
+        .expected
+        .iter()
+        .map(|&u| {
+            c.kept[u]
+                .filter(|&i| c.included[i])
+                .and_then(|i| c.submissions[i].report.as_ref())
+        })
+        .collect();
+    for (row, (ri, r)) in (head_row + 1..).zip(l.rows.iter().enumerate()) {
+        if let Some(code) = &r.code {
+            ws.write_string(row, code_col, code)?;
+        }
+        let label = lang.pick(&r.label, &r.label_en);
+        match r.style {
+            crate::spec::RowStyle::Bold => {
+                ws.write_string_with_format(row, label_col, label, &style::bold())?
+            }
+            crate::spec::RowStyle::Italic => {
+                ws.write_string_with_format(row, label_col, label, &Format::new().set_italic())?
+            }
+            crate::spec::RowStyle::Plain => ws.write_string(row, label_col, label)?,
+        };
+        if r.figures {
+            for k in 0..l.columns.len() {
+                let f = FieldRef::Item {
+                    list: li,
+                    row: ri,
+                    column: k,
+                };
+                if let Some(Some(v)) = total_of.get(&f) {
+                    ws.write_number(row, first_fig + k as u16, *v)?;
+                }
+            }
+            let f = FieldRef::Item {
+                list: li,
+                row: ri,
+                column: 0,
+            };
+            for (k, r) in reports.iter().enumerate() {
+                if let Some(v) = r.and_then(|r| r.figure(f)) {
+                    ws.write_number(row, units_at + k as u16, v)?;
+                }
+            }
+        }
+    }
+    ws.set_freeze_panes(head_row + 1, units_at)?;
+    // As many pages across as the units need, the lines and the province's figures
+    // repeated on each: one page wide would print 49 units in 3-point type.
+    ws.set_repeat_columns(0, units_at - 1)?;
+    ws.set_print_fit_to_pages(0, 1);
     Ok(())
 }
 

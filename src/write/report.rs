@@ -8,11 +8,13 @@ use crate::extract::Value;
 use crate::finding::{Notation, Severity};
 use crate::form::Form;
 use crate::lang::{EXACT_INTEGERS, Lang, Msg};
+use crate::spec::FieldRef;
 use crate::submission::{Skipped, Status};
 use crate::text::date::format_date;
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 use serde_json::{Map, Value as Json, json};
+use std::borrow::Cow;
 use std::io::Write;
 use std::path::Path;
 
@@ -99,6 +101,10 @@ impl Serialize for Report<'_> {
         )?;
         // Each input cell's address, once, not once per submission.
         let addresses: Vec<String> = form.cells.iter().map(|c| c.pos.to_string()).collect();
+        let item_keys: Vec<(FieldRef, String)> = (0..form.lists.len())
+            .flat_map(|l| form.list_fields(l))
+            .map(|f| (f, form.field_key(f)))
+            .collect();
         let sheet_names: Vec<String> = form.sheets.iter().map(|s| s.name.clone()).collect();
         let subs: Vec<SubmissionJson> = (0..c.submissions.len())
             .map(|i| SubmissionJson {
@@ -109,6 +115,7 @@ impl Serialize for Report<'_> {
                 lang,
                 detail: self.detail.written,
                 addresses: &addresses,
+                item_keys: &item_keys,
             })
             .collect();
         m.serialize_entry("submissions", &subs)?;
@@ -140,6 +147,7 @@ struct SubmissionJson<'a> {
     lang: Lang,
     detail: bool,
     addresses: &'a [String],
+    item_keys: &'a [(FieldRef, String)],
 }
 
 impl Serialize for SubmissionJson<'_> {
@@ -178,6 +186,7 @@ impl Serialize for SubmissionJson<'_> {
                 form,
                 r: s.report.as_ref(),
                 addresses: self.addresses,
+                item_keys: self.item_keys,
             },
         )?;
         let tables: Vec<TableJson> = match &s.report {
@@ -205,6 +214,8 @@ struct FiguresJson<'a> {
     form: &'a Form,
     r: Option<&'a crate::extract::Report>,
     addresses: &'a [String],
+    /// Every list figure's key, computed once for all submissions.
+    item_keys: &'a [(FieldRef, String)],
 }
 
 impl Serialize for FiguresJson<'_> {
@@ -212,16 +223,47 @@ impl Serialize for FiguresJson<'_> {
         let Some(r) = self.r else {
             return ser.serialize_map(Some(0))?.end();
         };
-        let mut m = ser.serialize_map(Some(self.form.cells.len()))?;
+        let mut m = ser.serialize_map(None)?;
         for (ci, cell) in self.form.cells.iter().enumerate() {
             m.serialize_entry(
                 &cell.key,
                 &FigureJson {
                     value: ValueJson(&r.cells[ci]),
                     sheet: r.sheet(cell.sheet),
-                    cell: &self.addresses[ci],
+                    cell: Cow::Borrowed(&self.addresses[ci]),
                 },
             )?;
+        }
+        // A list's figures where the unit's file has them; a missing line has none.
+        for (f, key) in self.item_keys {
+            let FieldRef::Item { list, row, column } = *f else {
+                continue;
+            };
+            let l = &self.form.lists[list];
+            let Some(found) = r
+                .lists
+                .get(list)
+                .and_then(|d| d.rows.get(row))
+                .and_then(Option::as_ref)
+            else {
+                continue;
+            };
+            m.serialize_entry(
+                key,
+                &FigureJson {
+                    value: ValueJson(&found.values[column]),
+                    sheet: r.sheet(l.sheet),
+                    cell: Cow::Owned(
+                        crate::cellref::Pos::new(found.row, l.columns[column].col).to_string(),
+                    ),
+                },
+            )?;
+        }
+        // Derived figures: computed, so without a cell.
+        for (d, v) in self.form.derived.iter().zip(&r.derived) {
+            let mut one = std::collections::BTreeMap::new();
+            one.insert("value", ValueJson(v));
+            m.serialize_entry(&d.key, &one)?;
         }
         m.end()
     }
@@ -230,7 +272,7 @@ impl Serialize for FiguresJson<'_> {
 struct FigureJson<'a> {
     value: ValueJson<'a>,
     sheet: &'a str,
-    cell: &'a str,
+    cell: Cow<'a, str>,
 }
 
 impl Serialize for FigureJson<'_> {
@@ -238,7 +280,7 @@ impl Serialize for FigureJson<'_> {
         let mut m = ser.serialize_map(Some(3))?;
         m.serialize_entry("value", &self.value)?;
         m.serialize_entry("sheet", self.sheet)?;
-        m.serialize_entry("cell", self.cell)?;
+        m.serialize_entry("cell", &self.cell)?;
         m.end()
     }
 }

@@ -91,6 +91,9 @@ fn lay_out<R: TableRows>(
             wb.add_worksheet()
         };
         ws.set_name(&sheet.name)?;
+        // A formula with no value yet (a percentage of a blank base) caches an empty
+        // text, not rust_xlsxwriter's default 0, which readers would take for a figure.
+        ws.set_formula_result_default("");
         for (i, w) in sheet.column_widths.iter().enumerate() {
             ws.set_column_width(i as u16, *w)?;
         }
@@ -207,7 +210,10 @@ fn queue_cells<R>(
             crate::spec::TextStyle::Note => style::note(),
             crate::spec::TextStyle::Plain => style::label(),
         };
-        out.text(*pos, text, f);
+        match form.sheets[si].merges.iter().find(|(p, _)| p == pos) {
+            Some(&(_, last)) => out.merge(*pos, last, text, f),
+            None => out.text(*pos, text, f),
+        }
         taken.insert(*pos);
     }
     if let Some(st) = form.stamp.filter(|s| s.sheet == si) {
@@ -272,6 +278,11 @@ impl Paint<'_> {
     /// The format of the cell at `pos` on sheet `sheet`.
     pub(super) fn format(&self, sheet: usize, pos: Pos, base: Format) -> Format {
         cell_format(base, self.protect, self.marks.get(sheet, pos))
+    }
+
+    /// The format of a cell that is never an input (a label): marked or plain.
+    pub(super) fn marked(&self, sheet: usize, pos: Pos, base: Format) -> Format {
+        cell_format(base, false, self.marks.get(sheet, pos))
     }
 
     /// The format of an unmarked cell.

@@ -116,7 +116,7 @@ pub(super) fn queue<R>(
             out.text(
                 pos,
                 &r.label,
-                paint.format(si, pos, styled(style::label().set_indent(r.indent))),
+                paint.marked(si, pos, styled(style::label().set_indent(r.indent))),
             );
             // Labels wrap in their column; LibreOffice does not grow a row to fit them.
             let lines = (r.label.chars().count() as f64 / (width * 0.95).max(8.0))
