@@ -2,7 +2,7 @@
 
 use super::{FormArg, print};
 use crate::period::Period;
-use crate::samples::{SampleOptions, generate};
+use crate::samples::{SampleOptions, default_units, generate};
 use anyhow::{Result, bail};
 use std::path::PathBuf;
 
@@ -13,7 +13,7 @@ pub struct Args {
     /// Folder to write the submissions into.
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
-    /// Number of units (default: all units of the form). More than the form has adds synthetic units and writes DIR/form.toml.
+    /// Number of units (default: every unit the form expects for the period). More adds synthetic units and writes DIR/form.toml.
     #[arg(long)]
     units: Option<usize>,
     /// Table rows per unit (default: 10 to 60, drawn per unit).
@@ -36,7 +36,7 @@ pub struct Args {
 pub fn run(a: Args) -> Result<u8> {
     let form = a.form.load()?;
     let period = Period::parse(&a.period)?;
-    let units = a.units.unwrap_or(form.units.len());
+    let units = a.units.unwrap_or(default_units(&form, period));
     if units == 0 {
         bail!("--units must be at least 1");
     }

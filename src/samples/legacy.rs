@@ -1,180 +1,23 @@
-//! Realistic submissions generated from the form, reproducible from a seed, some with
-//! faults injected at known cells (listed in `faults.json`) so tests and benchmarks can
-//! check that each one is found where it was put.
+//! Submissions of the 2010-era form (version 2026.1: one "Đảng viên" sheet with start,
+//! movement and composition cells, "Địa bàn" with start and end cells), kept so the
+//! shipped old form still gets realistic samples.
 
+use super::{Fault, KINDS, PLACES, SampleOptions, cell_index, fault_at, identity};
 use crate::cellref::Pos;
 use crate::form::Form;
-use crate::period::Period;
 use crate::rules::RuleKind;
-use crate::spec::{FieldRef, FieldType};
+use crate::spec::FieldRef;
 use crate::text::date::format_date;
-use crate::write::form::{FormData, Marks, Out, TableOut, write_form};
-use crate::write::{WriteError, atomic_write, new_workbook, save};
+use crate::write::form::{FormData, Out, TableOut};
+use rand::Rng;
 use rand::seq::SliceRandom;
-use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use serde::Serialize;
-use std::path::{Path, PathBuf};
 
-#[derive(Debug, Clone)]
-pub struct SampleOptions {
-    /// Units to generate; beyond the form's list, synthetic units are added to a copy of
-    /// the form written beside the samples (`form.toml`).
-    pub units: usize,
-    /// Table rows per unit; `None` draws 10..=60 per unit.
-    pub rows: Option<usize>,
-    pub seed: u64,
-    /// Faults per faulty unit.
-    pub faults: usize,
-    /// How many units get faults (default: one in five).
-    pub faulty_units: Option<usize>,
-    pub period: Period,
-}
-
-/// One injected fault: where it is and which rule must find it.
-#[derive(Debug, Clone, Serialize)]
-pub struct Fault {
-    pub file: String,
-    pub unit: String,
-    pub rule: String,
-    pub severity: String,
-    pub sheet: String,
-    pub cell: String,
-    pub what: String,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum SamplesError {
-    #[error(transparent)]
-    Write(#[from] WriteError),
-    #[error("the extended form does not load")]
-    Spec(#[from] crate::spec::SpecError),
-    #[error(
-        "the form lacks '{0}', which the generator needs (samples follow the default form's figures)"
-    )]
-    Unsupported(String),
-}
-
-const PLACES: &[&str] = &[
-    "Thanh Minh",
-    "Mường Phăng",
-    "Nà Tấu",
-    "Pú Nhi",
-    "Chiềng Sinh",
-    "Quài Cang",
-    "Mường Mùn",
-    "Sín Chải",
-    "Nà Hỳ",
-    "Chà Cang",
-    "Huổi Lếch",
-    "Pa Ham",
-    "Na Sang",
-    "Sá Tổng",
-    "Xá Nhè",
-    "Mường Báng",
-    "Lay Nưa",
-    "Phìn Hồ",
-    "Chung Chải",
-    "Leng Su Sìn",
-    "Keo Lôm",
-    "Tênh Phông",
-    "Búng Lao",
-    "Ẳng Nưa",
-    "Noong Hẹt",
-    "Thanh Xương",
-    "Hua Thanh",
-    "Nậm Kè",
-    "Tà Sìn Thàng",
-    "Pu Nhi",
-];
-const KINDS: &[&str] = &[
-    "Đảng bộ xã",
-    "Chi bộ bản",
-    "Chi bộ trường",
-    "Đảng bộ phường",
-    "Chi bộ cơ quan",
-];
-
-/// Generate the submissions into `dir`. Returns the files written and the faults.
-pub fn generate(
-    form: &Form,
-    dir: &Path,
-    opts: &SampleOptions,
-) -> Result<(Vec<PathBuf>, Vec<Fault>), SamplesError> {
-    let form = extended_form(form, dir, opts.units)?;
-    for k in ["members_start", "admitted", "transferred_in", "members_end"] {
-        form.field(k)
-            .ok_or_else(|| SamplesError::Unsupported(k.to_string()))?;
-    }
-    let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
-    let n = opts.units;
-    let mut order: Vec<usize> = (0..n).collect();
-    order.shuffle(&mut rng);
-    let faulty = if opts.faults == 0 {
-        0
-    } else {
-        opts.faulty_units.unwrap_or(n.div_ceil(5)).min(n)
-    };
-    let faulty: Vec<usize> = order[..faulty].to_vec();
-    let mut files = Vec::new();
-    let mut faults = Vec::new();
-    for u in 0..n {
-        let mut unit_rng = ChaCha8Rng::seed_from_u64(
-            opts.seed ^ (u as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15),
-        );
-        let mut data = clean(&form, u, opts, &mut unit_rng);
-        let code = form.units[u].code.clone();
-        let file = format!("{code}.xlsx");
-        if faulty.contains(&u) {
-            for f in inject(&form, &mut data, opts.faults, &mut unit_rng) {
-                faults.push(Fault {
-                    file: file.clone(),
-                    unit: code.clone(),
-                    ..f
-                });
-            }
-        }
-        let mut wb = new_workbook(&form.title);
-        write_form(&mut wb, &form, Some(&data), &Marks::default(), true)
-            .map_err(crate::write::xlsx_err(&dir.join(&file)))?;
-        let path = dir.join(&file);
-        save(&mut wb, &path)?;
-        files.push(path);
-    }
-    let json = serde_json::to_vec_pretty(&faults).map_err(|source| WriteError::Json {
-        path: "faults.json".into(),
-        source,
-    })?;
-    atomic_write(&dir.join("faults.json"), &json)?;
-    Ok((files, faults))
-}
-
-/// The form, with synthetic units appended when more are asked for than it lists.
-fn extended_form(form: &Form, dir: &Path, units: usize) -> Result<Form, SamplesError> {
-    if units <= form.units.len() {
-        return Ok(form.clone());
-    }
-    let mut text = form.source.clone();
-    for i in form.units.len()..units {
-        text.push_str(&format!(
-            "\n[[units]]\ncode = \"U{:05}\"\nname = \"Đảng bộ cơ sở số {}\"\n",
-            i + 1,
-            i + 1
-        ));
-    }
-    atomic_write(&dir.join("form.toml"), text.as_bytes())?;
-    Ok(Form::from_toml(&text, "form.toml")?)
-}
-
-fn cell_index(f: FieldRef) -> usize {
-    match f {
-        FieldRef::Cell(i) => i,
-        _ => usize::MAX,
-    }
-}
+/// The figures the generator fills: a form without them is not this one.
+pub(super) const NEEDS: &[&str] = &["members_start", "admitted", "transferred_in", "members_end"];
 
 /// A consistent submission: every rule of the form holds.
-fn clean(form: &Form, u: usize, opts: &SampleOptions, rng: &mut ChaCha8Rng) -> FormData {
+pub(super) fn clean(form: &Form, u: usize, opts: &SampleOptions, rng: &mut ChaCha8Rng) -> FormData {
     let mut cells = vec![Out::Blank; form.cells.len()];
     let mut nums: Vec<f64> = vec![0.0; form.cells.len()];
     let mut tables = Vec::new();
@@ -303,32 +146,7 @@ fn clean(form: &Form, u: usize, opts: &SampleOptions, rng: &mut ChaCha8Rng) -> F
             }
         }
     }
-    let id = form.identity;
-    let unit = &form.units[u];
-    cells[id.unit_code] = Out::Text(unit.code.clone());
-    if let Some(i) = id.unit_name {
-        cells[i] = Out::Text(unit.name.clone());
-    }
-    cells[id.period_from] = Out::Date(opts.period.from);
-    cells[id.period_to] = Out::Date(opts.period.to);
-    if let Some(i) = id.report_date {
-        cells[i] = Out::Date(opts.period.to + chrono::Duration::days(rng.random_range(3..=12)));
-    }
-    for (i, c) in form.cells.iter().enumerate() {
-        if cells[i] == Out::Blank && c.ty == FieldType::Text {
-            cells[i] = Out::Text(match c.key.as_str() {
-                "preparer" => [
-                    "Lò Thị Hoa",
-                    "Nguyễn Văn Hùng",
-                    "Quàng Văn Pấng",
-                    "Lường Thị Mai",
-                ][u % 4]
-                    .to_string(),
-                "phone" => format!("0215 3{:06}", rng.random_range(0..1_000_000)),
-                _ => String::new(),
-            });
-        }
-    }
+    identity(form, u, opts, rng, &mut cells);
     FormData {
         form_id: form.id.clone(),
         form_version: form.version.clone(),
@@ -339,7 +157,12 @@ fn clean(form: &Form, u: usize, opts: &SampleOptions, rng: &mut ChaCha8Rng) -> F
 }
 
 /// Inject `count` different faults and say where each one is.
-fn inject(form: &Form, d: &mut FormData, count: usize, rng: &mut ChaCha8Rng) -> Vec<Fault> {
+pub(super) fn inject(
+    form: &Form,
+    d: &mut FormData,
+    count: usize,
+    rng: &mut ChaCha8Rng,
+) -> Vec<Fault> {
     let mut kinds: Vec<&str> = vec![
         "SUM", "PART", "BALANCE", "PCT", "INT", "REQ", "XSHEET", "RANGE", "TYPE", "TEXTNUM",
         "PERIOD",
@@ -358,18 +181,8 @@ fn inject(form: &Form, d: &mut FormData, count: usize, rng: &mut ChaCha8Rng) -> 
         }
     };
     for kind in kinds.into_iter().take(count) {
-        let fault = |rule: &str, sheet: usize, pos: Pos, what: String| Fault {
-            file: String::new(),
-            unit: String::new(),
-            rule: rule.into(),
-            severity: if rule == "TEXTNUM" {
-                "warning".into()
-            } else {
-                "error".into()
-            },
-            sheet: form.sheets[sheet].name.clone(),
-            cell: pos.to_string(),
-            what,
+        let fault = |rule: &str, sheet: usize, pos: Pos, what: String| {
+            fault_at(form, rule, rule == "TEXTNUM", sheet, pos, what)
         };
         let t = &form.tables[0];
         let table = &mut d.tables[0];
