@@ -44,8 +44,8 @@ pub struct Scenario {
 pub const SCENARIOS: [Scenario; 4] = [
     Scenario {
         id: "a",
-        title: "15 units x 40 organisations",
-        units: 15,
+        title: "49 units x 40 organisations",
+        units: 49,
         rows: 40,
     },
     Scenario {
@@ -547,9 +547,11 @@ fn case(cfg: &Config, sc: &Scenario, data: &Dataset, out: &Path, jobs: usize) ->
             .arg("--quiet")
             .arg("--jobs")
             .arg(jobs.to_string());
-        if let Some(f) = &data.form {
-            cmd.arg("--form").arg(f);
-        }
+        // The form the data was generated for, whatever TONGHOP_FORM says.
+        match &data.form {
+            Some(f) => cmd.arg("--form").arg(f),
+            None => cmd.env_remove("TONGHOP_FORM"),
+        };
         let m = measure(&mut cmd)?;
         run_exit = check_exit("tonghop run", &m, &[0, 1])?;
         runs.push(m);

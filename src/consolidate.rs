@@ -259,8 +259,12 @@ fn totals(form: &Form, subs: &[Submission], included: &[bool]) -> Vec<(FieldRef,
         }
     }
     let sum_of = |f: FieldRef| index.get(&f).and_then(|&k| sums[k]);
+    // A ratio or mean is given to 10 decimal places: beyond them lies only the noise of
+    // binary fractions, which differs with the program that saved a unit's decimal
+    // figure (LibreOffice may read "45.6" one unit in the last place away from Excel),
+    // and the province's figure must not depend on that.
     let ratio = |n: Option<f64>, d: Option<f64>, scale: f64| match (n, d) {
-        (Some(n), Some(d)) if d != 0.0 => Some(n / d * scale),
+        (Some(n), Some(d)) if d != 0.0 => Some((n / d * scale * 1e10).round() / 1e10),
         _ => None,
     };
     fields

@@ -5,18 +5,21 @@ use crate::rules::RuleSet;
 use crate::spec::{self, Layout, SpecError};
 use std::path::Path;
 
-/// The default form, shipped in `templates/` and embedded so the binary works alone.
+/// The default form, shipped in `templates/` and embedded so the binary works alone: the
+/// official forms of the Central Organisation Commission (version 2026.2).
 pub const DEFAULT_SPEC: &str = include_str!("../templates/phat-trien-dang-vien.toml");
+
+/// The form before the official one (version 2026.1, the 2010-era layout and its 15
+/// units), for reading the files of earlier periods.
+pub const FORM_2026_1: &str = include_str!("../templates/phat-trien-dang-vien-2026.1.toml");
 
 /// Every form shipped in `templates/` and embedded, by the name `--form` knows it by
 /// (its file name without `.toml`): a clerk with only the program can still read the
 /// files of an earlier layout.
 pub const SHIPPED: &[(&str, &str)] = &[
     ("phat-trien-dang-vien", DEFAULT_SPEC),
-    (
-        "phat-trien-dang-vien-2026.2",
-        include_str!("../templates/phat-trien-dang-vien-2026.2.toml"),
-    ),
+    ("phat-trien-dang-vien-2026.2", DEFAULT_SPEC),
+    ("phat-trien-dang-vien-2026.1", FORM_2026_1),
 ];
 
 /// A loaded form. It reads as its [`Layout`] (`form.cells`, `form.units`...); its
@@ -135,10 +138,15 @@ mod tests {
     #[test]
     fn default_form_loads() {
         let f = Form::default_form().unwrap();
-        assert_eq!(f.id, "phat-trien-dang-vien");
-        assert_eq!(f.units.len(), 15);
-        assert_eq!(f.sheets.len(), 5);
+        assert_eq!(
+            (f.id.as_str(), f.version.as_str()),
+            ("phat-trien-dang-vien", "2026.2")
+        );
+        assert_eq!(f.units.len(), 62);
+        assert_eq!(f.sheets.len(), 8);
         assert!(f.rules.iter().any(|r| r.meta.code.as_str() == "BALANCE"));
+        let old = Form::from_toml(FORM_2026_1, "2026.1").unwrap();
+        assert_eq!((old.version.as_str(), old.units.len()), ("2026.1", 15));
     }
 
     fn rejected(text: &str) -> Vec<String> {
@@ -151,7 +159,7 @@ mod tests {
 
     #[test]
     fn rejects_bad_cell_address_naming_the_key() {
-        let bad = DEFAULT_SPEC.replace("cell = \"C10\"", "cell = \"C0\"");
+        let bad = FORM_2026_1.replace("cell = \"C10\"", "cell = \"C0\"");
         let p = rejected(&bad);
         assert!(
             p.iter()
@@ -162,14 +170,14 @@ mod tests {
 
     #[test]
     fn rejects_unknown_key_in_rule() {
-        let bad = DEFAULT_SPEC.replace("result = \"members_end\"", "result = \"members_ned\"");
+        let bad = FORM_2026_1.replace("result = \"members_end\"", "result = \"members_ned\"");
         let p = rejected(&bad);
         assert!(p.iter().any(|m| m.contains("members_ned")), "{p:?}");
     }
 
     #[test]
     fn rejects_a_field_the_kind_does_not_take() {
-        let bad = DEFAULT_SPEC.replace("result = \"members_end\"", "reslt = \"members_end\"");
+        let bad = FORM_2026_1.replace("result = \"members_end\"", "reslt = \"members_end\"");
         let p = rejected(&bad);
         assert!(
             p.iter()
@@ -180,7 +188,7 @@ mod tests {
 
     #[test]
     fn rejects_duplicate_unit_codes_and_bad_tolerance() {
-        let bad = DEFAULT_SPEC
+        let bad = FORM_2026_1
             .replace("code = \"MLA\"", "code = \"DBP\"")
             .replace("tolerance = 0.01", "tolerance = -1.0");
         let p = rejected(&bad);
@@ -194,14 +202,14 @@ mod tests {
 
     #[test]
     fn rejects_typo_in_field_name() {
-        let bad = DEFAULT_SPEC.replacen("required = true", "requird = true", 1);
+        let bad = FORM_2026_1.replacen("required = true", "requird = true", 1);
         let e = Form::from_toml(&bad, "x").unwrap_err().to_string();
         assert!(e.contains("requird"), "{e}");
     }
 
     #[test]
     fn rejects_two_inputs_on_one_cell() {
-        let bad = DEFAULT_SPEC.replace("cell = \"C11\"", "cell = \"C10\"");
+        let bad = FORM_2026_1.replace("cell = \"C11\"", "cell = \"C10\"");
         let p = rejected(&bad);
         assert!(
             p.iter().any(|m| m.contains("C10") && m.contains("phone")),
@@ -211,7 +219,7 @@ mod tests {
 
     #[test]
     fn rejects_a_builtin_code_as_a_rule_code() {
-        let bad = DEFAULT_SPEC.replace("code = \"BALANCE\"", "code = \"DUP\"");
+        let bad = FORM_2026_1.replace("code = \"BALANCE\"", "code = \"DUP\"");
         let p = rejected(&bad);
         assert!(
             p.iter().any(|m| m.starts_with("rules[")
@@ -223,7 +231,7 @@ mod tests {
 
     #[test]
     fn rejects_one_code_for_two_kinds_of_rule() {
-        let bad = DEFAULT_SPEC.replace("code = \"PCT\"", "code = \"PART\"");
+        let bad = FORM_2026_1.replace("code = \"PCT\"", "code = \"PART\"");
         let p = rejected(&bad);
         assert!(
             p.iter()

@@ -50,7 +50,7 @@ fn exit_codes_and_nothing_written_when_the_run_cannot_proceed() {
 
 #[test]
 fn blank_template_is_the_committed_one_and_checks_as_incomplete() {
-    let w = Workdir::new();
+    let w = Workdir::official();
     w.run_expect(&["template", "--out", "blank.xlsx"], 0);
     let committed = std::fs::read(concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -66,7 +66,7 @@ fn blank_template_is_the_committed_one_and_checks_as_incomplete() {
     let sub = &report["submissions"][0];
     assert_eq!(sub["status"], "unknown_unit");
     assert!(
-        has_finding(sub, "REQ", "Đảng viên", Some("C4")),
+        has_finding(sub, "REQ", "Biểu 1", Some("C6")),
         "{:?}",
         sub["findings"]
     );
@@ -141,7 +141,7 @@ fn a_closed_pipe_ends_check_quietly() {
     use std::io::Read;
     use std::process::Stdio;
     use std::time::{Duration, Instant};
-    let w = Workdir::new();
+    let w = Workdir::official();
     let samples = concat!(env!("CARGO_MANIFEST_DIR"), "/samples");
     let stderr = w.path("stderr.txt");
     let mut child = w

@@ -12,4 +12,5 @@ mod commands;
 mod detail;
 mod hostile;
 mod libreoffice;
+mod official;
 mod pipeline;

@@ -164,11 +164,7 @@ mod tests {
     use crate::text::legacy;
 
     fn form() -> Form {
-        Form::from_toml(
-            include_str!("../../templates/phat-trien-dang-vien-2026.2.toml"),
-            "2026.2",
-        )
-        .unwrap()
+        Form::from_toml(crate::form::DEFAULT_SPEC, "2026.2").unwrap()
     }
 
     fn text(row: u32, col: u16, s: &str) -> (Pos, RawValue) {

@@ -164,7 +164,12 @@ pub(super) fn window_cells<V: CellValue, F: AsRef<str> + Into<String>, E>(
         }
         let v = match formula {
             // A formula whose cached value is missing reads as empty: name it instead.
-            Some(f) if value.is_empty() && !f.as_ref().is_empty() => {
+            // Unless it can yield an empty text (`IF(N(D9)=0;"";…)`, the template's
+            // percentage of a zero base): LibreOffice saves that result in an .ods as a
+            // cell with no value, which is a computed blank, not a missing one.
+            Some(f)
+                if value.is_empty() && !f.as_ref().is_empty() && !f.as_ref().contains("\"\"") =>
+            {
                 RawValue::Uncalculated(capped(f.into()))
             }
             _ => value.into_raw(),
@@ -258,6 +263,25 @@ mod tests {
     fn cells_of(values: &Range<Data>, formulas: &Range<String>, win: &Window) -> Cells {
         let Ok(cells) = window_cells(range_cells(values, Some(formulas)), win);
         cells
+    }
+
+    #[test]
+    fn a_formula_that_can_yield_an_empty_text_reads_blank_without_a_value() {
+        // LibreOffice's .ods of the template: a percentage of a zero base, computed "".
+        let mut formulas = Range::new((0, 0), (0, 1));
+        formulas.set_value(
+            (0, 0),
+            "of:=IF(N([.D9])=0;\"\";N([.C9])*100/N([.D9]))".to_string(),
+        );
+        formulas.set_value((0, 1), "of:=N([.C9])*100".to_string());
+        let (cells, _) = cells_of(&Range::empty(), &formulas, &window(3, 3));
+        assert_eq!(
+            cells,
+            vec![(
+                Pos::new(0, 1),
+                RawValue::Uncalculated("of:=N([.C9])*100".into())
+            )]
+        );
     }
 
     #[test]

@@ -41,7 +41,7 @@ pub struct Fields {
     /// columns (`% so với cùng kỳ` = Kỳ này / Cùng kỳ năm trước × 100).
     list: Option<String>,
     /// `zero` (default): a percentage of a zero base is 0; `blank`: it is left blank,
-    /// as a growth rate over nothing is undefined.
+    /// as a growth rate over nothing is undefined (0 is tolerated, see the check).
     zero_base: Option<String>,
 }
 
@@ -89,7 +89,7 @@ impl Kind for Percent {
     const DOC: Doc = Doc {
         kind: "percent",
         fields: "`base`, `pairs` = `[{percent, count}]`, `tolerance` (default: the form's); `list` (columns of a list, on every line), `zero_base` (`zero` or `blank`)",
-        holds: "percent = count / base × 100 ± tolerance (0, or blank, when the base is 0)",
+        holds: "percent = count / base × 100 ± tolerance (0, or blank or 0 with `zero_base = \"blank\"`, when the base is 0)",
         why: "Units compute percentages by hand or from old figures; the province recomputes its own from summed counts, but a unit's form must be right as printed.",
         example: Example {
             rule: r#"code = "PCT"
@@ -205,8 +205,13 @@ impl Percent {
                 continue;
             };
             if b == 0.0 && self.blank_on_zero {
-                // Undefined: the cell must be left blank (or hold nothing but a blank).
-                if let Some((Value::Number(p), at)) = c.scalar(pf) {
+                // Undefined: the cell must be left blank. A 0 is let through: it is what
+                // an .xls saved by LibreOffice holds for the template's formula, whose
+                // result is an empty text, and it claims nothing a reader could take
+                // for a growth rate.
+                if let Some((Value::Number(p), at)) = c.scalar(pf)
+                    && *p != 0.0
+                {
                     let (l, le) = c.label(pf);
                     let (pv, pe) = num(*p);
                     c.push(

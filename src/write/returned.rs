@@ -238,7 +238,7 @@ mod tests {
 
     #[test]
     fn a_long_list_of_findings_is_streamed_and_complete() {
-        let form = Form::default_form().unwrap();
+        let form = Form::from_toml(crate::form::FORM_2026_1, "2026.1").unwrap();
         let n = STREAM_ROWS + 1;
         let findings = (0..n as u32)
             .map(|i| {

@@ -14,12 +14,32 @@ use std::time::{Duration, Instant};
 
 pub struct Workdir {
     pub dir: tempfile::TempDir,
+    /// The form every command of this folder uses unless it says `--form`, through
+    /// `TONGHOP_FORM`; `None`: the default (official) form.
+    form: Option<&'static str>,
 }
 
+/// The 2010-era form (version 2026.1), still shipped for earlier periods: most tests
+/// were written against its cells (members_start, women_pct...) and keep testing it.
+pub const FORM_2026_1: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/templates/phat-trien-dang-vien-2026.1.toml"
+);
+
 impl Workdir {
+    /// A folder whose commands use the 2026.1 form.
     pub fn new() -> Self {
         Self {
             dir: tempfile::tempdir().expect("temp dir"),
+            form: Some(FORM_2026_1),
+        }
+    }
+
+    /// A folder whose commands use the default form: the official forms (2026.2).
+    pub fn official() -> Self {
+        Self {
+            dir: tempfile::tempdir().expect("temp dir"),
+            form: None,
         }
     }
 
@@ -45,7 +65,16 @@ impl Workdir {
     pub fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_tonghop"));
         cmd.args(args).current_dir(self.dir.path());
+        self.with_form(&mut cmd);
         cmd
+    }
+
+    /// Give `cmd` (tonghop, or a shell that execs it) this folder's form.
+    pub fn with_form<'c>(&self, cmd: &'c mut Command) -> &'c mut Command {
+        match self.form {
+            Some(form) => cmd.env("TONGHOP_FORM", form),
+            None => cmd.env_remove("TONGHOP_FORM"),
+        }
     }
 
     /// [`Workdir::run`] with environment variables set.

@@ -11,12 +11,12 @@ use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipArchive, ZipWriter};
 
 /// An .xlsx as its zip entries, in order.
-pub(super) struct Pkg {
+pub(crate) struct Pkg {
     entries: Vec<(String, Vec<u8>)>,
 }
 
 impl Pkg {
-    pub(super) fn open(bytes: &[u8]) -> Pkg {
+    pub(crate) fn open(bytes: &[u8]) -> Pkg {
         let mut z = ZipArchive::new(Cursor::new(bytes)).unwrap();
         let mut entries = Vec::new();
         for i in 0..z.len() {
@@ -29,11 +29,11 @@ impl Pkg {
         Pkg { entries }
     }
 
-    pub(super) fn of(code: &str) -> Pkg {
+    pub(crate) fn of(code: &str) -> Pkg {
         Pkg::open(&sample(code))
     }
 
-    pub(super) fn text(&self, name: &str) -> String {
+    pub(crate) fn text(&self, name: &str) -> String {
         let (_, d) = self
             .entries
             .iter()
@@ -42,25 +42,25 @@ impl Pkg {
         String::from_utf8(d.clone()).unwrap()
     }
 
-    pub(super) fn set(&mut self, name: &str, data: Vec<u8>) {
+    pub(crate) fn set(&mut self, name: &str, data: Vec<u8>) {
         match self.entries.iter_mut().find(|(n, _)| n == name) {
             Some(e) => e.1 = data,
             None => self.entries.push((name.to_string(), data)),
         }
     }
 
-    pub(super) fn edit(&mut self, name: &str, f: impl FnOnce(String) -> String) -> &mut Self {
+    pub(crate) fn edit(&mut self, name: &str, f: impl FnOnce(String) -> String) -> &mut Self {
         let t = f(self.text(name));
         self.set(name, t.into_bytes());
         self
     }
 
     /// Replace cell `r` of a sheet part (its style kept).
-    pub(super) fn cell(&mut self, part: &str, r: &str, v: Cell) -> &mut Self {
+    pub(crate) fn cell(&mut self, part: &str, r: &str, v: Cell) -> &mut Self {
         self.edit(part, |x| set_cell(&x, r, v))
     }
 
-    pub(super) fn bytes(&self) -> Vec<u8> {
+    pub(crate) fn bytes(&self) -> Vec<u8> {
         let mut z = ZipWriter::new(Cursor::new(Vec::new()));
         let opts = SimpleFileOptions::default().compression_method(CompressionMethod::Deflated);
         for (n, d) in &self.entries {
@@ -71,7 +71,7 @@ impl Pkg {
     }
 
     /// The raw `<v>` of a cell, as stored.
-    pub(super) fn value(&self, part: &str, r: &str) -> String {
+    pub(crate) fn value(&self, part: &str, r: &str) -> String {
         let x = self.text(part);
         let (s, e) = cell_span(&x, r).unwrap_or_else(|| panic!("no cell {r} in {part}"));
         let c = &x[s..e];
@@ -79,13 +79,13 @@ impl Pkg {
         v.unwrap_or("").to_string()
     }
 
-    pub(super) fn number(&self, part: &str, r: &str) -> f64 {
+    pub(crate) fn number(&self, part: &str, r: &str) -> f64 {
         self.value(part, r).parse().unwrap()
     }
 }
 
 /// What to put in a cell.
-pub(super) enum Cell {
+pub(crate) enum Cell {
     /// Text, stored inline (`t="inlineStr"`), as many programs other than Excel write it.
     Text(String),
     Number(f64),
@@ -95,11 +95,11 @@ pub(super) enum Cell {
     Blank,
 }
 
-pub(super) fn text(s: &str) -> Cell {
+pub(crate) fn text(s: &str) -> Cell {
     Cell::Text(s.to_string())
 }
 
-pub(super) fn esc(s: &str) -> String {
+pub(crate) fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -107,7 +107,7 @@ pub(super) fn esc(s: &str) -> String {
 }
 
 /// Byte span of the element `<c r="R" …>…</c>` (or `<c r="R" …/>`).
-pub(super) fn cell_span(xml: &str, r: &str) -> Option<(usize, usize)> {
+pub(crate) fn cell_span(xml: &str, r: &str) -> Option<(usize, usize)> {
     let start = xml.find(&format!("<c r=\"{r}\""))?;
     let open_end = start + xml[start..].find('>')?;
     if xml.as_bytes()[open_end - 1] == b'/' {
@@ -117,7 +117,7 @@ pub(super) fn cell_span(xml: &str, r: &str) -> Option<(usize, usize)> {
     Some((start, close + 4))
 }
 
-pub(super) fn set_cell(xml: &str, r: &str, v: Cell) -> String {
+pub(crate) fn set_cell(xml: &str, r: &str, v: Cell) -> String {
     let (s, e) = cell_span(xml, r).unwrap_or_else(|| panic!("cell {r} not in the sheet"));
     let old = &xml[s..e];
     let style = old
@@ -141,7 +141,7 @@ pub(super) fn set_cell(xml: &str, r: &str, v: Cell) -> String {
 }
 
 /// The `<row r="N" …>…</row>` elements of a sheet, with the text before and after them.
-pub(super) fn split_rows(xml: &str) -> (String, Vec<(u32, String)>, String) {
+pub(crate) fn split_rows(xml: &str) -> (String, Vec<(u32, String)>, String) {
     let open = xml.find("<sheetData>").unwrap() + "<sheetData>".len();
     let close = xml.find("</sheetData>").unwrap();
     let mut rows = Vec::new();
@@ -162,7 +162,7 @@ pub(super) fn split_rows(xml: &str) -> (String, Vec<(u32, String)>, String) {
 }
 
 /// A row element renumbered from `from` to `to` (its cells too).
-pub(super) fn renumber(row: &str, from: u32, to: u32) -> String {
+pub(crate) fn renumber(row: &str, from: u32, to: u32) -> String {
     let mut s = row.replacen(
         &format!("<row r=\"{from}\""),
         &format!("<row r=\"{to}\""),
@@ -179,7 +179,7 @@ pub(super) fn renumber(row: &str, from: u32, to: u32) -> String {
 
 /// Add a worksheet part `sheet{id}.xml` named `name` to the package, first or last in
 /// the tab order: the form's sheets must be found by name, wherever they stand.
-pub(super) fn add_sheet(p: &mut Pkg, id: u32, name: &str, sheet_xml: &str, first: bool) {
+pub(crate) fn add_sheet(p: &mut Pkg, id: u32, name: &str, sheet_xml: &str, first: bool) {
     let part = format!("worksheets/sheet{id}.xml");
     p.set(&format!("xl/{part}"), sheet_xml.as_bytes().to_vec());
     p.edit("xl/_rels/workbook.xml.rels", |x| {
@@ -207,7 +207,7 @@ pub(super) fn add_sheet(p: &mut Pkg, id: u32, name: &str, sheet_xml: &str, first
     });
 }
 
-pub(super) fn sheet_xml(rows: &str) -> String {
+pub(crate) fn sheet_xml(rows: &str) -> String {
     format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\"><sheetData>{rows}</sheetData></worksheet>"
     )
@@ -215,13 +215,13 @@ pub(super) fn sheet_xml(rows: &str) -> String {
 
 /// A warning and nothing worse (a count typed as text, spaces around): the unit is still
 /// summed, so its rows reach the outputs, and it gets a returned workbook.
-pub(super) fn warn(p: &mut Pkg) -> &mut Pkg {
+pub(crate) fn warn(p: &mut Pkg) -> &mut Pkg {
     let classes = p.number(SRC, "C4");
     p.cell(SRC, "C4", text(&format!(" {classes} ")))
 }
 
 /// `8443` as `8.443`: thousands grouped Vietnamese style.
-pub(super) fn grouped(n: f64) -> String {
+pub(crate) fn grouped(n: f64) -> String {
     let s = format!("{}", n as u64);
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
@@ -234,7 +234,7 @@ pub(super) fn grouped(n: f64) -> String {
 }
 
 /// A unit whose value at `part`!`cell` satisfies `ok`, the companion unit excluded.
-pub(super) fn unit_where(part: &str, cell: &str, ok: impl Fn(f64) -> bool) -> (String, f64) {
+pub(crate) fn unit_where(part: &str, cell: &str, ok: impl Fn(f64) -> bool) -> (String, f64) {
     base()
         .keys()
         .filter(|c| *c != OK_UNIT)
@@ -244,7 +244,7 @@ pub(super) fn unit_where(part: &str, cell: &str, ok: impl Fn(f64) -> bool) -> (S
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub(super) enum V {
+pub(crate) enum V {
     S(String),
     N(f64),
     /// An Excel date serial, written with a date format.
@@ -254,15 +254,15 @@ pub(super) enum V {
 }
 
 /// One sheet's cells, (row, col) zero-based.
-pub(super) type SheetCells = BTreeMap<(u32, u16), V>;
+pub(crate) type SheetCells = BTreeMap<(u32, u16), V>;
 
 /// A workbook as cells by sheet.
-pub(super) struct Book {
+pub(crate) struct Book {
     sheets: Vec<(String, SheetCells)>,
 }
 
 impl Book {
-    pub(super) fn read(bytes: &[u8]) -> Book {
+    pub(crate) fn read(bytes: &[u8]) -> Book {
         let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes.to_vec())).unwrap();
         let names = wb.sheet_names();
         let mut sheets = Vec::new();
@@ -300,11 +300,11 @@ impl Book {
         Book { sheets }
     }
 
-    pub(super) fn sheet(&mut self, name: &str) -> &mut BTreeMap<(u32, u16), V> {
+    pub(crate) fn sheet(&mut self, name: &str) -> &mut BTreeMap<(u32, u16), V> {
         &mut self.sheets.iter_mut().find(|(n, _)| n == name).unwrap().1
     }
 
-    pub(super) fn bytes(&self) -> Vec<u8> {
+    pub(crate) fn bytes(&self) -> Vec<u8> {
         use rust_xlsxwriter::{Format, Formula, Workbook};
         let mut wb = Workbook::new();
         let date = Format::new().set_num_format("dd/mm/yyyy");
@@ -328,13 +328,13 @@ impl Book {
 }
 
 /// Zero-based column of a letter.
-pub(super) fn col(letter: char) -> u16 {
+pub(crate) fn col(letter: char) -> u16 {
     letter as u16 - 'A' as u16
 }
 
 /// The package `p` whose sheet `part` is streamed into the zip: `write` is called with
 /// the part's writer, so that a sheet far larger than memory allows is never held whole.
-pub(super) fn with_streamed_sheet(
+pub(crate) fn with_streamed_sheet(
     p: &Pkg,
     part: &str,
     write: impl FnOnce(&mut dyn Write),
@@ -358,7 +358,7 @@ pub(super) fn with_streamed_sheet(
 /// The package `p` with its admissions sheet streamed: `count` rows written by `row`
 /// (given each row's number) inserted at row `at`, the rows from `at` on moved down past
 /// them, and `last` after them all.
-pub(super) fn insert_rows(
+pub(crate) fn insert_rows(
     p: &Pkg,
     at: u32,
     count: u32,

@@ -22,7 +22,7 @@
 
 mod big_sheets;
 mod dates;
-mod edit;
+pub(crate) mod edit;
 mod files;
 mod inbox;
 mod injection;
@@ -271,7 +271,8 @@ fn run_limited(w: &Workdir, args: &[&str], limit_mib: u64, limit: Duration) -> O
     let started = Instant::now();
     let (stdout, stderr) = (w.path("limited.stdout"), w.path("limited.stderr"));
     // `exec`: the child is tonghop itself, so killing it kills tonghop.
-    let mut child = std::process::Command::new("sh")
+    let mut child = w
+        .with_form(&mut std::process::Command::new("sh"))
         .arg("-c")
         .arg(format!(
             "ulimit -v {} && exec \"$0\" \"$@\"",

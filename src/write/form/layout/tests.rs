@@ -13,7 +13,7 @@ use std::io::{Cursor, Read};
 /// The default form filled with `n` table rows, a few cells of each type and a
 /// given total; marks on a body figure, a body label, the total and an input cell.
 fn filled(n: u32) -> (Form, FormData, Marks) {
-    let mut form = Form::default_form().unwrap();
+    let mut form = Form::from_toml(crate::form::FORM_2026_1, "2026.1").unwrap();
     // Texts on the table's sheet, given out of row order: one below the total row,
     // one beside the body, one above the header.
     let (sheet, first_row) = (form.tables[0].sheet, form.tables[0].first_row);
