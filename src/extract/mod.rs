@@ -231,8 +231,8 @@ pub fn extract(form: &Layout, wb: &WorkbookCells) -> (Report, Vec<Finding>) {
                 Finding::error(
                     Builtin::Form,
                     Msg::new(
-                        format!("Tệp không phải biểu mẫu \"{}\". Hãy nhập số liệu vào biểu mẫu do Ban Tổ chức gửi.", form.id),
-                        format!("The file is not form \"{}\". Enter the figures in the form sent by the Organisation Board.", form.id),
+                        format!("Tệp không phải biểu mẫu \"{}\". Hãy nhập số liệu vào biểu mẫu do Ban Tổ chức gửi.", form.title),
+                        format!("The file is not the form \"{}\". Enter the figures in the form sent by the Organisation Board.", form.title_en),
                     ),
                 )
                 .at(st.sheet, Some(st.id))
@@ -244,8 +244,8 @@ pub fn extract(form: &Layout, wb: &WorkbookCells) -> (Report, Vec<Finding>) {
                 Finding::error(
                     Builtin::Form,
                     Msg::new(
-                        format!("Biểu mẫu phiên bản {} đã cũ hoặc khác; phiên bản đang dùng là {}. Hãy chép số liệu sang biểu mẫu mới.", form_version.clone().unwrap_or_default(), form.version),
-                        format!("Form version {} differs from the current version {}. Copy the figures into the current form.", form_version.clone().unwrap_or_default(), form.version),
+                        format!("Biểu mẫu \"{}\" phiên bản {} đã cũ hoặc khác; phiên bản đang dùng là {}. Hãy nhập số liệu vào biểu mẫu mới do Ban Tổ chức gửi.", form.title, form_version.clone().unwrap_or_default(), form.version),
+                        format!("Version {} of the form \"{}\" is old or different; the current version is {}. Enter the figures in the new form sent by the Organisation Board.", form_version.clone().unwrap_or_default(), form.title_en, form.version),
                     ),
                 )
                 .at(st.sheet, Some(st.version))
