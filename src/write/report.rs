@@ -59,6 +59,23 @@ pub struct Report<'a> {
     /// Whether table rows are written; without them each table gives its row count
     /// and its total row.
     pub detail: Decision,
+    /// The run that writes this report into OUT; `None` for `check --json`.
+    pub run: Option<&'a RunMark>,
+}
+
+/// What ties a run's outputs together: its id, written into report.json, tong-hop.xlsx
+/// and every returned workbook (see [`super::mark`]), and the returned workbooks it
+/// wrote. A set found in OUT is one run's when every id agrees and report.json lists
+/// exactly the returned workbooks present.
+#[derive(Debug, Clone)]
+pub struct RunMark {
+    /// A digest of what the outputs are made from (version, form, options, every file's
+    /// name, hash and outcome): the same inputs give the same id, so outputs stay
+    /// byte-identical across reruns, and different inputs a different one.
+    pub id: String,
+    /// The returned workbooks, relative to OUT (`tra-lai/<CODE>.xlsx`), in the form's
+    /// order.
+    pub returned: Vec<String>,
 }
 
 impl Serialize for Report<'_> {
@@ -74,6 +91,9 @@ impl Serialize for Report<'_> {
             "tool",
             &json!({ "name": "tonghop", "version": env!("CARGO_PKG_VERSION") }),
         )?;
+        if let Some(run) = self.run {
+            m.serialize_entry("run", &json!({ "id": run.id, "returned": run.returned }))?;
+        }
         m.serialize_entry(
             "form",
             &json!({ "id": form.id, "version": form.version, "title": form.title }),
