@@ -23,7 +23,7 @@ use crate::rules::Context;
 use crate::spec::SpecError;
 use crate::submission::{Skipped, Status};
 use crate::timing::Phases;
-use crate::write::report::RunMark;
+use crate::write::report::{ReturnedMark, RunMark};
 use crate::write::staging::{self, Staging, SwapError};
 use crate::write::{WriteError, consolidated, report, returned, returned_path};
 use rayon::prelude::*;
@@ -288,9 +288,12 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome, RunError> {
     let returned: Vec<usize> = returns.iter().map(|&(u, _)| u).collect();
     let mark = RunMark {
         id: run_id(&form, &c, &skipped, opts, detail),
-        returned: returned
+        returned: returns
             .iter()
-            .map(|&u| returned_rel(&form.units[u].code))
+            .map(|&(u, i)| ReturnedMark {
+                file: returned_rel(&form.units[u].code),
+                stamp: returned_stamp(&form, &c.submissions[i]),
+            })
             .collect(),
     };
     check_space(opts, &c, &returns)?;
@@ -330,18 +333,22 @@ fn write_outputs(
     phases: &Phases,
 ) -> Result<(), RunError> {
     let lang = opts.lang;
-    let write_err = |error| RunError::Write { lang, error };
-    let staging = Staging::begin(&opts.out).map_err(write_err)?;
+    let staging = Staging::begin(&opts.out).map_err(|error| RunError::Write { lang, error })?;
     step(lang, "staging")?;
     let dir = staging.dir();
+    let write_err = |error: WriteError| RunError::Write {
+        lang,
+        error: error.relocated(dir, &opts.out),
+    };
     // Returned workbooks, the consolidated workbook and report.json, each written whole
     // to a temporary file in the staging folder and synced.
     pool.install(|| {
-        returns.par_iter().try_for_each(|&(u, i)| {
+        returns.par_iter().enumerate().try_for_each(|(k, &(u, i))| {
             if crate::interrupt::requested() {
                 return Err(RunError::Interrupted { lang });
             }
-            write_returned(form, c, inputs, popts, dir, &mark.id, u, i).map_err(write_err)
+            let stamp = &mark.returned[k].stamp;
+            write_returned(form, c, inputs, popts, dir, stamp, u, i).map_err(write_err)
         })
     })?;
     phases.mark("returned workbooks");
@@ -366,10 +373,11 @@ fn write_outputs(
     json.map_err(write_err)?;
     phases.mark("consolidated workbook and report.json");
     step(lang, "written")?;
-    let mut files = mark.returned.clone();
+    let mut files: Vec<String> = mark.returned.iter().map(|r| r.file.clone()).collect();
+    let stale = stale(form, opts, &files);
     files.extend(["report.json".to_string(), "tong-hop.xlsx".to_string()]);
     staging
-        .commit(files, stale(form, opts, &mark.returned))
+        .commit(files, stale)
         .map_err(|e| swap_error(lang, e))?;
     phases.mark("outputs swapped in");
     Ok(())
@@ -504,8 +512,32 @@ fn run_id(
         put(&s.file);
         put(&s.reason.en);
     }
-    let digest = h.finalize();
-    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+    hex(&h.finalize()[..8])
+}
+
+/// What one returned workbook is made of, digested (see [`ReturnedMark::stamp`]).
+fn returned_stamp(form: &Form, s: &crate::submission::Submission) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    let mut put = |s: &str| {
+        h.update((s.len() as u64).to_le_bytes());
+        h.update(s.as_bytes());
+    };
+    put(env!("CARGO_PKG_VERSION"));
+    put(&form.id);
+    put(&form.version);
+    put(&s.file);
+    put(&s.sha256);
+    for f in &s.findings {
+        put(f.code.as_str());
+        put(&f.message.vi);
+        put(&format!("{:?} {:?}", f.at.sheet, f.at.cell));
+    }
+    hex(&h.finalize()[..8])
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A returned workbook's name relative to OUT, as report.json and the journal give it.

@@ -5,8 +5,9 @@
 //! otherwise be read as submissions: each returned workbook holds the unit's own figures,
 //! so it reads as a second submission of that unit and earns it a false DUP. The mark is
 //! a pair of custom document properties (File > Info > Properties > Advanced > Custom in
-//! Excel): which output it is, and the id of the run that wrote it, the same id as
-//! report.json's `run_id`, so the three kinds of output can be told to be of one run.
+//! Excel): which output it is, and a stamp: in tong-hop.xlsx the run's id, as report.json's
+//! `run.id`; in a returned workbook a digest of what it was made from, as report.json's
+//! `run.returned[].stamp`. So a set of outputs can be told to be of one run.
 //!
 //! A unit may correct the returned workbook itself and send it back; Excel and LibreOffice
 //! keep custom properties when they save, but both stamp the save time into
@@ -20,7 +21,7 @@ use std::path::Path;
 
 /// The custom property naming which output a workbook is.
 pub const OUTPUT_PROPERTY: &str = "tonghop.output";
-/// The custom property holding the run id.
+/// The custom property holding the stamp: the run id, or a returned workbook's own.
 pub const RUN_PROPERTY: &str = "tonghop.run";
 
 /// The creation (and so modification) time of every workbook tonghop writes: fixed, so
@@ -48,7 +49,7 @@ impl Output {
 }
 
 /// Document properties with a fixed creation time, `title`, and, for a run's output, the
-/// mark: which output it is and the run's id.
+/// mark: which output it is and its stamp.
 pub fn properties(title: &str, mark: Option<(Output, &str)>) -> DocProperties {
     let (y, m, d) = FIXED_TIME;
     let when = ExcelDateTime::from_ymd(y, m, d).expect("a valid constant date");
@@ -76,7 +77,7 @@ pub fn output_workbook(title: &str, output: Output, run: &str) -> Workbook {
 pub struct Mark {
     /// Which output.
     pub output: Output,
-    /// The run that wrote it.
+    /// Its stamp (see [`RUN_PROPERTY`]).
     pub run: String,
 }
 
@@ -105,11 +106,11 @@ pub fn own_output(path: &Path) -> Option<Msg> {
     };
     Some(Msg::new(
         format!(
-            "{} (lần chạy {}), không phải báo cáo của đơn vị; để nộp lại, hãy mở, sửa và lưu tệp",
+            "{} (mã {}), không phải báo cáo của đơn vị; để nộp lại, hãy mở, sửa và lưu tệp",
             what.vi, mark.run
         ),
         format!(
-            "{} (run {}), not a unit's report; to submit it, open, correct and save it",
+            "{} (stamp {}), not a unit's report; to submit it, open, correct and save it",
             what.en, mark.run
         ),
     ))
@@ -165,7 +166,7 @@ fn property(name: &str, value: &str) -> String {
 fn text_property(xml: &str, name: &str) -> Option<String> {
     let (_, rest) = xml.split_once(&format!("name=\"{name}\"><vt:lpwstr>"))?;
     let (value, _) = rest.split_once("</vt:lpwstr>")?;
-    // Run ids are hex; anything else is not ours to repeat in a message.
+    // Stamps are hex; anything else is not ours to repeat in a message.
     value
         .chars()
         .all(|c| c.is_ascii_alphanumeric())

@@ -56,6 +56,29 @@ pub fn new_workbook(title: &str) -> Workbook {
 }
 
 impl WriteError {
+    /// The same failure named by the output's final place: a file written in the
+    /// staging folder `from` is the clerk's `to/...`.
+    pub fn relocated(self, from: &Path, to: &Path) -> WriteError {
+        let moved = |path: String| match Path::new(&path).strip_prefix(from) {
+            Ok(rest) => to.join(rest).display().to_string(),
+            Err(_) => path,
+        };
+        match self {
+            WriteError::Io { path, source } => WriteError::Io {
+                path: moved(path),
+                source,
+            },
+            WriteError::Xlsx { path, source } => WriteError::Xlsx {
+                path: moved(path),
+                source,
+            },
+            WriteError::Json { path, source } => WriteError::Json {
+                path: moved(path),
+                source,
+            },
+        }
+    }
+
     /// The failure as the clerk reads it, in `lang`: what could not be written, why in
     /// plain words, then the system's own wording once.
     pub fn message(&self, lang: Lang) -> String {

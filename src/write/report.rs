@@ -63,19 +63,30 @@ pub struct Report<'a> {
     pub run: Option<&'a RunMark>,
 }
 
-/// What ties a run's outputs together: its id, written into report.json, tong-hop.xlsx
-/// and every returned workbook (see [`super::mark`]), and the returned workbooks it
-/// wrote. A set found in OUT is one run's when every id agrees and report.json lists
-/// exactly the returned workbooks present.
+/// What ties a run's outputs together: its id, written into report.json and
+/// tong-hop.xlsx, and each returned workbook with the stamp written into it (see
+/// [`super::mark`]). A set found in OUT is one run's when report.json and tong-hop.xlsx
+/// have one id and report.json lists exactly the returned workbooks present, each with
+/// the stamp it carries.
 #[derive(Debug, Clone)]
 pub struct RunMark {
     /// A digest of what the outputs are made from (version, form, options, every file's
     /// name, hash and outcome): the same inputs give the same id, so outputs stay
     /// byte-identical across reruns, and different inputs a different one.
     pub id: String,
-    /// The returned workbooks, relative to OUT (`tra-lai/<CODE>.xlsx`), in the form's
-    /// order.
-    pub returned: Vec<String>,
+    /// The returned workbooks, in the form's order.
+    pub returned: Vec<ReturnedMark>,
+}
+
+/// One returned workbook of a run.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReturnedMark {
+    /// Relative to OUT: `tra-lai/<CODE>.xlsx`.
+    pub file: String,
+    /// A digest of what this workbook is made from (the form, the unit's file and its
+    /// findings) and nothing else: a unit's returned workbook does not change when
+    /// another unit's file or a run option does.
+    pub stamp: String,
 }
 
 impl Serialize for Report<'_> {

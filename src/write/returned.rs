@@ -90,19 +90,25 @@ pub fn form_data<'a>(form: &Form, r: &'a Report) -> FormData<&'a [Row]> {
     }
 }
 
-/// Write the returned workbook of one submission, marked as an output of run `run`.
-pub fn write(path: &Path, form: &Form, sub: &Submission, run: &str) -> Result<(), WriteError> {
+/// Write the returned workbook of one submission, marked as tonghop's with `stamp`
+/// (see [`super::mark`]).
+pub fn write(path: &Path, form: &Form, sub: &Submission, stamp: &str) -> Result<(), WriteError> {
     // rust_xlsxwriter panics when a streamed sheet cannot be spooled (a full disk): that
     // is this output's failure, reported with its name, not a crash of the run.
-    catch_quietly(|| build_and_save(path, form, sub, run))
+    catch_quietly(|| build_and_save(path, form, sub, stamp))
         .unwrap_or_else(|msg| Err(io_failure(path, msg)))
 }
 
-fn build_and_save(path: &Path, form: &Form, sub: &Submission, run: &str) -> Result<(), WriteError> {
+fn build_and_save(
+    path: &Path,
+    form: &Form,
+    sub: &Submission,
+    stamp: &str,
+) -> Result<(), WriteError> {
     let e = xlsx_err(path);
     // Marked: sent back, then dropped into the inbox unchanged, it is not the unit's
     // second submission.
-    let mut wb = output_workbook(&format!("Trả lại: {}", sub.file), Output::Returned, run);
+    let mut wb = output_workbook(&format!("Trả lại: {}", sub.file), Output::Returned, stamp);
     // A province returning one unit in five writes thousands of these: deflate level 1
     // costs a fraction of the default for a file a few kilobytes larger.
     wb.set_zip_compression_level(1);

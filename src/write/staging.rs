@@ -225,37 +225,39 @@ fn write_journal(out: &Path, j: &Journal) -> Result<(), SwapError> {
 }
 
 /// Steps 2 to 4, each skipped when already done: the same call finishes a swap that a
-/// dead run began. On a failure the moves made are undone, when they can be.
+/// dead run began. On a failure before the journal is removed, the moves made are undone
+/// (when they can be), so a failed swap leaves the previous set, never part of each.
 fn swap(out: &Path, j: &Journal) -> Result<(), SwapError> {
     let staging = out.join(&j.staging);
-    let old = staging.join(OLD);
-    match move_aside(out, &staging, j).and_then(|()| place(out, &staging, j)) {
-        Ok(()) => {}
-        Err(e) => {
-            // Undone whole, the journal has nothing left to finish: it goes, and the
-            // previous set stands. Not undone, it stays for the next run to finish.
-            if roll_back(out, &staging, j).is_ok() {
-                let _ = std::fs::remove_file(out.join(JOURNAL));
-                let _ = sync_dir(out);
-            }
-            return Err(e);
-        }
-    }
     let io_at = |p: PathBuf| {
         move |source| SwapError::Io {
             path: p.display().to_string(),
             source,
         }
     };
-    sync_dir(&out.join(RETURNED_DIR))
-        .or_else(ignore_missing)
-        .map_err(io_at(out.join(RETURNED_DIR)))?;
-    sync_dir(out).map_err(io_at(out.to_path_buf()))?;
-    interrupt::step("swapped")?;
-    std::fs::remove_file(out.join(JOURNAL)).map_err(io_at(out.join(JOURNAL)))?;
-    sync_dir(out).map_err(io_at(out.to_path_buf()))?;
-    // Past this, the new set is in place for good: what is left is tidying.
-    let _ = std::fs::remove_dir_all(&old);
+    let moved = (|| {
+        move_aside(out, &staging, j)?;
+        place(out, &staging, j)?;
+        sync_dir(&out.join(RETURNED_DIR))
+            .or_else(ignore_missing)
+            .map_err(io_at(out.join(RETURNED_DIR)))?;
+        sync_dir(out).map_err(io_at(out.to_path_buf()))?;
+        interrupt::step("swapped")?;
+        Ok(())
+    })();
+    if let Err(e) = moved {
+        // Undone whole, the journal has nothing left to finish: it goes, and the
+        // previous set stands. Not undone, it stays for the next run to finish.
+        if roll_back(out, &staging, j).is_ok() {
+            let _ = std::fs::remove_file(out.join(JOURNAL));
+            let _ = sync_dir(out);
+        }
+        return Err(e);
+    }
+    // The new set is in place for good: what is left is tidying, and a journal that
+    // could not be removed only makes the next run find nothing to finish.
+    let _ = std::fs::remove_file(out.join(JOURNAL));
+    let _ = sync_dir(out);
     let _ = std::fs::remove_dir_all(&staging);
     Ok(())
 }
