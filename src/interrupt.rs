@@ -32,6 +32,8 @@ struct State {
     lock: Option<PathBuf>,
     staging: Option<PathBuf>,
     swapping: bool,
+    /// The new set is in place: a stop now loses nothing, and says so.
+    published: bool,
     signals: u32,
 }
 
@@ -40,6 +42,7 @@ static STATE: Mutex<State> = Mutex::new(State {
     lock: None,
     staging: None,
     swapping: false,
+    published: false,
     signals: 0,
 });
 
@@ -62,6 +65,19 @@ pub fn install(lang: Lang) {
 /// Whether a signal asked the run to stop.
 pub fn requested() -> bool {
     STOP.load(Ordering::Relaxed)
+}
+
+/// What the clerk reads when the run stops on a signal after its outputs were swapped in.
+pub fn message_published(lang: Lang) -> &'static str {
+    lang.pick(
+        "đã dừng theo yêu cầu (Ctrl-C) sau khi đã ghi đủ kết quả",
+        "stopped on request (Ctrl-C) after the outputs were written in full",
+    )
+}
+
+/// Record that the run's outputs are in place.
+pub fn set_published() {
+    state().published = true;
 }
 
 /// What the clerk reads when the run stops on a signal.
@@ -91,7 +107,12 @@ fn on_signal() {
     if let Some(lock) = st.lock.take() {
         let _ = std::fs::remove_file(lock);
     }
-    eprintln!("tonghop: {}", message(st.lang));
+    let said = if st.published {
+        message_published(st.lang)
+    } else {
+        message(st.lang)
+    };
+    eprintln!("tonghop: {said}");
     // The state stays locked: nothing registers a new staging folder after this.
     std::process::exit(i32::from(EXIT_CODE));
 }

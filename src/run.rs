@@ -307,7 +307,21 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome, RunError> {
             e
         }
     })?;
-    step(lang, "done")?;
+    crate::interrupt::set_published();
+    // The outputs are in place: a signal from here on changes nothing of them, and the
+    // run ends as it would have (a test may still pause here, then be killed).
+    match crate::interrupt::step("done") {
+        Err(crate::interrupt::Step::Failed(source)) => {
+            return Err(RunError::Write {
+                lang,
+                error: WriteError::Io {
+                    path: "done".into(),
+                    source,
+                },
+            });
+        }
+        Ok(()) | Err(crate::interrupt::Step::Interrupted) => {}
+    }
     Ok(RunOutcome {
         form,
         consolidation: c,
