@@ -29,13 +29,15 @@ pub enum LockError {
         /// What the lock file says of its holder, when it could be read.
         holder: Option<String>,
     },
-    /// The lock file could not be created or locked.
-    #[error("{}: {source}", .lang.pick("không tạo được tệp khóa", "cannot create the lock file"))]
+    /// The lock file could not be created or locked: OUT is not writable, mostly.
+    #[error("{} '{out}': {error}", .lang.pick("không ghi được vào thư mục kết quả", "output folder is not writable"))]
     Io {
         /// The clerk's language.
         lang: Lang,
-        /// Why.
-        source: std::io::Error,
+        /// The output folder.
+        out: String,
+        /// Why (said in the message, not again as a cause).
+        error: std::io::Error,
     },
 }
 
@@ -61,7 +63,11 @@ pub struct OutLock {
 /// Take the lock on `out` (an existing folder), or say who holds it.
 pub fn acquire(out: &Path, lang: Lang) -> Result<OutLock, LockError> {
     let path = out.join(LOCK_FILE);
-    let io = |source| LockError::Io { lang, source };
+    let io = |error| LockError::Io {
+        lang,
+        out: out.display().to_string(),
+        error,
+    };
     // A holder removes the file as it ends: a handle opened just before may lock a file
     // that is no longer there, so the lock counts only while the name is still its file.
     for _ in 0..5 {
