@@ -335,6 +335,67 @@ mod tests {
         assert_eq!(plain_panic("index out of bounds"), "index out of bounds");
     }
 
+    /// A disk that fills after `room` bytes.
+    struct Filling {
+        room: usize,
+    }
+
+    impl Write for Filling {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            if buf.len() > self.room {
+                return Err(std::io::Error::from_raw_os_error(28));
+            }
+            self.room -= buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_full_disk_fails_the_save_once_and_is_said_once() {
+        let mut wb = new_workbook("t");
+        let ws = wb.add_worksheet();
+        for r in 0..2000 {
+            ws.write_string(r, 0, format!("hàng {r}")).unwrap();
+        }
+        let mut w = Latched::new(Filling { room: 3000 });
+        assert!(wb.save_to_writer(&mut w).is_err());
+        let first = w.failed.take().expect("the first failure is kept");
+        assert_eq!(first.kind(), std::io::ErrorKind::StorageFull);
+        // What follows the failure (the zip writer finishing the archive as it drops)
+        // is taken in silence, and prints nothing.
+        w.failed = Some(first);
+        assert_eq!(w.write(b"more").unwrap(), 4);
+        let e = WriteError::Io {
+            path: "ket-qua/tong-hop.xlsx".into(),
+            source: w.failed.take().unwrap(),
+        };
+        let said = e.message(Lang::Vi);
+        assert!(
+            said.starts_with("không ghi được 'ket-qua/tong-hop.xlsx': ổ đĩa đã đầy"),
+            "{said}"
+        );
+        assert_eq!(said.matches("os error 28").count(), 1, "{said}");
+        assert!(e.message(Lang::En).contains("the disk is full"));
+    }
+
+    #[test]
+    fn xlsx_io_errors_are_io_errors() {
+        let e = xlsx_err(Path::new("x.xlsx"))(XlsxError::IoError(
+            std::io::Error::from_raw_os_error(28),
+        ));
+        assert!(
+            matches!(&e, WriteError::Io { source, .. } if source.kind() == std::io::ErrorKind::StorageFull)
+        );
+        let e = io_failure(
+            Path::new("x.xlsx"),
+            r#"Couldn't write to xml file: Os { code: 28, kind: StorageFull, message: "No space left on device" }"#.into(),
+        );
+        assert!(e.message(Lang::Vi).contains("ổ đĩa đã đầy"));
+    }
+
     #[test]
     fn over_long_text_is_cut_to_what_a_cell_holds() {
         let long = "ư".repeat(40_000);
