@@ -179,9 +179,10 @@ fn paused(w: &Workdir, out: &str, step: &str) -> Child {
     child
 }
 
-fn terminate(child: &mut Child) -> Option<i32> {
+/// Send `signal` (SIGTERM, SIGINT as Ctrl-C does) and wait for the run to end.
+fn terminate(child: &mut Child, signal: libc::c_int) -> Option<i32> {
     let pid = child.id() as libc::pid_t;
-    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    assert_eq!(unsafe { libc::kill(pid, signal) }, 0);
     let started = Instant::now();
     loop {
         if let Some(st) = child.try_wait().unwrap() {
@@ -189,7 +190,7 @@ fn terminate(child: &mut Child) -> Option<i32> {
         }
         assert!(
             started.elapsed() < Duration::from_secs(30),
-            "SIGTERM did not end the run"
+            "the signal did not end the run"
         );
         std::thread::sleep(Duration::from_millis(5));
     }
@@ -217,14 +218,19 @@ fn in_swap(step: &str) -> bool {
 }
 
 #[test]
-fn sigterm_at_any_output_step_leaves_one_runs_outputs_and_no_temporary_file() {
+fn sigterm_or_ctrl_c_at_any_output_step_leaves_one_runs_outputs_and_no_temporary_file() {
     let w = two_inboxes();
     let (a, b) = (set(&w, "ref_a"), set(&w, "ref_b"));
     for (k, &(step, new)) in STEPS.iter().enumerate() {
         let out = format!("term{k}");
         copy(&w, "ref_a", &out);
         let mut child = paused(&w, &out, step);
-        let code = terminate(&mut child);
+        let signal = if k % 2 == 0 {
+            libc::SIGTERM
+        } else {
+            libc::SIGINT
+        };
+        let code = terminate(&mut child, signal);
         // Inside the swap the signal waits for it, and the run ends as it would have.
         let expected = if in_swap(step) { 1 } else { 130 };
         assert_eq!(code, Some(expected), "SIGTERM at {step}");
