@@ -307,7 +307,6 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome, RunError> {
             e
         }
     })?;
-    crate::interrupt::set_published();
     // The outputs are in place: a signal from here on changes nothing of them, and the
     // run ends as it would have (a test may still pause here, then be killed).
     match crate::interrupt::step("done") {

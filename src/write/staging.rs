@@ -178,6 +178,7 @@ impl Staging {
         // The old set, now in old/, goes with the staging folder; or, after a failure,
         // whatever is left of the new one.
         swapped?;
+        interrupt::set_published();
         Ok(())
     }
 }
