@@ -27,6 +27,7 @@ mod edit;
 mod files;
 mod inbox;
 mod injection;
+#[cfg(unix)]
 mod interrupt;
 mod layout;
 mod numbers;
