@@ -121,6 +121,9 @@ pub fn list_inputs_except(
                     "not an .xlsx, .xls or .ods file",
                 ),
             });
+        } else if let Some(reason) = crate::write::mark::own_output(entry.path()) {
+            // A previous run's tong-hop.xlsx or returned workbook, unchanged.
+            skipped.push(Skipped { file, reason });
         } else {
             files.push((entry.path().to_path_buf(), file));
         }

@@ -14,7 +14,8 @@
 //!   report.json);
 //! - [`inbox`] lists the files, [`pipeline`] runs the per-file stages in parallel,
 //!   [`detail`] decides whether table rows are kept, [`guard`] keeps a dependency's
-//!   panic to its file, and [`run`] is the main job end to end;
+//!   panic to its file, and [`run`] is the main job end to end, holding OUT's [`lock`]
+//!   and stopping cleanly on a signal ([`interrupt`]);
 //! - tools beside the pipeline: [`samples`] (generated submissions), [`bench`], and
 //!   [`cmd`], the command line.
 //!
@@ -38,7 +39,9 @@ pub mod finding;
 pub mod form;
 pub mod guard;
 pub mod inbox;
+pub mod interrupt;
 pub mod lang;
+pub mod lock;
 pub mod period;
 pub mod pipeline;
 pub mod read;

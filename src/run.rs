@@ -15,6 +15,7 @@ use crate::extract::Report;
 use crate::form::Form;
 use crate::inbox::{InboxError, Input, list_inputs_except};
 use crate::lang::Lang;
+use crate::lock::{self, LockError};
 use crate::period::Period;
 use crate::pipeline::{self, Options};
 use crate::read::sniff::Limits;
@@ -22,6 +23,8 @@ use crate::rules::Context;
 use crate::spec::SpecError;
 use crate::submission::{Skipped, Status};
 use crate::timing::Phases;
+use crate::write::report::{ReturnedMark, RunMark};
+use crate::write::staging::{self, Staging, SwapError};
 use crate::write::{WriteError, consolidated, report, returned, returned_path};
 use rayon::prelude::*;
 use std::collections::HashSet;
@@ -71,7 +74,8 @@ impl RunOptions {
     }
 }
 
-/// Why the run could not proceed; nothing of this run is published then.
+/// Why the run could not proceed; nothing of this run is published then, and the
+/// previous outputs in OUT are as they were.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
     /// The form specification is unreadable or invalid.
@@ -83,30 +87,107 @@ pub enum RunError {
     /// The inbox could not be listed.
     #[error(transparent)]
     Inbox(#[from] InboxError),
+    /// OUT is the inbox, or holds it where outputs are written: the run would read its
+    /// own outputs, or replace submissions with them.
+    #[error("{}", same_folder(*.lang, .inbox, .out))]
+    SameFolder {
+        /// The clerk's language.
+        lang: Lang,
+        /// The inbox as given.
+        inbox: String,
+        /// OUT as given.
+        out: String,
+    },
+    /// Another run holds OUT.
+    #[error(transparent)]
+    Locked(#[from] LockError),
     /// The output folder could not be created or written to.
-    #[error("output folder '{path}' is not writable")]
+    #[error("{} '{path}': {error}", .lang.pick("không ghi được vào thư mục kết quả", "output folder is not writable"))]
     Out {
+        /// The clerk's language.
+        lang: Lang,
         /// The folder.
         path: String,
-        /// Why.
-        #[source]
-        source: std::io::Error,
+        /// Why (said in the message, not again as a cause).
+        error: std::io::Error,
     },
-    /// An output could not be written.
-    #[error(transparent)]
-    Write(#[from] WriteError),
-    /// A returned workbook of an earlier run could not be removed.
-    #[error("cannot remove stale '{path}'")]
-    Stale {
-        /// The file.
+    /// OUT's disk has less free space than the outputs are estimated to need.
+    #[error("{}", no_space(*.lang, .out, *.needed, *.available))]
+    NoSpace {
+        /// The clerk's language.
+        lang: Lang,
+        /// The output folder.
+        out: String,
+        /// Bytes the outputs are estimated to need, beside the previous set.
+        needed: u64,
+        /// Bytes free.
+        available: u64,
+    },
+    /// An output could not be written or swapped in.
+    #[error("{}; {}", .error.message(*.lang), .lang.pick("kết quả của lần chạy trước được giữ nguyên", "the previous outputs are as they were"))]
+    Write {
+        /// The clerk's language.
+        lang: Lang,
+        /// What failed (said in the message, not again as a cause).
+        error: WriteError,
+    },
+    /// An output of the previous run could not be replaced (open in Excel, say).
+    #[error("{}", replace_message(*.lang, .path, .error))]
+    Replace {
+        /// The clerk's language.
+        lang: Lang,
+        /// The output that could not be moved.
         path: String,
         /// Why.
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
+    },
+    /// A signal (Ctrl-C, SIGTERM) stopped the run; its staging folder is gone.
+    #[error("{}", crate::interrupt::message(*.lang))]
+    Interrupted {
+        /// The clerk's language.
+        lang: Lang,
     },
     /// The worker threads could not be started.
     #[error("cannot start worker threads")]
     Pool(#[from] rayon::ThreadPoolBuildError),
+}
+
+fn same_folder(lang: Lang, inbox: &str, out: &str) -> String {
+    match lang {
+        Lang::Vi => format!(
+            "thư mục kết quả '{out}' trùng với thư mục nộp bài '{inbox}' hoặc nằm ở chỗ tonghop sẽ ghi đè bài nộp; hãy chọn một thư mục khác cho --out (ví dụ: ket-qua)"
+        ),
+        Lang::En => format!(
+            "the output folder '{out}' is the inbox '{inbox}', or overlaps it where tonghop writes; choose another folder for --out (e.g. ket-qua)"
+        ),
+    }
+}
+
+fn no_space(lang: Lang, out: &str, needed: u64, available: u64) -> String {
+    let mib = |b: u64| lang.count(b.div_ceil(1024 * 1024));
+    match lang {
+        Lang::Vi => format!(
+            "ổ đĩa của thư mục kết quả '{out}' không đủ chỗ trống: cần khoảng {} MiB, còn {} MiB; chưa ghi gì, kết quả của lần chạy trước được giữ nguyên; hãy giải phóng chỗ trống hoặc chọn thư mục khác cho --out",
+            mib(needed),
+            mib(available)
+        ),
+        Lang::En => format!(
+            "not enough free space for the output folder '{out}': about {} MiB needed, {} MiB free; nothing was written, the previous outputs are as they were; free some space or choose another folder for --out",
+            mib(needed),
+            mib(available)
+        ),
+    }
+}
+
+fn replace_message(lang: Lang, path: &str, error: &std::io::Error) -> String {
+    match lang {
+        Lang::Vi => format!(
+            "không thay được '{path}' ({error}); tệp có đang mở trong Excel không? Hãy đóng rồi chạy lại; kết quả của lần chạy trước được giữ nguyên"
+        ),
+        Lang::En => format!(
+            "cannot replace '{path}' ({error}); is it open in Excel? Close it and run again; the previous outputs are as they were"
+        ),
+    }
 }
 
 /// What the run did.
@@ -145,11 +226,17 @@ impl RunOutcome {
 }
 
 /// Run the main job.
+///
+/// The outputs appear as one set or not at all: with OUT locked for the run, they are
+/// written into a staging folder in OUT and swapped in at the end
+/// ([`crate::write::staging`]); any failure before leaves the previous set as it was.
 pub fn run(opts: &RunOptions) -> Result<RunOutcome, RunError> {
     let phases = Phases::from_env();
+    let lang = opts.lang;
     if !opts.inbox.is_dir() {
         return Err(RunError::NotAFolder(opts.inbox.display().to_string()));
     }
+    refuse_overlap(opts)?;
     // A roll-up's form lists thousands of units and its inbox thousands of files: parse
     // the one while listing the other.
     let (form, listed) = std::thread::scope(|s| {
@@ -163,12 +250,19 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome, RunError> {
         Err(panic) => std::panic::resume_unwind(panic),
     };
     phases.mark("form loaded, inbox listed");
-    let out_err = |source| RunError::Out {
+    let out_err = |error| RunError::Out {
+        lang,
         path: opts.out.display().to_string(),
-        source,
+        error,
     };
     std::fs::create_dir_all(&opts.out).map_err(out_err)?;
+    // Held until the outputs are in place: a second run into OUT is refused meanwhile.
+    let _lock = lock::acquire(&opts.out, lang)?;
+    // What a run killed mid-swap left is finished first, then what dead runs left goes.
+    staging::recover(&opts.out).map_err(|e| swap_error(lang, e))?;
+    staging::remove_leftovers(&opts.out);
     tempfile::tempfile_in(&opts.out).map_err(out_err)?;
+    step(lang, "locked")?;
     let popts = Options {
         limits: opts.limits,
         ctx: Context {
@@ -187,38 +281,46 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome, RunError> {
     let detail = tracker.decide(&subs);
     let c = consolidate(&form, subs, opts.include_invalid, opts.period);
 
-    // Returned workbooks first, then the consolidated workbook and report.json, which
-    // refer to them. Each is written whole to a temporary file and renamed.
     let returns: Vec<(usize, usize)> = (0..form.units.len())
         .filter_map(|u| c.kept[u].map(|i| (u, i)))
         .filter(|&(_, i)| !c.submissions[i].findings.is_empty())
         .collect();
-    pool.install(|| {
-        returns
-            .par_iter()
-            .try_for_each(|&(u, i)| write_returned(&form, &c, &inputs, &popts, opts, u, i))
-    })?;
-    phases.mark("returned workbooks");
     let returned: Vec<usize> = returns.iter().map(|&(u, _)| u).collect();
-    remove_stale(&form, opts, &returned)?;
-    // The two big outputs are independent: report.json is written beside the workbook.
-    let report = report::Report {
-        form: &form,
-        c: &c,
-        skipped: &skipped,
-        lang: opts.lang,
-        detail,
+    let mark = RunMark {
+        id: run_id(&form, &c, &skipped, opts, detail),
+        returned: returns
+            .iter()
+            .map(|&(u, i)| ReturnedMark {
+                file: returned_rel(&form.units[u].code),
+                stamp: returned_stamp(&form, &c.submissions[i]),
+            })
+            .collect(),
     };
-    let (workbook, json) = pool.install(|| {
-        consolidated::write(&opts.out.join("tong-hop.xlsx"), &report, || {
-            let r = report::write(&opts.out.join("report.json"), &report);
-            phases.mark("report.json written");
-            r
-        })
-    });
-    workbook?;
-    json?;
-    phases.mark("consolidated workbook and report.json");
+    check_space(opts, &c, &returns)?;
+    let written = write_outputs(
+        opts, &form, &c, &inputs, &popts, &pool, &returns, &skipped, detail, &mark, &phases,
+    );
+    written.map_err(|e| {
+        if crate::interrupt::requested() {
+            RunError::Interrupted { lang }
+        } else {
+            e
+        }
+    })?;
+    // The outputs are in place: a signal from here on changes nothing of them, and the
+    // run ends as it would have (a test may still pause here, then be killed).
+    match crate::interrupt::step("done") {
+        Err(crate::interrupt::Step::Failed(source)) => {
+            return Err(RunError::Write {
+                lang,
+                error: WriteError::Io {
+                    path: "done".into(),
+                    source,
+                },
+            });
+        }
+        Ok(()) | Err(crate::interrupt::Step::Interrupted) => {}
+    }
     Ok(RunOutcome {
         form,
         consolidation: c,
@@ -228,20 +330,250 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome, RunError> {
     })
 }
 
-/// The returned workbook of unit `u`, whose kept submission is `i`.
+/// Write every output into a staging folder, then swap the set into OUT.
+#[allow(clippy::too_many_arguments)]
+fn write_outputs(
+    opts: &RunOptions,
+    form: &Form,
+    c: &Consolidation,
+    inputs: &[Input],
+    popts: &Options,
+    pool: &rayon::ThreadPool,
+    returns: &[(usize, usize)],
+    skipped: &[Skipped],
+    detail: Decision,
+    mark: &RunMark,
+    phases: &Phases,
+) -> Result<(), RunError> {
+    let lang = opts.lang;
+    let staging = Staging::begin(&opts.out).map_err(|error| RunError::Write { lang, error })?;
+    step(lang, "staging")?;
+    let dir = staging.dir();
+    let write_err = |error: WriteError| RunError::Write {
+        lang,
+        error: error.relocated(dir, &opts.out),
+    };
+    // Returned workbooks, the consolidated workbook and report.json, each written whole
+    // to a temporary file in the staging folder and synced.
+    pool.install(|| {
+        returns.par_iter().enumerate().try_for_each(|(k, &(u, i))| {
+            if crate::interrupt::requested() {
+                return Err(RunError::Interrupted { lang });
+            }
+            let stamp = &mark.returned[k].stamp;
+            write_returned(form, c, inputs, popts, dir, stamp, u, i).map_err(write_err)
+        })
+    })?;
+    phases.mark("returned workbooks");
+    step(lang, "returned")?;
+    // The two big outputs are independent: report.json is written beside the workbook.
+    let report = report::Report {
+        form,
+        c,
+        skipped,
+        lang,
+        detail,
+        run: Some(mark),
+    };
+    let (workbook, json) = pool.install(|| {
+        consolidated::write(&dir.join("tong-hop.xlsx"), &report, || {
+            let r = report::write(&dir.join("report.json"), &report);
+            phases.mark("report.json written");
+            r
+        })
+    });
+    workbook.map_err(write_err)?;
+    json.map_err(write_err)?;
+    phases.mark("consolidated workbook and report.json");
+    step(lang, "written")?;
+    let mut files: Vec<String> = mark.returned.iter().map(|r| r.file.clone()).collect();
+    let stale = stale(form, opts, &files);
+    files.extend(["report.json".to_string(), "tong-hop.xlsx".to_string()]);
+    staging
+        .commit(files, stale)
+        .map_err(|e| swap_error(lang, e))?;
+    phases.mark("outputs swapped in");
+    Ok(())
+}
+
+/// A failed swap step as the run reports it.
+fn swap_error(lang: Lang, e: SwapError) -> RunError {
+    match e {
+        SwapError::Replace { path, source } => RunError::Replace {
+            lang,
+            path,
+            error: source,
+        },
+        SwapError::Interrupted => RunError::Interrupted { lang },
+        other => RunError::Write {
+            lang,
+            error: other.into(),
+        },
+    }
+}
+
+/// A test-only step point ([`crate::interrupt::step`]) as the run's error.
+fn step(lang: Lang, name: &str) -> Result<(), RunError> {
+    crate::interrupt::step(name).map_err(|s| match s {
+        crate::interrupt::Step::Interrupted => RunError::Interrupted { lang },
+        crate::interrupt::Step::Failed(source) => RunError::Write {
+            lang,
+            error: WriteError::Io {
+                path: name.to_string(),
+                source,
+            },
+        },
+    })
+}
+
+/// OUT as the inbox reads nothing (every unit "missing", exit 0), and an inbox inside
+/// OUT's tra-lai/ would have its files replaced by returned workbooks. OUT inside the
+/// inbox is fine: the listing leaves it out.
+fn refuse_overlap(opts: &RunOptions) -> Result<(), RunError> {
+    let refuse = || RunError::SameFolder {
+        lang: opts.lang,
+        inbox: opts.inbox.display().to_string(),
+        out: opts.out.display().to_string(),
+    };
+    let (Ok(inbox), Ok(out)) = (opts.inbox.canonicalize(), opts.out.canonicalize()) else {
+        // An OUT that does not exist yet cannot be the existing inbox.
+        return Ok(());
+    };
+    if inbox == out || inbox.starts_with(out.join(staging::RETURNED_DIR)) {
+        return Err(refuse());
+    }
+    Ok(())
+}
+
+/// Left free on the disk beyond the estimate: the outputs are estimated, and a disk
+/// filled to the last byte hurts every other program the clerk runs.
+const SPACE_MARGIN: u64 = 1024 * 1024;
+
+/// Refuse to start writing when OUT's disk visibly cannot take the new set beside the
+/// previous one (both exist until the swap). The estimate is the previous set's size
+/// (the same units, mostly the same files), or at least the returned submissions' own
+/// sizes: a returned workbook holds the unit's figures. Where free space cannot be read,
+/// the write itself finds out, and its failure leaves the previous set as it was.
+fn check_space(
+    opts: &RunOptions,
+    c: &Consolidation,
+    returns: &[(usize, usize)],
+) -> Result<(), RunError> {
+    let Ok(available) = fs4::available_space(&opts.out) else {
+        return Ok(());
+    };
+    let size = |p: &std::path::Path| std::fs::metadata(p).map_or(0, |m| m.len());
+    let mut previous = size(&opts.out.join("tong-hop.xlsx")) + size(&opts.out.join("report.json"));
+    if let Ok(dir) = std::fs::read_dir(opts.out.join(staging::RETURNED_DIR)) {
+        previous += dir
+            .flatten()
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+            .map(|e| e.metadata().map_or(0, |m| m.len()))
+            .sum::<u64>();
+    }
+    let returned: u64 = returns.iter().map(|&(_, i)| c.submissions[i].size).sum();
+    let needed = previous.max(returned) + SPACE_MARGIN;
+    if available < needed {
+        return Err(RunError::NoSpace {
+            lang: opts.lang,
+            out: opts.out.display().to_string(),
+            needed,
+            available,
+        });
+    }
+    Ok(())
+}
+
+/// What the outputs are made of, digested: the run's id (see [`RunMark::id`]).
+fn run_id(
+    form: &Form,
+    c: &Consolidation,
+    skipped: &[Skipped],
+    opts: &RunOptions,
+    detail: Decision,
+) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    let mut put = |s: &str| {
+        h.update((s.len() as u64).to_le_bytes());
+        h.update(s.as_bytes());
+    };
+    put(env!("CARGO_PKG_VERSION"));
+    put(&form.id);
+    put(&form.version);
+    put(&format!(
+        "{:?} {:?} {} {} {}",
+        opts.lang,
+        opts.period,
+        opts.include_invalid,
+        detail.written,
+        form.units.len()
+    ));
+    for (i, s) in c.submissions.iter().enumerate() {
+        put(&s.file);
+        put(&s.sha256);
+        put(&format!(
+            "{} {:?} {} {} {}",
+            s.size,
+            s.status,
+            s.errors(),
+            s.warnings(),
+            c.included[i]
+        ));
+    }
+    for s in skipped {
+        put(&s.file);
+        put(&s.reason.en);
+    }
+    hex(&h.finalize()[..8])
+}
+
+/// What one returned workbook is made of, digested (see [`ReturnedMark::stamp`]).
+fn returned_stamp(form: &Form, s: &crate::submission::Submission) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    let mut put = |s: &str| {
+        h.update((s.len() as u64).to_le_bytes());
+        h.update(s.as_bytes());
+    };
+    put(env!("CARGO_PKG_VERSION"));
+    put(&form.id);
+    put(&form.version);
+    put(&s.file);
+    put(&s.sha256);
+    for f in &s.findings {
+        put(f.code.as_str());
+        put(&f.message.vi);
+        put(&format!("{:?} {:?}", f.at.sheet, f.at.cell));
+    }
+    hex(&h.finalize()[..8])
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A returned workbook's name relative to OUT, as report.json and the journal give it.
+fn returned_rel(code: &str) -> String {
+    format!("{}/{code}.xlsx", staging::RETURNED_DIR)
+}
+
+/// The returned workbook of unit `u`, whose kept submission is `i`, into `dir`.
+#[allow(clippy::too_many_arguments)]
 fn write_returned(
     form: &Form,
     c: &Consolidation,
     inputs: &[Input],
     popts: &Options,
-    opts: &RunOptions,
+    dir: &std::path::Path,
+    run: &str,
     u: usize,
     i: usize,
 ) -> Result<(), WriteError> {
-    let path = returned_path(&opts.out, &form.units[u].code);
+    let path = returned_path(dir, &form.units[u].code);
     let sub = &c.submissions[i];
     if !sub.report.as_ref().is_some_and(Report::rows_dropped) {
-        return returned::write(&path, form, sub);
+        return returned::write(&path, form, sub, run);
     }
     // A clean file whose rows were let go, returned only for what consolidation found
     // (two files of one unit and one date): read it again for its rows.
@@ -254,29 +586,31 @@ fn write_returned(
     // Gone or changed since: its findings go back, but never a form whose table is empty
     // for want of the rows.
     sub.report = again.and_then(|again| again.report);
-    returned::write(&path, form, &sub)
+    returned::write(&path, form, &sub, run)
 }
 
-/// A unit returned by an earlier run into the same OUT and clean now: its old returned
-/// workbook would contradict this run, so it goes (only files named by the form's codes).
-fn remove_stale(form: &Form, opts: &RunOptions, returned: &[usize]) -> Result<(), RunError> {
-    let returned: HashSet<usize> = returned.iter().copied().collect();
+/// Returned workbooks of an earlier run into the same OUT for units clean now: they
+/// would contradict this run, so they leave with the old set (only files named by the
+/// form's codes; anything else in tra-lai/ is the clerk's).
+fn stale(form: &Form, opts: &RunOptions, returned: &[String]) -> Vec<String> {
+    let returned: HashSet<&str> = returned.iter().map(String::as_str).collect();
     // One listing of tra-lai/ rather than a lookup per unit: a roll-up has thousands.
-    let present: HashSet<OsString> = match std::fs::read_dir(opts.out.join("tra-lai")) {
-        Ok(dir) => dir.filter_map(|e| e.ok().map(|e| e.file_name())).collect(),
+    let present: HashSet<OsString> = match std::fs::read_dir(opts.out.join(staging::RETURNED_DIR)) {
+        Ok(dir) => dir
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+            .map(|e| e.file_name())
+            .collect(),
         Err(_) => HashSet::new(),
     };
-    for (u, unit) in form.units.iter().enumerate() {
-        let stale = returned_path(&opts.out, &unit.code);
-        if !returned.contains(&u)
-            && stale.file_name().is_some_and(|n| present.contains(n))
-            && stale.is_file()
-        {
-            std::fs::remove_file(&stale).map_err(|source| RunError::Stale {
-                path: stale.display().to_string(),
-                source,
-            })?;
-        }
-    }
-    Ok(())
+    form.units
+        .iter()
+        .map(|unit| returned_rel(&unit.code))
+        .filter(|rel| !returned.contains(rel.as_str()))
+        .filter(|rel| {
+            rel.rsplit('/')
+                .next()
+                .is_some_and(|n| present.contains(std::ffi::OsStr::new(n)))
+        })
+        .collect()
 }

@@ -70,6 +70,7 @@ pub fn run(a: Args) -> Result<u8> {
             skipped: &skipped,
             lang,
             detail,
+            run: None,
         };
         serde_json::to_writer_pretty(&mut out, &report)?;
         writeln!(out)?;

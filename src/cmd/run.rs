@@ -2,7 +2,7 @@
 
 use super::{DetailArg, FormArg, LangArg, parse_period, stdout};
 use crate::read::sniff::Limits;
-use crate::run::{RunOptions, run as run_job};
+use crate::run::{RunError, RunOptions, run as run_job};
 use crate::submission::Status;
 use crate::write::returned_path;
 use anyhow::Result;
@@ -60,7 +60,15 @@ pub fn run(a: Args) -> Result<u8> {
         progress: !a.quiet && std::io::stderr().is_terminal(),
         ..RunOptions::new(a.inbox, a.out)
     };
-    let done = run_job(&opts)?;
+    // Ctrl-C or SIGTERM: the run removes its staging folder and lock, and says so.
+    crate::interrupt::install(opts.lang);
+    let done = match run_job(&opts) {
+        Err(e @ RunError::Interrupted { .. }) => {
+            eprintln!("tonghop: {e}");
+            return Ok(crate::interrupt::EXIT_CODE);
+        }
+        done => done?,
+    };
     let code = done.exit_code();
     if !a.quiet {
         let lang = opts.lang;

@@ -7,6 +7,7 @@
 //! faster and flat in memory for a roll-up of thousands of units.
 
 use super::form::{Out, put};
+use super::mark::{Output, output_workbook};
 use super::report::{Report, status_text};
 use super::{WriteError, cell_text, io_failure, new_workbook, save, style, xlsx_err};
 use crate::cellref::{Pos, column_name};
@@ -88,6 +89,7 @@ pub fn write<R: Send>(
         skipped,
         lang,
         detail: decision,
+        run: mark,
     } = run;
     let detail = decision.written;
     let e = xlsx_err(path);
@@ -101,7 +103,12 @@ pub fn write<R: Send>(
         Vec::new()
     };
     let prepared = catch_quietly(|| -> Result<_, XlsxError> {
-        let mut wb = new_workbook(lang.pick(&form.title, &form.title_en));
+        let title = lang.pick(&form.title, &form.title_en);
+        // Marked as tonghop's own, so that a copy in an inbox is not read as a unit's.
+        let mut wb = match mark {
+            Some(m) => output_workbook(title, Output::Consolidated, &m.id),
+            None => new_workbook(title),
+        };
         // Streamed sheets spool to unnamed temporary files: beside the output, whose
         // folder is known to be writable, rather than in a system temp folder.
         let dir = path.parent().filter(|d| !d.as_os_str().is_empty());

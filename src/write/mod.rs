@@ -4,11 +4,14 @@
 
 pub mod consolidated;
 pub mod form;
+pub mod mark;
 pub mod report;
 pub mod returned;
+pub mod staging;
 mod style;
 
-use rust_xlsxwriter::{DocProperties, ExcelDateTime, Workbook, XlsxError};
+use crate::lang::Lang;
+use rust_xlsxwriter::{Workbook, XlsxError};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -48,13 +51,69 @@ pub enum WriteError {
 /// A fixed creation time: the same inputs give byte-identical workbooks.
 pub fn new_workbook(title: &str) -> Workbook {
     let mut wb = Workbook::new();
-    let when = ExcelDateTime::from_ymd(2026, 1, 1).expect("a valid constant date");
-    let props = DocProperties::new()
-        .set_title(title)
-        .set_author("tonghop")
-        .set_creation_datetime(&when);
-    wb.set_properties(&props);
+    wb.set_properties(&mark::properties(title, None));
     wb
+}
+
+impl WriteError {
+    /// The same failure named by the output's final place: a file written in the
+    /// staging folder `from` is the clerk's `to/...`.
+    pub fn relocated(self, from: &Path, to: &Path) -> WriteError {
+        let moved = |path: String| match Path::new(&path).strip_prefix(from) {
+            Ok(rest) => to.join(rest).display().to_string(),
+            Err(_) => path,
+        };
+        match self {
+            WriteError::Io { path, source } => WriteError::Io {
+                path: moved(path),
+                source,
+            },
+            WriteError::Xlsx { path, source } => WriteError::Xlsx {
+                path: moved(path),
+                source,
+            },
+            WriteError::Json { path, source } => WriteError::Json {
+                path: moved(path),
+                source,
+            },
+        }
+    }
+
+    /// The failure as the clerk reads it, in `lang`: what could not be written, why in
+    /// plain words, then the system's own wording once.
+    pub fn message(&self, lang: Lang) -> String {
+        match self {
+            WriteError::Io { path, source } => {
+                let why = match source.kind() {
+                    std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded => lang
+                        .pick(
+                            "ổ đĩa đã đầy, hãy giải phóng chỗ trống rồi chạy lại",
+                            "the disk is full; free some space and run again",
+                        ),
+                    std::io::ErrorKind::PermissionDenied => lang.pick(
+                        "không có quyền ghi (tệp đang mở trong Excel, hoặc thư mục chỉ đọc?)",
+                        "permission denied (is the file open in Excel, or the folder read-only?)",
+                    ),
+                    std::io::ErrorKind::ReadOnlyFilesystem => {
+                        lang.pick("ổ đĩa chỉ cho đọc", "the disk is read-only")
+                    }
+                    _ => lang.pick("lỗi ghi tệp", "write error"),
+                };
+                format!(
+                    "{} '{path}': {why} ({source})",
+                    lang.pick("không ghi được", "cannot write")
+                )
+            }
+            WriteError::Xlsx { path, source } => format!(
+                "{} '{path}': {source}",
+                lang.pick("không tạo được bảng tính", "cannot build workbook")
+            ),
+            WriteError::Json { path, source } => format!(
+                "{} '{path}': {source}",
+                lang.pick("không mã hóa được", "cannot encode")
+            ),
+        }
+    }
 }
 
 /// Write `bytes` to `path` through a temporary file in the same folder.
@@ -116,17 +175,91 @@ fn publish(tmp: tempfile::NamedTempFile, path: &Path) -> Result<(), WriteError> 
 /// workbook is never held whole in memory), then renaming it into place.
 pub fn save(wb: &mut Workbook, path: &Path) -> Result<(), WriteError> {
     let tmp = temp_beside(path)?;
-    wb.save(tmp.path()).map_err(xlsx_err(path))?;
+    let mut w = Latched::new(std::io::BufWriter::with_capacity(1 << 16, tmp.as_file()));
+    let saved = wb.save_to_writer(&mut w);
+    let flushed = w.inner.flush();
+    // The first failure is the cause; what rust_xlsxwriter made of it comes second.
+    if let Some(first) = w.failed.take() {
+        return Err(io_err(path)(first));
+    }
+    saved.map_err(xlsx_err(path))?;
+    flushed.map_err(io_err(path))?;
+    drop(w);
     publish(tmp, path)
+}
+
+/// A writer that remembers its first failure and takes everything after it in silence.
+///
+/// When a write fails (a full disk), rust_xlsxwriter returns the error and drops its
+/// zip writer, whose `Drop` tries to finish the archive, fails again and prints
+/// `ZipWriter::drop: failed to finalize archive: Io(Os { .. })` on the clerk's terminal.
+/// Past the first failure the file is discarded anyway, so the later writes need not
+/// reach it. It also stops the write when the run is interrupted, so a big workbook does
+/// not keep the clerk waiting after Ctrl-C.
+struct Latched<W> {
+    inner: W,
+    failed: Option<std::io::Error>,
+}
+
+impl<W: Write> Latched<W> {
+    fn new(inner: W) -> Self {
+        Latched {
+            inner,
+            failed: None,
+        }
+    }
+}
+
+impl<W: Write> Write for Latched<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.failed.is_some() {
+            return Ok(buf.len());
+        }
+        let result = if crate::interrupt::requested() {
+            Err(std::io::Error::from(std::io::ErrorKind::Interrupted))
+        } else {
+            self.inner.write(buf)
+        };
+        match result {
+            Err(e) => {
+                let told = std::io::Error::new(e.kind(), e.to_string());
+                self.failed = Some(e);
+                Err(told)
+            }
+            ok => ok,
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.failed.is_some() {
+            return Ok(());
+        }
+        self.inner.flush().inspect_err(|e| {
+            self.failed = Some(std::io::Error::new(e.kind(), e.to_string()));
+        })
+    }
 }
 
 /// A write that panicked inside rust_xlsxwriter (it does on a failed write to a
 /// streamed sheet's spool, such as a full disk), as an error naming the output.
 pub(crate) fn io_failure(path: &Path, msg: String) -> WriteError {
+    let plain = plain_panic(&msg);
+    // The system's error code, when the message has one, gives the error its kind: a
+    // full disk is then said as one.
+    let source = os_code(&msg)
+        .map(std::io::Error::from_raw_os_error)
+        .unwrap_or_else(|| std::io::Error::other(plain));
     WriteError::Io {
         path: path.display().to_string(),
-        source: std::io::Error::other(plain_panic(&msg)),
+        source,
     }
+}
+
+/// The `code: N` of a debug-printed `Os { code: N, .. }` error.
+fn os_code(msg: &str) -> Option<i32> {
+    let (_, rest) = msg.split_once("Os { code: ")?;
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
 }
 
 /// rust_xlsxwriter panics with the debug form of its I/O error (`Couldn't write to xml
@@ -149,11 +282,14 @@ fn plain_panic(msg: &str) -> String {
     }
 }
 
-/// rust_xlsxwriter's temporary-file error says its I/O error and also returns it as its
-/// source; it is reported as the I/O error it is, so the cause is said once.
+/// rust_xlsxwriter's I/O errors (its temporary files, its zip writer's) are reported as
+/// the I/O errors they are: their wrappers repeat the cause's words or return it again as
+/// their source, and the clerk would read it twice.
 pub(crate) fn xlsx_err(path: &Path) -> impl Fn(XlsxError) -> WriteError + '_ {
     move |error| match error {
-        XlsxError::TempFileError(_, source) => WriteError::Io {
+        XlsxError::TempFileError(_, source)
+        | XlsxError::IoError(source)
+        | XlsxError::ZipError(zip::result::ZipError::Io(source)) => WriteError::Io {
             path: path.display().to_string(),
             source,
         },
@@ -197,6 +333,67 @@ mod tests {
             "No space left on device"
         );
         assert_eq!(plain_panic("index out of bounds"), "index out of bounds");
+    }
+
+    /// A disk that fills after `room` bytes.
+    struct Filling {
+        room: usize,
+    }
+
+    impl Write for Filling {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            if buf.len() > self.room {
+                return Err(std::io::Error::from_raw_os_error(28));
+            }
+            self.room -= buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_full_disk_fails_the_save_once_and_is_said_once() {
+        let mut wb = new_workbook("t");
+        let ws = wb.add_worksheet();
+        for r in 0..2000 {
+            ws.write_string(r, 0, format!("hàng {r}")).unwrap();
+        }
+        let mut w = Latched::new(Filling { room: 3000 });
+        assert!(wb.save_to_writer(&mut w).is_err());
+        let first = w.failed.take().expect("the first failure is kept");
+        assert_eq!(first.kind(), std::io::ErrorKind::StorageFull);
+        // What follows the failure (the zip writer finishing the archive as it drops)
+        // is taken in silence, and prints nothing.
+        w.failed = Some(first);
+        assert_eq!(w.write(b"more").unwrap(), 4);
+        let e = WriteError::Io {
+            path: "ket-qua/tong-hop.xlsx".into(),
+            source: w.failed.take().unwrap(),
+        };
+        let said = e.message(Lang::Vi);
+        assert!(
+            said.starts_with("không ghi được 'ket-qua/tong-hop.xlsx': ổ đĩa đã đầy"),
+            "{said}"
+        );
+        assert_eq!(said.matches("os error 28").count(), 1, "{said}");
+        assert!(e.message(Lang::En).contains("the disk is full"));
+    }
+
+    #[test]
+    fn xlsx_io_errors_are_io_errors() {
+        let e = xlsx_err(Path::new("x.xlsx"))(XlsxError::IoError(
+            std::io::Error::from_raw_os_error(28),
+        ));
+        assert!(
+            matches!(&e, WriteError::Io { source, .. } if source.kind() == std::io::ErrorKind::StorageFull)
+        );
+        let e = io_failure(
+            Path::new("x.xlsx"),
+            r#"Couldn't write to xml file: Os { code: 28, kind: StorageFull, message: "No space left on device" }"#.into(),
+        );
+        assert!(e.message(Lang::Vi).contains("ổ đĩa đã đầy"));
     }
 
     #[test]

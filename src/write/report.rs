@@ -59,6 +59,34 @@ pub struct Report<'a> {
     /// Whether table rows are written; without them each table gives its row count
     /// and its total row.
     pub detail: Decision,
+    /// The run that writes this report into OUT; `None` for `check --json`.
+    pub run: Option<&'a RunMark>,
+}
+
+/// What ties a run's outputs together: its id, written into report.json and
+/// tong-hop.xlsx, and each returned workbook with the stamp written into it (see
+/// [`super::mark`]). A set found in OUT is one run's when report.json and tong-hop.xlsx
+/// have one id and report.json lists exactly the returned workbooks present, each with
+/// the stamp it carries.
+#[derive(Debug, Clone)]
+pub struct RunMark {
+    /// A digest of what the outputs are made from (version, form, options, every file's
+    /// name, hash and outcome): the same inputs give the same id, so outputs stay
+    /// byte-identical across reruns, and different inputs a different one.
+    pub id: String,
+    /// The returned workbooks, in the form's order.
+    pub returned: Vec<ReturnedMark>,
+}
+
+/// One returned workbook of a run.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReturnedMark {
+    /// Relative to OUT: `tra-lai/<CODE>.xlsx`.
+    pub file: String,
+    /// A digest of what this workbook is made from (the form, the unit's file and its
+    /// findings) and nothing else: a unit's returned workbook does not change when
+    /// another unit's file or a run option does.
+    pub stamp: String,
 }
 
 impl Serialize for Report<'_> {
@@ -74,6 +102,9 @@ impl Serialize for Report<'_> {
             "tool",
             &json!({ "name": "tonghop", "version": env!("CARGO_PKG_VERSION") }),
         )?;
+        if let Some(run) = self.run {
+            m.serialize_entry("run", &json!({ "id": run.id, "returned": run.returned }))?;
+        }
         m.serialize_entry(
             "form",
             &json!({ "id": form.id, "version": form.version, "title": form.title }),

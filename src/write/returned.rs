@@ -5,7 +5,8 @@
 use super::form::{
     FormData, ListOut, Marks, Out, OutRef, STREAM_ROWS, TableOut, TableRows, write_form_streamed,
 };
-use super::{WriteError, cell_text, io_failure, new_workbook, save, style, xlsx_err};
+use super::mark::{Output, output_workbook};
+use super::{WriteError, cell_text, io_failure, save, style, xlsx_err};
 use crate::extract::{Report, Row, Value};
 use crate::finding::{Notation, Severity};
 use crate::form::Form;
@@ -89,17 +90,25 @@ pub fn form_data<'a>(form: &Form, r: &'a Report) -> FormData<&'a [Row]> {
     }
 }
 
-/// Write the returned workbook of one submission.
-pub fn write(path: &Path, form: &Form, sub: &Submission) -> Result<(), WriteError> {
+/// Write the returned workbook of one submission, marked as tonghop's with `stamp`
+/// (see [`super::mark`]).
+pub fn write(path: &Path, form: &Form, sub: &Submission, stamp: &str) -> Result<(), WriteError> {
     // rust_xlsxwriter panics when a streamed sheet cannot be spooled (a full disk): that
     // is this output's failure, reported with its name, not a crash of the run.
-    catch_quietly(|| build_and_save(path, form, sub))
+    catch_quietly(|| build_and_save(path, form, sub, stamp))
         .unwrap_or_else(|msg| Err(io_failure(path, msg)))
 }
 
-fn build_and_save(path: &Path, form: &Form, sub: &Submission) -> Result<(), WriteError> {
+fn build_and_save(
+    path: &Path,
+    form: &Form,
+    sub: &Submission,
+    stamp: &str,
+) -> Result<(), WriteError> {
     let e = xlsx_err(path);
-    let mut wb = new_workbook(&format!("Trả lại: {}", sub.file));
+    // Marked: sent back, then dropped into the inbox unchanged, it is not the unit's
+    // second submission.
+    let mut wb = output_workbook(&format!("Trả lại: {}", sub.file), Output::Returned, stamp);
     // A province returning one unit in five writes thousands of these: deflate level 1
     // costs a fraction of the default for a file a few kilobytes larger.
     wb.set_zip_compression_level(1);
@@ -265,7 +274,7 @@ mod tests {
         };
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("tra-lai").join("DBP.xlsx");
-        write(&path, &form, &sub).unwrap();
+        write(&path, &form, &sub, "0").unwrap();
         let mut zip = zip::ZipArchive::new(std::fs::File::open(&path).unwrap()).unwrap();
         let mut xml = String::new();
         zip.by_name("xl/worksheets/sheet1.xml")

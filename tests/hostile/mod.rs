@@ -14,8 +14,9 @@
 //! checking; [`edit`] how bad files are made. The themes: [`numbers`] and
 //! [`vietnamese_text`] and [`dates`] as clerks type them, [`layout`] drift,
 //! [`units_and_duplicates`], broken or hostile [`files`], [`big_sheets`], what lies in
-//! the [`inbox`] beside the submissions, [`injection`] of paths and formulas, and what
-//! the [`outputs`] owe the inputs.
+//! the [`inbox`] beside the submissions, [`injection`] of paths and formulas, what
+//! the [`outputs`] owe the inputs, and the outputs as one set whatever [`interrupt`]s
+//! the run.
 //!
 //! The only committed fixture is a workbook encrypted with a password (see
 //! tests/fixtures/README.md): that one cannot be made without the cryptography.
@@ -26,6 +27,8 @@ pub(crate) mod edit;
 mod files;
 mod inbox;
 mod injection;
+#[cfg(unix)]
+mod interrupt;
 mod layout;
 mod numbers;
 mod outputs;

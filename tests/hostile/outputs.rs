@@ -1,6 +1,8 @@
 //! Nothing lost, nothing changed: on one inbox of everything (valid, messy, hostile),
 //! inputs are never modified and report.json's hashes match them, two runs give the same
-//! bytes, no temporary file is left, and a failed run leaves the previous outputs intact.
+//! bytes, no temporary file is left, and a failed run leaves the previous outputs intact;
+//! OUT is never the inbox, a previous run's outputs in the inbox are skipped, and a full
+//! disk is one message and leaves nothing behind.
 
 use super::edit::{Cell, Pkg, text};
 use super::files::encrypted_cfb;
@@ -193,4 +195,195 @@ fn a_failed_run_leaves_the_previous_outputs_intact() {
             "{bad:?} touched the previous outputs"
         );
     }
+}
+
+#[test]
+fn out_as_the_inbox_or_its_returned_folder_is_refused() {
+    let w = hostile_inbox();
+    let before = hashes(&w.path("inbox"));
+    for (inbox, out) in [
+        ("inbox", "inbox"),
+        ("inbox", "inbox/."),
+        ("inbox/a/b/../b", "inbox/a/b"),
+    ] {
+        let got = w.run(&run_args(inbox, out, HOSTILE_RUN));
+        assert_eq!(got.status.code(), Some(2), "{out}: {}", show(&got));
+        let err = String::from_utf8_lossy(&got.stderr);
+        assert!(err.contains("trùng với thư mục nộp bài"), "{err}");
+    }
+    // An inbox inside OUT's tra-lai/ would have its files replaced by returned workbooks.
+    w.put("out/tra-lai/DBP.xlsx", &sample("DBP"));
+    let got = w.run(&run_args("out/tra-lai", "out", &["--lang", "en"]));
+    assert_eq!(got.status.code(), Some(2), "{}", show(&got));
+    assert!(String::from_utf8_lossy(&got.stderr).contains("is the inbox"));
+    assert_eq!(sha256(&w.path("out/tra-lai/DBP.xlsx")), {
+        let w2 = Workdir::new();
+        sha256(&w2.put("x", &sample("DBP")))
+    });
+    assert_eq!(hashes(&w.path("inbox")), before, "an input changed");
+}
+
+#[test]
+fn a_previous_runs_outputs_in_the_inbox_are_skipped_not_read_as_duplicates() {
+    let w = hostile_inbox();
+    let first = run(&w, HOSTILE_RUN, 1);
+    let returned = w.returned("out");
+    assert!(!returned.is_empty());
+    // The clerk saves last month's outputs into the inbox, unchanged.
+    for f in tree(&w.path("out")) {
+        w.put(
+            &format!("inbox/lan-truoc/{f}"),
+            &std::fs::read(w.path("out").join(&f)).unwrap(),
+        );
+    }
+    let second = run(&w, HOSTILE_RUN, 1);
+    let status = |r: &serde_json::Value| -> BTreeMap<String, String> {
+        submissions(r)
+            .iter()
+            .map(|s| {
+                let f = s["file"].as_str().unwrap().to_string();
+                (f, s["status"].as_str().unwrap().to_string())
+            })
+            .collect()
+    };
+    assert_eq!(
+        status(&second),
+        status(&first),
+        "the old outputs changed the run"
+    );
+    let rules = |r: &serde_json::Value| -> BTreeMap<String, Vec<String>> {
+        submissions(r)
+            .iter()
+            .map(|s| (s["file"].to_string(), crate::common::rules_of(s)))
+            .collect()
+    };
+    // No finding more, a false DUP least of all.
+    assert_eq!(rules(&second), rules(&first));
+    let skipped: BTreeMap<&str, &str> = second["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["file"].as_str().unwrap(), s["reason"].as_str().unwrap()))
+        .collect();
+    assert!(
+        skipped["lan-truoc/tong-hop.xlsx"].contains("bảng tổng hợp do tonghop tạo ra"),
+        "{skipped:?}"
+    );
+    for f in &returned {
+        let reason = skipped[format!("lan-truoc/tra-lai/{f}").as_str()];
+        assert!(reason.contains("tệp trả lại do tonghop tạo ra"), "{reason}");
+    }
+    // One the unit opened, corrected and saved is its submission again.
+    let mut resaved = Pkg::open(&std::fs::read(w.path("out/tra-lai").join(&returned[0])).unwrap());
+    resaved.edit("docProps/core.xml", |x| {
+        x.replace("2026-01-01T00:00:00Z", "2026-02-03T04:05:06Z")
+    });
+    w.put("inbox/sua-lai.xlsx", &resaved.bytes());
+    let third = run(&w, HOSTILE_RUN, 1);
+    assert!(
+        submissions(&third)
+            .iter()
+            .any(|s| s["file"] == "sua-lai.xlsx"),
+        "a re-saved returned workbook was skipped"
+    );
+}
+
+/// `tonghop run inbox --out disk/out --quiet [extra]` with `disk` a tmpfs of `kib` KiB
+/// mounted for this process alone (a private mount namespace), holding a copy of
+/// `previous` (a folder of the work folder) as its OUT first. OUT's files are copied
+/// back into `after` before the mount goes. `None` where mounting is not allowed (not
+/// root, no namespaces): the caller then has nothing to test.
+fn on_small_disk(
+    w: &Workdir,
+    kib: u64,
+    previous: Option<&str>,
+    extra: &[&str],
+) -> Option<std::process::Output> {
+    let disk = w.path("disk");
+    std::fs::create_dir_all(&disk).unwrap();
+    let copy_in = previous
+        .map(|p| format!("cp -a '{}'/. disk/out/ && ", w.path(p).display()))
+        .unwrap_or_default();
+    let script = format!(
+        "mount -t tmpfs -o size={kib}k tmpfs disk || exit 99; mkdir -p disk/out after && {copy_in}\
+         \"$0\" run inbox --out disk/out --quiet {extra}; rc=$?; \
+         df -k disk | tail -1 > after.df; cp -a disk/out/. after/; exit $rc",
+        extra = extra.join(" ")
+    );
+    let out = std::process::Command::new("unshare")
+        .args(["-m", "sh", "-c", &script, env!("CARGO_BIN_EXE_tonghop")])
+        .current_dir(w.path(""))
+        .output()
+        .ok()?;
+    if out.status.code() == Some(99) || out.status.code().is_none() {
+        eprintln!("no private tmpfs here (needs root): {}", show(&out));
+        return None;
+    }
+    Some(out)
+}
+
+/// Three units of 3,000 rows each with the detail: about 1.3 MB of outputs.
+fn big_inbox() -> Workdir {
+    let w = Workdir::new();
+    w.samples(
+        "inbox",
+        &[
+            "--units", "3", "--rows", "3000", "--seed", "5", "--faults", "0",
+        ],
+    );
+    std::fs::remove_file(w.path("inbox/faults.json")).ok();
+    w
+}
+
+#[test]
+fn a_full_disk_is_one_message_in_vietnamese_and_leaves_nothing_behind() {
+    let w = big_inbox();
+    // Room for the estimate, not for the outputs.
+    let Some(out) = on_small_disk(&w, 1100, None, &["--detail"]) else {
+        return;
+    };
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "one message: {err}");
+    assert!(!err.contains("ZipWriter") && !err.contains("Os {"), "{err}");
+    assert_eq!(
+        err.matches("os error 28").count(),
+        1,
+        "the cause once: {err}"
+    );
+    assert!(err.contains("ổ đĩa đã đầy"), "{err}");
+    assert!(
+        err.contains("disk/out/tong-hop.xlsx") || err.contains("disk/out/report.json"),
+        "names the output, not a temporary file: {err}"
+    );
+    assert!(!err.contains(".tonghop-"), "{err}");
+    // Nothing half-written, no temporary file filling the disk.
+    assert!(
+        tree(&w.path("after")).is_empty(),
+        "{:?}",
+        tree(&w.path("after"))
+    );
+    let df = std::fs::read_to_string(w.path("after.df")).unwrap();
+    let used: u64 = df.split_whitespace().nth(2).unwrap().parse().unwrap();
+    assert_eq!(used, 0, "left on the disk: {df}");
+}
+
+#[test]
+fn too_little_free_space_is_refused_before_the_previous_outputs_are_touched() {
+    let w = big_inbox();
+    w.run_expect(&run_args("inbox", "previous", &["--detail"]), 0);
+    let before = hashes(&w.path("previous"));
+    // Room for the previous set and a bit, not for a second one beside it.
+    let Some(out) = on_small_disk(&w, 2600, Some("previous"), &["--detail"]) else {
+        return;
+    };
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("không đủ chỗ trống"), "{err}");
+    assert!(err.contains("chưa ghi gì"), "{err}");
+    assert_eq!(
+        hashes(&w.path("after")),
+        before,
+        "the previous outputs changed"
+    );
 }
