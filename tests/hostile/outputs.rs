@@ -310,7 +310,8 @@ fn on_small_disk(
          df -k disk | tail -1 > after.df; cp -a disk/out/. after/; exit $rc",
         extra = extra.join(" ")
     );
-    let out = std::process::Command::new("unshare")
+    let out = w
+        .with_form(&mut std::process::Command::new("unshare"))
         .args(["-m", "sh", "-c", &script, env!("CARGO_BIN_EXE_tonghop")])
         .current_dir(w.path(""))
         .output()
