@@ -1,6 +1,6 @@
 //! `tonghop check`: read and check files or folders, print the findings, write nothing.
 
-use super::{DetailArg, FormArg, LangArg, parse_period, stdout};
+use super::{DetailArg, FormArg, LangArg, LimitsArg, parse_period, stdout};
 use crate::consolidate::consolidate;
 use crate::detail::Tracker;
 use crate::inbox::list_inputs;
@@ -29,6 +29,8 @@ pub struct Args {
     json: bool,
     #[command(flatten)]
     detail: DetailArg,
+    #[command(flatten)]
+    limits: LimitsArg,
 }
 
 pub fn run(a: Args) -> Result<u8> {
@@ -55,6 +57,7 @@ pub fn run(a: Args) -> Result<u8> {
         skipped.extend(s);
     }
     let opts = Options {
+        limits: a.limits.limits(),
         ctx: Context { period },
         ..Options::default()
     };

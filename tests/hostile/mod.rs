@@ -20,6 +20,7 @@
 //! The only committed fixture is a workbook encrypted with a password (see
 //! tests/fixtures/README.md): that one cannot be made without the cryptography.
 
+mod arguments;
 mod big_sheets;
 mod dates;
 mod edit;
