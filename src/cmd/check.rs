@@ -7,6 +7,7 @@ use crate::inbox::list_inputs;
 use crate::pipeline::{self, Options};
 use crate::rules::Context;
 use crate::submission::Status;
+use crate::text::visible;
 use crate::write::report;
 use anyhow::Result;
 use std::io::Write;
@@ -80,10 +81,12 @@ pub fn run(a: Args) -> Result<u8> {
         let form_names: Vec<String> = form.sheets.iter().map(|s| s.name.clone()).collect();
         for s in &c.submissions {
             let unit = s.unit.map_or("?", |u| form.units[u].code.as_str());
+            // File names, sheet names and messages quote what a unit wrote: escaped, so
+            // that none can move the cursor, retitle the terminal or forge a line.
             writeln!(
                 out,
                 "{} [{unit}] {}",
-                s.file,
+                visible(&s.file),
                 report::status_text(s.status, false).get(lang)
             )?;
             for f in &s.findings {
@@ -94,10 +97,11 @@ pub fn run(a: Args) -> Result<u8> {
                 };
                 writeln!(
                     out,
-                    "  {:<8} {:<10} {at:<18} {}",
+                    "  {:<8} {:<10} {:<18} {}",
                     f.severity.word(lang).to_lowercase(),
                     f.code,
-                    f.message.get(lang)
+                    visible(&at),
+                    visible(f.message.get(lang))
                 )?;
             }
         }
@@ -105,9 +109,9 @@ pub fn run(a: Args) -> Result<u8> {
             writeln!(
                 out,
                 "{} {}: {}",
-                s.file,
+                visible(&s.file),
                 lang.pick("bỏ qua", "skipped"),
-                s.reason.get(lang)
+                visible(s.reason.get(lang))
             )?;
         }
     }

@@ -92,7 +92,12 @@ pub fn run(a: Args) -> Result<u8> {
             )?;
         }
         if !done.skipped.is_empty() {
-            let files: Vec<&str> = done.skipped.iter().map(|s| s.file.as_str()).collect();
+            // Names as the inbox has them, escaped: a file name can hold a line break.
+            let files: Vec<_> = done
+                .skipped
+                .iter()
+                .map(|s| crate::text::visible(&s.file))
+                .collect();
             writeln!(
                 out,
                 "{}: {}",
