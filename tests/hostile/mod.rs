@@ -30,6 +30,7 @@ mod injection;
 mod layout;
 mod numbers;
 mod outputs;
+mod recognition;
 mod units_and_duplicates;
 mod vietnamese_text;
 

@@ -27,6 +27,7 @@ use std::fmt;
 mod biff;
 mod ole;
 mod other;
+mod repair;
 mod zip;
 
 #[cfg(test)]
@@ -229,6 +230,21 @@ pub fn sniff(bytes: &[u8], limits: &Limits) -> Result<Format, SniffError> {
         return ole::sniff_cfb(bytes, limits);
     }
     Err(other::classify_other(bytes))
+}
+
+/// [`sniff`], and for an xlsx the package rewritten where calamine would refuse a valid
+/// workbook (an Excel 4 macro sheet, a sheet state such as `show`, parts in UTF-16; see
+/// `repair`): `Some(bytes)` to read instead of the file's own, `None` to read those.
+pub fn sniff_for_reading(
+    bytes: &[u8],
+    limits: &Limits,
+) -> Result<(Format, Option<Vec<u8>>), SniffError> {
+    let format = sniff(bytes, limits)?;
+    let repaired = match format {
+        Format::Xlsx => repair::repair_xlsx(bytes, limits)?,
+        Format::Xls | Format::Ods => None,
+    };
+    Ok((format, repaired))
 }
 
 // ---------------------------------------------------------------------------------------
