@@ -88,12 +88,10 @@ pub fn list_inputs_except(
             }
             Err(e) => {
                 let file = e.path().map(|p| rel(root, p)).unwrap_or_default();
+                let kind = e.io_error().map(std::io::Error::kind);
                 skipped.push(Skipped {
                     file,
-                    reason: Msg::new(
-                        format!("không đọc được: {e}"),
-                        format!("cannot be read: {e}"),
-                    ),
+                    reason: unreadable(kind, &e.to_string()),
                 });
                 continue;
             }
@@ -141,10 +139,7 @@ pub fn list_inputs_except(
                 }),
                 Err(e) => skipped.push(Skipped {
                     file,
-                    reason: Msg::new(
-                        format!("không đọc được: {e}"),
-                        format!("cannot be read: {e}"),
-                    ),
+                    reason: unreadable(Some(e.kind()), &e.to_string()),
                 }),
             }
         } else {
@@ -152,6 +147,24 @@ pub fn list_inputs_except(
         }
     }
     Ok((files, skipped))
+}
+
+/// Why a file or folder could not be read, in each language; the system's own words
+/// (English, or the system's language) only after, as the technical detail.
+fn unreadable(kind: Option<std::io::ErrorKind>, detail: &str) -> Msg {
+    use std::io::ErrorKind;
+    let (vi, en) = match kind {
+        Some(ErrorKind::PermissionDenied) => ("không có quyền đọc", "permission denied"),
+        Some(ErrorKind::NotFound) => (
+            "tệp đã bị xóa hoặc đổi tên trong khi đọc",
+            "deleted or renamed while being read",
+        ),
+        _ => ("lỗi đọc ổ đĩa", "a disk read error"),
+    };
+    Msg::new(
+        format!("không đọc được ({vi}); chi tiết kỹ thuật: {detail}"),
+        format!("cannot be read ({en}); technical detail: {detail}"),
+    )
 }
 
 /// Whether the file's first bytes are those of a zip package or an OLE compound file.
