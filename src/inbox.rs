@@ -23,9 +23,23 @@ pub type Input = (PathBuf, String);
 
 const EXTENSIONS: &[&str] = &["xlsx", "xls", "ods", "xlsm"];
 
-/// List the workbooks under `root` (a folder or a single file). Symbolic links are never
-/// followed, so nothing outside the inbox is read; lock files and other files are listed
-/// as skipped so the operator sees them.
+/// How a workbook's bytes begin: a zip package (xlsx, ods and their templates, and the
+/// zip attachments and `.xlsb` files that deserve a finding rather than silence) or an
+/// OLE compound file (`.xls`). A file under another name, or none, is read when it
+/// begins so: clerks and mail gateways rename files, and a unit whose workbook arrived
+/// as `TGI.xlsb` or `TGI` must not be shown as not having submitted.
+const MAGICS: &[&[u8]] = &[
+    b"PK\x03\x04",
+    b"PK\x05\x06",
+    b"PK\x07\x08",
+    b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1",
+];
+
+/// List the workbooks under `root` (a folder or a single file). `root` itself may be a
+/// symbolic link, followed: the operator named it on the command line. Links inside it are
+/// never followed, so nothing outside the inbox is read; lock files and other files are
+/// listed as skipped so the operator sees them. A file is a workbook by its extension or,
+/// under any other name, by its first bytes.
 pub fn list_inputs(root: &Path) -> Result<(Vec<Input>, Vec<Skipped>), InboxError> {
     list_inputs_except(root, None)
 }
@@ -37,8 +51,10 @@ pub fn list_inputs_except(
     except: Option<&Path>,
 ) -> Result<(Vec<Input>, Vec<Skipped>), InboxError> {
     let except = except.and_then(|p| p.canonicalize().ok());
-    let meta = std::fs::symlink_metadata(root)
-        .map_err(|_| InboxError::NotFound(root.display().to_string()))?;
+    // `metadata`, not `symlink_metadata`: a link given as the inbox is followed (walkdir
+    // follows a root link too), those inside it are not.
+    let meta =
+        std::fs::metadata(root).map_err(|_| InboxError::NotFound(root.display().to_string()))?;
     if meta.is_file() {
         let name = root
             .file_name()
@@ -72,12 +88,10 @@ pub fn list_inputs_except(
             }
             Err(e) => {
                 let file = e.path().map(|p| rel(root, p)).unwrap_or_default();
+                let kind = e.io_error().map(std::io::Error::kind);
                 skipped.push(Skipped {
                     file,
-                    reason: Msg::new(
-                        format!("không đọc được: {e}"),
-                        format!("cannot be read: {e}"),
-                    ),
+                    reason: unreadable(kind, &e.to_string()),
                 });
                 continue;
             }
@@ -113,22 +127,70 @@ pub fn list_inputs_except(
                 file,
                 reason: Msg::new("không phải tệp thường", "not a regular file"),
             });
-        } else if !has_workbook_extension(&name) {
-            skipped.push(Skipped {
-                file,
-                reason: Msg::new(
-                    "không phải tệp .xlsx, .xls, .ods",
-                    "not an .xlsx, .xls or .ods file",
-                ),
-            });
-        } else if let Some(reason) = crate::write::mark::own_output(entry.path()) {
-            // A previous run's tong-hop.xlsx or returned workbook, unchanged.
-            skipped.push(Skipped { file, reason });
         } else {
-            files.push((entry.path().to_path_buf(), file));
+            // Recognised by content whatever the name; a known name saves the read.
+            let workbook = if has_workbook_extension(&name) {
+                Ok(true)
+            } else {
+                begins_like_a_workbook(entry.path())
+            };
+            match workbook {
+                Ok(true) => match crate::write::mark::own_output(entry.path()) {
+                    // A previous run's tong-hop.xlsx or returned workbook, unchanged.
+                    Some(reason) => skipped.push(Skipped { file, reason }),
+                    None => files.push((entry.path().to_path_buf(), file)),
+                },
+                Ok(false) => skipped.push(Skipped {
+                    file,
+                    reason: Msg::new(
+                        "không phải bảng tính (nội dung không phải .xlsx, .xls, .ods)",
+                        "not a workbook (its content is not .xlsx, .xls or .ods)",
+                    ),
+                }),
+                Err(e) => skipped.push(Skipped {
+                    file,
+                    reason: unreadable(Some(e.kind()), &e.to_string()),
+                }),
+            }
         }
     }
     Ok((files, skipped))
+}
+
+/// Why a file or folder could not be read, in each language; the system's own words
+/// (English, or the system's language) only after, as the technical detail.
+fn unreadable(kind: Option<std::io::ErrorKind>, detail: &str) -> Msg {
+    use std::io::ErrorKind;
+    let (vi, en) = match kind {
+        Some(ErrorKind::PermissionDenied) => ("không có quyền đọc", "permission denied"),
+        Some(ErrorKind::NotFound) => (
+            "tệp đã bị xóa hoặc đổi tên trong khi đọc",
+            "deleted or renamed while being read",
+        ),
+        _ => ("lỗi đọc ổ đĩa", "a disk read error"),
+    };
+    Msg::new(
+        format!("không đọc được ({vi}); chi tiết kỹ thuật: {detail}"),
+        format!("cannot be read ({en}); technical detail: {detail}"),
+    )
+}
+
+/// Whether the file's first bytes are those of a zip package or an OLE compound file.
+/// Only those few bytes are read: the sniffer decides the rest when the file is read.
+fn begins_like_a_workbook(path: &Path) -> std::io::Result<bool> {
+    use std::io::Read;
+    let mut head = [0u8; 8];
+    let mut n = 0;
+    let mut f = std::fs::File::open(path)?.take(head.len() as u64);
+    loop {
+        match f.read(&mut head[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(MAGICS.iter().any(|m| head[..n].starts_with(m)))
 }
 
 fn has_workbook_extension(name: &str) -> bool {
@@ -221,7 +283,7 @@ mod tests {
         let (inputs, skipped) = list_inputs(dir.path()).unwrap();
         assert_eq!(names(&inputs), ["TGI.xlsx"]);
         let lock = "Excel/LibreOffice lock file";
-        let other = "not an .xlsx, .xls or .ods file";
+        let other = "not a workbook (its content is not .xlsx, .xls or .ods)";
         assert_eq!(
             reasons(&skipped),
             BTreeMap::from([
@@ -271,6 +333,68 @@ mod tests {
                 ("treo.xlsx", link),
             ])
         );
+    }
+
+    #[test]
+    fn a_workbook_under_another_name_or_none_is_listed_by_its_first_bytes() {
+        let dir = inbox(&["notes.txt", "TGI.xlsx"]);
+        for (name, bytes) in [
+            ("TGI.xlsb", &b"PK\x03\x04rest of a zip"[..]),
+            ("MNH.xltx", b"PK\x03\x04"),
+            ("DBP.xlam", b"PK\x03\x04"),
+            ("KDN", b"PK\x03\x04"),
+            ("ho-so.zip", b"PK\x05\x06"),
+            ("TCH.dat", b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1 an ole file"),
+            ("anh.jpg", b"\xFF\xD8\xFF\xE0"),
+            ("PK", b"PK"),
+            ("rong", b""),
+        ] {
+            std::fs::write(dir.path().join(name), bytes).unwrap();
+        }
+        let (inputs, skipped) = list_inputs(dir.path()).unwrap();
+        assert_eq!(
+            names(&inputs),
+            [
+                "DBP.xlam",
+                "KDN",
+                "MNH.xltx",
+                "TCH.dat",
+                "TGI.xlsb",
+                "TGI.xlsx",
+                "ho-so.zip"
+            ]
+        );
+        let other = "not a workbook (its content is not .xlsx, .xls or .ods)";
+        assert_eq!(
+            reasons(&skipped),
+            BTreeMap::from([
+                ("PK", other),
+                ("anh.jpg", other),
+                ("notes.txt", other),
+                ("rong", other)
+            ])
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_inbox_given_as_a_symbolic_link_is_followed_but_not_links_inside_it() {
+        let real = inbox(&["TGI.xlsx", "con/MNH.xlsx"]);
+        let outside = inbox(&["DBP.xlsx"]);
+        std::os::unix::fs::symlink(outside.path(), real.path().join("ngoai")).unwrap();
+        let dir = inbox(&[]);
+        let link = dir.path().join("hop-thu");
+        std::os::unix::fs::symlink(real.path(), &link).unwrap();
+        let (inputs, skipped) = list_inputs(&link).unwrap();
+        assert_eq!(names(&inputs), ["TGI.xlsx", "con/MNH.xlsx"]);
+        assert_eq!(
+            reasons(&skipped),
+            BTreeMap::from([("ngoai", "symbolic link, not followed")])
+        );
+        // A link to a file, given as the one input, is read too.
+        let file = dir.path().join("TGI.xlsx");
+        std::os::unix::fs::symlink(real.path().join("TGI.xlsx"), &file).unwrap();
+        assert_eq!(names(&list_inputs(&file).unwrap().0), ["TGI.xlsx"]);
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! `tonghop bench` and the hidden `tonghop bench-floor` it times (see [`crate::bench`]).
 
-use super::print;
+use super::{jobs_parser, print, resolve_jobs};
 use crate::bench::{self, Config, SCENARIOS};
 use anyhow::{Context as _, Result, bail};
 use std::path::PathBuf;
@@ -10,8 +10,8 @@ pub struct Args {
     /// Scenario: a (15 units x 40 rows), b (2,000 x 40), c (10,000 x 40), d (50 x 20,000) or all.
     #[arg(long, default_value = "all")]
     scenario: String,
-    /// Threads for the run and the floor (default: one per core). Scenario b is also measured with 1.
-    #[arg(long)]
+    /// Threads for the run and the floor (default, or 0: one per core; at most 4 per core). Scenario b is also measured with 1.
+    #[arg(long, value_parser = jobs_parser())]
     jobs: Option<usize>,
     /// Keep the generated data in DIR and reuse it on the next bench (default: a temporary folder, removed).
     #[arg(long, value_name = "DIR")]
@@ -19,11 +19,13 @@ pub struct Args {
     /// Print the figures as JSON instead of a table.
     #[arg(long)]
     json: bool,
-    /// Measure each case this many times and report the fastest.
-    #[arg(long, default_value_t = 3)]
+    /// Measure each case this many times and report the fastest (1 to 100).
+    #[arg(long, default_value_t = 3,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=100))]
     repeat: usize,
     /// Faults injected in one unit in five, as `tonghop samples --faults` (default: clean submissions).
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(0..=super::MAX_FAULTS))]
     faults: usize,
     /// Seed of the generated data.
     #[arg(long, default_value_t = 2026)]
@@ -43,15 +45,15 @@ pub fn run(a: Args) -> Result<u8> {
         }
         v
     };
-    let jobs = a.jobs.unwrap_or_else(bench::cores);
-    if jobs == 0 {
-        bail!("--jobs must be at least 1");
+    let (jobs, capped) = resolve_jobs(a.jobs, bench::cores());
+    if let Some(msg) = capped {
+        eprintln!("tonghop: {}", msg.en);
     }
     let exe = std::env::current_exe().context("cannot locate the tonghop binary to time")?;
     let cfg = Config {
         scenarios,
         jobs,
-        repeat: a.repeat.max(1),
+        repeat: a.repeat,
         faults: a.faults,
         seed: a.seed,
         keep: a.keep,

@@ -1,12 +1,13 @@
 //! `tonghop check`: read and check files or folders, print the findings, write nothing.
 
-use super::{DetailArg, FormArg, LangArg, parse_period, stdout};
+use super::{DetailArg, FormArg, LangArg, LimitsArg, parse_period, stdout};
 use crate::consolidate::consolidate;
 use crate::detail::Tracker;
 use crate::inbox::list_inputs;
 use crate::pipeline::{self, Options};
 use crate::rules::Context;
 use crate::submission::Status;
+use crate::text::visible;
 use crate::write::report;
 use anyhow::Result;
 use std::io::Write;
@@ -29,6 +30,8 @@ pub struct Args {
     json: bool,
     #[command(flatten)]
     detail: DetailArg,
+    #[command(flatten)]
+    limits: LimitsArg,
 }
 
 pub fn run(a: Args) -> Result<u8> {
@@ -55,6 +58,7 @@ pub fn run(a: Args) -> Result<u8> {
         skipped.extend(s);
     }
     let opts = Options {
+        limits: a.limits.limits(),
         ctx: Context { period },
         ..Options::default()
     };
@@ -78,10 +82,12 @@ pub fn run(a: Args) -> Result<u8> {
         let form_names: Vec<String> = form.sheets.iter().map(|s| s.name.clone()).collect();
         for s in &c.submissions {
             let unit = s.unit.map_or("?", |u| form.units[u].code.as_str());
+            // File names, sheet names and messages quote what a unit wrote: escaped, so
+            // that none can move the cursor, retitle the terminal or forge a line.
             writeln!(
                 out,
                 "{} [{unit}] {}",
-                s.file,
+                visible(&s.file),
                 report::status_text(s.status, false).get(lang)
             )?;
             for f in &s.findings {
@@ -92,10 +98,11 @@ pub fn run(a: Args) -> Result<u8> {
                 };
                 writeln!(
                     out,
-                    "  {:<8} {:<10} {at:<18} {}",
+                    "  {:<8} {:<10} {:<18} {}",
                     f.severity.word(lang).to_lowercase(),
                     f.code,
-                    f.message.get(lang)
+                    visible(&at),
+                    visible(f.message.get(lang))
                 )?;
             }
         }
@@ -103,9 +110,9 @@ pub fn run(a: Args) -> Result<u8> {
             writeln!(
                 out,
                 "{} {}: {}",
-                s.file,
+                visible(&s.file),
                 lang.pick("bỏ qua", "skipped"),
-                s.reason.get(lang)
+                visible(s.reason.get(lang))
             )?;
         }
     }

@@ -9,8 +9,9 @@ mod template;
 
 use crate::detail::Detail;
 use crate::form::Form;
-use crate::lang::Lang;
+use crate::lang::{Lang, Msg};
 use crate::period::Period;
+use crate::read::sniff::Limits;
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
 use std::io::Write;
@@ -113,6 +114,87 @@ pub fn run(cli: Cli) -> Result<u8> {
     }
 }
 
+const MIB: u64 = 1024 * 1024;
+
+/// The largest `--max-file-mib`: a file is read into memory whole, and 16 GiB is far
+/// beyond any form; the bound also keeps `MIB * value` from wrapping to a 0-byte limit.
+pub const MAX_FILE_MIB: u64 = 16 * 1024;
+/// The largest `--max-unzipped-mib` (64 GiB inflated), for the same reasons.
+pub const MAX_UNZIPPED_MIB: u64 = 64 * 1024;
+
+/// What a file may cost to read, as `run` and `check` take it. Each bound is checked by
+/// clap, so a typo (`--max-file-mib 17592186044416`) is an error that names the flag,
+/// never a limit that wrapped to 0 and refuses every file.
+#[derive(Debug, Clone, Args)]
+pub struct LimitsArg {
+    /// Refuse files larger than this many MiB (1 to 16384).
+    #[arg(long, default_value_t = 50, value_name = "MIB",
+          value_parser = clap::value_parser!(u64).range(1..=MAX_FILE_MIB))]
+    pub max_file_mib: u64,
+    /// Refuse workbooks that inflate to more than this many MiB, in one part or in all (1 to 65536).
+    #[arg(long, default_value_t = 300, value_name = "MIB",
+          value_parser = clap::value_parser!(u64).range(1..=MAX_UNZIPPED_MIB))]
+    pub max_unzipped_mib: u64,
+    /// Refuse a part over 1 MiB that inflates more than this many times its compressed size (2 to 1000000).
+    #[arg(long, default_value_t = Limits::default().max_ratio, value_name = "RATIO",
+          value_parser = clap::value_parser!(u64).range(2..=1_000_000))]
+    pub max_zip_ratio: u64,
+}
+
+impl LimitsArg {
+    /// The limits in bytes; the ranges above keep every product far from overflowing.
+    pub fn limits(&self) -> Limits {
+        Limits {
+            max_file_bytes: self.max_file_mib * MIB,
+            max_total_bytes: self.max_unzipped_mib * MIB,
+            max_entry_bytes: self.max_unzipped_mib * MIB,
+            max_ratio: self.max_zip_ratio,
+        }
+    }
+}
+
+/// Most faults `samples` and `bench` inject per faulty unit: more than a form has cells
+/// to break.
+pub const MAX_FAULTS: u64 = 1_000;
+/// Most units `samples` generates: far beyond any province, well within memory.
+pub const MAX_UNITS: u64 = 100_000;
+/// Most table rows per unit `samples` writes: what one Excel sheet can hold below the
+/// form's header.
+pub const MAX_ROWS: u64 = 1_000_000;
+
+/// Most worker threads `--jobs` starts, whatever it asks: each thread holds a workbook in
+/// memory, so 20,000 of them would exhaust the machine long before they helped.
+pub fn max_jobs(cores: usize) -> usize {
+    cores.saturating_mul(4).clamp(4, 256)
+}
+
+/// `--jobs` as a thread count: absent or 0 is one per core; more than [`max_jobs`] is
+/// capped, with the message saying so.
+pub fn resolve_jobs(asked: Option<usize>, cores: usize) -> (usize, Option<Msg>) {
+    let cores = cores.max(1);
+    match asked {
+        None | Some(0) => (cores, None),
+        Some(n) if n > max_jobs(cores) => {
+            let cap = max_jobs(cores);
+            let msg = Msg::new(
+                format!(
+                    "--jobs {n} quá nhiều cho máy có {cores} nhân; dùng {cap} luồng (tối đa 4 luồng mỗi nhân, không quá 256)."
+                ),
+                format!(
+                    "--jobs {n} is too many for a machine with {cores} cores; using {cap} threads (at most 4 per core, 256 in all)."
+                ),
+            );
+            (cap, Some(msg))
+        }
+        Some(n) => (n, None),
+    }
+}
+
+/// The `--jobs` flag's parser: a number clap can check before anything runs.
+pub fn jobs_parser() -> clap::builder::RangedU64ValueParser<usize> {
+    clap::builder::RangedU64ValueParser::<usize>::new().range(0..=1_000_000)
+}
+
 /// The language flag shared by commands that print findings.
 #[derive(Debug, Clone, Args)]
 pub struct LangArg {
@@ -140,5 +222,40 @@ impl DetailArg {
             (_, true) => Detail::Never,
             _ => Detail::Auto,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jobs_zero_is_one_per_core_and_too_many_is_capped_with_a_message() {
+        assert_eq!(resolve_jobs(None, 6), (6, None));
+        assert_eq!(resolve_jobs(Some(0), 6), (6, None));
+        assert_eq!(resolve_jobs(Some(3), 6), (3, None));
+        assert_eq!(resolve_jobs(Some(24), 6), (24, None));
+        let (n, msg) = resolve_jobs(Some(20_000), 2);
+        assert_eq!(n, 8);
+        let msg = msg.unwrap();
+        assert!(
+            msg.vi.contains("20000") && msg.vi.contains("dùng 8"),
+            "{}",
+            msg.vi
+        );
+        assert_eq!(resolve_jobs(Some(20_000), 512).0, 256);
+        assert_eq!(resolve_jobs(Some(3), 1), (3, None));
+    }
+
+    #[test]
+    fn limits_never_wrap() {
+        let a = LimitsArg {
+            max_file_mib: MAX_FILE_MIB,
+            max_unzipped_mib: MAX_UNZIPPED_MIB,
+            max_zip_ratio: 1_000_000,
+        };
+        let l = a.limits();
+        assert_eq!(l.max_file_bytes, 16 << 30);
+        assert_eq!(l.max_entry_bytes, 64 << 30);
     }
 }

@@ -1,7 +1,8 @@
 //! `tonghop run`: arguments to [`crate::run::RunOptions`], then the summary.
 
-use super::{DetailArg, FormArg, LangArg, parse_period, stdout};
-use crate::read::sniff::Limits;
+use super::{
+    DetailArg, FormArg, LangArg, LimitsArg, jobs_parser, parse_period, resolve_jobs, stdout,
+};
 use crate::run::{RunError, RunOptions, run as run_job};
 use crate::submission::Status;
 use crate::write::returned_path;
@@ -21,8 +22,8 @@ pub struct Args {
     /// The period being collected, FROM..TO (e.g. 01/01/2026..30/06/2026). Without it, only from <= to is checked.
     #[arg(long)]
     period: Option<String>,
-    /// Worker threads (default: one per core).
-    #[arg(long)]
+    /// Worker threads (default, or 0: one per core; at most 4 per core).
+    #[arg(long, value_parser = jobs_parser())]
     jobs: Option<usize>,
     /// No progress bar and no summary.
     #[arg(long)]
@@ -34,29 +35,23 @@ pub struct Args {
     /// Sum returned submissions anyway (marked in the status sheet).
     #[arg(long)]
     include_invalid: bool,
-    /// Refuse files larger than this many MiB.
-    #[arg(long, default_value_t = 50)]
-    max_file_mib: u64,
-    /// Refuse workbooks that inflate to more than this many MiB.
-    #[arg(long, default_value_t = 300)]
-    max_unzipped_mib: u64,
+    #[command(flatten)]
+    limits: LimitsArg,
 }
 
 pub fn run(a: Args) -> Result<u8> {
-    let mib = 1024 * 1024;
+    let (jobs, capped) = resolve_jobs(a.jobs, crate::bench::cores());
+    if let Some(msg) = capped {
+        eprintln!("tonghop: {}", msg.get(a.lang.lang));
+    }
     let opts = RunOptions {
         form: a.form.path(),
         period: parse_period(a.period.as_deref())?,
-        jobs: a.jobs,
+        jobs: Some(jobs),
         lang: a.lang.lang,
         detail: a.detail.policy(),
         include_invalid: a.include_invalid,
-        limits: Limits {
-            max_file_bytes: a.max_file_mib * mib,
-            max_total_bytes: a.max_unzipped_mib * mib,
-            max_entry_bytes: a.max_unzipped_mib * mib,
-            ..Limits::default()
-        },
+        limits: a.limits.limits(),
         progress: !a.quiet && std::io::stderr().is_terminal(),
         ..RunOptions::new(a.inbox, a.out)
     };
@@ -105,7 +100,12 @@ pub fn run(a: Args) -> Result<u8> {
             )?;
         }
         if !done.skipped.is_empty() {
-            let files: Vec<&str> = done.skipped.iter().map(|s| s.file.as_str()).collect();
+            // Names as the inbox has them, escaped: a file name can hold a line break.
+            let files: Vec<_> = done
+                .skipped
+                .iter()
+                .map(|s| crate::text::visible(&s.file))
+                .collect();
             writeln!(
                 out,
                 "{}: {}",

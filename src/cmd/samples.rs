@@ -1,9 +1,10 @@
 //! `tonghop samples`: realistic submissions, some with faults at known cells.
 
-use super::{FormArg, print};
+use super::{FormArg, MAX_FAULTS, MAX_ROWS, MAX_UNITS, print};
 use crate::period::Period;
 use crate::samples::{SampleOptions, default_units, generate};
 use anyhow::{Result, bail};
+use clap::builder::RangedU64ValueParser;
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
@@ -14,19 +15,19 @@ pub struct Args {
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
     /// Number of units (default: every unit the form expects for the period). More adds synthetic units and writes DIR/form.toml.
-    #[arg(long)]
+    #[arg(long, value_parser = RangedU64ValueParser::<usize>::new().range(1..=MAX_UNITS))]
     units: Option<usize>,
     /// Table rows per unit (default: 10 to 60, drawn per unit).
-    #[arg(long)]
+    #[arg(long, value_parser = RangedU64ValueParser::<usize>::new().range(0..=MAX_ROWS))]
     rows: Option<usize>,
     /// Random seed: the same seed gives the same files.
     #[arg(long, default_value_t = 2026)]
     seed: u64,
     /// Faults injected in each faulty unit (listed in DIR/faults.json).
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, value_parser = RangedU64ValueParser::<usize>::new().range(0..=MAX_FAULTS))]
     faults: usize,
     /// How many units get faults (default: one in five).
-    #[arg(long)]
+    #[arg(long, value_parser = RangedU64ValueParser::<usize>::new().range(0..=MAX_UNITS))]
     faulty_units: Option<usize>,
     /// Period written in the submissions.
     #[arg(long, default_value = "01/01/2026..30/06/2026")]

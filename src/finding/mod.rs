@@ -74,13 +74,16 @@ pub struct Finding {
 }
 
 impl Finding {
-    /// A finding of the whole file; place it with [`Finding::at`].
+    /// A finding of the whole file; place it with [`Finding::at`]. Control and invisible
+    /// characters in the message (quoted from a cell, a sheet or a file name) are
+    /// written out ([`crate::text::visible`]): every message reaches a terminal, a
+    /// returned workbook or report.json, and none may forge a line or hide a character.
     pub fn new(code: impl Into<Code>, severity: Severity, message: Msg) -> Self {
         Self {
             code: code.into(),
             severity,
             at: Location::default(),
-            message,
+            message: visible_msg(message),
             found: None,
             expected: None,
         }
@@ -121,6 +124,20 @@ impl Finding {
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
+}
+
+/// `m` with [`crate::text::visible`] applied to each language; nearly always unchanged.
+fn visible_msg(m: Msg) -> Msg {
+    use crate::text::visible;
+    let vi = match visible(&m.vi) {
+        std::borrow::Cow::Borrowed(_) => m.vi,
+        std::borrow::Cow::Owned(v) => v,
+    };
+    let en = match visible(&m.en) {
+        std::borrow::Cow::Borrowed(_) => m.en,
+        std::borrow::Cow::Owned(e) => e,
+    };
+    Msg { vi, en }
 }
 
 /// Findings of one rule on one sheet beyond which only a count is kept. A sheet filled
@@ -187,6 +204,16 @@ impl Capped {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_and_invisible_characters_in_a_message_are_written_out() {
+        let f = Finding::error(
+            Builtin::Type,
+            Msg::new("Mã \"DBP\u{200b}\"\n[KDN] đã nhận", "code \"\x1b[2J\""),
+        );
+        assert_eq!(f.message.vi, "Mã \"DBP\\u{200b}\"\\n[KDN] đã nhận");
+        assert_eq!(f.message.en, "code \"\\u{1b}[2J\"");
+    }
 
     #[test]
     fn over_the_cap_one_line_counts_the_rest() {

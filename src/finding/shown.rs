@@ -56,6 +56,9 @@ impl Shown {
         match self {
             Shown::Blank => String::new(),
             Shown::Number(v) => n(*v),
+            // A person reads what the cell held, its invisible characters written out;
+            // a program reads it exactly.
+            Shown::Text(t) if human => crate::text::visible(t).into_owned(),
             Shown::Text(t) => t.clone(),
             Shown::Date(d) => format_date(*d),
             Shown::AtLeast(v) => format!("{} {}", if human { "≥" } else { ">=" }, n(*v)),
@@ -105,6 +108,12 @@ mod tests {
             (Shown::Number(8443.0), "8.443", "8,443", "8443"),
             (Shown::Number(36.56), "36,56", "36.56", "36.56"),
             (Shown::Text("36,56%".into()), "36,56%", "36,56%", "36,56%"),
+            (
+                Shown::Text("DBP\u{200b}".into()),
+                "DBP\\u{200b}",
+                "DBP\\u{200b}",
+                "DBP\u{200b}",
+            ),
             (Shown::Date(d), "30/06/2026", "30/06/2026", "30/06/2026"),
             (Shown::AtLeast(0.0), "≥ 0", "≥ 0", ">= 0"),
             (Shown::AtMost(1234.5), "≤ 1.234,5", "≤ 1,234.5", "<= 1234.5"),

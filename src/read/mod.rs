@@ -114,7 +114,8 @@ pub fn read_workbook(
     form: &Layout,
     limits: &Limits,
 ) -> Result<WorkbookCells, ReadError> {
-    let format = sniff::sniff(bytes, limits)?;
+    let (format, repaired) = sniff::sniff_for_reading(bytes, limits)?;
+    let bytes = repaired.as_deref().unwrap_or(bytes);
     let open_err = |detail: String| ReadError::Open { format, detail };
     let bytes = Cursor::new(bytes);
     Ok(match format {

@@ -20,6 +20,7 @@ use crate::lang::Msg;
 use crate::period::Period;
 use crate::spec::Layout;
 use crate::text::date::format_date;
+use crate::text::{is_invisible, strip_invisible};
 use chrono::NaiveDate;
 use serde::Deserialize;
 
@@ -65,7 +66,11 @@ description = "Mã đơn vị là một trong các đơn vị phải báo cáo""
 /// a 2024 report is from one of the units of 2024.
 pub fn identify(layout: &Layout, rules: &RuleSet, report: &Report) -> (Option<usize>, Vec<Finding>) {
     let id = layout.identity;
-    let code = report.cells[id.unit_code].text().unwrap_or("").trim().to_string();
+    let typed = report.cells[id.unit_code].text().unwrap_or("").trim().to_string();
+    // A zero-width space, a byte order mark or a direction override typed or pasted into
+    // the code: invisible on screen, so "DBP" looks right and is not. The code is read
+    // without them, and the file gets a finding that shows them (`DBP\u{200b}`).
+    let code = strip_invisible(&typed).trim().to_string();
     let name = id
         .unit_name
         .and_then(|i| report.cells[i].text())
@@ -76,6 +81,9 @@ pub fn identify(layout: &Layout, rules: &RuleSet, report: &Report) -> (Option<us
     let mut out = Vec::new();
     if let Some(u) = layout.units.by_code(&code) {
         let unit = &layout.units[u];
+        if code != typed {
+            out.push(hidden_characters(rules.unit_rule(), &typed, &unit.code).at(cell.sheet, Some(cell.pos)));
+        }
         match on.filter(|&d| !unit.exists_on(d)) {
             None => return (Some(u), out),
             Some(day) => {
@@ -86,19 +94,19 @@ pub fn identify(layout: &Layout, rules: &RuleSet, report: &Report) -> (Option<us
             }
         }
     }
-    let by_name = layout.units.by_name(&name, on);
+    let by_name = layout.units.by_name(&strip_invisible(&name), on);
     if let Some(u) = by_name {
         let unit = &layout.units[u];
         out.push(
             Finding::warning(
                 Builtin::UnitName,
                 Msg::new(
-                    format!("Mã đơn vị \"{code}\" không đúng hoặc để trống; đã nhận theo tên là {} (mã {}). Hãy ghi mã {}.", unit.name, unit.code, unit.code),
-                    format!("Unit code \"{code}\" is missing or unknown; recognised by name as {} (code {}). Write the code {}.", unit.name, unit.code, unit.code),
+                    format!("Mã đơn vị \"{typed}\" không đúng hoặc để trống; đã nhận theo tên là {} (mã {}). Hãy ghi mã {}.", unit.name, unit.code, unit.code),
+                    format!("Unit code \"{typed}\" is missing or unknown; recognised by name as {} (code {}). Write the code {}.", unit.name, unit.code, unit.code),
                 ),
             )
             .at(cell.sheet, Some(cell.pos))
-            .found(code)
+            .found(typed)
             .expected(unit.code.clone()),
         );
     } else if let Some(r) = rules.unit_rule()
@@ -111,16 +119,38 @@ pub fn identify(layout: &Layout, rules: &RuleSet, report: &Report) -> (Option<us
                 r.code.clone(),
                 r.severity,
                 Msg::new(
-                    format!("Mã đơn vị \"{code}\" và tên \"{name}\" không thuộc danh sách đơn vị phải báo cáo. Hãy ghi đúng mã đơn vị."),
-                    format!("Unit code \"{code}\" and name \"{name}\" are not among the expected units. Write the right unit code."),
+                    format!("Mã đơn vị \"{typed}\" và tên \"{name}\" không thuộc danh sách đơn vị phải báo cáo. Hãy ghi đúng mã đơn vị."),
+                    format!("Unit code \"{typed}\" and name \"{name}\" are not among the expected units. Write the right unit code."),
                 ),
             )
             .at(cell.sheet, Some(cell.pos))
-            .found(code)
+            .found(typed)
             .expected(Shown::Text(codes.join(", "))),
         );
     }
     (by_name, out)
+}
+
+/// A unit code that names `code` once its invisible characters are taken out: the
+/// form's `unit` rule finding (an error by default: the unit is identified, and its file
+/// returned to be fixed), or a UNITNAME warning when the form has no such rule.
+fn hidden_characters(rule: Option<&Meta>, typed: &str, code: &str) -> Finding {
+    let hidden: Vec<String> = typed
+        .chars()
+        .filter(|&c| is_invisible(c))
+        .map(|c| format!("U+{:04X}", c as u32))
+        .collect();
+    let hidden = hidden.join(", ");
+    let message = Msg::new(
+        format!("Mã đơn vị \"{typed}\" chứa ký tự ẩn không nhìn thấy được ({hidden}); đã đọc là {code}. Hãy xóa hết nội dung ô rồi gõ lại mã {code}."),
+        format!("Unit code \"{typed}\" holds invisible characters ({hidden}); read as {code}. Clear the cell and type the code {code} again."),
+    );
+    match rule {
+        Some(r) => Finding::new(r.code.clone(), r.severity, message),
+        None => Finding::warning(Builtin::UnitName, message),
+    }
+    .found(typed)
+    .expected(code)
 }
 
 /// The day a report's figures are counted at: the end of its own period.
@@ -163,5 +193,10 @@ pub(super) fn code_blank_but_named(layout: &Layout, report: &Report) -> bool {
         && id
             .unit_name
             .and_then(|i| report.cells[i].text())
-            .is_some_and(|n| layout.units.by_name(n, report_day(layout, report)).is_some())
+            .is_some_and(|n| {
+                layout
+                    .units
+                    .by_name(&strip_invisible(n), report_day(layout, report))
+                    .is_some()
+            })
 }

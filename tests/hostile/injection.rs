@@ -143,3 +143,69 @@ fn text_that_looks_like_a_formula_stays_text_in_every_output() {
         }
     }
 }
+
+/// What `check` printed, split into lines: each must begin as one of tonghop's own lines
+/// (a file's line, a finding indented by two spaces, a skipped file), never as a forged one.
+fn check_lines(w: &Workdir, args: &[&str], code: i32) -> Vec<String> {
+    let out = w.run_expect(args, code);
+    assert!(
+        !out.stdout
+            .iter()
+            .any(|&b| b == 0x1b || b == 0x07 || b == b'\r'),
+        "raw control characters printed: {:?}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn check_escapes_control_characters_from_cells_and_file_names() {
+    // An ESC sequence that clears the screen and sets the title, a line break followed by
+    // a forged verdict, typed into the unit code and name (OOXML escapes `_x001B_`).
+    let mut p = Pkg::of("TGI");
+    p.cell(INFO, "C6", text("XX_x001B_[2J_x001B_]0;tieu de_x0007_"))
+        .cell(INFO, "C7", text("Không Có\n[KDN] đã nhận"));
+    let w = inbox(&[("bao-cao.xlsx", p.bytes())]);
+    w.put("inbox/a\n[KDN] đã nhận.xlsx", &super::sample("MNH"));
+    let lines = check_lines(&w, &["check", "inbox"], 1);
+    for l in &lines {
+        assert!(
+            l.starts_with("inbox/") || l.starts_with("  "),
+            "a line not printed by tonghop: {l:?}\n{lines:#?}"
+        );
+    }
+    let all = lines.join("\n");
+    assert!(all.contains("\\u{1b}[2J"), "{all}");
+    assert!(all.contains("Không Có\\n[KDN] đã nhận"), "{all}");
+    assert!(all.contains("inbox/a\\n[KDN] đã nhận.xlsx [MNH]"), "{all}");
+    // English too, and the same escapes in report.json's messages.
+    let lines = check_lines(&w, &["check", "inbox", "--lang", "en"], 1);
+    assert!(
+        lines
+            .iter()
+            .all(|l| l.starts_with("inbox/") || l.starts_with("  ")),
+        "{lines:#?}"
+    );
+    let report = w.run_json(&["check", "inbox", "--json"], 1);
+    let sub = submission(&report, "inbox/bao-cao.xlsx");
+    let unit = findings(sub, "UNIT");
+    assert!(
+        unit[0]["message"].as_str().unwrap().contains("\\u{1b}[2J"),
+        "{:#}",
+        unit[0]
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_skipped_file_name_is_escaped_on_the_terminal() {
+    let w = inbox(&[]);
+    w.put("inbox/ghi chu\x1b[31m\n[KDN] đã nhận.txt", b"hello");
+    let lines = check_lines(&w, &["check", "inbox"], 0);
+    assert_eq!(lines.len(), 2, "{lines:#?}");
+    assert!(lines[1].contains("\\u{1b}[31m\\n[KDN]"), "{lines:#?}");
+}

@@ -21,6 +21,7 @@
 //! The only committed fixture is a workbook encrypted with a password (see
 //! tests/fixtures/README.md): that one cannot be made without the cryptography.
 
+mod arguments;
 mod big_sheets;
 mod dates;
 pub(crate) mod edit;
@@ -32,6 +33,7 @@ mod interrupt;
 mod layout;
 mod numbers;
 mod outputs;
+mod recognition;
 mod units_and_duplicates;
 mod vietnamese_text;
 

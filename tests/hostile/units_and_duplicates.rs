@@ -4,7 +4,7 @@
 use super::edit::{Cell, Pkg, text};
 use super::{
     INFO, OK_UNIT, assert_accepted, assert_finding, figure, findings, inbox, is_missing,
-    nothing_returned, run_batch, run_inbox, sample, status,
+    nothing_returned, run_batch, run_inbox, run_one, sample, status,
 };
 use crate::common::submission;
 use std::time::Duration;
@@ -141,4 +141,42 @@ fn units_that_sent_nothing_are_listed_as_missing() {
         .collect();
     assert_eq!(missing, want);
     assert_eq!(report["summary"]["missing"], 13);
+}
+
+#[test]
+fn invisible_characters_in_the_unit_code_are_shown_and_are_a_unit_error() {
+    for (typed, shown) in [
+        ("DBP\u{200b}", "DBP\\u{200b}"),
+        ("\u{feff}DBP", "\\u{feff}DBP"),
+        ("D\u{202e}BP", "D\\u{202e}BP"),
+        ("DB\u{2060}P", "DB\\u{2060}P"),
+    ] {
+        let mut p = Pkg::of("DBP");
+        p.cell(INFO, "C6", text(typed));
+        let sub = run_one("DBP.xlsx", p.bytes(), &[], 1);
+        // The unit is known (it is not shown as missing), and the file goes back to it.
+        assert_eq!(sub["unit"], "DBP", "{typed:?}: {sub:#}");
+        assert_eq!(status(&sub), "rejected", "{typed:?}: {:#}", sub["findings"]);
+        assert_finding(&sub, "UNIT", "Thông tin", Some("C6"));
+        let f = findings(&sub, "UNIT")[0];
+        let msg = f["message"].as_str().unwrap();
+        assert!(msg.contains(shown), "{typed:?}: {msg}");
+        assert!(
+            !msg.chars()
+                .any(|c| c == '\u{200b}' || c == '\u{feff}' || c == '\u{202e}'),
+            "{msg}"
+        );
+        assert_eq!(f["expected"], "DBP");
+    }
+}
+
+#[test]
+fn an_invisible_character_in_the_unit_name_does_not_hide_the_unit() {
+    // Code left blank, the name pasted from a web page with a zero-width joiner.
+    let mut p = Pkg::of("DBP");
+    p.cell(INFO, "C6", Cell::Blank)
+        .cell(INFO, "C7", text("Thành phố Điện Biên\u{200d} Phủ"));
+    let sub = run_one("DBP.xlsx", p.bytes(), &[], 0);
+    assert_eq!(sub["unit"], "DBP", "{:#}", sub["findings"]);
+    assert_finding(&sub, "UNITNAME", "Thông tin", Some("C6"));
 }

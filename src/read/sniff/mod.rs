@@ -27,6 +27,7 @@ use std::fmt;
 mod biff;
 mod ole;
 mod other;
+mod repair;
 mod zip;
 
 #[cfg(test)]
@@ -118,11 +119,28 @@ pub enum SniffError {
     Encrypted,
     #[error("damaged zip container: {detail}")]
     CorruptZip { detail: String },
+    /// The file ends before its own structure says it does: an attachment cut off in
+    /// transit or a download that stopped. Sending it again fixes it; re-saving cannot.
+    #[error("file is cut short: {detail}")]
+    Truncated { detail: String },
+    /// One part inflates more than `ratio` times its compressed size: what a zip bomb
+    /// does, and no spreadsheet part over [`RATIO_FLOOR`] needs to.
+    #[error(
+        "zip entry '{entry}' declares {declared} bytes uncompressed from {compressed} bytes, \
+         over the ratio of {ratio}: possible zip bomb"
+    )]
+    ZipRatio {
+        entry: String,
+        declared: u64,
+        compressed: u64,
+        ratio: u64,
+    },
     /// A broken OLE compound file or BIFF record structure (in practice, a damaged `.xls`).
     #[error("damaged .xls file: {detail}")]
     CorruptXls { detail: String },
-    /// `limit` is in bytes: `max_entry_bytes`, `max_total_bytes` (then `entry` is
-    /// `"(all entries)"`) or, for a ratio refusal, `compressed * max_ratio`.
+    /// `limit` is in bytes: `max_entry_bytes`, or `max_total_bytes` (then `entry` is
+    /// `"(all entries)"`); both are raised with `--max-unzipped-mib`. A ratio refusal is
+    /// [`SniffError::ZipRatio`].
     #[error(
         "zip entry '{entry}' declares {declared} bytes uncompressed from {compressed} bytes \
          (limit {limit} bytes): possible zip bomb"
@@ -159,6 +177,10 @@ pub enum SniffError {
     TextTooLarge { sheet: usize, limit: u64 },
     #[error("unsupported format: {detail}")]
     UnsupportedFormat { detail: String },
+    /// A plain zip archive (an attachment packed by a mail client or portal), not a
+    /// workbook package; `inside` names up to five workbooks it holds.
+    #[error("zip archive, not a workbook (holding {})", if .inside.is_empty() { "no workbook".to_string() } else { .inside.join(", ") })]
+    ZipAttachment { inside: Vec<String> },
 }
 
 fn not_sheet(detail: impl Into<String>) -> SniffError {
@@ -208,6 +230,21 @@ pub fn sniff(bytes: &[u8], limits: &Limits) -> Result<Format, SniffError> {
         return ole::sniff_cfb(bytes, limits);
     }
     Err(other::classify_other(bytes))
+}
+
+/// [`sniff`], and for an xlsx the package rewritten where calamine would refuse a valid
+/// workbook (an Excel 4 macro sheet, a sheet state such as `show`, parts in UTF-16; see
+/// `repair`): `Some(bytes)` to read instead of the file's own, `None` to read those.
+pub fn sniff_for_reading(
+    bytes: &[u8],
+    limits: &Limits,
+) -> Result<(Format, Option<Vec<u8>>), SniffError> {
+    let format = sniff(bytes, limits)?;
+    let repaired = match format {
+        Format::Xlsx => repair::repair_xlsx(bytes, limits)?,
+        Format::Xls | Format::Ods => None,
+    };
+    Ok((format, repaired))
 }
 
 // ---------------------------------------------------------------------------------------

@@ -33,8 +33,16 @@ pub(super) fn sniff_zip(bytes: &[u8], limits: &Limits) -> Result<Format, SniffEr
             limit: MAX_ZIP_ENTRIES,
         });
     }
-    let mut archive =
-        ZipArchive::new(Cursor::new(bytes)).map_err(|e| corrupt_zip(e.to_string()))?;
+    // No end-of-central-directory record at all: the file stops before its index, as a
+    // cut-off attachment does (the record is the last thing a zip writer writes).
+    let no_end = declared_zip_entries(bytes).is_none() && !bytes.starts_with(ZIP_EMPTY);
+    let mut archive = ZipArchive::new(Cursor::new(bytes)).map_err(|e| {
+        if no_end {
+            truncated(e.to_string())
+        } else {
+            corrupt_zip(e.to_string())
+        }
+    })?;
     if archive.len() as u64 > MAX_ZIP_ENTRIES {
         return Err(SniffError::TooManyEntries {
             count: archive.len() as u64,
@@ -59,7 +67,7 @@ pub(super) fn sniff_zip(bytes: &[u8], limits: &Limits) -> Result<Format, SniffEr
         }
         let (declared, compressed) = (e.size(), e.compressed_size());
         if e.header_start().saturating_add(compressed) > file_len {
-            return Err(corrupt_zip(format!(
+            return Err(truncated(format!(
                 "entry '{name}' runs past the end of the file (truncated download?)"
             )));
         }
@@ -73,11 +81,11 @@ pub(super) fn sniff_zip(bytes: &[u8], limits: &Limits) -> Result<Format, SniffEr
         }
         let ratio_limit = compressed.saturating_mul(limits.max_ratio);
         if declared > RATIO_FLOOR && declared > ratio_limit {
-            return Err(SniffError::ZipBomb {
+            return Err(SniffError::ZipRatio {
                 entry: name,
                 declared,
                 compressed,
-                limit: ratio_limit,
+                ratio: limits.max_ratio,
             });
         }
         if !zip::SUPPORTED_COMPRESSION_METHODS.contains(&e.compression()) {
@@ -206,7 +214,25 @@ fn classify_package(
         }
         return Err(not_sheet("OpenDocument file that is not a spreadsheet"));
     }
-    Err(not_sheet("zip archive with no workbook inside"))
+    Err(zip_attachment(archive))
+}
+
+/// A plain zip archive, as units send when a mail client or portal packs the
+/// attachments: the workbooks it holds are named so the clerk knows what to unzip.
+fn zip_attachment(archive: &ZipArchive<Cursor<&[u8]>>) -> SniffError {
+    let inside = archive
+        .file_names()
+        .filter_map(Result::ok)
+        .filter(|n| {
+            let n = n.to_ascii_lowercase();
+            [".xlsx", ".xlsm", ".xls", ".ods"]
+                .iter()
+                .any(|e| n.ends_with(e))
+        })
+        .map(|n| printable(n.rsplit(['/', '\\']).next().unwrap_or(&n).as_bytes(), 80))
+        .take(5)
+        .collect();
+    SniffError::ZipAttachment { inside }
 }
 
 /// calamine finds the workbook through `_rels/.rels`, and fails without it.
@@ -303,6 +329,12 @@ fn read_part(
         .and_then(|f| Ok(f.take(SMALL_PART).read_to_end(&mut buf)?))
         .map_err(|e| corrupt_zip(format!("cannot read '{what}': {e}")))?;
     Ok(buf)
+}
+
+fn truncated(detail: impl Into<String>) -> SniffError {
+    SniffError::Truncated {
+        detail: detail.into(),
+    }
 }
 
 fn corrupt_zip(detail: impl Into<String>) -> SniffError {
@@ -465,7 +497,17 @@ mod tests {
         ]);
         assert!(not_sheet_detail(&odt).contains(".odt"));
         let plain = zip_of(&[("photos/a.jpg", b"\xFF\xD8\xFF"), ("notes.txt", b"hi")]);
-        assert!(not_sheet_detail(&plain).contains("no workbook"));
+        assert!(
+            matches!(check(&plain), Err(SniffError::ZipAttachment { inside }) if inside.is_empty())
+        );
+        let attached = zip_of(&[
+            ("bao-cao/TGI.xlsx", b"PK"),
+            ("MNH.XLS", b"x"),
+            ("a.txt", b""),
+        ]);
+        assert!(
+            matches!(check(&attached), Err(SniffError::ZipAttachment { inside }) if inside == ["TGI.xlsx", "MNH.XLS"])
+        );
         let empty = zip::ZipWriter::new(Cursor::new(Vec::new()))
             .finish()
             .unwrap()
@@ -515,16 +557,17 @@ mod tests {
     fn corrupt_zips() {
         let z = xlsx();
         // The end-of-central-directory record is gone: a truncated download.
+        // A cut-off file is to be sent again, not re-saved: it is named as cut short.
         for cut in [z.len() - 1, z.len() - 30, z.len() / 2, 10] {
             match check(&z[..cut]) {
-                Err(SniffError::CorruptZip { .. }) => {}
+                Err(SniffError::Truncated { .. }) => {}
                 other => panic!("cut at {cut}: {other:?}"),
             }
         }
         let mut past_end = z.clone();
         declare(&mut past_end, "xl/workbook.xml", 1000, Some(0x00FF_FFFF));
         assert!(
-            matches!(check(&past_end), Err(SniffError::CorruptZip { detail }) if detail.contains("past the end"))
+            matches!(check(&past_end), Err(SniffError::Truncated { detail }) if detail.contains("past the end"))
         );
         let mut dup = zip_of(&[
             ("xl/workbook.xml", b"a"),
@@ -558,15 +601,16 @@ mod tests {
             ("xl/worksheets/sheet1.xml", &zeros),
         ]);
         match check(&bomb) {
-            Err(SniffError::ZipBomb {
+            Err(SniffError::ZipRatio {
                 entry,
                 declared,
                 compressed,
-                limit,
+                ratio,
             }) => {
                 assert_eq!(entry, "xl/worksheets/sheet1.xml");
                 assert_eq!(declared, 8 << 20);
-                assert_eq!(limit, compressed * 200);
+                assert_eq!(ratio, 200);
+                assert!(declared > compressed * ratio);
             }
             other => panic!("{other:?}"),
         }
