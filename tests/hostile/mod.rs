@@ -27,6 +27,7 @@ mod files;
 mod inbox;
 mod injection;
 mod layout;
+mod memory;
 mod numbers;
 mod outputs;
 mod units_and_duplicates;
