@@ -100,12 +100,9 @@ pub fn process_file(form: &Form, path: &Path, name: &str, opts: &Options) -> Sub
     sub.size = meta.len();
     sub.modified = meta.modified().ok();
     if meta.len() > opts.limits.max_file_bytes {
-        // Too big to read into memory, but report.json still names it by its hash:
-        // streamed, a buffer at a time.
-        let mut hasher = Sha256::new();
-        if std::io::copy(&mut file, &mut hasher).is_ok() {
-            sub.sha256 = hex(&hasher.finalize());
-        }
+        // Refused by its size alone: hashing it would read it whole, and a 16 GiB sparse
+        // file (no bytes on disk) took up to a minute. Its hash is left empty, and the
+        // finding says it was not taken.
         sub.findings.push(too_large(meta.len()));
         return sub;
     }

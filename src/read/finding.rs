@@ -37,8 +37,8 @@ pub fn file_finding(e: &ReadError) -> Finding {
         ReadError::Sniff(SniffError::TooLarge { size, limit }) => Finding::error(
             Builtin::FileSize,
             Msg::new(
-                format!("Tệp quá lớn ({size} byte, giới hạn {limit} byte) so với một biểu mẫu. Hãy xóa dữ liệu thừa, lưu lại và gửi lại."),
-                format!("The file is too large ({size} bytes, limit {limit}). Delete extra content, save and send it again."),
+                format!("Tệp quá lớn ({size} byte, giới hạn {limit} byte, nâng bằng --max-file-mib) so với một biểu mẫu; tệp không được đọc và không tính mã băm SHA-256. Hãy xóa dữ liệu thừa, lưu lại và gửi lại."),
+                format!("The file is too large ({size} bytes, limit {limit}, raised by --max-file-mib); it was not read and its SHA-256 was not taken. Delete extra content, save and send it again."),
             ),
         )
         .found(Shown::Number(*size as f64))
