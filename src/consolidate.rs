@@ -260,7 +260,9 @@ fn totals(form: &Form, subs: &[Submission], included: &[bool]) -> Vec<(FieldRef,
     }
     let sum_of = |f: FieldRef| index.get(&f).and_then(|&k| sums[k]);
     let ratio = |n: Option<f64>, d: Option<f64>, scale: f64| match (n, d) {
-        (Some(n), Some(d)) if d != 0.0 => Some(n / d * scale),
+        // A tiny base can still make a ratio overflow: no figure rather than infinity,
+        // which an output would show as 0.
+        (Some(n), Some(d)) if d != 0.0 => Some(n / d * scale).filter(|r| r.is_finite()),
         _ => None,
     };
     fields
