@@ -5,6 +5,7 @@ use crate::consolidate::consolidate;
 use crate::detail::Tracker;
 use crate::inbox::list_inputs;
 use crate::pipeline::{self, Options};
+use crate::read::sniff::{DEFAULT_MAX_MEMORY_MIB, Limits};
 use crate::rules::Context;
 use crate::submission::Status;
 use crate::write::report;
@@ -29,6 +30,10 @@ pub struct Args {
     json: bool,
     #[command(flatten)]
     detail: DetailArg,
+    /// Memory the whole check may use to read files, shared by all jobs, in MiB; a file
+    /// needing more alone is refused (FILE_SIZE).
+    #[arg(long, default_value_t = DEFAULT_MAX_MEMORY_MIB)]
+    max_memory_mib: u64,
 }
 
 pub fn run(a: Args) -> Result<u8> {
@@ -56,6 +61,10 @@ pub fn run(a: Args) -> Result<u8> {
     }
     let opts = Options {
         ctx: Context { period },
+        limits: Limits {
+            max_memory_bytes: a.max_memory_mib.saturating_mul(1024 * 1024),
+            ..Limits::default()
+        },
         ..Options::default()
     };
     let tracker = Tracker::new(a.detail.policy());

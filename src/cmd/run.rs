@@ -1,7 +1,7 @@
 //! `tonghop run`: arguments to [`crate::run::RunOptions`], then the summary.
 
 use super::{DetailArg, FormArg, LangArg, parse_period, stdout};
-use crate::read::sniff::Limits;
+use crate::read::sniff::{DEFAULT_MAX_MEMORY_MIB, Limits};
 use crate::run::{RunOptions, run as run_job};
 use crate::submission::Status;
 use crate::write::returned_path;
@@ -40,6 +40,10 @@ pub struct Args {
     /// Refuse workbooks that inflate to more than this many MiB.
     #[arg(long, default_value_t = 300)]
     max_unzipped_mib: u64,
+    /// Memory the whole run may use to read files, shared by all jobs, in MiB; a file
+    /// needing more alone is refused (FILE_SIZE).
+    #[arg(long, default_value_t = DEFAULT_MAX_MEMORY_MIB)]
+    max_memory_mib: u64,
 }
 
 pub fn run(a: Args) -> Result<u8> {
@@ -55,6 +59,7 @@ pub fn run(a: Args) -> Result<u8> {
             max_file_bytes: a.max_file_mib * mib,
             max_total_bytes: a.max_unzipped_mib * mib,
             max_entry_bytes: a.max_unzipped_mib * mib,
+            max_memory_bytes: a.max_memory_mib.saturating_mul(mib),
             ..Limits::default()
         },
         progress: !a.quiet && std::io::stderr().is_terminal(),

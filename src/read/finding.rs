@@ -87,6 +87,19 @@ pub fn file_finding(e: &ReadError) -> Finding {
             Builtin::FileCorrupt,
             Msg::new(format!("Tệp bị hỏng hoặc không đầy đủ ({detail}). {}", save.0), format!("The file is damaged or incomplete ({detail}). {}", save.1)),
         ),
+        ReadError::OverBudget(crate::read::budget::OverBudget { needed, limit }) => {
+            let mib = |b: u64| b.div_ceil(1024 * 1024);
+            let (needed, limit) = (mib(*needed), mib(*limit));
+            Finding::error(
+                Builtin::FileSize,
+                Msg::new(
+                    format!("Đọc tệp này cần khoảng {needed} MiB bộ nhớ, vượt giới hạn bộ nhớ của cả lần chạy ({limit} MiB, nâng bằng --max-memory-mib); tệp không được đọc, các tệp khác vẫn được xử lý. Tệp chứa quá nhiều chuỗi chữ hoặc định dạng so với một biểu mẫu: hãy chép số liệu sang biểu mẫu gốc, lưu lại và gửi lại."),
+                    format!("Reading this file needs about {needed} MiB of memory, over the whole run's memory limit ({limit} MiB, raised by --max-memory-mib); it was not read, the other files were. It holds far more texts or formats than a form: copy the figures into the original form, save and send it again."),
+                ),
+            )
+            .found(Shown::Number(needed as f64))
+            .expected(Shown::AtMost(limit as f64))
+        }
         ReadError::Open { format, detail } => Finding::error(
             Builtin::FileCorrupt,
             Msg::new(format!("Tệp {format:?} bị hỏng, không mở được ({detail}). {}", save.0), format!("The {format:?} file is damaged and cannot be opened ({detail}). {}", save.1)),

@@ -2,9 +2,9 @@
 //! claims, not sizes, and the run holds one memory budget (`--max-memory-mib`) whatever
 //! the inbox holds and however many jobs read it.
 //!
-//! Memory is measured, not timed: each run's peak resident set is taken from the kernel
-//! when the child is reaped (`wait4`), so tests running side by side do not see each
-//! other's peaks.
+//! Memory is measured, not timed: each run's peak resident set (`VmHWM`) is read from
+//! `/proc` while the child runs, so tests running side by side do not see each other's
+//! peaks.
 
 use super::edit::Pkg;
 use super::{ADM, batch_went_on, inbox, status, submission};
@@ -19,48 +19,50 @@ struct Measured {
     stderr: String,
 }
 
-/// Runs tonghop with `args` in `w`, reaps it with `wait4` for its own peak RSS, and
-/// kills it past `limit`.
+/// The child's peak resident set so far (`VmHWM`, KiB), once it is tonghop: before its
+/// `exec` the child is a copy of this test process, whose memory is not tonghop's. (For
+/// the same reason `wait4`'s `ru_maxrss` cannot be used: Linux carries the forked copy's
+/// peak into it.)
+fn vm_hwm_kib(pid: u32) -> Option<u64> {
+    let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).ok()?;
+    if comm.trim() != "tonghop" {
+        return None;
+    }
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Runs tonghop with `args` in `w`, polling its peak RSS (`VmHWM`, monotonic, so the last
+/// reading before it exits is its peak up to then) every few milliseconds until it
+/// exits; kills it past `limit`.
 fn measured(w: &Workdir, args: &[&str], limit: Duration) -> Measured {
     let stderr = w.path("measured.stderr");
-    let child = w
+    let mut child = w
         .command(args)
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .stderr(std::fs::File::create(&stderr).unwrap())
         .spawn()
         .expect("tonghop runs");
-    let pid = child.id() as libc::pid_t;
-    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let watchdog = {
-        let done = done.clone();
-        std::thread::spawn(move || {
-            let started = Instant::now();
-            while !done.load(std::sync::atomic::Ordering::SeqCst) {
-                if started.elapsed() > limit {
-                    // Still our unreaped child: the pid cannot have been reused.
-                    unsafe { libc::kill(pid, libc::SIGKILL) };
-                    return;
-                }
-                std::thread::sleep(Duration::from_millis(50));
-            }
-        })
+    let (pid, started) = (child.id(), Instant::now());
+    let mut peak_kib = 0;
+    let status = loop {
+        if let Some(kib) = vm_hwm_kib(pid) {
+            peak_kib = peak_kib.max(kib);
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > limit {
+            child.kill().unwrap();
+            panic!("tonghop {args:?} still running after {limit:?}: killed");
+        }
+        std::thread::sleep(Duration::from_millis(3));
     };
-    let mut wstatus = 0;
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let got = unsafe { libc::wait4(pid, &mut wstatus, 0, &mut usage) };
-    done.store(true, std::sync::atomic::Ordering::SeqCst);
-    watchdog.join().unwrap();
-    assert_eq!(got, pid, "wait4 failed");
-    // Reaped by hand: the std handle must not wait again.
-    std::mem::forget(child);
-    let (code, signal) = if libc::WIFEXITED(wstatus) {
-        (Some(libc::WEXITSTATUS(wstatus)), None)
-    } else {
-        (None, Some(libc::WTERMSIG(wstatus)))
-    };
-    // Linux reports ru_maxrss in KiB.
-    let peak_mib = usage.ru_maxrss as u64 / 1024;
+    use std::os::unix::process::ExitStatusExt;
+    let (code, signal) = (status.code(), status.signal());
+    let peak_mib = peak_kib / 1024;
     eprintln!("tonghop {args:?}: exit {code:?} signal {signal:?}, peak {peak_mib} MiB");
     Measured {
         code,
@@ -139,4 +141,72 @@ fn a_shared_formula_index_of_billions_costs_nothing() {
         assert_eq!(status(submission(&report, "TGI.xlsx")), "accepted");
         assert!(peak < 200, "si={si}: peak {peak} MiB");
     }
+}
+
+/// `unit`'s submission with `mib` MiB of one-letter shared strings appended (every 33rd a
+/// number, so the part compresses like text, well under the 200:1 ratio refused as a
+/// bomb): a file of a few hundred KB that calamine turns into millions of `String`s.
+fn bloated_strings(unit: &str, mib: usize) -> Vec<u8> {
+    let mut p = Pkg::of(unit);
+    p.edit("xl/sharedStrings.xml", |x| {
+        let mut extra = String::with_capacity(mib << 20);
+        let mut i = 0u64;
+        while extra.len() < mib << 20 {
+            i += 1;
+            if i.is_multiple_of(33) {
+                extra.push_str(&format!("<si><t>{}</t></si>", i * 7919 % 1_000_003));
+            } else {
+                extra.push_str("<si><t>a</t></si>");
+            }
+        }
+        x.replace("</sst>", &format!("{extra}</sst>"))
+    });
+    p.bytes()
+}
+
+/// Four files whose 20 MiB of shared strings each take about 70 MB once read: at four
+/// jobs they used to be read side by side (about 300 MB, and 2.5 GB for the 95 MiB
+/// variant), whatever any per-file limit said. Under a run budget of 160 MiB they are
+/// read one after the other, all accepted, and the run's peak stays under the budget.
+#[test]
+fn files_read_side_by_side_share_one_memory_budget() {
+    let bloated = bloated_strings("TGI", 20);
+    let files: Vec<(String, Vec<u8>)> = (1..=4)
+        .map(|i| (format!("TGI-{i}.xlsx"), bloated.clone()))
+        .collect();
+    let files: Vec<(&str, Vec<u8>)> = files.iter().map(|(n, b)| (n.as_str(), b.clone())).collect();
+    let w = inbox(&files);
+    let (report, peak) = run_measured(&w, &["--jobs", "4", "--max-memory-mib", "160"], 0);
+    for (f, _) in &files {
+        let sub = submission(&report, f);
+        // The same unit four times: read and checked, then duplicates of each other.
+        assert!(
+            sub["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|f| f["rule"] != "FILE_SIZE"),
+            "{f}: {sub:#}"
+        );
+        assert!(!sub["unit"].is_null(), "{f} was read: {sub:#}");
+    }
+    assert!(peak < 160, "peak {peak} MiB over the 160 MiB budget");
+}
+
+/// A file that alone needs more than the whole budget is refused with FILE_SIZE naming
+/// the flag that raises the budget; the batch goes on.
+#[test]
+fn a_file_over_the_whole_memory_budget_is_refused_not_the_batch() {
+    let w = inbox(&[("TGI.xlsx", bloated_strings("TGI", 20))]);
+    let (report, peak) = run_measured(&w, &["--jobs", "2", "--max-memory-mib", "64"], 1);
+    let sub = submission(&report, "TGI.xlsx");
+    assert_eq!(status(sub), "unreadable", "{sub:#}");
+    let f = &sub["findings"][0];
+    assert_eq!(f["rule"], "FILE_SIZE", "{sub:#}");
+    let message = f["message"].as_str().unwrap();
+    assert!(message.contains("--max-memory-mib"), "{message}");
+    assert!(peak < 64, "peak {peak} MiB");
+    // Raised, the same file is read.
+    let (report, _) = run_measured(&w, &["--jobs", "2", "--max-memory-mib", "400"], 0);
+    assert_eq!(status(submission(&report, "TGI.xlsx")), "accepted");
 }
