@@ -56,7 +56,7 @@ pub fn process_all(
         .par_iter()
         .map(|(path, name)| {
             let mut s = process_file(form, path, name, opts);
-            detail.checked(form, &mut s);
+            detail.checked(form, &mut s, opts.limits.max_memory_bytes);
             bar.inc(1);
             s
         })
