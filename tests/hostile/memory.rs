@@ -238,3 +238,30 @@ fn the_detail_of_many_rows_stays_under_the_memory_budget() {
     assert!(subs.iter().all(|s| s["status"] == "accepted"));
     assert!(m.peak_mib < 128, "peak {} MiB", m.peak_mib);
 }
+
+/// calamine builds a full style for every `<xf>` of styles.xml, about 185 bytes each: a
+/// 95 MiB styles.xml in a 0.9 MB file took about 1 GB. Its cost is counted from its
+/// elements before calamine opens the file; under a budget it cannot fit, the file is
+/// refused with FILE_SIZE, and the peak stays low (the file used to be accepted at about
+/// 210 MB for this 20 MiB variant).
+#[test]
+fn styles_too_many_for_the_budget_are_refused_before_they_are_built() {
+    let mut p = Pkg::of("TGI");
+    p.edit("xl/styles.xml", |x| {
+        let at = x.find("<cellXfs").expect("cellXfs");
+        let at = at + x[at..].find('>').unwrap() + 1;
+        let mut extra = String::with_capacity(20 << 20);
+        let mut i = 0u64;
+        while extra.len() < 20 << 20 {
+            i += 1;
+            extra.push_str(&format!("<xf numFmtId=\"{}\"/>", i * 7919 % 200));
+        }
+        format!("{}{extra}{}", &x[..at], &x[at..])
+    });
+    let w = inbox(&[("TGI.xlsx", p.bytes())]);
+    let (report, peak) = run_measured(&w, &["--jobs", "2", "--max-memory-mib", "160"], 1);
+    let sub = submission(&report, "TGI.xlsx");
+    assert_eq!(status(sub), "unreadable", "{sub:#}");
+    assert_eq!(sub["findings"][0]["rule"], "FILE_SIZE", "{sub:#}");
+    assert!(peak < 100, "peak {peak} MiB");
+}
