@@ -127,7 +127,7 @@ impl Tracker {
         let fits = now.saturating_add(bytes) <= share
             && match held.as_mut() {
                 Some(h) => h.try_grow(bytes),
-                None => budget.try_reserve(bytes).map(|h| *held = Some(h)).is_some(),
+                None => budget.try_keep(bytes).map(|h| *held = Some(h)).is_some(),
             };
         if !fits {
             self.over_budget.store(true, Ordering::Relaxed);

@@ -10,7 +10,9 @@
 //! ([`crate::detail`]).
 //!
 //! Waiting never deadlocks: a job holds at most one reservation, and one that must grow
-//! gives back what it holds before it waits, so a waiting job holds nothing.
+//! gives back what it holds before it waits, so a waiting job holds nothing; what is kept
+//! to the end of the run (the detail's rows) is known, and a request it leaves no room
+//! for fails at once instead of waiting for it.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
@@ -19,8 +21,24 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
 #[derive(Debug)]
 pub struct Budget {
     cap: u64,
-    used: Mutex<u64>,
+    used: Mutex<Held>,
     freed: Condvar,
+}
+
+/// Bytes held, and how many of them are kept to the end of the run (the detail's rows):
+/// a request larger than what the others can ever give back fails instead of waiting
+/// forever.
+#[derive(Debug, Default)]
+struct Held {
+    used: u64,
+    kept: u64,
+}
+
+impl Held {
+    /// What any wait could ever free for a request.
+    fn reachable(&self, cap: u64) -> u64 {
+        cap.saturating_sub(self.kept)
+    }
 }
 
 /// A request larger than the whole budget: no waiting can grant it.
@@ -54,7 +72,7 @@ impl Budget {
     pub fn new(cap: u64) -> Budget {
         Budget {
             cap,
-            used: Mutex::new(0),
+            used: Mutex::new(Held::default()),
             freed: Condvar::new(),
         }
     }
@@ -66,34 +84,51 @@ impl Budget {
 
     /// Bytes held now.
     pub fn used(&self) -> u64 {
-        *lock(&self.used)
+        lock(&self.used).used
     }
 
     /// Holds `bytes`, waiting while other reservations leave too little.
     pub fn reserve(self: &Arc<Self>, bytes: u64) -> Result<Reservation, OverBudget> {
         self.check(bytes)?;
-        let mut used = lock(&self.used);
-        while *used + bytes > self.cap {
-            used = self.freed.wait(used).unwrap_or_else(|e| e.into_inner());
+        let mut held = lock(&self.used);
+        while held.used + bytes > self.cap {
+            self.reachable(&held, bytes)?;
+            held = self.freed.wait(held).unwrap_or_else(|e| e.into_inner());
         }
-        *used += bytes;
+        held.used += bytes;
         Ok(Reservation {
             budget: self.clone(),
             bytes,
+            kept: false,
         })
     }
 
-    /// Holds `bytes` if they fit now, without waiting: for what can be let go instead
-    /// (the detail's rows).
-    pub fn try_reserve(self: &Arc<Self>, bytes: u64) -> Option<Reservation> {
-        let mut used = lock(&self.used);
-        if used.saturating_add(bytes) > self.cap {
+    /// Fails when `bytes` could not be had even once every other reader is done.
+    fn reachable(&self, held: &Held, bytes: u64) -> Result<(), OverBudget> {
+        let limit = held.reachable(self.cap);
+        if bytes > limit {
+            return Err(OverBudget {
+                needed: bytes,
+                limit,
+            });
+        }
+        Ok(())
+    }
+
+    /// Holds `bytes` to the end of the run if they fit now, without waiting: for what
+    /// can be let go instead (the detail's rows). Readers then know these bytes will not
+    /// come back while they wait.
+    pub fn try_keep(self: &Arc<Self>, bytes: u64) -> Option<Reservation> {
+        let mut held = lock(&self.used);
+        if held.used.saturating_add(bytes) > self.cap {
             return None;
         }
-        *used += bytes;
+        held.used += bytes;
+        held.kept += bytes;
         Some(Reservation {
             budget: self.clone(),
             bytes,
+            kept: true,
         })
     }
 
@@ -107,10 +142,13 @@ impl Budget {
         Ok(())
     }
 
-    fn release(&self, bytes: u64) {
-        let mut used = lock(&self.used);
-        *used = used.saturating_sub(bytes);
-        drop(used);
+    fn release(&self, bytes: u64, kept: bool) {
+        let mut held = lock(&self.used);
+        held.used = held.used.saturating_sub(bytes);
+        if kept {
+            held.kept = held.kept.saturating_sub(bytes);
+        }
+        drop(held);
         self.freed.notify_all();
     }
 }
@@ -120,6 +158,8 @@ impl Budget {
 pub struct Reservation {
     budget: Arc<Budget>,
     bytes: u64,
+    /// Made by [`Budget::try_keep`].
+    kept: bool,
 }
 
 impl Reservation {
@@ -137,30 +177,35 @@ impl Reservation {
         }
         let budget = &self.budget;
         budget.check(total)?;
-        let mut used = lock(&budget.used);
-        if *used - self.bytes + total <= budget.cap {
-            *used += total - self.bytes;
+        let mut held = lock(&budget.used);
+        if held.used - self.bytes + total <= budget.cap {
+            held.used += total - self.bytes;
             self.bytes = total;
             return Ok(());
         }
-        *used -= self.bytes;
+        budget.reachable(&held, total)?;
+        held.used -= self.bytes;
         self.bytes = 0;
         budget.freed.notify_all();
-        while *used + total > budget.cap {
-            used = budget.freed.wait(used).unwrap_or_else(|e| e.into_inner());
+        while held.used + total > budget.cap {
+            budget.reachable(&held, total)?;
+            held = budget.freed.wait(held).unwrap_or_else(|e| e.into_inner());
         }
-        *used += total;
+        held.used += total;
         self.bytes = total;
         Ok(())
     }
 
     /// Adds `more` bytes to what is held if they fit now, without waiting.
     pub fn try_grow(&mut self, more: u64) -> bool {
-        let mut used = lock(&self.budget.used);
-        if used.saturating_add(more) > self.budget.cap {
+        let mut held = lock(&self.budget.used);
+        if held.used.saturating_add(more) > self.budget.cap {
             return false;
         }
-        *used += more;
+        held.used += more;
+        if self.kept {
+            held.kept += more;
+        }
         self.bytes += more;
         true
     }
@@ -174,7 +219,7 @@ impl Drop for Reservation {
         if self.bytes >= TRIM_ABOVE {
             give_back_freed_memory();
         }
-        self.budget.release(self.bytes);
+        self.budget.release(self.bytes, self.kept);
     }
 }
 
@@ -226,10 +271,22 @@ mod tests {
         });
         assert!(*lock(&peak) <= 100);
         assert_eq!(b.used(), 0, "every reservation given back");
-        let mut r = b.try_reserve(60).unwrap();
-        assert!(b.try_reserve(50).is_none());
+        let mut r = b.try_keep(60).unwrap();
+        assert!(b.try_keep(50).is_none());
+        // What is kept never comes back while a reader waits: no wait for it.
+        assert_eq!(
+            b.reserve(41).unwrap_err(),
+            OverBudget {
+                needed: 41,
+                limit: 40
+            }
+        );
+        let mut reader = b.reserve(30).unwrap();
+        assert!(reader.grow_to(41).is_err());
+        drop(reader);
         assert!(r.try_grow(40) && !r.try_grow(1));
         drop(r);
+        assert_eq!(b.used(), 0);
         assert!(Arc::ptr_eq(&shared(7), &shared(7)));
     }
 }
