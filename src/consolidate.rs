@@ -264,7 +264,11 @@ fn totals(form: &Form, subs: &[Submission], included: &[bool]) -> Vec<(FieldRef,
     // figure (LibreOffice may read "45.6" one unit in the last place away from Excel),
     // and the province's figure must not depend on that.
     let ratio = |n: Option<f64>, d: Option<f64>, scale: f64| match (n, d) {
-        (Some(n), Some(d)) if d != 0.0 => Some((n / d * scale * 1e10).round() / 1e10),
+        // A tiny base can still make a ratio overflow: no figure rather than infinity,
+        // which an output would show as 0.
+        (Some(n), Some(d)) if d != 0.0 => {
+            Some((n / d * scale * 1e10).round() / 1e10).filter(|r| r.is_finite())
+        }
         _ => None,
     };
     fields

@@ -56,7 +56,7 @@ pub fn process_all(
         .par_iter()
         .map(|(path, name)| {
             let mut s = process_file(form, path, name, opts);
-            detail.checked(form, &mut s);
+            detail.checked(form, &mut s, opts.limits.max_memory_bytes);
             bar.inc(1);
             s
         })
@@ -100,15 +100,22 @@ pub fn process_file(form: &Form, path: &Path, name: &str, opts: &Options) -> Sub
     sub.size = meta.len();
     sub.modified = meta.modified().ok();
     if meta.len() > opts.limits.max_file_bytes {
-        // Too big to read into memory, but report.json still names it by its hash:
-        // streamed, a buffer at a time.
-        let mut hasher = Sha256::new();
-        if std::io::copy(&mut file, &mut hasher).is_ok() {
-            sub.sha256 = hex(&hasher.finalize());
-        }
+        // Refused by its size alone: hashing it would read it whole, and a 16 GiB sparse
+        // file (no bytes on disk) took up to a minute. Its hash is left empty, and the
+        // finding says it was not taken.
         sub.findings.push(too_large(meta.len()));
         return sub;
     }
+    // The bytes are held from the run's one memory budget before they are read, and
+    // until the file is done; reading grows the hold to what calamine will keep.
+    let budget = read::budget::shared(opts.limits.max_memory_bytes);
+    let mut held = match budget.reserve(meta.len()) {
+        Ok(h) => h,
+        Err(e) => {
+            sub.findings.push(file_finding(&ReadError::OverBudget(e)));
+            return sub;
+        }
+    };
     let mut bytes = Vec::with_capacity(meta.len() as usize);
     // A file growing while it is read stops at the limit, like one that was too big.
     let read = std::io::Read::read_to_end(
@@ -124,7 +131,8 @@ pub fn process_file(form: &Form, path: &Path, name: &str, opts: &Options) -> Sub
         return sub;
     }
     sub.sha256 = hex(&Sha256::digest(&bytes));
-    let out = process_bytes(form, &bytes, opts);
+    let out = process_held(form, &bytes, opts, &mut held);
+    drop(held);
     sub.format = out.format;
     sub.report = out.report;
     sub.unit = out.unit;
@@ -165,8 +173,25 @@ pub struct Outcome {
 /// assert_eq!(out.findings[0].code.as_str(), "FILE_TYPE");
 /// ```
 pub fn process_bytes(form: &Form, bytes: &[u8], opts: &Options) -> Outcome {
+    let budget = read::budget::shared(opts.limits.max_memory_bytes);
+    match budget.reserve(bytes.len() as u64) {
+        Ok(mut held) => process_held(form, bytes, opts, &mut held),
+        Err(e) => Outcome {
+            findings: vec![file_finding(&ReadError::OverBudget(e))],
+            ..Outcome::default()
+        },
+    }
+}
+
+/// [`process_bytes`] with the bytes already held from the run's budget.
+fn process_held(
+    form: &Form,
+    bytes: &[u8],
+    opts: &Options,
+    held: &mut read::budget::Reservation,
+) -> Outcome {
     let run = || {
-        let wb = match read::read_workbook(bytes, form, &opts.limits) {
+        let wb = match read::read_workbook_within(bytes, form, &opts.limits, held) {
             Ok(wb) => wb,
             Err(e) => {
                 return Outcome {

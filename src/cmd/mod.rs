@@ -11,7 +11,7 @@ use crate::detail::Detail;
 use crate::form::Form;
 use crate::lang::{Lang, Msg};
 use crate::period::Period;
-use crate::read::sniff::Limits;
+use crate::read::sniff::{DEFAULT_MAX_MEMORY_MIB, Limits};
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
 use std::io::Write;
@@ -139,6 +139,11 @@ pub struct LimitsArg {
     #[arg(long, default_value_t = Limits::default().max_ratio, value_name = "RATIO",
           value_parser = clap::value_parser!(u64).range(2..=1_000_000))]
     pub max_zip_ratio: u64,
+    /// Memory the whole run may use to read files, shared by all jobs, in MiB (64 to
+    /// 1048576); a file needing more alone is refused (FILE_SIZE).
+    #[arg(long, default_value_t = DEFAULT_MAX_MEMORY_MIB, value_name = "MIB",
+          value_parser = clap::value_parser!(u64).range(64..=1_048_576))]
+    pub max_memory_mib: u64,
 }
 
 impl LimitsArg {
@@ -149,6 +154,7 @@ impl LimitsArg {
             max_total_bytes: self.max_unzipped_mib * MIB,
             max_entry_bytes: self.max_unzipped_mib * MIB,
             max_ratio: self.max_zip_ratio,
+            max_memory_bytes: self.max_memory_mib * MIB,
         }
     }
 }
@@ -253,9 +259,11 @@ mod tests {
             max_file_mib: MAX_FILE_MIB,
             max_unzipped_mib: MAX_UNZIPPED_MIB,
             max_zip_ratio: 1_000_000,
+            max_memory_mib: 1_048_576,
         };
         let l = a.limits();
         assert_eq!(l.max_file_bytes, 16 << 30);
         assert_eq!(l.max_entry_bytes, 64 << 30);
+        assert_eq!(l.max_memory_bytes, 1 << 40);
     }
 }

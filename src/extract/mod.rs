@@ -487,8 +487,12 @@ impl Ctx<'_> {
                 Value::Invalid(e.clone())
             }
             (RawValue::Number(n), t) if t.is_numeric() => {
-                if n.is_finite() {
+                if number::within_bound(*n) {
                     Value::Number(*n)
+                } else if n.is_finite() {
+                    // 1e308 is a number, but no form's: two of them summed overflowed to
+                    // infinity and the provincial total was written as 0.
+                    self.too_large(at, label, label_en, &format!("{n:e}"))
                 } else {
                     // NaN or an overflowing literal in the XML: not a figure, and never
                     // allowed to drop silently out of a sum.
@@ -531,6 +535,9 @@ impl Ctx<'_> {
                         ))
                         .found(s.trim().to_string()));
                         Value::Invalid(s.trim().to_string())
+                    }
+                    Err(number::NumberTextError::TooLarge) => {
+                        self.too_large(at, label, label_en, s.trim())
                     }
                     Err(_) => {
                         self.findings.push(at(Finding::error(
@@ -579,6 +586,33 @@ impl Ctx<'_> {
             }
             (_, _) => self.bad_type(at, label, label_en, &raw_text(raw), "số", "a number"),
         }
+    }
+
+    /// A number beyond [`number::MAX_FIGURE`]: a TYPE error at its cell, so it is never
+    /// summed into a total it would overflow.
+    fn too_large(
+        &mut self,
+        at: impl Fn(Finding) -> Finding,
+        label: &str,
+        label_en: &str,
+        shown: &str,
+    ) -> Value {
+        let max = (
+            Lang::Vi.number(number::MAX_FIGURE),
+            Lang::En.number(number::MAX_FIGURE),
+        );
+        self.findings.push(
+            at(Finding::error(
+                Builtin::Type,
+                Msg::new(
+                    format!("Ô \"{label}\" ghi số \"{shown}\", lớn hơn mọi số liệu một biểu mẫu có thể có (tối đa {}). Hãy kiểm tra và nhập lại số đúng.", max.0),
+                    format!("\"{label_en}\" holds the number \"{shown}\", larger than any figure a form can hold (at most {}). Check it and type the right number.", max.1),
+                ),
+            ))
+            .found(shown.to_string())
+            .expected(Shown::AtMost(number::MAX_FIGURE)),
+        );
+        Value::Invalid(shown.to_string())
     }
 
     fn bad_type(

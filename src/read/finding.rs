@@ -153,8 +153,8 @@ pub fn file_finding(e: &ReadError) -> Finding {
             Finding::error(
                 Builtin::FileSize,
                 Msg::new(
-                    format!("Tệp quá lớn ({} byte, giới hạn {} byte, người tổng hợp có thể nâng bằng --max-file-mib) so với một biểu mẫu. Hãy xóa dữ liệu thừa, lưu lại và gửi lại.", s.0, l.0),
-                    format!("The file is too large ({} bytes, limit {} bytes, raised with --max-file-mib). Delete extra content, save and send it again.", s.1, l.1),
+                    format!("Tệp quá lớn ({} byte, giới hạn {} byte, người tổng hợp có thể nâng bằng --max-file-mib) so với một biểu mẫu; tệp không được đọc và không tính mã băm SHA-256. Hãy xóa dữ liệu thừa, lưu lại và gửi lại.", s.0, l.0),
+                    format!("The file is too large ({} bytes, limit {} bytes, raised with --max-file-mib); it was not read and its SHA-256 was not taken. Delete extra content, save and send it again.", s.1, l.1),
                 ),
             )
             .found(Shown::Number(*size as f64))
@@ -257,6 +257,19 @@ pub fn file_finding(e: &ReadError) -> Finding {
             ),
         )
         .found(detail.clone()),
+        ReadError::OverBudget(crate::read::budget::OverBudget { needed, limit }) => {
+            let mib = |b: u64| b.div_ceil(1024 * 1024);
+            let (needed, limit) = (mib(*needed), mib(*limit));
+            Finding::error(
+                Builtin::FileSize,
+                Msg::new(
+                    format!("Đọc tệp này cần khoảng {needed} MiB bộ nhớ, vượt giới hạn bộ nhớ của cả lần chạy ({limit} MiB, nâng bằng --max-memory-mib); tệp không được đọc, các tệp khác vẫn được xử lý. Tệp chứa quá nhiều chuỗi chữ hoặc định dạng so với một biểu mẫu: hãy chép số liệu sang biểu mẫu gốc, lưu lại và gửi lại."),
+                    format!("Reading this file needs about {needed} MiB of memory, over the whole run's memory limit ({limit} MiB, raised by --max-memory-mib); it was not read, the other files were. It holds far more texts or formats than a form: copy the figures into the original form, save and send it again."),
+                ),
+            )
+            .found(Shown::Number(needed as f64))
+            .expected(Shown::AtMost(limit as f64))
+        }
         ReadError::Open { format, detail } => Finding::error(
             Builtin::FileCorrupt,
             Msg::new(

@@ -9,6 +9,7 @@
 //! `.ods`), go through one pass (`cells.rs`) that applies the form's window and the rules
 //! for truncation and uncalculated formulas the same way for all three.
 
+pub mod budget;
 mod cells;
 mod finding;
 mod ods_grid;
@@ -106,6 +107,10 @@ pub enum ReadError {
     /// look for. `detail` is calamine's message.
     #[error("{format:?} workbook cannot be opened: {detail}")]
     Open { format: Format, detail: String },
+    /// Reading it would cost more memory than the whole run may spend
+    /// (`--max-memory-mib`); refused before calamine opened it.
+    #[error(transparent)]
+    OverBudget(#[from] budget::OverBudget),
 }
 
 /// Read the cells the form needs from a workbook held in memory.
@@ -114,7 +119,29 @@ pub fn read_workbook(
     form: &Layout,
     limits: &Limits,
 ) -> Result<WorkbookCells, ReadError> {
-    let (format, repaired) = sniff::sniff_for_reading(bytes, limits)?;
+    let budget = budget::shared(limits.max_memory_bytes);
+    let mut held = budget.reserve(bytes.len() as u64)?;
+    read_workbook_within(bytes, form, limits, &mut held)
+}
+
+/// [`read_workbook`] for a caller that already holds the file's bytes from the run's
+/// budget in `held`: it grows to the bytes plus what calamine will hold, before calamine
+/// opens anything.
+pub fn read_workbook_within(
+    bytes: &[u8],
+    form: &Layout,
+    limits: &Limits,
+    held: &mut budget::Reservation,
+) -> Result<WorkbookCells, ReadError> {
+    let (sniffed, repaired) = sniff::sniff_for_reading(bytes, limits)?;
+    // A repaired package is held beside the file's own bytes.
+    let repaired_len = repaired.as_ref().map_or(0, |r| r.len() as u64);
+    held.grow_to(
+        (bytes.len() as u64)
+            .saturating_add(sniffed.cost)
+            .saturating_add(repaired_len),
+    )?;
+    let format = sniffed.format;
     let bytes = repaired.as_deref().unwrap_or(bytes);
     let open_err = |detail: String| ReadError::Open { format, detail };
     let bytes = Cursor::new(bytes);

@@ -15,8 +15,22 @@ pub struct ParsedNumber {
     pub had_percent_sign: bool,
 }
 
+/// The largest figure a form can hold: 2^53, below which an `f64` holds every integer
+/// exactly. No count of a province comes near it; a cell beyond it is a typing or
+/// tampering mistake, and summing two of them (1e308 + 1e308) would overflow to infinity,
+/// which no output can show. Such a cell is refused where it is read, never summed.
+pub const MAX_FIGURE: f64 = 9_007_199_254_740_992.0;
+
+/// Whether `v` is a figure a form can hold: finite and at most [`MAX_FIGURE`] in size.
+pub fn within_bound(v: f64) -> bool {
+    v.is_finite() && v.abs() <= MAX_FIGURE
+}
+
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum NumberTextError {
+    /// Digits that make a number beyond [`MAX_FIGURE`] (or beyond what `f64` holds).
+    #[error("number too large for a form")]
+    TooLarge,
     #[error("not a number")]
     NotANumber,
     #[error("ambiguous: could be {a} or {b}")]
@@ -53,6 +67,8 @@ pub enum NumberTextError {
 ///   (clerks never type them, so they signal junk), `NaN`, `inf`, a doubled or
 ///   trailing sign, a trailing separator (`5.`), broken grouping (`1.23.4`,
 ///   `1,2.3`). The result is always finite.
+/// - A number beyond [`MAX_FIGURE`] is [`NumberTextError::TooLarge`], however it was
+///   written: it cannot be a figure of a form, and summing it could overflow.
 ///
 /// Plain ASCII digits, the common case in a per-cell loop, never allocate.
 ///
@@ -66,6 +82,16 @@ pub enum NumberTextError {
 /// ));
 /// ```
 pub fn parse_number_text(s: &str, kind: NumberKind) -> Result<ParsedNumber, NumberTextError> {
+    let parsed = parse_unbounded(s, kind)?;
+    if parsed.value.abs() > MAX_FIGURE {
+        return Err(NumberTextError::TooLarge);
+    }
+    Ok(parsed)
+}
+
+/// [`parse_number_text`] before the bound: digits too many for an `f64` are
+/// [`NumberTextError::TooLarge`] too.
+fn parse_unbounded(s: &str, kind: NumberKind) -> Result<ParsedNumber, NumberTextError> {
     let s = s.trim_matches(is_blank);
     if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
         return finite(s.parse().ok()).map(|value| ParsedNumber {
@@ -210,16 +236,19 @@ fn assemble(
     finite(text.parse().ok()).map(|v: f64| if v == 0.0 { 0.0 } else { v })
 }
 
+/// Digits always parse as an `f64`; only too many of them make an infinity.
 fn finite(value: Option<f64>) -> Result<f64, NumberTextError> {
-    value
-        .filter(|v| v.is_finite())
-        .ok_or(NumberTextError::NotANumber)
+    match value {
+        Some(v) if v.is_finite() => Ok(v),
+        Some(_) => Err(NumberTextError::TooLarge),
+        None => Err(NumberTextError::NotANumber),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::NumberKind::{Count, Decimal, Percent};
-    use super::NumberTextError::{Ambiguous, NotANumber, PercentInCount};
+    use super::NumberTextError::{Ambiguous, NotANumber, PercentInCount, TooLarge};
     use super::*;
 
     type Outcome = Result<ParsedNumber, NumberTextError>;
@@ -407,12 +436,26 @@ mod tests {
         assert!(failures.is_empty(), "{}", failures.join("\n"));
     }
 
+    /// 400 digits overflow an `f64`; 17 digits fit one but no form: both are too large,
+    /// named as such (TYPE at the cell), never summed. 2^53 itself is the last figure.
     #[test]
-    fn overflow_is_not_a_number() {
+    fn numbers_beyond_what_a_form_holds_are_too_large() {
         let huge = "9".repeat(400);
-        for text in [huge.clone(), format!("-{huge}"), format!("{huge},5")] {
-            assert_eq!(parse_number_text(&text, Decimal), Err(NotANumber), "{text}");
+        for text in [
+            huge.clone(),
+            format!("-{huge}"),
+            format!("{huge},5"),
+            "9007199254740994".into(),
+            "100.000.000.000.000.000".into(),
+            "-10000000000000000".into(),
+        ] {
+            for kind in [Count, Decimal] {
+                assert_eq!(parse_number_text(&text, kind), Err(TooLarge), "{text}");
+            }
         }
+        let max = parse_number_text("9007199254740992", Count).unwrap();
+        assert_eq!(max.value, MAX_FIGURE);
+        assert!(within_bound(MAX_FIGURE) && !within_bound(1e308) && !within_bound(f64::NAN));
     }
 
     #[test]

@@ -31,6 +31,7 @@ mod injection;
 #[cfg(unix)]
 mod interrupt;
 mod layout;
+mod memory;
 mod numbers;
 mod outputs;
 mod recognition;

@@ -249,3 +249,40 @@ fn formulas_without_cached_values_are_findings_not_zeros() {
     assert_no_rule(sub, "SUM");
     assert_no_rule(sub, "XSHEET");
 }
+
+/// Two units reporting 1e308 classes were accepted, and the provincial total, infinity
+/// once summed, was written as 0. A number beyond what a form can hold (2^53) is a TYPE
+/// error at its cell, typed as a number or as text; even with --include-invalid it is
+/// never summed, and the total is the other units' figure.
+#[test]
+fn a_count_beyond_what_a_form_holds_is_a_type_error_and_no_total_overflows() {
+    let mut files = Vec::new();
+    for unit in ["TGI", "MNH"] {
+        let mut p = Pkg::of(unit);
+        p.cell(SRC, "C4", Cell::Number(1e308));
+        p.cell(SRC, "C5", super::edit::text("100.000.000.000.000.000.000"));
+        files.push((format!("{unit}.xlsx"), p.bytes()));
+    }
+    let files: Vec<(&str, Vec<u8>)> = files.iter().map(|(n, b)| (n.as_str(), b.clone())).collect();
+    let report = super::run_inbox(&files, &["--include-invalid"], 1);
+    for (file, _) in &files {
+        let sub = super::submission(&report, file);
+        assert_eq!(status(sub), "rejected", "{sub:#}");
+        assert_finding(sub, "TYPE", "Tạo nguồn", Some("C4"));
+        assert_finding(sub, "TYPE", "Tạo nguồn", Some("C5"));
+        let f = findings(sub, "TYPE")
+            .into_iter()
+            .find(|f| f["cell"] == "C4")
+            .unwrap();
+        // Shown short, not as 309 digits.
+        assert_eq!(f["found"], "1e308", "{f}");
+    }
+    let ok = super::submission(&report, "KDN.xlsx");
+    for key in ["classes", "attendees"] {
+        assert_eq!(
+            report["totals"][key], ok["figures"][key]["value"],
+            "provincial {key}: {}",
+            report["totals"]
+        );
+    }
+}

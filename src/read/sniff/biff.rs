@@ -86,7 +86,9 @@ impl Span {
 
 /// Refuses encrypted workbooks, BIFF versions calamine cannot read, and sheets whose records
 /// would make calamine allocate beyond the budget (or abort on a bogus DIMENSIONS).
-pub(super) fn check_biff(stream: &[u8], limits: &Limits) -> Result<(), SniffError> {
+/// Checks the records calamine parses on open, and returns the peak bytes its grids will
+/// take (all sheets' grids plus the largest extra), which the run's memory budget holds.
+pub(super) fn check_biff(stream: &[u8], limits: &Limits) -> Result<u64, SniffError> {
     match u16_at(stream, 0) {
         _ if stream.is_empty() => return Err(corrupt_xls("Workbook stream is empty")),
         Some(BOF) => {}
@@ -172,7 +174,7 @@ pub(super) fn check_biff(stream: &[u8], limits: &Limits) -> Result<(), SniffErro
             });
         }
     }
-    Ok(())
+    Ok(grids.saturating_add(extra))
 }
 
 /// One sheet's substream, walked as calamine walks it: embedded substreams (charts) are

@@ -82,6 +82,11 @@ pub struct Limits {
     /// to entries over [`RATIO_FLOOR`] uncompressed: small XML parts legitimately compress
     /// very well, and they cannot hurt.
     pub max_ratio: u64,
+    /// Memory the whole run may spend reading files, shared by every job
+    /// (`--max-memory-mib`): each file reserves what reading it will cost
+    /// ([`Sniffed::cost`]) before calamine opens it, and waits while other files hold the
+    /// budget. A file that alone costs more is refused, not the batch.
+    pub max_memory_bytes: u64,
 }
 
 impl Default for Limits {
@@ -91,8 +96,22 @@ impl Default for Limits {
             max_entry_bytes: 100 * MIB,
             max_total_bytes: 300 * MIB,
             max_ratio: 200,
+            max_memory_bytes: DEFAULT_MAX_MEMORY_MIB * MIB,
         }
     }
+}
+
+/// The default of `--max-memory-mib`: the run's stated peak, whatever the inbox holds.
+pub const DEFAULT_MAX_MEMORY_MIB: u64 = 1024;
+
+/// What [`inspect`] found: the format, and what opening the file will cost in memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sniffed {
+    pub format: Format,
+    /// Bytes calamine will hold while the file is open and its sheets read, beyond the
+    /// file's own bytes: shared strings and styles of an xlsx (from counts of their
+    /// elements), the grids of an `.xls` or `.ods`. An estimate on the high side.
+    pub cost: u64,
 }
 
 /// Entries at or below this declared size escape the ratio check.
@@ -210,6 +229,11 @@ const CFB_MAGIC: &[u8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
 /// Inspect the file's bytes (the whole file, already in memory) and say which calamine
 /// reader may open it. The extension is deliberately not an input.
 pub fn sniff(bytes: &[u8], limits: &Limits) -> Result<Format, SniffError> {
+    inspect(bytes, limits).map(|s| s.format)
+}
+
+/// [`sniff`], and what reading the file will cost in memory.
+pub fn inspect(bytes: &[u8], limits: &Limits) -> Result<Sniffed, SniffError> {
     if bytes.is_empty() {
         return Err(SniffError::Empty);
     }
@@ -232,19 +256,19 @@ pub fn sniff(bytes: &[u8], limits: &Limits) -> Result<Format, SniffError> {
     Err(other::classify_other(bytes))
 }
 
-/// [`sniff`], and for an xlsx the package rewritten where calamine would refuse a valid
+/// [`inspect`], and for an xlsx the package rewritten where calamine would refuse a valid
 /// workbook (an Excel 4 macro sheet, a sheet state such as `show`, parts in UTF-16; see
 /// `repair`): `Some(bytes)` to read instead of the file's own, `None` to read those.
 pub fn sniff_for_reading(
     bytes: &[u8],
     limits: &Limits,
-) -> Result<(Format, Option<Vec<u8>>), SniffError> {
-    let format = sniff(bytes, limits)?;
-    let repaired = match format {
+) -> Result<(Sniffed, Option<Vec<u8>>), SniffError> {
+    let sniffed = inspect(bytes, limits)?;
+    let repaired = match sniffed.format {
         Format::Xlsx => repair::repair_xlsx(bytes, limits)?,
         Format::Xls | Format::Ods => None,
     };
-    Ok((format, repaired))
+    Ok((sniffed, repaired))
 }
 
 // ---------------------------------------------------------------------------------------

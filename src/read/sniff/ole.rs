@@ -15,7 +15,8 @@
 
 use super::biff::check_biff;
 use super::{
-    Format, Limits, SniffError, corrupt_xls, not_sheet, u16_at, u32_at, u64_at, unsupported,
+    Format, Limits, SniffError, Sniffed, corrupt_xls, not_sheet, u16_at, u32_at, u64_at,
+    unsupported,
 };
 
 const MAXREGSECT: u32 = 0xFFFF_FFFA;
@@ -301,7 +302,7 @@ fn walk_chain(
 /// Walks a compound file as calamine will, then names what it holds: an `.xls` (whose
 /// Workbook stream goes on to the BIFF checks), an encrypted OOXML package, or another
 /// Office 97-2003 document.
-pub(super) fn sniff_cfb(bytes: &[u8], limits: &Limits) -> Result<Format, SniffError> {
+pub(super) fn sniff_cfb(bytes: &[u8], limits: &Limits) -> Result<Sniffed, SniffError> {
     let ole = Ole::parse(bytes)?;
     // Password-protected OOXML is an OLE file holding the encrypted zip.
     if ole.has("EncryptedPackage") || ole.has("EncryptionInfo") {
@@ -312,8 +313,12 @@ pub(super) fn sniff_cfb(bytes: &[u8], limits: &Limits) -> Result<Format, SniffEr
         return Err(not_sheet(ole_kind(&ole)));
     };
     let stream = ole.read_stream(entry, "Workbook stream")?;
-    check_biff(&stream, limits)?;
-    Ok(Format::Xls)
+    let grids = check_biff(&stream, limits)?;
+    // calamine holds the Workbook stream it read out of the container, and the grids.
+    Ok(Sniffed {
+        format: Format::Xls,
+        cost: (stream.len() as u64).saturating_add(grids),
+    })
 }
 
 fn ole_kind(ole: &Ole<'_>) -> &'static str {
