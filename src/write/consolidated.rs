@@ -345,32 +345,37 @@ fn summary(
             .position(|x| *x == f)
             .map(|k| fixed + k as u16)
     };
-    for (k, (f, total)) in c.totals.iter().enumerate() {
+    let total_of: std::collections::HashMap<FieldRef, Option<f64>> =
+        c.totals.iter().copied().collect();
+    // The province's figure under each summary column: a count as the SUM of the units
+    // above it, a percentage as the formula of its count and base when both are columns
+    // here; a mean, a ratio of figures not shown or a derived figure as its value (a SUM
+    // of averages would be wrong).
+    for (k, &f) in fields.iter().enumerate() {
         let col = fixed + k as u16;
-        let fmt = fmt_for(form.field_type(*f)).set_bold();
+        let ty = form.field_type(f);
+        let fmt = fmt_for(ty).set_bold();
         let name = column_name(col);
-        let formula = if form.field_type(*f) == FieldType::Percent {
-            match form
+        let total = total_of.get(&f).copied().flatten();
+        let formula = match ty {
+            FieldType::Percent => form
                 .rules
-                .percent_source(*f)
+                .percent_source(f)
                 .and_then(|(cnt, base)| Some((col_of(cnt)?, col_of(base)?)))
-            {
-                Some((cc, bc)) => {
+                .map(|(cc, bc)| {
                     let (cn, bn, r) = (column_name(cc), column_name(bc), total_row + 1);
-                    Some(format!("IF({bn}{r}=0,\"\",{cn}{r}/{bn}{r}*100)"))
-                }
-                None => None,
-            }
-        } else {
-            Some(format!("SUM({name}{}:{name}{})", first + 1, last + 1))
+                    format!("IF({bn}{r}=0,\"\",{cn}{r}/{bn}{r}*100)")
+                }),
+            FieldType::Count => Some(format!("SUM({name}{}:{name}{})", first + 1, last + 1)),
+            _ => None,
         };
-        match (formula, total) {
-            (Some(fm), Some(v)) => put(ws, Pos::new(total_row, col), &Out::Formula(fm, *v), &fmt)?,
-            (Some(fm), None) if form.field_type(*f) != FieldType::Percent => {
-                put(ws, Pos::new(total_row, col), &Out::Formula(fm, 0.0), &fmt)?
-            }
-            _ => put(ws, Pos::new(total_row, col), &Out::Blank, &fmt)?,
-        }
+        let out = match (formula, total) {
+            (Some(fm), Some(v)) => Out::Formula(fm, v),
+            (Some(fm), None) if ty == FieldType::Count => Out::Formula(fm, 0.0),
+            (None, Some(v)) => Out::Number(v),
+            _ => Out::Blank,
+        };
+        put(ws, Pos::new(total_row, col), &out, &fmt)?;
     }
     ws.set_freeze_panes(head_row + 2, 3)?;
     ws.autofilter(head_row, 0, last, last_col)?;
