@@ -230,6 +230,28 @@ impl RunOutcome {
 /// The outputs appear as one set or not at all: with OUT locked for the run, they are
 /// written into a staging folder in OUT and swapped in at the end
 /// ([`crate::write::staging`]); any failure before leaves the previous set as it was.
+///
+/// Check and consolidate a folder of submissions (here three generated ones):
+///
+/// ```
+/// use tonghop::form::Form;
+/// use tonghop::period::Period;
+/// use tonghop::run::{RunOptions, run};
+/// use tonghop::samples::{SampleOptions, generate};
+/// let dir = tempfile::tempdir().unwrap();
+/// let (inbox, out) = (dir.path().join("inbox"), dir.path().join("out"));
+/// std::fs::create_dir(&inbox).unwrap();
+/// let period = Period::parse("01/01/2026..30/06/2026").unwrap();
+/// let samples = SampleOptions { units: 3, rows: Some(4), seed: 1, faults: 0, faulty_units: None, period };
+/// generate(&Form::default_form().unwrap(), &inbox, &samples).unwrap();
+/// std::fs::remove_file(inbox.join("faults.json")).unwrap();
+/// let mut opts = RunOptions::new(inbox, out.clone());
+/// opts.period = Some(period);
+/// let outcome = run(&opts).unwrap();
+/// assert_eq!(outcome.consolidation.submissions.len(), 3);
+/// assert_eq!(outcome.exit_code(), 0);
+/// assert!(out.join("tong-hop.xlsx").is_file() && out.join("report.json").is_file());
+/// ```
 pub fn run(opts: &RunOptions) -> Result<RunOutcome, RunError> {
     let phases = Phases::from_env();
     let lang = opts.lang;
