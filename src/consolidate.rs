@@ -164,8 +164,8 @@ pub fn consolidate(
             subs[i].superseded_by = Some(original);
         }
         // A true tie: same date of report, same file time, different content. Nothing
-        // says which is the correction, so neither is summed and the clerk, who can see
-        // the files, keeps one.
+        // says which is the correction, so neither is summed: the clerk, who can see the
+        // files, keeps one (or the unit, which gets the error back, sends one).
         let tied: Vec<usize> = same_date
             .iter()
             .copied()
@@ -185,10 +185,10 @@ pub fn consolidate(
                     Builtin::Dup,
                     Msg::new(
                         format!(
-                            "Đơn vị {code} có nhiều tệp cùng ngày báo cáo, cùng thời gian sửa nhưng nội dung khác nhau ({this}; {others}): không xác định được tệp nào là bản sửa. Hãy xóa khỏi thư mục nhận các tệp không đúng, chỉ giữ một tệp, rồi chạy lại."
+                            "Đơn vị {code} có nhiều tệp cùng ngày báo cáo, cùng thời gian sửa nhưng nội dung khác nhau ({this}; {others}): không xác định được tệp nào là bản sửa. Người tổng hợp: xóa khỏi thư mục nhận các tệp không đúng, chỉ giữ một tệp, rồi chạy lại (nếu không biết tệp nào đúng, đề nghị đơn vị gửi lại một tệp duy nhất)."
                         ),
                         format!(
-                            "Unit {code} has several files with the same date of report and the same file time but different content ({this}; {others}): which is the correction cannot be told. Remove the wrong ones from the inbox, keep one, and run again."
+                            "Unit {code} has several files with the same date of report and the same file time but different content ({this}; {others}): which is the correction cannot be told. Clerk: remove the wrong ones from the inbox, keep one, and run again (if which is right is unknown, ask the unit for one file)."
                         ),
                     ),
                 ));

@@ -283,14 +283,7 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome, RunError> {
 
     let returns: Vec<(usize, usize)> = (0..form.units.len())
         .filter_map(|u| c.kept[u].map(|i| (u, i)))
-        // DUP is the clerk's business (which of the unit's files to keep), never the
-        // unit's: it alone sends nothing back.
-        .filter(|&(_, i)| {
-            c.submissions[i]
-                .findings
-                .iter()
-                .any(|f| !f.code.is(crate::finding::Builtin::Dup))
-        })
+        .filter(|&(_, i)| !c.submissions[i].findings.is_empty())
         .collect();
     let returned: Vec<usize> = returns.iter().map(|&(u, _)| u).collect();
     let mark = RunMark {
@@ -579,16 +572,8 @@ fn write_returned(
 ) -> Result<(), WriteError> {
     let path = returned_path(dir, &form.units[u].code);
     let sub = &c.submissions[i];
-    let is_dup = |f: &crate::finding::Finding| f.code.is(crate::finding::Builtin::Dup);
-    let dup = sub.findings.iter().any(is_dup);
-    if !dup && !sub.report.as_ref().is_some_and(Report::rows_dropped) {
-        return returned::write(&path, form, sub, run);
-    }
-    // What goes back is what the unit can fix: which of its files the clerk keeps is not.
-    let mut sub = sub.clone();
-    sub.findings.retain(|f| !is_dup(f));
     if !sub.report.as_ref().is_some_and(Report::rows_dropped) {
-        return returned::write(&path, form, &sub, run);
+        return returned::write(&path, form, sub, run);
     }
     // A clean file whose rows were let go, returned only for what consolidation found
     // (two files of one unit and one date): read it again for its rows.
@@ -597,6 +582,7 @@ fn write_returned(
         .find(|(_, name)| *name == sub.file)
         .map(|(p, name)| pipeline::process_file(form, p, name, popts))
         .filter(|again| again.sha256 == sub.sha256);
+    let mut sub = sub.clone();
     // Gone or changed since: its findings go back, but never a form whose table is empty
     // for want of the rows.
     sub.report = again.and_then(|again| again.report);

@@ -775,16 +775,7 @@ fn status_rows(
         match c.kept[u] {
             Some(i) => {
                 let s = &c.submissions[i];
-                let for_unit = s.findings.iter().any(|f| !f.code.is(Builtin::Dup));
-                let note = if let Some(f) = s
-                    .findings
-                    .iter()
-                    .find(|f| f.code.is(Builtin::Dup))
-                    .filter(|_| !for_unit)
-                {
-                    // Only the clerk can settle a tie of files: nothing goes back.
-                    cell_text(f.message.get(lang)).into_owned()
-                } else if s.status == Status::Rejected {
+                let note = if s.status == Status::Rejected {
                     lang.pick("Đã gửi trả tệp lỗi: tra-lai/", "Returned: tra-lai/")
                         .to_string()
                         + &unit.code
