@@ -202,7 +202,7 @@ fn total_and_rows(path: &std::path::Path, row: u32, first: u32, last: u32, col: 
 #[test]
 fn rows_inserted_just_above_the_total_row_in_libreoffice_are_in_the_totals() {
     // What the form's note tells a unit to do when its table needs more rows: insert
-    // them just above Tổng cộng. Here LibreOffice inserts two rows there (its own row
+    // them just above Tổng cộng (or anywhere in the table). Here LibreOffice inserts two rows there (its own row
     // insertion, through UNO, adjusting the formulas itself) and the figures of rows 4
     // and 5 are typed into them; recalculated and saved as .xlsx.
     let w = Workdir::official();
@@ -211,7 +211,7 @@ fn rows_inserted_just_above_the_total_row_in_libreoffice_are_in_the_totals() {
     std::fs::create_dir(w.path("inbox")).unwrap();
     let edited = w.path("inbox/inserted.xlsx");
     let (before, after) =
-        lo::insert_rows_above_total(&file, &edited, "Kết nạp", "Tổng cộng", &[4, 5], "B:I");
+        lo::insert_rows_above_total(&file, &edited, "Kết nạp", "Tổng cộng", &[4, 5], "B:I", None);
     assert_eq!((before, after), (19, 21));
     // LibreOffice's own figures: every total takes in rows 19–20.
     for &col in &cols {
@@ -231,6 +231,32 @@ fn rows_inserted_just_above_the_total_row_in_libreoffice_are_in_the_totals() {
     assert!(w.returned("out").is_empty());
     let check = w.run(&["check", edited.to_str().unwrap()]);
     assert!(check.status.success(), "{}", crate::common::show(&check));
+    // Rows inserted at the other end, just under the header, are summed too: the
+    // figures of rows 17 and 18 typed into two rows inserted above row 4.
+    let top = w.path("top/inserted.xlsx");
+    std::fs::create_dir(w.path("top")).unwrap();
+    let (before, after) = lo::insert_rows_above_total(
+        &edited,
+        &top,
+        "Kết nạp",
+        "Tổng cộng",
+        &[17, 18],
+        "B:I",
+        Some(4),
+    );
+    assert_eq!((before, after), (21, 23));
+    for &col in &cols {
+        let (total, rows) = total_and_rows(&top, 22, 3, 21, col);
+        assert_eq!(total, rows, "column {col}: the total misses rows");
+    }
+    assert_eq!(total_and_rows(&top, 22, 3, 21, 4).0, before_total);
+    let report = w.run_report("top", "out-top", &[], 0);
+    let sub = submission(&report, "inserted.xlsx");
+    assert!(
+        sub["findings"].as_array().unwrap().is_empty(),
+        "{:#}",
+        sub["findings"]
+    );
 }
 
 #[test]
@@ -269,7 +295,15 @@ fn a_total_formula_that_misses_rows_inserted_above_it_is_named_in_the_sum_findin
     }
     std::fs::create_dir(w.path("inbox")).unwrap();
     let edited = w.path("inbox/plain.xlsx");
-    lo::insert_rows_above_total(&plain, &edited, "Kết nạp", "Tổng cộng", &[4, 5], "B:I");
+    lo::insert_rows_above_total(
+        &plain,
+        &edited,
+        "Kết nạp",
+        "Tổng cộng",
+        &[4, 5],
+        "B:I",
+        None,
+    );
     let report = w.run_report("inbox", "out", &[], 1);
     let sub = submission(&report, "plain.xlsx");
     let sums: Vec<&serde_json::Value> = sub["findings"]

@@ -408,7 +408,8 @@ pub fn uno_python() -> Option<PathBuf> {
 }
 
 /// What a unit does in LibreOffice when its table needs more rows: insert rows just
-/// above the total row (the row of `sheet` whose column A or B reads `label`) with
+/// above the total row (the row of `sheet` whose column A or B reads `label`), or above
+/// the 1-based row `at`, with
 /// LibreOffice's own insertion (so LibreOffice, not the test, adjusts the formulas),
 /// type into them the cells `columns` (`"B:I"`) of the 1-based `rows` above, clearing
 /// those (the figures move: the form stays right everywhere else), recalculate and save
@@ -421,6 +422,7 @@ pub fn insert_rows_above_total(
     label: &str,
     rows: &[u32],
     columns: &str,
+    at: Option<u32>,
 ) -> (u32, u32) {
     let bin = soffice_or_panic();
     let python = uno_python().unwrap_or_else(|| {
@@ -450,6 +452,7 @@ pub fn insert_rows_above_total(
         .arg(absolute(input))
         .arg(absolute(output))
         .args([sheet, label, &rows.join(","), columns])
+        .arg(at.map_or("total".to_string(), |r| r.to_string()))
         .current_dir(work.path())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

@@ -2,11 +2,11 @@
 when it inserts rows there (what the form's note tells it to do) and types figures.
 
 Run by tests/common/lo.rs with a Python that has LibreOffice's `uno` module:
-    python3 lo_insert_rows.py SOFFICE PROFILE_URL IN.xlsx OUT.xlsx SHEET LABEL ROWS COLUMNS
+    python3 lo_insert_rows.py SOFFICE PROFILE_URL IN.xlsx OUT.xlsx SHEET LABEL ROWS COLUMNS AT
 
 Opens IN.xlsx in a headless LibreOffice of its own (PROFILE_URL, a throw-away user
 profile); finds on SHEET the row whose column A or B reads LABEL (the total row);
-inserts as many rows just above it as ROWS lists (comma-separated 1-based row numbers
+inserts as many rows just above it (AT `total`, or above the 1-based row AT) as ROWS lists (comma-separated 1-based row numbers
 above it) through LibreOffice's own row insertion (Insert > Rows Above: LibreOffice,
 not this script, adjusts the formulas); types into each new row the cells of COLUMNS
 (`B:I`) of the listed row, and clears those; recalculates; saves OUT.xlsx as Excel
@@ -32,7 +32,7 @@ def prop(name, value):
 
 
 def main():
-    soffice, profile, src, dst, sheet_name, label, rows, columns = sys.argv[1:9]
+    soffice, profile, src, dst, sheet_name, label, rows, columns, at = sys.argv[1:10]
     rows = [int(r) for r in rows.split(",")]
     first_col, last_col = columns.split(":")
     pipe = "tonghop_insert_%d" % os.getpid()
@@ -94,23 +94,28 @@ def main():
         was_protected = sheet.isProtected()
         if was_protected:
             sheet.unprotect("")
-        sheet.getRows().insertByIndex(total, len(rows))
-        for k, source in enumerate(rows):
+        # The figures are taken and their rows cleared first: rows below the insertion
+        # point move down with it.
+        moved = []
+        for source in rows:
             src_range = sheet.getCellRangeByName(
                 "%s%d:%s%d" % (first_col, source, last_col, source)
             )
-            values = src_range.getDataArray()
+            moved.append(src_range.getDataArray()[0])
+            for c in range(len(moved[-1])):
+                src_range.getCellByPosition(c, 0).setString("")
+        at = total if at == "total" else int(at) - 1
+        sheet.getRows().insertByIndex(at, len(rows))
+        for k, values in enumerate(moved):
             dst_range = sheet.getCellRangeByName(
-                "%s%d:%s%d" % (first_col, total + k + 1, last_col, total + k + 1)
+                "%s%d:%s%d" % (first_col, at + k + 1, last_col, at + k + 1)
             )
-            for c, value in enumerate(values[0]):
+            for c, value in enumerate(values):
                 cell = dst_range.getCellByPosition(c, 0)
                 if isinstance(value, str):
                     cell.setString(value)
                 else:
                     cell.setValue(value)
-            for c in range(len(values[0])):
-                src_range.getCellByPosition(c, 0).setString("")
         if was_protected:
             sheet.protect("")
         doc.calculateAll()
