@@ -128,7 +128,9 @@ pub fn consolidate(
                 .report_date
                 .and_then(|c| subs[i].report.as_ref().and_then(|r| r.cells[c].date()))
         };
-        // Newest by date of report, then by file time; file name breaks exact ties.
+        // Newest by date of report, then by file time (a unit that corrects its file
+        // keeps the date of report, so the file saved later is the correction); the
+        // file name only makes the order of a true tie deterministic.
         let mut order = claims.clone();
         order.sort_by(|&a, &b| {
             (report_date(b), subs[b].modified, &subs[a].file).cmp(&(
@@ -138,33 +140,38 @@ pub fn consolidate(
             ))
         });
         let winner = order[0];
-        let mut tied: Vec<usize> = order
+        let code = &form.units[u].code;
+        let mut same_date: Vec<usize> = order
             .iter()
             .copied()
             .filter(|&i| report_date(i).is_some() && report_date(i) == report_date(winner))
             .collect();
-        let copies = take_copies(&subs, &mut tied);
+        let copies = take_copies(&subs, &mut same_date);
         for &(i, of) in &copies {
             let original = subs[of].file.clone();
             subs[i].findings.push(Finding::warning(
                 Builtin::Dup,
                 Msg::new(
                     format!(
-                        "Tệp này giống hệt tệp {original} của đơn vị {}: hai tệp được xử lý như một.",
-                        form.units[u].code
+                        "Tệp này giống hệt tệp {original} của đơn vị {code}: hai tệp được xử lý như một."
                     ),
                     format!(
-                        "This file is identical to {original} of unit {}: the two are handled as one.",
-                        form.units[u].code
+                        "This file is identical to {original} of unit {code}: the two are handled as one."
                     ),
                 ),
             ));
             subs[i].status = Status::Duplicate;
             subs[i].superseded_by = Some(original);
         }
+        // A true tie: same date of report, same file time, different content. Nothing
+        // says which is the correction, so neither is summed: the clerk, who can see the
+        // files, keeps one (or the unit, which gets the error back, sends one).
+        let tied: Vec<usize> = same_date
+            .iter()
+            .copied()
+            .filter(|&i| subs[i].modified == subs[winner].modified)
+            .collect();
         if tied.len() > 1 {
-            // Two files of the same unit and the same date: which one is right cannot be
-            // known, so both go back.
             let names: Vec<String> = tied.iter().map(|&i| subs[i].file.clone()).collect();
             for &i in &tied {
                 let others: Vec<&str> = names
@@ -172,11 +179,17 @@ pub fn consolidate(
                     .filter(|n| **n != subs[i].file)
                     .map(String::as_str)
                     .collect();
+                let others = others.join(", ");
+                let this = subs[i].file.clone();
                 subs[i].findings.push(Finding::error(
                     Builtin::Dup,
                     Msg::new(
-                        format!("Đơn vị {} gửi nhiều tệp cùng ngày báo cáo ({}). Không xác định được tệp nào đúng: hãy gửi lại một tệp duy nhất.", form.units[u].code, others.join(", ")),
-                        format!("Unit {} sent several files with the same date of report ({}). Which is right cannot be told: send one file.", form.units[u].code, others.join(", ")),
+                        format!(
+                            "Đơn vị {code} có nhiều tệp cùng ngày báo cáo, cùng thời gian sửa nhưng nội dung khác nhau ({this}; {others}): không xác định được tệp nào là bản sửa. Người tổng hợp: xóa khỏi thư mục nhận các tệp không đúng, chỉ giữ một tệp, rồi chạy lại (nếu không biết tệp nào đúng, đề nghị đơn vị gửi lại một tệp duy nhất)."
+                        ),
+                        format!(
+                            "Unit {code} has several files with the same date of report and the same file time but different content ({this}; {others}): which is the correction cannot be told. Clerk: remove the wrong ones from the inbox, keep one, and run again (if which is right is unknown, ask the unit for one file)."
+                        ),
                     ),
                 ));
                 subs[i].status = Status::Rejected;
@@ -187,15 +200,29 @@ pub fn consolidate(
                 continue;
             }
             let newer = subs[winner].file.clone();
-            subs[i].findings.push(Finding::warning(
-                Builtin::Dup,
+            let msg = if same_date.contains(&i) {
+                // A correction: said to the clerk, who can undo the choice.
                 Msg::new(
-                    format!("Đã có tệp mới hơn của đơn vị {}: {newer}. Tệp này không được tổng hợp.", form.units[u].code),
-                    format!("A newer file of unit {} was received: {newer}. This one is not consolidated.", form.units[u].code),
-                ),
-            ));
+                    format!(
+                        "Đơn vị {code} đã gửi tệp sửa cùng ngày báo cáo: {newer} (lưu sau) được tổng hợp, tệp này bỏ qua. Nếu tệp này mới là bản đúng, hãy xóa {newer} khỏi thư mục nhận rồi chạy lại."
+                    ),
+                    format!(
+                        "Unit {code} sent a corrected file with the same date of report: {newer} (saved later) is consolidated, this one is set aside. If this one is the right one, remove {newer} from the inbox and run again."
+                    ),
+                )
+            } else {
+                Msg::new(
+                    format!(
+                        "Đã có tệp mới hơn của đơn vị {code}: {newer}. Tệp này không được tổng hợp."
+                    ),
+                    format!(
+                        "A newer file of unit {code} was received: {newer}. This one is not consolidated."
+                    ),
+                )
+            };
+            subs[i].findings.push(Finding::warning(Builtin::Dup, msg));
             subs[i].status = Status::Duplicate;
-            subs[i].superseded_by = Some(subs[winner].file.clone());
+            subs[i].superseded_by = Some(newer);
         }
         *slot = Some(winner);
     }

@@ -347,8 +347,8 @@ fn resave(from: &Path, to: &Path) {
     out.finish().unwrap();
 }
 
-/// Two files of a clean unit with the same figures and report date, saved apart: both
-/// are returned with a DUP error, and the returned workbook holds the unit's rows
+/// Two files of a clean unit with the same figures, report date and file time, saved
+/// apart (a true tie, which nothing decides): both are rejected with a DUP error, and the returned workbook holds the unit's rows
 /// although the detail is off and the rows of clean files were let go after checking.
 fn duplicate_is_returned_with_its_rows(d: Dup) {
     let w = Workdir::new();
@@ -360,6 +360,16 @@ fn duplicate_is_returned_with_its_rows(d: Dup) {
         &w.path(&format!("inbox/{file}")),
         &w.path(&format!("inbox/{copy}")),
     );
+    for f in [&file, &copy] {
+        std::fs::File::options()
+            .write(true)
+            .open(w.path(&format!("inbox/{f}")))
+            .unwrap()
+            .set_modified(
+                std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_780_000_000),
+            )
+            .unwrap();
+    }
     let report = w.run_report("inbox", "out", d.flags, 1);
     assert_eq!(report["detail"], false);
     assert_eq!(total_row_count(&report), ((d.units + 1) * d.rows) as u64);

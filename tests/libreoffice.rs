@@ -185,3 +185,161 @@ fn a_streamed_returned_workbook_opens_in_libreoffice_whole() {
     // The header, 6,000 organisations and the total row.
     assert_eq!(labelled, 6_002);
 }
+
+/// One clean sample of the official form with a 15-row table (total on row 19), and the
+/// 0-based columns of the admissions table, C to I.
+fn clean_sample_with_15_rows(w: &Workdir) -> (PathBuf, Vec<u32>) {
+    w.samples(
+        "s",
+        &[
+            "--units",
+            "1",
+            "--rows",
+            "15",
+            "--faulty-units",
+            "0",
+            "--seed",
+            "7",
+        ],
+    );
+    let file = files_in(&w.path("s"))
+        .into_iter()
+        .find(|p| p.extension().is_some_and(|e| e == "xlsx"))
+        .expect("a sample");
+    (file, (2..=8).collect())
+}
+
+/// Each column's figure on `row` (0-based) and the sum of the rows from 0-based `first`
+/// to `last` of sheet Kết nạp, as calamine reads the cached values.
+fn total_and_rows(path: &std::path::Path, row: u32, first: u32, last: u32, col: u32) -> (f64, f64) {
+    let c = cells(path, "Kết nạp");
+    let sum = (first..=last)
+        .map(|r| c.get(&(r, col)).and_then(as_f64).unwrap_or(0.0))
+        .sum();
+    let total = c
+        .get(&(row, col))
+        .and_then(as_f64)
+        .unwrap_or_else(|| panic!("no total at row {} column {col}", row + 1));
+    (total, sum)
+}
+
+#[test]
+fn rows_inserted_just_above_the_total_row_in_libreoffice_are_in_the_totals() {
+    // What the form's note tells a unit to do when its table needs more rows: insert
+    // them just above Tổng cộng (or anywhere in the table). Here LibreOffice inserts two rows there (its own row
+    // insertion, through UNO, adjusting the formulas itself) and the figures of rows 4
+    // and 5 are typed into them; recalculated and saved as .xlsx.
+    let w = Workdir::official();
+    let (file, cols) = clean_sample_with_15_rows(&w);
+    let (before_total, _) = total_and_rows(&file, 18, 3, 17, 4);
+    std::fs::create_dir(w.path("inbox")).unwrap();
+    let edited = w.path("inbox/inserted.xlsx");
+    let (before, after) =
+        lo::insert_rows_above_total(&file, &edited, "Kết nạp", "Tổng cộng", &[4, 5], "B:I", None);
+    assert_eq!((before, after), (19, 21));
+    // LibreOffice's own figures: every total takes in rows 19–20.
+    for &col in &cols {
+        let (total, rows) = total_and_rows(&edited, 20, 3, 19, col);
+        assert_eq!(total, rows, "column {col}: the total misses rows");
+    }
+    assert_eq!(total_and_rows(&edited, 20, 3, 19, 4).0, before_total);
+    // tonghop accepts it, with the same figures as before the move.
+    let report = w.run_report("inbox", "out", &[], 0);
+    let sub = submission(&report, "inserted.xlsx");
+    assert_eq!(sub["status"], "accepted", "{:#}", sub["findings"]);
+    assert!(
+        sub["findings"].as_array().unwrap().is_empty(),
+        "{:#}",
+        sub["findings"]
+    );
+    assert!(w.returned("out").is_empty());
+    let check = w.run(&["check", edited.to_str().unwrap()]);
+    assert!(check.status.success(), "{}", crate::common::show(&check));
+    // Rows inserted at the other end, just under the header, are summed too: the
+    // figures of rows 17 and 18 typed into two rows inserted above row 4.
+    let top = w.path("top/inserted.xlsx");
+    std::fs::create_dir(w.path("top")).unwrap();
+    let (before, after) = lo::insert_rows_above_total(
+        &edited,
+        &top,
+        "Kết nạp",
+        "Tổng cộng",
+        &[17, 18],
+        "B:I",
+        Some(4),
+    );
+    assert_eq!((before, after), (21, 23));
+    for &col in &cols {
+        let (total, rows) = total_and_rows(&top, 22, 3, 21, col);
+        assert_eq!(total, rows, "column {col}: the total misses rows");
+    }
+    assert_eq!(total_and_rows(&top, 22, 3, 21, 4).0, before_total);
+    let report = w.run_report("top", "out-top", &[], 0);
+    let sub = submission(&report, "inserted.xlsx");
+    assert!(
+        sub["findings"].as_array().unwrap().is_empty(),
+        "{:#}",
+        sub["findings"]
+    );
+}
+
+#[test]
+fn a_total_formula_that_misses_rows_inserted_above_it_is_named_in_the_sum_finding() {
+    // A form saved with plain `SUM(C4:C18)` totals (an older template, or one a unit
+    // made): rows inserted just above the total are left out, and the SUM message says
+    // which, so the unit knows it is the formula and not a figure.
+    let w = Workdir::official();
+    let (file, cols) = clean_sample_with_15_rows(&w);
+    let plain = w.path("plain.xlsx");
+    {
+        let bytes = std::fs::read(&file).unwrap();
+        let mut z = zip::ZipArchive::new(std::io::Cursor::new(&bytes)).unwrap();
+        let mut out = zip::ZipWriter::new(std::fs::File::create(&plain).unwrap());
+        for i in 0..z.len() {
+            let mut f = z.by_index(i).unwrap();
+            let name = f.name().unwrap().into_owned();
+            let mut data = Vec::new();
+            std::io::Read::read_to_end(&mut f, &mut data).unwrap();
+            if name.starts_with("xl/worksheets/") {
+                let mut t = String::from_utf8(data).unwrap();
+                for &col in &cols {
+                    let c = char::from(b'A' + col as u8);
+                    t = t.replace(
+                        &format!("SUM(INDEX({c}:{c},ROW({c}$3)+1):INDEX({c}:{c},ROW()-1))"),
+                        &format!("SUM({c}4:{c}18)"),
+                    );
+                }
+                data = t.into_bytes();
+            }
+            out.start_file(name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            std::io::Write::write_all(&mut out, &data).unwrap();
+        }
+        out.finish().unwrap();
+    }
+    std::fs::create_dir(w.path("inbox")).unwrap();
+    let edited = w.path("inbox/plain.xlsx");
+    lo::insert_rows_above_total(
+        &plain,
+        &edited,
+        "Kết nạp",
+        "Tổng cộng",
+        &[4, 5],
+        "B:I",
+        None,
+    );
+    let report = w.run_report("inbox", "out", &[], 1);
+    let sub = submission(&report, "plain.xlsx");
+    let sums: Vec<&serde_json::Value> = sub["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "SUM")
+        .collect();
+    // Every column whose rows 4–5 held figures other than 0 (the sample's figures).
+    assert!(!sums.is_empty(), "{:#}", sub["findings"]);
+    for f in sums {
+        let m = f["message"].as_str().unwrap();
+        assert!(m.contains("Công thức Tổng cộng chưa gồm dòng 19–20"), "{m}");
+    }
+}

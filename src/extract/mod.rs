@@ -9,7 +9,7 @@ pub use list::ListData;
 use crate::cellref::Pos;
 use crate::finding::{Builtin, Capped, Finding, Shown};
 use crate::lang::{Lang, Msg, plain_number};
-use crate::read::{RawValue, SheetCells, SheetError, WorkbookCells};
+use crate::read::{RawValue, SheetCells, SheetError, SumRange, WorkbookCells};
 use crate::spec::{FieldRef, FieldType, Layout, Table};
 use crate::text::{self, date, fold, legacy, number};
 use chrono::NaiveDate;
@@ -59,6 +59,9 @@ pub struct Row {
 pub struct TableData {
     pub rows: Vec<Row>,
     pub total: Option<Row>,
+    /// For each column, the rows the total row's formula adds up, when it is a plain
+    /// one-column `SUM(E4:E18)`: the SUM rule names the rows such a formula misses.
+    pub total_ranges: Vec<Option<SumRange>>,
     /// Set when the rows were let go after checking (see [`TableData::drop_rows`]).
     pub dropped: Option<DroppedRows>,
 }
@@ -405,6 +408,18 @@ impl Ctx<'_> {
                 .collect();
             let r = Row { row, label, values };
             if total {
+                data.total_ranges = t
+                    .columns
+                    .iter()
+                    .map(|c| {
+                        let pos = Pos::new(row, c.col);
+                        cells_of
+                            .sums
+                            .binary_search_by(|(p, _)| p.cmp(&pos))
+                            .ok()
+                            .map(|i| cells_of.sums[i].1)
+                    })
+                    .collect();
                 data.total = Some(r);
                 break;
             }

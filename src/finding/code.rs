@@ -114,8 +114,8 @@ builtin! {
         "the unit code is missing or unknown but the unit name matches: recognised by name";
     /// A unit sent several files.
     Dup = "DUP", [Warning, Error],
-        "Đơn vị gửi nhiều tệp: tệp mới nhất được dùng (cảnh báo); hai tệp khác nhau không phân biệt được tệp nào mới hơn thì cả hai bị trả lại (lỗi)",
-        "the unit sent several files: the newest is kept and the others are marked duplicate (warning); two different files that cannot be told apart are both returned (error)";
+        "Đơn vị gửi nhiều tệp: tệp có ngày báo cáo mới nhất, cùng ngày thì tệp lưu sau, được tổng hợp, các tệp khác bỏ qua (cảnh báo cho người tổng hợp, không trả lại đơn vị); các tệp khác nhau cùng ngày báo cáo và cùng thời gian lưu không phân biệt được: không tệp nào được tổng hợp, người tổng hợp xóa tệp không đúng (lỗi)",
+        "the unit sent several files: the one with the latest date of report, of the same date the one saved last, is consolidated and the others set aside (a warning for the clerk, nothing returned to the unit); different files with the same date of report and the same file time cannot be told apart: none is consolidated and the clerk removes the wrong ones (error)";
 }
 
 impl Builtin {

@@ -134,7 +134,62 @@ impl CellValue for &Data {
 
 /// A sheet's cells in row-major order, empty ones left out, and whether the sheet had
 /// content past the form's last row (where the pass stopped).
-pub(super) type Cells = (Vec<(Pos, RawValue)>, bool);
+pub(super) struct Cells {
+    pub cells: Vec<(Pos, RawValue)>,
+    pub truncated: bool,
+    /// The rows each one-column `SUM` formula with a figure adds up, in `Pos` order.
+    pub sums: Vec<(Pos, SumRange)>,
+}
+
+/// The rows a one-column `SUM(E4:E18)` formula adds up, 0-based and inclusive. Kept
+/// for the message of a total row that disagrees with its rows: a formula that stops
+/// short of rows inserted below its range is the usual cause, and the unit must be
+/// told which rows it misses. Only this shape is recognised; any other formula (the
+/// template's own, which grows with inserted rows) says nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SumRange {
+    pub first: u32,
+    pub last: u32,
+}
+
+impl SumRange {
+    /// `SUM(E4:E18)` in column `col` (0-based) as Excel stores it (`E$4`, a leading
+    /// `=`) or LibreOffice's .ods (`of:=SUM([.E4:.E18])`); `None` for anything else,
+    /// including a range over another column or several columns.
+    pub fn parse(formula: &str, col: u32) -> Option<SumRange> {
+        let f = formula.trim();
+        let f = f.strip_prefix("of:").unwrap_or(f);
+        let f = f.strip_prefix('=').unwrap_or(f).trim();
+        let inner = f
+            .get(..4)
+            .filter(|h| h.eq_ignore_ascii_case("SUM("))
+            .and_then(|_| f[4..].strip_suffix(')'))?;
+        let inner = inner.trim();
+        let inner = inner
+            .strip_prefix('[')
+            .and_then(|i| i.strip_suffix(']'))
+            .unwrap_or(inner);
+        let (a, b) = inner.split_once(':')?;
+        let end = |r: &str| -> Option<u32> {
+            let r = r.trim();
+            let r = r.strip_prefix('.').unwrap_or(r);
+            let r = r.strip_prefix('$').unwrap_or(r);
+            let letters = r.bytes().take_while(u8::is_ascii_alphabetic).count();
+            let (name, rest) = r.split_at(letters);
+            let rest = rest.strip_prefix('$').unwrap_or(rest);
+            if name.is_empty() || rest.is_empty() || !rest.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            (u32::from(crate::cellref::parse_column(name).ok()?) == col)
+                .then(|| rest.parse::<u32>().ok())
+                .flatten()
+                .filter(|&n| n >= 1)
+                .map(|n| n - 1)
+        };
+        let (first, last) = (end(a)?, end(b)?);
+        (first <= last).then_some(SumRange { first, last })
+    }
+}
 
 /// The cells of `source` the form can use. Reading stops at the first value or formula
 /// past the window's last row, so a sheet of a million rows costs no more than the form.
@@ -143,6 +198,7 @@ pub(super) fn window_cells<V: CellValue, F: AsRef<str> + Into<String>, E>(
     win: &Window,
 ) -> Result<Cells, E> {
     let mut cells = Vec::new();
+    let mut sums = Vec::new();
     let mut truncated = false;
     for c in source {
         let Cell {
@@ -172,7 +228,16 @@ pub(super) fn window_cells<V: CellValue, F: AsRef<str> + Into<String>, E>(
             {
                 RawValue::Uncalculated(capped(f.into()))
             }
-            _ => value.into_raw(),
+            Some(f) => {
+                let v = value.into_raw();
+                if matches!(v, RawValue::Number(_))
+                    && let Some(r) = SumRange::parse(f.as_ref(), col)
+                {
+                    sums.push((pos, r));
+                }
+                v
+            }
+            None => value.into_raw(),
         };
         if !matches!(v, RawValue::Empty) {
             cells.push((pos, v));
@@ -185,7 +250,15 @@ pub(super) fn window_cells<V: CellValue, F: AsRef<str> + Into<String>, E>(
         cells.sort_by_key(|(p, _)| *p);
     }
     cells.dedup_by_key(|(p, _)| *p);
-    Ok((cells, truncated))
+    if !sums.is_sorted_by_key(|(p, _)| *p) {
+        sums.sort_by_key(|(p, _)| *p);
+    }
+    sums.dedup_by_key(|(p, _)| *p);
+    Ok(Cells {
+        cells,
+        truncated,
+        sums,
+    })
 }
 
 static EMPTY: Data = Data::Empty;
@@ -260,9 +333,33 @@ mod tests {
         }
     }
 
-    fn cells_of(values: &Range<Data>, formulas: &Range<String>, win: &Window) -> Cells {
-        let Ok(cells) = window_cells(range_cells(values, Some(formulas)), win);
-        cells
+    fn cells_of(
+        values: &Range<Data>,
+        formulas: &Range<String>,
+        win: &Window,
+    ) -> (Vec<(Pos, RawValue)>, bool) {
+        let Ok(c) = window_cells(range_cells(values, Some(formulas)), win);
+        (c.cells, c.truncated)
+    }
+
+    #[test]
+    fn a_one_column_sum_is_read_as_its_rows_in_either_notation() {
+        let r = |first, last| Some(SumRange { first, last });
+        assert_eq!(SumRange::parse("SUM(E4:E18)", 4), r(3, 17));
+        assert_eq!(SumRange::parse("=sum($E$4:E$18)", 4), r(3, 17));
+        assert_eq!(SumRange::parse("of:=SUM([.E4:.E18])", 4), r(3, 17));
+        for other in [
+            "SUM(E4:E18)+1",
+            "SUM(D4:D18)",
+            "SUM(E4:F18)",
+            "SUM(E18:E4)",
+            "SUM(INDEX(E:E,ROW(E$3)+1):INDEX(E:E,ROW()-1))",
+            "SUM(E4:INDEX(E:E,ROW()-1))",
+            "E4+E5",
+            "SUM(E0:E4)",
+        ] {
+            assert_eq!(SumRange::parse(other, 4), None, "{other}");
+        }
     }
 
     #[test]

@@ -21,6 +21,7 @@ use crate::cellref::Pos;
 use crate::spec::Layout;
 use crate::text::fold;
 use calamine::{Ods, Reader, SheetVisible, Xls, Xlsx};
+pub use cells::SumRange;
 use cells::{Cell, Cells, Window, range_cells, window_cells, windows};
 use chrono::NaiveDate;
 use sniff::{Format, Limits, SniffError};
@@ -71,6 +72,9 @@ pub struct SheetCells {
     pub cells: Vec<(Pos, RawValue)>,
     /// The sheet had content past the form's last row; the scan stopped there.
     pub truncated: bool,
+    /// The rows each one-column `SUM` formula adds up, in `Pos` order: what a total
+    /// row's formula covers.
+    pub sums: Vec<(Pos, SumRange)>,
 }
 
 /// What the reader found for each sheet of the form, by the form's sheet index.
@@ -211,13 +215,17 @@ fn read_sheets<E: std::fmt::Display>(
         .zip(windows(form))
         .map(|(spec_sheet, win)| {
             let m = find_sheet(meta, &spec_sheet.name).ok_or(SheetError::Missing)?;
-            let (cells, truncated) =
-                read(&m.name, &win).map_err(|e| SheetError::Broken(e.to_string()))?;
+            let Cells {
+                cells,
+                truncated,
+                sums,
+            } = read(&m.name, &win).map_err(|e| SheetError::Broken(e.to_string()))?;
             Ok(SheetCells {
                 actual_name: m.name.clone(),
                 hidden: m.visible != SheetVisible::Visible,
                 cells,
                 truncated,
+                sums,
             })
         })
         .collect();

@@ -102,6 +102,28 @@ description = "Dòng Tổng cộng của mỗi cột bằng tổng các dòng ph
                 d.rows.last().map_or(t.first_row, |r| r.row) + 1,
             );
             let ((fv, fe), (sv, se)) = (num(found), num(sum));
+            // The usual cause: rows inserted below the end of a `SUM(E4:E18)` (just
+            // above the total row), which the formula does not grow to take in.
+            let missed = d
+                .total_ranges
+                .get(k)
+                .copied()
+                .flatten()
+                .map(|r| {
+                    runs(d.rows.iter().filter(|row| {
+                        matches!(row.values[k], Value::Number(_))
+                            && (row.row < r.first || row.row > r.last)
+                    })
+                    .map(|row| row.row + 1))
+                })
+                .filter(|m| !m.is_empty());
+            let (why_vi, why_en) = match &missed {
+                Some(m) => (
+                    format!(" Công thức {} chưa gồm dòng {m}: hãy sửa công thức để cộng cả các dòng này.", t.total_label),
+                    format!(" The total's formula leaves out rows {m}: extend it to include them."),
+                ),
+                None => (String::new(), String::new()),
+            };
             c.push(
                 rule,
                 super::checker::At {
@@ -109,12 +131,36 @@ description = "Dòng Tổng cộng của mỗi cột bằng tổng các dòng ph
                     pos: Pos::new(total.row, col.col),
                 },
                 Msg::new(
-                    format!("Dòng \"{}\" cột \"{}\" ghi {fv}, nhưng tổng các dòng {first}–{last} là {sv}.", t.total_label, col.label),
-                    format!("The total of column \"{}\" is {fe}, but rows {first}–{last} add up to {se}.", col.label_en),
+                    format!("Dòng \"{}\" cột \"{}\" ghi {fv}, nhưng tổng các dòng {first}–{last} là {sv}.{why_vi}", t.total_label, col.label),
+                    format!("The total of column \"{}\" is {fe}, but rows {first}–{last} add up to {se}.{why_en}", col.label_en),
                 ),
                 Some(Shown::Number(found)),
                 Some(Shown::Number(sum)),
             );
         }
+    }
+}
+
+/// Row numbers, ascending, as runs a reader takes in at a glance: `19–20, 25`.
+fn runs(rows: impl Iterator<Item = u32>) -> String {
+    let mut out: Vec<(u32, u32)> = Vec::new();
+    for r in rows {
+        match out.last_mut() {
+            Some((_, last)) if r == *last + 1 => *last = r,
+            _ => out.push((r, r)),
+        }
+    }
+    out.iter()
+        .map(|&(a, b)| if a == b { a.to_string() } else { format!("{a}–{b}") })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn rows_are_shown_as_runs() {
+        assert_eq!(super::runs([19, 20, 25, 27, 28, 29].into_iter()), "19–20, 25, 27–29");
+        assert_eq!(super::runs(std::iter::empty()), "");
     }
 }

@@ -40,6 +40,7 @@ fn good() -> (Form, Report) {
             row(4, [2.0, 2.0, 2.0, 1.0, 0.0, 1.0, 1.0]),
         ],
         total: Some(row(5, [6.0, 7.0, 5.0, 2.0, 1.0, 3.0, 2.0])),
+        total_ranges: Vec::new(),
         dropped: None,
     };
     let report = Report {

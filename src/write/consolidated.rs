@@ -13,7 +13,7 @@ use super::{WriteError, cell_text, io_failure, new_workbook, save, style, xlsx_e
 use crate::cellref::{Pos, column_name};
 use crate::consolidate::Consolidation;
 use crate::extract::Value;
-use crate::finding::Notation;
+use crate::finding::{Builtin, Notation};
 use crate::form::Form;
 use crate::guard::catch_quietly;
 use crate::lang::Lang;
@@ -827,10 +827,15 @@ fn status_rows(
         let (code, name) = s.unit.map_or(("", ""), |u| {
             (form.units[u].code.as_str(), form.units[u].name.as_str())
         });
-        let note = match (&s.superseded_by, s.findings.first()) {
-            (Some(by), _) => format!("{} {by}", lang.pick("Thay bằng", "Superseded by")),
-            (None, Some(f)) => cell_text(f.message.get(lang)).into_owned(),
-            (None, None) => String::new(),
+        // A file set aside says why in the DUP warning, addressed to the clerk (which
+        // file was kept and how to undo the choice).
+        let dup = s.findings.iter().find(|f| f.code.is(Builtin::Dup));
+        let note = match (&s.superseded_by, dup, s.findings.first()) {
+            (Some(_), Some(f), _) => cell_text(f.message.get(lang)).into_owned(),
+            (Some(by), None, _) => format!("{} {by}", lang.pick("Thay bằng", "Superseded by")),
+            (None, Some(f), _) => cell_text(f.message.get(lang)).into_owned(),
+            (None, None, Some(f)) => cell_text(f.message.get(lang)).into_owned(),
+            (None, None, None) => String::new(),
         };
         line(
             ws,

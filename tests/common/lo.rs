@@ -380,3 +380,118 @@ fn kill_tree(child: &mut std::process::Child) {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+/// A Python that can `import uno` (LibreOffice's scripting bridge): `$TONGHOP_UNO_PYTHON`,
+/// LibreOffice's own (`program/python`, on Windows and in the upstream packages), then
+/// Debian's `/usr/bin/python3` with `python3-uno`. None when none of them has it.
+pub fn uno_python() -> Option<PathBuf> {
+    let mut candidates: Vec<PathBuf> = Vec::new();
+    if let Some(p) = std::env::var_os("TONGHOP_UNO_PYTHON") {
+        candidates.push(PathBuf::from(p));
+    }
+    if let Some(bin) = soffice()
+        && let Ok(real) = fs::canonicalize(&bin)
+        && let Some(dir) = real.parent()
+    {
+        candidates.push(dir.join("python"));
+    }
+    candidates.push(PathBuf::from("/usr/bin/python3"));
+    candidates.into_iter().find(|p| {
+        p.is_file()
+            && Command::new(p)
+                .args(["-c", "import uno"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
+    })
+}
+
+/// What a unit does in LibreOffice when its table needs more rows: insert rows just
+/// above the total row (the row of `sheet` whose column A or B reads `label`), or above
+/// the 1-based row `at`, with
+/// LibreOffice's own insertion (so LibreOffice, not the test, adjusts the formulas),
+/// type into them the cells `columns` (`"B:I"`) of the 1-based `rows` above, clearing
+/// those (the figures move: the form stays right everywhere else), recalculate and save
+/// as .xlsx to `output`. Driven through UNO by `lo_insert_rows.py`, with a throw-away
+/// profile. Returns the total row's 1-based number before and after.
+pub fn insert_rows_above_total(
+    input: &Path,
+    output: &Path,
+    sheet: &str,
+    label: &str,
+    rows: &[u32],
+    columns: &str,
+    at: Option<u32>,
+) -> (u32, u32) {
+    let bin = soffice_or_panic();
+    let python = uno_python().unwrap_or_else(|| {
+        panic!(
+            "no Python with LibreOffice's `uno` module: install python3-uno (the \
+             install step of .ci/run) or point $TONGHOP_UNO_PYTHON at one"
+        )
+    });
+    let work = tempfile::Builder::new()
+        .prefix("tonghop-uno-")
+        .tempdir()
+        .expect("lo::insert_rows: temp dir");
+    let profile = work.path().join("profile");
+    fs::create_dir_all(profile.join("user")).expect("lo::insert_rows: profile dir");
+    fs::write(
+        profile.join("user").join("registrymodifications.xcu"),
+        PROFILE_RECALC,
+    )
+    .expect("lo::insert_rows: registrymodifications.xcu");
+    let script = work.path().join("lo_insert_rows.py");
+    fs::write(&script, include_str!("lo_insert_rows.py")).expect("lo::insert_rows: script");
+    let rows: Vec<String> = rows.iter().map(u32::to_string).collect();
+    let mut cmd = Command::new(&python);
+    cmd.arg(&script)
+        .arg(&bin)
+        .arg(file_url(&absolute(&profile)))
+        .arg(absolute(input))
+        .arg(absolute(output))
+        .args([sheet, label, &rows.join(","), columns])
+        .arg(at.map_or("total".to_string(), |r| r.to_string()))
+        .current_dir(work.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    #[cfg(unix)]
+    {
+        // Its own process group, so a timeout kills the script and its soffice together.
+        use std::os::unix::process::CommandExt;
+        cmd.process_group(0);
+    }
+    let mut child = cmd
+        .spawn()
+        .unwrap_or_else(|e| panic!("lo::insert_rows: cannot start {}: {e}", python.display()));
+    let started = Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(st)) => break st,
+            Ok(None) if started.elapsed() > TIMEOUT => {
+                kill_tree(&mut child);
+                panic!("lo::insert_rows: LibreOffice did not finish within {TIMEOUT:?}, killed");
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(50)),
+            Err(e) => {
+                kill_tree(&mut child);
+                panic!("lo::insert_rows: waiting: {e}");
+            }
+        }
+    };
+    let out = child.wait_with_output().expect("lo::insert_rows: output");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        status.success() && output.is_file(),
+        "lo::insert_rows: {status}\nstdout:\n{stdout}\nstderr:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let n: Vec<u32> = stdout
+        .split_whitespace()
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    assert_eq!(n.len(), 2, "lo::insert_rows: {stdout}");
+    (n[0], n[1])
+}

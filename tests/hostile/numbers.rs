@@ -243,7 +243,12 @@ fn formulas_without_cached_values_are_findings_not_zeros() {
     let table = &sub["tables"]["admissions"];
     assert_eq!(
         *column(table, &table["total"], "admitted"),
-        serde_json::json!({ "invalid": format!("=SUM(E{FIRST_ROW}:E{})", TOTAL_ROW - 1) })
+        serde_json::json!({
+            "invalid": format!(
+                "=SUM(INDEX(E:E,ROW(E${})+1):INDEX(E:E,ROW()-1))",
+                FIRST_ROW - 1
+            )
+        })
     );
     // Not taken as 0: neither SUM nor the cross-sheet check judged a missing value.
     assert_no_rule(sub, "SUM");

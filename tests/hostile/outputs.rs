@@ -34,7 +34,7 @@ fn hostile_inbox() -> Workdir {
     let d = newer.number(INFO, "C12");
     newer.cell(INFO, "C12", Cell::Number(d + 1.0));
     let full = sample("DBI");
-    inbox(&[
+    let w = inbox(&[
         ("DBP.xlsx", textnum.bytes()),
         ("legacy/bao cao TCH.xlsx", legacy.bytes()),
         ("TGI.xlsx", inject.bytes()),
@@ -60,7 +60,20 @@ fn hostile_inbox() -> Workdir {
             v.resize((1 << 20) + 1, 0);
             v
         }),
-    ])
+    ]);
+    // The two CAT files differ and have the same date of report and file time: a
+    // true tie, which nothing decides.
+    for f in ["CAT.xlsx", "CAT copy.xlsx"] {
+        std::fs::File::options()
+            .write(true)
+            .open(w.path(&format!("inbox/{f}")))
+            .unwrap()
+            .set_modified(
+                std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_780_000_000),
+            )
+            .unwrap();
+    }
+    w
 }
 
 const HOSTILE_RUN: &[&str] = &["--max-file-mib", "1"];

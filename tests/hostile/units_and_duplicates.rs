@@ -1,13 +1,39 @@
-//! Several submissions: the newer report of a unit supersedes the older, two of the same
-//! date are both returned, the same file twice counts once; unknown and missing units.
+//! Several submissions: the newer report of a unit supersedes the older, of the same
+//! date the file saved later (a correction) supersedes the earlier, two different files
+//! nothing tells apart are a tie for the clerk, the same file twice counts once; unknown
+//! and missing units.
 
 use super::edit::{Cell, Pkg, text};
 use super::{
     INFO, OK_UNIT, assert_accepted, assert_finding, figure, findings, inbox, is_missing,
-    nothing_returned, run_batch, run_inbox, run_one, sample, status,
+    nothing_returned, run, run_batch, run_inbox, run_one, sample, status,
 };
-use crate::common::submission;
-use std::time::Duration;
+use crate::common::{Workdir, cells, submission};
+use std::time::{Duration, SystemTime};
+
+/// Give the inbox file `name` the modification time `secs` after the epoch, as a file
+/// saved then (copies and mail attachments keep it).
+fn saved_at(w: &Workdir, name: &str, secs: u64) {
+    std::fs::File::options()
+        .write(true)
+        .open(w.path(&format!("inbox/{name}")))
+        .unwrap()
+        .set_modified(SystemTime::UNIX_EPOCH + Duration::from_secs(secs))
+        .unwrap();
+}
+
+/// The status sheet's note (column H) on the row of `file` (column D).
+fn status_note(w: &Workdir, file: &str) -> String {
+    let c = cells(&w.path("out/tong-hop.xlsx"), "Tình trạng nộp");
+    let row = c
+        .iter()
+        .find(|((_, col), v)| *col == 3 && crate::common::text(Some(v)) == Some(file))
+        .map(|((r, _), _)| *r)
+        .unwrap_or_else(|| panic!("{file} not in the status sheet"));
+    crate::common::text(c.get(&(row, 7)))
+        .unwrap_or("")
+        .to_string()
+}
 
 #[test]
 fn the_newer_report_of_a_unit_supersedes_the_older() {
@@ -37,23 +63,80 @@ fn the_newer_report_of_a_unit_supersedes_the_older() {
 }
 
 #[test]
-fn two_reports_of_a_unit_with_the_same_date_are_both_returned() {
+fn a_corrected_file_with_the_same_date_of_report_supersedes_the_first() {
+    // TGI fixed its file and sent it again, keeping the date of report, as units do. The
+    // first has a fault; the correction, saved later, sorts first by name and arrives in
+    // the listing before it: only the file time may decide.
+    let mut first = Pkg::of("TGI");
+    first.cell(INFO, "C10", Cell::Blank);
+    let mut fixed = Pkg::of("TGI");
+    fixed.cell(INFO, "C10", text("Lò Văn Sửa"));
+    let w = inbox(&[("TGI.xlsx", first.bytes()), ("A-TGI.xlsx", fixed.bytes())]);
+    saved_at(&w, "TGI.xlsx", 1_780_000_000);
+    saved_at(&w, "A-TGI.xlsx", 1_780_003_600);
+    let report = run_batch(&w, &[], 0);
+    let kept = submission(&report, "A-TGI.xlsx");
+    assert_accepted(kept);
+    assert_eq!(kept["included_in_totals"], true);
+    assert!(findings(kept, "DUP").is_empty(), "{:#}", kept["findings"]);
+    assert_eq!(figure(kept, "preparer"), "Lò Văn Sửa");
+    let earlier = submission(&report, "TGI.xlsx");
+    assert_eq!(status(earlier), "duplicate", "{earlier:#}");
+    assert_eq!(earlier["superseded_by"], "A-TGI.xlsx");
+    assert_eq!(earlier["included_in_totals"], false);
+    let dup = findings(earlier, "DUP");
+    assert_eq!(dup.len(), 1, "{:#}", earlier["findings"]);
+    assert_eq!(dup[0]["severity"], "warning");
+    // Nothing goes back to TGI: no returned workbook, so no DUP error in one.
+    assert!(nothing_returned(&w), "{:?}", w.returned("out"));
+    assert_eq!(report["summary"]["duplicate"], 1);
+    // The clerk reads in the status sheet which file was kept and how to undo it.
+    let note = status_note(&w, "TGI.xlsx");
+    assert!(
+        note.contains("tệp sửa") && note.contains("A-TGI.xlsx") && note.contains("xóa"),
+        "{note}"
+    );
+    // Saved the other way round, the other file wins.
+    saved_at(&w, "TGI.xlsx", 1_780_007_200);
+    let report = run(&w, &[], 1);
+    assert_eq!(status(submission(&report, "A-TGI.xlsx")), "duplicate");
+    let kept = submission(&report, "TGI.xlsx");
+    assert_eq!(status(kept), "rejected");
+    assert!(findings(kept, "DUP").is_empty(), "{:#}", kept["findings"]);
+    assert_eq!(w.returned("out").len(), 1);
+    let back = w.path("out/tra-lai/TGI.xlsx");
+    for sheet in crate::common::sheet_names(&back) {
+        for v in cells(&back, &sheet).values() {
+            let t = crate::common::text(Some(v)).unwrap_or("");
+            assert!(!t.contains("DUP") && !t.contains("A-TGI"), "{sheet}: {t}");
+        }
+    }
+}
+
+#[test]
+fn two_different_files_of_a_unit_with_the_same_date_and_time_are_a_tie_for_the_clerk() {
     let a = Pkg::of("TGI");
     let mut b = Pkg::of("TGI");
     b.cell(INFO, "C10", text("Người khác"));
-    let report = run_inbox(
-        &[("TGI.xlsx", a.bytes()), ("TGI (1).xlsx", b.bytes())],
-        &[],
-        1,
-    );
-    for file in ["TGI.xlsx", "TGI (1).xlsx"] {
+    let w = inbox(&[("TGI.xlsx", a.bytes()), ("TGI (1).xlsx", b.bytes())]);
+    for f in ["TGI.xlsx", "TGI (1).xlsx"] {
+        saved_at(&w, f, 1_780_000_000);
+    }
+    let report = run_batch(&w, &[], 1);
+    for (file, other) in [("TGI.xlsx", "TGI (1).xlsx"), ("TGI (1).xlsx", "TGI.xlsx")] {
         let sub = submission(&report, file);
         assert_eq!(status(sub), "rejected", "{file}");
         let dup = findings(sub, "DUP");
         assert_eq!(dup.len(), 1, "{file}: {:#}", sub["findings"]);
         assert_eq!(dup[0]["severity"], "error");
+        let msg = dup[0]["message"].as_str().unwrap();
+        assert!(msg.contains(other) && msg.contains("xóa"), "{msg}");
         assert_eq!(sub["included_in_totals"], false);
     }
+    // The clerk reads in the status sheet which files to remove; the kept one's error
+    // goes back too, should the clerk not know which is right.
+    assert!(status_note(&w, "TGI.xlsx").contains("xóa"));
+    assert_eq!(w.returned("out").len(), 1);
     assert!(
         report["totals"]["members_end"].as_f64().unwrap()
             == submission(&report, "KDN.xlsx")["figures"]["members_end"]["value"]
@@ -69,14 +152,8 @@ fn the_same_file_sent_twice_counts_once() {
     let a = Pkg::of("TGI");
     let w = inbox(&[("TGI.xlsx", a.bytes()), ("TGI (1).xlsx", a.bytes())]);
     // Equal file times too: the file name decides which is kept.
-    let when = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_780_000_000);
     for f in ["TGI.xlsx", "TGI (1).xlsx"] {
-        std::fs::File::options()
-            .write(true)
-            .open(w.path(&format!("inbox/{f}")))
-            .unwrap()
-            .set_modified(when)
-            .unwrap();
+        saved_at(&w, f, 1_780_000_000);
     }
     let report = run_batch(&w, &[], 0);
     let kept = submission(&report, "TGI (1).xlsx");

@@ -383,12 +383,6 @@ fn table_frame(
     let label = frame.total_label.unwrap_or(&t.total_label);
     let pos = Pos::new(total_row, t.label_col);
     out.text(pos, label, fmt_at(pos, style::bold()));
-    let (first, last) = if rows.is_empty() {
-        (t.first_row, t.first_row)
-    } else {
-        (rows.row(0), rows.row(rows.len() - 1))
-    };
-    let last = last.max(first);
     for (ci, c) in t.columns.iter().enumerate() {
         let pos = Pos::new(total_row, c.col);
         let v = match frame.total {
@@ -400,8 +394,7 @@ fn table_frame(
                         _ => None,
                     })
                     .sum();
-                let col = crate::cellref::column_name(c.col);
-                Out::Formula(format!("SUM({col}{}:{col}{})", first + 1, last + 1), sum)
+                Out::Formula(total_formula(c.col, t.header_row, t.first_row), sum)
             }
         };
         out.put(pos, v, fmt_at(pos, base_format(c.ty).set_bold()));
@@ -411,6 +404,27 @@ fn table_frame(
     }
     ws.set_freeze_panes(t.first_row, 0)?;
     Ok(())
+}
+
+/// The total row's formula for column `col`: the sum from the first row under the
+/// header to the row just above the total, both found when the formula is computed.
+/// A plain `SUM(E4:E18)` does not grow when a unit inserts rows just above the total
+/// row (as the form tells it to) or just under the header: Excel and LibreOffice only
+/// stretch a range for rows inserted inside it. Here the ends are the header cell, which
+/// rows inserted below it leave in place, and `ROW()-1`, which moves with the total
+/// row, so rows inserted anywhere in the table are summed, in both programs.
+fn total_formula(col: u16, header_row: u32, first: u32) -> String {
+    let c = crate::cellref::column_name(col);
+    // A header that is not above the rows (a form may say so) cannot anchor the start.
+    if header_row < first {
+        format!(
+            "SUM(INDEX({c}:{c},ROW({c}${})+{}):INDEX({c}:{c},ROW()-1))",
+            header_row + 1,
+            first - header_row
+        )
+    } else {
+        format!("SUM({c}{}:INDEX({c}:{c},ROW()-1))", first + 1)
+    }
 }
 
 /// Stream the body rows of a sheet's tables in row order, the held cells in between.

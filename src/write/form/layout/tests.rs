@@ -300,7 +300,12 @@ fn streamed_rows_are_the_rows_given() {
     assert_eq!(at(total, col), Data::Float(sum));
     assert!(formulas.iter().any(|(r, c, f)| *r == total
         && *c == u32::from(col)
-        && *f == format!("SUM({name}{}:{name}{})", t.first_row + 1, total)));
+        && *f
+            == format!(
+                "SUM(INDEX({name}:{name},ROW({name}${})+{}):INDEX({name}:{name},ROW()-1))",
+                t.header_row + 1,
+                t.first_row - t.header_row
+            )));
 }
 
 #[test]
