@@ -1,9 +1,10 @@
 //! `tonghop check`: read and check files or folders, print the findings, write nothing.
 
-use super::{DetailArg, FormArg, LangArg, LimitsArg, parse_period, stdout};
+use super::{DetailArg, FormArg, LimitsArg, parse_period, stdout};
 use crate::consolidate::consolidate;
 use crate::detail::Tracker;
 use crate::inbox::list_inputs;
+use crate::lang::Lang;
 use crate::pipeline::{self, Options};
 use crate::rules::Context;
 use crate::submission::Status;
@@ -23,8 +24,6 @@ pub struct Args {
     /// The period being collected, FROM..TO (e.g. 01/01/2026..30/06/2026).
     #[arg(long)]
     period: Option<String>,
-    #[command(flatten)]
-    lang: LangArg,
     /// Print the report as JSON (the same shape as report.json).
     #[arg(long)]
     json: bool,
@@ -34,10 +33,9 @@ pub struct Args {
     limits: LimitsArg,
 }
 
-pub fn run(a: Args) -> Result<u8> {
+pub fn run(a: Args, lang: Lang) -> Result<u8> {
     let form = a.form.load()?;
     let period = parse_period(a.period.as_deref())?;
-    let lang = a.lang.lang;
     let mut inputs = Vec::new();
     let mut skipped = Vec::new();
     for p in &a.paths {

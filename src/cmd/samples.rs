@@ -34,12 +34,15 @@ pub struct Args {
     period: String,
 }
 
-pub fn run(a: Args) -> Result<u8> {
+pub fn run(a: Args, lang: crate::lang::Lang) -> Result<u8> {
     let form = a.form.load()?;
     let period = Period::parse(&a.period)?;
     let units = a.units.unwrap_or(default_units(&form, period));
     if units == 0 {
-        bail!("--units must be at least 1");
+        bail!(
+            "{}",
+            lang.pick("--units phải ít nhất là 1", "--units must be at least 1")
+        );
     }
     std::fs::create_dir_all(&a.out)?;
     let opts = SampleOptions {
@@ -51,11 +54,14 @@ pub fn run(a: Args) -> Result<u8> {
         period,
     };
     let (files, faults) = generate(&form, &a.out, &opts)?;
-    print(&format!(
-        "{} files, {} faults written to {}\n",
-        files.len(),
-        faults.len(),
-        a.out.display()
-    ))?;
+    let (n, f) = (
+        lang.count(files.len() as u64),
+        lang.count(faults.len() as u64),
+    );
+    let dir = a.out.display();
+    print(&match lang {
+        crate::lang::Lang::Vi => format!("Đã ghi {n} tệp, {f} lỗi cài sẵn vào {dir}\n"),
+        crate::lang::Lang::En => format!("{n} files, {f} faults written to {dir}\n"),
+    })?;
     Ok(0)
 }
