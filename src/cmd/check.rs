@@ -21,7 +21,7 @@ pub struct Args {
     paths: Vec<PathBuf>,
     #[command(flatten)]
     form: FormArg,
-    /// The period being collected, FROM..TO (e.g. 01/01/2026..30/06/2026).
+    /// The period being collected, e.g. 01/01/2026..30/06/2026, 1/1/2026-30/6/2026, "6 tháng đầu năm 2026", "quý 2/2026", 6/2026 or 2026.
     #[arg(long)]
     period: Option<String>,
     /// Print the report as JSON (the same shape as report.json).

@@ -72,7 +72,7 @@ impl FormArg {
     }
 }
 
-/// The optional `--period FROM..TO`.
+/// The optional `--period`, in any of the ways [`Period::parse`] reads.
 pub fn parse_period(period: Option<&str>) -> Result<Option<Period>> {
     Ok(period.map(Period::parse).transpose()?)
 }

@@ -17,7 +17,7 @@ pub struct Args {
     out: PathBuf,
     #[command(flatten)]
     form: FormArg,
-    /// The period being collected, FROM..TO (e.g. 01/01/2026..30/06/2026). Without it, only from <= to is checked.
+    /// The period being collected, e.g. 01/01/2026..30/06/2026, 1/1/2026-30/6/2026, "6 tháng đầu năm 2026", "quý 2/2026", 6/2026 or 2026. Without it, only from <= to is checked.
     #[arg(long)]
     period: Option<String>,
     /// Worker threads (default, or 0: one per core; at most 4 per core).

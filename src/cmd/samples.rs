@@ -29,7 +29,7 @@ pub struct Args {
     /// How many units get faults (default: one in five).
     #[arg(long, value_parser = RangedU64ValueParser::<usize>::new().range(0..=MAX_UNITS))]
     faulty_units: Option<usize>,
-    /// Period written in the submissions.
+    /// Period written in the submissions (written as for run --period).
     #[arg(long, default_value = "01/01/2026..30/06/2026")]
     period: String,
 }
