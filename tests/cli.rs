@@ -192,3 +192,58 @@ fn the_summary_of_samples_is_vietnamese() {
         show(&out)
     );
 }
+
+#[test]
+fn completions_and_the_manual_page_come_from_the_same_definitions() {
+    let w = Workdir::new();
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let script = stdout(&w.run_expect(&["completions", shell], 0));
+        assert!(
+            script.contains("period") && script.contains("max-memory-mib"),
+            "{shell}: {script}"
+        );
+    }
+    let zsh = stdout(&w.run_expect(&["completions", "zsh"], 0));
+    assert!(
+        zsh.contains("Thư mục kết quả"),
+        "descriptions in Vietnamese"
+    );
+    let err = stderr(&w.run_expect(&["completions", "tcsh"], 2));
+    assert!(err.contains("'tcsh'") && err.contains("bash"), "{err}");
+    let man = stdout(&w.run_expect(&["man"], 0));
+    assert!(
+        man.starts_with(".ie") && man.contains(".TH tonghop 1"),
+        "{man}"
+    );
+    assert!(
+        man.contains("run") && man.contains("In số phiên bản"),
+        "{man}"
+    );
+    w.run_expect(&["man", "--out", "man"], 0);
+    for page in [
+        "tonghop.1",
+        "tonghop-run.1",
+        "tonghop-check.1",
+        "tonghop-samples.1",
+    ] {
+        let text = std::fs::read_to_string(w.path("man").join(page)).unwrap();
+        assert!(text.contains(".TH"), "{page}");
+    }
+    let run = std::fs::read_to_string(w.path("man/tonghop-run.1")).unwrap();
+    assert!(run.contains("include\\-invalid"), "{run}");
+}
+
+#[test]
+fn check_prints_no_colour_into_a_pipe() {
+    // A terminal gets coloured severities; a pipe or a file (a clerk's `> loi.txt`)
+    // gets plain text whatever NO_COLOR says.
+    let w = Workdir::new();
+    w.samples(
+        "inbox",
+        &["--units", "3", "--faults", "2", "--faulty-units", "3"],
+    );
+    let out = w.run_expect(&["check", "inbox"], 1);
+    let said = stdout(&out);
+    assert!(said.contains("lỗi"), "{said}");
+    assert!(!said.contains('\u{1b}'), "{said:?}");
+}

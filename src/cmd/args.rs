@@ -275,6 +275,26 @@ pub const VI: &[(&str, &str, &str)] = &[
         "Số lỗi cài vào một phần năm số đơn vị, như tonghop samples --faults (mặc định: bài nộp sạch)",
     ),
     ("bench", "seed", "Hạt giống của dữ liệu tạo ra"),
+    (
+        "completions",
+        "",
+        "In đoạn mã gợi ý lệnh (Tab) cho vỏ lệnh: bash, zsh, fish, powershell, elvish",
+    ),
+    (
+        "completions",
+        "shell",
+        "Vỏ lệnh: bash, zsh, fish, powershell hoặc elvish",
+    ),
+    (
+        "man",
+        "",
+        "In trang hướng dẫn (man, dạng roff), hoặc ghi mỗi lệnh một trang với --out",
+    ),
+    (
+        "man",
+        "out",
+        "Ghi tonghop.1 và mỗi lệnh một trang (tonghop-run.1, ...) vào THƯ_MỤC thay vì in tonghop.1",
+    ),
 ];
 
 /// Value names as the Vietnamese help shows them (`--out <THƯ_MỤC>`).
@@ -294,6 +314,7 @@ const VI_VALUE_NAMES: &[(&str, &str)] = &[
     ("FAULTY_UNITS", "SỐ"),
     ("REPEAT", "SỐ"),
     ("SCENARIO", "KỊCH_BẢN"),
+    ("SHELL", "VỎ_LỆNH"),
 ];
 
 /// The Vietnamese help of argument `id` of command `cmd` (`""` for the command itself).
@@ -436,7 +457,10 @@ fn vi_error(err: &clap::Error) -> String {
             if let Some(s) = ctx(err, ContextKind::SuggestedSubcommand) {
                 hints.push(format!("có phải ý bạn là lệnh '{s}'?"));
             }
-            hints.push("các lệnh: template, describe, check, run, samples, bench".to_string());
+            hints.push(
+                "các lệnh: template, describe, check, run, samples, bench, completions, man"
+                    .to_string(),
+            );
             format!("không có lệnh '{sub}'")
         }
         ErrorKind::InvalidValue => {
@@ -460,7 +484,10 @@ fn vi_error(err: &clap::Error) -> String {
         }
         ErrorKind::MissingRequiredArgument => format!("thiếu {arg}"),
         ErrorKind::MissingSubcommand => {
-            hints.push("các lệnh: template, describe, check, run, samples, bench".to_string());
+            hints.push(
+                "các lệnh: template, describe, check, run, samples, bench, completions, man"
+                    .to_string(),
+            );
             "cần một lệnh".to_string()
         }
         ErrorKind::ArgumentConflict => {

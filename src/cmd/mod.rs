@@ -3,7 +3,9 @@
 pub mod args;
 mod bench;
 mod check;
+mod completions;
 pub mod describe;
+mod man;
 mod run;
 mod samples;
 mod template;
@@ -44,6 +46,10 @@ pub enum Command {
     Samples(samples::Args),
     /// Measure `run` against a calamine-only floor on generated data.
     Bench(bench::Args),
+    /// Print the shell's completion script (bash, zsh, fish, powershell, elvish).
+    Completions(completions::Args),
+    /// Print the manual page (roff), or write one per command with --out.
+    Man(man::Args),
     /// The floor `bench` times: read every cell of every workbook with calamine, nothing else.
     #[command(hide = true)]
     BenchFloor(bench::FloorArgs),
@@ -182,6 +188,8 @@ pub fn run(cli: Cli, lang: Lang) -> Result<u8> {
         Command::Run(a) => run::run(a, lang),
         Command::Samples(a) => samples::run(a, lang),
         Command::Bench(a) => bench::run(a),
+        Command::Completions(a) => completions::run(a, lang),
+        Command::Man(a) => man::run(a, lang),
         Command::BenchFloor(a) => bench::run_floor(a),
     }
 }
