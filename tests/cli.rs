@@ -247,3 +247,23 @@ fn check_prints_no_colour_into_a_pipe() {
     assert!(said.contains("lỗi"), "{said}");
     assert!(!said.contains('\u{1b}'), "{said:?}");
 }
+
+#[test]
+fn describe_speaks_the_clerks_language() {
+    let w = Workdir::official();
+    let vi = stdout(&w.run_expect(&["describe"], 0));
+    assert!(
+        vi.starts_with("Biểu mẫu phat-trien-dang-vien phiên bản"),
+        "{vi}"
+    );
+    assert!(
+        vi.contains("\nĐơn vị (") && vi.contains("\nQuy tắc kiểm tra:"),
+        "{vi}"
+    );
+    for en in ["Units (", "Input cells", "Rules:", "lines found by code"] {
+        assert!(!vi.contains(en), "{en} in the Vietnamese description");
+    }
+    let en = stdout(&w.run_expect(&["describe", "--lang", "en"], 0));
+    assert!(en.starts_with("Form phat-trien-dang-vien version"), "{en}");
+    assert!(en.contains("\nRules:\n"), "{en}");
+}

@@ -183,7 +183,7 @@ pub fn print(text: &str) -> Result<()> {
 pub fn run(cli: Cli, lang: Lang) -> Result<u8> {
     match cli.command {
         Command::Template(a) => template::run(a),
-        Command::Describe(a) => describe::run(a),
+        Command::Describe(a) => describe::run(a, lang),
         Command::Check(a) => check::run(a, lang),
         Command::Run(a) => run::run(a, lang),
         Command::Samples(a) => samples::run(a, lang),
