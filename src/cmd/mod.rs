@@ -187,7 +187,7 @@ pub fn run(cli: Cli, lang: Lang) -> Result<u8> {
         Command::Check(a) => check::run(a, lang),
         Command::Run(a) => run::run(a, lang),
         Command::Samples(a) => samples::run(a, lang),
-        Command::Bench(a) => bench::run(a),
+        Command::Bench(a) => bench::run(a, lang),
         Command::Completions(a) => completions::run(a, lang),
         Command::Man(a) => man::run(a, lang),
         Command::BenchFloor(a) => bench::run_floor(a),
