@@ -18,6 +18,23 @@ pub enum InboxError {
     NotFound(String),
 }
 
+impl InboxError {
+    /// The error as the clerk reads it, in `lang`, with its cause.
+    pub fn message(&self, lang: crate::lang::Lang) -> String {
+        match (self, lang) {
+            (InboxError::Walk { path, source }, _) => format!(
+                "{} '{path}': {}",
+                lang.pick("không đọc được thư mục", "cannot read folder"),
+                crate::lang::io_text(source, lang)
+            ),
+            (InboxError::NotFound(p), crate::lang::Lang::Vi) => {
+                format!("không tìm thấy '{p}': đây không phải là tệp hay thư mục")
+            }
+            (e, crate::lang::Lang::En) => e.to_string(),
+        }
+    }
+}
+
 /// A workbook to read: its path, and its name relative to the inbox.
 pub type Input = (PathBuf, String);
 

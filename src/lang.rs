@@ -128,6 +128,67 @@ impl Msg {
     }
 }
 
+/// What the system said of a failed file operation, in `lang`. std's words are the
+/// operating system's, in English whatever the clerk's language (`File exists (os error
+/// 17)`): in Vietnamese the kind of failure is said in plain words and the system's
+/// code kept, for whoever helps the clerk.
+///
+/// ```
+/// use tonghop::lang::{Lang, io_text};
+/// let e = std::io::Error::from_raw_os_error(17);
+/// assert!(io_text(&e, Lang::Vi).starts_with("đã có tệp hoặc thư mục trùng tên"));
+/// assert!(io_text(&e, Lang::Vi).ends_with("(mã lỗi hệ thống 17)"));
+/// assert!(io_text(&e, Lang::En).contains("os error 17"));
+/// ```
+pub fn io_text(e: &std::io::Error, lang: Lang) -> String {
+    if lang.en() {
+        return e.to_string();
+    }
+    let code = e.raw_os_error();
+    let Some(why) = io_reason_vi(e.kind()) else {
+        // A message of tonghop's or of a library, not the system's: said as it is.
+        return match code {
+            Some(n) => format!("lỗi hệ thống (mã lỗi hệ thống {n})"),
+            None => e.to_string(),
+        };
+    };
+    match code {
+        Some(n) => format!("{why} (mã lỗi hệ thống {n})"),
+        None => why.to_string(),
+    }
+}
+
+/// The kinds of failure a clerk meets, in Vietnamese.
+fn io_reason_vi(kind: std::io::ErrorKind) -> Option<&'static str> {
+    use std::io::ErrorKind as K;
+    Some(match kind {
+        K::NotFound => "không tìm thấy tệp hoặc thư mục",
+        K::PermissionDenied => {
+            "không có quyền truy cập (tệp đang mở trong Excel, hoặc thư mục chỉ đọc?)"
+        }
+        K::AlreadyExists => {
+            "đã có tệp hoặc thư mục trùng tên (hoặc một phần của đường dẫn là tệp, không phải thư mục)"
+        }
+        K::NotADirectory => "một phần của đường dẫn là tệp, không phải thư mục",
+        K::IsADirectory => "đây là thư mục, không phải tệp",
+        K::DirectoryNotEmpty => "thư mục không trống",
+        K::StorageFull | K::QuotaExceeded => "ổ đĩa đã đầy",
+        K::ReadOnlyFilesystem => "ổ đĩa chỉ cho đọc",
+        K::FileTooLarge => "tệp quá lớn",
+        K::InvalidFilename => "tên tệp không hợp lệ",
+        K::ResourceBusy | K::ExecutableFileBusy => "tệp đang được chương trình khác dùng",
+        K::CrossesDevices => "không chuyển được sang ổ đĩa khác",
+        K::TooManyLinks => "quá nhiều liên kết",
+        K::Interrupted => "bị ngắt",
+        K::UnexpectedEof => "tệp bị cụt",
+        K::InvalidData => "dữ liệu không hợp lệ",
+        K::TimedOut => "hết thời gian chờ",
+        K::OutOfMemory => "không đủ bộ nhớ",
+        K::BrokenPipe => "đầu đọc đã đóng",
+        _ => return None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

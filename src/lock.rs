@@ -30,7 +30,7 @@ pub enum LockError {
         holder: Option<String>,
     },
     /// The lock file could not be created or locked: OUT is not writable, mostly.
-    #[error("{} '{out}': {error}", .lang.pick("không ghi được vào thư mục kết quả", "output folder is not writable"))]
+    #[error("{} '{out}': {}", .lang.pick("không ghi được vào thư mục kết quả", "output folder is not writable"), crate::lang::io_text(.error, *.lang))]
     Io {
         /// The clerk's language.
         lang: Lang,

@@ -1,15 +1,19 @@
-use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = tonghop::cmd::Cli::parse();
+    // Help, version and mistyped arguments are said by the parse, in the clerk's language.
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let (cli, lang) = match tonghop::cmd::args::parse(&args) {
+        Ok(parsed) => parsed,
+        Err(code) => return ExitCode::from(code),
+    };
     tonghop::guard::install_panic_hook();
-    match tonghop::cmd::run(cli) {
+    match tonghop::cmd::run(cli, lang) {
         Ok(code) => ExitCode::from(code),
         // The reader of our output has all it wants (`| head`): nothing is wrong.
         Err(e) if tonghop::cmd::is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("tonghop: {e:#}");
+            eprintln!("tonghop: {}", tonghop::cmd::error_text(&e, lang));
             ExitCode::from(2)
         }
     }

@@ -102,7 +102,7 @@ pub enum RunError {
     #[error(transparent)]
     Locked(#[from] LockError),
     /// The output folder could not be created or written to.
-    #[error("{} '{path}': {error}", .lang.pick("không ghi được vào thư mục kết quả", "output folder is not writable"))]
+    #[error("{} '{path}': {}", .lang.pick("không ghi được vào thư mục kết quả", "output folder is not writable"), crate::lang::io_text(.error, *.lang))]
     Out {
         /// The clerk's language.
         lang: Lang,
@@ -182,7 +182,8 @@ fn no_space(lang: Lang, out: &str, needed: u64, available: u64) -> String {
 fn replace_message(lang: Lang, path: &str, error: &std::io::Error) -> String {
     match lang {
         Lang::Vi => format!(
-            "không thay được '{path}' ({error}); tệp có đang mở trong Excel không? Hãy đóng rồi chạy lại; kết quả của lần chạy trước được giữ nguyên"
+            "không thay được '{path}' ({}); tệp có đang mở trong Excel không? Hãy đóng rồi chạy lại; kết quả của lần chạy trước được giữ nguyên",
+            crate::lang::io_text(error, lang)
         ),
         Lang::En => format!(
             "cannot replace '{path}' ({error}); is it open in Excel? Close it and run again; the previous outputs are as they were"

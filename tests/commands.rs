@@ -28,11 +28,11 @@ fn exit_codes_and_nothing_written_when_the_run_cannot_proceed() {
     let out = w.run_expect(&["template", "--out", "file/blank.xlsx"], 2);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("'file/blank.xlsx'"), "{err}");
-    assert_eq!(err.matches("os error").count(), 1, "{err}");
+    assert_eq!(err.matches("mã lỗi hệ thống").count(), 1, "{err}");
     let out = w.run_expect(&["run", "inbox", "--out", "out4", "--form", "none.toml"], 2);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("'none.toml'"), "{err}");
-    assert_eq!(err.matches("os error").count(), 1, "{err}");
+    assert_eq!(err.matches("mã lỗi hệ thống").count(), 1, "{err}");
     // A bad period.
     w.run_expect(
         &[

@@ -8,6 +8,7 @@
 mod common;
 
 mod bench;
+mod cli;
 mod commands;
 mod detail;
 mod hostile;

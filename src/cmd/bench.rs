@@ -32,7 +32,7 @@ pub struct Args {
     seed: u64,
 }
 
-pub fn run(a: Args) -> Result<u8> {
+pub fn run(a: Args, lang: crate::lang::Lang) -> Result<u8> {
     let scenarios = if a.scenario.eq_ignore_ascii_case("all") {
         SCENARIOS.to_vec()
     } else {
@@ -40,14 +40,20 @@ pub fn run(a: Args) -> Result<u8> {
         for id in a.scenario.split(',') {
             match bench::scenario(id.trim()) {
                 Some(s) => v.push(s),
-                None => bail!("--scenario '{id}': expected a, b, c, d or all"),
+                None => bail!(
+                    "--scenario '{id}': {}",
+                    lang.pick(
+                        "không có kịch bản này; hãy chọn a, b, c, d hoặc all",
+                        "expected a, b, c, d or all"
+                    )
+                ),
             }
         }
         v
     };
     let (jobs, capped) = resolve_jobs(a.jobs, bench::cores());
     if let Some(msg) = capped {
-        eprintln!("tonghop: {}", msg.en);
+        eprintln!("tonghop: {}", msg.get(lang));
     }
     let exe = std::env::current_exe().context("cannot locate the tonghop binary to time")?;
     let cfg = Config {

@@ -1,16 +1,18 @@
 //! `tonghop check`: read and check files or folders, print the findings, write nothing.
 
-use super::{DetailArg, FormArg, LangArg, LimitsArg, parse_period, stdout};
+use super::{DetailArg, FormArg, LimitsArg, parse_period, stdout};
 use crate::consolidate::consolidate;
 use crate::detail::Tracker;
+use crate::finding::Severity;
 use crate::inbox::list_inputs;
+use crate::lang::Lang;
 use crate::pipeline::{self, Options};
 use crate::rules::Context;
 use crate::submission::Status;
 use crate::text::visible;
 use crate::write::report;
 use anyhow::Result;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
@@ -20,11 +22,9 @@ pub struct Args {
     paths: Vec<PathBuf>,
     #[command(flatten)]
     form: FormArg,
-    /// The period being collected, FROM..TO (e.g. 01/01/2026..30/06/2026).
+    /// The period being collected, e.g. 01/01/2026..30/06/2026, 1/1/2026-30/6/2026, "6 tháng đầu năm 2026", "quý 2/2026", 6/2026 or 2026.
     #[arg(long)]
     period: Option<String>,
-    #[command(flatten)]
-    lang: LangArg,
     /// Print the report as JSON (the same shape as report.json).
     #[arg(long)]
     json: bool,
@@ -34,10 +34,9 @@ pub struct Args {
     limits: LimitsArg,
 }
 
-pub fn run(a: Args) -> Result<u8> {
+pub fn run(a: Args, lang: Lang) -> Result<u8> {
     let form = a.form.load()?;
     let period = parse_period(a.period.as_deref())?;
-    let lang = a.lang.lang;
     let mut inputs = Vec::new();
     let mut skipped = Vec::new();
     for p in &a.paths {
@@ -79,6 +78,7 @@ pub fn run(a: Args) -> Result<u8> {
         serde_json::to_writer_pretty(&mut out, &report)?;
         writeln!(out)?;
     } else {
+        let colour = colour_wanted();
         let form_names: Vec<String> = form.sheets.iter().map(|s| s.name.clone()).collect();
         for s in &c.submissions {
             let unit = s.unit.map_or("?", |u| form.units[u].code.as_str());
@@ -96,10 +96,11 @@ pub fn run(a: Args) -> Result<u8> {
                     (Some(i), None) => s.sheet_name(&form_names, i).to_string(),
                     _ => String::new(),
                 };
+                let word = format!("{:<8}", f.severity.word(lang).to_lowercase());
                 writeln!(
                     out,
-                    "  {:<8} {:<10} {:<18} {}",
-                    f.severity.word(lang).to_lowercase(),
+                    "  {} {:<10} {:<18} {}",
+                    paint(colour, f.severity, &word),
                     f.code,
                     visible(&at),
                     visible(f.message.get(lang))
@@ -124,4 +125,39 @@ pub fn run(a: Args) -> Result<u8> {
         )
     });
     Ok(u8::from(bad))
+}
+
+/// Whether the findings are coloured: on a terminal only, so that a file or a pipe gets
+/// plain text, and never when `NO_COLOR` is set (no-color.org).
+fn colour_wanted() -> bool {
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// `word` in the colour of `severity` when `colour`: errors red, warnings yellow, so
+/// that a clerk scanning a long list sees what returns a file.
+fn paint(colour: bool, severity: Severity, word: &str) -> String {
+    if !colour {
+        return word.to_string();
+    }
+    let style = match severity {
+        Severity::Error => anstyle::AnsiColor::Red.on_default().bold(),
+        Severity::Warning => anstyle::AnsiColor::Yellow.on_default(),
+    };
+    format!("{style}{word}{style:#}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn severities_are_painted_only_when_asked() {
+        assert_eq!(paint(false, Severity::Error, "lỗi    "), "lỗi    ");
+        let red = paint(true, Severity::Error, "lỗi");
+        assert!(
+            red.starts_with("\x1b[") && red.contains("lỗi") && red.ends_with("\x1b[0m"),
+            "{red:?}"
+        );
+        assert_ne!(red, paint(true, Severity::Warning, "lỗi"));
+    }
 }

@@ -4,6 +4,7 @@ use super::{FormArg, print};
 use crate::cellref::{Pos, column_name};
 use crate::finding::{Builtin, Severity};
 use crate::form::Form;
+use crate::lang::Lang;
 use crate::text::date::format_date;
 use anyhow::Result;
 use serde::Serialize;
@@ -21,7 +22,7 @@ pub struct Args {
     markdown: bool,
 }
 
-pub fn run(a: Args) -> Result<u8> {
+pub fn run(a: Args, lang: Lang) -> Result<u8> {
     let form = a.form.load()?;
     if a.json {
         print(&(serde_json::to_string_pretty(&describe_json(&form))? + "\n"))?;
@@ -33,7 +34,7 @@ pub fn run(a: Args) -> Result<u8> {
             crate::rules::kinds_table()
         ))?;
     } else {
-        print(&describe_text(&form))?;
+        print(&describe_text(&form, lang))?;
     }
     Ok(0)
 }
@@ -156,24 +157,30 @@ pub fn describe_json(form: &Form) -> serde_json::Value {
     })
 }
 
-fn describe_text(form: &Form) -> String {
+/// The form as a person reads it, in `lang`; keys, codes and type names stay as the
+/// specification writes them, since that is where they are looked up.
+fn describe_text(form: &Form, lang: Lang) -> String {
+    let t = |vi: &'static str, en: &'static str| lang.pick(vi, en);
     let mut s = format!(
-        "Form {} version {}: {}\n\nUnits ({}):\n",
+        "{} {} {} {}: {}\n\n{} ({}):\n",
+        t("Biểu mẫu", "Form"),
         form.id,
+        t("phiên bản", "version"),
         form.version,
         form.title,
+        t("Đơn vị", "Units"),
         form.units.len()
     );
     for u in form.units.iter() {
         let when = match (u.from, u.to) {
             (None, None) => String::new(),
-            (Some(f), None) => format!("  (từ {})", format_date(f)),
-            (None, Some(t)) => format!("  (đến {})", format_date(t)),
-            (Some(f), Some(t)) => format!("  ({} – {})", format_date(f), format_date(t)),
+            (Some(f), None) => format!("  ({} {})", t("từ", "from"), format_date(f)),
+            (None, Some(to)) => format!("  ({} {})", t("đến", "until"), format_date(to)),
+            (Some(f), Some(to)) => format!("  ({} – {})", format_date(f), format_date(to)),
         };
         s.push_str(&format!("  {:<12} {}{when}\n", u.code, u.name));
     }
-    s.push_str("\nInput cells:\n");
+    s.push_str(t("\nÔ nhập liệu:\n", "\nInput cells:\n"));
     for c in &form.cells {
         let pos: Pos = c.pos;
         s.push_str(&format!(
@@ -186,19 +193,26 @@ fn describe_text(form: &Form) -> String {
             if c.required { " *" } else { "" }
         ));
     }
-    for t in &form.tables {
-        s.push_str(&format!(
-            "\nTable {} on '{}': rows from {} until the row labelled '{}' (names in column {}):\n",
-            t.key,
-            form.sheets[t.sheet].name,
-            t.first_row + 1,
-            t.total_label,
-            column_name(t.label_col)
-        ));
-        for c in &t.columns {
+    for tb in &form.tables {
+        let (key, sheet, first, total, names) = (
+            &tb.key,
+            &form.sheets[tb.sheet].name,
+            tb.first_row + 1,
+            &tb.total_label,
+            column_name(tb.label_col),
+        );
+        s.push_str(&match lang {
+            Lang::Vi => format!(
+                "\nBảng {key} ở trang '{sheet}': các dòng từ dòng {first} đến dòng ghi '{total}' (tên ở cột {names}):\n"
+            ),
+            Lang::En => format!(
+                "\nTable {key} on '{sheet}': rows from {first} until the row labelled '{total}' (names in column {names}):\n"
+            ),
+        });
+        for c in &tb.columns {
             s.push_str(&format!(
                 "  {:<24} {:<6} {:<8} {}\n",
-                format!("{}.{}", t.key, c.key),
+                format!("{}.{}", tb.key, c.key),
                 column_name(c.col),
                 c.ty.name(),
                 c.label
@@ -206,15 +220,22 @@ fn describe_text(form: &Form) -> String {
         }
     }
     for l in &form.lists {
-        s.push_str(&format!(
-            "\nList {} on '{}': {} lines found by code (column {}) or label (column {}), from row {}; figures:",
-            l.key,
-            form.sheets[l.sheet].name,
+        let (key, sheet, n, code, label, first) = (
+            &l.key,
+            &form.sheets[l.sheet].name,
             l.rows.len(),
             l.code_col.map_or("-".into(), column_name),
             column_name(l.label_col),
             l.first_row + 1,
-        ));
+        );
+        s.push_str(&match lang {
+            Lang::Vi => format!(
+                "\nDanh mục {key} ở trang '{sheet}': {n} dòng, tìm theo mã (cột {code}) hoặc tên (cột {label}), từ dòng {first}; số liệu:"
+            ),
+            Lang::En => format!(
+                "\nList {key} on '{sheet}': {n} lines found by code (column {code}) or label (column {label}), from row {first}; figures:"
+            ),
+        });
         for c in &l.columns {
             s.push_str(&format!(
                 " {} ({}, {})",
@@ -230,12 +251,16 @@ fn describe_text(form: &Form) -> String {
                 format!("{}.{}", l.key, r.key),
                 r.code.as_deref().unwrap_or(""),
                 r.label,
-                if r.figures { "" } else { "  (heading)" }
+                if r.figures {
+                    ""
+                } else {
+                    t("  (tiêu đề)", "  (heading)")
+                }
             ));
         }
     }
     if !form.derived.is_empty() {
-        s.push_str("\nDerived figures:\n");
+        s.push_str(t("\nSố liệu tính ra:\n", "\nDerived figures:\n"));
         for d in &form.derived {
             s.push_str(&format!(
                 "  {:<24} {:<8} {}\n",
@@ -245,13 +270,13 @@ fn describe_text(form: &Form) -> String {
             ));
         }
     }
-    s.push_str("\nRules:\n");
+    s.push_str(t("\nQuy tắc kiểm tra:\n", "\nRules:\n"));
     for r in rule_docs(form) {
         s.push_str(&format!(
             "  {:<15} {:<8} {}\n",
             r.code,
-            r.severity.as_str(),
-            r.description
+            r.severity.word(lang).to_lowercase(),
+            lang.pick(&r.description, &r.description_en)
         ));
     }
     s

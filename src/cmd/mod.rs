@@ -1,8 +1,11 @@
 //! The subcommands, one file each; shared options here.
 
+pub mod args;
 mod bench;
 mod check;
+mod completions;
 pub mod describe;
+mod man;
 mod run;
 mod samples;
 mod template;
@@ -23,6 +26,10 @@ use std::path::PathBuf;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Language of messages: vi (default) or en; also the TONGHOP_LANG environment
+    /// variable. Returned workbooks are always in Vietnamese.
+    #[arg(long, value_enum, global = true, hide_possible_values = true)]
+    pub lang: Option<Lang>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -39,6 +46,10 @@ pub enum Command {
     Samples(samples::Args),
     /// Measure `run` against a calamine-only floor on generated data.
     Bench(bench::Args),
+    /// Print the shell's completion script (bash, zsh, fish, powershell, elvish).
+    Completions(completions::Args),
+    /// Print the manual page (roff), or write one per command with --out.
+    Man(man::Args),
     /// The floor `bench` times: read every cell of every workbook with calamine, nothing else.
     #[command(hide = true)]
     BenchFloor(bench::FloorArgs),
@@ -67,9 +78,75 @@ impl FormArg {
     }
 }
 
-/// The optional `--period FROM..TO`.
+/// The optional `--period`, in any of the ways [`Period::parse`] reads.
 pub fn parse_period(period: Option<&str>) -> Result<Option<Period>> {
     Ok(period.map(Period::parse).transpose()?)
+}
+
+/// An error that ended a command, as the clerk reads it in `lang`: the causes that
+/// tonghop's own errors do not already say, joined as anyhow's `{:#}` joins them, with
+/// the system's English words (`File exists (os error 17)`) said in Vietnamese.
+pub fn error_text(e: &anyhow::Error, lang: Lang) -> String {
+    use crate::inbox::InboxError;
+    use crate::period::PeriodError;
+    use crate::run::RunError;
+    use crate::spec::SpecError;
+    use crate::write::WriteError;
+    let spec = |e: &SpecError| match (e, lang) {
+        (SpecError::Io { path, source }, _) => format!(
+            "{} '{path}': {}",
+            lang.pick(
+                "không đọc được tệp đặc tả biểu mẫu",
+                "cannot read form specification"
+            ),
+            crate::lang::io_text(source, lang)
+        ),
+        (SpecError::Toml { origin, message }, Lang::Vi) => {
+            format!("tệp đặc tả biểu mẫu '{origin}' không phải TOML hợp lệ: {message}")
+        }
+        (SpecError::Invalid { origin, problems }, Lang::Vi) => format!(
+            "tệp đặc tả biểu mẫu '{origin}' có lỗi:\n{}",
+            problems
+                .iter()
+                .map(|p| format!("  - {p}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        ),
+        (e, _) => e.to_string(),
+    };
+    let mut parts = Vec::new();
+    for cause in e.chain() {
+        // Each known error says its own cause: the chain ends with it.
+        let said = if let Some(x) = cause.downcast_ref::<std::io::Error>() {
+            crate::lang::io_text(x, lang)
+        } else if let Some(x) = cause.downcast_ref::<WriteError>() {
+            x.message(lang)
+        } else if let Some(x) = cause.downcast_ref::<InboxError>() {
+            x.message(lang)
+        } else if let Some(x) = cause.downcast_ref::<PeriodError>() {
+            x.message(lang)
+        } else if let Some(x) = cause.downcast_ref::<SpecError>() {
+            spec(x)
+        } else if let Some(x) = cause.downcast_ref::<RunError>() {
+            match (x, lang) {
+                (RunError::Form(x), _) => spec(x),
+                (RunError::Inbox(x), _) => x.message(lang),
+                (RunError::NotAFolder(p), Lang::Vi) => {
+                    format!(
+                        "không đọc được thư mục nộp bài '{p}': không có, hoặc không phải là thư mục"
+                    )
+                }
+                (RunError::Pool(_), Lang::Vi) => "không khởi động được các luồng xử lý".into(),
+                (x, _) => x.to_string(),
+            }
+        } else {
+            parts.push(cause.to_string());
+            continue;
+        };
+        parts.push(said);
+        break;
+    }
+    parts.join(": ")
 }
 
 /// Standard output, buffered: a command's lines are written through it so that a closed
@@ -102,14 +179,17 @@ pub fn print(text: &str) -> Result<()> {
 }
 
 /// Run a parsed command line; the number is the process exit code.
-pub fn run(cli: Cli) -> Result<u8> {
+/// `lang` is the language of messages, as [`args::parse`] settled it.
+pub fn run(cli: Cli, lang: Lang) -> Result<u8> {
     match cli.command {
         Command::Template(a) => template::run(a),
-        Command::Describe(a) => describe::run(a),
-        Command::Check(a) => check::run(a),
-        Command::Run(a) => run::run(a),
-        Command::Samples(a) => samples::run(a),
-        Command::Bench(a) => bench::run(a),
+        Command::Describe(a) => describe::run(a, lang),
+        Command::Check(a) => check::run(a, lang),
+        Command::Run(a) => run::run(a, lang),
+        Command::Samples(a) => samples::run(a, lang),
+        Command::Bench(a) => bench::run(a, lang),
+        Command::Completions(a) => completions::run(a, lang),
+        Command::Man(a) => man::run(a, lang),
         Command::BenchFloor(a) => bench::run_floor(a),
     }
 }
@@ -199,14 +279,6 @@ pub fn resolve_jobs(asked: Option<usize>, cores: usize) -> (usize, Option<Msg>) 
 /// The `--jobs` flag's parser: a number clap can check before anything runs.
 pub fn jobs_parser() -> clap::builder::RangedU64ValueParser<usize> {
     clap::builder::RangedU64ValueParser::<usize>::new().range(0..=1_000_000)
-}
-
-/// The language flag shared by commands that print findings.
-#[derive(Debug, Clone, Args)]
-pub struct LangArg {
-    /// Language of messages: vi (default) or en. Returned workbooks are always in Vietnamese.
-    #[arg(long, value_enum, default_value = "vi")]
-    pub lang: Lang,
 }
 
 /// `--detail` / `--no-detail`; neither: the detail is written up to

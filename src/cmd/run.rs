@@ -1,8 +1,6 @@
 //! `tonghop run`: arguments to [`crate::run::RunOptions`], then the summary.
 
-use super::{
-    DetailArg, FormArg, LangArg, LimitsArg, jobs_parser, parse_period, resolve_jobs, stdout,
-};
+use super::{DetailArg, FormArg, LimitsArg, jobs_parser, parse_period, resolve_jobs, stdout};
 use crate::run::{RunError, RunOptions, run as run_job};
 use crate::submission::Status;
 use crate::write::returned_path;
@@ -19,7 +17,7 @@ pub struct Args {
     out: PathBuf,
     #[command(flatten)]
     form: FormArg,
-    /// The period being collected, FROM..TO (e.g. 01/01/2026..30/06/2026). Without it, only from <= to is checked.
+    /// The period being collected, e.g. 01/01/2026..30/06/2026, 1/1/2026-30/6/2026, "6 tháng đầu năm 2026", "quý 2/2026", 6/2026 or 2026. Without it, only from <= to is checked.
     #[arg(long)]
     period: Option<String>,
     /// Worker threads (default, or 0: one per core; at most 4 per core).
@@ -29,8 +27,6 @@ pub struct Args {
     #[arg(long)]
     quiet: bool,
     #[command(flatten)]
-    lang: LangArg,
-    #[command(flatten)]
     detail: DetailArg,
     /// Sum returned submissions anyway (marked in the status sheet).
     #[arg(long)]
@@ -39,16 +35,16 @@ pub struct Args {
     limits: LimitsArg,
 }
 
-pub fn run(a: Args) -> Result<u8> {
+pub fn run(a: Args, lang: crate::lang::Lang) -> Result<u8> {
     let (jobs, capped) = resolve_jobs(a.jobs, crate::bench::cores());
     if let Some(msg) = capped {
-        eprintln!("tonghop: {}", msg.get(a.lang.lang));
+        eprintln!("tonghop: {}", msg.get(lang));
     }
     let opts = RunOptions {
         form: a.form.path(),
         period: parse_period(a.period.as_deref())?,
         jobs: Some(jobs),
-        lang: a.lang.lang,
+        lang,
         detail: a.detail.policy(),
         include_invalid: a.include_invalid,
         limits: a.limits.limits(),
@@ -66,7 +62,6 @@ pub fn run(a: Args) -> Result<u8> {
     };
     let code = done.exit_code();
     if !a.quiet {
-        let lang = opts.lang;
         let (form, c) = (&done.form, &done.consolidation);
         let mut out = stdout();
         let missing = c.missing_units();

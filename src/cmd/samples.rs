@@ -29,17 +29,20 @@ pub struct Args {
     /// How many units get faults (default: one in five).
     #[arg(long, value_parser = RangedU64ValueParser::<usize>::new().range(0..=MAX_UNITS))]
     faulty_units: Option<usize>,
-    /// Period written in the submissions.
+    /// Period written in the submissions (written as for run --period).
     #[arg(long, default_value = "01/01/2026..30/06/2026")]
     period: String,
 }
 
-pub fn run(a: Args) -> Result<u8> {
+pub fn run(a: Args, lang: crate::lang::Lang) -> Result<u8> {
     let form = a.form.load()?;
     let period = Period::parse(&a.period)?;
     let units = a.units.unwrap_or(default_units(&form, period));
     if units == 0 {
-        bail!("--units must be at least 1");
+        bail!(
+            "{}",
+            lang.pick("--units phải ít nhất là 1", "--units must be at least 1")
+        );
     }
     std::fs::create_dir_all(&a.out)?;
     let opts = SampleOptions {
@@ -51,11 +54,14 @@ pub fn run(a: Args) -> Result<u8> {
         period,
     };
     let (files, faults) = generate(&form, &a.out, &opts)?;
-    print(&format!(
-        "{} files, {} faults written to {}\n",
-        files.len(),
-        faults.len(),
-        a.out.display()
-    ))?;
+    let (n, f) = (
+        lang.count(files.len() as u64),
+        lang.count(faults.len() as u64),
+    );
+    let dir = a.out.display();
+    print(&match lang {
+        crate::lang::Lang::Vi => format!("Đã ghi {n} tệp, {f} lỗi cài sẵn vào {dir}\n"),
+        crate::lang::Lang::En => format!("{n} files, {f} faults written to {dir}\n"),
+    })?;
     Ok(0)
 }

@@ -97,10 +97,21 @@ impl WriteError {
                     std::io::ErrorKind::ReadOnlyFilesystem => {
                         lang.pick("ổ đĩa chỉ cho đọc", "the disk is read-only")
                     }
-                    _ => lang.pick("lỗi ghi tệp", "write error"),
+                    _ if lang.en() => "write error",
+                    // The system's reason, in Vietnamese and with its code.
+                    _ => {
+                        return format!(
+                            "không ghi được '{path}': {}",
+                            crate::lang::io_text(source, lang)
+                        );
+                    }
+                };
+                let cause = match (lang, source.raw_os_error()) {
+                    (Lang::Vi, Some(n)) => format!("mã lỗi hệ thống {n}"),
+                    _ => crate::lang::io_text(source, lang),
                 };
                 format!(
-                    "{} '{path}': {why} ({source})",
+                    "{} '{path}': {why} ({cause})",
                     lang.pick("không ghi được", "cannot write")
                 )
             }
@@ -377,7 +388,8 @@ mod tests {
             said.starts_with("không ghi được 'ket-qua/tong-hop.xlsx': ổ đĩa đã đầy"),
             "{said}"
         );
-        assert_eq!(said.matches("os error 28").count(), 1, "{said}");
+        assert_eq!(said.matches("mã lỗi hệ thống 28").count(), 1, "{said}");
+        assert!(!said.contains("No space"), "{said}");
         assert!(e.message(Lang::En).contains("the disk is full"));
     }
 

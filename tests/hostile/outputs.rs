@@ -368,7 +368,7 @@ fn a_full_disk_is_one_message_in_vietnamese_and_leaves_nothing_behind() {
     assert_eq!(err.lines().count(), 1, "one message: {err}");
     assert!(!err.contains("ZipWriter") && !err.contains("Os {"), "{err}");
     assert_eq!(
-        err.matches("os error 28").count(),
+        err.matches("mã lỗi hệ thống 28").count(),
         1,
         "the cause once: {err}"
     );
