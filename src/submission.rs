@@ -12,24 +12,41 @@ use std::time::SystemTime;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
+    /// No error: summed (warnings allowed).
     Accepted,
+    /// At least one error: returned to the unit and not summed (unless
+    /// `--include-invalid`).
     Rejected,
+    /// Not a workbook that can be read (empty, damaged, encrypted, too large...).
     Unreadable,
+    /// Another file of the same unit was kept instead ([`Submission::superseded_by`]).
     Duplicate,
+    /// Read, but neither its code nor its name is a unit expected for the period.
     UnknownUnit,
 }
 
+/// One file of the inbox as it went through the pipeline: what it is, what was read
+/// from it, what was found and what became of it.
 #[derive(Debug, Clone)]
 pub struct Submission {
     /// Path relative to the inbox, with '/' separators: stable across machines.
     pub file: String,
+    /// SHA-256 of the file's bytes, hex; empty when the file was refused by its size
+    /// before it was read.
     pub sha256: String,
+    /// Size in bytes.
     pub size: u64,
+    /// File time: which of two files of a unit with the same date of report is later.
     pub modified: Option<SystemTime>,
+    /// The format its bytes are (not its name), when it could be told.
     pub format: Option<Format>,
+    /// The figures read, when the file could be read at all.
     pub report: Option<Report>,
+    /// The unit it is from (index into the form's units), when identified.
     pub unit: Option<usize>,
+    /// Everything found, in the order found.
     pub findings: Vec<Finding>,
+    /// What became of it.
     pub status: Status,
     /// For a duplicate: the file kept instead.
     pub superseded_by: Option<String>,

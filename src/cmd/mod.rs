@@ -294,6 +294,7 @@ pub struct DetailArg {
 }
 
 impl DetailArg {
+    /// The two flags (which clap refuses together) as one policy.
     pub fn policy(&self) -> Detail {
         match (self.detail, self.no_detail) {
             (true, _) => Detail::Always,

@@ -18,27 +18,34 @@ use chrono::NaiveDate;
 /// type; a finding says what, and rules skip it rather than treat it as blank or zero.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
+    /// Nothing typed (blank is not zero: REQ says so where it matters).
     Blank,
+    /// A number, converted from text where it was typed as text (TEXTNUM).
     Number(f64),
+    /// Text, NFC-normalised and converted from TCVN3/VNI where it was typed so.
     Text(String),
+    /// A calendar day.
     Date(NaiveDate),
     /// What the cell showed, for the returned workbook.
     Invalid(String),
 }
 
 impl Value {
+    /// The number, if it is one.
     pub fn number(&self) -> Option<f64> {
         match self {
             Value::Number(v) => Some(*v),
             _ => None,
         }
     }
+    /// The text, if it is one.
     pub fn text(&self) -> Option<&str> {
         match self {
             Value::Text(s) => Some(s),
             _ => None,
         }
     }
+    /// The day, if it is one.
     pub fn date(&self) -> Option<NaiveDate> {
         match self {
             Value::Date(d) => Some(*d),
@@ -47,17 +54,23 @@ impl Value {
     }
 }
 
+/// One row of a table (a grassroots organisation of *Kết nạp*, or the total row).
 #[derive(Debug, Clone)]
 pub struct Row {
     /// Zero-based row in the unit's sheet, so findings point at the unit's own cell.
     pub row: u32,
+    /// The label column's text (the organisation's name), cleaned.
     pub label: String,
+    /// One value per column of the table, in the form's order.
     pub values: Vec<Value>,
 }
 
+/// A table as the unit filled it: its rows in sheet order and its total row.
 #[derive(Debug, Clone, Default)]
 pub struct TableData {
+    /// The body rows with something in them; blank rows are left out.
     pub rows: Vec<Row>,
+    /// The *Tổng cộng* row, `None` when it was not found (a TOTAL finding says so).
     pub total: Option<Row>,
     /// For each column, the rows the total row's formula adds up, when it is a plain
     /// one-column `SUM(E4:E18)`: the SUM rule names the rows such a formula misses.
@@ -69,7 +82,9 @@ pub struct TableData {
 /// What is left of a table's rows once they are let go: enough to consolidate.
 #[derive(Debug, Clone)]
 pub struct DroppedRows {
+    /// How many rows there were.
     pub count: usize,
+    /// Each column's sum over them (`None` when a value was not a number).
     pub sums: Vec<Option<f64>>,
 }
 
@@ -120,10 +135,13 @@ impl TableData {
 /// The figures of one submission.
 #[derive(Debug, Clone)]
 pub struct Report {
+    /// The form id the file carries in the form's stamp cell (FORM compares it).
     pub form_id: Option<String>,
+    /// The form version the file carries beside it.
     pub form_version: Option<String>,
     /// By the form's cell index.
     pub cells: Vec<Value>,
+    /// By the form's table index.
     pub tables: Vec<TableData>,
     /// By the form's list index.
     pub lists: Vec<ListData>,
@@ -136,10 +154,12 @@ pub struct Report {
 }
 
 impl Report {
+    /// The name the form's sheet `i` has in the unit's file.
     pub fn sheet(&self, i: usize) -> &str {
         &self.sheet_names[i]
     }
 
+    /// Whether some table's rows were let go after checking (the detail is not kept).
     pub fn rows_dropped(&self) -> bool {
         self.tables.iter().any(|t| t.dropped.is_some())
     }

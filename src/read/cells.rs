@@ -148,7 +148,9 @@ pub(super) struct Cells {
 /// template's own, which grows with inserted rows) says nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SumRange {
+    /// First row the formula adds, zero-based.
     pub first: u32,
+    /// Last row it adds, zero-based, inclusive.
     pub last: u32,
 }
 
