@@ -10,6 +10,7 @@ use anyhow::Result;
 use serde::Serialize;
 use serde_json::json;
 
+/// The arguments of `tonghop describe`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     #[command(flatten)]
@@ -22,6 +23,7 @@ pub struct Args {
     markdown: bool,
 }
 
+/// Print the form's input map as a table, JSON or the README's Markdown.
 pub fn run(a: Args, lang: Lang) -> Result<u8> {
     let form = a.form.load()?;
     if a.json {

@@ -24,6 +24,7 @@ use std::path::PathBuf;
 #[derive(Debug, Parser)]
 #[command(name = "tonghop", version, about, long_about = None)]
 pub struct Cli {
+    /// The command asked for.
     #[command(subcommand)]
     pub command: Command,
     /// Language of messages: vi (default) or en; also the TONGHOP_LANG environment
@@ -32,6 +33,7 @@ pub struct Cli {
     pub lang: Option<Lang>,
 }
 
+/// The commands, each with its own arguments.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Write the blank form (Excel workbook) to send to the units.
