@@ -9,11 +9,13 @@ use std::path::{Path, PathBuf};
 pub enum InboxError {
     #[error("cannot read folder '{path}'")]
     Walk {
+        /// The folder or file whose listing failed, as given on the command line or found under it.
         path: String,
         /// The I/O error itself: walkdir's own error says it and returns it as its
         /// source, which would print the cause twice.
         source: std::io::Error,
     },
+    /// The path given as the inbox, which does not exist.
     #[error("'{0}' is neither a file nor a folder")]
     NotFound(String),
 }
