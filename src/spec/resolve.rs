@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum FieldType {
-    /// A head count: whole, never negative; summed for the province.
+    /// A head count, whole and never negative (the `whole_number` rule); summed for the province.
     Count,
     /// A rate in percent (36.56 means 36.56 %), recomputed for the province from its count and base.
     Percent,
@@ -53,7 +53,7 @@ impl FieldType {
 /// How a fixed text of the template is printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TextStyle {
-    /// Ordinary text, no border.
+    /// Ordinary text, wrapped.
     Plain,
     /// A column heading: bold, centred, wrapped, filled and bordered.
     Header,
@@ -66,7 +66,7 @@ pub enum TextStyle {
 /// A sheet of the form, as the template writes it.
 #[derive(Debug, Clone)]
 pub struct Sheet {
-    /// The sheet's name, which a submission's sheet must match.
+    /// The sheet's name, by which a submission's sheet is found.
     pub name: String,
     /// Title printed in row 1, merged across the used columns.
     pub title: Option<String>,
@@ -220,7 +220,7 @@ pub struct Layout {
     pub stamp: Option<Stamp>,
     /// Which cells say who reports and when.
     pub identity: Identity,
-    /// The units expected to report, and for which periods.
+    /// Every unit of the form, past and present, by code.
     pub units: Roster,
     /// The form's sheets, in order; other items refer to them by index.
     pub sheets: Vec<Sheet>,
