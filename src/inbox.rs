@@ -7,9 +7,11 @@ use std::path::{Path, PathBuf};
 /// Why the inbox itself could not be listed.
 #[derive(Debug, thiserror::Error)]
 pub enum InboxError {
+    /// The inbox folder itself could not be listed; an unreadable entry below it is
+    /// skipped with a reason instead.
     #[error("cannot read folder '{path}'")]
     Walk {
-        /// The folder or file whose listing failed, as given on the command line or found under it.
+        /// The inbox, as given.
         path: String,
         /// The I/O error itself: walkdir's own error says it and returns it as its
         /// source, which would print the cause twice.
