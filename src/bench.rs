@@ -455,9 +455,9 @@ pub struct Sample {
     pub other_load: Option<f64>,
     /// Highest peak resident memory of the repeats, in bytes.
     pub peak_rss_bytes: Option<u64>,
-    /// Files over the fastest wall time.
+    /// Files per second of the fastest wall time.
     pub files_per_s: f64,
-    /// Non-empty cells over the fastest wall time.
+    /// Non-empty cells per second of the fastest wall time.
     pub cells_per_s: f64,
 }
 
