@@ -33,7 +33,9 @@ use std::time::{Duration, Instant};
 /// One workload: how many submissions, and how many table rows each.
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct Scenario {
+    /// Letter naming it on the command line (`a` to `d`), matched ignoring case.
     pub id: &'static str,
+    /// What it measures, in words, for the printed report.
     pub title: &'static str,
     /// Submissions (one per unit; beyond the form's units, synthetic units are added).
     pub units: usize,
@@ -41,6 +43,7 @@ pub struct Scenario {
     pub rows: usize,
 }
 
+/// The workloads of the issue's targets: (a) one province, (b) and (c) many small files, (d) few large ones.
 pub const SCENARIOS: [Scenario; 4] = [
     Scenario {
         id: "a",
@@ -68,6 +71,7 @@ pub const SCENARIOS: [Scenario; 4] = [
     },
 ];
 
+/// The scenario with this id, ignoring case.
 pub fn scenario(id: &str) -> Option<Scenario> {
     SCENARIOS
         .iter()
@@ -78,6 +82,7 @@ pub fn scenario(id: &str) -> Option<Scenario> {
 /// What the benchmark does.
 #[derive(Debug, Clone)]
 pub struct Config {
+    /// The workloads to measure, in order.
     pub scenarios: Vec<Scenario>,
     /// Threads for both the run and the floor.
     pub jobs: usize,
@@ -85,6 +90,7 @@ pub struct Config {
     pub repeat: usize,
     /// Faults injected in one unit in five (as `tonghop samples --faults`); 0: clean data.
     pub faults: usize,
+    /// Seed of the sample generator; the same seed reuses the same kept data.
     pub seed: u64,
     /// Where generated data is kept and reused; `None`: a temporary folder, removed after.
     pub keep: Option<PathBuf>,
@@ -107,7 +113,9 @@ pub struct Dataset {
     pub inbox: PathBuf,
     /// The extended form, when the scenario has more units than the embedded form.
     pub form: Option<PathBuf>,
+    /// Workbooks in the inbox.
     pub files: usize,
+    /// Their total size on disk, in bytes.
     pub bytes: u64,
     /// Time spent generating; `None` when kept data was reused.
     pub generated_in: Option<Duration>,
@@ -189,7 +197,9 @@ pub fn warm(inbox: &Path) -> Result<()> {
 /// What the floor read.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct FloorCount {
+    /// Files read.
     pub files: usize,
+    /// Sheets read, over every file.
     pub sheets: usize,
     /// Non-empty cells, over every sheet of every file.
     pub cells: u64,
@@ -215,6 +225,7 @@ impl FloorCount {
         )
     }
 
+    /// The counts in the first line starting `files=` of `bench-floor`'s output; `None` if absent or malformed.
     pub fn parse(s: &str) -> Option<FloorCount> {
         let mut c = FloorCount::default();
         let line = s.lines().find(|l| l.starts_with("files="))?;
@@ -296,17 +307,21 @@ pub fn floor(inbox: &Path, jobs: usize) -> Result<FloorCount> {
 /// One child process, spawn to exit.
 #[derive(Debug, Clone)]
 pub struct Measured {
+    /// Spawn to exit, measured by the parent.
     pub wall: Duration,
     /// User + system CPU time of the child.
     pub cpu: Option<Duration>,
     /// Peak resident set size of the child, in bytes.
     pub peak_rss: Option<u64>,
+    /// Exit code; `None` when killed by a signal.
     pub code: Option<i32>,
     /// CPU time other processes used meanwhile, in cores on average (Linux: from
     /// /proc/stat; `None` under half a second, too short to tell). Above a fraction of a
     /// core, the timing was disturbed.
     pub other_load: Option<f64>,
+    /// The child's standard output, captured whole.
     pub stdout: String,
+    /// The child's standard error, captured whole.
     pub stderr: String,
 }
 
@@ -432,26 +447,38 @@ fn wait(child: &mut std::process::Child) -> Result<(Option<i32>, Option<Duration
 /// The best of the repeats of one contender.
 #[derive(Debug, Clone, Serialize)]
 pub struct Sample {
+    /// Fastest wall time of the repeats, in seconds.
     pub wall_s: f64,
+    /// CPU time of that fastest repeat, in seconds; `None` where the platform does not tell.
     pub cpu_s: Option<f64>,
     /// Other processes' CPU use during this measurement, in cores on average.
     pub other_load: Option<f64>,
+    /// Highest peak resident memory of the repeats, in bytes.
     pub peak_rss_bytes: Option<u64>,
+    /// Files per second of the fastest wall time.
     pub files_per_s: f64,
+    /// Non-empty cells per second of the fastest wall time.
     pub cells_per_s: f64,
 }
 
 /// One scenario at one thread count: the floor and the run side by side.
 #[derive(Debug, Clone, Serialize)]
 pub struct Case {
+    /// The scenario's id.
     pub scenario: &'static str,
+    /// The scenario's title.
     pub title: &'static str,
+    /// Threads given to both contenders (`--jobs`).
     pub jobs: usize,
+    /// Workbooks in the scenario's inbox.
     pub files: usize,
+    /// Their total size on disk, in bytes.
     pub bytes: u64,
     /// Non-empty cells in the files (what the floor read).
     pub cells: u64,
+    /// Calamine alone: `tonghop bench-floor`.
     pub floor: Sample,
+    /// The real job: `tonghop run`.
     pub run: Sample,
     /// Run wall time / floor wall time.
     pub ratio: f64,
@@ -459,27 +486,43 @@ pub struct Case {
     pub run_exit: i32,
 }
 
+/// One target of the issue, measured, and whether it is met.
 #[derive(Debug, Clone, Serialize)]
 pub struct Target {
+    /// The target, naming its scenario and thread count.
     pub what: String,
+    /// The figure measured, in `unit`.
     pub measured: f64,
     /// How `measured` must compare with `limit`: "<=", "<" or ">=".
     pub cmp: &'static str,
+    /// The bound it must meet, in `unit`.
     pub limit: f64,
+    /// `x` (a ratio), `s` (seconds) or `MB` (10^6 bytes).
     pub unit: &'static str,
+    /// Whether `measured` compares with `limit` as `cmp` says.
     pub met: bool,
 }
 
+/// What `tonghop bench` prints and writes as JSON.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
+    /// `release` or `debug`: timings of a debug build say nothing of the release.
     pub build: &'static str,
+    /// Cores available to the process.
     pub cores: usize,
+    /// `--jobs`; scenario (b) is also measured on one thread for the speed-up.
     pub jobs: usize,
+    /// Measurements per case (at least 1).
     pub repeat: usize,
+    /// Faults injected per faulty unit; 0 for clean data.
     pub faults: usize,
+    /// Seed of the sample generator.
     pub seed: u64,
+    /// Where the generated data was kept, or `temporary, removed`.
     pub data: String,
+    /// Every scenario at every thread count measured.
     pub cases: Vec<Case>,
+    /// The issue's targets for the scenarios measured.
     pub targets: Vec<Target>,
 }
 

@@ -6,21 +6,26 @@ use std::str::FromStr;
 
 /// Excel's sheet size: the bounds every address must respect.
 pub const MAX_ROWS: u32 = 1_048_576;
+/// Excel's column count (A to XFD); column indexes stay below it.
 pub const MAX_COLS: u16 = 16_384;
 
 /// A cell position, zero-based.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Pos {
+    /// Zero-based row: row 1 of the sheet is 0.
     pub row: u32,
+    /// Zero-based column: column A is 0.
     pub col: u16,
 }
 
 impl Pos {
+    /// From zero-based row and column: `Pos::new(4, 2)` is C5.
     pub const fn new(row: u32, col: u16) -> Self {
         Self { row, col }
     }
 }
 
+/// Text that is not an A1 address inside Excel's bounds; it keeps the text as written.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("'{0}' is not a cell address like C5")]
 pub struct BadAddress(pub String);

@@ -7,13 +7,17 @@ use std::path::{Path, PathBuf};
 /// Why the inbox itself could not be listed.
 #[derive(Debug, thiserror::Error)]
 pub enum InboxError {
+    /// The inbox folder itself could not be listed; an unreadable entry below it is
+    /// skipped with a reason instead.
     #[error("cannot read folder '{path}'")]
     Walk {
+        /// The inbox, as given.
         path: String,
         /// The I/O error itself: walkdir's own error says it and returns it as its
         /// source, which would print the cause twice.
         source: std::io::Error,
     },
+    /// The path given as the inbox, which does not exist.
     #[error("'{0}' is neither a file nor a folder")]
     NotFound(String),
 }

@@ -110,7 +110,12 @@ pub enum ReadError {
     /// Passed the sniffer, then calamine failed to open it: a damage the sniffer does not
     /// look for. `detail` is calamine's message.
     #[error("{format:?} workbook cannot be opened: {detail}")]
-    Open { format: Format, detail: String },
+    Open {
+        /// The format the sniffer found, which chose calamine's reader.
+        format: Format,
+        /// Calamine's own message.
+        detail: String,
+    },
     /// Reading it would cost more memory than the whole run may spend
     /// (`--max-memory-mib`); refused before calamine opened it.
     #[error(transparent)]

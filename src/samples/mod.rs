@@ -17,6 +17,7 @@ mod legacy;
 mod official;
 use std::path::{Path, PathBuf};
 
+/// What `tonghop samples` generates; the same options and seed give the same files.
 #[derive(Debug, Clone)]
 pub struct SampleOptions {
     /// Units to generate, from those the form expects for the period; beyond them,
@@ -25,35 +26,48 @@ pub struct SampleOptions {
     pub units: usize,
     /// Table rows per unit; `None` draws 10..=60 per unit.
     pub rows: Option<usize>,
+    /// Seed of the generator; each unit draws from its own stream derived from it.
     pub seed: u64,
     /// Faults per faulty unit.
     pub faults: usize,
     /// How many units get faults (default: one in five).
     pub faulty_units: Option<usize>,
+    /// The reporting period written into each sample and used to pick the expected units.
     pub period: Period,
 }
 
 /// One injected fault: where it is and which rule must find it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Fault {
+    /// The workbook holding it, named after its unit (`<code>.xlsx`).
     pub file: String,
+    /// Code of the unit that submitted the workbook.
     pub unit: String,
+    /// Code of the rule that must report it.
     pub rule: String,
+    /// `error` or `warning`: the severity its finding must have.
     pub severity: String,
+    /// Sheet name as the form gives it.
     pub sheet: String,
+    /// The faulty cell's A1 address.
     pub cell: String,
+    /// What was done to the cell, in plain words.
     pub what: String,
 }
 
+/// Why samples could not be generated.
 #[derive(Debug, thiserror::Error)]
 pub enum SamplesError {
+    /// A sample workbook or file beside them could not be written.
     #[error(transparent)]
     Write(#[from] WriteError),
+    /// The copy of the form with synthetic units added (`form.toml`) does not load back.
     #[error("the extended form does not load")]
     Spec(#[from] crate::spec::SpecError),
     #[error(
         "the form lacks '{0}', which the generator needs (samples follow the default form's figures)"
     )]
+    /// Names the key (table, field) of the default form that the given form lacks.
     Unsupported(String),
 }
 

@@ -61,9 +61,13 @@ pub enum Derivation {
 /// A derived figure, resolved.
 #[derive(Debug, Clone)]
 pub struct Derived {
+    /// The figure's key, unique among all fields; rules and outputs name it by this.
     pub key: String,
+    /// The Vietnamese label printed in the outputs.
     pub label: String,
+    /// The English label; the Vietnamese one when the spec gives none.
     pub label_en: String,
+    /// How it is computed from the typed figures, per submission.
     pub how: Derivation,
 }
 

@@ -220,12 +220,17 @@ fn yes() -> bool {
 /// [`crate::rules`], where each kind declares and checks its own fields).
 #[derive(Debug, Serialize, Deserialize, Validate)]
 pub struct RuleFile {
+    /// The stable rule code its findings carry; rules sharing a code must be of the same kind.
     pub code: String,
+    /// Which check it is: one of the kinds in [`crate::rules`].
     pub kind: String,
+    /// `error` (the default) or `warning`.
     #[serde(default = "default_severity")]
     pub severity: String,
+    /// What the rule checks, in Vietnamese, shown with its findings.
     #[validate(length(min = 1, max = 500))]
     pub description: String,
+    /// The English description; the Vietnamese one when absent.
     #[serde(default)]
     pub description_en: Option<String>,
     /// The kind's own fields.

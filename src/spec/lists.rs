@@ -109,15 +109,23 @@ pub enum RowStyle {
 /// A line of a list, resolved.
 #[derive(Debug, Clone)]
 pub struct ListRow {
+    /// The line's key, unique in its list; a figure is named `list.row.column`.
     pub key: String,
+    /// The official row code (`A`, `B.1`, `C.5.a`), found in the code column when the list has one.
     pub code: Option<String>,
+    /// The Vietnamese label, as printed on the official form.
     pub label: String,
+    /// The English label; the Vietnamese one when the spec gives none.
     pub label_en: String,
+    /// How the official form prints the line (a total bold, an "of which" italic).
     pub style: RowStyle,
+    /// Indentation in the template, 0 to 3 levels.
     pub indent: u8,
+    /// False for a heading line without figures: nothing of it is read or summed.
     pub figures: bool,
     /// The type of this line's figure columns, when it overrides theirs.
     pub ty: Option<FieldType>,
+    /// Overrides the columns' `required` for this line; `None` follows each column.
     pub required: Option<bool>,
     /// The line this one is the mean of, by index (see [`ListRowFile::weight`]).
     pub weight: Option<usize>,
@@ -128,18 +136,29 @@ pub struct ListRow {
 /// A fixed-row list, resolved.
 #[derive(Debug, Clone)]
 pub struct List {
+    /// The list's key, unique in the form.
     pub key: String,
+    /// Index of its sheet in the form's sheets.
     pub sheet: usize,
     /// Zero-based rows of the template.
     pub header_row: u32,
+    /// Zero-based row of the template where the lines start; the search for them starts there.
     pub first_row: u32,
+    /// Zero-based column holding the row codes, when the form has one.
     pub code_col: Option<u16>,
+    /// Zero-based column holding the line labels.
     pub label_col: u16,
+    /// Heading of the label column, in Vietnamese.
     pub label: String,
+    /// Heading of the label column in English; the Vietnamese one when absent.
     pub label_en: String,
+    /// Heading of the code column; `Mã số` by default.
     pub code_label: String,
+    /// Rows searched from `first_row` for the lines; by default three times their count, at least 100.
     pub max_rows: u32,
+    /// The figure columns, the same for every line.
     pub columns: Vec<Column>,
+    /// The lines, in the official form's order.
     pub rows: Vec<ListRow>,
     /// Each item's label for messages and outputs, by row then column: `(vi, en)`.
     pub item_labels: Vec<Vec<(String, String)>>,

@@ -10,10 +10,15 @@ use std::collections::{BTreeMap, HashMap};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum FieldType {
+    /// A head count, whole and never negative (the `whole_number` rule); summed for the province.
     Count,
+    /// A rate in percent (36.56 means 36.56 %), recomputed for the province from its count and base.
     Percent,
+    /// A figure that may be fractional, such as a mean age.
     Decimal,
+    /// Free text, such as a unit's name; never summed.
     Text,
+    /// A date, typed or an Excel serial.
     Date,
 }
 
@@ -29,9 +34,11 @@ impl FieldType {
             _ => return None,
         })
     }
+    /// Whether it holds a figure (count, percent, decimal) rather than text or a date.
     pub fn is_numeric(self) -> bool {
         matches!(self, Self::Count | Self::Percent | Self::Decimal)
     }
+    /// Its name in the specification (`type = "count"`), the inverse of [`FieldType::parse`].
     pub fn name(self) -> &'static str {
         match self {
             Self::Count => "count",
@@ -43,58 +50,94 @@ impl FieldType {
     }
 }
 
+/// How a fixed text of the template is printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TextStyle {
+    /// Ordinary text, wrapped.
     Plain,
+    /// A column heading: bold, centred, wrapped, filled and bordered.
     Header,
+    /// A section heading: bold italic.
     Section,
+    /// A note to the clerk: grey italic.
     Note,
 }
 
+/// A sheet of the form, as the template writes it.
 #[derive(Debug, Clone)]
 pub struct Sheet {
+    /// The sheet's name, by which a submission's sheet is found.
     pub name: String,
+    /// Title printed in row 1, merged across the used columns.
     pub title: Option<String>,
+    /// Column widths in Excel's character units, from column A; each within 0..255.
     pub column_widths: Vec<f64>,
+    /// Fixed texts written at zero-based positions, with their style.
     pub texts: Vec<(Pos, String, TextStyle)>,
     /// Texts merged across their row: the text's cell and the last column it spans.
     pub merges: Vec<(Pos, u16)>,
 }
 
+/// A single input cell of the form (a unit's name, a period's figure).
 #[derive(Debug, Clone)]
 pub struct Cell {
+    /// The cell's key, unique among all fields; rules name it by this.
     pub key: String,
+    /// Index of its sheet in [`Layout::sheets`].
     pub sheet: usize,
+    /// Its zero-based position on that sheet.
     pub pos: Pos,
+    /// What it holds; decides how its text is read.
     pub ty: FieldType,
+    /// Vietnamese label, used in findings and outputs.
     pub label: String,
+    /// English label; the Vietnamese one when the spec gives none.
     pub label_en: String,
+    /// A blank cell is a finding; otherwise blank is allowed.
     pub required: bool,
 }
 
+/// A figure column of a table or list.
 #[derive(Debug, Clone)]
 pub struct Column {
+    /// The column's key, unique within its table or list.
     pub key: String,
+    /// Zero-based column on the sheet.
     pub col: u16,
+    /// What its cells hold.
     pub ty: FieldType,
+    /// Vietnamese heading, used in findings and outputs.
     pub label: String,
+    /// English heading; the Vietnamese one when absent.
     pub label_en: String,
+    /// Every row with figures must have this column filled.
     pub required: bool,
 }
 
+/// A table of variable length (one row per organisation), closed by its total row.
 #[derive(Debug, Clone)]
 pub struct Table {
+    /// The table's key, unique in the form.
     pub key: String,
+    /// Index of its sheet in [`Layout::sheets`].
     pub sheet: usize,
     /// Zero-based rows.
     pub header_row: u32,
+    /// First data row, zero-based.
     pub first_row: u32,
+    /// Zero-based column holding each row's label and, at the end, the total label.
     pub label_col: u16,
+    /// The table's name in Vietnamese, used in findings.
     pub label: String,
+    /// The table's name in English; the Vietnamese one when absent.
     pub label_en: String,
+    /// Label of the total row (`Tổng cộng`), matched after folding case and accents.
     pub total_label: String,
+    /// Blank data rows the template writes before the total row (default 15).
     pub template_rows: u32,
+    /// Rows searched from `first_row` for the total row (default 100,000).
     pub max_rows: u32,
+    /// Its figure columns.
     pub columns: Vec<Column>,
 }
 
@@ -131,19 +174,29 @@ pub enum FieldRef {
     Derived(usize),
 }
 
+/// Cells where the template writes the form's id and version, so a submission on another form is told apart.
 #[derive(Debug, Clone, Copy)]
 pub struct Stamp {
+    /// Index of the sheet holding them in [`Layout::sheets`].
     pub sheet: usize,
+    /// Zero-based position of the form id.
     pub id: Pos,
+    /// Zero-based position of the form version.
     pub version: Pos,
 }
 
+/// The cells that say who reports and for which period, as indexes into [`Layout::cells`].
 #[derive(Debug, Clone, Copy)]
 pub struct Identity {
+    /// The unit's code, matched against the roster.
     pub unit_code: usize,
+    /// The unit's name, when the form asks for it.
     pub unit_name: Option<usize>,
+    /// First day of the reporting period.
     pub period_from: usize,
+    /// Last day of the reporting period.
     pub period_to: usize,
+    /// The date the report was signed, when the form asks for it.
     pub report_date: Option<usize>,
 }
 
@@ -151,17 +204,29 @@ pub struct Identity {
 /// (see [`crate::rules`]) and together they make a [`crate::form::Form`].
 #[derive(Debug, Clone)]
 pub struct Layout {
+    /// The form's id (a slug such as `phat-trien-dang-vien`), checked against the stamp.
     pub id: String,
+    /// The form's version, checked against the stamp.
     pub version: String,
+    /// Vietnamese title, printed on the template and the outputs.
     pub title: String,
+    /// English title; the Vietnamese one when absent.
     pub title_en: String,
+    /// The province, printed after the title of the consolidated workbook; may be empty.
     pub province: String,
+    /// Default tolerance of percentage checks, in percentage points (0.01 unless set).
     pub tolerance: f64,
+    /// Where the form's id and version are stamped, if the form has a stamp.
     pub stamp: Option<Stamp>,
+    /// Which cells say who reports and when.
     pub identity: Identity,
+    /// Every unit of the form, past and present, by code.
     pub units: Roster,
+    /// The form's sheets, in order; other items refer to them by index.
     pub sheets: Vec<Sheet>,
+    /// Single input cells.
     pub cells: Vec<Cell>,
+    /// Variable-length tables closed by a total row.
     pub tables: Vec<Table>,
     /// Fixed-row lists.
     pub lists: Vec<super::lists::List>,
@@ -180,6 +245,7 @@ impl Layout {
         self.keys.get(key).copied()
     }
 
+    /// The field's key as written in the spec: `key`, `table.column` or `list.row.column`.
     pub fn field_key(&self, f: FieldRef) -> String {
         match f {
             FieldRef::Cell(i) => self.cells[i].key.clone(),
@@ -197,6 +263,7 @@ impl Layout {
         }
     }
 
+    /// What the field holds; a list line may override its column's type.
     pub fn field_type(&self, f: FieldRef) -> FieldType {
         match f {
             FieldRef::Cell(i) => self.cells[i].ty,

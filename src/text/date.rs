@@ -2,10 +2,13 @@
 
 use chrono::{Datelike, NaiveDate, NaiveTime};
 
+/// Why a cell could not be read as a date.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum DateError {
+    /// Not a day-first date nor a finite serial: a two-digit year or an impossible day (31/02) included.
     #[error("not a date")]
     NotADate,
+    /// A real date shape outside the years 1900 to 9999, or serial 60 (Excel's phantom 29/02/1900).
     #[error("date out of range")]
     OutOfRange,
 }

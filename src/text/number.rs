@@ -4,14 +4,20 @@
 /// What kind of figure the cell holds; changes how ambiguous text is resolved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NumberKind {
+    /// A head count: never fractional, so a lone `1.234` groups thousands; a `%` is refused.
     Count,
+    /// A rate already in percent (36.56, not 0.3656); a trailing `%` is allowed.
     Percent,
+    /// Any other figure that may be fractional, such as a mean or a ratio.
     Decimal,
 }
 
+/// A number read from text.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParsedNumber {
+    /// The figure as written: `36,56%` gives 36.56, never divided by 100.
     pub value: f64,
+    /// Whether the text ended in `%`.
     pub had_percent_sign: bool,
 }
 
@@ -26,15 +32,24 @@ pub fn within_bound(v: f64) -> bool {
     v.is_finite() && v.abs() <= MAX_FIGURE
 }
 
+/// Why text in a number cell is not a figure.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum NumberTextError {
     /// Digits that make a number beyond [`MAX_FIGURE`] (or beyond what `f64` holds).
     #[error("number too large for a form")]
     TooLarge,
+    /// Letters, exponents, broken grouping and other shapes no clerk types for a number.
     #[error("not a number")]
     NotANumber,
     #[error("ambiguous: could be {a} or {b}")]
-    Ambiguous { a: f64, b: f64 },
+    /// One `.` or `,` before exactly three digits in a percent or decimal: a thousands
+    /// group or a decimal mark, and guessing would corrupt totals.
+    Ambiguous {
+        /// The thousands reading (`1.234` as 1234).
+        a: f64,
+        /// The decimal reading (`1.234` as 1.234).
+        b: f64,
+    },
     /// `12%` in a count cell.
     #[error("percent sign in a count")]
     PercentInCount,

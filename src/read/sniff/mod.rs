@@ -107,6 +107,7 @@ pub const DEFAULT_MAX_MEMORY_MIB: u64 = 1024;
 /// What [`inspect`] found: the format, and what opening the file will cost in memory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Sniffed {
+    /// The format read from the bytes, whatever the file's extension says.
     pub format: Format,
     /// Bytes calamine will hold while the file is open and its sheets read, beyond the
     /// file's own bytes: shared strings and styles of an xlsx (from counts of their
@@ -125,23 +126,40 @@ pub const MAX_ZIP_ENTRIES: u64 = 10_000;
 /// file name and the Vietnamese text.
 #[derive(Debug, thiserror::Error)]
 pub enum SniffError {
+    /// Zero bytes: a failed upload or save.
     #[error("file is empty")]
     Empty,
+    /// Over the file size limit, refused before any byte is parsed.
     #[error("file is {size} bytes, over the limit of {limit} bytes")]
-    TooLarge { size: u64, limit: u64 },
+    TooLarge {
+        /// The file's size in bytes.
+        size: u64,
+        /// `max_file_bytes` of the limits.
+        limit: u64,
+    },
     /// `detail` names what the file looks like instead ("PDF document", "HTML page"...).
     #[error("not a spreadsheet ({detail})")]
-    NotASpreadsheet { detail: String },
+    NotASpreadsheet {
+        /// What the bytes look like instead.
+        detail: String,
+    },
     /// Password-protected OOXML, encrypted `.xls` (any FILEPASS), encrypted ODS or zip
     /// entries. None of these can be read without the password.
     #[error("file is password-protected (encrypted)")]
     Encrypted,
+    /// An xlsx, xlsm or ods whose zip structure is broken (not merely cut short).
     #[error("damaged zip container: {detail}")]
-    CorruptZip { detail: String },
+    CorruptZip {
+        /// What is broken, from the zip reader.
+        detail: String,
+    },
     /// The file ends before its own structure says it does: an attachment cut off in
     /// transit or a download that stopped. Sending it again fixes it; re-saving cannot.
     #[error("file is cut short: {detail}")]
-    Truncated { detail: String },
+    Truncated {
+        /// Which structure ends early.
+        detail: String,
+    },
     /// One part inflates more than `ratio` times its compressed size: what a zip bomb
     /// does, and no spreadsheet part over [`RATIO_FLOOR`] needs to.
     #[error(
@@ -149,14 +167,21 @@ pub enum SniffError {
          over the ratio of {ratio}: possible zip bomb"
     )]
     ZipRatio {
+        /// The entry's name inside the zip.
         entry: String,
+        /// Uncompressed size in bytes, as its header declares.
         declared: u64,
+        /// Compressed size in bytes.
         compressed: u64,
+        /// The largest ratio allowed, uncompressed over compressed.
         ratio: u64,
     },
     /// A broken OLE compound file or BIFF record structure (in practice, a damaged `.xls`).
     #[error("damaged .xls file: {detail}")]
-    CorruptXls { detail: String },
+    CorruptXls {
+        /// The broken structure.
+        detail: String,
+    },
     /// `limit` is in bytes: `max_entry_bytes`, or `max_total_bytes` (then `entry` is
     /// `"(all entries)"`); both are raised with `--max-unzipped-mib`. A ratio refusal is
     /// [`SniffError::ZipRatio`].
@@ -165,13 +190,23 @@ pub enum SniffError {
          (limit {limit} bytes): possible zip bomb"
     )]
     ZipBomb {
+        /// The entry's name, or `"(all entries)"` for the total.
         entry: String,
+        /// Uncompressed bytes declared (for the total, the sum).
         declared: u64,
+        /// Compressed bytes.
         compressed: u64,
+        /// The limit in bytes it exceeds.
         limit: u64,
     },
+    /// More entries than [`MAX_ZIP_ENTRIES`], read from the end-of-central-directory record.
     #[error("zip archive has {count} entries, over the limit of {limit}")]
-    TooManyEntries { count: u64, limit: u64 },
+    TooManyEntries {
+        /// Entries the archive declares.
+        count: u64,
+        /// [`MAX_ZIP_ENTRIES`].
+        limit: u64,
+    },
     /// An `.xls` whose cells span grids calamine would allocate densely: it builds one per
     /// sheet when the file is opened, and copies it on every `worksheet_range`. `sheet` is
     /// 0-based; `bytes` estimates the peak for this and earlier sheets.
@@ -181,10 +216,15 @@ pub enum SniffError {
         .sheet + 1
     )]
     SheetTooLarge {
+        /// The sheet, 0-based in the workbook's order.
         sheet: usize,
+        /// Rows the sheet's cells span.
         rows: u64,
+        /// Columns the sheet's cells span.
         cols: u64,
+        /// Estimated peak in bytes for this and earlier sheets.
         bytes: u64,
+        /// The memory budget in bytes for opening the file.
         limit: u64,
     },
     /// An ODS sheet whose text, repeated as its cells and rows repeat (or spaces written
@@ -193,13 +233,26 @@ pub enum SniffError {
         "sheet {} holds text that would take more than {limit} bytes to open",
         .sheet + 1
     )]
-    TextTooLarge { sheet: usize, limit: u64 },
+    TextTooLarge {
+        /// The sheet, 0-based in the workbook's order.
+        sheet: usize,
+        /// The memory budget in bytes for opening the file.
+        limit: u64,
+    },
+    /// A spreadsheet calamine cannot read (Excel 2.x-4.x, a bare BIFF stream); re-saving it
+    /// as `.xlsx` fixes it.
     #[error("unsupported format: {detail}")]
-    UnsupportedFormat { detail: String },
+    UnsupportedFormat {
+        /// What the file is, with that advice.
+        detail: String,
+    },
     /// A plain zip archive (an attachment packed by a mail client or portal), not a
     /// workbook package; `inside` names up to five workbooks it holds.
     #[error("zip archive, not a workbook (holding {})", if .inside.is_empty() { "no workbook".to_string() } else { .inside.join(", ") })]
-    ZipAttachment { inside: Vec<String> },
+    ZipAttachment {
+        /// Names of up to five workbooks inside, in archive order.
+        inside: Vec<String>,
+    },
 }
 
 fn not_sheet(detail: impl Into<String>) -> SniffError {
