@@ -515,15 +515,8 @@ fn run_id(
     opts: &RunOptions,
     detail: Decision,
 ) -> String {
-    use sha2::{Digest, Sha256};
-    let mut h = Sha256::new();
-    let mut put = |s: &str| {
-        h.update((s.len() as u64).to_le_bytes());
-        h.update(s.as_bytes());
-    };
-    put(env!("CARGO_PKG_VERSION"));
-    put(&form.id);
-    put(&form.version);
+    let mut h = digest_of(form);
+    let mut put = |s: &str| put_part(&mut h, s);
     put(&format!(
         "{:?} {:?} {} {} {}",
         opts.lang,
@@ -548,20 +541,13 @@ fn run_id(
         put(&s.file);
         put(&s.reason.en);
     }
-    hex(&h.finalize()[..8])
+    crate::text::hex(&sha2::Digest::finalize(h)[..8])
 }
 
 /// What one returned workbook is made of, digested (see [`ReturnedMark::stamp`]).
 fn returned_stamp(form: &Form, s: &crate::submission::Submission) -> String {
-    use sha2::{Digest, Sha256};
-    let mut h = Sha256::new();
-    let mut put = |s: &str| {
-        h.update((s.len() as u64).to_le_bytes());
-        h.update(s.as_bytes());
-    };
-    put(env!("CARGO_PKG_VERSION"));
-    put(&form.id);
-    put(&form.version);
+    let mut h = digest_of(form);
+    let mut put = |s: &str| put_part(&mut h, s);
     put(&s.file);
     put(&s.sha256);
     for f in &s.findings {
@@ -569,11 +555,22 @@ fn returned_stamp(form: &Form, s: &crate::submission::Submission) -> String {
         put(&f.message.vi);
         put(&format!("{:?} {:?}", f.at.sheet, f.at.cell));
     }
-    hex(&h.finalize()[..8])
+    crate::text::hex(&sha2::Digest::finalize(h)[..8])
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+/// A digest begun with what every mark depends on: the program's version and the form.
+fn digest_of(form: &Form) -> sha2::Sha256 {
+    let mut h = <sha2::Sha256 as sha2::Digest>::new();
+    for s in [env!("CARGO_PKG_VERSION"), &form.id, &form.version] {
+        put_part(&mut h, s);
+    }
+    h
+}
+
+/// One part of a digest, length first, so that no two sequences of parts hash alike.
+fn put_part(h: &mut sha2::Sha256, s: &str) {
+    sha2::Digest::update(h, (s.len() as u64).to_le_bytes());
+    sha2::Digest::update(h, s.as_bytes());
 }
 
 /// A returned workbook's name relative to OUT, as report.json and the journal give it.

@@ -843,7 +843,8 @@ pub(super) fn clean(
         .tables
         .first()
         .ok_or_else(|| SamplesError::Unsupported("tables[0]".into()))?;
-    let mut sums = [0u32; 2];
+    // Everyone trained on the table attended an awareness class.
+    let mut attendees = 0;
     let mut body = Vec::with_capacity(rows);
     for (r, (name, _)) in orgs.iter().enumerate() {
         let of = |p: &dyn Fn(&Admitted) -> bool| {
@@ -852,7 +853,7 @@ pub(super) fn clean(
         let n = by_org[r];
         let introduced = n + rng.random_range(0..=4);
         let trained = introduced + rng.random_range(0..=6);
-        sums[0] += trained;
+        attendees += trained;
         let mut values = Vec::with_capacity(table.columns.len());
         for c in &table.columns {
             let v = match c.key.as_str() {
@@ -872,9 +873,8 @@ pub(super) fn clean(
         }
         body.push((table.first_row + r as u32, Out::Text(name.clone()), values));
     }
-    sums[1] = rng.random_range(2..=8);
-    s.set("attendees", sums[0]);
-    s.set("classes", sums[1]);
+    s.set("attendees", attendees);
+    s.set("classes", rng.random_range(2..=8));
 
     let mut cells = std::mem::take(&mut s.cells);
     identity(form, u, opts, rng, &mut cells);

@@ -107,6 +107,16 @@ fn a_million_rows_of_zeros_without_names_stay_within_bounds() {
 /// (each introduced 1 and trained 1 candidate, admitted none), the total row's figures
 /// set to the new sums. Returns the file and the total row (one-based).
 fn long_table(unit: &str, extra: u32) -> (Vec<u8>, u32) {
+    (added_rows(unit, extra, false), TOTAL_ROW + extra)
+}
+
+/// [`long_table`] whose added rows' seven figures are all formulas with their cached
+/// results (`=1+0`, `=0+0`), as a clerk's sheet is when each village's row is computed.
+fn formula_table(unit: &str, extra: u32) -> Vec<u8> {
+    added_rows(unit, extra, true)
+}
+
+fn added_rows(unit: &str, extra: u32, formulas: bool) -> Vec<u8> {
     let mut p = Pkg::of(unit);
     // The total row's new sums, set before it moves down.
     for c in ['C', 'D'] {
@@ -114,20 +124,23 @@ fn long_table(unit: &str, extra: u32) -> (Vec<u8>, u32) {
         let sum = p.number(ADM, &at) + extra as f64;
         p.cell(ADM, &at, Cell::Number(sum));
     }
-    let bytes = insert_rows(
+    insert_rows(
         &p,
         TOTAL_ROW,
         extra,
         |out, n| {
             write!(out, "<row r=\"{n}\"><c r=\"A{n}\"><v>{}</v></c><c r=\"B{n}\" t=\"inlineStr\"><is><t>Chi bộ thôn số {n}</t></is></c>", n - FIRST_ROW + 1).unwrap();
             for (c, v) in "CDEFGHI".chars().zip([1, 1, 0, 0, 0, 0, 0]) {
-                write!(out, "<c r=\"{c}{n}\"><v>{v}</v></c>").unwrap();
+                if formulas {
+                    write!(out, "<c r=\"{c}{n}\"><f>{v}+0</f><v>{v}</v></c>").unwrap();
+                } else {
+                    write!(out, "<c r=\"{c}{n}\"><v>{v}</v></c>").unwrap();
+                }
             }
             out.write_all(b"</row>").unwrap();
         },
         "",
-    );
-    (bytes, TOTAL_ROW + extra)
+    )
 }
 
 #[test]
@@ -167,31 +180,6 @@ fn a_cell_at_xfd1048576_does_not_allocate_the_sheet() {
     let w = inbox(&[("TGI.xlsx", p.bytes())]);
     let (report, _) = run_bounded(&w, 0);
     assert_accepted(submission(&report, "TGI.xlsx"));
-}
-
-/// `unit`'s admissions table with `extra` rows above the total row whose seven figures
-/// are all formulas with their cached results (`=1+0`, `=0+0`), as a clerk's sheet is when
-/// each village's row is computed; the total row's figures set to the new sums.
-fn formula_table(unit: &str, extra: u32) -> Vec<u8> {
-    let mut p = Pkg::of(unit);
-    for c in ['C', 'D'] {
-        let at = format!("{c}{TOTAL_ROW}");
-        let sum = p.number(ADM, &at) + extra as f64;
-        p.cell(ADM, &at, Cell::Number(sum));
-    }
-    insert_rows(
-        &p,
-        TOTAL_ROW,
-        extra,
-        |out, n| {
-            write!(out, "<row r=\"{n}\"><c r=\"A{n}\"><v>{}</v></c><c r=\"B{n}\" t=\"inlineStr\"><is><t>Chi bộ thôn số {n}</t></is></c>", n - FIRST_ROW + 1).unwrap();
-            for (c, v) in "CDEFGHI".chars().zip([1, 1, 0, 0, 0, 0, 0]) {
-                write!(out, "<c r=\"{c}{n}\"><f>{v}+0</f><v>{v}</v></c>").unwrap();
-            }
-            out.write_all(b"</row>").unwrap();
-        },
-        "",
-    )
 }
 
 /// `.xls` and `.ods` sheets come as calamine's value and formula ranges, and each formula
