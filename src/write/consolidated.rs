@@ -419,9 +419,17 @@ fn chart_sheet(
         lang.pick("theo đơn vị", "by unit")
     ));
     chart.legend().set_hidden();
+    // A bar wide enough for its label per unit, and the sheet printed on one A4 page
+    // across: rust_xlsxwriter's default 480 px cut the last of 49 units off the page.
+    chart
+        .set_width((units as u32 * 22).max(720))
+        .set_height(440);
     let cws = wb.add_worksheet();
     cws.set_name(names.chart)?;
     cws.insert_chart(1, 1, &chart)?;
+    cws.set_landscape();
+    cws.set_paper_size(9);
+    cws.set_print_fit_to_pages(1, 1);
     Ok(())
 }
 
@@ -557,6 +565,9 @@ fn list_sheet(
     ws.set_print_fit_to_pages(0, 1);
     Ok(())
 }
+
+/// Width of the message column of *Lỗi*, in characters.
+const MESSAGE_WIDTH: f64 = 80.0;
 
 /// Rows a detail sheet holds before the next one starts: Excel's limit, less the header.
 const SHEET_ROWS: u32 = 1_048_576 - 8;
@@ -890,7 +901,17 @@ fn errors(ws: &mut Worksheet, form: &Form, c: &Consolidation, lang: Lang) -> Res
         2,
         &head,
         &[
-            5.0, 8.0, 28.0, 30.0, 14.0, 7.0, 11.0, 10.0, 80.0, 16.0, 16.0,
+            5.0,
+            8.0,
+            28.0,
+            30.0,
+            14.0,
+            7.0,
+            11.0,
+            10.0,
+            MESSAGE_WIDTH,
+            16.0,
+            16.0,
         ],
     )?;
     let text = style::text();
@@ -907,6 +928,10 @@ fn errors(ws: &mut Worksheet, form: &Form, c: &Consolidation, lang: Lang) -> Res
             (form.units[u].code.as_str(), form.units[u].name.as_str())
         });
         for f in &s.findings {
+            let message = cell_text(f.message.get(lang));
+            if let Some(h) = style::wrapped_height(&message, MESSAGE_WIDTH) {
+                ws.set_row_height(row, h)?;
+            }
             ws.write_number_with_format(row, 0, (row - 2) as f64, &text)?;
             let cell = f.at.cell.map(|p| p.to_string()).unwrap_or_default();
             let cols: [&str; 7] = [
@@ -921,7 +946,7 @@ fn errors(ws: &mut Worksheet, form: &Form, c: &Consolidation, lang: Lang) -> Res
             for (k, v) in cols.iter().enumerate() {
                 ws.write_string_with_format(row, 1 + k as u16, *v, &text)?;
             }
-            ws.write_string_with_format(row, 8, cell_text(f.message.get(lang)), &wrap)?;
+            ws.write_string_with_format(row, 8, message, &wrap)?;
             ws.write_string_with_format(row, 9, cell_text(&shown(&f.found)), &text)?;
             ws.write_string_with_format(row, 10, cell_text(&shown(&f.expected)), &text)?;
             row += 1;

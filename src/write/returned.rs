@@ -210,6 +210,10 @@ fn findings_sheet(
         |v: &Option<crate::finding::Shown>| v.as_ref().map(|v| v.render(VI)).unwrap_or_default();
     for (k, f) in sub.findings.iter().enumerate() {
         let row = 5 + k as u32;
+        let message = cell_text(&f.message.vi);
+        if let Some(h) = style::wrapped_height(&message, widths[5]) {
+            ws.set_row_height(row, h)?;
+        }
         ws.write_number_with_format(row, 0, (k + 1) as f64, &text)?;
         let cell = f.at.cell.map(|p| p.to_string()).unwrap_or_default();
         for (col, v) in [
@@ -223,7 +227,7 @@ fn findings_sheet(
         ] {
             ws.write_string_with_format(row, col, v, &text)?;
         }
-        ws.write_string_with_format(row, 5, cell_text(&f.message.vi), &wrap)?;
+        ws.write_string_with_format(row, 5, message, &wrap)?;
         ws.write_string_with_format(row, 6, cell_text(&shown(&f.found)), &text)?;
         ws.write_string_with_format(row, 7, cell_text(&shown(&f.expected)), &text)?;
     }

@@ -79,3 +79,28 @@ pub fn warn(base: Format) -> Format {
 pub fn computed(base: Format) -> Format {
     base.set_background_color(COMPUTED_FILL)
 }
+
+/// The height of a row whose text wraps in a column `width` characters wide, when it
+/// takes more than one line: LibreOffice does not grow a row to fit wrapped text, so
+/// without it the lines overlap the next row on screen and on paper.
+pub fn wrapped_height(text: &str, width: f64) -> Option<f64> {
+    let lines = text
+        .split('\n')
+        .map(|l| {
+            (l.chars().count() as f64 / (width * 0.95).max(8.0))
+                .ceil()
+                .max(1.0)
+        })
+        .sum::<f64>();
+    (lines > 1.0).then_some(15.0 * lines)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_long_text_gets_a_row_for_each_line() {
+        assert_eq!(super::wrapped_height("ngắn", 20.0), None);
+        assert_eq!(super::wrapped_height(&"x".repeat(50), 20.0), Some(45.0));
+        assert_eq!(super::wrapped_height("a\nb", 20.0), Some(30.0));
+    }
+}

@@ -118,12 +118,8 @@ pub(super) fn queue<R>(
                 &r.label,
                 paint.marked(si, pos, styled(style::label().set_indent(r.indent))),
             );
-            // Labels wrap in their column; LibreOffice does not grow a row to fit them.
-            let lines = (r.label.chars().count() as f64 / (width * 0.95).max(8.0))
-                .ceil()
-                .max(1.0);
-            if lines > 1.0 {
-                ws.set_row_height(row, 15.0 * lines)?;
+            if let Some(h) = style::wrapped_height(&r.label, width) {
+                ws.set_row_height(row, h)?;
             }
             if !r.figures {
                 for c in &l.columns {
