@@ -29,6 +29,7 @@
 //! assert_eq!(out.findings[0].code.as_str(), "FILE_EMPTY");
 //! ```
 
+pub mod archive;
 pub mod bench;
 pub mod cellref;
 pub mod cmd;

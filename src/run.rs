@@ -9,6 +9,7 @@
 //! println!("{} units returned", done.returned.len());
 //! ```
 
+use crate::archive::{self, Archive, ArchiveError, Recorded, RunInfo};
 use crate::consolidate::{Consolidation, consolidate};
 use crate::detail::{Decision, Detail, Tracker};
 use crate::extract::Report;
@@ -54,6 +55,11 @@ pub struct RunOptions {
     pub limits: Limits,
     /// Show a progress bar on standard error.
     pub progress: bool,
+    /// The archive the period is recorded in; `None` for none. [`RunOptions::new`]
+    /// puts it beside `out` ([`archive::default_path`]).
+    pub archive: Option<PathBuf>,
+    /// Replace a period the archive holds as closed.
+    pub reopen: bool,
 }
 
 impl RunOptions {
@@ -61,7 +67,6 @@ impl RunOptions {
     pub fn new(inbox: PathBuf, out: PathBuf) -> RunOptions {
         RunOptions {
             inbox,
-            out,
             form: None,
             period: None,
             jobs: None,
@@ -70,6 +75,9 @@ impl RunOptions {
             include_invalid: false,
             limits: Limits::default(),
             progress: false,
+            archive: Some(archive::default_path(&out)),
+            reopen: false,
+            out,
         }
     }
 }
@@ -147,6 +155,14 @@ pub enum RunError {
         /// The clerk's language.
         lang: Lang,
     },
+    /// The archive could not be opened, or holds the period closed.
+    #[error("{}", .error.message(*.lang))]
+    Archive {
+        /// The clerk's language.
+        lang: Lang,
+        /// What went wrong.
+        error: ArchiveError,
+    },
     /// The worker threads could not be started.
     #[error("cannot start worker threads")]
     Pool(#[from] rayon::ThreadPoolBuildError),
@@ -204,6 +220,32 @@ pub struct RunOutcome {
     pub returned: Vec<usize>,
     /// Whether the detail was written.
     pub detail: Decision,
+    /// What became of the archive; `None` without one (`--no-archive`).
+    pub archive: Option<ArchiveOutcome>,
+}
+
+/// What a run did with its archive.
+#[derive(Debug)]
+pub enum ArchiveOutcome {
+    /// The period was recorded.
+    Recorded {
+        /// The archive.
+        path: PathBuf,
+        /// What was recorded.
+        recorded: Recorded,
+    },
+    /// No period was given or could be inferred: nothing to record it under.
+    NoPeriod {
+        /// The archive.
+        path: PathBuf,
+    },
+    /// The outputs are in place, but the archive could not be written; it is as it was.
+    Failed {
+        /// The archive.
+        path: PathBuf,
+        /// Why.
+        error: ArchiveError,
+    },
 }
 
 impl RunOutcome {
@@ -286,6 +328,19 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome, RunError> {
     staging::remove_leftovers(&opts.out);
     tempfile::tempfile_in(&opts.out).map_err(out_err)?;
     step(lang, "locked")?;
+    let started_at = archive::now();
+    // Opened before anything is read: an archive that cannot be used stops the run
+    // while nothing has changed.
+    // An archive not there yet is created only when the period is recorded: a run that
+    // fails leaves nothing behind, not even an empty archive.
+    let mut store = match &opts.archive {
+        Some(path) if path.exists() => {
+            Some(Archive::open(path, false).map_err(|error| RunError::Archive { lang, error })?)
+        }
+        _ => None,
+    };
+    let (inputs, skipped) =
+        leave_out_archive(&opts.inbox, opts.archive.as_deref(), inputs, skipped);
     let popts = Options {
         limits: opts.limits,
         ctx: Context {
@@ -303,6 +358,22 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome, RunError> {
     phases.mark("read and check");
     let detail = tracker.decide(&subs);
     let c = consolidate(&form, subs, opts.include_invalid, opts.period);
+    // A period reported upward is not replaced behind the clerk's back: refused before
+    // any output changes.
+    if let (Some(store), Some(period), false) = (&store, c.period, opts.reopen)
+        && let Some(closed_at) = store
+            .closed_at(&form.id, period)
+            .map_err(|error| RunError::Archive { lang, error })?
+    {
+        return Err(RunError::Archive {
+            lang,
+            error: ArchiveError::Closed {
+                path: store.path().display().to_string(),
+                period,
+                closed_at,
+            },
+        });
+    }
 
     let returns: Vec<(usize, usize)> = (0..form.units.len())
         .filter_map(|u| c.kept[u].map(|i| (u, i)))
@@ -344,13 +415,72 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome, RunError> {
         }
         Ok(()) | Err(crate::interrupt::Step::Interrupted) => {}
     }
+    let archive = opts.archive.as_deref().map(|path| {
+        if c.period.is_none() {
+            return ArchiveOutcome::NoPeriod {
+                path: path.to_path_buf(),
+            };
+        }
+        let store = match &mut store {
+            Some(store) => store,
+            None => match Archive::open(path, true) {
+                Ok(opened) => store.insert(opened),
+                Err(error) => {
+                    return ArchiveOutcome::Failed {
+                        path: path.to_path_buf(),
+                        error,
+                    };
+                }
+            },
+        };
+        let info = RunInfo {
+            started_at,
+            run_key: Some(&mark.id),
+            source: "run",
+            inbox: &opts.inbox,
+            out: Some(&opts.out),
+        };
+        let path = store.path().to_path_buf();
+        match store.record(&form, &c, &info, opts.reopen) {
+            Ok(Some(recorded)) => ArchiveOutcome::Recorded { path, recorded },
+            Ok(None) => ArchiveOutcome::NoPeriod { path },
+            Err(error) => ArchiveOutcome::Failed { path, error },
+        }
+    });
+    phases.mark("archive");
     Ok(RunOutcome {
         form,
         consolidation: c,
         skipped,
         returned,
         detail,
+        archive,
     })
+}
+
+/// The archive (and SQLite's journal beside it) is no submission: when it lies in the
+/// inbox (OUT inside the inbox puts it there) it is left out of the listing silently.
+fn leave_out_archive(
+    inbox: &std::path::Path,
+    archive: Option<&std::path::Path>,
+    inputs: Vec<Input>,
+    mut skipped: Vec<Skipped>,
+) -> (Vec<Input>, Vec<Skipped>) {
+    let Some(archive) = archive.and_then(|a| std::path::absolute(a).ok()) else {
+        return (inputs, skipped);
+    };
+    let ours = |p: &std::path::Path| {
+        let p = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+        let journal = |suffix: &str| {
+            let mut j = archive.clone().into_os_string();
+            j.push(suffix);
+            PathBuf::from(j)
+        };
+        p == archive || p == journal("-journal") || p == journal("-wal") || p == journal("-shm")
+    };
+    let inputs = inputs.into_iter().filter(|(p, _)| !ours(p)).collect();
+    skipped.retain(|s| !ours(&inbox.join(&s.file)));
+    (inputs, skipped)
 }
 
 /// Write every output into a staging folder, then swap the set into OUT.

@@ -7,6 +7,7 @@
 
 mod common;
 
+mod archive;
 mod bench;
 mod cli;
 mod commands;

@@ -121,6 +121,16 @@ pub const VI: &[(&str, &str, &str)] = &[
     ("*", "no_detail", "Không ghi chi tiết từng tổ chức"),
     (
         "*",
+        "archive",
+        "Kho lưu trữ (tệp SQLite); mặc định: tonghop-luu-tru.sqlite trong thư mục hiện tại, nơi run --out THƯ_MỤC đặt kho khi THƯ_MỤC nằm trong thư mục hiện tại",
+    ),
+    (
+        "*",
+        "period",
+        "Kỳ báo cáo, ví dụ 01/01/2026..30/06/2026, \"6 tháng đầu năm 2026\" hoặc 2026",
+    ),
+    (
+        "*",
         "jobs",
         "Số luồng xử lý (mặc định, hoặc 0: mỗi nhân một luồng; tối đa 4 luồng mỗi nhân)",
     ),
@@ -206,6 +216,83 @@ pub const VI: &[(&str, &str, &str)] = &[
         "run",
         "include_invalid",
         "Vẫn cộng cả bài nộp bị trả lại (được đánh dấu trong trang tình trạng)",
+    ),
+    (
+        "run",
+        "archive",
+        "Kho lưu trữ ghi số liệu kỳ này (tệp SQLite); mặc định: tonghop-luu-tru.sqlite cạnh thư mục kết quả",
+    ),
+    ("run", "no_archive", "Không ghi vào kho lưu trữ"),
+    (
+        "run",
+        "reopen",
+        "Thay số liệu của kỳ trong kho lưu trữ kể cả khi kỳ đã chốt (đã báo cáo lên trên)",
+    ),
+    (
+        "archive",
+        "",
+        "Kho lưu trữ số liệu các kỳ: xem danh sách, xem, xuất, nhập, chốt kỳ",
+    ),
+    (
+        "archive list",
+        "",
+        "Liệt kê các kỳ trong kho: số đơn vị, thời điểm ghi, từ tệp nào",
+    ),
+    (
+        "archive show",
+        "",
+        "Xem một kỳ: số liệu toàn tỉnh và tệp của từng đơn vị, hoặc số liệu của một đơn vị kèm ô đã đọc",
+    ),
+    (
+        "archive show",
+        "unit",
+        "Chỉ đơn vị này, kèm tệp, trang và ô của từng số liệu",
+    ),
+    (
+        "archive export",
+        "",
+        "Ghi một kỳ ra bảng tính hoặc CSV: mỗi đơn vị một dòng, mỗi số liệu một cột",
+    ),
+    (
+        "archive export",
+        "out",
+        "Tệp ghi ra: .xlsx (archive import đọc lại được) hoặc .csv",
+    ),
+    (
+        "archive import",
+        "",
+        "Ghi một kỳ vào kho từ report.json hay thư mục kết quả của lần chạy trước, hoặc từ bảng tính theo mẫu archive template",
+    ),
+    (
+        "archive import",
+        "path",
+        "Tệp report.json, thư mục kết quả có report.json, hoặc bảng tính (.xlsx, .xls, .ods) theo mẫu archive template",
+    ),
+    (
+        "archive import",
+        "period",
+        "Kỳ báo cáo, khi tệp không ghi kỳ (hoặc để đối chiếu với kỳ tệp ghi)",
+    ),
+    (
+        "archive import",
+        "reopen",
+        "Thay số liệu của kỳ kể cả khi kỳ đã chốt",
+    ),
+    (
+        "archive template",
+        "",
+        "Ghi bảng trắng mỗi đơn vị một dòng để nhập tay số liệu (ví dụ năm trước) rồi archive import",
+    ),
+    ("archive template", "out", "Nơi ghi bảng"),
+    (
+        "archive template",
+        "period",
+        "Kỳ của bảng: liệt kê các đơn vị của kỳ và ghi sẵn ngày",
+    ),
+    (
+        "archive close",
+        "",
+        "Chốt một kỳ đã báo cáo lên trên: lần chạy sau không thay đổi kỳ này trừ khi có --reopen",
     ),
     (
         "samples",
@@ -315,6 +402,8 @@ const VI_VALUE_NAMES: &[(&str, &str)] = &[
     ("REPEAT", "SỐ"),
     ("SCENARIO", "KỊCH_BẢN"),
     ("SHELL", "VỎ_LỆNH"),
+    ("CODE", "MÃ"),
+    ("PATH", "ĐƯỜNG_DẪN"),
 ];
 
 /// The Vietnamese help of argument `id` of command `cmd` (`""` for the command itself).
@@ -391,8 +480,14 @@ fn localize(cmd: clap::Command, name: &str, lang: Lang) -> clap::Command {
                 a
             });
     }
+    // A nested command is named by its path (`archive template`), so its entries never
+    // take those of a top-level command of the same name.
     cmd.mut_subcommands(|s| {
-        let name = s.get_name().to_string();
+        let name = if top {
+            s.get_name().to_string()
+        } else {
+            format!("{name} {}", s.get_name())
+        };
         localize(s, &name, lang)
     })
 }
@@ -409,6 +504,28 @@ pub fn vi_text(text: &str) -> String {
     ]
     .iter()
     .fold(text.to_string(), |t, (en, vi)| t.replace(en, vi))
+}
+
+/// The commands of the command an error is about (`tonghop archive` has its own), told
+/// from the usage line clap gives: a hint never lists the wrong level's commands.
+fn command_names(err: &clap::Error) -> String {
+    let usage = ctx(err, ContextKind::Usage).unwrap_or_default();
+    let mut at = Cli::command();
+    for word in usage
+        .split_whitespace()
+        .skip_while(|w| !w.ends_with("tonghop"))
+        .skip(1)
+    {
+        match at.find_subcommand(word) {
+            Some(s) => at = s.clone(),
+            None => break,
+        }
+    }
+    at.get_subcommands()
+        .filter(|s| !s.is_hide_set())
+        .map(|s| s.get_name())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A context value as text: one string, or several joined.
@@ -457,10 +574,7 @@ fn vi_error(err: &clap::Error) -> String {
             if let Some(s) = ctx(err, ContextKind::SuggestedSubcommand) {
                 hints.push(format!("có phải ý bạn là lệnh '{s}'?"));
             }
-            hints.push(
-                "các lệnh: template, describe, check, run, samples, bench, completions, man"
-                    .to_string(),
-            );
+            hints.push(format!("các lệnh: {}", command_names(err)));
             format!("không có lệnh '{sub}'")
         }
         ErrorKind::InvalidValue => {
@@ -484,10 +598,7 @@ fn vi_error(err: &clap::Error) -> String {
         }
         ErrorKind::MissingRequiredArgument => format!("thiếu {arg}"),
         ErrorKind::MissingSubcommand => {
-            hints.push(
-                "các lệnh: template, describe, check, run, samples, bench, completions, man"
-                    .to_string(),
-            );
+            hints.push(format!("các lệnh: {}", command_names(err)));
             "cần một lệnh".to_string()
         }
         ErrorKind::ArgumentConflict => {
@@ -579,7 +690,12 @@ mod tests {
                 }
             }
             for s in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
-                walk(s, s.get_name(), missing);
+                let path = if name.is_empty() {
+                    s.get_name().to_string()
+                } else {
+                    format!("{name} {}", s.get_name())
+                };
+                walk(s, &path, missing);
             }
         }
         let mut missing = Vec::new();
@@ -594,9 +710,10 @@ mod tests {
             if id.is_empty() || *c == "*" {
                 continue;
             }
-            let sub = cmd
-                .find_subcommand(c)
-                .unwrap_or_else(|| panic!("no command {c}"));
+            let sub = c.split(' ').fold(&cmd, |at, part| {
+                at.find_subcommand(part)
+                    .unwrap_or_else(|| panic!("no command {c}"))
+            });
             assert!(
                 sub.get_arguments().any(|a| a.get_id() == *id),
                 "{c} {id} is stale"

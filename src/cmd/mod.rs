@@ -1,5 +1,6 @@
 //! The subcommands, one file each; shared options here.
 
+mod archive;
 pub mod args;
 mod bench;
 mod check;
@@ -44,6 +45,8 @@ pub enum Command {
     Check(check::Args),
     /// Check a folder of submissions and write the consolidated workbook, the returned workbooks and report.json.
     Run(run::Args),
+    /// The archive of every period recorded: list, show, export, import, close.
+    Archive(archive::Args),
     /// Generate realistic submissions (some with faults) for trying and testing.
     Samples(samples::Args),
     /// Measure `run` against a calamine-only floor on generated data.
@@ -188,6 +191,7 @@ pub fn run(cli: Cli, lang: Lang) -> Result<u8> {
         Command::Describe(a) => describe::run(a, lang),
         Command::Check(a) => check::run(a, lang),
         Command::Run(a) => run::run(a, lang),
+        Command::Archive(a) => archive::run(a, lang),
         Command::Samples(a) => samples::run(a, lang),
         Command::Bench(a) => bench::run(a, lang),
         Command::Completions(a) => completions::run(a, lang),

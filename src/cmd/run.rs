@@ -1,7 +1,7 @@
 //! `tonghop run`: arguments to [`crate::run::RunOptions`], then the summary.
 
 use super::{DetailArg, FormArg, LimitsArg, jobs_parser, parse_period, resolve_jobs, stdout};
-use crate::run::{RunError, RunOptions, run as run_job};
+use crate::run::{ArchiveOutcome, RunError, RunOptions, run as run_job};
 use crate::submission::Status;
 use crate::write::returned_path;
 use anyhow::Result;
@@ -33,6 +33,15 @@ pub struct Args {
     include_invalid: bool,
     #[command(flatten)]
     limits: LimitsArg,
+    /// The archive the period is recorded in (SQLite); default: tonghop-luu-tru.sqlite beside the output folder.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_archive")]
+    archive: Option<PathBuf>,
+    /// Record nothing in an archive.
+    #[arg(long)]
+    no_archive: bool,
+    /// Replace the period in the archive even if it was closed (reported upward).
+    #[arg(long)]
+    reopen: bool,
 }
 
 pub fn run(a: Args, lang: crate::lang::Lang) -> Result<u8> {
@@ -49,7 +58,16 @@ pub fn run(a: Args, lang: crate::lang::Lang) -> Result<u8> {
         include_invalid: a.include_invalid,
         limits: a.limits.limits(),
         progress: !a.quiet && std::io::stderr().is_terminal(),
+        reopen: a.reopen,
         ..RunOptions::new(a.inbox, a.out)
+    };
+    let opts = RunOptions {
+        archive: match (a.no_archive, a.archive) {
+            (true, _) => None,
+            (false, Some(path)) => Some(path),
+            (false, None) => opts.archive.clone(),
+        },
+        ..opts
     };
     // Ctrl-C or SIGTERM: the run removes its staging folder and lock, and says so.
     crate::interrupt::install(opts.lang);
@@ -60,7 +78,20 @@ pub fn run(a: Args, lang: crate::lang::Lang) -> Result<u8> {
         }
         done => done?,
     };
-    let code = done.exit_code();
+    let mut code = done.exit_code();
+    // The outputs are in place whatever became of the archive; a failed recording is
+    // said even with --quiet, and makes the run fail.
+    if let Some(ArchiveOutcome::Failed { error, .. }) = &done.archive {
+        eprintln!(
+            "tonghop: {}; {}",
+            error.message(lang),
+            lang.pick(
+                "các kết quả đã được ghi, riêng kho lưu trữ chưa được cập nhật: hãy chạy lại",
+                "the outputs were written, but the archive was not updated: run again"
+            )
+        );
+        code = 2;
+    }
     if !a.quiet {
         let (form, c) = (&done.form, &done.consolidation);
         let mut out = stdout();
@@ -116,6 +147,40 @@ pub fn run(a: Args, lang: crate::lang::Lang) -> Result<u8> {
                 "{}",
                 returned_path(&opts.out, &form.units[u].code).display()
             )?;
+        }
+        match &done.archive {
+            Some(ArchiveOutcome::Recorded { path, recorded: r }) => writeln!(
+                out,
+                "{}: {} ({} {}, {} {}{})",
+                lang.pick("Lưu trữ", "Archive"),
+                path.display(),
+                lang.pick("kỳ", "period"),
+                r.period,
+                r.units,
+                lang.pick("đơn vị", "units"),
+                match (r.replaced, r.reopened) {
+                    (_, true) => lang.pick(
+                        ", đã mở lại kỳ đã chốt và thay số liệu",
+                        ", closed period reopened and replaced"
+                    ),
+                    (true, false) => lang.pick(
+                        ", thay số liệu cũ của kỳ",
+                        ", replacing the period's earlier records"
+                    ),
+                    (false, false) => "",
+                }
+            )?,
+            Some(ArchiveOutcome::NoPeriod { path }) => writeln!(
+                out,
+                "{}: {} ({})",
+                lang.pick("Lưu trữ", "Archive"),
+                path.display(),
+                lang.pick(
+                    "không ghi: không xác định được kỳ báo cáo, hãy cho biết kỳ bằng --period",
+                    "nothing recorded: no period could be told; give it with --period"
+                )
+            )?,
+            Some(ArchiveOutcome::Failed { .. }) | None => {}
         }
         out.flush()?;
     }

@@ -1,0 +1,245 @@
+//! What the archive holds, read back: its periods, a period's files and figures, and
+//! the figures of the periods a run compares itself with.
+
+use super::{Archive, ArchiveError, from_iso, iso};
+use crate::period::Period;
+use rusqlite::Row;
+use std::collections::{BTreeMap, HashMap};
+
+/// One recorded period, as `archive list` shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PeriodSummary {
+    /// The form's id.
+    pub form_id: String,
+    /// The period.
+    pub period: Period,
+    /// The form version of its run.
+    pub form_version: String,
+    /// When it was recorded.
+    pub recorded_at: String,
+    /// `run` or `import`.
+    pub source: String,
+    /// The inbox (or imported file) its figures came from.
+    pub inbox: String,
+    /// Files recorded.
+    pub files: usize,
+    /// Units whose figures are recorded.
+    pub units: usize,
+    /// When it was closed, if it was.
+    pub closed_at: Option<String>,
+}
+
+/// One file of a period.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredSubmission {
+    /// Its unit, when identified.
+    pub unit: Option<String>,
+    /// As the inbox names it.
+    pub file: String,
+    /// Its SHA-256.
+    pub sha256: Option<String>,
+    /// What became of it.
+    pub status: String,
+    /// Its figures are the unit's.
+    pub included: bool,
+    /// Errors found.
+    pub errors: usize,
+    /// Warnings found.
+    pub warnings: usize,
+    /// Its date of report, ISO.
+    pub report_date: Option<String>,
+}
+
+/// One unit's figure with where it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredFigure {
+    /// The unit's code.
+    pub unit: String,
+    /// The field's key.
+    pub figure: String,
+    /// The value.
+    pub value: f64,
+    /// The form version it was read on.
+    pub form_version: String,
+    /// The file.
+    pub file: String,
+    /// The file's SHA-256.
+    pub sha256: Option<String>,
+    /// The sheet, when read from a cell.
+    pub sheet: Option<String>,
+    /// The cell or range.
+    pub cell: Option<String>,
+}
+
+/// Per unit, per figure key: the values of one period.
+pub type UnitValues = HashMap<String, HashMap<String, f64>>;
+
+fn period_of(r: &Row<'_>, from: usize) -> rusqlite::Result<Period> {
+    let bad = |i: usize| {
+        rusqlite::Error::FromSqlConversionFailure(
+            i,
+            rusqlite::types::Type::Text,
+            "not an ISO date".into(),
+        )
+    };
+    let a: String = r.get(from)?;
+    let b: String = r.get(from + 1)?;
+    Ok(Period {
+        from: from_iso(&a).ok_or_else(|| bad(from))?,
+        to: from_iso(&b).ok_or_else(|| bad(from + 1))?,
+    })
+}
+
+impl Archive {
+    /// Every recorded period, oldest first.
+    pub fn periods(&self) -> Result<Vec<PeriodSummary>, ArchiveError> {
+        let mut q = self
+            .conn
+            .prepare(
+                "SELECT p.form_id, p.date_from, p.date_to, r.form_version, r.started_at, r.source, r.inbox,
+                        (SELECT count(*) FROM submission s WHERE s.form_id = p.form_id AND s.date_from = p.date_from AND s.date_to = p.date_to),
+                        (SELECT count(DISTINCT f.unit) FROM figure f WHERE f.form_id = p.form_id AND f.date_from = p.date_from AND f.date_to = p.date_to),
+                        p.closed_at
+                 FROM period p JOIN run r ON r.id = p.run_id
+                 ORDER BY p.date_to, p.date_from, p.form_id",
+            )
+            .map_err(|e| self.sql(e))?;
+        let rows = q
+            .query_map([], |r| {
+                Ok(PeriodSummary {
+                    form_id: r.get(0)?,
+                    period: period_of(r, 1)?,
+                    form_version: r.get(3)?,
+                    recorded_at: r.get(4)?,
+                    source: r.get(5)?,
+                    inbox: r.get(6)?,
+                    files: r.get::<_, i64>(7)? as usize,
+                    units: r.get::<_, i64>(8)? as usize,
+                    closed_at: r.get(9)?,
+                })
+            })
+            .map_err(|e| self.sql(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.sql(e))
+    }
+
+    /// The recorded period of `form_id`, if any.
+    pub fn period(
+        &self,
+        form_id: &str,
+        period: Period,
+    ) -> Result<Option<PeriodSummary>, ArchiveError> {
+        Ok(self
+            .periods()?
+            .into_iter()
+            .find(|p| p.form_id == form_id && p.period == period))
+    }
+
+    /// The files of a period, by unit then file.
+    pub fn submissions(
+        &self,
+        form_id: &str,
+        period: Period,
+    ) -> Result<Vec<StoredSubmission>, ArchiveError> {
+        let mut q = self
+            .conn
+            .prepare(
+                "SELECT unit, file, sha256, status, included, errors, warnings, report_date
+                 FROM submission WHERE form_id = ?1 AND date_from = ?2 AND date_to = ?3
+                 ORDER BY unit, file",
+            )
+            .map_err(|e| self.sql(e))?;
+        let rows = q
+            .query_map((form_id, iso(period.from), iso(period.to)), |r| {
+                Ok(StoredSubmission {
+                    unit: r.get(0)?,
+                    file: r.get(1)?,
+                    sha256: r.get(2)?,
+                    status: r.get(3)?,
+                    included: r.get(4)?,
+                    errors: r.get::<_, i64>(5)? as usize,
+                    warnings: r.get::<_, i64>(6)? as usize,
+                    report_date: r.get(7)?,
+                })
+            })
+            .map_err(|e| self.sql(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.sql(e))
+    }
+
+    /// The figures of a period, of one unit or all, by unit then figure, each with its
+    /// file and cell.
+    pub fn figures(
+        &self,
+        form_id: &str,
+        period: Period,
+        unit: Option<&str>,
+    ) -> Result<Vec<StoredFigure>, ArchiveError> {
+        let mut q = self
+            .conn
+            .prepare(
+                "SELECT f.unit, f.figure, f.value, f.form_version, s.file, s.sha256, f.sheet, f.cell
+                 FROM figure f JOIN submission s ON s.id = f.submission_id
+                 WHERE f.form_id = ?1 AND f.date_from = ?2 AND f.date_to = ?3
+                   AND (?4 IS NULL OR f.unit = ?4)
+                 ORDER BY f.unit, f.figure",
+            )
+            .map_err(|e| self.sql(e))?;
+        let rows = q
+            .query_map((form_id, iso(period.from), iso(period.to), unit), |r| {
+                Ok(StoredFigure {
+                    unit: r.get(0)?,
+                    figure: r.get(1)?,
+                    value: r.get(2)?,
+                    form_version: r.get(3)?,
+                    file: r.get(4)?,
+                    sha256: r.get(5)?,
+                    sheet: r.get(6)?,
+                    cell: r.get(7)?,
+                })
+            })
+            .map_err(|e| self.sql(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.sql(e))
+    }
+
+    /// Every unit's figures of a period, by unit and key: what a comparison looks up.
+    pub fn unit_values(&self, form_id: &str, period: Period) -> Result<UnitValues, ArchiveError> {
+        let mut q = self
+            .conn
+            .prepare_cached(
+                "SELECT unit, figure, value FROM figure
+                 WHERE form_id = ?1 AND date_from = ?2 AND date_to = ?3",
+            )
+            .map_err(|e| self.sql(e))?;
+        let mut out: UnitValues = HashMap::new();
+        let mut rows = q
+            .query((form_id, iso(period.from), iso(period.to)))
+            .map_err(|e| self.sql(e))?;
+        while let Some(r) = rows.next().map_err(|e| self.sql(e))? {
+            let unit: String = r.get(0).map_err(|e| self.sql(e))?;
+            let figure: String = r.get(1).map_err(|e| self.sql(e))?;
+            let value: f64 = r.get(2).map_err(|e| self.sql(e))?;
+            out.entry(unit).or_default().insert(figure, value);
+        }
+        Ok(out)
+    }
+
+    /// The province's figures of a period as the run computed them, by key.
+    pub fn totals(
+        &self,
+        form_id: &str,
+        period: Period,
+    ) -> Result<BTreeMap<String, f64>, ArchiveError> {
+        let mut q = self
+            .conn
+            .prepare(
+                "SELECT figure, value FROM total
+                 WHERE form_id = ?1 AND date_from = ?2 AND date_to = ?3",
+            )
+            .map_err(|e| self.sql(e))?;
+        let rows = q
+            .query_map((form_id, iso(period.from), iso(period.to)), |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, f64>(1)?))
+            })
+            .map_err(|e| self.sql(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.sql(e))
+    }
+}

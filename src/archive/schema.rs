@@ -1,0 +1,107 @@
+//! The archive's schema, as the list of migrations that build it.
+//!
+//! A migration is appended, never edited: an archive made by an older tonghop holds the
+//! schema of the migrations it knew (its `user_version`), and a newer tonghop applies
+//! the rest in one transaction when it opens it. An archive of a newer schema than this
+//! program knows is refused rather than misread.
+//!
+//! Dates are ISO 8601 text (`2026-06-30`), times RFC 3339 with the local offset, so any
+//! SQLite tool (DB Browser for SQLite, the `sqlite3` shell, Python) reads them as they
+//! are. Figures are `NUMERIC`: a count stays an exact integer, a ratio a real.
+
+/// What `PRAGMA application_id` holds in every archive ("THop"): a SQLite file of
+/// another program is told apart from an empty archive.
+pub const APPLICATION_ID: i32 = 0x5448_6f70;
+
+/// The migrations, in order; the archive's `user_version` is how many it has applied.
+pub const MIGRATIONS: &[&str] = &[
+    // 1: runs, periods, the files of each period and their figures.
+    "
+    CREATE TABLE run (
+        id              INTEGER PRIMARY KEY,
+        started_at      TEXT NOT NULL,
+        tonghop_version TEXT NOT NULL,
+        -- the outputs' run id (report.json run.id); NULL for an import
+        run_key         TEXT,
+        form_id         TEXT NOT NULL,
+        form_version    TEXT NOT NULL,
+        -- 'run', or 'import' (from report.json, an output folder or a workbook)
+        source          TEXT NOT NULL,
+        inbox           TEXT NOT NULL,
+        out             TEXT
+    );
+    CREATE TABLE period (
+        form_id   TEXT NOT NULL,
+        date_from TEXT NOT NULL,
+        date_to   TEXT NOT NULL,
+        run_id    INTEGER NOT NULL REFERENCES run(id),
+        PRIMARY KEY (form_id, date_from, date_to)
+    );
+    CREATE TABLE submission (
+        id          INTEGER PRIMARY KEY,
+        form_id     TEXT NOT NULL,
+        date_from   TEXT NOT NULL,
+        date_to     TEXT NOT NULL,
+        unit        TEXT,
+        file        TEXT NOT NULL,
+        sha256      TEXT,
+        size        INTEGER,
+        status      TEXT NOT NULL,
+        included    INTEGER NOT NULL,
+        errors      INTEGER NOT NULL,
+        warnings    INTEGER NOT NULL,
+        report_date TEXT,
+        FOREIGN KEY (form_id, date_from, date_to) REFERENCES period ON DELETE CASCADE
+    );
+    CREATE INDEX submission_period ON submission (form_id, date_from, date_to);
+    CREATE TABLE figure (
+        form_id       TEXT NOT NULL,
+        date_from     TEXT NOT NULL,
+        date_to       TEXT NOT NULL,
+        unit          TEXT NOT NULL,
+        figure        TEXT NOT NULL,
+        value         NUMERIC NOT NULL,
+        form_version  TEXT NOT NULL,
+        submission_id INTEGER NOT NULL REFERENCES submission(id) ON DELETE CASCADE,
+        sheet         TEXT,
+        cell          TEXT,
+        PRIMARY KEY (form_id, date_from, date_to, unit, figure),
+        FOREIGN KEY (form_id, date_from, date_to) REFERENCES period ON DELETE CASCADE
+    ) WITHOUT ROWID;
+    CREATE INDEX figure_submission ON figure (submission_id);
+    ",
+    // 2: closing a period once it is reported upward, and the province's figures as
+    // the run computed them (a percentage recomputed from sums cannot be summed back).
+    "
+    ALTER TABLE period ADD COLUMN closed_at TEXT;
+    CREATE TABLE total (
+        form_id   TEXT NOT NULL,
+        date_from TEXT NOT NULL,
+        date_to   TEXT NOT NULL,
+        figure    TEXT NOT NULL,
+        value     NUMERIC NOT NULL,
+        PRIMARY KEY (form_id, date_from, date_to, figure),
+        FOREIGN KEY (form_id, date_from, date_to) REFERENCES period ON DELETE CASCADE
+    ) WITHOUT ROWID;
+    ",
+];
+
+/// The schema this program writes: the number of [`MIGRATIONS`].
+pub const VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// The README's description of the schema: the tables as the migrations leave them.
+pub fn describe() -> String {
+    let mut s = String::new();
+    for (i, m) in MIGRATIONS.iter().enumerate() {
+        s.push_str(&format!("-- migration {}\n", i + 1));
+        for line in m
+            .lines()
+            .map(str::trim_end)
+            .filter(|l| !l.trim().is_empty())
+        {
+            s.push_str(line.strip_prefix("    ").unwrap_or(line));
+            s.push('\n');
+        }
+    }
+    s
+}

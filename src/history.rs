@@ -1,0 +1,316 @@
+//! The past a run looks back at: from the archive, the previous period of the same
+//! length and the same period a year earlier, each unit's figures in them (a unit that
+//! took over others adding theirs up), and this run's units' rates for the rules that
+//! compare a unit with its peers.
+//!
+//! Loaded once per run, after every file is read and the period is known, and before
+//! consolidation: the look-back rules ([`crate::rules::check_past`]) then add their
+//! findings to each submission like any other rule.
+
+use crate::archive::{Archive, ArchiveError};
+use crate::form::Form;
+use crate::period::Period;
+use crate::spec::{FieldRef, FieldType, Layout};
+use crate::submission::Submission;
+use chrono::{Datelike, Months, NaiveDate};
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+/// A period the run compares itself with, as the archive holds it.
+#[derive(Debug, Clone)]
+pub struct Reference {
+    /// The period.
+    pub period: Period,
+    /// It was closed (reported upward): what it says is final.
+    pub closed: bool,
+    /// Each unit's figures, by code and key.
+    pub values: HashMap<String, HashMap<String, f64>>,
+    /// Each unit's file, by code.
+    pub files: HashMap<String, String>,
+}
+
+/// A unit's figure in a reference period.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Looked {
+    /// The figure.
+    pub value: f64,
+    /// The unit's own file, when it reported itself.
+    pub file: Option<String>,
+    /// The units it took over whose figures were added up, when it did not exist then.
+    pub through: Vec<String>,
+    /// Every one of them went wholly into the unit: the sum is the unit's figure, not
+    /// an estimate.
+    pub exact: bool,
+}
+
+impl Reference {
+    /// Unit `unit`'s figure `key`: its own, or, when it did not report then, the sum of
+    /// the units it took over (counts only: a percentage or a mean cannot be added).
+    pub fn value(&self, layout: &Layout, unit: usize, key: &str) -> Option<Looked> {
+        let u = &layout.units[unit];
+        if let Some(v) = self.values.get(&u.code).and_then(|m| m.get(key)) {
+            return Some(Looked {
+                value: *v,
+                file: self.files.get(&u.code).cloned(),
+                through: Vec::new(),
+                exact: true,
+            });
+        }
+        let addable = layout
+            .field(key)
+            .is_some_and(|f| layout.field_type(f) == FieldType::Count);
+        if u.predecessors.is_empty() || !addable {
+            return None;
+        }
+        let mut sum = 0.0;
+        let mut through = Vec::new();
+        let mut exact = true;
+        for p in &u.predecessors {
+            let code = &layout.units[p.unit].code;
+            match self.values.get(code).and_then(|m| m.get(key)) {
+                Some(v) => {
+                    sum += v;
+                    through.push(code.clone());
+                    exact &= p.whole;
+                }
+                // A predecessor missing from the archive: the sum would understate.
+                None => exact = false,
+            }
+        }
+        (!through.is_empty()).then_some(Looked {
+            value: sum,
+            file: None,
+            through,
+            exact,
+        })
+    }
+}
+
+/// The spread of one rate over this run's units, for the `outlier` rule.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Peers {
+    /// The median rate.
+    pub median: f64,
+    /// The scale a modified z-score divides by: the median absolute deviation, or, when
+    /// more than half the units share one rate (MAD 0), the mean absolute deviation.
+    pub spread: f64,
+    /// Whether `spread` is the median absolute deviation (z = 0.6745 d / MAD) or the
+    /// mean one (z = d / (1.253314 MeanAD)), as Iglewicz and Hoaglin give them.
+    pub median_deviation: bool,
+    /// Units the rate was computed for.
+    pub units: usize,
+}
+
+impl Peers {
+    /// The modified z-score of `rate`; `None` when every unit has the same rate.
+    pub fn z(&self, rate: f64) -> Option<f64> {
+        if self.spread <= 0.0 {
+            return None;
+        }
+        let d = rate - self.median;
+        Some(if self.median_deviation {
+            0.6745 * d / self.spread
+        } else {
+            d / (1.253314 * self.spread)
+        })
+    }
+
+    /// From the rates of the units; `None` for fewer than `min` of them.
+    pub fn of(rates: &[f64], min: usize) -> Option<Peers> {
+        if rates.len() < min.max(3) {
+            return None;
+        }
+        let median = median(rates.to_vec());
+        let deviations: Vec<f64> = rates.iter().map(|r| (r - median).abs()).collect();
+        let mad = median(deviations.clone());
+        let (spread, median_deviation) = if mad > 0.0 {
+            (mad, true)
+        } else {
+            (deviations.iter().sum::<f64>() / deviations.len() as f64, false)
+        };
+        Some(Peers {
+            median,
+            spread,
+            median_deviation,
+            units: rates.len(),
+        })
+    }
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+/// What a run knows of the past.
+#[derive(Debug, Clone)]
+pub struct History {
+    /// The archive it came from.
+    pub archive: PathBuf,
+    /// The period being consolidated.
+    pub period: Period,
+    /// The previous period of the same length, if the archive holds it.
+    pub previous: Option<Reference>,
+    /// The same period a year earlier, if the archive holds it.
+    pub year_before: Option<Reference>,
+    /// This run's units' spread of each rate an `outlier` rule looks at, by its
+    /// numerator and denominator.
+    pub peers: HashMap<(FieldRef, FieldRef), Peers>,
+}
+
+impl History {
+    /// The references of `period` from the archive.
+    pub fn load(store: &Archive, form: &Form, period: Period) -> Result<History, ArchiveError> {
+        let reference = |p: Period| -> Result<Option<Reference>, ArchiveError> {
+            let Some(summary) = store.period(&form.id, p)? else {
+                return Ok(None);
+            };
+            let files = store
+                .submissions(&form.id, p)?
+                .into_iter()
+                .filter(|s| s.included)
+                .filter_map(|s| s.unit.map(|u| (u, s.file)))
+                .collect();
+            Ok(Some(Reference {
+                period: p,
+                closed: summary.closed_at.is_some(),
+                values: store.unit_values(&form.id, p)?,
+                files,
+            }))
+        };
+        Ok(History {
+            archive: store.path().to_path_buf(),
+            period,
+            previous: previous_period(period).map(reference).transpose()?.flatten(),
+            year_before: year_before(period).map(reference).transpose()?.flatten(),
+            peers: HashMap::new(),
+        })
+    }
+
+    /// The spread of every rate the form's `outlier` rules look at, over the units of
+    /// `subs` (each unit once: its first readable file).
+    pub fn set_peers(&mut self, form: &Form, subs: &[Submission]) {
+        let mut seen = vec![false; form.units.len()];
+        let reports: Vec<_> = subs
+            .iter()
+            .filter_map(|s| Some((s.unit?, s.report.as_ref()?)))
+            .filter(|&(u, _)| !std::mem::replace(&mut seen[u], true))
+            .map(|(_, r)| r)
+            .collect();
+        for (num, den, min) in form.rules.outlier_rates() {
+            let rates: Vec<f64> = reports
+                .iter()
+                .filter_map(|r| rate(r.figure(num)?, r.figure(den)?))
+                .collect();
+            if let Some(p) = Peers::of(&rates, min) {
+                self.peers.insert((num, den), p);
+            }
+        }
+    }
+}
+
+/// `n / d` in per cent, when `d` is a positive base.
+pub fn rate(n: f64, d: f64) -> Option<f64> {
+    (d > 0.0).then(|| n / d * 100.0).filter(|r| r.is_finite())
+}
+
+fn is_month_start(d: NaiveDate) -> bool {
+    d.day() == 1
+}
+
+fn is_month_end(d: NaiveDate) -> bool {
+    d.succ_opt().is_none_or(|n| n.day() == 1)
+}
+
+/// The last day of the month `months` before `d`'s (`d` is a month's last day).
+fn month_end_before(d: NaiveDate, months: u32) -> Option<NaiveDate> {
+    let first = d.with_day(1)?.checked_sub_months(Months::new(months))?;
+    first
+        .checked_add_months(Months::new(1))?
+        .pred_opt()
+}
+
+/// The period of the same length just before: whole months for a period of whole
+/// months (the first half-year before the second, December before January), days
+/// otherwise.
+pub fn previous_period(p: Period) -> Option<Period> {
+    if is_month_start(p.from) && is_month_end(p.to) {
+        let months = (p.to.year() - p.from.year()) as u32 * 12 + p.to.month() - p.from.month() + 1;
+        let from = p.from.checked_sub_months(Months::new(months))?;
+        return Some(Period {
+            from,
+            to: p.from.pred_opt()?,
+        });
+    }
+    let days = (p.to - p.from).num_days() + 1;
+    Some(Period {
+        from: p.from - chrono::Duration::days(days),
+        to: p.from.pred_opt()?,
+    })
+}
+
+/// The same period a year earlier (29 February becomes 28).
+pub fn year_before(p: Period) -> Option<Period> {
+    let to = if is_month_end(p.to) {
+        month_end_before(p.to, 12)?
+    } else {
+        p.to.checked_sub_months(Months::new(12))?
+    };
+    Some(Period {
+        from: p.from.checked_sub_months(Months::new(12))?,
+        to,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(s: &str) -> Period {
+        Period::parse(s).unwrap()
+    }
+
+    #[test]
+    fn the_previous_period_is_the_same_length_just_before() {
+        assert_eq!(previous_period(p("6 tháng cuối năm 2026")), Some(p("6 tháng đầu năm 2026")));
+        assert_eq!(previous_period(p("6 tháng đầu năm 2026")), Some(p("6 tháng cuối năm 2025")));
+        assert_eq!(previous_period(p("quý 1/2026")), Some(p("quý 4/2025")));
+        assert_eq!(previous_period(p("2026")), Some(p("2025")));
+        assert_eq!(previous_period(p("3/2024")), Some(p("2/2024")));
+        assert_eq!(
+            previous_period(p("11/01/2026..20/01/2026")),
+            Some(p("01/01/2026..10/01/2026"))
+        );
+    }
+
+    #[test]
+    fn the_same_period_a_year_earlier_keeps_month_ends() {
+        assert_eq!(year_before(p("6 tháng đầu năm 2026")), Some(p("6 tháng đầu năm 2025")));
+        assert_eq!(year_before(p("2/2025")), Some(p("2/2024")));
+        assert_eq!(year_before(p("2/2024")), Some(p("2/2023")));
+        assert_eq!(
+            year_before(p("05/01/2026..20/01/2026")),
+            Some(p("05/01/2025..20/01/2025"))
+        );
+    }
+
+    #[test]
+    fn a_modified_z_score_flags_the_far_unit_only() {
+        let rates = [1.0, 1.2, 0.9, 1.1, 1.0, 1.3, 0.8, 6.5];
+        let peers = Peers::of(&rates, 5).unwrap();
+        assert!(peers.z(6.5).unwrap() > 3.5);
+        assert!(peers.z(1.3).unwrap().abs() < 3.5);
+        // Most units alike: the mean absolute deviation stands in for a MAD of 0.
+        let same = [2.0, 2.0, 2.0, 2.0, 2.0, 9.0];
+        let peers = Peers::of(&same, 5).unwrap();
+        assert!(!peers.median_deviation);
+        assert!(peers.z(9.0).unwrap() > 3.5);
+        assert!(Peers::of(&[1.0, 2.0], 2).is_none());
+        assert_eq!(Peers::of(&[3.0; 6], 5).unwrap().z(3.0), None);
+    }
+}
