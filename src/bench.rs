@@ -154,6 +154,7 @@ pub fn prepare(root: &Path, sc: &Scenario, faults: usize, seed: u64) -> Result<D
             faults,
             faulty_units: None,
             period,
+            past: None,
         };
         generate(&form, &inbox, &opts).with_context(|| format!("generating scenario {}", sc.id))?;
         for name in ["form.toml", "faults.json"] {

@@ -70,7 +70,7 @@ fn take_copies(subs: &[Submission], tied: &mut Vec<usize>) -> Vec<(usize, usize)
 
 /// The period most readable submissions of known units report; of two as common, the
 /// later. Deterministic whatever the order of the files.
-fn infer_period(form: &Form, subs: &[Submission]) -> Option<Period> {
+pub fn infer_period(form: &Form, subs: &[Submission]) -> Option<Period> {
     let id = form.identity;
     let mut count: HashMap<Period, usize> = HashMap::new();
     for s in subs.iter().filter(|s| s.unit.is_some()) {

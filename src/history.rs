@@ -27,6 +27,8 @@ pub struct Reference {
     pub values: HashMap<String, HashMap<String, f64>>,
     /// Each unit's file, by code.
     pub files: HashMap<String, String>,
+    /// The province's figures as that period's run computed them, by key.
+    pub totals: std::collections::BTreeMap<String, f64>,
 }
 
 /// A unit's figure in a reference period.
@@ -120,16 +122,19 @@ impl Peers {
         if rates.len() < min.max(3) {
             return None;
         }
-        let median = median(rates.to_vec());
-        let deviations: Vec<f64> = rates.iter().map(|r| (r - median).abs()).collect();
+        let mid = median(rates.to_vec());
+        let deviations: Vec<f64> = rates.iter().map(|r| (r - mid).abs()).collect();
         let mad = median(deviations.clone());
         let (spread, median_deviation) = if mad > 0.0 {
             (mad, true)
         } else {
-            (deviations.iter().sum::<f64>() / deviations.len() as f64, false)
+            (
+                deviations.iter().sum::<f64>() / deviations.len() as f64,
+                false,
+            )
         };
         Some(Peers {
-            median,
+            median: mid,
             spread,
             median_deviation,
             units: rates.len(),
@@ -150,10 +155,12 @@ fn median(mut v: Vec<f64>) -> f64 {
 /// What a run knows of the past.
 #[derive(Debug, Clone)]
 pub struct History {
-    /// The archive it came from.
-    pub archive: PathBuf,
-    /// The period being consolidated.
-    pub period: Period,
+    /// The archive it came from; `None` when the run uses none (`--no-archive`). An
+    /// archive not made yet is an empty one: the outputs say the same before and after
+    /// its first period.
+    pub archive: Option<PathBuf>,
+    /// The period being consolidated, when known.
+    pub period: Option<Period>,
     /// The previous period of the same length, if the archive holds it.
     pub previous: Option<Reference>,
     /// The same period a year earlier, if the archive holds it.
@@ -181,14 +188,72 @@ impl History {
                 closed: summary.closed_at.is_some(),
                 values: store.unit_values(&form.id, p)?,
                 files,
+                totals: store.totals(&form.id, p)?,
             }))
         };
         Ok(History {
-            archive: store.path().to_path_buf(),
-            period,
-            previous: previous_period(period).map(reference).transpose()?.flatten(),
+            archive: Some(store.path().to_path_buf()),
+            period: Some(period),
+            previous: previous_period(period)
+                .map(reference)
+                .transpose()?
+                .flatten(),
             year_before: year_before(period).map(reference).transpose()?.flatten(),
             peers: HashMap::new(),
+        })
+    }
+
+    /// Nothing to look back at (no archive, one not made yet, or no period): only this
+    /// run's own units can be compared with one another.
+    pub fn without_archive(period: Option<Period>, archive: Option<PathBuf>) -> History {
+        History {
+            archive,
+            period,
+            previous: None,
+            year_before: None,
+            peers: HashMap::new(),
+        }
+    }
+
+    /// Why a reference period is missing, for the outputs: "the comparison was not
+    /// possible, and why".
+    pub fn missing(&self, year: bool) -> Option<crate::lang::Msg> {
+        use crate::lang::Msg;
+        let found = if year {
+            &self.year_before
+        } else {
+            &self.previous
+        };
+        if found.is_some() {
+            return None;
+        }
+        let Some(period) = self.period else {
+            return Some(Msg::new(
+                "không so sánh được: không xác định được kỳ báo cáo (hãy cho biết kỳ bằng --period)",
+                "no comparison: the period could not be told (give it with --period)",
+            ));
+        };
+        let wanted = if year {
+            year_before(period)
+        } else {
+            previous_period(period)
+        };
+        let wanted = wanted.map(|p| p.to_string()).unwrap_or_default();
+        Some(match &self.archive {
+            None => Msg::new(
+                format!(
+                    "không so sánh được với kỳ {wanted}: lần chạy này không dùng kho lưu trữ (--no-archive)"
+                ),
+                format!("no comparison with {wanted}: this run uses no archive (--no-archive)"),
+            ),
+            Some(_) => Msg::new(
+                format!(
+                    "không so sánh được với kỳ {wanted}: kho lưu trữ chưa có kỳ này (nhập số liệu cũ bằng tonghop archive import)"
+                ),
+                format!(
+                    "no comparison with {wanted}: the archive does not hold it (import earlier figures with tonghop archive import)"
+                ),
+            ),
         })
     }
 
@@ -230,9 +295,7 @@ fn is_month_end(d: NaiveDate) -> bool {
 /// The last day of the month `months` before `d`'s (`d` is a month's last day).
 fn month_end_before(d: NaiveDate, months: u32) -> Option<NaiveDate> {
     let first = d.with_day(1)?.checked_sub_months(Months::new(months))?;
-    first
-        .checked_add_months(Months::new(1))?
-        .pred_opt()
+    first.checked_add_months(Months::new(1))?.pred_opt()
 }
 
 /// The period of the same length just before: whole months for a period of whole
@@ -277,8 +340,14 @@ mod tests {
 
     #[test]
     fn the_previous_period_is_the_same_length_just_before() {
-        assert_eq!(previous_period(p("6 tháng cuối năm 2026")), Some(p("6 tháng đầu năm 2026")));
-        assert_eq!(previous_period(p("6 tháng đầu năm 2026")), Some(p("6 tháng cuối năm 2025")));
+        assert_eq!(
+            previous_period(p("6 tháng cuối năm 2026")),
+            Some(p("6 tháng đầu năm 2026"))
+        );
+        assert_eq!(
+            previous_period(p("6 tháng đầu năm 2026")),
+            Some(p("6 tháng cuối năm 2025"))
+        );
         assert_eq!(previous_period(p("quý 1/2026")), Some(p("quý 4/2025")));
         assert_eq!(previous_period(p("2026")), Some(p("2025")));
         assert_eq!(previous_period(p("3/2024")), Some(p("2/2024")));
@@ -290,7 +359,10 @@ mod tests {
 
     #[test]
     fn the_same_period_a_year_earlier_keeps_month_ends() {
-        assert_eq!(year_before(p("6 tháng đầu năm 2026")), Some(p("6 tháng đầu năm 2025")));
+        assert_eq!(
+            year_before(p("6 tháng đầu năm 2026")),
+            Some(p("6 tháng đầu năm 2025"))
+        );
         assert_eq!(year_before(p("2/2025")), Some(p("2/2024")));
         assert_eq!(year_before(p("2/2024")), Some(p("2/2023")));
         assert_eq!(

@@ -10,10 +10,12 @@
 //! ```
 
 use crate::archive::{self, Archive, ArchiveError, Recorded, RunInfo};
+use crate::compare::Comparison;
 use crate::consolidate::{Consolidation, consolidate};
 use crate::detail::{Decision, Detail, Tracker};
 use crate::extract::Report;
 use crate::form::Form;
+use crate::history::History;
 use crate::inbox::{InboxError, Input, list_inputs_except};
 use crate::lang::Lang;
 use crate::lock::{self, LockError};
@@ -222,6 +224,10 @@ pub struct RunOutcome {
     pub detail: Decision,
     /// What became of the archive; `None` without one (`--no-archive`).
     pub archive: Option<ArchiveOutcome>,
+    /// The earlier periods the run compared itself with.
+    pub history: History,
+    /// This period beside them.
+    pub comparison: Comparison,
 }
 
 /// What a run did with its archive.
@@ -285,7 +291,7 @@ impl RunOutcome {
 /// let (inbox, out) = (dir.path().join("inbox"), dir.path().join("out"));
 /// std::fs::create_dir(&inbox).unwrap();
 /// let period = Period::parse("01/01/2026..30/06/2026").unwrap();
-/// let samples = SampleOptions { units: 3, rows: Some(4), seed: 1, faults: 0, faulty_units: None, period };
+/// let samples = SampleOptions { units: 3, rows: Some(4), seed: 1, faults: 0, faulty_units: None, period, past: None };
 /// generate(&Form::default_form().unwrap(), &inbox, &samples).unwrap();
 /// std::fs::remove_file(inbox.join("faults.json")).unwrap();
 /// let mut opts = RunOptions::new(inbox, out.clone());
@@ -357,7 +363,20 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome, RunError> {
     let subs = pool.install(|| pipeline::process_all(&form, &inputs, &popts, &tracker));
     phases.mark("read and check");
     let detail = tracker.decide(&subs);
+    let mut subs = subs;
+    let period = opts
+        .period
+        .or_else(|| crate::consolidate::infer_period(&form, &subs));
+    let mut history = match (&store, period) {
+        (Some(store), Some(period)) => History::load(store, &form, period)
+            .map_err(|error| RunError::Archive { lang, error })?,
+        _ => History::without_archive(period, opts.archive.clone()),
+    };
+    history.set_peers(&form, &subs);
+    pool.install(|| look_back(&form, &mut subs, &history));
+    phases.mark("looked back");
     let c = consolidate(&form, subs, opts.include_invalid, opts.period);
+    let comparison = Comparison::build(&form, &c, &history);
     // A period reported upward is not replaced behind the clerk's back: refused before
     // any output changes.
     if let (Some(store), Some(period), false) = (&store, c.period, opts.reopen)
@@ -377,7 +396,12 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome, RunError> {
 
     let returns: Vec<(usize, usize)> = (0..form.units.len())
         .filter_map(|u| c.kept[u].map(|i| (u, i)))
-        .filter(|&(_, i)| !c.submissions[i].findings.is_empty())
+        .filter(|&(_, i)| {
+            c.submissions[i]
+                .findings
+                .iter()
+                .any(|f| !for_the_clerk(&form, f))
+        })
         .collect();
     let returned: Vec<usize> = returns.iter().map(|&(u, _)| u).collect();
     let mark = RunMark {
@@ -392,7 +416,18 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome, RunError> {
     };
     check_space(opts, &c, &returns)?;
     let written = write_outputs(
-        opts, &form, &c, &inputs, &popts, &pool, &returns, &skipped, detail, &mark, &phases,
+        opts,
+        &form,
+        &c,
+        &inputs,
+        &popts,
+        &pool,
+        &returns,
+        &skipped,
+        detail,
+        &mark,
+        &comparison,
+        &phases,
     );
     written.map_err(|e| {
         if crate::interrupt::requested() {
@@ -455,7 +490,35 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome, RunError> {
         returned,
         detail,
         archive,
+        history,
+        comparison,
     })
+}
+
+/// A warning of a rule that looks back (a change or an outlier to confirm, a start that
+/// differs from an open period's end) is for the clerk to confirm with the unit: it does
+/// not send the unit's workbook back by itself.
+fn for_the_clerk(form: &Form, f: &crate::finding::Finding) -> bool {
+    !f.is_error()
+        && form
+            .rules
+            .iter()
+            .any(|r| r.kind.looks_back() && r.meta.code.as_str() == f.code.as_str())
+}
+
+/// The rules that look back, on every identified file against `history`: their errors
+/// return a file as any other rule's do, before consolidation decides what is summed.
+fn look_back(form: &Form, subs: &mut [crate::submission::Submission], history: &History) {
+    subs.par_iter_mut().for_each(|s| {
+        let (Some(unit), Some(report)) = (s.unit, &s.report) else {
+            return;
+        };
+        let found = crate::rules::check_past(form, &form.rules, report, unit, history);
+        if found.iter().any(crate::finding::Finding::is_error) && s.status == Status::Accepted {
+            s.status = Status::Rejected;
+        }
+        s.findings.extend(found);
+    });
 }
 
 /// The archive (and SQLite's journal beside it) is no submission: when it lies in the
@@ -496,6 +559,7 @@ fn write_outputs(
     skipped: &[Skipped],
     detail: Decision,
     mark: &RunMark,
+    comparison: &Comparison,
     phases: &Phases,
 ) -> Result<(), RunError> {
     let lang = opts.lang;
@@ -527,6 +591,7 @@ fn write_outputs(
         lang,
         detail,
         run: Some(mark),
+        comparison: Some(comparison),
     };
     let (workbook, json) = pool.install(|| {
         consolidated::write(&dir.join("tong-hop.xlsx"), &report, || {

@@ -331,6 +331,16 @@ pub const VI: &[(&str, &str, &str)] = &[
         "Kỳ báo cáo ghi trong các bài nộp (cách viết như của run --period)",
     ),
     (
+        "samples",
+        "archive",
+        "Nối tiếp các kỳ trong kho lưu trữ này: mỗi đơn vị bắt đầu từ số cuối kỳ trước và ghi lại số năm trước vào cột Cùng kỳ năm trước",
+    ),
+    (
+        "samples",
+        "carry_faults",
+        "Cùng --archive: số đơn vị có số đầu kỳ khác số cuối kỳ trước (ghi trong faults.json là CARRY)",
+    ),
+    (
         "bench",
         "",
         "Đo tốc độ của run so với mức sàn chỉ đọc bằng calamine, trên dữ liệu tạo ra",

@@ -32,11 +32,24 @@ pub struct Args {
     /// Period written in the submissions (written as for run --period).
     #[arg(long, default_value = "01/01/2026..30/06/2026")]
     period: String,
+    /// Continue the periods of this archive: each unit starts where it ended the previous period and repeats last year's figures as Cùng kỳ năm trước.
+    #[arg(long, value_name = "FILE")]
+    archive: Option<PathBuf>,
+    /// With --archive: units whose start is not the previous period's end (faults.json lists them as CARRY).
+    #[arg(long, default_value_t = 0, requires = "archive")]
+    carry_faults: usize,
 }
 
 pub fn run(a: Args, lang: crate::lang::Lang) -> Result<u8> {
     let form = a.form.load()?;
     let period = Period::parse(&a.period)?;
+    let past = match &a.archive {
+        Some(path) => Some(
+            crate::samples::SamplePast::from_archive(path, &form, period, a.carry_faults)
+                .map_err(|e| anyhow::anyhow!(e.message(lang)))?,
+        ),
+        None => None,
+    };
     let units = a.units.unwrap_or(default_units(&form, period));
     if units == 0 {
         bail!(
@@ -52,6 +65,7 @@ pub fn run(a: Args, lang: crate::lang::Lang) -> Result<u8> {
         faults: a.faults,
         faulty_units: a.faulty_units,
         period,
+        past,
     };
     let (files, faults) = generate(&form, &a.out, &opts)?;
     let (n, f) = (

@@ -29,6 +29,17 @@ pub struct Checker<'a> {
     /// The unit code is blank but the name names a unit: the unit rule warns
     /// (UNITNAME), so the blank code is not also a required-cell error.
     pub code_by_name: bool,
+    /// The past, for the rules that look back; `None` while the file alone is checked.
+    pub past: Option<PastView<'a>>,
+}
+
+/// What a look-back rule sees of the past: the run's history and the report's unit.
+#[derive(Debug, Clone, Copy)]
+pub struct PastView<'a> {
+    /// The periods the archive holds around this one.
+    pub history: &'a crate::history::History,
+    /// The unit (index into the form's units) whose report is checked.
+    pub unit: usize,
 }
 
 /// Counts are exact integers; decimals compare with a tolerance for binary rounding.
@@ -42,6 +53,7 @@ impl<'a> Checker<'a> {
             ctx,
             out: Capped::default(),
             code_by_name: super::unit::code_blank_but_named(layout, report),
+            past: None,
         }
     }
 
@@ -170,8 +182,21 @@ impl<'a> Checker<'a> {
         found: Option<Shown>,
         expected: Option<Shown>,
     ) {
-        let mut f =
-            Finding::new(rule.code.clone(), rule.severity, message).at(at.sheet, Some(at.pos));
+        self.push_as(rule, rule.severity, at, message, found, expected);
+    }
+
+    /// [`Checker::push`] with a severity of the check's choosing: a look-back rule
+    /// errs only against a closed period, and warns otherwise.
+    pub fn push_as(
+        &mut self,
+        rule: &Meta,
+        severity: crate::finding::Severity,
+        at: At,
+        message: Msg,
+        found: Option<Shown>,
+        expected: Option<Shown>,
+    ) {
+        let mut f = Finding::new(rule.code.clone(), severity, message).at(at.sheet, Some(at.pos));
         f.found = found;
         f.expected = expected;
         self.out.push(f);
@@ -205,4 +230,27 @@ pub fn row_note(row: Option<&Row>) -> (String, String) {
 /// A figure in Vietnamese and in English notation, for the two texts of a message.
 pub fn num(v: f64) -> (String, String) {
     (Lang::Vi.number(v), Lang::En.number(v))
+}
+
+/// Where a look-back rule's figure came from, for its message: the period and the
+/// unit's file, or the units whose figures were added up (and whether that is exact).
+pub fn source_note(r: &crate::history::Reference, l: &crate::history::Looked) -> (String, String) {
+    let period = r.period.to_string();
+    if l.through.is_empty() {
+        let file = l.file.as_deref().unwrap_or("?");
+        return (
+            format!("kỳ {period}, tệp {file}"),
+            format!("period {period}, file {file}"),
+        );
+    }
+    let units = l.through.join(", ");
+    let (vi, en) = if l.exact {
+        ("", "")
+    } else {
+        (", ước tính", ", approximate")
+    };
+    (
+        format!("kỳ {period}, cộng từ các đơn vị trước đây {units}{vi}"),
+        format!("period {period}, added up from the former units {units}{en}"),
+    )
 }

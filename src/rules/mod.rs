@@ -21,6 +21,7 @@ pub use unit::identify;
 
 use crate::extract::Report;
 use crate::finding::{Finding, RuleCode, Severity};
+use crate::history::History;
 use crate::period::Period;
 use crate::spec::{FieldRef, Layout, RuleFile};
 use std::collections::HashMap;
@@ -36,6 +37,34 @@ pub trait Kind: Sized {
     fn resolve(fields: Self::Fields, r: &mut Resolver<'_>) -> Option<Self>;
     /// Check one report, pushing a finding for every violation.
     fn check(&self, rule: &Meta, c: &mut Checker<'_>);
+    /// The kind looks at the past ([`crate::history`]): it is checked once the archive
+    /// is read ([`check_past`]), not with the file.
+    const LOOKS_BACK: bool = false;
+    /// What the archive holds for the documented example of a kind that looks back.
+    const PAST: PastExample = PastExample::NONE;
+}
+
+/// The past a look-back kind's example is checked against: the figures the archive
+/// holds for the example's unit in the previous period and the same period a year
+/// earlier (both), whether those periods are closed, and the spread of this run's
+/// units' rates.
+#[derive(Debug, Clone, Copy)]
+pub struct PastExample {
+    /// Archived figures, by key.
+    pub figures: &'static [(&'static str, f64)],
+    /// The periods are closed.
+    pub closed: bool,
+    /// The median and the median absolute deviation of the units' rates.
+    pub peers: Option<(f64, f64)>,
+}
+
+impl PastExample {
+    /// No past: a kind that does not look back.
+    pub const NONE: PastExample = PastExample {
+        figures: &[],
+        closed: false,
+        peers: None,
+    };
 }
 
 /// A rule kind's documentation. `fields` and `holds` are the README's table of kinds
@@ -95,11 +124,21 @@ macro_rules! registry {
         /// Every kind's documentation, in the registry's order.
         pub const DOCS: &[&Doc] = &[$(&<$module::$ty as Kind>::DOC,)+];
 
+        /// Every kind's example past, in the registry's order.
+        pub const PASTS: &[PastExample] = &[$(<$module::$ty as Kind>::PAST,)+];
+
         impl RuleKind {
             /// The kind's name in the specification.
             pub fn name(&self) -> &'static str {
                 match self {
                     $(RuleKind::$ty(_) => <$module::$ty as Kind>::DOC.kind,)+
+                }
+            }
+
+            /// Whether the kind looks at the past.
+            pub fn looks_back(&self) -> bool {
+                match self {
+                    $(RuleKind::$ty(_) => <$module::$ty as Kind>::LOOKS_BACK,)+
                 }
             }
 
@@ -135,6 +174,10 @@ registry! {
     equal::Equal,
     unit::Unit,
     period::PeriodRule,
+    carry::Carry,
+    previous::Previous,
+    change::Change,
+    outlier::Outlier,
 }
 
 /// What every rule has, whatever its kind.
@@ -241,6 +284,18 @@ impl RuleSet {
         })
     }
 
+    /// The rates the form's `outlier` rules compare across units: numerator,
+    /// denominator, and the fewest units a spread is computed for.
+    pub fn outlier_rates(&self) -> Vec<(FieldRef, FieldRef, usize)> {
+        self.rules
+            .iter()
+            .filter_map(|r| match &r.kind {
+                RuleKind::Outlier(o) => Some(o.rate()),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// The form's `unit` rule, which decides whether an unknown unit is a finding.
     pub fn unit_rule(&self) -> Option<&Meta> {
         self.rules
@@ -257,10 +312,28 @@ pub struct Context {
     pub period: Option<Period>,
 }
 
-/// Apply every rule of `rules` to `report`.
+/// Apply every rule of `rules` that looks at the file alone to `report`.
 pub fn check(layout: &Layout, rules: &RuleSet, report: &Report, ctx: &Context) -> Vec<Finding> {
     let mut c = Checker::new(layout, report, ctx);
-    for rule in &rules.rules {
+    for rule in rules.rules.iter().filter(|r| !r.kind.looks_back()) {
+        rule.kind.check(&rule.meta, &mut c);
+    }
+    c.finish()
+}
+
+/// Apply the rules of `rules` that look back to `report` of unit `unit`, against what
+/// the archive holds ([`History`]). A rule whose past is not there finds nothing.
+pub fn check_past(
+    layout: &Layout,
+    rules: &RuleSet,
+    report: &Report,
+    unit: usize,
+    history: &History,
+) -> Vec<Finding> {
+    let ctx = Context::default();
+    let mut c = Checker::new(layout, report, &ctx);
+    c.past = Some(checker::PastView { history, unit });
+    for rule in rules.rules.iter().filter(|r| r.kind.looks_back()) {
         rule.kind.check(&rule.meta, &mut c);
     }
     c.finish()

@@ -177,6 +177,48 @@ fn apply(form: &Form, r: &mut Report, figures: &[(&str, Figure)]) {
     }
 }
 
+/// The archive a look-back kind's example is checked against: unit 0 reported
+/// `past.figures` in the previous period and the same period a year earlier.
+fn example_history(form: &Form, set: &RuleSet, past: &PastExample) -> History {
+    use crate::history::{Peers, Reference};
+    let period = crate::period::Period::parse("01/01/2026..30/06/2026").unwrap();
+    let code = form.units[0].code.clone();
+    let reference = |p: crate::period::Period| Reference {
+        period: p,
+        closed: past.closed,
+        values: std::collections::HashMap::from([(
+            code.clone(),
+            past.figures
+                .iter()
+                .map(|&(k, v)| (k.to_string(), v))
+                .collect(),
+        )]),
+        files: std::collections::HashMap::from([(code.clone(), format!("{code}.xlsx"))]),
+        totals: Default::default(),
+    };
+    let mut history = History {
+        archive: Some("kho.sqlite".into()),
+        period: Some(period),
+        previous: crate::history::previous_period(period).map(reference),
+        year_before: crate::history::year_before(period).map(reference),
+        peers: std::collections::HashMap::new(),
+    };
+    if let Some((median, mad)) = past.peers {
+        for (n, d, _) in set.outlier_rates() {
+            history.peers.insert(
+                (n, d),
+                Peers {
+                    median,
+                    spread: mad,
+                    median_deviation: true,
+                    units: 9,
+                },
+            );
+        }
+    }
+    history
+}
+
 /// Each kind's documented example, run: the rule alone on a consistent report changed
 /// by the example's figures gives exactly one finding, with the documented message.
 #[test]
@@ -193,6 +235,13 @@ fn each_kind_documents_a_violation_it_finds() {
         apply(&form, &mut r, doc.example.figures);
         let (_, mut found) = identify(&form.layout, &set, &r);
         found.extend(check(&form.layout, &set, &r, &Context::default()));
+        let past = PASTS[DOCS.iter().position(|d| d.kind == doc.kind).unwrap()];
+        if set.iter().any(|rule| rule.kind.looks_back()) {
+            // Nothing without the past: no rule looks back when the archive has nothing.
+            assert!(found.is_empty(), "{}: {found:?}", doc.kind);
+            let history = example_history(&form, &set, &past);
+            found.extend(check_past(&form.layout, &set, &r, 0, &history));
+        }
         let messages: Vec<&str> = found.iter().map(|f| f.message.vi.as_str()).collect();
         if messages != [doc.example.message] {
             wrong.push(format!("{}: {messages:?}", doc.kind));

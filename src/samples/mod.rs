@@ -34,6 +34,56 @@ pub struct SampleOptions {
     pub faulty_units: Option<usize>,
     /// The reporting period written into each sample and used to pick the expected units.
     pub period: Period,
+    /// What earlier periods reported (from an archive), so consecutive sample periods
+    /// continue one another; `None`: every unit drawn afresh.
+    pub past: Option<SamplePast>,
+}
+
+/// Earlier periods' figures for samples that continue them: each unit starts where the
+/// previous period ended and repeats, as *Cùng kỳ năm trước*, what it reported a year
+/// earlier; `carry_faults` units start elsewhere (their balance still holds, only the
+/// archive shows the fault).
+#[derive(Debug, Clone, Default)]
+pub struct SamplePast {
+    /// The previous period's figures, by unit code and key.
+    pub previous: std::collections::HashMap<String, std::collections::HashMap<String, f64>>,
+    /// The same period a year earlier, by unit code and key.
+    pub year_before: std::collections::HashMap<String, std::collections::HashMap<String, f64>>,
+    /// Units (of those with a previous period) whose start does not carry.
+    pub carry_faults: usize,
+}
+
+impl SamplePast {
+    /// From the archive at `path`: the previous period of `period` and the same period a
+    /// year earlier, each where the archive holds it.
+    pub fn from_archive(
+        path: &Path,
+        form: &Form,
+        period: Period,
+        carry_faults: usize,
+    ) -> Result<SamplePast, crate::archive::ArchiveError> {
+        let store = crate::archive::Archive::open(path, false)?;
+        let values = |p: Option<Period>| match p {
+            Some(p) => store.unit_values(&form.id, p),
+            None => Ok(Default::default()),
+        };
+        Ok(SamplePast {
+            previous: values(crate::history::previous_period(period))?,
+            year_before: values(crate::history::year_before(period))?,
+            carry_faults,
+        })
+    }
+}
+
+/// What one unit's sample continues.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct UnitPast<'a> {
+    /// The previous period's figures of the unit.
+    pub previous: Option<&'a std::collections::HashMap<String, f64>>,
+    /// The same period a year earlier's.
+    pub year_before: Option<&'a std::collections::HashMap<String, f64>>,
+    /// Members to add to the start that should carry over (a carry fault), 0 for none.
+    pub carry_offset: i32,
 }
 
 /// One injected fault: where it is and which rule must find it.
@@ -155,18 +205,58 @@ pub fn generate(
         opts.faulty_units.unwrap_or(n.div_ceil(5)).min(n)
     };
     let faulty: Vec<usize> = order[..faulty].to_vec();
+    // Units whose start does not carry: among those the archive has, in a seeded order.
+    let carry_faulty: Vec<usize> = match &opts.past {
+        Some(past) if past.carry_faults > 0 => order
+            .iter()
+            .copied()
+            .filter(|&k| past.previous.contains_key(&form.units[units[k]].code))
+            .take(past.carry_faults)
+            .collect(),
+        _ => Vec::new(),
+    };
     let mut files = Vec::new();
     let mut faults = Vec::new();
     for (k, &u) in units.iter().enumerate() {
         let mut unit_rng = ChaCha8Rng::seed_from_u64(
             opts.seed ^ (k as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15),
         );
-        let mut data = match generator {
-            Generator::Official => official::clean(&form, u, opts, &mut unit_rng)?,
-            Generator::Legacy => legacy::clean(&form, u, opts, &mut unit_rng),
-        };
         let code = form.units[u].code.clone();
         let file = format!("{code}.xlsx");
+        let carry_offset = if carry_faulty.contains(&k) {
+            if unit_rng.random_bool(0.5) { 3 } else { -2 }
+        } else {
+            0
+        };
+        let past = UnitPast {
+            previous: opts.past.as_ref().and_then(|p| p.previous.get(&code)),
+            year_before: opts.past.as_ref().and_then(|p| p.year_before.get(&code)),
+            carry_offset,
+        };
+        let mut data = match generator {
+            Generator::Official => official::clean(&form, u, opts, past, &mut unit_rng)?,
+            Generator::Legacy => legacy::clean(&form, u, opts, &mut unit_rng),
+        };
+        if carry_offset != 0
+            && let Some(FieldRef::Item { list, .. }) = form.field(official::START)
+        {
+            let cell = form.field(official::START).map(|f| form.field_key(f));
+            let at = official::item_at(&form, &data, official::START);
+            if let (Some(_), Some((sheet, pos))) = (cell, at) {
+                faults.push(Fault {
+                    file: file.clone(),
+                    unit: code.clone(),
+                    rule: "CARRY".into(),
+                    severity: "warning".into(),
+                    sheet: form.sheets[sheet].name.clone(),
+                    cell: pos.to_string(),
+                    what: format!(
+                        "đầu kỳ lệch {carry_offset:+} so với cuối kỳ trước trong kho lưu trữ (danh sách {})",
+                        form.lists[list].key
+                    ),
+                });
+            }
+        }
         if faulty.contains(&k) {
             let injected = match generator {
                 Generator::Official => {

@@ -756,6 +756,7 @@ pub(super) fn clean(
     form: &Form,
     u: usize,
     opts: &SampleOptions,
+    past: super::UnitPast<'_>,
     rng: &mut ChaCha8Rng,
 ) -> Result<FormData, SamplesError> {
     let unit = &form.units[u];
@@ -784,7 +785,14 @@ pub(super) fn clean(
 
     // This period, then the same period a year earlier (slightly fewer members).
     let rate = rng.random_range(0.008..0.022);
-    let now = Movement::draw(kind.members(rng), rate, rng);
+    let drawn = kind.members(rng);
+    // A unit that reported the previous period starts where it ended (or, for a carry
+    // fault, a few members away, its balance still right).
+    let start = match past.previous.and_then(|p| p.get(END)) {
+        Some(&end) => (end as i64 + i64::from(past.carry_offset)).max(1) as u32,
+        None => drawn,
+    };
+    let now = Movement::draw(start, rate, rng);
     let start_prev = (f64::from(now.start) * rng.random_range(0.93..0.99)).round() as u32;
     let before = Movement::draw(start_prev, rate * rng.random_range(0.7..1.3), rng);
     now.write(&mut s, "this");
@@ -876,6 +884,26 @@ pub(super) fn clean(
     s.set("attendees", attendees);
     s.set("classes", rng.random_range(2..=8));
 
+    // What the unit reported a year earlier, repeated as its Cùng kỳ năm trước.
+    if let Some(before) = past.year_before {
+        for (li, l) in form.lists.iter().enumerate() {
+            let col = |k: &str| l.columns.iter().position(|c| c.key == k);
+            let (Some(this), Some(prev)) = (col("this"), col("prev")) else {
+                continue;
+            };
+            for (ri, line) in l.rows.iter().enumerate() {
+                if !line.figures {
+                    continue;
+                }
+                let key = format!("{}.{}.{}", l.key, line.key, l.columns[this].key);
+                s.lists[li][ri][prev] = match before.get(&key) {
+                    Some(&v) => Out::Number(v),
+                    None => Out::Blank,
+                };
+            }
+        }
+    }
+
     let mut cells = std::mem::take(&mut s.cells);
     identity(form, u, opts, rng, &mut cells);
     if let Some(key) = s.missing.first() {
@@ -905,6 +933,16 @@ pub(super) fn clean(
         }],
         lists,
     })
+}
+
+/// Members at the start: what a continued period carries from the previous one's END.
+pub(super) const START: &str = "movement.a.this";
+/// Members at the end of a period.
+const END: &str = "movement.d.this";
+
+/// The sheet and cell of a list figure in the data.
+pub(super) fn item_at(form: &Form, d: &FormData, key: &str) -> Option<(usize, Pos)> {
+    item(form, d, key).map(|(sheet, pos, _)| (sheet, pos))
 }
 
 /// Where a list figure is, and its value in the data.
@@ -1183,6 +1221,7 @@ mod tests {
             faults: 0,
             faulty_units: None,
             period: Period::parse("01/01/2026..30/06/2026").unwrap(),
+            past: None,
         }
     }
 
@@ -1201,7 +1240,14 @@ mod tests {
         let form = official();
         for u in form.units.expected(Some(opts().period)) {
             let mut rng = ChaCha8Rng::seed_from_u64(u as u64);
-            let d = clean(&form, u, &opts(), &mut rng).unwrap();
+            let d = clean(
+                &form,
+                u,
+                &opts(),
+                super::super::UnitPast::default(),
+                &mut rng,
+            )
+            .unwrap();
             let movement = &d.lists[0].rows;
             let get = |k: &str| item(&form, &d, k).unwrap().2;
             assert!(movement.iter().all(Option::is_some));

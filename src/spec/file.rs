@@ -58,6 +58,10 @@ pub struct FormMeta {
     /// numeric cell, table column and derived figure).
     #[serde(default)]
     pub summary: Option<Vec<String>>,
+    /// The figures compared with earlier periods in the consolidated workbook's
+    /// *So sánh* sheet and report.json (default: the charted figure).
+    #[serde(default)]
+    pub compare: Option<Vec<String>>,
 }
 
 fn default_tolerance() -> f64 {

@@ -236,6 +236,8 @@ pub struct Layout {
     pub chart: Option<FieldRef>,
     /// The figures of the consolidated summary, one column each.
     pub summary: Vec<FieldRef>,
+    /// The figures compared with earlier periods.
+    pub compare: Vec<FieldRef>,
     keys: BTreeMap<String, FieldRef>,
 }
 
@@ -682,6 +684,19 @@ pub(super) fn resolve(raw: &SpecFile) -> (Layout, Vec<String>) {
             v
         }
     };
+    let compare: Vec<FieldRef> = match &raw.form.compare {
+        Some(ks) => ks
+            .iter()
+            .filter_map(|k| match keys.get(k) {
+                Some(f) if numeric(f) => Some(*f),
+                _ => {
+                    p.push(format!("form.compare: '{k}' is not a numeric figure"));
+                    None
+                }
+            })
+            .collect(),
+        None => chart.into_iter().collect(),
+    };
     let layout = Layout {
         id: raw.form.id.clone(),
         version: raw.form.version.clone(),
@@ -703,6 +718,7 @@ pub(super) fn resolve(raw: &SpecFile) -> (Layout, Vec<String>) {
         derived,
         chart,
         summary,
+        compare,
         keys,
     };
     (layout, p)

@@ -38,6 +38,7 @@ struct Names {
     status: &'static str,
     errors: &'static str,
     chart: &'static str,
+    compare: &'static str,
 }
 
 fn sheet_names(lang: Lang) -> Names {
@@ -48,6 +49,7 @@ fn sheet_names(lang: Lang) -> Names {
             status: "Tình trạng nộp",
             errors: "Lỗi",
             chart: "Biểu đồ",
+            compare: "So sánh",
         },
         Lang::En => Names {
             summary: "Summary",
@@ -55,6 +57,7 @@ fn sheet_names(lang: Lang) -> Names {
             status: "Submissions",
             errors: "Findings",
             chart: "Chart",
+            compare: "Comparison",
         },
     }
 }
@@ -90,6 +93,7 @@ pub fn write<R: Send>(
         lang,
         detail: decision,
         run: mark,
+        comparison,
     } = run;
     let detail = decision.written;
     let e = xlsx_err(path);
@@ -132,6 +136,9 @@ pub fn write<R: Send>(
         let lists_at = wb.worksheets_mut().len();
         for li in 0..form.lists.len() {
             add(&mut wb, &list_sheet_name(form, li, lang))?;
+        }
+        if comparison.is_some() {
+            add(&mut wb, names.compare)?;
         }
         for &(ti, n) in &parts {
             for part in 0..n {
@@ -184,6 +191,10 @@ pub fn write<R: Send>(
                     summary(&mut mine[0], form, c, lang, left_out.as_deref())?;
                     for li in 0..form.lists.len() {
                         list_sheet(&mut mine[lists_at + li], form, c, li, lang)?;
+                    }
+                    if let Some(cmp) = comparison {
+                        let at = lists_at + form.lists.len();
+                        super::compare::sheet(&mut mine[at], form, cmp, c.period, lang)?;
                     }
                     let n_detail: usize = parts.iter().map(|&(_, n)| n).sum();
                     let last = mine.len() - 1;

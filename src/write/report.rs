@@ -61,6 +61,8 @@ pub struct Report<'a> {
     pub detail: Decision,
     /// The run that writes this report into OUT; `None` for `check --json`.
     pub run: Option<&'a RunMark>,
+    /// This period beside earlier ones, for a run; `None` for `check --json`.
+    pub comparison: Option<&'a crate::compare::Comparison>,
 }
 
 /// What ties a run's outputs together: its id, written into report.json and
@@ -166,8 +168,62 @@ impl Serialize for Report<'_> {
                 .collect::<Vec<_>>(),
         )?;
         m.serialize_entry("totals", &totals)?;
+        if let Some(cmp) = self.comparison {
+            m.serialize_entry("comparison", &comparison_json(form, cmp, lang))?;
+        }
         m.end()
     }
+}
+
+/// `comparison`: the reference periods (or why there are none), and for the province
+/// and each expected unit every compared figure in the three periods with its change.
+fn comparison_json(form: &Form, cmp: &crate::compare::Comparison, lang: Lang) -> Json {
+    use crate::compare::{Comparison, Line};
+    let against = |a: Option<crate::compare::Against>| {
+        a.map(|a| {
+            json!({ "from": format_date(a.period.from), "to": format_date(a.period.to), "closed": a.closed })
+        })
+    };
+    let opt = |v: Option<f64>| v.map_or(Json::Null, number);
+    let lines = |lines: &[Line]| {
+        let mut m = Map::new();
+        for l in lines {
+            let points = Comparison::in_points(form, l.figure);
+            let change = |earlier| {
+                l.change(earlier, points).map(|c| {
+                    json!({ if points { "points" } else { "persons" }: number(c.by), "percent": opt(c.percent) })
+                })
+            };
+            m.insert(
+                form.field_key(l.figure),
+                json!({
+                    "this": opt(l.this),
+                    "year_before": opt(l.year_before),
+                    "previous": opt(l.previous),
+                    "change_year": change(l.year_before),
+                    "change_previous": change(l.previous),
+                    "note": l.note.as_ref().map(|n| n.get(lang)),
+                }),
+            );
+        }
+        Json::Object(m)
+    };
+    let mut units = Map::new();
+    for ((u, l), flags) in cmp.units.iter().zip(&cmp.flags) {
+        let mut v = lines(l);
+        if let Json::Object(o) = &mut v {
+            o.insert("flags".into(), json!(flags));
+        }
+        units.insert(form.units[*u].code.clone(), v);
+    }
+    json!({
+        "year_before": against(cmp.year_before),
+        "previous": against(cmp.previous),
+        "not_possible": cmp.not_possible.iter().map(|m| m.get(lang)).collect::<Vec<_>>(),
+        "figures": cmp.figures.iter().map(|&f| form.field_key(f)).collect::<Vec<_>>(),
+        "province": lines(&cmp.province),
+        "units": units,
+    })
 }
 
 struct SubmissionJson<'a> {
