@@ -10,6 +10,7 @@
 //! ```
 
 use crate::consolidate::{Consolidation, consolidate};
+use crate::deadline::{Chase, Deadline};
 use crate::detail::{Decision, Detail, Tracker};
 use crate::extract::Report;
 use crate::form::Form;
@@ -25,7 +26,7 @@ use crate::submission::{Skipped, Status};
 use crate::timing::Phases;
 use crate::write::report::{ReturnedMark, RunMark};
 use crate::write::staging::{self, Staging, SwapError};
-use crate::write::{WriteError, consolidated, report, returned, returned_path};
+use crate::write::{WriteError, chasing, consolidated, report, returned, returned_path};
 use rayon::prelude::*;
 use std::collections::HashSet;
 use std::ffi::OsString;
@@ -54,6 +55,10 @@ pub struct RunOptions {
     pub limits: Limits,
     /// Show a progress bar on standard error.
     pub progress: bool,
+    /// The deadline given for this run, over the form's `deadline_days`.
+    pub deadline: Option<chrono::NaiveDate>,
+    /// The day the run judges lateness on; `None` for the computer's local date.
+    pub today: Option<chrono::NaiveDate>,
 }
 
 impl RunOptions {
@@ -70,6 +75,8 @@ impl RunOptions {
             include_invalid: false,
             limits: Limits::default(),
             progress: false,
+            deadline: None,
+            today: None,
         }
     }
 }
@@ -204,6 +211,8 @@ pub struct RunOutcome {
     pub returned: Vec<usize>,
     /// Whether the detail was written.
     pub detail: Decision,
+    /// The deadline, and the units to chase.
+    pub chase: Chase,
 }
 
 impl RunOutcome {
@@ -303,6 +312,15 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome, RunError> {
     phases.mark("read and check");
     let detail = tracker.decide(&subs);
     let c = consolidate(&form, subs, opts.include_invalid, opts.period);
+    let today = opts
+        .today
+        .unwrap_or_else(|| chrono::Local::now().date_naive());
+    let chase = Chase::new(
+        &form,
+        &c,
+        Deadline::of(&form, c.period, opts.deadline),
+        today,
+    );
 
     let returns: Vec<(usize, usize)> = (0..form.units.len())
         .filter_map(|u| c.kept[u].map(|i| (u, i)))
@@ -310,7 +328,7 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome, RunError> {
         .collect();
     let returned: Vec<usize> = returns.iter().map(|&(u, _)| u).collect();
     let mark = RunMark {
-        id: run_id(&form, &c, &skipped, opts, detail),
+        id: run_id(&form, &c, &skipped, opts, detail, &chase),
         returned: returns
             .iter()
             .map(|&(u, i)| ReturnedMark {
@@ -321,7 +339,7 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome, RunError> {
     };
     check_space(opts, &c, &returns)?;
     let written = write_outputs(
-        opts, &form, &c, &inputs, &popts, &pool, &returns, &skipped, detail, &mark, &phases,
+        opts, &form, &c, &inputs, &popts, &pool, &returns, &skipped, detail, &mark, &chase, &phases,
     );
     written.map_err(|e| {
         if crate::interrupt::requested() {
@@ -350,6 +368,7 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome, RunError> {
         skipped,
         returned,
         detail,
+        chase,
     })
 }
 
@@ -366,6 +385,7 @@ fn write_outputs(
     skipped: &[Skipped],
     detail: Decision,
     mark: &RunMark,
+    chase: &Chase,
     phases: &Phases,
 ) -> Result<(), RunError> {
     let lang = opts.lang;
@@ -397,11 +417,13 @@ fn write_outputs(
         lang,
         detail,
         run: Some(mark),
+        chase: Some(chase),
     };
     let (workbook, json) = pool.install(|| {
         consolidated::write(&dir.join("tong-hop.xlsx"), &report, || {
-            let r = report::write(&dir.join("report.json"), &report);
-            phases.mark("report.json written");
+            let r = report::write(&dir.join("report.json"), &report)
+                .and_then(|()| chasing::write_csv(&dir.join(chasing::CSV_FILE), form, chase, lang));
+            phases.mark("report.json and don-doc.csv written");
             r
         })
     });
@@ -411,7 +433,11 @@ fn write_outputs(
     step(lang, "written")?;
     let mut files: Vec<String> = mark.returned.iter().map(|r| r.file.clone()).collect();
     let stale = stale(form, opts, &files);
-    files.extend(["report.json".to_string(), "tong-hop.xlsx".to_string()]);
+    files.extend([
+        "report.json".to_string(),
+        chasing::CSV_FILE.to_string(),
+        "tong-hop.xlsx".to_string(),
+    ]);
     staging
         .commit(files, stale)
         .map_err(|e| swap_error(lang, e))?;
@@ -486,7 +512,9 @@ fn check_space(
         return Ok(());
     };
     let size = |p: &std::path::Path| std::fs::metadata(p).map_or(0, |m| m.len());
-    let mut previous = size(&opts.out.join("tong-hop.xlsx")) + size(&opts.out.join("report.json"));
+    let mut previous = size(&opts.out.join("tong-hop.xlsx"))
+        + size(&opts.out.join("report.json"))
+        + size(&opts.out.join(chasing::CSV_FILE));
     if let Ok(dir) = std::fs::read_dir(opts.out.join(staging::RETURNED_DIR)) {
         previous += dir
             .flatten()
@@ -514,9 +542,17 @@ fn run_id(
     skipped: &[Skipped],
     opts: &RunOptions,
     detail: Decision,
+    chase: &Chase,
 ) -> String {
     let mut h = digest_of(form);
     let mut put = |s: &str| put_part(&mut h, s);
+    // Who is late depends on the deadline and the day of the run, and the chasing list
+    // is dated.
+    put(&format!(
+        "{} {:?}",
+        chase.today,
+        chase.deadline.map(|d| (d.date, d.days))
+    ));
     put(&format!(
         "{:?} {:?} {} {} {}",
         opts.lang,

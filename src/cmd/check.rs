@@ -74,6 +74,7 @@ pub fn run(a: Args, lang: Lang) -> Result<u8> {
             lang,
             detail,
             run: None,
+            chase: None,
         };
         serde_json::to_writer_pretty(&mut out, &report)?;
         writeln!(out)?;

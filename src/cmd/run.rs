@@ -1,6 +1,9 @@
 //! `tonghop run`: arguments to [`crate::run::RunOptions`], then the summary.
 
 use super::{DetailArg, FormArg, LimitsArg, jobs_parser, parse_period, resolve_jobs, stdout};
+use crate::deadline::Standing;
+use crate::deadline::{Want, parse_deadline, today};
+use crate::lang::Lang;
 use crate::run::{RunError, RunOptions, run as run_job};
 use crate::submission::Status;
 use crate::write::returned_path;
@@ -20,6 +23,9 @@ pub struct Args {
     /// The period being collected, e.g. 01/01/2026..30/06/2026, 1/1/2026-30/6/2026, "6 tháng đầu năm 2026", "quý 2/2026", 6/2026 or 2026. Without it, only from <= to is checked.
     #[arg(long)]
     period: Option<String>,
+    /// The day reports are due, e.g. 20/07/2026: over the form's deadline_days after the period (the default form: 20 days).
+    #[arg(long, value_name = "DATE")]
+    deadline: Option<String>,
     /// Worker threads (default, or 0: one per core; at most 4 per core).
     #[arg(long, value_parser = jobs_parser())]
     jobs: Option<usize>,
@@ -35,7 +41,7 @@ pub struct Args {
     limits: LimitsArg,
 }
 
-pub fn run(a: Args, lang: crate::lang::Lang) -> Result<u8> {
+pub fn run(a: Args, lang: Lang) -> Result<u8> {
     let (jobs, capped) = resolve_jobs(a.jobs, crate::bench::cores());
     if let Some(msg) = capped {
         eprintln!("tonghop: {}", msg.get(lang));
@@ -49,6 +55,8 @@ pub fn run(a: Args, lang: crate::lang::Lang) -> Result<u8> {
         include_invalid: a.include_invalid,
         limits: a.limits.limits(),
         progress: !a.quiet && std::io::stderr().is_terminal(),
+        deadline: a.deadline.as_deref().map(parse_deadline).transpose()?,
+        today: Some(today()?),
         ..RunOptions::new(a.inbox, a.out)
     };
     // Ctrl-C or SIGTERM: the run removes its staging folder and lock, and says so.
@@ -94,6 +102,7 @@ pub fn run(a: Args, lang: crate::lang::Lang) -> Result<u8> {
                 codes.join(", ")
             )?;
         }
+        chase_lines(&mut out, &done, lang)?;
         if !done.skipped.is_empty() {
             // Names as the inbox has them, escaped: a file name can hold a line break.
             let files: Vec<_> = done
@@ -110,6 +119,11 @@ pub fn run(a: Args, lang: crate::lang::Lang) -> Result<u8> {
         }
         writeln!(out, "{}", opts.out.join("tong-hop.xlsx").display())?;
         writeln!(out, "{}", opts.out.join("report.json").display())?;
+        writeln!(
+            out,
+            "{}",
+            opts.out.join(crate::write::chasing::CSV_FILE).display()
+        )?;
         for &u in &done.returned {
             writeln!(
                 out,
@@ -122,4 +136,62 @@ pub fn run(a: Args, lang: crate::lang::Lang) -> Result<u8> {
     // The process ends here: freeing thousands of submissions one by one only delays it.
     std::mem::forget(done);
     Ok(code)
+}
+
+/// The deadline, then the units to chase by code and name, grouped as the clerk works
+/// through them: the calls for the day.
+fn chase_lines(out: &mut impl Write, done: &crate::run::RunOutcome, lang: Lang) -> Result<()> {
+    let chase = &done.chase;
+    writeln!(out, "{}", chase.describe(lang))?;
+    let overdue = chase
+        .deadline
+        .map(|d| Standing::missing(d.date, chase.today))
+        .filter(|s| matches!(s, Standing::Overdue(_)));
+    for (want, head) in [
+        (
+            Want::Send,
+            lang.pick("Cần gửi báo cáo", "To send the report"),
+        ),
+        (
+            Want::Correct,
+            lang.pick("Cần sửa và gửi lại", "To correct and send again"),
+        ),
+        (Want::Late, lang.pick("Nộp muộn", "Sent late")),
+    ] {
+        let units: Vec<_> = chase.wanting(want).collect();
+        if units.is_empty() {
+            continue;
+        }
+        // Every missing unit is as overdue as the others: said once.
+        let late = match (want, overdue) {
+            (Want::Send, Some(Standing::Overdue(n))) => match lang {
+                Lang::Vi => format!(", quá hạn {n} ngày"),
+                Lang::En => format!(", {n} day{} overdue", if n == 1 { "" } else { "s" }),
+            },
+            _ => String::new(),
+        };
+        writeln!(out, "{head} ({}{late}):", units.len())?;
+        for x in units {
+            let unit = &done.form.units[x.unit];
+            let mut notes = Vec::new();
+            if x.want == Want::Correct {
+                notes.push(match lang {
+                    Lang::Vi => format!("{} lỗi", x.errors),
+                    Lang::En => {
+                        format!("{} error{}", x.errors, if x.errors == 1 { "" } else { "s" })
+                    }
+                });
+            }
+            if let Some(s @ Standing::Late(_)) = x.standing {
+                notes.push(s.text().get(lang).to_lowercase());
+            }
+            let notes = if notes.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", notes.join(", "))
+            };
+            writeln!(out, "  {} {}{notes}", unit.code, unit.name)?;
+        }
+    }
+    Ok(())
 }

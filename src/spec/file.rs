@@ -58,6 +58,11 @@ pub struct FormMeta {
     /// numeric cell, table column and derived figure).
     #[serde(default)]
     pub summary: Option<Vec<String>>,
+    /// Days after the end of the period by which a unit's report is due; absent: the
+    /// form sets no deadline (a run may still be given one).
+    #[serde(default)]
+    #[validate(range(max = 366, message = "must be a number of days within 0..366"))]
+    pub deadline_days: Option<u32>,
 }
 
 fn default_tolerance() -> f64 {
@@ -82,6 +87,12 @@ pub struct IdentityFile {
     pub period_to: String,
     #[serde(default)]
     pub report_date: Option<String>,
+    /// The preparer's name, for the chasing list.
+    #[serde(default)]
+    pub preparer: Option<String>,
+    /// The preparer's phone, for the chasing list.
+    #[serde(default)]
+    pub phone: Option<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize, Validate)]

@@ -2,6 +2,7 @@
 //! workbook and report.json. Every file is written to a temporary file beside its final
 //! name and renamed into place, so a failed run never leaves half a file.
 
+pub mod chasing;
 pub mod consolidated;
 pub mod form;
 pub mod mark;
