@@ -490,4 +490,34 @@ mod tests {
         assert_eq!(e, DeadlineError::Deadline("31/02/2026".into()));
         assert!(e.message(Lang::Vi).contains("không phải là ngày"));
     }
+
+    /// The problems a specification is refused with.
+    fn refused(text: &str) -> Vec<String> {
+        match Form::from_toml(text, "test") {
+            Err(crate::spec::SpecError::Invalid { problems, .. }) => problems,
+            Err(e) => vec![e.to_string()],
+            Ok(_) => panic!("accepted a bad specification"),
+        }
+    }
+
+    #[test]
+    fn a_form_is_refused_at_load_for_a_deadline_or_contact_it_cannot_have() {
+        let spec = crate::form::DEFAULT_SPEC;
+        let p = refused(&spec.replace("deadline_days = 20", "deadline_days = 400"));
+        assert!(p.iter().any(|m| m.contains("form.deadline_days")), "{p:?}");
+        let p = refused(&spec.replace("deadline_days = 20", "deadline_days = -1"));
+        assert!(p.iter().any(|m| m.contains("deadline_days")), "{p:?}");
+        let p = refused(&spec.replace("preparer = \"preparer\"", "preparer = \"report_date\""));
+        assert!(
+            p.iter()
+                .any(|m| m.contains("identity.preparer") && m.contains("text")),
+            "{p:?}"
+        );
+        let p = refused(&spec.replace("phone = \"phone\"", "phone = \"telephone\""));
+        assert!(p.iter().any(|m| m.contains("identity.phone")), "{p:?}");
+        // Without it the form sets no deadline, and a period gives none.
+        let form = Form::from_toml(&spec.replace("deadline_days = 20", ""), "test").unwrap();
+        let half = Period::parse("6 tháng đầu năm 2026").unwrap();
+        assert_eq!(Deadline::of(&form, Some(half), None), None);
+    }
 }

@@ -8,6 +8,7 @@
 mod common;
 
 mod bench;
+mod chasing;
 mod cli;
 mod commands;
 mod detail;

@@ -189,7 +189,6 @@ impl Serialize for Report<'_> {
                             crate::deadline::Want::Correct => "correct",
                             crate::deadline::Want::Late => "late",
                         },
-                        "message": x.wanted(lang),
                         "errors": x.errors,
                         "returned": x.returned,
                         "preparer": x.preparer,

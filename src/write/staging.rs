@@ -573,6 +573,25 @@ mod tests {
     }
 
     #[test]
+    fn a_journal_naming_the_chasing_list_is_followed() {
+        let j = Journal {
+            staging: ".tonghop-staging-x".into(),
+            files: vec![
+                "report.json".into(),
+                "don-doc.csv".into(),
+                "tong-hop.xlsx".into(),
+            ],
+            remove: Vec::new(),
+        };
+        assert!(j.is_sane());
+        let elsewhere = Journal {
+            files: vec!["tra-lai/../don-doc.csv".into(), "other.csv".into()],
+            ..j
+        };
+        assert!(!elsewhere.is_sane());
+    }
+
+    #[test]
     fn leftovers_of_dead_runs_are_removed_and_nothing_else() {
         let out = tempfile::tempdir().unwrap();
         let out = out.path();
