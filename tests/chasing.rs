@@ -97,7 +97,7 @@ fn row_of<'a>(rows: &'a [Vec<String>], code: &str) -> &'a [String] {
 }
 
 /// The status sheet's row of `code`'s kept file (or its missing line): the unit in
-/// column B, date of report in J, standing in K, file time in L.
+/// column B, date of report in I, standing in J, file time in K.
 fn status_of(w: &Workdir, out: &str, code: &str) -> Vec<String> {
     let all = rows(&w.path(&format!("{out}/tong-hop.xlsx")), STATUS, 3);
     row_of(&all, code).to_vec()
@@ -164,29 +164,29 @@ fn each_unit_stands_against_the_deadline_by_its_date_of_report() {
 
     // The status sheet says the same, beside the file time it does not use.
     let on_time = status_of(&w, "out", "MUONGNHE");
-    assert_eq!(on_time[9..11], ["10/07/2026", "Đúng hạn"]);
+    assert_eq!(on_time[8..10], ["10/07/2026", "Đúng hạn"]);
     assert!(
-        !on_time[11].is_empty(),
+        !on_time[10].is_empty(),
         "the file time is shown: {on_time:?}"
     );
     assert_eq!(
-        status_of(&w, "out", "SINTHAU")[9..11],
+        status_of(&w, "out", "SINTHAU")[8..10],
         ["25/07/2026", "Muộn 5 ngày"]
     );
     assert_eq!(
-        status_of(&w, "out", "NAMKE")[9..11],
+        status_of(&w, "out", "NAMKE")[8..10],
         ["", "Không có ngày báo cáo"]
     );
     assert_eq!(
-        status_of(&w, "out", "QUANGLAM")[9..11],
+        status_of(&w, "out", "QUANGLAM")[8..10],
         ["10/08/2026", "Ngày báo cáo sau ngày chạy"]
     );
     let missing = status_of(&w, "out", "CAT");
     assert_eq!(missing[4], "Chưa nộp");
-    assert_eq!(missing[10], "Chưa nộp, quá hạn 16 ngày");
+    assert_eq!(missing[9], "Chưa nộp, quá hạn 16 ngày");
     let head = rows(&w.path("out/tong-hop.xlsx"), STATUS, 2);
     assert_eq!(
-        head[0][9..12],
+        head[0][8..11],
         ["Ngày báo cáo", "Hạn nộp", "Thời gian lưu tệp (chỉ để xem)"]
     );
 }
@@ -431,7 +431,7 @@ fn the_run_summary_names_the_units_to_chase_by_group() {
     assert_eq!(row_of(&body, "SINTHAU")[3], "Sent 5 days late");
     assert_eq!(row_of(&body, "SINTHAU")[8], "5 days late");
     let all = rows(&book, "Submissions", 3);
-    assert_eq!(row_of(&all, "MUONGNHE")[10], "On time");
+    assert_eq!(row_of(&all, "MUONGNHE")[9], "On time");
 }
 
 #[test]
@@ -511,7 +511,7 @@ fn without_a_period_there_is_no_deadline_and_the_run_says_so() {
     }
     let status = rows(&book, STATUS, 3);
     assert!(
-        status.iter().all(|r| r[10] == "Không có hạn nộp"),
+        status.iter().all(|r| r[9] == "Không có hạn nộp"),
         "{status:?}"
     );
     let head = rows(&book, CHASING, 1);

@@ -733,9 +733,12 @@ fn detail_sheet(
 
 /// The status sheet's title and headers: every format the sheet uses.
 fn status_head(ws: &mut Worksheet, lang: Lang) -> Result<(), XlsxError> {
-    ws.write_string_with_format(
+    // Centred across the table: in A1 alone the title ran off the page's left edge.
+    ws.merge_range(
         0,
         0,
+        0,
+        11,
         lang.pick("TÌNH TRẠNG NỘP BÁO CÁO", "SUBMISSION STATUS"),
         &style::title(),
     )?;
@@ -748,17 +751,17 @@ fn status_head(ws: &mut Worksheet, lang: Lang) -> Result<(), XlsxError> {
         lang.pick("Số lỗi", "Errors"),
         lang.pick("Số cảnh báo", "Warnings"),
         lang.pick("Ghi chú", "Note"),
-        "SHA-256",
         lang.pick("Ngày báo cáo", "Date of report"),
         lang.pick("Hạn nộp", "Deadline"),
         lang.pick("Thời gian lưu tệp (chỉ để xem)", "File time (shown only)"),
+        "SHA-256",
     ];
     headers(
         ws,
         2,
         &head,
         &[
-            5.0, 8.0, 34.0, 36.0, 24.0, 9.0, 11.0, 50.0, 20.0, 12.0, 24.0, 17.0,
+            5.0, 8.0, 34.0, 36.0, 24.0, 9.0, 11.0, 50.0, 12.0, 24.0, 17.0, 20.0,
         ],
     )
 }
@@ -824,10 +827,10 @@ fn status_rows(
             (3, file),
             (4, st),
             (7, note),
-            (8, sha),
-            (9, &more[0]),
-            (10, &more[1]),
-            (11, &more[2]),
+            (8, &more[0]),
+            (9, &more[1]),
+            (10, &more[2]),
+            (11, sha),
         ] {
             if !s.is_empty() {
                 ws.write_string(row, col, s)?;
@@ -932,6 +935,9 @@ fn status_rows(
     }
     ws.set_freeze_panes(3, 0)?;
     ws.autofilter(2, 0, row.saturating_sub(1).max(2), 11)?;
+    // The table and no further: a hash running past the last column would otherwise
+    // widen the printed page with empty columns and shrink the whole sheet to fit.
+    ws.set_print_area(0, 0, row.saturating_sub(1).max(2), 11)?;
     Ok(())
 }
 
