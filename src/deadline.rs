@@ -107,8 +107,9 @@ impl Deadline {
                 format_date(self.date)
             ),
             (Some(n), Lang::En) => format!(
-                "Deadline {} ({n} days after the period)",
-                format_date(self.date)
+                "Deadline {} ({} after the period)",
+                format_date(self.date),
+                days(i64::from(n))
             ),
             (None, Lang::Vi) => format!("Hạn nộp {} (theo --deadline)", format_date(self.date)),
             (None, Lang::En) => format!("Deadline {} (from --deadline)", format_date(self.date)),

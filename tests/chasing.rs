@@ -484,6 +484,18 @@ fn a_deadline_given_to_the_run_overrides_the_form() {
         "{err}"
     );
     assert!(!w.path("bad").exists());
+    // So is a day of the run that is not one.
+    let out = w.run_env(
+        &run_args("inbox", "bad", &[]),
+        &[("TONGHOP_TODAY", "hôm nay")],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("TONGHOP_TODAY 'hôm nay' không phải là ngày"),
+        "{err}"
+    );
+    assert!(!w.path("bad").exists());
 }
 
 #[test]

@@ -309,6 +309,7 @@ const VI_VALUE_NAMES: &[(&str, &str)] = &[
     ("INBOX", "THƯ_MỤC_NỘP"),
     ("PATHS", "TỆP_HOẶC_THƯ_MỤC"),
     ("PERIOD", "KỲ"),
+    ("DATE", "NGÀY"),
     ("JOBS", "SỐ_LUỒNG"),
     ("RATIO", "TỈ_LỆ"),
     ("LANG", "NGÔN_NGỮ"),
