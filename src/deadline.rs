@@ -253,11 +253,12 @@ impl Chased {
                 let file = self.returned.as_deref().unwrap_or_default();
                 match lang {
                     Lang::Vi => format!("Sửa và gửi lại ({} lỗi, xem {file})", self.errors),
-                    Lang::En => format!(
-                        "Correct and send again ({} error{}, see {file})",
-                        self.errors,
-                        if self.errors == 1 { "" } else { "s" }
-                    ),
+                    Lang::En => {
+                        format!(
+                            "Correct and send again ({}, see {file})",
+                            errors(self.errors)
+                        )
+                    }
                 }
             }
             (Want::Late, Some(Standing::Late(n))) => match lang {
@@ -372,6 +373,72 @@ impl Chase {
             Some(d) => d.describe(lang),
             None => no_deadline(lang).to_string(),
         }
+    }
+}
+
+impl Chase {
+    /// The end of `run`'s summary: the deadline, then the units to chase by code and
+    /// name, grouped as the clerk works through them (the calls for the day).
+    pub fn summary(&self, form: &Form, lang: Lang) -> Vec<String> {
+        let mut lines = vec![self.describe(lang)];
+        // Every missing unit is as overdue as the others: said once, on the group.
+        let overdue = self
+            .deadline
+            .map(|d| Standing::missing(d.date, self.today))
+            .and_then(|s| s.days_late());
+        for (want, head) in [
+            (
+                Want::Send,
+                lang.pick("Cần gửi báo cáo", "To send the report"),
+            ),
+            (
+                Want::Correct,
+                lang.pick("Cần sửa và gửi lại", "To correct and send again"),
+            ),
+            (Want::Late, lang.pick("Nộp muộn", "Sent late")),
+        ] {
+            let units: Vec<&Chased> = self.wanting(want).collect();
+            if units.is_empty() {
+                continue;
+            }
+            let late = match (want, overdue) {
+                (Want::Send, Some(n)) => match lang {
+                    Lang::Vi => format!(", quá hạn {n} ngày"),
+                    Lang::En => format!(", {} overdue", days(n)),
+                },
+                _ => String::new(),
+            };
+            lines.push(format!("{head} ({}{late}):", units.len()));
+            for x in units {
+                let unit = &form.units[x.unit];
+                let mut notes = Vec::new();
+                if x.want == Want::Correct {
+                    notes.push(match lang {
+                        Lang::Vi => format!("{} lỗi", x.errors),
+                        Lang::En => errors(x.errors),
+                    });
+                }
+                if let Some(s @ Standing::Late(_)) = x.standing {
+                    notes.push(s.text().get(lang).to_lowercase());
+                }
+                let notes = if notes.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", notes.join(", "))
+                };
+                lines.push(format!("  {} {}{notes}", unit.code, unit.name));
+            }
+        }
+        lines
+    }
+}
+
+/// `n errors`, with `1 error` singular.
+fn errors(n: usize) -> String {
+    if n == 1 {
+        "1 error".to_string()
+    } else {
+        format!("{n} errors")
     }
 }
 

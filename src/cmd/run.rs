@@ -1,9 +1,7 @@
 //! `tonghop run`: arguments to [`crate::run::RunOptions`], then the summary.
 
 use super::{DetailArg, FormArg, LimitsArg, jobs_parser, parse_period, resolve_jobs, stdout};
-use crate::deadline::Standing;
-use crate::deadline::{Want, parse_deadline, today};
-use crate::lang::Lang;
+use crate::deadline::{parse_deadline, today};
 use crate::run::{RunError, RunOptions, run as run_job};
 use crate::submission::Status;
 use crate::write::returned_path;
@@ -41,7 +39,7 @@ pub struct Args {
     limits: LimitsArg,
 }
 
-pub fn run(a: Args, lang: Lang) -> Result<u8> {
+pub fn run(a: Args, lang: crate::lang::Lang) -> Result<u8> {
     let (jobs, capped) = resolve_jobs(a.jobs, crate::bench::cores());
     if let Some(msg) = capped {
         eprintln!("tonghop: {}", msg.get(lang));
@@ -102,7 +100,9 @@ pub fn run(a: Args, lang: Lang) -> Result<u8> {
                 codes.join(", ")
             )?;
         }
-        chase_lines(&mut out, &done, lang)?;
+        for line in done.chase.summary(&done.form, lang) {
+            writeln!(out, "{line}")?;
+        }
         if !done.skipped.is_empty() {
             // Names as the inbox has them, escaped: a file name can hold a line break.
             let files: Vec<_> = done
@@ -136,62 +136,4 @@ pub fn run(a: Args, lang: Lang) -> Result<u8> {
     // The process ends here: freeing thousands of submissions one by one only delays it.
     std::mem::forget(done);
     Ok(code)
-}
-
-/// The deadline, then the units to chase by code and name, grouped as the clerk works
-/// through them: the calls for the day.
-fn chase_lines(out: &mut impl Write, done: &crate::run::RunOutcome, lang: Lang) -> Result<()> {
-    let chase = &done.chase;
-    writeln!(out, "{}", chase.describe(lang))?;
-    let overdue = chase
-        .deadline
-        .map(|d| Standing::missing(d.date, chase.today))
-        .filter(|s| matches!(s, Standing::Overdue(_)));
-    for (want, head) in [
-        (
-            Want::Send,
-            lang.pick("Cần gửi báo cáo", "To send the report"),
-        ),
-        (
-            Want::Correct,
-            lang.pick("Cần sửa và gửi lại", "To correct and send again"),
-        ),
-        (Want::Late, lang.pick("Nộp muộn", "Sent late")),
-    ] {
-        let units: Vec<_> = chase.wanting(want).collect();
-        if units.is_empty() {
-            continue;
-        }
-        // Every missing unit is as overdue as the others: said once.
-        let late = match (want, overdue) {
-            (Want::Send, Some(Standing::Overdue(n))) => match lang {
-                Lang::Vi => format!(", quá hạn {n} ngày"),
-                Lang::En => format!(", {n} day{} overdue", if n == 1 { "" } else { "s" }),
-            },
-            _ => String::new(),
-        };
-        writeln!(out, "{head} ({}{late}):", units.len())?;
-        for x in units {
-            let unit = &done.form.units[x.unit];
-            let mut notes = Vec::new();
-            if x.want == Want::Correct {
-                notes.push(match lang {
-                    Lang::Vi => format!("{} lỗi", x.errors),
-                    Lang::En => {
-                        format!("{} error{}", x.errors, if x.errors == 1 { "" } else { "s" })
-                    }
-                });
-            }
-            if let Some(s @ Standing::Late(_)) = x.standing {
-                notes.push(s.text().get(lang).to_lowercase());
-            }
-            let notes = if notes.is_empty() {
-                String::new()
-            } else {
-                format!(" ({})", notes.join(", "))
-            };
-            writeln!(out, "  {} {}{notes}", unit.code, unit.name)?;
-        }
-    }
-    Ok(())
 }
