@@ -161,6 +161,16 @@ pub fn list_inputs_except(
                     Some(reason) => skipped.push(Skipped { file, reason }),
                     None => files.push((entry.path().to_path_buf(), file)),
                 },
+                // A previous run's don-doc.csv: named as what it is.
+                Ok(false) if crate::write::chasing::is_own_csv(entry.path()) => {
+                    skipped.push(Skipped {
+                        file,
+                        reason: Msg::new(
+                            "danh sách đôn đốc do tonghop tạo ra, không phải báo cáo của đơn vị",
+                            "a chasing list written by tonghop, not a unit's report",
+                        ),
+                    })
+                }
                 Ok(false) => skipped.push(Skipped {
                     file,
                     reason: Msg::new(

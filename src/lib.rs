@@ -10,8 +10,8 @@
 //!   resolved against the layout; [`form`]: the two together;
 //! - [`read`] (bytes to raw cells) → [`extract`] (cells to typed figures) → [`rules`]
 //!   (figures to findings) → [`submission`] (what became of each file) →
-//!   [`consolidate`] (accepted reports to provincial totals) → [`write`] (workbooks and
-//!   report.json);
+//!   [`consolidate`] (accepted reports to provincial totals) → [`deadline`] (who is late,
+//!   whom to chase) → [`write`] (workbooks, report.json and the chasing list);
 //! - [`inbox`] lists the files, [`pipeline`] runs the per-file stages in parallel,
 //!   [`detail`] decides whether table rows are kept, [`guard`] keeps a dependency's
 //!   panic to its file, and [`run`] is the main job end to end, holding OUT's [`lock`]
@@ -35,6 +35,7 @@ pub mod cellref;
 pub mod cmd;
 pub mod compare;
 pub mod consolidate;
+pub mod deadline;
 pub mod detail;
 pub mod extract;
 pub mod finding;

@@ -12,6 +12,7 @@
 use crate::archive::{self, Archive, ArchiveError, Recorded, RunInfo};
 use crate::compare::Comparison;
 use crate::consolidate::{Consolidation, consolidate};
+use crate::deadline::{Chase, Deadline};
 use crate::detail::{Decision, Detail, Tracker};
 use crate::extract::Report;
 use crate::form::Form;
@@ -28,7 +29,7 @@ use crate::submission::{Skipped, Status};
 use crate::timing::Phases;
 use crate::write::report::{ReturnedMark, RunMark};
 use crate::write::staging::{self, Staging, SwapError};
-use crate::write::{WriteError, consolidated, report, returned, returned_path};
+use crate::write::{WriteError, chasing, consolidated, report, returned, returned_path};
 use rayon::prelude::*;
 use std::collections::HashSet;
 use std::ffi::OsString;
@@ -62,6 +63,10 @@ pub struct RunOptions {
     pub archive: Option<PathBuf>,
     /// Replace a period the archive holds as closed.
     pub reopen: bool,
+    /// The deadline given for this run, over the form's `deadline_days`.
+    pub deadline: Option<chrono::NaiveDate>,
+    /// The day the run judges lateness on; `None` for the computer's local date.
+    pub today: Option<chrono::NaiveDate>,
 }
 
 impl RunOptions {
@@ -80,6 +85,8 @@ impl RunOptions {
             archive: Some(archive::default_path(&out)),
             reopen: false,
             out,
+            deadline: None,
+            today: None,
         }
     }
 }
@@ -228,6 +235,8 @@ pub struct RunOutcome {
     pub history: History,
     /// This period beside them.
     pub comparison: Comparison,
+    /// The deadline, and the units to chase.
+    pub chase: Chase,
 }
 
 /// What a run did with its archive.
@@ -393,6 +402,15 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome, RunError> {
             },
         });
     }
+    let today = opts
+        .today
+        .unwrap_or_else(|| chrono::Local::now().date_naive());
+    let chase = Chase::new(
+        &form,
+        &c,
+        Deadline::of(&form, c.period, opts.deadline),
+        today,
+    );
 
     let returns: Vec<(usize, usize)> = (0..form.units.len())
         .filter_map(|u| c.kept[u].map(|i| (u, i)))
@@ -405,7 +423,7 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome, RunError> {
         .collect();
     let returned: Vec<usize> = returns.iter().map(|&(u, _)| u).collect();
     let mark = RunMark {
-        id: run_id(&form, &c, &skipped, opts, detail),
+        id: run_id(&form, &c, &skipped, opts, detail, &chase),
         returned: returns
             .iter()
             .map(|&(u, i)| ReturnedMark {
@@ -427,6 +445,7 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome, RunError> {
         detail,
         &mark,
         &comparison,
+        &chase,
         &phases,
     );
     written.map_err(|e| {
@@ -492,6 +511,7 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome, RunError> {
         archive,
         history,
         comparison,
+        chase,
     })
 }
 
@@ -560,6 +580,7 @@ fn write_outputs(
     detail: Decision,
     mark: &RunMark,
     comparison: &Comparison,
+    chase: &Chase,
     phases: &Phases,
 ) -> Result<(), RunError> {
     let lang = opts.lang;
@@ -592,11 +613,13 @@ fn write_outputs(
         detail,
         run: Some(mark),
         comparison: Some(comparison),
+        chase: Some(chase),
     };
     let (workbook, json) = pool.install(|| {
         consolidated::write(&dir.join("tong-hop.xlsx"), &report, || {
-            let r = report::write(&dir.join("report.json"), &report);
-            phases.mark("report.json written");
+            let r = report::write(&dir.join("report.json"), &report)
+                .and_then(|()| chasing::write_csv(&dir.join(chasing::CSV_FILE), form, chase, lang));
+            phases.mark("report.json and don-doc.csv written");
             r
         })
     });
@@ -606,7 +629,11 @@ fn write_outputs(
     step(lang, "written")?;
     let mut files: Vec<String> = mark.returned.iter().map(|r| r.file.clone()).collect();
     let stale = stale(form, opts, &files);
-    files.extend(["report.json".to_string(), "tong-hop.xlsx".to_string()]);
+    files.extend([
+        "report.json".to_string(),
+        chasing::CSV_FILE.to_string(),
+        "tong-hop.xlsx".to_string(),
+    ]);
     staging
         .commit(files, stale)
         .map_err(|e| swap_error(lang, e))?;
@@ -681,7 +708,9 @@ fn check_space(
         return Ok(());
     };
     let size = |p: &std::path::Path| std::fs::metadata(p).map_or(0, |m| m.len());
-    let mut previous = size(&opts.out.join("tong-hop.xlsx")) + size(&opts.out.join("report.json"));
+    let mut previous = size(&opts.out.join("tong-hop.xlsx"))
+        + size(&opts.out.join("report.json"))
+        + size(&opts.out.join(chasing::CSV_FILE));
     if let Ok(dir) = std::fs::read_dir(opts.out.join(staging::RETURNED_DIR)) {
         previous += dir
             .flatten()
@@ -709,9 +738,17 @@ fn run_id(
     skipped: &[Skipped],
     opts: &RunOptions,
     detail: Decision,
+    chase: &Chase,
 ) -> String {
     let mut h = digest_of(form);
     let mut put = |s: &str| put_part(&mut h, s);
+    // Who is late depends on the deadline and the day of the run, and the chasing list
+    // is dated.
+    put(&format!(
+        "{} {:?}",
+        chase.today,
+        chase.deadline.map(|d| (d.date, d.days))
+    ));
     put(&format!(
         "{:?} {:?} {} {} {}",
         opts.lang,

@@ -9,6 +9,7 @@ mod common;
 
 mod archive;
 mod bench;
+mod chasing;
 mod cli;
 mod commands;
 mod detail;

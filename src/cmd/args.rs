@@ -211,6 +211,11 @@ pub const VI: &[(&str, &str, &str)] = &[
         "period",
         "Kỳ báo cáo đang thu, ví dụ 01/01/2026..30/06/2026, 1/1/2026-30/6/2026, \"6 tháng đầu năm 2026\", \"quý 2/2026\", 6/2026 hoặc 2026. Không ghi thì chỉ kiểm tra từ ngày ≤ đến ngày",
     ),
+    (
+        "run",
+        "deadline",
+        "Hạn nộp báo cáo, ví dụ 20/07/2026; thay cho deadline_days của biểu mẫu (biểu mẫu mặc định: 20 ngày sau kỳ báo cáo)",
+    ),
     ("run", "quiet", "Không hiện thanh tiến độ và bản tóm tắt"),
     (
         "run",
@@ -401,6 +406,7 @@ const VI_VALUE_NAMES: &[(&str, &str)] = &[
     ("INBOX", "THƯ_MỤC_NỘP"),
     ("PATHS", "TỆP_HOẶC_THƯ_MỤC"),
     ("PERIOD", "KỲ"),
+    ("DATE", "NGÀY"),
     ("JOBS", "SỐ_LUỒNG"),
     ("RATIO", "TỈ_LỆ"),
     ("LANG", "NGÔN_NGỮ"),

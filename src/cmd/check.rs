@@ -75,6 +75,7 @@ pub fn run(a: Args, lang: Lang) -> Result<u8> {
             detail,
             run: None,
             comparison: None,
+            chase: None,
         };
         serde_json::to_writer_pretty(&mut out, &report)?;
         writeln!(out)?;

@@ -122,7 +122,7 @@ pub fn builtin_table() -> String {
 /// The form's input map: what every cell is, for people and programs filling it.
 pub fn describe_json(form: &Form) -> serde_json::Value {
     json!({
-        "form": { "id": form.id, "version": form.version, "title": form.title, "tolerance": form.tolerance },
+        "form": { "id": form.id, "version": form.version, "title": form.title, "tolerance": form.tolerance, "deadline_days": form.deadline_days },
         "units": form.units.iter().map(|u| json!({
             "code": u.code, "name": u.name, "aliases": u.aliases,
             "from": u.from.map(|d| d.to_string()), "to": u.to.map(|d| d.to_string()),

@@ -130,6 +130,8 @@ pub fn error_text(e: &anyhow::Error, lang: Lang) -> String {
             x.message(lang)
         } else if let Some(x) = cause.downcast_ref::<PeriodError>() {
             x.message(lang)
+        } else if let Some(x) = cause.downcast_ref::<crate::deadline::DeadlineError>() {
+            x.message(lang)
         } else if let Some(x) = cause.downcast_ref::<SpecError>() {
             spec(x)
         } else if let Some(x) = cause.downcast_ref::<RunError>() {

@@ -1,6 +1,7 @@
 //! `tonghop run`: arguments to [`crate::run::RunOptions`], then the summary.
 
 use super::{DetailArg, FormArg, LimitsArg, jobs_parser, parse_period, resolve_jobs, stdout};
+use crate::deadline::{parse_deadline, today};
 use crate::run::{ArchiveOutcome, RunError, RunOptions, run as run_job};
 use crate::submission::Status;
 use crate::write::returned_path;
@@ -20,6 +21,9 @@ pub struct Args {
     /// The period being collected, e.g. 01/01/2026..30/06/2026, 1/1/2026-30/6/2026, "6 tháng đầu năm 2026", "quý 2/2026", 6/2026 or 2026. Without it, only from <= to is checked.
     #[arg(long)]
     period: Option<String>,
+    /// The day reports are due, e.g. 20/07/2026: over the form's deadline_days after the period (the default form: 20 days).
+    #[arg(long, value_name = "DATE")]
+    deadline: Option<String>,
     /// Worker threads (default, or 0: one per core; at most 4 per core).
     #[arg(long, value_parser = jobs_parser())]
     jobs: Option<usize>,
@@ -59,6 +63,8 @@ pub fn run(a: Args, lang: crate::lang::Lang) -> Result<u8> {
         limits: a.limits.limits(),
         progress: !a.quiet && std::io::stderr().is_terminal(),
         reopen: a.reopen,
+        deadline: a.deadline.as_deref().map(parse_deadline).transpose()?,
+        today: Some(today()?),
         ..RunOptions::new(a.inbox, a.out)
     };
     let opts = RunOptions {
@@ -125,6 +131,9 @@ pub fn run(a: Args, lang: crate::lang::Lang) -> Result<u8> {
                 codes.join(", ")
             )?;
         }
+        for line in done.chase.summary(&done.form, lang) {
+            writeln!(out, "{line}")?;
+        }
         if !done.skipped.is_empty() {
             // Names as the inbox has them, escaped: a file name can hold a line break.
             let files: Vec<_> = done
@@ -141,6 +150,11 @@ pub fn run(a: Args, lang: crate::lang::Lang) -> Result<u8> {
         }
         writeln!(out, "{}", opts.out.join("tong-hop.xlsx").display())?;
         writeln!(out, "{}", opts.out.join("report.json").display())?;
+        writeln!(
+            out,
+            "{}",
+            opts.out.join(crate::write::chasing::CSV_FILE).display()
+        )?;
         for &u in &done.returned {
             writeln!(
                 out,

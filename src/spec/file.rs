@@ -62,6 +62,11 @@ pub struct FormMeta {
     /// *So sánh* sheet and report.json (default: the charted figure).
     #[serde(default)]
     pub compare: Option<Vec<String>>,
+    /// Days after the end of the period by which a unit's report is due; absent: the
+    /// form sets no deadline (a run may still be given one).
+    #[serde(default)]
+    #[validate(range(max = 366, message = "must be a number of days within 0..366"))]
+    pub deadline_days: Option<u32>,
 }
 
 fn default_tolerance() -> f64 {
@@ -86,6 +91,12 @@ pub struct IdentityFile {
     pub period_to: String,
     #[serde(default)]
     pub report_date: Option<String>,
+    /// The preparer's name, for the chasing list.
+    #[serde(default)]
+    pub preparer: Option<String>,
+    /// The preparer's phone, for the chasing list.
+    #[serde(default)]
+    pub phone: Option<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize, Validate)]

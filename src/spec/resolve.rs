@@ -198,6 +198,10 @@ pub struct Identity {
     pub period_to: usize,
     /// The date the report was signed, when the form asks for it.
     pub report_date: Option<usize>,
+    /// Who prepared the report, when the form asks: whom the province calls about it.
+    pub preparer: Option<usize>,
+    /// The preparer's phone, when the form asks.
+    pub phone: Option<usize>,
 }
 
 /// A form's layout: what it asks for and where. Its rules are resolved against it
@@ -216,6 +220,8 @@ pub struct Layout {
     pub province: String,
     /// Default tolerance of percentage checks, in percentage points (0.01 unless set).
     pub tolerance: f64,
+    /// Days after the end of the period by which a report is due, when the form says.
+    pub deadline_days: Option<u32>,
     /// Where the form's id and version are stamped, if the form has a stamp.
     pub stamp: Option<Stamp>,
     /// Which cells say who reports and when.
@@ -623,6 +629,16 @@ pub(super) fn resolve(raw: &SpecFile) -> (Layout, Vec<String>) {
             .report_date
             .as_deref()
             .map(|k| cell_key(k, "identity.report_date", &[FieldType::Date], &mut p)),
+        preparer: raw
+            .identity
+            .preparer
+            .as_deref()
+            .map(|k| cell_key(k, "identity.preparer", &[FieldType::Text], &mut p)),
+        phone: raw
+            .identity
+            .phone
+            .as_deref()
+            .map(|k| cell_key(k, "identity.phone", &[FieldType::Text], &mut p)),
     };
 
     let stamp = raw.form.stamp.as_ref().map(|s| {
@@ -708,6 +724,7 @@ pub(super) fn resolve(raw: &SpecFile) -> (Layout, Vec<String>) {
         title: raw.form.title.clone(),
         province: raw.form.province.clone().unwrap_or_default(),
         tolerance: raw.form.tolerance,
+        deadline_days: raw.form.deadline_days,
         stamp,
         identity,
         units,

@@ -9,9 +9,10 @@
 use super::form::{Out, put};
 use super::mark::{Output, output_workbook};
 use super::report::{Report, status_text};
-use super::{WriteError, cell_text, io_failure, new_workbook, save, style, xlsx_err};
+use super::{WriteError, cell_text, chasing, io_failure, new_workbook, save, style, xlsx_err};
 use crate::cellref::{Pos, column_name};
 use crate::consolidate::Consolidation;
+use crate::deadline::Chase;
 use crate::extract::Value;
 use crate::finding::{Builtin, Notation};
 use crate::form::Form;
@@ -94,6 +95,7 @@ pub fn write<R: Send>(
         detail: decision,
         run: mark,
         comparison,
+        chase,
     } = run;
     let detail = decision.written;
     let e = xlsx_err(path);
@@ -132,6 +134,14 @@ pub fn write<R: Send>(
         } else {
             wb.add_worksheet().set_name(names.summary)?;
         }
+        // The chasing list next to the summary: what the clerk acts on first.
+        let chasing_at = match chase {
+            Some(_) => {
+                add(&mut wb, chasing::sheet_name(lang))?;
+                Some(wb.worksheets_mut().len() - 1)
+            }
+            None => None,
+        };
         chart_sheet(&mut wb, form, c.expected.len(), lang, &names)?;
         let lists_at = wb.worksheets_mut().len();
         for li in 0..form.lists.len() {
@@ -149,9 +159,9 @@ pub fn write<R: Send>(
         add(&mut wb, names.status)?;
         status_head(&mut wb.worksheets_mut()[status_at], lang)?;
         add(&mut wb, names.errors)?;
-        Ok((wb, status_at, lists_at))
+        Ok((wb, status_at, lists_at, chasing_at))
     });
-    let (mut wb, status_at, lists_at) = match prepared {
+    let (mut wb, status_at, lists_at, chasing_at) = match prepared {
         Ok(Ok(p)) => p,
         Ok(Err(err)) => return (Err(e(err)), alongside()),
         Err(msg) => return (Err(io_failure(path, msg)), alongside()),
@@ -189,6 +199,9 @@ pub fn write<R: Send>(
             caught(catch_quietly(|| {
                 let filled = (|| -> Result<(), XlsxError> {
                     summary(&mut mine[0], form, c, lang, left_out.as_deref())?;
+                    if let (Some(k), Some(chase)) = (chasing_at, chase) {
+                        chasing::sheet(&mut mine[k], form, c, chase, lang)?;
+                    }
                     for li in 0..form.lists.len() {
                         list_sheet(&mut mine[lists_at + li], form, c, li, lang)?;
                     }
@@ -212,7 +225,7 @@ pub fn write<R: Send>(
         || {
             let handed = caught(catch_quietly(|| {
                 let mut ws = status_ws;
-                status_rows(&mut ws, form, c, skipped, lang)
+                status_rows(&mut ws, form, c, skipped, chase, lang)
                     .map_err(&e)
                     .and_then(|()| hand_in(None, Some(ws)))
             }));
@@ -731,9 +744,12 @@ fn detail_sheet(
 
 /// The status sheet's title and headers: every format the sheet uses.
 fn status_head(ws: &mut Worksheet, lang: Lang) -> Result<(), XlsxError> {
-    ws.write_string_with_format(
+    // Centred across the table: in A1 alone the title ran off the page's left edge.
+    ws.merge_range(
         0,
         0,
+        0,
+        11,
         lang.pick("TÌNH TRẠNG NỘP BÁO CÁO", "SUBMISSION STATUS"),
         &style::title(),
     )?;
@@ -746,13 +762,18 @@ fn status_head(ws: &mut Worksheet, lang: Lang) -> Result<(), XlsxError> {
         lang.pick("Số lỗi", "Errors"),
         lang.pick("Số cảnh báo", "Warnings"),
         lang.pick("Ghi chú", "Note"),
+        lang.pick("Ngày báo cáo", "Date of report"),
+        lang.pick("Hạn nộp", "Deadline"),
+        lang.pick("Thời gian lưu tệp (chỉ để xem)", "File time (shown only)"),
         "SHA-256",
     ];
     headers(
         ws,
         2,
         &head,
-        &[5.0, 8.0, 34.0, 36.0, 24.0, 9.0, 11.0, 50.0, 20.0],
+        &[
+            5.0, 8.0, 34.0, 36.0, 24.0, 9.0, 11.0, 50.0, 12.0, 24.0, 17.0, 20.0,
+        ],
     )
 }
 
@@ -762,10 +783,43 @@ fn status_rows(
     form: &Form,
     c: &Consolidation,
     skipped: &[Skipped],
+    chase: Option<&Chase>,
     lang: Lang,
 ) -> Result<(), XlsxError> {
     let mut row = 3u32;
     let mut n = 1;
+    // The date of report, the standing it gives, and the file time, shown beside it
+    // only: a copied or re-saved file has a new time, so the standing never uses it.
+    let dated = |i: usize| -> [String; 3] {
+        let s = &c.submissions[i];
+        let date = form
+            .identity
+            .report_date
+            .and_then(|k| s.report.as_ref().and_then(|r| r.cells[k].date()));
+        let standing = match chase {
+            Some(ch) if s.report.is_some() => chasing::standing_cell(ch.standings[i], lang),
+            _ => String::new(),
+        };
+        let time = s.modified.map_or_else(String::new, |t| {
+            chrono::DateTime::<chrono::Local>::from(t)
+                .format("%d/%m/%Y %H:%M")
+                .to_string()
+        });
+        [
+            date.map(crate::text::date::format_date).unwrap_or_default(),
+            standing,
+            time,
+        ]
+    };
+    let missing = || -> [String; 3] {
+        let standing = chase.map_or_else(String::new, |ch| {
+            let st = ch
+                .deadline
+                .map(|d| crate::deadline::Standing::missing(d.date, ch.today));
+            chasing::standing_cell(st, lang)
+        });
+        [String::new(), standing, String::new()]
+    };
     let mut line = |ws: &mut Worksheet,
                     code: &str,
                     unit: &str,
@@ -773,7 +827,8 @@ fn status_rows(
                     st: &str,
                     counts: Option<(usize, usize)>,
                     note: &str,
-                    sha: &str|
+                    sha: &str,
+                    more: &[String; 3]|
      -> Result<(), XlsxError> {
         // Unformatted, as in the summary: gridlines frame the printed sheet.
         ws.write_number(row, 0, n as f64)?;
@@ -783,7 +838,10 @@ fn status_rows(
             (3, file),
             (4, st),
             (7, note),
-            (8, sha),
+            (8, &more[0]),
+            (9, &more[1]),
+            (10, &more[2]),
+            (11, sha),
         ] {
             if !s.is_empty() {
                 ws.write_string(row, col, s)?;
@@ -824,6 +882,7 @@ fn status_rows(
                     Some((s.errors(), s.warnings())),
                     &note,
                     &s.sha256,
+                    &dated(i),
                 )?;
             }
             None => line(
@@ -835,6 +894,7 @@ fn status_rows(
                 None,
                 "",
                 "",
+                &missing(),
             )?,
         }
     }
@@ -868,6 +928,7 @@ fn status_rows(
             Some((s.errors(), s.warnings())),
             &note,
             &s.sha256,
+            &dated(i),
         )?;
     }
     for s in skipped {
@@ -880,10 +941,14 @@ fn status_rows(
             None,
             s.reason.get(lang),
             "",
+            &Default::default(),
         )?;
     }
     ws.set_freeze_panes(3, 0)?;
-    ws.autofilter(2, 0, row.saturating_sub(1).max(2), 8)?;
+    ws.autofilter(2, 0, row.saturating_sub(1).max(2), 11)?;
+    // The table and no further: a hash running past the last column would otherwise
+    // widen the printed page with empty columns and shrink the whole sheet to fit.
+    ws.set_print_area(0, 0, row.saturating_sub(1).max(2), 11)?;
     Ok(())
 }
 

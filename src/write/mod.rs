@@ -3,6 +3,7 @@
 //! name and renamed into place, so a failed run never leaves half a file.
 
 pub mod compare;
+pub mod chasing;
 pub mod consolidated;
 pub mod form;
 pub mod mark;

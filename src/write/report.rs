@@ -3,6 +3,7 @@
 
 use super::{WriteError, atomic_write_with};
 use crate::consolidate::Consolidation;
+use crate::deadline::{Chase, Standing};
 use crate::detail::Decision;
 use crate::extract::Value;
 use crate::finding::{Notation, Severity};
@@ -63,6 +64,9 @@ pub struct Report<'a> {
     pub run: Option<&'a RunMark>,
     /// This period beside earlier ones, for a run; `None` for `check --json`.
     pub comparison: Option<&'a crate::compare::Comparison>,
+    /// The deadline and the units to chase; `None` for `check --json`, which judges files,
+    /// not a collection.
+    pub chase: Option<&'a Chase>,
 }
 
 /// What ties a run's outputs together: its id, written into report.json and
@@ -118,6 +122,20 @@ impl Serialize for Report<'_> {
             }),
         )?;
         m.serialize_entry("detail", &self.detail.written)?;
+        if let Some(chase) = self.chase {
+            m.serialize_entry(
+                "deadline",
+                &chase.deadline.map(|d| {
+                    json!({
+                        "date": format_date(d.date),
+                        "days_after_period": d.days,
+                        "source": if d.days.is_some() { "form" } else { "option" },
+                        "today": format_date(chase.today),
+                        "passed": chase.today > d.date,
+                    })
+                }),
+            )?;
+        }
         m.serialize_entry(
             "summary",
             &json!({
@@ -149,6 +167,7 @@ impl Serialize for Report<'_> {
                 detail: self.detail.written,
                 addresses: &addresses,
                 item_keys: &item_keys,
+                standing: self.chase.and_then(|ch| ch.standings[i]),
             })
             .collect();
         m.serialize_entry("submissions", &subs)?;
@@ -159,6 +178,30 @@ impl Serialize for Report<'_> {
                 .map(|&u| &form.units[u].code)
                 .collect::<Vec<_>>(),
         )?;
+        if let Some(chase) = self.chase {
+            let units: Vec<Json> = chase
+                .units
+                .iter()
+                .map(|x| {
+                    json!({
+                        "unit": form.units[x.unit].code,
+                        "unit_name": form.units[x.unit].name,
+                        "wanted": match x.want {
+                            crate::deadline::Want::Send => "send",
+                            crate::deadline::Want::Correct => "correct",
+                            crate::deadline::Want::Late => "late",
+                        },
+                        "errors": x.errors,
+                        "returned": x.returned,
+                        "preparer": x.preparer,
+                        "phone": x.phone,
+                        "report_date": x.report_date.map(format_date),
+                        "deadline": standing_json(x.report_date, x.standing),
+                    })
+                })
+                .collect();
+            m.serialize_entry("chasing", &units)?;
+        }
         m.serialize_entry(
             "skipped",
             &self
@@ -235,6 +278,21 @@ struct SubmissionJson<'a> {
     detail: bool,
     addresses: &'a [String],
     item_keys: &'a [(FieldRef, String)],
+    /// Against the run's deadline; `None` without one, or for a file not read.
+    standing: Option<Standing>,
+}
+
+/// A standing as report.json gives it: the date of report judged, the standing's key
+/// and the days past the deadline (0 on time, null where they cannot be told).
+fn standing_json(date: Option<chrono::NaiveDate>, standing: Option<Standing>) -> Json {
+    match standing {
+        Some(st) => json!({
+            "date": date.map(format_date),
+            "status": st.key(),
+            "days_late": st.days_late(),
+        }),
+        None => Json::Null,
+    }
 }
 
 impl Serialize for SubmissionJson<'_> {
@@ -266,6 +324,15 @@ impl Serialize for SubmissionJson<'_> {
         m.serialize_entry("superseded_by", &s.superseded_by)?;
         m.serialize_entry("errors", &s.errors())?;
         m.serialize_entry("warnings", &s.warnings())?;
+        m.serialize_entry(
+            "deadline",
+            &standing_json(
+                form.identity
+                    .report_date
+                    .and_then(|c| s.report.as_ref().and_then(|r| r.cells[c].date())),
+                self.standing,
+            ),
+        )?;
         m.serialize_entry("findings", &findings)?;
         m.serialize_entry(
             "figures",

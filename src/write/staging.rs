@@ -107,7 +107,7 @@ impl Journal {
         let name_ok =
             |n: &str| !n.is_empty() && n != "." && n != ".." && !n.contains(['/', '\\', ':', '\0']);
         let output_ok = |f: &String| match f.split_once('/') {
-            None => f == "tong-hop.xlsx" || f == "report.json",
+            None => f == "tong-hop.xlsx" || f == "report.json" || f == super::chasing::CSV_FILE,
             Some((dir, name)) => dir == RETURNED_DIR && name_ok(name),
         };
         self.staging.starts_with(STAGING_PREFIX)
@@ -570,6 +570,25 @@ mod tests {
         assert!(recover(out).unwrap());
         assert_eq!(read(&out.join("keep.txt")).unwrap(), "mine");
         assert!(!out.join(JOURNAL).exists());
+    }
+
+    #[test]
+    fn a_journal_naming_the_chasing_list_is_followed() {
+        let j = Journal {
+            staging: ".tonghop-staging-x".into(),
+            files: vec![
+                "report.json".into(),
+                "don-doc.csv".into(),
+                "tong-hop.xlsx".into(),
+            ],
+            remove: Vec::new(),
+        };
+        assert!(j.is_sane());
+        let elsewhere = Journal {
+            files: vec!["tra-lai/../don-doc.csv".into(), "other.csv".into()],
+            ..j
+        };
+        assert!(!elsewhere.is_sane());
     }
 
     #[test]

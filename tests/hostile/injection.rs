@@ -27,7 +27,7 @@ fn unsafe_code_case(code: &str, name: &str) -> (Workdir, Value) {
     assert_eq!(tree(&w.path("inbox")), vec!["KDN.xlsx", "bao-cao.xlsx"]);
     for f in tree(&w.path("out")) {
         assert!(
-            ["report.json", "tong-hop.xlsx"].contains(&f.as_str())
+            ["report.json", "don-doc.csv", "tong-hop.xlsx"].contains(&f.as_str())
                 || (f.starts_with("tra-lai/") && f.len() == "tra-lai/XXX.xlsx".len()),
             "unexpected output {f:?}"
         );
@@ -44,7 +44,12 @@ fn a_path_traversal_unit_code_names_no_file() {
     assert_eq!(findings(sub, "UNITNAME")[0]["found"], "../../evil");
     assert_eq!(
         tree(&w.path("out")),
-        vec!["report.json", "tong-hop.xlsx", "tra-lai/TCH.xlsx"]
+        vec![
+            "don-doc.csv",
+            "report.json",
+            "tong-hop.xlsx",
+            "tra-lai/TCH.xlsx"
+        ]
     );
 }
 
@@ -54,7 +59,10 @@ fn a_reserved_device_name_as_unit_code_names_no_file() {
     let sub = submission(&report, "bao-cao.xlsx");
     assert_eq!(status(sub), "unknown_unit");
     assert_finding(sub, "UNIT", "Thông tin", Some("C6"));
-    assert_eq!(tree(&w.path("out")), vec!["report.json", "tong-hop.xlsx"]);
+    assert_eq!(
+        tree(&w.path("out")),
+        vec!["don-doc.csv", "report.json", "tong-hop.xlsx"]
+    );
 }
 
 #[test]
@@ -66,7 +74,12 @@ fn control_characters_in_the_unit_code_name_no_file() {
     assert_finding(sub, "UNITNAME", "Thông tin", Some("C6"));
     assert_eq!(
         tree(&w.path("out")),
-        vec!["report.json", "tong-hop.xlsx", "tra-lai/TCH.xlsx"]
+        vec![
+            "don-doc.csv",
+            "report.json",
+            "tong-hop.xlsx",
+            "tra-lai/TCH.xlsx"
+        ]
     );
     // The outputs that quote the code still open.
     for f in ["out/tong-hop.xlsx", "out/tra-lai/TCH.xlsx"] {
