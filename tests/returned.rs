@@ -190,6 +190,25 @@ fn a_unit_that_corrects_the_returned_workbook_itself_gets_it_accepted() {
     assert!(why.contains("REQ") && why.contains(&preparer), "{why}");
     let why = explanation_on(&back, total_row).expect("no explanation of SUM");
     assert!(why.contains("SUM") && why.contains(&total), "{why}");
+    // On paper: the row as tall as the wrapped explanation, the sheet on A4 landscape,
+    // one page wide.
+    let xml = sheet_xml(&returned, ADMISSIONS);
+    let row = &xml[xml.find(&format!("<row r=\"{}\"", total_row + 1)).unwrap()..];
+    let row = &row[..row.find('>').unwrap()];
+    let height: f64 = row
+        .split_once(" ht=\"")
+        .map(|(_, h)| h[..h.find('"').unwrap()].parse().unwrap())
+        .unwrap_or_else(|| panic!("no height: {row}"));
+    assert!(height >= 30.0, "{row}");
+    let setup = &xml[xml.find("<pageSetup").unwrap()..];
+    let setup = &setup[..setup.find("/>").unwrap()];
+    for attr in [
+        "paperSize=\"9\"",
+        "orientation=\"landscape\"",
+        "fitToHeight=\"0\"",
+    ] {
+        assert!(setup.contains(attr), "{setup}");
+    }
 
     // The unit types the preparer's name in the returned workbook and saves it (the save
     // stamps its time, as Excel and LibreOffice do), and sends it back in place of the
