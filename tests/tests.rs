@@ -17,3 +17,4 @@ mod hostile;
 mod libreoffice;
 mod official;
 mod pipeline;
+mod returned;

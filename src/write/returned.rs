@@ -1,9 +1,15 @@
 //! tra-lai/<CODE>.xlsx: what goes back to a unit. Always in Vietnamese, the unit's
 //! language: the list of findings, then the unit's own figures laid out as in the form,
-//! each faulty cell highlighted with a note saying what is wrong and what is expected.
+//! each faulty cell highlighted and framed, with a note and, printed beside its row, a
+//! line saying what is wrong and what is expected.
+//!
+//! It is a copy the unit can correct and send back instead of its own file: protected
+//! as the blank form, with the form's formulas, and read as a submission once saved
+//! (the reader reads only the form's cells, so the findings sheet and the explanation
+//! column do not count; the own-output mark of [`super::mark`] lapses with the save).
 
 use super::form::{
-    FormData, ListOut, Marks, Out, OutRef, STREAM_ROWS, TableOut, TableRows, write_form_streamed,
+    FormData, ListOut, Marks, Out, OutRef, STREAM_ROWS, TableOut, TableRows, write_returned_form,
 };
 use super::mark::{Output, output_workbook};
 use super::{WriteError, cell_text, io_failure, save, style, xlsx_err};
@@ -134,17 +140,50 @@ fn build_and_save(
             let (Some(si), Some(pos)) = (f.at.sheet, f.at.cell) else {
                 continue;
             };
+            let error = f.severity == Severity::Error;
+            let expected = f.expected.as_ref().map(|x| x.render(VI));
             let mut text = format!("[{}] {}", f.code, f.message.vi);
-            if let Some(x) = &f.expected {
+            if let Some(x) = &expected {
                 text.push_str("\nGiá trị đúng: ");
-                text.push_str(&x.render(VI));
+                text.push_str(x);
             }
-            marks.add(si, pos, f.severity == Severity::Error, text);
+            marks.add(si, pos, error, text);
+            marks.explain(
+                si,
+                pos,
+                explanation(
+                    f.code.as_str(),
+                    pos,
+                    error,
+                    &f.message.vi,
+                    expected.as_deref(),
+                ),
+            );
         }
-        write_form_streamed(&mut wb, form, Some(&form_data(form, r)), &marks, false).map_err(&e)?;
+        write_returned_form(&mut wb, form, &form_data(form, r), &marks).map_err(&e)?;
     }
     save(&mut wb, path)
 }
+
+/// The line printed beside a faulty row: the symbol first, which prints in black, then
+/// what a clerk reads aloud on the phone to the unit: the rule, the cell, the fault.
+fn explanation(
+    code: &str,
+    pos: crate::cellref::Pos,
+    error: bool,
+    message: &str,
+    expected: Option<&str>,
+) -> String {
+    let level = if error { "Lỗi" } else { "Cảnh báo" };
+    let mut line = format!("⚠ {level} {code} (ô {pos}): {}", message.trim_end());
+    if let Some(x) = expected.filter(|x| !x.is_empty()) {
+        line.push_str(&format!(" Giá trị đúng: {x}."));
+    }
+    line
+}
+
+/// Widths of the findings sheet's columns, in characters.
+const WIDTHS: [f64; 8] = [5.0, 14.0, 7.0, 11.0, 10.0, 90.0, 18.0, 18.0];
 
 fn findings_sheet(
     wb: &mut Workbook,
@@ -169,24 +208,32 @@ fn findings_sheet(
         "KẾT QUẢ KIỂM TRA BÁO CÁO — ĐỀ NGHỊ SỬA VÀ GỬI LẠI",
         &style::title(),
     )?;
-    ws.write_string(
-        1,
-        0,
-        format!(
-            "Đơn vị: {unit}    Tệp: {}    Mẫu: {} {}",
-            sub.file, form.id, form.version
+    // Merged across the table and wrapped: a long line left in column A would make the
+    // page as wide as the line, and fit to width, unreadably small on paper.
+    let width: f64 = WIDTHS.iter().sum();
+    let lines = [
+        (
+            format!(
+                "Đơn vị: {unit}    Tệp: {}    Mẫu: {} (phiên bản {})",
+                sub.file, form.title, form.version
+            ),
+            style::label().set_border(rust_xlsxwriter::FormatBorder::None),
         ),
-    )?;
-    ws.write_string_with_format(
-        2,
-        0,
-        format!(
-            "Có {} lỗi (phải sửa) và {} cảnh báo (nên sửa). Các ô sai được tô màu trong các sheet sau (đỏ: lỗi, vàng: cảnh báo), di chuột vào ô để xem ghi chú. Hãy sửa trong tệp gốc của đơn vị rồi gửi lại.",
-            sub.errors(),
-            sub.warnings()
+        (
+            format!(
+                "Có {} lỗi (phải sửa) và {} cảnh báo (nên sửa). Trong các sheet sau, ô sai được tô màu và kẻ khung đậm (lỗi: đỏ, khung liền; cảnh báo: vàng cam, khung đứt), lời giải thích in ở cột \"⚠ Lỗi cần sửa\" bên phải dòng đó. Đơn vị có thể sửa ngay trong tệp này (chỉ nhập vào các ô màu vàng và các ô nhập bị đánh dấu; ô Tổng cộng và ô tỷ lệ tự tính lại) hoặc trong tệp gốc, rồi lưu và gửi lại; sheet này và cột giải thích không cần xóa.",
+                sub.errors(),
+                sub.warnings()
+            ),
+            style::note().set_text_wrap(),
         ),
-        &style::note(),
-    )?;
+    ];
+    for (row, (text, format)) in (1u32..).zip(lines) {
+        if let Some(h) = style::wrapped_height(&text, width) {
+            ws.set_row_height(row, h)?;
+        }
+        ws.merge_range(row, 0, row, 7, &text, &format)?;
+    }
     let head = [
         "STT",
         "Sheet",
@@ -197,7 +244,7 @@ fn findings_sheet(
         "Giá trị tìm thấy",
         "Giá trị đúng",
     ];
-    let widths = [5.0, 14.0, 7.0, 11.0, 10.0, 90.0, 18.0, 18.0];
+    let widths = WIDTHS;
     let h = style::header();
     for (i, (t, w)) in head.iter().zip(widths).enumerate() {
         ws.write_string_with_format(4, i as u16, *t, &h)?;

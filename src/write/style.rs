@@ -9,6 +9,11 @@ pub const WARN_FILL: u32 = 0xFFEB9C;
 pub const HEADER_FILL: u32 = 0xD9E1F2;
 /// A figure the form computes: grey, locked.
 pub const COMPUTED_FILL: u32 = 0xEDEDED;
+/// A table's *Tổng cộng* row: a darker grey than a computed figure, so the row reads as
+/// the end of the table, and not yellow: nothing is typed there.
+pub const TOTAL_FILL: u32 = 0xD9D9D9;
+/// The text of an explanation beside a faulty row: dark red, still dark on paper.
+pub const FAULT_TEXT: u32 = 0x9C0006;
 
 pub fn title() -> Format {
     Format::new()
@@ -68,11 +73,35 @@ pub fn date() -> Format {
 pub fn input(base: Format) -> Format {
     base.set_unlocked().set_background_color(INPUT_FILL)
 }
+/// A cell with an error: red, and a thick frame, which a black-and-white printer keeps
+/// when the red prints as a pale grey.
 pub fn fault(base: Format) -> Format {
     base.set_background_color(FAULT_FILL)
+        .set_border(FormatBorder::Thick)
 }
+/// A cell with a warning: amber, and a dashed frame, told apart from an error's on paper.
 pub fn warn(base: Format) -> Format {
     base.set_background_color(WARN_FILL)
+        .set_border(FormatBorder::MediumDashed)
+}
+
+/// A cell of a table's *Tổng cộng* row: bold, grey, a line above it, locked (the
+/// formulas add the rows up).
+pub fn total(base: Format) -> Format {
+    base.set_bold()
+        .set_background_color(TOTAL_FILL)
+        .set_border_top(FormatBorder::Medium)
+}
+
+/// The explanation written beside a faulty row, in the column right of the form: wrapped,
+/// so it prints whole; outside the cells the reader reads, so a corrected workbook sent
+/// back is read as the form alone.
+pub fn explanation() -> Format {
+    Format::new()
+        .set_text_wrap()
+        .set_align(FormatAlign::VerticalCenter)
+        .set_font_color(FAULT_TEXT)
+        .set_border(FormatBorder::Thin)
 }
 
 /// A figure the form computes with a formula: locked and grey, so no one types over it.

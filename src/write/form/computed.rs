@@ -66,7 +66,9 @@ impl Computed {
     /// The formula of `f`, written on sheet `here`, with the value it has for the
     /// figures given (`value`); `at` places a figure (sheet, cell). A filled form whose
     /// figure disagrees with its formula (a sample with a fault injected, as a unit
-    /// that typed over it would have) keeps the typed figure: `None`.
+    /// that typed over it would have) keeps the typed figure: `None`; unless `restore`
+    /// (a returned workbook): the unit gets the form's formula back, its fault marked,
+    /// so the copy it corrects computes as the blank form does.
     pub(super) fn formula(
         &self,
         f: FieldRef,
@@ -74,8 +76,12 @@ impl Computed {
         sheet_names: &[String],
         at: &dyn Fn(FieldRef) -> Option<(usize, Pos)>,
         value: &dyn Fn(FieldRef) -> Option<f64>,
+        restore: bool,
     ) -> Option<Out> {
         let out = self.built(f, here, sheet_names, at, value)?;
+        if restore {
+            return Some(out);
+        }
         match (&out, value(f)) {
             (Out::Formula(_, v), Some(typed)) if (v - typed).abs() > 0.005 => None,
             (Out::FormulaBlank(_), Some(_)) => None,

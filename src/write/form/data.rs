@@ -92,6 +92,9 @@ pub struct Marks {
     /// (sheet index, cell) to (any error among them, the notes' texts in order). Sorted,
     /// so the notes are written in the same order run to run.
     pub notes: BTreeMap<(usize, Pos), (bool, Vec<String>)>,
+    /// (sheet index, cell) to the lines explaining its faults on paper, written beside
+    /// the cell's row by [`super::write_returned_form`]: a note does not print.
+    pub lines: BTreeMap<(usize, Pos), Vec<String>>,
 }
 
 impl Marks {
@@ -104,6 +107,12 @@ impl Marks {
             .or_insert((false, Vec::new()));
         e.0 |= error;
         e.1.push(text);
+    }
+
+    /// A line explaining a fault of a cell, printed beside its row in a returned
+    /// workbook ([`super::write_returned_form`]).
+    pub fn explain(&mut self, sheet: usize, pos: Pos, line: String) {
+        self.lines.entry((sheet, pos)).or_default().push(line);
     }
 
     /// The mark on a cell, if any; a workbook without marks (the template, samples)

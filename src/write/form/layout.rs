@@ -34,7 +34,7 @@ pub fn write_form<R: TableRows>(
     marks: &Marks,
     protect: bool,
 ) -> Result<(), XlsxError> {
-    lay_out(wb, form, data, marks, protect, usize::MAX)
+    lay_out(wb, form, data, marks, Mode::of(protect), usize::MAX)
 }
 
 /// [`write_form`], but a sheet whose tables hold more than [`STREAM_ROWS`] rows is
@@ -47,8 +47,45 @@ pub fn write_form_streamed<R: TableRows>(
     marks: &Marks,
     protect: bool,
 ) -> Result<(), XlsxError> {
-    lay_out(wb, form, data, marks, protect, STREAM_ROWS)
+    lay_out(wb, form, data, marks, Mode::of(protect), STREAM_ROWS)
 }
+
+/// The returned workbook's sheets: a copy of the unit's form it can correct and send
+/// back. Protected as the blank form is (input cells unlocked, the rest locked), every
+/// figure the form computes a formula again (each total row's SUM, the percentages and
+/// balances), so a corrected row updates its total; each marked cell framed and its
+/// [`Marks::explain`] lines printed in a column right of the form, which the reader
+/// never reads. Streamed as [`write_form_streamed`].
+pub fn write_returned_form<R: TableRows>(
+    wb: &mut Workbook,
+    form: &Form,
+    data: &FormData<R>,
+    marks: &Marks,
+) -> Result<(), XlsxError> {
+    lay_out(wb, form, Some(data), marks, Mode::Returned, STREAM_ROWS)
+}
+
+/// What the layout is writing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// The figures as given, nothing locked.
+    Plain,
+    /// The blank form or a sample: protected, the computed figures formulas, except where
+    /// a sample's figure disagrees (a fault injected as a unit would type it).
+    Form,
+    /// A returned workbook: protected, every computed figure and total a formula, the
+    /// faults explained beside their rows.
+    Returned,
+}
+
+impl Mode {
+    fn of(protect: bool) -> Mode {
+        if protect { Mode::Form } else { Mode::Plain }
+    }
+}
+
+/// Width of the explanation column, in characters.
+const EXPLANATION_WIDTH: f64 = 60.0;
 
 /// The form, streaming a sheet whose tables hold more than `stream_rows` rows.
 fn lay_out<R: TableRows>(
@@ -56,11 +93,10 @@ fn lay_out<R: TableRows>(
     form: &Form,
     data: Option<&FormData<R>>,
     marks: &Marks,
-    protect: bool,
+    mode: Mode,
     stream_rows: usize,
 ) -> Result<(), XlsxError> {
-    // The blank form and the samples compute what the form can; a returned workbook
-    // shows the unit's own figures as they were.
+    let protect = mode != Mode::Plain;
     let computed = protect.then(|| Computed::of(form));
     for (si, sheet) in form.sheets.iter().enumerate() {
         let on_sheet: Vec<usize> = (0..form.tables.len())
@@ -101,7 +137,11 @@ fn lay_out<R: TableRows>(
         ws.set_paper_size(9);
         ws.set_print_fit_to_pages(1, 0);
         let mut out = RowOrder::default();
-        let paint = Paint { marks, protect };
+        let paint = Paint {
+            marks,
+            protect,
+            restore: mode == Mode::Returned,
+        };
         queue_cells(ws, &mut out, form, si, data, &paint, computed.as_ref())?;
         lists::queue(ws, &mut out, form, si, data, &paint, computed.as_ref())?;
         for (k, &ti) in on_sheet.iter().enumerate() {
@@ -111,11 +151,19 @@ fn lay_out<R: TableRows>(
                     form.tables[ti].first_row + form.tables[ti].template_rows,
                     |d| d.total_row,
                 ),
-                total: d.and_then(|d| d.total.as_deref()),
+                // A returned workbook's totals are the form's formulas again, whatever
+                // the unit typed over them: its finding says what was there.
+                total: d
+                    .filter(|_| !paint.restore)
+                    .and_then(|d| d.total.as_deref()),
                 total_label: d.and_then(|d| d.total_label.as_deref()),
             };
             table_frame(ws, &mut out, form, ti, bodies[k], &frame, &paint)?;
         }
+        if paint.restore {
+            explanations(ws, &mut out, form, si, marks)?;
+        }
+        out.apply_heights(ws)?;
         out.seal();
         write_bodies(ws, &mut out, form, &on_sheet, &bodies, &paint)?;
         out.through(ws, u32::MAX)?;
@@ -143,7 +191,7 @@ fn lay_out<R: TableRows>(
             };
             ws.protect_with_options(&opts);
         }
-        if si == 0 && protect {
+        if si == 0 && mode == Mode::Form {
             ws.set_active(true);
         }
     }
@@ -175,7 +223,7 @@ impl TableRows for BlankRows {
 
 /// Queue the form's own cells of a sheet: title, texts, stamp, and each input cell
 /// with the label (and number) left of it when the form puts none there.
-fn queue_cells<R>(
+fn queue_cells<R: TableRows>(
     ws: &mut Worksheet,
     out: &mut RowOrder,
     form: &Form,
@@ -250,11 +298,16 @@ fn queue_cells<R>(
                 si,
                 &sheet_names,
                 &|g| lists::position(form, data, g),
-                &|g| lists::value(data, g),
+                &|g| lists::figure(data, g, paint.restore),
+                paint.restore,
             )
         });
         match formula {
-            Some(v) => out.put(c.pos, v, style::computed(base_format(c.ty))),
+            Some(v) => out.put(
+                c.pos,
+                v,
+                paint.marked(si, c.pos, style::computed(base_format(c.ty))),
+            ),
             None => {
                 let v = data.map_or(Out::Blank, |d| d.cells[ci].clone());
                 out.put(c.pos, v, paint.format(si, c.pos, base_format(c.ty)));
@@ -272,6 +325,8 @@ fn queue_cells<R>(
 pub(super) struct Paint<'a> {
     pub(super) marks: &'a Marks,
     pub(super) protect: bool,
+    /// A returned workbook: the form's formulas replace what the unit typed over them.
+    pub(super) restore: bool,
 }
 
 impl Paint<'_> {
@@ -303,13 +358,79 @@ pub(super) fn base_format(ty: FieldType) -> Format {
 }
 
 /// `base` as a marked cell (red for an error, amber for a warning) or an input cell shows.
+/// A marked input cell stays unlocked: the unit corrects it in the returned workbook.
 fn cell_format(base: Format, input: bool, mark: Option<&(bool, Vec<String>)>) -> Format {
-    match mark {
+    let marked = match mark {
         Some((true, _)) => style::fault(base),
         Some((false, _)) => style::warn(base),
-        None if input => style::input(base),
-        None => base,
+        None if input => return style::input(base),
+        None => return base,
+    };
+    if input { marked.set_unlocked() } else { marked }
+}
+
+/// The column right of everything the form puts on sheet `si`: where a returned
+/// workbook explains its faults, outside the cells the reader reads.
+fn explanation_column(form: &Form, si: usize) -> u16 {
+    let sheet = &form.sheets[si];
+    let merged = sheet.merges.iter().map(|(_, last)| *last);
+    let widths = (sheet.column_widths.len() as u16).saturating_sub(1);
+    last_column(form, si)
+        .max(merged.max().unwrap_or(0))
+        .max(widths)
+        + 1
+}
+
+/// Queue the explanation of each marked cell of sheet `si` beside its row, one line per
+/// fault, the row as tall as its lines; a header above it on each table's and list's
+/// header row. A sheet with explanations prints landscape: the form and the column
+/// together are wide.
+fn explanations(
+    ws: &mut Worksheet,
+    out: &mut RowOrder,
+    form: &Form,
+    si: usize,
+    marks: &Marks,
+) -> Result<(), XlsxError> {
+    let mut by_row: std::collections::BTreeMap<u32, Vec<&str>> = Default::default();
+    for ((s, pos), lines) in &marks.lines {
+        if *s == si {
+            by_row
+                .entry(pos.row)
+                .or_default()
+                .extend(lines.iter().map(String::as_str));
+        }
     }
+    if by_row.is_empty() {
+        return Ok(());
+    }
+    let col = explanation_column(form, si);
+    ws.set_column_width(col, EXPLANATION_WIDTH)?;
+    ws.set_landscape();
+    let headers = form
+        .tables
+        .iter()
+        .filter(|t| t.sheet == si)
+        .map(|t| t.header_row)
+        .chain(
+            form.lists
+                .iter()
+                .filter(|l| l.sheet == si)
+                .map(|l| l.header_row),
+        );
+    for row in headers {
+        out.text(Pos::new(row, col), "⚠ Lỗi cần sửa", style::header());
+    }
+    for (row, lines) in by_row {
+        let text = crate::write::cell_text(&lines.join("\n")).into_owned();
+        // A narrower width than the column's: a line of Vietnamese, its marks above and
+        // below, wraps sooner than the estimate, and a last line cut off on paper is lost.
+        if let Some(h) = style::wrapped_height(&text, EXPLANATION_WIDTH * 0.85) {
+            out.height(row, h);
+        }
+        out.put(Pos::new(row, col), Out::Text(text), style::explanation());
+    }
+    Ok(())
 }
 
 /// The sheet's rightmost used column, which the title spans; the texts of its first two
@@ -379,10 +500,15 @@ fn table_frame(
         out.text(Pos::new(t.header_row, c.col), &c.label, hdr.clone());
     }
     let total_row = frame.total_row;
-    let fmt_at = |pos: Pos, base: Format| paint.format(si, pos, base);
     let label = frame.total_label.unwrap_or(&t.total_label);
+    // Locked and grey, not an input's yellow: the formulas fill it.
+    let total_at = |pos: Pos, base: Format| paint.marked(si, pos, style::total(base));
     let pos = Pos::new(total_row, t.label_col);
-    out.text(pos, label, fmt_at(pos, style::bold()));
+    out.text(pos, label, total_at(pos, style::bold()));
+    if t.label_col > 0 {
+        let stt = Pos::new(total_row, 0);
+        out.put(stt, Out::Blank, total_at(stt, style::text()));
+    }
     for (ci, c) in t.columns.iter().enumerate() {
         let pos = Pos::new(total_row, c.col);
         let v = match frame.total {
@@ -397,7 +523,7 @@ fn table_frame(
                 Out::Formula(total_formula(c.col, t.header_row, t.first_row), sum)
             }
         };
-        out.put(pos, v, fmt_at(pos, base_format(c.ty).set_bold()));
+        out.put(pos, v, total_at(pos, base_format(c.ty)));
     }
     if paint.protect && total_row > t.first_row {
         validation::table_body(ws, form, ti, total_row - 1)?;

@@ -5,11 +5,11 @@
 //! cells.
 
 use super::computed::Computed;
-use super::data::FormData;
+use super::data::{FormData, TableRows};
 use super::layout::{Paint, base_format};
 use super::row_order::RowOrder;
 use super::validation;
-use super::values::Out;
+use super::values::{Out, OutRef};
 use crate::cellref::Pos;
 use crate::form::Form;
 use crate::spec::{FieldRef, RowStyle};
@@ -58,9 +58,33 @@ pub(super) fn value<R>(data: Option<&FormData<R>>, f: FieldRef) -> Option<f64> {
     }
 }
 
+/// A figure's value for a formula's cached result: [`value`], and with `sums` (a
+/// returned workbook, whose totals are all formulas) a table column's total as the sum
+/// of its rows, which is what the total's formula gives.
+pub(super) fn figure<R: TableRows>(
+    data: Option<&FormData<R>>,
+    f: FieldRef,
+    sums: bool,
+) -> Option<f64> {
+    match (data, f) {
+        (Some(d), FieldRef::Column { table, column }) if sums => {
+            let rows = &d.tables.get(table)?.rows;
+            Some(
+                (0..rows.len())
+                    .filter_map(|i| match rows.value(i, column) {
+                        Some(OutRef::Number(n)) if n.is_finite() => Some(n),
+                        _ => None,
+                    })
+                    .sum(),
+            )
+        }
+        _ => value(data, f),
+    }
+}
+
 /// Queue the lists of sheet `si`. With `computed` (the blank form and samples), the
 /// figures the form computes are formulas, locked and grey.
-pub(super) fn queue<R>(
+pub(super) fn queue<R: TableRows>(
     ws: &mut Worksheet,
     out: &mut RowOrder,
     form: &Form,
@@ -119,7 +143,7 @@ pub(super) fn queue<R>(
                 paint.marked(si, pos, styled(style::label().set_indent(r.indent))),
             );
             if let Some(h) = style::wrapped_height(&r.label, width) {
-                ws.set_row_height(row, h)?;
+                out.height(row, h);
             }
             if !r.figures {
                 for c in &l.columns {
@@ -136,12 +160,17 @@ pub(super) fn queue<R>(
                 let pos = Pos::new(row, c.col);
                 let base = styled(base_format(l.item_type(ri, ci)));
                 let formula = computed.and_then(|comp| {
-                    comp.formula(f, si, &sheet_names, &|g| position(form, data, g), &|g| {
-                        value(data, g)
-                    })
+                    comp.formula(
+                        f,
+                        si,
+                        &sheet_names,
+                        &|g| position(form, data, g),
+                        &|g| figure(data, g, paint.restore),
+                        paint.restore,
+                    )
                 });
                 match formula {
-                    Some(v) => out.put(pos, v, style::computed(base)),
+                    Some(v) => out.put(pos, v, paint.marked(si, pos, style::computed(base))),
                     None => {
                         let v = data
                             .and_then(|d| {

@@ -19,5 +19,5 @@ mod validation;
 mod values;
 
 pub use data::{BuiltRows, FormData, ListOut, Marks, TableOut, TableRows};
-pub use layout::{STREAM_ROWS, write_form, write_form_streamed};
+pub use layout::{STREAM_ROWS, write_form, write_form_streamed, write_returned_form};
 pub use values::{Out, OutRef, put};

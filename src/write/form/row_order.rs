@@ -7,6 +7,7 @@
 use super::values::Out;
 use crate::cellref::Pos;
 use rust_xlsxwriter::{Format, Worksheet, XlsxError};
+use std::collections::BTreeMap;
 
 /// The cells of a sheet outside its table bodies, held back and written in row order
 /// as the table rows stream past: constant-memory mode ignores a write to a row it
@@ -17,6 +18,9 @@ pub(super) struct RowOrder {
     pending: Vec<(Pos, Pending)>,
     /// How many of `pending` (sorted) have been written.
     next: usize,
+    /// Row heights asked for by what a row holds (a wrapped label, an explanation): the
+    /// tallest wins, as the row must fit them all.
+    heights: BTreeMap<u32, f64>,
 }
 
 /// One held write.
@@ -51,6 +55,21 @@ impl RowOrder {
                 fmt,
             },
         ));
+    }
+
+    /// Ask for `row` to be at least `h` points high.
+    pub(super) fn height(&mut self, row: u32, h: f64) {
+        let e = self.heights.entry(row).or_insert(h);
+        *e = e.max(h);
+    }
+
+    /// Set the heights asked for, before any row is written (a streamed sheet ignores
+    /// the height of a row it has passed).
+    pub(super) fn apply_heights(&self, ws: &mut Worksheet) -> Result<(), XlsxError> {
+        for (&row, &h) in &self.heights {
+            ws.set_row_height(row, h)?;
+        }
+        Ok(())
     }
 
     /// Sort once everything is queued. The sort is stable: of two held writes to one

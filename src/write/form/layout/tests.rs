@@ -61,6 +61,8 @@ fn filled(n: u32) -> (Form, FormData, Marks) {
     let mid = t.first_row + n / 2;
     marks.add(t.sheet, Pos::new(mid, t.columns[1].col), true, "sai".into());
     marks.add(t.sheet, Pos::new(mid, t.label_col), false, "lưu ý".into());
+    // Its explanation goes in a column right of the table, on the streamed row.
+    marks.explain(t.sheet, Pos::new(mid, t.columns[1].col), "⚠ Lỗi sai".into());
     let total_row = t.first_row + n;
     marks.add(
         t.sheet,
@@ -87,7 +89,15 @@ fn filled(n: u32) -> (Form, FormData, Marks) {
 
 fn save(form: &Form, data: &FormData, marks: &Marks, stream_rows: usize) -> Vec<u8> {
     let mut wb = Workbook::new();
-    lay_out(&mut wb, form, Some(data), marks, false, stream_rows).unwrap();
+    lay_out(
+        &mut wb,
+        form,
+        Some(data),
+        marks,
+        Mode::Returned,
+        stream_rows,
+    )
+    .unwrap();
     wb.save_to_buffer().unwrap()
 }
 
@@ -356,6 +366,13 @@ fn marks_reach_streamed_body_cells_and_the_total_row() {
         assert!(comments.contains(&format!("ref=\"{r}\"")), "no note at {r}");
         assert!(comments.contains(text));
     }
+    // The explanation is printed on the faulty row, right of the table.
+    let row = sheet
+        .split("<row ")
+        .find(|r| r.starts_with(&format!("r=\"{}\"", mid + 1)))
+        .map(|r| &r[..r.find("</row>").unwrap()])
+        .unwrap();
+    assert!(row.contains("⚠ Lỗi sai"), "{row}");
 }
 
 #[test]
