@@ -46,13 +46,25 @@ pub struct Looked {
 }
 
 impl Reference {
-    /// Unit `unit`'s figure `key`: its own, or, when it did not report then, the sum of
-    /// the units it took over (counts only: a percentage or a mean cannot be added).
+    /// Unit `unit`'s figure `key` as it stands now: its own, plus those of the units it
+    /// took over that still reported then (a committee that absorbed the border guard
+    /// starts from both ends). Only counts add up; a percentage or a mean of a unit that
+    /// took others over since is not comparable and is `None`.
     pub fn value(&self, layout: &Layout, unit: usize, key: &str) -> Option<Looked> {
         let u = &layout.units[unit];
-        if let Some(v) = self.values.get(&u.code).and_then(|m| m.get(key)) {
-            return Some(Looked {
-                value: *v,
+        let own = self.values.get(&u.code).and_then(|m| m.get(key)).copied();
+        let found: Vec<(&str, f64, bool)> = u
+            .predecessors
+            .iter()
+            .filter_map(|p| {
+                let code = layout.units[p.unit].code.as_str();
+                let v = self.values.get(code).and_then(|m| m.get(key))?;
+                Some((code, *v, p.whole))
+            })
+            .collect();
+        if found.is_empty() {
+            return own.map(|value| Looked {
+                value,
                 file: self.files.get(&u.code).cloned(),
                 through: Vec::new(),
                 exact: true,
@@ -61,29 +73,17 @@ impl Reference {
         let addable = layout
             .field(key)
             .is_some_and(|f| layout.field_type(f) == FieldType::Count);
-        if u.predecessors.is_empty() || !addable {
+        if !addable {
             return None;
         }
-        let mut sum = 0.0;
-        let mut through = Vec::new();
-        let mut exact = true;
-        for p in &u.predecessors {
-            let code = &layout.units[p.unit].code;
-            match self.values.get(code).and_then(|m| m.get(key)) {
-                Some(v) => {
-                    sum += v;
-                    through.push(code.clone());
-                    exact &= p.whole;
-                }
-                // A predecessor missing from the archive: the sum would understate.
-                None => exact = false,
-            }
-        }
-        (!through.is_empty()).then_some(Looked {
-            value: sum,
-            file: None,
-            through,
-            exact,
+        // Without its own figure, a predecessor missing from the archive would make the
+        // sum understate.
+        let all_there = own.is_some() || found.len() == u.predecessors.len();
+        Some(Looked {
+            value: own.unwrap_or(0.0) + found.iter().map(|f| f.1).sum::<f64>(),
+            file: own.and_then(|_| self.files.get(&u.code).cloned()),
+            through: found.iter().map(|f| f.0.to_string()).collect(),
+            exact: all_there && found.iter().all(|f| f.2),
         })
     }
 }
@@ -384,5 +384,66 @@ mod tests {
         assert!(peers.z(9.0).unwrap() > 3.5);
         assert!(Peers::of(&[1.0, 2.0], 2).is_none());
         assert_eq!(Peers::of(&[3.0; 6], 5).unwrap().z(3.0), None);
+    }
+}
+
+#[cfg(test)]
+mod predecessor_tests {
+    use super::*;
+
+    fn reference(values: &[(&str, &str, f64)]) -> Reference {
+        let mut r = Reference {
+            period: Period::parse("2024").unwrap(),
+            closed: true,
+            values: HashMap::new(),
+            files: HashMap::new(),
+            totals: Default::default(),
+        };
+        for &(unit, key, v) in values {
+            r.values
+                .entry(unit.to_string())
+                .or_default()
+                .insert(key.to_string(), v);
+        }
+        r
+    }
+
+    #[test]
+    fn a_unit_that_took_others_over_adds_their_counts_up_exact_only_when_whole() {
+        let form = Form::default_form().unwrap();
+        let by = |c: &str| form.units.by_code(c).unwrap();
+        let key = "movement.d.this";
+        // The military committee took the border guard over whole: exact.
+        let successor = form
+            .units
+            .iter()
+            .position(|u| {
+                u.predecessors
+                    .iter()
+                    .any(|p| p.whole && p.unit == by("BPT"))
+            })
+            .expect("a unit that took BPT over");
+        let r = reference(&[("BPT", key, 900.0)]);
+        let l = r.value(&form, successor, key).unwrap();
+        assert_eq!(
+            (l.value, l.exact, l.through.clone()),
+            (900.0, true, vec!["BPT".to_string()])
+        );
+        // Before the merge both reported: the unit as it is now is both.
+        let own = &form.units[successor].code;
+        let r = reference(&[("BPT", key, 900.0), (own, key, 1500.0)]);
+        let l = r.value(&form, successor, key).unwrap();
+        assert_eq!((l.value, l.exact), (2400.0, true));
+        // After it, only its own.
+        let r = reference(&[(own, key, 2400.0)]);
+        let l = r.value(&form, successor, key).unwrap();
+        assert_eq!((l.value, l.through.len()), (2400.0, 0));
+        // A commune made from part of a district: the district's figure, approximate.
+        let r = reference(&[("MNH", key, 5000.0)]);
+        let l = r.value(&form, by("MUONGNHE"), key).unwrap();
+        assert!(!l.exact);
+        // A percentage is never added up.
+        let r = reference(&[("BPT", "women_share", 30.0)]);
+        assert!(r.value(&form, successor, "women_share").is_none());
     }
 }

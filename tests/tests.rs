@@ -13,6 +13,7 @@ mod chasing;
 mod cli;
 mod commands;
 mod detail;
+mod history;
 mod hostile;
 mod libreoffice;
 mod official;

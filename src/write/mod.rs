@@ -2,8 +2,8 @@
 //! workbook and report.json. Every file is written to a temporary file beside its final
 //! name and renamed into place, so a failed run never leaves half a file.
 
-pub mod compare;
 pub mod chasing;
+pub mod compare;
 pub mod consolidated;
 pub mod form;
 pub mod mark;

@@ -1,0 +1,224 @@
+//! Periods in sequence into one archive: each period's start checked against the last
+//! one's end, the typed *Cùng kỳ năm trước* against what was reported a year earlier,
+//! and the comparison with both equal to what the earlier runs computed.
+
+use super::hostile::edit::{Cell, Pkg};
+use crate::common::{Workdir, has_finding, submission_of_unit};
+use serde_json::Value;
+
+const H1: &str = "6 tháng đầu năm 2026";
+const H2: &str = "6 tháng cuối năm 2026";
+const H1_NEXT: &str = "6 tháng đầu năm 2027";
+const BIEU_1: &str = "xl/worksheets/sheet2.xml";
+
+/// Clean samples of 10 units for `period`, continuing the archive when it exists.
+fn samples(w: &Workdir, dir: &str, period: &str, seed: &str, carry_faults: &str) {
+    let mut args = vec![
+        "--units", "10", "--faults", "0", "--seed", seed, "--period", period,
+    ];
+    if w.path("tonghop-luu-tru.sqlite").exists() {
+        args.extend([
+            "--archive",
+            "tonghop-luu-tru.sqlite",
+            "--carry-faults",
+            carry_faults,
+        ]);
+    }
+    w.samples(dir, &args);
+}
+
+fn faults(w: &Workdir, dir: &str) -> Vec<Value> {
+    w.json(&format!("{dir}/faults.json"))
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+fn figure(report: &Value, unit: &str, key: &str) -> f64 {
+    submission_of_unit(report, unit)["figures"][key]["value"]
+        .as_f64()
+        .unwrap()
+}
+
+#[test]
+fn consecutive_periods_carry_over_and_compare_with_the_archived_figures() {
+    let w = Workdir::official();
+    samples(&w, "h1", H1, "3", "0");
+    let first = w.run_report("h1", "kq1", &["--period", H1], 0);
+    let c = &first["comparison"];
+    assert!(c["previous"].is_null() && c["year_before"].is_null());
+    assert_eq!(c["not_possible"].as_array().unwrap().len(), 2, "{c}");
+
+    samples(&w, "h2", H2, "4", "2");
+    let carried = faults(&w, "h2");
+    assert_eq!(carried.len(), 2);
+    // The previous period is open: a start that does not carry is a warning, for the
+    // clerk to confirm with the unit; nothing goes back for it.
+    let second = w.run_report("h2", "kq2", &["--period", H2], 0);
+    for f in &carried {
+        let unit = f["unit"].as_str().unwrap();
+        let s = submission_of_unit(&second, unit);
+        assert!(has_finding(s, "CARRY", "Biểu 1", Some("C6")), "{unit}: {s}");
+        assert_eq!(s["status"], "accepted");
+        assert!(!w.path(&format!("kq2/tra-lai/{unit}.xlsx")).exists());
+    }
+    let with_carry = second["submissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| {
+            s["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f["rule"] == "CARRY")
+        })
+        .count();
+    assert_eq!(with_carry, 2, "only the units that do not carry");
+    // Every other unit starts where it ended.
+    for s in second["submissions"].as_array().unwrap() {
+        let unit = s["unit"].as_str().unwrap();
+        if carried.iter().any(|f| f["unit"] == unit) {
+            continue;
+        }
+        assert_eq!(
+            figure(&second, unit, "movement.a.this"),
+            figure(&first, unit, "movement.d.this"),
+            "{unit}"
+        );
+    }
+
+    // The comparison: this period from this run, the previous one from the first run's
+    // figures, each change their difference, the province's rate recomputed there.
+    let c = &second["comparison"];
+    assert_eq!(c["previous"]["from"], "01/01/2026");
+    assert_eq!(c["previous"]["closed"], false);
+    assert!(c["year_before"].is_null());
+    for key in c["figures"].as_array().unwrap() {
+        let key = key.as_str().unwrap();
+        let p = &c["province"][key];
+        assert_eq!(p["this"], second["totals"][key], "{key}");
+        assert_eq!(p["previous"], first["totals"][key], "{key}");
+        let (a, b) = (p["this"].as_f64().unwrap(), p["previous"].as_f64().unwrap());
+        let by = p["change_previous"]
+            .get("persons")
+            .or(p["change_previous"].get("points"))
+            .unwrap()
+            .as_f64()
+            .unwrap();
+        assert!((by - (a - b)).abs() < 1e-9, "{key}: {by} vs {a} - {b}");
+        if let Some(pct) = p["change_previous"]["percent"].as_f64() {
+            assert!((pct - (a - b) / b * 100.0).abs() < 1e-6, "{key}");
+        }
+    }
+    let unit = second["submissions"][0]["unit"].as_str().unwrap();
+    assert_eq!(
+        c["units"][unit]["movement.b1.this"]["previous"]
+            .as_f64()
+            .unwrap(),
+        figure(&first, unit, "movement.b1.this")
+    );
+    // The sheet shows the same.
+    let sheet = crate::common::cells(&w.path("kq2/tong-hop.xlsx"), "So sánh");
+    let province_row = (0..20u32)
+        .find(|&r| crate::common::text(sheet.get(&(r, 1))) == Some("TOÀN TỈNH"))
+        .expect("a TOÀN TỈNH row");
+    assert_eq!(
+        crate::common::number(sheet.get(&(province_row, 3))),
+        c["province"]["movement.b1.this"]["this"].as_f64().unwrap()
+    );
+    assert_eq!(
+        crate::common::number(sheet.get(&(province_row, 7))),
+        c["province"]["movement.b1.this"]["previous"]
+            .as_f64()
+            .unwrap()
+    );
+
+    // Once the first period is closed, the same start is an error, and the units that
+    // do not carry are returned and left out of the totals.
+    w.run_expect(&["archive", "close", H1], 0);
+    let closed = w.run_report("h2", "kq2", &["--period", H2], 1);
+    for f in &carried {
+        let unit = f["unit"].as_str().unwrap();
+        let s = submission_of_unit(&closed, unit);
+        assert_eq!(s["status"], "rejected", "{unit}");
+        assert_eq!(s["included_in_totals"], false);
+        assert!(w.path(&format!("kq2/tra-lai/{unit}.xlsx")).exists());
+        let f = s["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["rule"] == "CARRY")
+            .unwrap();
+        assert_eq!(f["severity"], "error");
+        assert_eq!(
+            f["expected"].as_str().unwrap().parse::<f64>().unwrap(),
+            figure(&first, unit, "movement.d.this")
+        );
+    }
+}
+
+#[test]
+fn a_year_later_the_typed_previous_year_is_checked_against_the_archive() {
+    let w = Workdir::official();
+    samples(&w, "h1", H1, "3", "0");
+    w.run_report("h1", "kq1", &["--period", H1], 0);
+    w.run_expect(&["archive", "close", H1], 0);
+    samples(&w, "h1b", H1_NEXT, "9", "0");
+    let report = w.run_report("h1b", "kq", &["--period", H1_NEXT], 0);
+    for s in report["submissions"].as_array().unwrap() {
+        assert!(
+            !s["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f["rule"] == "PREV" || f["rule"] == "CARRY"),
+            "{s}"
+        );
+    }
+    assert_eq!(report["comparison"]["year_before"]["closed"], true);
+    assert!(report["comparison"]["previous"].is_null());
+
+    // One unit retypes last year's B.1 wrong: PREV at its cell, the archive's figure
+    // expected, an error because that period is closed.
+    let unit = report["submissions"][0]["unit"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let file = w.path(&format!("h1b/{unit}.xlsx"));
+    let mut p = Pkg::open(&std::fs::read(&file).unwrap());
+    let archived = p.number(BIEU_1, "D8");
+    p.cell(BIEU_1, "D8", Cell::Number(archived + 5.0));
+    std::fs::write(&file, p.bytes()).unwrap();
+    let report = w.run_report("h1b", "kq", &["--period", H1_NEXT], 1);
+    let s = submission_of_unit(&report, &unit);
+    let f = s["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "PREV" && f["cell"] == "D8")
+        .unwrap_or_else(|| panic!("no PREV at D8: {s}"));
+    assert_eq!(f["severity"], "error");
+    assert_eq!(
+        f["expected"].as_str().unwrap().parse::<f64>().unwrap(),
+        archived
+    );
+}
+
+#[test]
+fn without_an_archive_nothing_looks_back_and_the_outputs_say_why() {
+    let w = Workdir::official();
+    samples(&w, "h1", H1, "3", "0");
+    w.run_report("h1", "kq1", &["--period", H1], 0);
+    samples(&w, "h2", H2, "4", "2");
+    let report = w.run_report("h2", "kq2", &["--period", H2, "--no-archive"], 0);
+    assert!(
+        report["submissions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["findings"].as_array().unwrap().is_empty())
+    );
+    let why = report["comparison"]["not_possible"].to_string();
+    assert!(why.contains("--no-archive"), "{why}");
+}
