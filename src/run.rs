@@ -25,6 +25,7 @@ use crate::submission::{Skipped, Status};
 use crate::timing::Phases;
 use crate::write::report::{ReturnedMark, RunMark};
 use crate::write::staging::{self, Staging, SwapError};
+use crate::write::upward::{self, Coverage};
 use crate::write::{WriteError, consolidated, report, returned, returned_path};
 use rayon::prelude::*;
 use std::collections::HashSet;
@@ -204,6 +205,9 @@ pub struct RunOutcome {
     pub returned: Vec<usize>,
     /// Whether the detail was written.
     pub detail: Decision,
+    /// The province's upward report (`bao-cao-<CODE>.xlsx`) and the units it covers;
+    /// `None` when the form names no `province_code`.
+    pub upward: Option<Coverage>,
 }
 
 impl RunOutcome {
@@ -320,8 +324,20 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome, RunError> {
             .collect(),
     };
     check_space(opts, &c, &returns)?;
+    let upward = Coverage::of(&form, &c);
     let written = write_outputs(
-        opts, &form, &c, &inputs, &popts, &pool, &returns, &skipped, detail, &mark, &phases,
+        opts,
+        &form,
+        &c,
+        &inputs,
+        &popts,
+        &pool,
+        &returns,
+        &skipped,
+        detail,
+        &mark,
+        upward.as_ref(),
+        &phases,
     );
     written.map_err(|e| {
         if crate::interrupt::requested() {
@@ -350,6 +366,7 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome, RunError> {
         skipped,
         returned,
         detail,
+        upward,
     })
 }
 
@@ -366,6 +383,7 @@ fn write_outputs(
     skipped: &[Skipped],
     detail: Decision,
     mark: &RunMark,
+    upward: Option<&Coverage>,
     phases: &Phases,
 ) -> Result<(), RunError> {
     let lang = opts.lang;
@@ -408,10 +426,17 @@ fn write_outputs(
     workbook.map_err(write_err)?;
     json.map_err(write_err)?;
     phases.mark("consolidated workbook and report.json");
+    // The report date of the province's submission is the day it is made.
+    let today = chrono::Local::now().date_naive();
+    if let Some(cov) = upward {
+        upward::write(&dir.join(&cov.file), form, c, cov, today, &mark.id).map_err(write_err)?;
+    }
     step(lang, "written")?;
     let mut files: Vec<String> = mark.returned.iter().map(|r| r.file.clone()).collect();
-    let stale = stale(form, opts, &files);
+    let mut stale = stale(form, opts, &files);
+    stale.extend(stale_upward(opts, upward.map(|u| u.file.as_str())));
     files.extend(["report.json".to_string(), "tong-hop.xlsx".to_string()]);
+    files.extend(upward.map(|u| u.file.clone()));
     staging
         .commit(files, stale)
         .map_err(|e| swap_error(lang, e))?;
@@ -633,4 +658,26 @@ fn stale(form: &Form, opts: &RunOptions, returned: &[String]) -> Vec<String> {
                 .is_some_and(|n| present.contains(std::ffi::OsStr::new(n)))
         })
         .collect()
+}
+
+/// Upward reports of an earlier run into the same OUT under another province code (the
+/// form's `province_code` was corrected): they would be sent up beside this one. Only
+/// files that are clearly ours go: named as an upward report, and still carrying the
+/// mark tonghop wrote (a clerk's own file of that name, or one saved since, stays).
+fn stale_upward(opts: &RunOptions, current: Option<&str>) -> Vec<String> {
+    let Ok(dir) = std::fs::read_dir(&opts.out) else {
+        return Vec::new();
+    };
+    let mut old: Vec<String> = dir
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|n| upward::is_file_name(n) && Some(n.as_str()) != current)
+        .filter(|n| {
+            crate::write::mark::read_mark(&opts.out.join(n))
+                .is_some_and(|m| m.output == crate::write::mark::Output::Submission)
+        })
+        .collect();
+    old.sort();
+    old
 }

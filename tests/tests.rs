@@ -15,3 +15,4 @@ mod hostile;
 mod libreoffice;
 mod official;
 mod pipeline;
+mod upward;

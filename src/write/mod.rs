@@ -9,6 +9,7 @@ pub mod report;
 pub mod returned;
 pub mod staging;
 mod style;
+pub mod upward;
 
 use crate::lang::Lang;
 use rust_xlsxwriter::{Workbook, XlsxError};
