@@ -137,14 +137,17 @@ pub fn form_data(form: &Form, c: &Consolidation, coverage: &Coverage, day: Naive
         .iter()
         .enumerate()
         .map(|(t, table)| {
+            // A summed unit always has its report; `filter_map` keeps that an
+            // assumption of the consolidation, never a panic here.
             let rows: BuiltRows = coverage
                 .covered
                 .iter()
+                .filter_map(|&u| {
+                    let r = c.kept[u].and_then(|i| c.submissions[i].report.as_ref())?;
+                    Some((u, r))
+                })
                 .enumerate()
-                .map(|(k, &u)| {
-                    let r = c.kept[u]
-                        .and_then(|i| c.submissions[i].report.as_ref())
-                        .expect("a covered unit has a report");
+                .map(|(k, (u, r))| {
                     let values = (0..table.columns.len())
                         .map(|column| {
                             r.figure(FieldRef::Column { table: t, column })
