@@ -286,6 +286,17 @@ fn totals(form: &Form, subs: &[Submission], included: &[bool]) -> Vec<(FieldRef,
         }
     }
     let sum_of = |f: FieldRef| index.get(&f).and_then(|&k| sums[k]);
+    // A percentage of two means (the average age this period against a year earlier) is
+    // the ratio of the province's means, not of the sums of the units' means.
+    let value_of = |f: FieldRef| {
+        if weight_of(f).is_some() {
+            weighted
+                .get(&f)
+                .and_then(|&(vw, w)| (w != 0.0).then(|| vw / w))
+        } else {
+            sum_of(f)
+        }
+    };
     // A ratio or mean is given to 10 decimal places: beyond them lies only the noise of
     // binary fractions, which differs with the program that saved a unit's decimal
     // figure (LibreOffice may read "45.6" one unit in the last place away from Excel),
@@ -310,14 +321,18 @@ fn totals(form: &Form, subs: &[Submission], included: &[bool]) -> Vec<(FieldRef,
                 } = form.derived[i].how
             {
                 ratio(sum_of(numerator), sum_of(denominator), scale)
+            } else if form.field_type(f) == FieldType::Percent
+                && let Some((count, base)) = form.rules.percent_source(f)
+            {
+                // Before the weighted means: the % column of a mean's line is a ratio of
+                // the province's means, not a mean of the units' percentages.
+                ratio(value_of(count), value_of(base), 100.0)
             } else if weight_of(f).is_some() {
                 weighted
                     .get(&f)
                     .and_then(|&(vw, w)| ratio(Some(vw), Some(w), 1.0))
             } else if form.field_type(f) == FieldType::Percent {
-                form.rules
-                    .percent_source(f)
-                    .and_then(|(count, base)| ratio(sum_of(count), sum_of(base), 100.0))
+                None
             } else {
                 sums[k]
             };

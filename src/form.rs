@@ -13,13 +13,102 @@ pub const DEFAULT_SPEC: &str = include_str!("../templates/phat-trien-dang-vien.t
 /// units), for reading the files of earlier periods.
 pub const FORM_2026_1: &str = include_str!("../templates/phat-trien-dang-vien-2026.1.toml");
 
+/// The units of the level above the provinces (the 34 provinces and centrally-run
+/// cities), put in place of the province's own units to make [`national_spec`].
+pub const NATIONAL_UNITS: &str = include_str!("../templates/don-vi-toan-quoc.toml");
+
+/// Who the national form is for, in place of the province.
+pub const NATIONAL_BODY: &str = "Ban Tổ chức Trung ương";
+
+/// Where the units begin and end in the default form's text.
+const UNITS_MARK: &str = "# ---------------------------------------------------------------- units";
+const SHEETS_MARK: &str =
+    "# ---------------------------------------------------------------- sheets";
+/// The comment and rule the national form leaves out (see [`national_spec`]).
+const ADMITORG_MARK: &str = "# ADMITORG: the organisations";
+
+/// The form of the level above the province: the default form's text with its units
+/// replaced by the provinces' and its `province` by the Central Organisation
+/// Commission. Built from the one text rather than kept as a second file, so the sheets,
+/// rows and rules of the two can never drift apart, and a province's upward report,
+/// stamped with the same id and version, is a valid submission of the national run.
+pub fn national_spec() -> Result<String, SpecError> {
+    let origin = "phat-trien-dang-vien-toan-quoc (embedded)";
+    let invalid = |what: &str| SpecError::Invalid {
+        origin: origin.to_string(),
+        problems: vec![format!("default form: {what}")],
+    };
+    let start = DEFAULT_SPEC
+        .find(UNITS_MARK)
+        .ok_or_else(|| invalid("no units section"))?;
+    let end = DEFAULT_SPEC[start..]
+        .find(SHEETS_MARK)
+        .map(|e| start + e)
+        .ok_or_else(|| invalid("no sheets section after the units"))?;
+    let head: String = DEFAULT_SPEC[..start]
+        .lines()
+        .filter(|l| !l.starts_with("province_code ="))
+        .map(|l| {
+            if l.starts_with("province =") {
+                format!("province = \"{NATIONAL_BODY}\"\n")
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    if !head.contains(NATIONAL_BODY) {
+        return Err(invalid("no `province` in [form]"));
+    }
+    // A province's Kết nạp table holds one row per unit, not per organisation: counted,
+    // its rows are units, so the rule that matches that count with Biểu 2's
+    // organisations (III.1.1 + III.2.1, which are summed and stay right) cannot hold.
+    let rest = &DEFAULT_SPEC[end..];
+    let rule = rest
+        .find(ADMITORG_MARK)
+        .ok_or_else(|| invalid("no ADMITORG rule"))?;
+    let code = rest[rule..]
+        .find("code = \"ADMITORG\"")
+        .map(|e| rule + e)
+        .ok_or_else(|| invalid("no ADMITORG rule"))?;
+    let after = rest[code..]
+        .find("[[rules]]")
+        .map(|e| code + e)
+        .ok_or_else(|| invalid("no rule after ADMITORG"))?;
+    Ok(format!(
+        "{head}{NATIONAL_UNITS}\n{}{}",
+        &rest[..rule],
+        &rest[after..]
+    ))
+}
+
+/// Where a shipped form's text comes from.
+#[derive(Debug, Clone, Copy)]
+pub enum Shipped {
+    /// A specification embedded as written.
+    Text(&'static str),
+    /// The national form, built from the default one ([`national_spec`]).
+    National,
+}
+
+impl Shipped {
+    /// The specification's text.
+    pub fn text(self) -> Result<std::borrow::Cow<'static, str>, SpecError> {
+        match self {
+            Shipped::Text(t) => Ok(t.into()),
+            Shipped::National => national_spec().map(Into::into),
+        }
+    }
+}
+
 /// Every form shipped in `templates/` and embedded, by the name `--form` knows it by
 /// (its file name without `.toml`): a clerk with only the program can still read the
-/// files of an earlier layout.
-pub const SHIPPED: &[(&str, &str)] = &[
-    ("phat-trien-dang-vien", DEFAULT_SPEC),
-    ("phat-trien-dang-vien-2026.2", DEFAULT_SPEC),
-    ("phat-trien-dang-vien-2026.1", FORM_2026_1),
+/// files of an earlier layout, and the Central Organisation Commission's board (or a
+/// test of it) the provinces' upward reports.
+pub const SHIPPED: &[(&str, Shipped)] = &[
+    ("phat-trien-dang-vien", Shipped::Text(DEFAULT_SPEC)),
+    ("phat-trien-dang-vien-2026.2", Shipped::Text(DEFAULT_SPEC)),
+    ("phat-trien-dang-vien-2026.1", Shipped::Text(FORM_2026_1)),
+    ("phat-trien-dang-vien-toan-quoc", Shipped::National),
 ];
 
 /// A loaded form. It reads as its [`Layout`] (`form.cells`, `form.units`...); its
@@ -57,8 +146,8 @@ impl Form {
         match path {
             None => Form::default_form(),
             Some(p) if !p.exists() && Form::shipped(p).is_some() => {
-                let (name, text) = Form::shipped(p).expect("just checked");
-                Form::from_toml(text, &format!("{name} (embedded)"))
+                let (name, source) = Form::shipped(p).expect("just checked");
+                Form::from_toml(&source.text()?, &format!("{name} (embedded)"))
             }
             Some(p) => {
                 let text = std::fs::read_to_string(p).map_err(|source| SpecError::Io {
@@ -71,7 +160,7 @@ impl Form {
     }
 
     /// The shipped form a path names by its file name, if any.
-    fn shipped(p: &Path) -> Option<(&'static str, &'static str)> {
+    fn shipped(p: &Path) -> Option<(&'static str, Shipped)> {
         let name = p.to_str()?;
         let name = name.strip_suffix(".toml").unwrap_or(name);
         let name = name.rsplit(['/', '\\']).next()?;
@@ -118,8 +207,9 @@ mod tests {
 
     #[test]
     fn every_shipped_form_loads_and_is_found_by_name() {
-        for (name, text) in SHIPPED {
-            let f = Form::from_toml(text, name).unwrap_or_else(|e| panic!("{name}: {e}"));
+        for (name, source) in SHIPPED {
+            let text = source.text().unwrap();
+            let f = Form::from_toml(&text, name).unwrap_or_else(|e| panic!("{name}: {e}"));
             let by_name = Form::load(Some(Path::new(&format!("{name}.toml")))).unwrap();
             assert_eq!(
                 (f.id.as_str(), f.version.as_str()),
@@ -133,6 +223,49 @@ mod tests {
         assert_eq!(official.units.expected(Some(period)).len(), 49);
         let p2024 = crate::period::Period::parse("01/01/2024..31/12/2024").unwrap();
         assert_eq!(official.units.expected(Some(p2024)).len(), 15);
+    }
+
+    #[test]
+    fn the_national_form_is_the_default_with_the_provinces_as_units() {
+        let national = Form::load(Some(Path::new("phat-trien-dang-vien-toan-quoc"))).unwrap();
+        let default = Form::default_form().unwrap();
+        assert_eq!(default.province_code, "11");
+        assert_eq!(
+            (national.id.as_str(), national.version.as_str()),
+            (default.id.as_str(), default.version.as_str())
+        );
+        assert_eq!(national.province, NATIONAL_BODY);
+        assert_eq!(national.province_code, "");
+        assert_eq!(national.sheets.len(), default.sheets.len());
+        // All the rules but ADMITORG, which counts organisations where the national form's
+        // table has provinces.
+        assert_eq!(
+            national.rules.iter().count() + 1,
+            default.rules.iter().count()
+        );
+        assert!(
+            !national
+                .rules
+                .iter()
+                .any(|r| r.meta.code.as_str() == "ADMITORG")
+        );
+        assert_eq!(national.lists.len(), default.lists.len());
+        let period = crate::period::Period::parse("01/01/2026..30/06/2026").unwrap();
+        assert_eq!(national.units.expected(Some(period)).len(), 34);
+        // The province's code names it among the provinces, under its own `province`.
+        let u = national.units.by_code(&default.province_code).unwrap();
+        assert_eq!(national.units[u].name, default.province);
+        assert_eq!(
+            national.units.by_name("Thành ủy Hà Nội", None),
+            national.units.by_code("01")
+        );
+    }
+
+    #[test]
+    fn a_bad_province_code_is_rejected_at_load() {
+        let bad = DEFAULT_SPEC.replace("province_code = \"11\"", "province_code = \"đb 1\"");
+        let p = rejected(&bad);
+        assert!(p.iter().any(|m| m.contains("province_code")), "{p:?}");
     }
 
     #[test]

@@ -29,6 +29,7 @@ use crate::submission::{Skipped, Status};
 use crate::timing::Phases;
 use crate::write::report::{ReturnedMark, RunMark};
 use crate::write::staging::{self, Staging, SwapError};
+use crate::write::upward::{self, Coverage};
 use crate::write::{WriteError, chasing, consolidated, report, returned, returned_path};
 use rayon::prelude::*;
 use std::collections::HashSet;
@@ -237,6 +238,9 @@ pub struct RunOutcome {
     pub comparison: Comparison,
     /// The deadline, and the units to chase.
     pub chase: Chase,
+    /// The province's upward report (`bao-cao-<CODE>.xlsx`) and the units it covers;
+    /// `None` when the form names no `province_code`.
+    pub upward: Option<Coverage>,
 }
 
 /// What a run did with its archive.
@@ -433,6 +437,7 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome, RunError> {
             .collect(),
     };
     check_space(opts, &c, &returns)?;
+    let upward = Coverage::of(&form, &c);
     let written = write_outputs(
         opts,
         &form,
@@ -446,6 +451,7 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome, RunError> {
         &mark,
         &comparison,
         &chase,
+        upward.as_ref(),
         &phases,
     );
     written.map_err(|e| {
@@ -512,6 +518,7 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome, RunError> {
         history,
         comparison,
         chase,
+        upward,
     })
 }
 
@@ -581,6 +588,7 @@ fn write_outputs(
     mark: &RunMark,
     comparison: &Comparison,
     chase: &Chase,
+    upward: Option<&Coverage>,
     phases: &Phases,
 ) -> Result<(), RunError> {
     let lang = opts.lang;
@@ -626,14 +634,21 @@ fn write_outputs(
     workbook.map_err(write_err)?;
     json.map_err(write_err)?;
     phases.mark("consolidated workbook and report.json");
+    // The report date of the province's submission is the day it is made.
+    let today = chrono::Local::now().date_naive();
+    if let Some(cov) = upward {
+        upward::write(&dir.join(&cov.file), form, c, cov, today, &mark.id).map_err(write_err)?;
+    }
     step(lang, "written")?;
     let mut files: Vec<String> = mark.returned.iter().map(|r| r.file.clone()).collect();
-    let stale = stale(form, opts, &files);
+    let mut stale = stale(form, opts, &files);
+    stale.extend(stale_upward(opts, upward.map(|u| u.file.as_str())));
     files.extend([
         "report.json".to_string(),
         chasing::CSV_FILE.to_string(),
         "tong-hop.xlsx".to_string(),
     ]);
+    files.extend(upward.map(|u| u.file.clone()));
     staging
         .commit(files, stale)
         .map_err(|e| swap_error(lang, e))?;
@@ -865,4 +880,26 @@ fn stale(form: &Form, opts: &RunOptions, returned: &[String]) -> Vec<String> {
                 .is_some_and(|n| present.contains(std::ffi::OsStr::new(n)))
         })
         .collect()
+}
+
+/// Upward reports of an earlier run into the same OUT under another province code (the
+/// form's `province_code` was corrected): they would be sent up beside this one. Only
+/// files that are clearly ours go: named as an upward report, and still carrying the
+/// mark tonghop wrote (a clerk's own file of that name, or one saved since, stays).
+fn stale_upward(opts: &RunOptions, current: Option<&str>) -> Vec<String> {
+    let Ok(dir) = std::fs::read_dir(&opts.out) else {
+        return Vec::new();
+    };
+    let mut old: Vec<String> = dir
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|n| upward::is_file_name(n) && Some(n.as_str()) != current)
+        .filter(|n| {
+            crate::write::mark::read_mark(&opts.out.join(n))
+                .is_some_and(|m| m.output == crate::write::mark::Output::Submission)
+        })
+        .collect();
+    old.sort();
+    old
 }

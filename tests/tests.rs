@@ -19,3 +19,4 @@ mod libreoffice;
 mod official;
 mod pipeline;
 mod returned;
+mod upward;

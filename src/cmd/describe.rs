@@ -146,8 +146,10 @@ pub fn describe_json(form: &Form) -> serde_json::Value {
             "columns": l.columns.iter().map(|c| json!({
                 "key": c.key, "column": column_name(c.col), "type": c.ty, "label": c.label, "label_en": c.label_en, "required": c.required,
             })).collect::<Vec<_>>(),
-            "rows": l.rows.iter().map(|r| json!({
+            "rows": l.rows.iter().enumerate().map(|(ri, r)| json!({
                 "key": r.key, "code": r.code, "label": r.label, "label_en": r.label_en, "figures": r.figures,
+                // A line may hold another kind of figure than its columns (an average age).
+                "types": (0..l.columns.len()).map(|c| l.item_type(ri, c)).collect::<Vec<_>>(),
             })).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
         "derived": form.derived.iter().map(|d| json!({

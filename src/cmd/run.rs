@@ -155,6 +155,15 @@ pub fn run(a: Args, lang: crate::lang::Lang) -> Result<u8> {
             "{}",
             opts.out.join(crate::write::chasing::CSV_FILE).display()
         )?;
+        if let Some(up) = &done.upward {
+            let path = opts.out.join(&up.file);
+            if up.complete() {
+                writeln!(out, "{}", path.display())?;
+            } else {
+                // Said where the clerk looks before sending it up: the figures lack units.
+                writeln!(out, "{} ({})", path.display(), up.headline(lang))?;
+            }
+        }
         for &u in &done.returned {
             writeln!(
                 out,

@@ -46,6 +46,11 @@ pub struct FormMeta {
     pub title_en: Option<String>,
     #[serde(default)]
     pub province: Option<String>,
+    /// The province's code among the units of the level above: its upward report
+    /// (`bao-cao-<CODE>.xlsx`) is named by it and carries it as the unit code.
+    #[serde(default)]
+    #[validate(custom(function = "unit_code"))]
+    pub province_code: Option<String>,
     #[serde(default = "default_tolerance")]
     #[validate(custom(function = "check_tolerance"))]
     pub tolerance: f64,

@@ -218,6 +218,9 @@ pub struct Layout {
     pub title_en: String,
     /// The province, printed after the title of the consolidated workbook; may be empty.
     pub province: String,
+    /// The province's code as a unit of the level above (`[form] province_code`); empty
+    /// when the form has none, and then no upward report is written.
+    pub province_code: String,
     /// Default tolerance of percentage checks, in percentage points (0.01 unless set).
     pub tolerance: f64,
     /// Days after the end of the period by which a report is due, when the form says.
@@ -723,6 +726,7 @@ pub(super) fn resolve(raw: &SpecFile) -> (Layout, Vec<String>) {
             .unwrap_or_else(|| raw.form.title.clone()),
         title: raw.form.title.clone(),
         province: raw.form.province.clone().unwrap_or_default(),
+        province_code: raw.form.province_code.clone().unwrap_or_default(),
         tolerance: raw.form.tolerance,
         deadline_days: raw.form.deadline_days,
         stamp,

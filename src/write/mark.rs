@@ -37,6 +37,9 @@ pub enum Output {
     Consolidated,
     /// tra-lai/<CODE>.xlsx, a returned workbook.
     Returned,
+    /// bao-cao-<CODE>.xlsx, the province's own submission to the level above: written by
+    /// tonghop, yet a report like any unit's, so an inbox reads it (see [`own_output`]).
+    Submission,
 }
 
 impl Output {
@@ -44,6 +47,7 @@ impl Output {
         match self {
             Output::Consolidated => "tong-hop",
             Output::Returned => "tra-lai",
+            Output::Submission => "bao-cao",
         }
     }
 }
@@ -92,9 +96,15 @@ const TAIL: u64 = 22 + u16::MAX as u64;
 /// Why a workbook in an inbox is skipped as tonghop's own output, or `None` when it is
 /// not one (or cannot be read: the reader then has its say). Reads the zip's directory
 /// and two small parts, never the sheets: a cost of a few reads per file.
+///
+/// A province's upward report is marked too (so a later run into the same OUT can tell
+/// an old one of another province code for its own and remove it), but it is made to be
+/// read: in the inbox of the level above it is the province's submission, so its mark
+/// never skips it.
 pub fn own_output(path: &Path) -> Option<Msg> {
     let mark = read_mark(path)?;
     let what = match mark.output {
+        Output::Submission => return None,
         Output::Consolidated => Msg::new(
             "bảng tổng hợp do tonghop tạo ra",
             "a consolidated workbook written by tonghop",
@@ -136,6 +146,8 @@ pub fn read_mark(path: &Path) -> Option<Mark> {
         Output::Consolidated
     } else if custom.contains(&property(OUTPUT_PROPERTY, Output::Returned.value())) {
         Output::Returned
+    } else if custom.contains(&property(OUTPUT_PROPERTY, Output::Submission.value())) {
+        Output::Submission
     } else {
         return None;
     };
@@ -215,6 +227,15 @@ mod tests {
         let (_d, path) = saved(Some((Output::Consolidated, "ff")));
         assert_eq!(read_mark(&path).unwrap().output, Output::Consolidated);
         assert!(own_output(&path).unwrap().vi.contains("bảng tổng hợp"));
+    }
+
+    #[test]
+    fn an_upward_report_is_recognised_as_ours_yet_read_as_a_submission() {
+        let (_d, path) = saved(Some((Output::Submission, "c0ffee")));
+        assert_eq!(read_mark(&path).unwrap().output, Output::Submission);
+        assert_eq!(own_output(&path), None);
+        let (_d, path) = saved(Some((Output::Returned, "c0ffee")));
+        assert!(own_output(&path).is_some());
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod returned;
 pub mod staging;
 mod style;
 pub mod units_table;
+pub mod upward;
 
 use crate::lang::Lang;
 use rust_xlsxwriter::{Workbook, XlsxError};

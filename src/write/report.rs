@@ -150,6 +150,25 @@ impl Serialize for Report<'_> {
                 "skipped": self.skipped.len(),
             }),
         )?;
+        // The province's own submission, written only by a run into OUT.
+        if let Some(cov) = self.run.and_then(|_| super::upward::Coverage::of(form, c)) {
+            let codes = |units: &[usize]| -> Vec<&str> {
+                units.iter().map(|&u| form.units[u].code.as_str()).collect()
+            };
+            m.serialize_entry(
+                "upward",
+                &json!({
+                    "path": cov.file,
+                    "unit": form.province_code,
+                    "units": codes(&cov.covered),
+                    "covered": cov.covered_expected(),
+                    "expected": cov.expected,
+                    "returned": codes(&cov.returned),
+                    "missing": codes(&cov.missing),
+                    "complete": cov.complete(),
+                }),
+            )?;
+        }
         // Each input cell's address, once, not once per submission.
         let addresses: Vec<String> = form.cells.iter().map(|c| c.pos.to_string()).collect();
         let item_keys: Vec<(FieldRef, String)> = (0..form.lists.len())

@@ -107,7 +107,12 @@ impl Journal {
         let name_ok =
             |n: &str| !n.is_empty() && n != "." && n != ".." && !n.contains(['/', '\\', ':', '\0']);
         let output_ok = |f: &String| match f.split_once('/') {
-            None => f == "tong-hop.xlsx" || f == "report.json" || f == super::chasing::CSV_FILE,
+            None => {
+                f == "tong-hop.xlsx"
+                    || f == "report.json"
+                    || f == super::chasing::CSV_FILE
+                    || super::upward::is_file_name(f)
+            }
             Some((dir, name)) => dir == RETURNED_DIR && name_ok(name),
         };
         self.staging.starts_with(STAGING_PREFIX)

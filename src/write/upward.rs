@@ -1,0 +1,328 @@
+//! bao-cao-<CODE>.xlsx: the province's own submission to the level above. The same form
+//! a unit fills (every sheet, row code and comparison column), filled with the province's
+//! figures: the consolidation's totals, never a unit's figures adjusted; percentages and
+//! derived figures as the consolidation recomputed them from the sums; the admissions
+//! table one row per unit that was summed. So the level above reads it with the same
+//! form (the national form differs only in its units) as one more submission.
+//!
+//! The figures cover only the accepted units: the first sheet says which, and when some
+//! are returned or missing it says CHƯA ĐỦ (incomplete) where the reader of the paper
+//! copy sees it, as report.json's `upward` says it to a program.
+
+use super::form::{BuiltRows, FormData, ListOut, Marks, Out, TableOut, write_form};
+use super::mark::{Output, output_workbook};
+use super::{WriteError, io_failure, save, style, xlsx_err};
+use crate::consolidate::Consolidation;
+use crate::form::Form;
+use crate::guard::catch_quietly;
+use crate::spec::FieldRef;
+use chrono::NaiveDate;
+use rust_xlsxwriter::{Format, Workbook, XlsxError};
+use std::collections::HashMap;
+use std::path::Path;
+
+/// Which of the expected units the upward report's figures cover.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Coverage {
+    /// The file's name in OUT: `bao-cao-<CODE>.xlsx`.
+    pub file: String,
+    /// Units whose figures are summed, in the form's order.
+    pub covered: Vec<usize>,
+    /// Expected units whose report was returned (or not summed for another reason).
+    pub returned: Vec<usize>,
+    /// Expected units that sent nothing.
+    pub missing: Vec<usize>,
+    /// How many units were expected.
+    pub expected: usize,
+}
+
+impl Coverage {
+    /// The coverage of the run's upward report; `None` when the form names no
+    /// `province_code`, so there is no level above to report to.
+    pub fn of(form: &Form, c: &Consolidation) -> Option<Coverage> {
+        if form.province_code.is_empty() {
+            return None;
+        }
+        let summed = |u: usize| c.kept[u].is_some_and(|i| c.included[i]);
+        let covered: Vec<usize> = (0..form.units.len()).filter(|&u| summed(u)).collect();
+        let returned = c
+            .expected
+            .iter()
+            .copied()
+            .filter(|&u| c.kept[u].is_some() && !summed(u))
+            .collect();
+        Some(Coverage {
+            file: file_name(&form.province_code),
+            covered,
+            returned,
+            missing: c.missing_units(),
+            expected: c.expected.len(),
+        })
+    }
+
+    /// Whether every expected unit is summed.
+    pub fn complete(&self) -> bool {
+        self.returned.is_empty() && self.missing.is_empty()
+    }
+
+    /// How many of the expected units are summed.
+    pub fn covered_expected(&self) -> usize {
+        self.expected - self.returned.len() - self.missing.len()
+    }
+
+    /// "CHƯA ĐỦ: n/N đơn vị", or "ĐỦ: N/N đơn vị", as the first sheet and `run` say it.
+    pub fn headline(&self, lang: crate::lang::Lang) -> String {
+        let (n, all) = (self.covered_expected(), self.expected);
+        match (self.complete(), lang) {
+            (false, crate::lang::Lang::Vi) => format!("CHƯA ĐỦ: {n}/{all} đơn vị"),
+            (false, crate::lang::Lang::En) => format!("INCOMPLETE: {n}/{all} units"),
+            (true, crate::lang::Lang::Vi) => format!("ĐỦ: {n}/{all} đơn vị"),
+            (true, crate::lang::Lang::En) => format!("COMPLETE: {n}/{all} units"),
+        }
+    }
+}
+
+/// The upward report's name for a province code.
+pub fn file_name(code: &str) -> String {
+    format!("bao-cao-{code}.xlsx")
+}
+
+/// Whether `name` is the name of an upward report (of any province code).
+pub fn is_file_name(name: &str) -> bool {
+    name.strip_prefix("bao-cao-")
+        .and_then(|r| r.strip_suffix(".xlsx"))
+        .is_some_and(|code| {
+            !code.is_empty()
+                && code
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_' || c == '-')
+        })
+}
+
+/// The province's figures laid into the form.
+pub fn form_data(form: &Form, c: &Consolidation, coverage: &Coverage, day: NaiveDate) -> FormData {
+    let totals: HashMap<FieldRef, f64> = c
+        .totals
+        .iter()
+        .filter_map(|(f, v)| v.filter(|v| v.is_finite()).map(|v| (*f, v)))
+        .collect();
+    let figure = |f: FieldRef| totals.get(&f).map_or(Out::Blank, |v| Out::Number(*v));
+    let id = form.identity;
+    let cells = (0..form.cells.len())
+        .map(|i| {
+            if i == id.unit_code {
+                Out::Text(form.province_code.clone())
+            } else if Some(i) == id.unit_name {
+                Out::Text(form.province.clone())
+            } else if i == id.period_from {
+                c.period.map_or(Out::Blank, |p| Out::Date(p.from))
+            } else if i == id.period_to {
+                c.period.map_or(Out::Blank, |p| Out::Date(p.to))
+            } else if Some(i) == id.report_date {
+                Out::Date(day)
+            } else if form.cells[i].ty.is_numeric() {
+                figure(FieldRef::Cell(i))
+            } else if form.cells[i].required {
+                // The preparer: the board that consolidated, until the clerk types a
+                // name before signing; a blank would make the level above return it.
+                Out::Text(format!("Ban Tổ chức {}", form.province))
+            } else {
+                // The phone: the province's own, typed before it signs.
+                Out::Blank
+            }
+        })
+        .collect();
+    let tables = form
+        .tables
+        .iter()
+        .enumerate()
+        .map(|(t, table)| {
+            // A summed unit always has its report; `filter_map` keeps that an
+            // assumption of the consolidation, never a panic here.
+            let rows: BuiltRows = coverage
+                .covered
+                .iter()
+                .filter_map(|&u| {
+                    let r = c.kept[u].and_then(|i| c.submissions[i].report.as_ref())?;
+                    Some((u, r))
+                })
+                .enumerate()
+                .map(|(k, (u, r))| {
+                    let values = (0..table.columns.len())
+                        .map(|column| {
+                            r.figure(FieldRef::Column { table: t, column })
+                                .map_or(Out::Blank, Out::Number)
+                        })
+                        .collect();
+                    (
+                        table.first_row + k as u32,
+                        Out::Text(form.units[u].name.clone()),
+                        values,
+                    )
+                })
+                .collect();
+            let total = (0..table.columns.len())
+                .map(|column| figure(FieldRef::Column { table: t, column }))
+                .collect();
+            TableOut {
+                total_row: table.first_row + rows.len() as u32,
+                rows,
+                total: Some(total),
+                total_label: None,
+            }
+        })
+        .collect();
+    let lists = form
+        .lists
+        .iter()
+        .enumerate()
+        .map(|(l, list)| ListOut {
+            rows: list
+                .rows
+                .iter()
+                .enumerate()
+                .map(|(row, line)| {
+                    let values = (0..list.columns.len())
+                        .map(|column| {
+                            if line.figures {
+                                figure(FieldRef::Item {
+                                    list: l,
+                                    row,
+                                    column,
+                                })
+                            } else {
+                                Out::Blank
+                            }
+                        })
+                        .collect();
+                    Some((list.first_row + row as u32, values))
+                })
+                .collect(),
+        })
+        .collect();
+    FormData {
+        form_id: form.id.clone(),
+        form_version: form.version.clone(),
+        cells,
+        tables,
+        lists,
+    }
+}
+
+/// Write the upward report, marked as tonghop's own submission with the run's id.
+pub fn write(
+    path: &Path,
+    form: &Form,
+    c: &Consolidation,
+    coverage: &Coverage,
+    day: NaiveDate,
+    run: &str,
+) -> Result<(), WriteError> {
+    catch_quietly(|| build_and_save(path, form, c, coverage, day, run))
+        .unwrap_or_else(|msg| Err(io_failure(path, msg)))
+}
+
+fn build_and_save(
+    path: &Path,
+    form: &Form,
+    c: &Consolidation,
+    coverage: &Coverage,
+    day: NaiveDate,
+    run: &str,
+) -> Result<(), WriteError> {
+    let e = xlsx_err(path);
+    let mut wb = output_workbook(
+        &format!("Báo cáo của {} ({})", form.province, form.province_code),
+        Output::Submission,
+        run,
+    );
+    let data = form_data(form, c, coverage, day);
+    write_form(&mut wb, form, Some(&data), &Marks::default(), false).map_err(&e)?;
+    coverage_block(&mut wb, form, coverage).map_err(&e)?;
+    save(&mut wb, path)
+}
+
+/// Below the identity cells of the first sheet: which units the figures cover, and a
+/// place to sign. Text only, where the form reads nothing, so the report stays a valid
+/// submission.
+fn coverage_block(wb: &mut Workbook, form: &Form, cov: &Coverage) -> Result<(), XlsxError> {
+    let Some(first) = form.sheets.first() else {
+        return Ok(());
+    };
+    let last = form
+        .cells
+        .iter()
+        .filter(|c| c.sheet == 0)
+        .map(|c| c.pos.row)
+        .chain(first.texts.iter().map(|t| t.0.row))
+        .max()
+        .unwrap_or(0);
+    let ws = wb.worksheet_from_name(&first.name)?;
+    let names = |units: &[usize]| -> String {
+        if units.is_empty() {
+            return "không có".to_string();
+        }
+        units
+            .iter()
+            .map(|&u| format!("{} ({})", form.units[u].name, form.units[u].code))
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    let mut row = last + 2;
+    let head = if cov.complete() {
+        style::title()
+    } else {
+        style::title().set_font_color("#C00000")
+    };
+    ws.merge_range(
+        row,
+        0,
+        row,
+        2,
+        "SỐ LIỆU TỔNG HỢP TỪ BÁO CÁO CỦA CÁC ĐƠN VỊ",
+        &style::title(),
+    )?;
+    ws.merge_range(
+        row + 1,
+        0,
+        row + 1,
+        2,
+        &cov.headline(crate::lang::Lang::Vi),
+        &head,
+    )?;
+    row += 2;
+    let wrap = style::label();
+    let lines = [
+        (
+            format!("Đã tổng hợp ({} đơn vị):", cov.covered.len()),
+            names(&cov.covered),
+        ),
+        (
+            format!("Trả lại, chưa tổng hợp ({} đơn vị):", cov.returned.len()),
+            names(&cov.returned),
+        ),
+        (
+            format!("Chưa nộp ({} đơn vị):", cov.missing.len()),
+            names(&cov.missing),
+        ),
+    ];
+    for (label, text) in lines {
+        ws.merge_range(row, 0, row, 2, &label, &style::bold())?;
+        ws.merge_range(row + 1, 0, row + 1, 2, &text, &wrap)?;
+        // The three columns are about 80 characters wide together.
+        if let Some(h) = style::wrapped_height(&text, 80.0) {
+            ws.set_row_height(row + 1, h)?;
+        }
+        row += 2;
+    }
+    row += 1;
+    let sign = Format::new()
+        .set_bold()
+        .set_align(rust_xlsxwriter::FormatAlign::Center);
+    ws.write_string_with_format(row, 1, "NGƯỜI LẬP BIỂU", &sign)?;
+    ws.write_string_with_format(row, 2, "TRƯỞNG BAN", &sign)?;
+    let hint = style::note().set_align(rust_xlsxwriter::FormatAlign::Center);
+    ws.write_string_with_format(row + 1, 1, "(Ký, ghi rõ họ tên)", &hint)?;
+    ws.write_string_with_format(row + 1, 2, "(Ký tên, đóng dấu)", &hint)?;
+    Ok(())
+}
