@@ -169,28 +169,12 @@ fn csv_header(lang: Lang) -> [&'static str; 8] {
     ]
 }
 
-/// One field as RFC 4180 has it: quoted when it holds a comma, a quote or a line break,
-/// quotes doubled. A field that Excel would take for a formula (a preparer's name typed
-/// as `=HYPERLINK(...)` in a unit's file) is kept text by a leading apostrophe.
-fn field(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{s}")
-    } else {
-        s.to_string()
-    };
-    if s.contains([',', '"', '\n', '\r']) || s.starts_with(' ') || s.ends_with(' ') {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s
-    }
-}
-
 /// The list as CSV text: UTF-8 with a byte-order mark (without it Excel on Windows reads
 /// the Vietnamese as mojibake), commas, CRLF line ends, one header row.
 pub fn csv_text(form: &Form, chase: &Chase, lang: Lang) -> String {
     let mut out = String::from("\u{FEFF}");
     let line = |out: &mut String, fields: &mut dyn Iterator<Item = String>| {
-        let joined: Vec<String> = fields.map(|f| field(&f)).collect();
+        let joined: Vec<String> = fields.map(|f| super::csv_field(&f)).collect();
         out.push_str(&joined.join(","));
         out.push_str("\r\n");
     };
@@ -223,7 +207,10 @@ pub fn is_own_csv(path: &Path) -> bool {
     }
     let head = String::from_utf8_lossy(&head);
     [Lang::Vi, Lang::En].into_iter().any(|lang| {
-        let header: Vec<String> = csv_header(lang).iter().map(|h| field(h)).collect();
+        let header: Vec<String> = csv_header(lang)
+            .iter()
+            .map(|h| super::csv_field(h))
+            .collect();
         head.starts_with(&format!("\u{FEFF}{}\r\n", header.join(",")))
     })
 }
@@ -233,21 +220,5 @@ pub fn standing_cell(standing: Option<Standing>, lang: Lang) -> String {
     match standing {
         Some(s) => s.text().get(lang).to_string(),
         None => lang.pick("Không có hạn nộp", "No deadline").to_string(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn fields_are_quoted_as_rfc_4180_and_formulas_kept_text() {
-        assert_eq!(field("Lò Thị Hoa"), "Lò Thị Hoa");
-        assert_eq!(field("Hoa, Mai"), "\"Hoa, Mai\"");
-        assert_eq!(field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(field("a\nb"), "\"a\nb\"");
-        assert_eq!(field("=1+1"), "'=1+1");
-        assert_eq!(field("=A1,B1"), "\"'=A1,B1\"");
-        assert_eq!(field(""), "");
     }
 }

@@ -52,6 +52,22 @@ pub enum WriteError {
     },
 }
 
+/// One CSV field as RFC 4180 has it: quoted when it holds a comma, a quote or a line
+/// break, quotes doubled. A field that Excel would take for a formula (a preparer's name
+/// typed as `=HYPERLINK(...)` in a unit's file) is kept text by a leading apostrophe.
+pub(crate) fn csv_field(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    };
+    if s.contains([',', '"', '\n', '\r']) || s.starts_with(' ') || s.ends_with(' ') {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
+    }
+}
+
 /// A fixed creation time: the same inputs give byte-identical workbooks.
 pub fn new_workbook(title: &str) -> Workbook {
     let mut wb = Workbook::new();
@@ -428,5 +444,21 @@ mod tests {
             .write_string(0, 0, cell_text(&long))
             .unwrap();
         wb.save_to_buffer().unwrap();
+    }
+}
+
+#[cfg(test)]
+mod csv_tests {
+    use super::csv_field;
+
+    #[test]
+    fn fields_are_quoted_as_rfc_4180_and_formulas_kept_text() {
+        assert_eq!(csv_field("Lò Thị Hoa"), "Lò Thị Hoa");
+        assert_eq!(csv_field("Hoa, Mai"), "\"Hoa, Mai\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field("a\nb"), "\"a\nb\"");
+        assert_eq!(csv_field("=1+1"), "'=1+1");
+        assert_eq!(csv_field("=A1,B1"), "\"'=A1,B1\"");
+        assert_eq!(csv_field(""), "");
     }
 }

@@ -155,8 +155,9 @@ fn fill(
     Ok(())
 }
 
-/// The same table as CSV (UTF-8 with a byte-order mark, so Excel on Windows shows the
-/// Vietnamese right): a header of keys, then one line per unit. Values are written as
+/// The same table as CSV, as don-doc.csv is written (UTF-8 with a byte-order mark, so
+/// Excel on Windows shows the Vietnamese right; RFC 4180 fields, CRLF): a header of
+/// keys, then one line per unit. Values are written as
 /// numbers with a point, whatever the locale.
 pub fn csv(path: &Path, form: &Form, rows: &[UnitRow]) -> Result<(), WriteError> {
     let fields = table_fields(form);
@@ -165,13 +166,10 @@ pub fn csv(path: &Path, form: &Form, rows: &[UnitRow]) -> Result<(), WriteError>
         w.write_all("\u{feff}".as_bytes())?;
         let mut head = vec![CODE_KEY.to_string(), NAME_KEY.to_string()];
         head.extend(fields.iter().map(|&f| form.field_key(f)));
-        writeln!(
-            w,
-            "{}",
-            head.iter().map(|s| quote(s)).collect::<Vec<_>>().join(",")
-        )?;
+        let head: Vec<String> = head.iter().map(|s| super::csv_field(s)).collect();
+        write!(w, "{}\r\n", head.join(","))?;
         for r in rows {
-            let mut line = vec![quote(&r.code), quote(&r.name)];
+            let mut line = vec![super::csv_field(&r.code), super::csv_field(&r.name)];
             for &f in &fields {
                 line.push(
                     r.values
@@ -180,17 +178,8 @@ pub fn csv(path: &Path, form: &Form, rows: &[UnitRow]) -> Result<(), WriteError>
                         .unwrap_or_default(),
                 );
             }
-            writeln!(w, "{}", line.join(","))?;
+            write!(w, "{}\r\n", line.join(","))?;
         }
         Ok(())
     })
-}
-
-/// A CSV field, quoted when it must be (RFC 4180).
-fn quote(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
 }
