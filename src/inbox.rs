@@ -42,7 +42,13 @@ impl InboxError {
 /// A workbook to read: its path, and its name relative to the inbox.
 pub type Input = (PathBuf, String);
 
-const EXTENSIONS: &[&str] = &["xlsx", "xls", "ods", "xlsm"];
+/// Names a spreadsheet program gives its workbooks and templates: a file so named is a
+/// unit's attempt at a submission even when its bytes are not a workbook (an empty
+/// `TGI.xlsb` from a failed upload, a real `.xlsb`), so it gets a finding from the reader
+/// (FILE_EMPTY, FILE_TYPE) instead of being skipped and its unit shown as not submitted.
+const EXTENSIONS: &[&str] = &[
+    "xlsx", "xls", "ods", "xlsm", "xlsb", "xltx", "xltm", "xlam", "xlt", "ots",
+];
 
 /// How a workbook's bytes begin: a zip package (xlsx, ods and their templates, and the
 /// zip attachments and `.xlsb` files that deserve a finding rather than silence) or an
@@ -379,6 +385,8 @@ mod tests {
             ("anh.jpg", b"\xFF\xD8\xFF\xE0"),
             ("PK", b"PK"),
             ("rong", b""),
+            ("MNE.xlsb", b""),
+            ("TGI.ots", b"not an ods"),
         ] {
             std::fs::write(dir.path().join(name), bytes).unwrap();
         }
@@ -388,8 +396,10 @@ mod tests {
             [
                 "DBP.xlam",
                 "KDN",
+                "MNE.xlsb",
                 "MNH.xltx",
                 "TCH.dat",
+                "TGI.ots",
                 "TGI.xlsb",
                 "TGI.xlsx",
                 "ho-so.zip"
