@@ -353,7 +353,7 @@ pub const VI: &[(&str, &str, &str)] = &[
     (
         "bench",
         "scenario",
-        "Kịch bản: a (15 đơn vị x 40 dòng), b (2.000 x 40), c (10.000 x 40), d (50 x 20.000) hoặc all",
+        "Kịch bản: a (49 đơn vị x 40 dòng), b (2.000 x 40), c (10.000 x 40), d (50 x 20.000), e (50.000 x 5) hoặc all",
     ),
     (
         "bench",

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Scenario: a (15 units x 40 rows), b (2,000 x 40), c (10,000 x 40), d (50 x 20,000) or all.
+    /// Scenario: a (49 units x 40 rows), b (2,000 x 40), c (10,000 x 40), d (50 x 20,000), e (50,000 x 5) or all.
     #[arg(long, default_value = "all")]
     scenario: String,
     /// Threads for the run and the floor (default, or 0: one per core; at most 4 per core). Scenario b is also measured with 1.
@@ -43,8 +43,8 @@ pub fn run(a: Args, lang: crate::lang::Lang) -> Result<u8> {
                 None => bail!(
                     "--scenario '{id}': {}",
                     lang.pick(
-                        "không có kịch bản này; hãy chọn a, b, c, d hoặc all",
-                        "expected a, b, c, d or all"
+                        "không có kịch bản này; hãy chọn a, b, c, d, e hoặc all",
+                        "expected a, b, c, d, e or all"
                     )
                 ),
             }

@@ -333,7 +333,8 @@ impl Serialize for SubmissionJson<'_> {
             .collect();
         let mut m = ser.serialize_map(None)?;
         m.serialize_entry("file", &s.file)?;
-        m.serialize_entry("sha256", &s.sha256)?;
+        // A file refused by its size is never hashed: null, not a hash of nothing.
+        m.serialize_entry("sha256", &(!s.sha256.is_empty()).then_some(&s.sha256))?;
         m.serialize_entry("size", &s.size)?;
         m.serialize_entry("format", &s.format.map(|f| format!("{f:?}").to_lowercase()))?;
         m.serialize_entry("unit", &unit.map(|u| &u.code))?;
