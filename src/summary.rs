@@ -57,33 +57,75 @@ pub struct AlternativeFile {
 pub const ATTRS: &[(&str, &str)] = &[
     ("year_before", "the same period a year earlier"),
     ("previous", "the previous period"),
-    ("change", "the change on the same period a year earlier, persons or points, without sign"),
-    ("change_pct", "the change on the same period a year earlier, per cent, without sign"),
-    ("trend", "tăng / giảm / bằng (up / down / unchanged) on the same period a year earlier"),
-    ("previous_change_pct", "the change on the previous period, per cent, without sign"),
-    ("previous_trend", "tăng / giảm / bằng on the previous period"),
+    (
+        "change",
+        "the change on the same period a year earlier, persons or points, without sign",
+    ),
+    (
+        "change_pct",
+        "the change on the same period a year earlier, per cent, without sign",
+    ),
+    (
+        "trend",
+        "tăng / giảm / bằng (up / down / unchanged) on the same period a year earlier",
+    ),
+    (
+        "previous_change_pct",
+        "the change on the previous period, per cent, without sign",
+    ),
+    (
+        "previous_trend",
+        "tăng / giảm / bằng on the previous period",
+    ),
     ("target", "this period's target"),
     ("target_pct", "the figure in per cent of its target"),
-    ("rate", "the figure in per cent of its target's base (admissions per 100 members at the start)"),
-    ("term", "the sum over the term so far"),
+    (
+        "rate",
+        "the figure in per cent of its target's base (admissions per 100 members at the start)",
+    ),
+    (
+        "term",
+        "the sum over the term so far, only when no month of it is missing from the archive",
+    ),
+    (
+        "term_so_far",
+        "the sum over the term so far, months missing or not (say them with {term.missing})",
+    ),
     ("term_previous", "the sum over the previous term"),
-    ("term_change_pct", "the term's sum against the previous term, per cent, without sign"),
+    (
+        "term_change_pct",
+        "the term's sum against the previous term, per cent, without sign",
+    ),
     ("term_trend", "tăng / giảm / bằng on the previous term"),
     ("term_target", "the term's target"),
-    ("term_target_pct", "the term's sum in per cent of the term's target"),
+    (
+        "term_target_pct",
+        "the term's sum in per cent of the term's target",
+    ),
 ];
 
 /// Names every template may use.
 pub const GLOBALS: &[(&str, &str)] = &[
     ("period", "the period consolidated"),
     ("term.name", "the term's name"),
+    ("term.until", "the last day the term is summed to"),
+    (
+        "term.missing",
+        "the term's months missing from the archive (absent when none is)",
+    ),
     ("units.expected", "units expected"),
     ("units.accepted", "units whose reports are summed"),
     ("units.returned", "units whose reports were returned"),
     ("units.missing", "units that sent nothing"),
-    ("units.with_target", "units with a target for the first target figure"),
+    (
+        "units.with_target",
+        "units with a target for the first target figure",
+    ),
     ("units.below_target", "units below a target"),
-    ("units.reached_target", "units at or above every target they have"),
+    (
+        "units.reached_target",
+        "units at or above every target they have",
+    ),
 ];
 
 /// A checked template.
@@ -237,7 +279,13 @@ impl Said {
 }
 
 /// The value of `placeholder` in this run, when it has one.
-fn value(t: &Template, form: &Form, c: &Consolidation, cmp: &Comparison, placeholder: &str) -> Option<Said> {
+fn value(
+    t: &Template,
+    form: &Form,
+    c: &Consolidation,
+    cmp: &Comparison,
+    placeholder: &str,
+) -> Option<Said> {
     use crate::lang::Msg;
     let count = |n: usize| Some(Said::Number(n as f64));
     let extra = &cmp.extra;
@@ -248,6 +296,17 @@ fn value(t: &Template, form: &Form, c: &Consolidation, cmp: &Comparison, placeho
                 .map(|p| Said::Text(Msg::new(p.to_string(), p.to_string())));
         }
         "term.name" => return extra.term.as_ref().map(|s| Said::Text(s.term.name.clone())),
+        "term.until" => {
+            return extra.term.as_ref().map(|s| {
+                let d = crate::text::date::format_date(s.until);
+                Said::Text(Msg::new(d.clone(), d))
+            });
+        }
+        "term.missing" => {
+            let s = extra.term.as_ref().filter(|s| !s.missing.is_empty())?;
+            let m = crate::term::TermSums::months(&s.missing);
+            return Some(Said::Text(Msg::new(m.clone(), m)));
+        }
         "units.expected" => return count(c.expected.len()),
         "units.accepted" => {
             return count(
@@ -315,16 +374,24 @@ fn value(t: &Template, form: &Form, c: &Consolidation, cmp: &Comparison, placeho
         "year_before" => num(line?.year_before),
         "previous" => num(line?.previous),
         "change" => num(line?.change(line?.year_before, points).map(|c| c.by.abs())),
-        "change_pct" => num(line?.change(line?.year_before, points)?.percent.map(f64::abs)),
+        "change_pct" => num(line?
+            .change(line?.year_before, points)?
+            .percent
+            .map(f64::abs)),
         "trend" => line?
             .change(line?.year_before, points)
             .map(|c| Said::Trend(c.by)),
         "previous_change_pct" => num(line?.change(line?.previous, points)?.percent.map(f64::abs)),
-        "previous_trend" => line?.change(line?.previous, points).map(|c| Said::Trend(c.by)),
+        "previous_trend" => line?
+            .change(line?.previous, points)
+            .map(|c| Said::Trend(c.by)),
         "target" => num(achieved?.target),
         "target_pct" => num(achieved?.percent),
         "rate" => num(achieved?.rate),
-        "term" => num(term?.sum),
+        "term" => num(term?
+            .sum
+            .filter(|_| extra.term.as_ref().is_some_and(|s| s.missing.is_empty()))),
+        "term_so_far" => num(term?.sum),
         "term_previous" => num(term?.previous),
         "term_change_pct" => num(term?.change_pct().map(f64::abs)),
         "term_trend" => {
@@ -345,7 +412,9 @@ pub fn build(t: &Template, form: &Form, c: &Consolidation, cmp: &Comparison) -> 
         for (lang, pick) in [(Lang::Vi, 0usize), (Lang::En, 1)] {
             for alt in alts {
                 let text = if pick == 0 { &alt.0 } else { &alt.1 };
-                let Ok(names) = placeholders(text) else { continue };
+                let Ok(names) = placeholders(text) else {
+                    continue;
+                };
                 let said: Option<Vec<(&str, Said)>> = names
                     .iter()
                     .map(|n| value(t, form, c, cmp, n).map(|v| (*n, v)))
@@ -402,8 +471,14 @@ mod tests {
             "#,
         );
         assert_eq!(p.len(), 2, "{p:?}");
-        assert!(p[0].starts_with("summary.sentences[1].vi: unknown placeholder {admitted.growth}"), "{p:?}");
-        assert!(p[1].starts_with("summary.sentences[1].en: unknown placeholder {admited}"), "{p:?}");
+        assert!(
+            p[0].starts_with("summary.sentences[1].vi: unknown placeholder {admitted.growth}"),
+            "{p:?}"
+        );
+        assert!(
+            p[1].starts_with("summary.sentences[1].en: unknown placeholder {admited}"),
+            "{p:?}"
+        );
     }
 
     #[test]
@@ -416,7 +491,10 @@ mod tests {
             en = "Admitted"
             "#,
         );
-        assert!(p.iter().any(|m| m.starts_with("summary.values.admitted:")), "{p:?}");
+        assert!(
+            p.iter().any(|m| m.starts_with("summary.values.admitted:")),
+            "{p:?}"
+        );
         assert!(p.iter().any(|m| m.contains("is not closed")), "{p:?}");
     }
 

@@ -104,7 +104,9 @@ pub fn resolve(
             } => (figure, label.as_ref(), label_en.as_ref(), base.as_ref()),
         };
         let Some(f) = field(key) else {
-            p.push(format!("form.targets[{i}]: '{key}' is not a numeric figure"));
+            p.push(format!(
+                "form.targets[{i}]: '{key}' is not a numeric figure"
+            ));
             continue;
         };
         if out.iter().any(|t| t.figure == f) {
@@ -337,8 +339,12 @@ pub fn read(form: &Form, path: &Path, period: Option<Period>) -> Targets {
                 KEY_ROW,
                 col,
                 Msg::new(
-                    format!("cột '{key}' là chỉ tiêu nhiệm kỳ, nhưng biểu mẫu không khai báo nhiệm kỳ ([form] term)"),
-                    format!("column '{key}' is a term target, but the form declares no term ([form] term)"),
+                    format!(
+                        "cột '{key}' là chỉ tiêu nhiệm kỳ, nhưng biểu mẫu không khai báo nhiệm kỳ ([form] term)"
+                    ),
+                    format!(
+                        "column '{key}' is a term target, but the form declares no term ([form] term)"
+                    ),
                 ),
                 &mut t,
             );
@@ -416,8 +422,7 @@ pub fn read(form: &Form, path: &Path, period: Option<Period>) -> Targets {
                     .map(|p| p.value),
                 Some(_) => None,
             };
-            let Some(value) = value.filter(|v| v.is_finite() && *v >= 0.0 && v.abs() < 1e12)
-            else {
+            let Some(value) = value.filter(|v| v.is_finite() && *v >= 0.0 && v.abs() < 1e12) else {
                 let shown = at(row, *col).map(|d| d.to_string()).unwrap_or_default();
                 problem(
                     row,
@@ -533,4 +538,59 @@ mod tests {
         assert!(is_province("TOÀN TỈNH"));
         assert!(!is_province("MUONGNHE"));
     }
+}
+
+/// The archive's targets of `period`, and of the form's term when it has one.
+pub fn from_archive(
+    store: &crate::archive::Archive,
+    form: &Form,
+    period: Period,
+) -> Result<Targets, crate::archive::ArchiveError> {
+    let of_period = store.targets(&form.id, period)?;
+    let of_term = match &form.term {
+        Some(t) => store.targets(&form.id, t.period)?,
+        None => ByUnit::new(),
+    };
+    let path = store.path().display().to_string();
+    Ok(Targets {
+        from: (!of_period.is_empty() || !of_term.is_empty())
+            .then(|| Msg::new(format!("kho lưu trữ {path}"), format!("the archive {path}"))),
+        period: of_period,
+        term: of_term,
+        problems: Vec::new(),
+    })
+}
+
+/// `archive import-targets`: the file's targets recorded for `period` (and its term
+/// targets for the form's term), all or nothing: any problem and nothing changes.
+/// Returns how many values were recorded, or the problems.
+pub fn import(
+    store: &mut crate::archive::Archive,
+    form: &Form,
+    period: Period,
+    path: &Path,
+) -> Result<Result<usize, Vec<Problem>>, crate::archive::ArchiveError> {
+    let t = read(form, path, Some(period));
+    if !t.problems.is_empty() {
+        return Ok(Err(t.problems));
+    }
+    if t.period.is_empty() && t.term.is_empty() {
+        return Ok(Err(vec![Problem {
+            file: path.display().to_string(),
+            sheet: Some(SHEET.to_string()),
+            cell: None,
+            message: Msg::new(
+                "tệp không có chỉ tiêu nào (mọi ô chỉ tiêu để trống)",
+                "the file holds no target (every target cell is blank)",
+            ),
+        }]));
+    }
+    let at = crate::archive::now();
+    let mut n = store.record_targets(&form.id, period, &t.period, &at)?;
+    if let Some(term) = &form.term
+        && !t.term.is_empty()
+    {
+        n += store.record_targets(&form.id, term.period, &t.term, &at)?;
+    }
+    Ok(Ok(n))
 }

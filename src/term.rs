@@ -193,8 +193,14 @@ impl TermSums {
         if !self.missing.is_empty() {
             let m = Self::months(&self.missing);
             out.push(Msg::new(
-                format!("tổng {} chưa đủ: kho lưu trữ không có số liệu các tháng {m}", name.vi),
-                format!("the {} sum is incomplete: the archive has no figures for {m}", name.en),
+                format!(
+                    "tổng {} chưa đủ: kho lưu trữ không có số liệu các tháng {m}",
+                    name.vi
+                ),
+                format!(
+                    "the {} sum is incomplete: the archive has no figures for {m}",
+                    name.en
+                ),
             ));
         }
         match (self.previous, self.previous_periods.is_empty()) {
@@ -293,7 +299,8 @@ pub fn sums(
             .collect();
         (!vals.is_empty()).then(|| vals.iter().sum())
     };
-    let target_of = |code: &str, key: &str| targets.get(code).and_then(|m| m.get(key)).map(|v| v.value);
+    let target_of =
+        |code: &str, key: &str| targets.get(code).and_then(|m| m.get(key)).map(|v| v.value);
     let province = summable
         .iter()
         .map(|&f| {
@@ -446,12 +453,12 @@ mod tests {
     #[test]
     fn the_months_no_period_covers_are_listed_as_runs() {
         let range = p(d(2025, 10, 1), d(2026, 12, 31));
-        let taken = [p(d(2026, 1, 1), d(2026, 6, 30)), p(d(2026, 10, 1), d(2026, 12, 31))];
+        let taken = [
+            p(d(2026, 1, 1), d(2026, 6, 30)),
+            p(d(2026, 10, 1), d(2026, 12, 31)),
+        ];
         let runs = uncovered(range, &taken);
-        assert_eq!(
-            TermSums::months(&runs),
-            "10/2025–12/2025, 7/2026–9/2026"
-        );
+        assert_eq!(TermSums::months(&runs), "10/2025–12/2025, 7/2026–9/2026");
         assert!(uncovered(p(d(2026, 1, 1), d(2026, 6, 30)), &taken).is_empty());
     }
 
