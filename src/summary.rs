@@ -272,7 +272,14 @@ impl Said {
 
     fn json(&self) -> serde_json::Value {
         match self {
-            Said::Number(v) | Said::Trend(v) => serde_json::json!(crate::write::report::tidy(*v)),
+            Said::Number(v) | Said::Trend(v) => {
+                let v = crate::write::report::tidy(*v);
+                if v.fract() == 0.0 && v.abs() < 9e15 {
+                    serde_json::json!(v as i64)
+                } else {
+                    serde_json::json!(v)
+                }
+            }
             Said::Text(m) => serde_json::json!(m.vi),
         }
     }

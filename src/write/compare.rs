@@ -219,10 +219,23 @@ fn put(
     }
 }
 
-fn note_cell(ws: &mut Worksheet, row: u32, notes: &[String]) -> Result<(), XlsxError> {
+/// The note of a line, and the line's height from it, its unit's name and its label
+/// (LibreOffice does not grow a row to fit wrapped text).
+fn note_cell(
+    ws: &mut Worksheet,
+    row: u32,
+    notes: &[String],
+    name: &str,
+    label: &str,
+) -> Result<(), XlsxError> {
     let joined = notes.join("; ");
     ws.write_string_with_format(row, 10, &joined, &style::text().set_text_wrap())?;
-    if let Some(h) = style::wrapped_height(&joined, 36.0) {
+    let height = style::wrapped_height(&joined, 36.0)
+        .into_iter()
+        .chain(style::wrapped_height(name, 24.0))
+        .chain(style::wrapped_height(label, 48.0))
+        .reduce(f64::max);
+    if let Some(h) = height {
         ws.set_row_height(row, h)?;
     }
     Ok(())
@@ -338,7 +351,7 @@ fn targets_block(
         if a.below {
             notes.push(lang.pick("DƯỚI CHỈ TIÊU", "BELOW TARGET").to_string());
         }
-        note_cell(ws, row, &notes)
+        note_cell(ws, row, &notes, name, &spec.label(form, lang.en()))
     };
     for a in &extra.province {
         line(ws, row, "", lang.pick("TOÀN TỈNH", "PROVINCE"), a, true)?;
@@ -447,7 +460,7 @@ fn term_block(
                     .to_string(),
             );
         }
-        note_cell(ws, row, &notes)
+        note_cell(ws, row, &notes, name, form.field_label(l.figure, lang.en()))
     };
     for l in &t.province {
         line(ws, row, "", lang.pick("TOÀN TỈNH", "PROVINCE"), l, true)?;

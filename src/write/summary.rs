@@ -14,8 +14,9 @@ pub fn sheet_name(lang: Lang) -> &'static str {
     lang.pick("Tóm tắt", "Brief")
 }
 
-/// The text column's width, in characters: the width of an A4 portrait page.
-const WIDTH: f64 = 95.0;
+/// The text column's width, in characters: what an A4 portrait page holds between its
+/// margins at 100 %.
+const WIDTH: f64 = 80.0;
 
 /// Whether the run has a summary to write.
 pub fn wanted(cmp: Option<&Comparison>) -> bool {
@@ -62,7 +63,7 @@ pub fn sheet(
     let para = Format::new()
         .set_text_wrap()
         .set_align(FormatAlign::Top)
-        .set_font_size(12);
+        .set_font_size(11);
     let sentences = brief.sentences(lang);
     if sentences.is_empty() {
         ws.write_string_with_format(
@@ -77,9 +78,9 @@ pub fn sheet(
     }
     for s in sentences {
         ws.write_string_with_format(row, 0, s, &para)?;
-        // 12-point text: a line holds fewer characters and is taller than the default.
-        let lines = (s.chars().count() as f64 / (WIDTH * 0.85)).ceil().max(1.0);
-        ws.set_row_height(row, 17.0 * lines + 4.0)?;
+        // A little room below each paragraph, so that they read apart.
+        let lines = (s.chars().count() as f64 / (WIDTH * 0.9)).ceil().max(1.0);
+        ws.set_row_height(row, 15.0 * lines + 6.0)?;
         row += 1;
     }
     ws.set_paper_size(9);
