@@ -68,6 +68,8 @@ pub struct RunOptions {
     pub deadline: Option<chrono::NaiveDate>,
     /// The day the run judges lateness on; `None` for the computer's local date.
     pub today: Option<chrono::NaiveDate>,
+    /// The targets workbook (`--targets`); `None`: the archive's targets of the period.
+    pub targets: Option<PathBuf>,
 }
 
 impl RunOptions {
@@ -88,6 +90,7 @@ impl RunOptions {
             out,
             deadline: None,
             today: None,
+            targets: None,
         }
     }
 }
@@ -389,7 +392,16 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome, RunError> {
     pool.install(|| look_back(&form, &mut subs, &history));
     phases.mark("looked back");
     let c = consolidate(&form, subs, opts.include_invalid, opts.period);
-    let comparison = Comparison::build(&form, &c, &history);
+    let mut comparison = Comparison::build(&form, &c, &history);
+    let targets = match (&opts.targets, &store, c.period) {
+        (Some(path), _, _) => crate::targets::read(&form, path, c.period),
+        (None, Some(store), Some(period)) => crate::targets::from_archive(store, &form, period)
+            .map_err(|error| RunError::Archive { lang, error })?,
+        _ => crate::targets::Targets::default(),
+    };
+    comparison
+        .add(&form, &c, store.as_ref(), targets)
+        .map_err(|error| RunError::Archive { lang, error })?;
     // A period reported upward is not replaced behind the clerk's back: refused before
     // any output changes.
     if let (Some(store), Some(period), false) = (&store, c.period, opts.reopen)

@@ -14,6 +14,7 @@ mod import;
 mod query;
 mod record;
 pub mod schema;
+mod targets;
 
 pub use error::ArchiveError;
 pub use import::{ImportSource, Imported};

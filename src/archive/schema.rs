@@ -84,6 +84,24 @@ pub const MIGRATIONS: &[&str] = &[
         FOREIGN KEY (form_id, date_from, date_to) REFERENCES period ON DELETE CASCADE
     ) WITHOUT ROWID;
     ",
+    // 3 (targets): the targets (chỉ tiêu) of a period or a term, per unit ('TOAN_TINH'
+    // for the province's own), from `archive import-targets`; kept apart from the
+    // periods, since targets are set before a period is reported.
+    "
+    CREATE TABLE target (
+        form_id     TEXT NOT NULL,
+        date_from   TEXT NOT NULL,
+        date_to     TEXT NOT NULL,
+        unit        TEXT NOT NULL,
+        figure      TEXT NOT NULL,
+        value       NUMERIC NOT NULL,
+        file        TEXT NOT NULL,
+        sheet       TEXT,
+        cell        TEXT,
+        imported_at TEXT NOT NULL,
+        PRIMARY KEY (form_id, date_from, date_to, unit, figure)
+    ) WITHOUT ROWID;
+    ",
 ];
 
 /// The schema this program writes: the number of [`MIGRATIONS`].

@@ -295,6 +295,28 @@ pub const VI: &[(&str, &str, &str)] = &[
         "Kỳ của bảng: liệt kê các đơn vị của kỳ và ghi sẵn ngày",
     ),
     (
+        "run",
+        "targets",
+        "Tệp chỉ tiêu (theo mẫu targets template); mặc định: chỉ tiêu của kỳ trong kho lưu trữ",
+    ),
+    (
+        "archive import-targets",
+        "",
+        "Lưu chỉ tiêu của một kỳ (và của nhiệm kỳ) vào kho từ tệp theo mẫu targets template; có lỗi thì không lưu gì",
+    ),
+    ("archive import-targets", "file", "Tệp chỉ tiêu"),
+    (
+        "targets",
+        "",
+        "Chỉ tiêu: ghi tệp mẫu trắng, mỗi đơn vị một dòng",
+    ),
+    (
+        "targets template",
+        "",
+        "Ghi tệp chỉ tiêu trắng mà run --targets và archive import-targets đọc",
+    ),
+    ("targets template", "out", "Nơi ghi tệp (.xlsx)"),
+    (
         "archive close",
         "",
         "Chốt một kỳ đã báo cáo lên trên: lần chạy sau không thay đổi kỳ này trừ khi có --reopen",

@@ -9,6 +9,7 @@ pub mod describe;
 mod man;
 mod run;
 mod samples;
+mod targets;
 mod template;
 
 use crate::detail::Detail;
@@ -49,6 +50,8 @@ pub enum Command {
     Archive(archive::Args),
     /// Generate realistic submissions (some with faults) for trying and testing.
     Samples(samples::Args),
+    /// Targets (chỉ tiêu): write the blank workbook, one row per unit.
+    Targets(targets::Args),
     /// Measure `run` against a calamine-only floor on generated data.
     Bench(bench::Args),
     /// Print the shell's completion script (bash, zsh, fish, powershell, elvish).
@@ -195,6 +198,7 @@ pub fn run(cli: Cli, lang: Lang) -> Result<u8> {
         Command::Run(a) => run::run(a, lang),
         Command::Archive(a) => archive::run(a, lang),
         Command::Samples(a) => samples::run(a, lang),
+        Command::Targets(a) => targets::run(a, lang),
         Command::Bench(a) => bench::run(a, lang),
         Command::Completions(a) => completions::run(a, lang),
         Command::Man(a) => man::run(a, lang),

@@ -46,6 +46,9 @@ pub struct Args {
     /// Replace the period in the archive even if it was closed (reported upward).
     #[arg(long)]
     reopen: bool,
+    /// Targets workbook (as `tonghop targets template` writes it); default: the archive's targets of the period.
+    #[arg(long, value_name = "FILE")]
+    targets: Option<PathBuf>,
 }
 
 pub fn run(a: Args, lang: crate::lang::Lang) -> Result<u8> {
@@ -65,6 +68,7 @@ pub fn run(a: Args, lang: crate::lang::Lang) -> Result<u8> {
         reopen: a.reopen,
         deadline: a.deadline.as_deref().map(parse_deadline).transpose()?,
         today: Some(today()?),
+        targets: a.targets,
         ..RunOptions::new(a.inbox, a.out)
     };
     let opts = RunOptions {
@@ -97,6 +101,15 @@ pub fn run(a: Args, lang: crate::lang::Lang) -> Result<u8> {
             )
         );
         code = 2;
+    }
+    // A targets cell that cannot be read is said where the clerk sees it, named by
+    // file, sheet and cell; the rest of the targets are used.
+    for p in &done.comparison.extra.target_problems {
+        eprintln!(
+            "tonghop: {}: {}",
+            lang.pick("chỉ tiêu", "targets"),
+            p.shown(lang)
+        );
     }
     if !a.quiet {
         let (form, c) = (&done.form, &done.consolidation);

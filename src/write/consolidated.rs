@@ -134,6 +134,11 @@ pub fn write<R: Send>(
         } else {
             wb.add_worksheet().set_name(names.summary)?;
         }
+        let brief_at = super::summary::wanted(comparison).then(|| wb.worksheets_mut().len());
+        if brief_at.is_some() {
+            wb.add_worksheet()
+                .set_name(super::summary::sheet_name(lang))?;
+        }
         // The chasing list next to the summary: what the clerk acts on first.
         let chasing_at = match chase {
             Some(_) => {
@@ -159,9 +164,9 @@ pub fn write<R: Send>(
         add(&mut wb, names.status)?;
         status_head(&mut wb.worksheets_mut()[status_at], lang)?;
         add(&mut wb, names.errors)?;
-        Ok((wb, status_at, lists_at, chasing_at))
+        Ok((wb, status_at, lists_at, chasing_at, brief_at))
     });
-    let (mut wb, status_at, lists_at, chasing_at) = match prepared {
+    let (mut wb, status_at, lists_at, chasing_at, brief_at) = match prepared {
         Ok(Ok(p)) => p,
         Ok(Err(err)) => return (Err(e(err)), alongside()),
         Err(msg) => return (Err(io_failure(path, msg)), alongside()),
@@ -199,6 +204,9 @@ pub fn write<R: Send>(
             caught(catch_quietly(|| {
                 let filled = (|| -> Result<(), XlsxError> {
                     summary(&mut mine[0], form, c, lang, left_out.as_deref())?;
+                    if let (Some(k), Some(cmp)) = (brief_at, comparison) {
+                        super::summary::sheet(&mut mine[k], form, cmp, c.period, lang)?;
+                    }
                     if let (Some(k), Some(chase)) = (chasing_at, chase) {
                         chasing::sheet(&mut mine[k], form, c, chase, lang)?;
                     }

@@ -11,6 +11,8 @@ pub mod report;
 pub mod returned;
 pub mod staging;
 mod style;
+pub mod summary;
+pub mod targets;
 pub mod units_table;
 pub mod upward;
 
