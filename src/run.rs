@@ -558,9 +558,9 @@ fn for_the_clerk(form: &Form, f: &crate::finding::Finding) -> bool {
     f.code.is(crate::finding::Builtin::Decision)
         || !f.is_error()
             && form
-            .rules
-            .iter()
-            .any(|r| r.kind.looks_back() && r.meta.code.as_str() == f.code.as_str())
+                .rules
+                .iter()
+                .any(|r| r.kind.looks_back() && r.meta.code.as_str() == f.code.as_str())
 }
 
 /// The rules that look back, on every identified file against `history`: their errors

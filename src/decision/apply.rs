@@ -58,9 +58,8 @@ impl Applied {
     /// Whether an accept decision is in force on submission `i`: its findings send
     /// nothing back.
     pub fn accepted(&self, i: usize) -> bool {
-        self.on(i).any(|o| {
-            o.state == State::Applied && matches!(o.decision.kind, Kind::Accept { .. })
-        })
+        self.on(i)
+            .any(|o| o.state == State::Applied && matches!(o.decision.kind, Kind::Accept { .. }))
     }
 
     /// What the status sheet says of submission `i`: each decision about it, in force
@@ -127,9 +126,10 @@ pub fn apply(form: &Form, c: &mut Consolidation, book: Book, include_invalid: bo
     for o in &applied.outcomes {
         if let (State::Expired(why), None) = (&o.state, o.submission) {
             let s = o.decision.sentence();
-            applied
-                .problems
-                .push(said(format!("{} — {}", s.vi, why.vi), format!("{} — {}", s.en, why.en)));
+            applied.problems.push(said(
+                format!("{} — {}", s.vi, why.vi),
+                format!("{} — {}", s.en, why.en),
+            ));
         }
     }
     applied.outcomes.sort_by_key(|o| o.decision.n);
@@ -216,13 +216,23 @@ fn keep(form: &Form, c: &mut Consolidation, d: Decision) -> Outcome {
         return expired(d.clone(), gone(&d), winner, c);
     };
     let chosen_sha = c.submissions[chosen].sha256.clone();
-    if let (Kind::Keep { instead_of: Some(was) }, Some(w)) = (&d.kind, winner) {
+    if let (
+        Kind::Keep {
+            instead_of: Some(was),
+        },
+        Some(w),
+    ) = (&d.kind, winner)
+    {
         let newest = &c.submissions[w].sha256;
         if !newest.starts_with(was.as_str()) && *newest != chosen_sha {
             let file = c.submissions[w].file.clone();
             let why = Msg::new(
-                format!("HẾT HIỆU LỰC: đơn vị đã gửi tệp mới hơn sau quyết định ({file}), tệp mới được dùng; hãy xem lại và quyết định lại nếu cần"),
-                format!("EXPIRED: the unit sent a newer file after the decision ({file}), which is used; look again and decide again if need be"),
+                format!(
+                    "HẾT HIỆU LỰC: đơn vị đã gửi tệp mới hơn sau quyết định ({file}), tệp mới được dùng; hãy xem lại và quyết định lại nếu cần"
+                ),
+                format!(
+                    "EXPIRED: the unit sent a newer file after the decision ({file}), which is used; look again and decide again if need be"
+                ),
             );
             return expired(d, why, Some(w), c);
         }
@@ -241,8 +251,14 @@ fn keep(form: &Form, c: &mut Consolidation, d: Decision) -> Outcome {
         }
         sub.findings.retain(|f| !f.code.is(Builtin::Dup));
         sub.findings.push(said(
-            format!("{}. Tệp {chosen_file} của đơn vị {code} được dùng thay cho tệp này.", s.vi),
-            format!("{}. File {chosen_file} of unit {code} is used instead of this one.", s.en),
+            format!(
+                "{}. Tệp {chosen_file} của đơn vị {code} được dùng thay cho tệp này.",
+                s.vi
+            ),
+            format!(
+                "{}. File {chosen_file} of unit {code} is used instead of this one.",
+                s.en
+            ),
         ));
         sub.status = Status::Duplicate;
         sub.superseded_by = Some(chosen_file.clone());
@@ -307,7 +323,9 @@ fn accept(form: &Form, c: &mut Consolidation, d: Decision) -> Outcome {
         let list = uncovered.join(", ");
         let why = Msg::new(
             format!("CHƯA ÁP DỤNG: tệp còn lỗi {list} mà quyết định không nêu; tệp vẫn bị trả lại"),
-            format!("NOT APPLIED: the file has errors {list} the decision does not name; it is still returned"),
+            format!(
+                "NOT APPLIED: the file has errors {list} the decision does not name; it is still returned"
+            ),
         );
         sub.findings.push(said(
             format!("{} — {}", s.vi, why.vi),
@@ -328,8 +346,14 @@ fn accept(form: &Form, c: &mut Consolidation, d: Decision) -> Outcome {
         ));
     } else {
         sub.findings.push(said(
-            format!("{}. Các cảnh báo đã được xem xét: tệp không bị trả lại.", s.vi),
-            format!("{}. The warnings were seen: the file is not sent back.", s.en),
+            format!(
+                "{}. Các cảnh báo đã được xem xét: tệp không bị trả lại.",
+                s.vi
+            ),
+            format!(
+                "{}. The warnings were seen: the file is not sent back.",
+                s.en
+            ),
         ));
     }
     Outcome {

@@ -50,8 +50,10 @@ pub fn load(inbox: &Path, form: &Form) -> Book {
     book.file = Some(FILE_NAME.into());
     let table = match String::from_utf8(text)
         .map_err(|e| e.to_string())
-        .and_then(|t| t.parse::<toml::Table>().map_err(|e| e.message().to_string()))
-    {
+        .and_then(|t| {
+            t.parse::<toml::Table>()
+                .map_err(|e| e.message().to_string())
+        }) {
         Ok(t) => t,
         Err(why) => {
             book.problems.push(problem(
@@ -137,18 +139,49 @@ pub fn clean_hash(s: &str) -> Option<String> {
 
 fn entry(n: usize, v: &toml::Value, form: &Form) -> Result<Decision, EntryError> {
     let Some(t) = v.as_table() else {
-        return Err((String::new(), "không phải một bảng [[decision]]".into(), "not a [[decision]] table".into()));
+        return Err((
+            String::new(),
+            "không phải một bảng [[decision]]".into(),
+            "not a [[decision]] table".into(),
+        ));
     };
-    let unit = t.get("unit").and_then(toml::Value::as_str).unwrap_or("").to_string();
+    let unit = t
+        .get("unit")
+        .and_then(toml::Value::as_str)
+        .unwrap_or("")
+        .to_string();
     let fail = |vi: String, en: String| Err((unit.clone(), vi, en));
-    let text = |k: &str| t.get(k).and_then(toml::Value::as_str).map(str::trim).filter(|s| !s.is_empty());
+    let text = |k: &str| {
+        t.get(k)
+            .and_then(toml::Value::as_str)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+    };
     for key in t.keys() {
-        if !["unit", "sha256", "kind", "codes", "by", "at", "note", "file", "instead_of"].contains(&key.as_str()) {
-            return fail(format!("khóa '{key}' không dùng được"), format!("key '{key}' is not known"));
+        if ![
+            "unit",
+            "sha256",
+            "kind",
+            "codes",
+            "by",
+            "at",
+            "note",
+            "file",
+            "instead_of",
+        ]
+        .contains(&key.as_str())
+        {
+            return fail(
+                format!("khóa '{key}' không dùng được"),
+                format!("key '{key}' is not known"),
+            );
         }
     }
     if unit.is_empty() {
-        return fail("thiếu mã đơn vị (unit)".into(), "the unit (unit) is missing".into());
+        return fail(
+            "thiếu mã đơn vị (unit)".into(),
+            "the unit (unit) is missing".into(),
+        );
     }
     if !form.units.iter().any(|u| u.code == unit) {
         return fail(
@@ -163,10 +196,16 @@ fn entry(n: usize, v: &toml::Value, form: &Form) -> Result<Decision, EntryError>
         );
     };
     let Some(by) = text("by") else {
-        return fail("thiếu người quyết định (by)".into(), "who decided (by) is missing".into());
+        return fail(
+            "thiếu người quyết định (by)".into(),
+            "who decided (by) is missing".into(),
+        );
     };
     let Some(at) = text("at") else {
-        return fail("thiếu thời điểm quyết định (at)".into(), "when (at) is missing".into());
+        return fail(
+            "thiếu thời điểm quyết định (at)".into(),
+            "when (at) is missing".into(),
+        );
     };
     if chrono::DateTime::parse_from_rfc3339(at).is_err()
         && chrono::NaiveDate::parse_from_str(at, "%Y-%m-%d").is_err()
@@ -177,7 +216,10 @@ fn entry(n: usize, v: &toml::Value, form: &Form) -> Result<Decision, EntryError>
         );
     }
     let Some(note) = text("note") else {
-        return fail("thiếu lý do (note)".into(), "the reason (note) is missing".into());
+        return fail(
+            "thiếu lý do (note)".into(),
+            "the reason (note) is missing".into(),
+        );
     };
     let codes: Vec<String> = match t.get("codes") {
         None => Vec::new(),
@@ -185,36 +227,59 @@ fn entry(n: usize, v: &toml::Value, form: &Form) -> Result<Decision, EntryError>
             let mut codes = Vec::new();
             for c in a {
                 let Some(c) = c.as_str() else {
-                    return fail("codes phải là danh sách mã lỗi".into(), "codes must be a list of rule codes".into());
+                    return fail(
+                        "codes phải là danh sách mã lỗi".into(),
+                        "codes must be a list of rule codes".into(),
+                    );
                 };
                 codes.push(c.trim().to_string());
             }
             codes
         }
-        Some(_) => return fail("codes phải là danh sách mã lỗi".into(), "codes must be a list of rule codes".into()),
+        Some(_) => {
+            return fail(
+                "codes phải là danh sách mã lỗi".into(),
+                "codes must be a list of rule codes".into(),
+            );
+        }
     };
     let kind = match text("kind") {
         Some("accept") => {
             if let Some(bad) = codes.iter().find(|c| !overridable(form, c)) {
                 return fail(
-                    format!("lỗi mã '{bad}' không thể nhận bằng quyết định (chỉ các lỗi so khớp số liệu: tổng, cân đối, tỷ lệ, đối chiếu giữa các biểu, với kỳ trước; không bao giờ số liệu không đọc được, ô bắt buộc để trống, đơn vị hay kỳ sai)"),
-                    format!("errors of code '{bad}' cannot be accepted by a decision (only checks of figures against each other or the past; never a figure that could not be read, a blank required cell, a wrong unit or period)"),
+                    format!(
+                        "lỗi mã '{bad}' không thể nhận bằng quyết định (chỉ các lỗi so khớp số liệu: tổng, cân đối, tỷ lệ, đối chiếu giữa các biểu, với kỳ trước; không bao giờ số liệu không đọc được, ô bắt buộc để trống, đơn vị hay kỳ sai)"
+                    ),
+                    format!(
+                        "errors of code '{bad}' cannot be accepted by a decision (only checks of figures against each other or the past; never a figure that could not be read, a blank required cell, a wrong unit or period)"
+                    ),
                 );
             }
             if t.contains_key("instead_of") {
-                return fail("instead_of chỉ dùng cho kind = \"keep\"".into(), "instead_of is for kind = \"keep\" only".into());
+                return fail(
+                    "instead_of chỉ dùng cho kind = \"keep\"".into(),
+                    "instead_of is for kind = \"keep\" only".into(),
+                );
             }
             Kind::Accept { codes }
         }
         Some("keep") => {
             if !codes.is_empty() {
-                return fail("codes chỉ dùng cho kind = \"accept\"".into(), "codes are for kind = \"accept\" only".into());
+                return fail(
+                    "codes chỉ dùng cho kind = \"accept\"".into(),
+                    "codes are for kind = \"accept\" only".into(),
+                );
             }
             let instead_of = match text("instead_of") {
                 None => None,
                 Some(h) => match clean_hash(h) {
                     Some(h) => Some(h),
-                    None => return fail("instead_of không phải mã băm (12 đến 64 chữ số hệ 16)".into(), "instead_of is not a hash (12 to 64 hex digits)".into()),
+                    None => {
+                        return fail(
+                            "instead_of không phải mã băm (12 đến 64 chữ số hệ 16)".into(),
+                            "instead_of is not a hash (12 to 64 hex digits)".into(),
+                        );
+                    }
                 },
             };
             Kind::Keep { instead_of }
@@ -225,7 +290,12 @@ fn entry(n: usize, v: &toml::Value, form: &Form) -> Result<Decision, EntryError>
                 format!("decision kind '{other}' is not known (accept or keep)"),
             );
         }
-        None => return fail("thiếu loại quyết định (kind = \"accept\" hoặc \"keep\")".into(), "the kind (kind = \"accept\" or \"keep\") is missing".into()),
+        None => {
+            return fail(
+                "thiếu loại quyết định (kind = \"accept\" hoặc \"keep\")".into(),
+                "the kind (kind = \"accept\" or \"keep\") is missing".into(),
+            );
+        }
     };
     Ok(Decision {
         n,
@@ -249,7 +319,9 @@ pub fn read_entries(inbox: &Path) -> Result<Vec<toml::Value>, String> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => return Err(e.to_string()),
     };
-    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| e.message().to_string())?;
+    let table: toml::Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| e.message().to_string())?;
     match table.get("decision") {
         None => Ok(Vec::new()),
         Some(toml::Value::Array(a)) => Ok(a.clone()),
@@ -307,7 +379,10 @@ note = "x"
         assert_eq!(b.decisions[0].when(), "15/07/2026 09:30");
         assert_eq!(b.problems.len(), 1);
         let m = &b.problems[0].message.vi;
-        assert!(m.contains("quyết định số 2 (CAT)") && m.contains("'INT'"), "{m}");
+        assert!(
+            m.contains("quyết định số 2 (CAT)") && m.contains("'INT'"),
+            "{m}"
+        );
     }
 
     #[test]
@@ -315,12 +390,20 @@ note = "x"
         let b = book("[[decision]\nunit = ");
         assert!(b.decisions.is_empty());
         assert_eq!(b.problems.len(), 1);
-        assert!(b.problems[0].message.vi.contains("quyet-dinh.toml viết sai"));
+        assert!(
+            b.problems[0]
+                .message
+                .vi
+                .contains("quyet-dinh.toml viết sai")
+        );
     }
 
     #[test]
     fn hashes_are_cleaned_and_short_ones_refused() {
-        assert_eq!(clean_hash(" ABCDEF012345\n6789 ").as_deref(), Some("abcdef0123456789"));
+        assert_eq!(
+            clean_hash(" ABCDEF012345\n6789 ").as_deref(),
+            Some("abcdef0123456789")
+        );
         assert_eq!(clean_hash("abcdef01234"), None);
         assert_eq!(clean_hash("abcdef01234g"), None);
     }

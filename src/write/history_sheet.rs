@@ -141,7 +141,10 @@ fn columns(lang: Lang) -> [(&'static str, f64); 13] {
         (lang.pick("Tình trạng", "Status"), 15.0),
         (lang.pick("Đang dùng", "Used now"), 8.0),
         (lang.pick("Ngày báo cáo", "Date of report"), 11.0),
-        (lang.pick("Thời gian lưu tệp (chỉ để xem)", "File time (shown only)"), 15.0),
+        (
+            lang.pick("Thời gian lưu tệp (chỉ để xem)", "File time (shown only)"),
+            15.0,
+        ),
         (lang.pick("Nhận lần đầu", "First seen"), 11.0),
         (lang.pick("Thấy lần cuối", "Last seen"), 11.0),
         (lang.pick("Lỗi / cảnh báo", "Errors / warnings"), 9.0),
@@ -235,7 +238,10 @@ fn history(
     let cols = columns(lang);
     let last = cols.len() as u16 - 1;
     let period = c.period.map_or_else(
-        || lang.pick("Kỳ báo cáo: chưa rõ", "Period: not known").to_string(),
+        || {
+            lang.pick("Kỳ báo cáo: chưa rõ", "Period: not known")
+                .to_string()
+        },
         |p| format!("{} {p}", lang.pick("Kỳ báo cáo", "Period")),
     );
     let source = match &versions.archive {
@@ -245,7 +251,10 @@ fn history(
                 "Các tệp của lần chạy này và của các lần chạy trước lưu trong kho",
                 "This run's files and earlier runs' kept in the archive"
             ),
-            a.file_name().map_or_else(|| a.display().to_string(), |n| n.to_string_lossy().into_owned())
+            a.file_name().map_or_else(
+                || a.display().to_string(),
+                |n| n.to_string_lossy().into_owned()
+            )
         ),
         None => lang
             .pick(
@@ -375,10 +384,7 @@ fn decision_sheet(
     let file = d.file.as_deref().unwrap_or(crate::decision::FILE_NAME);
     head(
         ws,
-        lang.pick(
-            "QUYẾT ĐỊNH CỦA NGƯỜI TỔNG HỢP",
-            "THE CLERK'S DECISIONS",
-        ),
+        lang.pick("QUYẾT ĐỊNH CỦA NGƯỜI TỔNG HỢP", "THE CLERK'S DECISIONS"),
         &format!(
             "{} {file}: {} {}; {} {}.",
             lang.pick("Tệp", "File"),

@@ -241,7 +241,10 @@ impl Serialize for Report<'_> {
             m.serialize_entry("versions", &v.json(c.period))?;
         }
         if let Some(d) = self.decisions {
-            m.serialize_entry("decisions", &super::history_sheet::decisions_json(c, d, lang))?;
+            m.serialize_entry(
+                "decisions",
+                &super::history_sheet::decisions_json(c, d, lang),
+            )?;
         }
         m.end()
     }
