@@ -261,6 +261,26 @@ pub const VI: &[(&str, &str, &str)] = &[
     ("decide remove", "", "Xóa một quyết định theo số thứ tự"),
     (
         "decide accept",
+        "sha",
+        "Mã băm SHA-256 của tệp, hoặc ít nhất 12 chữ số đầu",
+    ),
+    (
+        "decide keep",
+        "sha",
+        "Mã băm SHA-256 của tệp, hoặc ít nhất 12 chữ số đầu",
+    ),
+    (
+        "decide accept",
+        "by",
+        "Người quyết định; mặc định: tên người dùng của máy",
+    ),
+    (
+        "decide keep",
+        "by",
+        "Người quyết định; mặc định: tên người dùng của máy",
+    ),
+    (
+        "decide accept",
         "inbox",
         "Thư mục nhận bài (giữ tệp quyet-dinh.toml)",
     ),
