@@ -311,18 +311,8 @@ pub const VI: &[(&str, &str, &str)] = &[
         "file",
         "Tệp của đơn vị (trong thư mục nhận, hoặc đường dẫn)",
     ),
-    (
-        "decide *",
-        "sha",
-        "Mã băm SHA-256 của tệp, hoặc ít nhất 12 chữ số đầu",
-    ),
     ("decide accept", "note", "Lý do (ghi kèm quyết định)"),
     ("decide keep", "note", "Lý do (ghi kèm quyết định)"),
-    (
-        "decide *",
-        "by",
-        "Người quyết định; mặc định: tên người dùng của máy",
-    ),
     (
         "decide accept",
         "codes",
