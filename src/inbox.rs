@@ -144,6 +144,22 @@ pub fn list_inputs_except(
                     "Excel/LibreOffice lock file",
                 ),
             });
+        } else if name == crate::decision::FILE_NAME {
+            // The clerk's decisions, read by `run` from the inbox itself.
+            skipped.push(Skipped {
+                file,
+                reason: if entry.depth() == 1 {
+                    Msg::new(
+                        "tệp quyết định của người tổng hợp (tonghop decide), không phải báo cáo: xem sheet Quyết định",
+                        "the clerk's decisions (tonghop decide), not a report: see the Decisions sheet",
+                    )
+                } else {
+                    Msg::new(
+                        "tệp quyết định ở thư mục con: không đọc, chỉ đọc tệp quyết định ở ngay thư mục nhận",
+                        "a decisions' file in a sub-folder: not read, only the one directly in the inbox is",
+                    )
+                },
+            });
         } else if name.starts_with('.') {
             skipped.push(Skipped {
                 file,

@@ -36,6 +36,7 @@ pub mod cmd;
 pub mod compare;
 pub mod consolidate;
 pub mod deadline;
+pub mod decision;
 pub mod detail;
 pub mod extract;
 pub mod finding;

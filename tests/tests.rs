@@ -12,6 +12,7 @@ mod bench;
 mod chasing;
 mod cli;
 mod commands;
+mod decisions;
 mod detail;
 mod history;
 mod hostile;

@@ -261,6 +261,8 @@ fn from_report(form: &Form, path: &Path) -> Result<Parts, ArchiveError> {
             )
             .map(super::iso),
             figures,
+            current: included,
+            ..FileRecord::default()
         });
     }
     let totals = json
@@ -465,6 +467,7 @@ fn from_table(form: &Form, path: &Path) -> Result<Parts, ArchiveError> {
             warnings: 0,
             report_date: None,
             figures,
+            ..FileRecord::default()
         });
     }
     if !problems.is_empty() {

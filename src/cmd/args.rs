@@ -239,6 +239,91 @@ pub const VI: &[(&str, &str, &str)] = &[
         "Kho lưu trữ số liệu các kỳ: xem danh sách, xem, xuất, nhập, chốt kỳ",
     ),
     (
+        "decide",
+        "",
+        "Quyết định của người tổng hợp về tệp của đơn vị (tệp quyet-dinh.toml trong thư mục nhận): nhận, giữ tệp cũ, xem, xóa",
+    ),
+    (
+        "decide accept",
+        "",
+        "Nhận tệp của đơn vị dù có cảnh báo (với --code: cả lỗi của các mã đó)",
+    ),
+    (
+        "decide keep",
+        "",
+        "Dùng tệp này của đơn vị thay cho tệp mới nhất",
+    ),
+    (
+        "decide list",
+        "",
+        "Liệt kê các quyết định và cho biết quyết định nào còn hiệu lực",
+    ),
+    ("decide remove", "", "Xóa một quyết định theo số thứ tự"),
+    (
+        "decide accept",
+        "sha",
+        "Mã băm SHA-256 của tệp, hoặc ít nhất 12 chữ số đầu",
+    ),
+    (
+        "decide keep",
+        "sha",
+        "Mã băm SHA-256 của tệp, hoặc ít nhất 12 chữ số đầu",
+    ),
+    (
+        "decide accept",
+        "by",
+        "Người quyết định; mặc định: tên người dùng của máy",
+    ),
+    (
+        "decide keep",
+        "by",
+        "Người quyết định; mặc định: tên người dùng của máy",
+    ),
+    (
+        "decide accept",
+        "inbox",
+        "Thư mục nhận bài (giữ tệp quyet-dinh.toml)",
+    ),
+    (
+        "decide keep",
+        "inbox",
+        "Thư mục nhận bài (giữ tệp quyet-dinh.toml)",
+    ),
+    (
+        "decide list",
+        "inbox",
+        "Thư mục nhận bài (giữ tệp quyet-dinh.toml)",
+    ),
+    (
+        "decide remove",
+        "inbox",
+        "Thư mục nhận bài (giữ tệp quyet-dinh.toml)",
+    ),
+    ("decide accept", "unit", "Mã đơn vị"),
+    ("decide keep", "unit", "Mã đơn vị"),
+    (
+        "decide accept",
+        "file",
+        "Tệp của đơn vị (trong thư mục nhận, hoặc đường dẫn)",
+    ),
+    (
+        "decide keep",
+        "file",
+        "Tệp của đơn vị (trong thư mục nhận, hoặc đường dẫn)",
+    ),
+    ("decide accept", "note", "Lý do (ghi kèm quyết định)"),
+    ("decide keep", "note", "Lý do (ghi kèm quyết định)"),
+    (
+        "decide accept",
+        "codes",
+        "Mã lỗi cũng được nhận (lặp lại cho nhiều mã); chỉ mã của quy tắc so khớp số liệu",
+    ),
+    (
+        "decide remove",
+        "number",
+        "Số thứ tự của quyết định, như decide list cho thấy",
+    ),
+    (
         "archive list",
         "",
         "Liệt kê các kỳ trong kho: số đơn vị, thời điểm ghi, từ tệp nào",
@@ -442,6 +527,11 @@ const VI_VALUE_NAMES: &[(&str, &str)] = &[
     ("SHELL", "VỎ_LỆNH"),
     ("CODE", "MÃ"),
     ("PATH", "ĐƯỜNG_DẪN"),
+    ("HEX", "MÃ_BĂM"),
+    ("NUMBER", "SỐ"),
+    ("NOTE", "LÝ_DO"),
+    ("BY", "NGƯỜI"),
+    ("UNIT", "MÃ_ĐV"),
 ];
 
 /// The Vietnamese help of argument `id` of command `cmd` (`""` for the command itself).

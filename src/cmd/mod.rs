@@ -5,6 +5,7 @@ pub mod args;
 mod bench;
 mod check;
 mod completions;
+mod decide;
 pub mod describe;
 mod man;
 mod run;
@@ -48,6 +49,8 @@ pub enum Command {
     Run(run::Args),
     /// The archive of every period recorded: list, show, export, import, close.
     Archive(archive::Args),
+    /// The clerk's decisions about units' files (quyet-dinh.toml in the inbox): accept, keep, list, remove.
+    Decide(decide::Args),
     /// Generate realistic submissions (some with faults) for trying and testing.
     Samples(samples::Args),
     /// Targets (chỉ tiêu): write the blank workbook, one row per unit.
@@ -197,6 +200,7 @@ pub fn run(cli: Cli, lang: Lang) -> Result<u8> {
         Command::Check(a) => check::run(a, lang),
         Command::Run(a) => run::run(a, lang),
         Command::Archive(a) => archive::run(a, lang),
+        Command::Decide(a) => decide::run(a, lang),
         Command::Samples(a) => samples::run(a, lang),
         Command::Targets(a) => targets::run(a, lang),
         Command::Bench(a) => bench::run(a, lang),

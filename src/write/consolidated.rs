@@ -96,6 +96,8 @@ pub fn write<R: Send>(
         run: mark,
         comparison,
         chase,
+        versions,
+        decisions,
     } = run;
     let detail = decision.written;
     let e = xlsx_err(path);
@@ -155,6 +157,7 @@ pub fn write<R: Send>(
         if comparison.is_some() {
             add(&mut wb, names.compare)?;
         }
+        super::history_sheet::add(&mut wb, form, c, versions, decisions, lang)?;
         for &(ti, n) in &parts {
             for part in 0..n {
                 add(&mut wb, &detail_name(form, &names, ti, part, n))?;
@@ -233,7 +236,7 @@ pub fn write<R: Send>(
         || {
             let handed = caught(catch_quietly(|| {
                 let mut ws = status_ws;
-                status_rows(&mut ws, form, c, skipped, chase, lang)
+                status_rows(&mut ws, form, c, skipped, chase, decisions, lang)
                     .map_err(&e)
                     .and_then(|()| hand_in(None, Some(ws)))
             }));
@@ -792,6 +795,7 @@ fn status_rows(
     c: &Consolidation,
     skipped: &[Skipped],
     chase: Option<&Chase>,
+    decisions: Option<&crate::decision::Applied>,
     lang: Lang,
 ) -> Result<(), XlsxError> {
     let mut row = 3u32;
@@ -868,7 +872,10 @@ fn status_rows(
         match c.kept[u] {
             Some(i) => {
                 let s = &c.submissions[i];
-                let note = if s.status == Status::Rejected {
+                let decided = decisions.and_then(|d| d.note(i, lang));
+                let note = if let Some(d) = decided {
+                    d
+                } else if s.status == Status::Rejected {
                     lang.pick("Đã gửi trả tệp lỗi: tra-lai/", "Returned: tra-lai/")
                         .to_string()
                         + &unit.code

@@ -6,6 +6,7 @@ pub mod chasing;
 pub mod compare;
 pub mod consolidated;
 pub mod form;
+pub mod history_sheet;
 pub mod mark;
 pub mod report;
 pub mod returned;

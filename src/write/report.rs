@@ -67,6 +67,10 @@ pub struct Report<'a> {
     /// The deadline and the units to chase; `None` for `check --json`, which judges files,
     /// not a collection.
     pub chase: Option<&'a Chase>,
+    /// Every version of each unit's file seen for the period; `None` for `check --json`.
+    pub versions: Option<&'a super::history_sheet::Versions>,
+    /// The clerk's decisions and what became of them; `None` for `check --json`.
+    pub decisions: Option<&'a crate::decision::Applied>,
 }
 
 /// What ties a run's outputs together: its id, written into report.json and
@@ -234,6 +238,15 @@ impl Serialize for Report<'_> {
         m.serialize_entry("totals", &totals)?;
         if let Some(cmp) = self.comparison {
             m.serialize_entry("comparison", &comparison_json(form, cmp, lang))?;
+        }
+        if let Some(v) = self.versions {
+            m.serialize_entry("versions", &v.json(c.period))?;
+        }
+        if let Some(d) = self.decisions {
+            m.serialize_entry(
+                "decisions",
+                &super::history_sheet::decisions_json(c, d, lang),
+            )?;
         }
         m.end()
     }
