@@ -916,6 +916,7 @@ mod tests {
     #[test]
     fn scenarios_by_id() {
         assert_eq!(scenario("C").map(|s| s.units), Some(10_000));
-        assert!(scenario("e").is_none());
+        assert_eq!(scenario("e").map(|s| s.units), Some(50_000));
+        assert!(scenario("f").is_none());
     }
 }

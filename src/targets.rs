@@ -455,7 +455,8 @@ pub fn read(form: &Form, path: &Path, period: Option<Period>) -> Targets {
 /// The province's row: its code, or "Toàn tỉnh" however typed.
 fn is_province(code: &str) -> bool {
     let folded = crate::text::fold(code).replace([' ', '_', '-'], "");
-    folded == "toantinh" || code.trim().eq_ignore_ascii_case(PROVINCE_CODE)
+    // fold keeps the accents: typed with or without them.
+    folded == "toantinh" || folded == "toàntỉnh" || code.trim().eq_ignore_ascii_case(PROVINCE_CODE)
 }
 
 fn date(d: Option<&Data>) -> Option<NaiveDate> {
@@ -508,36 +509,6 @@ fn distance(a: &str, b: &str) -> usize {
         prev = cur;
     }
     prev[b.len()]
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn distance_counts_edits() {
-        assert_eq!(distance("muongnhe", "muongnhe"), 0);
-        assert_eq!(distance("muongnh", "muongnhe"), 1);
-        assert_eq!(distance("abc", "xyz"), 3);
-    }
-
-    #[test]
-    fn a_code_one_letter_off_is_shown_with_the_unit_it_probably_means() {
-        let form = Form::load(None).unwrap();
-        let near = nearest(&form, "MUONGNHEE");
-        assert!(
-            near.first().is_some_and(|n| n.starts_with("MUONGNHE ")),
-            "{near:?}"
-        );
-    }
-
-    #[test]
-    fn the_province_row_is_found_however_typed() {
-        assert!(is_province("TOAN_TINH"));
-        assert!(is_province("Toàn tỉnh"));
-        assert!(is_province("TOÀN TỈNH"));
-        assert!(!is_province("MUONGNHE"));
-    }
 }
 
 /// The archive's targets of `period`, and of the form's term when it has one.
@@ -593,4 +564,34 @@ pub fn import(
         n += store.record_targets(&form.id, term.period, &t.term, &at)?;
     }
     Ok(Ok(n))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn distance_counts_edits() {
+        assert_eq!(distance("muongnhe", "muongnhe"), 0);
+        assert_eq!(distance("muongnh", "muongnhe"), 1);
+        assert_eq!(distance("abc", "xyz"), 3);
+    }
+
+    #[test]
+    fn a_code_one_letter_off_is_shown_with_the_unit_it_probably_means() {
+        let form = Form::load(None).unwrap();
+        let near = nearest(&form, "MUONGNHEE");
+        assert!(
+            near.first().is_some_and(|n| n.starts_with("MUONGNHE ")),
+            "{near:?}"
+        );
+    }
+
+    #[test]
+    fn the_province_row_is_found_however_typed() {
+        assert!(is_province("TOAN_TINH"));
+        assert!(is_province("Toàn tỉnh"));
+        assert!(is_province("TOÀN TỈNH"));
+        assert!(!is_province("MUONGNHE"));
+    }
 }

@@ -39,7 +39,7 @@ fn notation(v: f64, group: char, point: char) -> String {
     let digits: Vec<char> = int.chars().collect();
     let mut g = String::new();
     for (i, d) in digits.iter().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             g.push(group);
         }
         g.push(*d);

@@ -326,8 +326,8 @@ fn an_upward_report_of_a_thousand_units_names_thirty_and_counts_the_rest() {
     let first = crate::common::sheet_names(&w.path("out/bao-cao-11.xlsx"))[0].clone();
     let cells = crate::common::cells(&w.path("out/bao-cao-11.xlsx"), &first);
     let listed = cells
-        .used_cells()
-        .filter_map(|(_, _, d)| crate::common::text(Some(d)))
+        .values()
+        .filter_map(|d| crate::common::text(Some(d)))
         .find(|t| t.contains("đơn vị khác"))
         .expect("the covered units' list ends with a count")
         .to_string();

@@ -100,13 +100,12 @@ fn sha_of(path: &Path) -> Result<String> {
     )))
 }
 
+/// (file, hash) of each of a unit's files, and the hash of the one a run would keep.
+type UnitFiles = (Vec<(String, String)>, Option<String>);
+
 /// The unit's files in the inbox as a run weighs them: (file, hash) of each, and the
 /// hash of the one a run would keep without a decision.
-fn unit_files(
-    inbox: &Path,
-    form: &Form,
-    u: usize,
-) -> Result<(Vec<(String, String)>, Option<String>)> {
+fn unit_files(inbox: &Path, form: &Form, u: usize) -> Result<UnitFiles> {
     let (inputs, _) = crate::inbox::list_inputs(inbox)?;
     let subs = pipeline::process_all(
         form,

@@ -322,7 +322,7 @@ fn targets_block(
         let spec = &form.targets[a.target_index];
         ws.write_string_with_format(row, 0, code, fmt)?;
         ws.write_string_with_format(row, 1, name, fmt)?;
-        ws.write_string_with_format(row, 2, &spec.label(form, lang.en()), fmt)?;
+        ws.write_string_with_format(row, 2, spec.label(form, lang.en()), fmt)?;
         put(ws, row, 3, a.this, &count)?;
         put(ws, row, 4, a.target, &count)?;
         put(ws, row, 5, a.percent, &dec)?;
