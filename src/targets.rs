@@ -354,14 +354,9 @@ pub fn read(form: &Form, path: &Path, period: Option<Period>) -> Targets {
     }
     let mut seen: BTreeMap<String, u32> = BTreeMap::new();
     for row in FIRST_UNIT_ROW..=height {
-        let code = match at(row, 0) {
-            Some(Data::String(s)) => s.trim().to_string(),
-            Some(Data::Empty) | None => continue,
-            Some(other) => other.to_string(),
-        };
-        if code.is_empty() {
+        let Some(code) = crate::write::units_table::unit_code(at(row, 0)) else {
             continue;
-        }
+        };
         let code = if is_province(&code) {
             PROVINCE_CODE.to_string()
         } else if let Some(u) = form.units.by_code(&code) {

@@ -4,13 +4,13 @@
 //! `term:` and the figure), a row per unit and a last row for the province, which
 //! [`crate::targets::read`] reads back.
 
-use super::units_table::{FIRST_UNIT_ROW, FORM_ROW, KEY_ROW, LABEL_ROW, NAME_KEY, PERIOD_ROW};
+use super::units_table::{FIRST_UNIT_ROW, KEY_ROW, LABEL_ROW};
 use super::{WriteError, new_workbook, save, style, xlsx_err};
 use crate::form::Form;
 use crate::lang::Lang;
 use crate::period::Period;
 use crate::targets::{PROVINCE_CODE, SHEET, TERM_PREFIX};
-use rust_xlsxwriter::{Format, FormatAlign, Workbook, XlsxError};
+use rust_xlsxwriter::{Workbook, XlsxError};
 use std::path::Path;
 
 /// Write the blank for `period`'s units (the units that still exist without one).
@@ -47,47 +47,18 @@ fn fill(
             )
         }));
     }
-    ws.merge_range(
-        0,
-        0,
-        0,
-        (columns.len() + 1).max(4) as u16,
-        &format!(
-            "{} — {}",
+    super::units_table::head(
+        ws,
+        form,
+        period,
+        lang,
+        (
             lang.pick("CHỈ TIÊU CÁC ĐƠN VỊ", "TARGETS BY UNIT"),
-            if en { &form.title_en } else { &form.title }
+            u16::MAX,
         ),
-        &style::title().set_align(FormatAlign::Left),
+        &columns,
+        18.0,
     )?;
-    ws.write_string(FORM_ROW, 0, lang.pick("Biểu mẫu", "Form"))?;
-    ws.write_string(FORM_ROW, 1, &form.id)?;
-    ws.write_string(FORM_ROW, 2, &form.version)?;
-    ws.write_string(PERIOD_ROW, 0, lang.pick("Kỳ từ ngày", "Period from"))?;
-    ws.write_string(PERIOD_ROW, 2, lang.pick("đến ngày", "to"))?;
-    match period {
-        Some(p) => {
-            ws.write_date_with_format(PERIOD_ROW, 1, p.from, &style::date())?;
-            ws.write_date_with_format(PERIOD_ROW, 3, p.to, &style::date())?;
-        }
-        None => {
-            ws.write_blank(PERIOD_ROW, 1, &style::input(style::date()))?;
-            ws.write_blank(PERIOD_ROW, 3, &style::input(style::date()))?;
-        }
-    }
-    let header = style::header();
-    let key_fmt = Format::new().set_font_size(8).set_font_color(0x7F7F7F);
-    ws.write_string_with_format(LABEL_ROW, 0, lang.pick("Mã đơn vị", "Unit code"), &header)?;
-    ws.write_string_with_format(LABEL_ROW, 1, lang.pick("Tên đơn vị", "Unit name"), &header)?;
-    ws.write_string_with_format(KEY_ROW, 0, super::units_table::CODE_KEY, &key_fmt)?;
-    ws.write_string_with_format(KEY_ROW, 1, NAME_KEY, &key_fmt)?;
-    ws.set_column_width(0, 12)?;
-    ws.set_column_width(1, 34)?;
-    for (k, (key, label)) in columns.iter().enumerate() {
-        let col = (k + 2) as u16;
-        ws.write_string_with_format(LABEL_ROW, col, label, &header)?;
-        ws.write_string_with_format(KEY_ROW, col, key, &key_fmt)?;
-        ws.set_column_width(col, 18)?;
-    }
     ws.set_row_height(LABEL_ROW, 60)?;
     let text = style::text();
     let bold = style::bold();
