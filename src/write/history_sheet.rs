@@ -304,8 +304,9 @@ fn history(
             v.unit.clone(),
             v.file.clone(),
             v.status.text().get(lang).to_string(),
+            // The column's heading says what the tick means; the word did not fit beside it.
             if v.current {
-                lang.pick("✔ Đang dùng", "✔ Used").to_string()
+                "✔".to_string()
             } else {
                 String::new()
             },

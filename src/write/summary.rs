@@ -15,8 +15,9 @@ pub fn sheet_name(lang: Lang) -> &'static str {
 }
 
 /// The text column's width, in characters: what an A4 portrait page holds between its
-/// margins at 100 %.
-const WIDTH: f64 = 80.0;
+/// margins at 100 % (80 passed the right margin in LibreOffice, whose default font is
+/// wider than Excel's).
+const WIDTH: f64 = 72.0;
 
 /// Whether the run has a summary to write.
 pub fn wanted(cmp: Option<&Comparison>) -> bool {
@@ -42,10 +43,12 @@ pub fn sheet(
     );
     let head = style::title().set_text_wrap();
     ws.write_string_with_format(0, 0, &title, &head)?;
-    ws.set_row_height(
-        0,
-        style::wrapped_height(&title, WIDTH * 0.8).unwrap_or(22.0),
-    )?;
+    // The title's large bold capitals take about 1.6 times a body character, and a line
+    // needs 22 points or the accents above them are clipped.
+    let title_lines = (title.chars().count() as f64 / (WIDTH / 1.6))
+        .ceil()
+        .max(1.0);
+    ws.set_row_height(0, 22.0 * title_lines)?;
     let mut row = 1;
     let sub = [
         form.province.clone(),
