@@ -119,8 +119,8 @@ impl Version {
 /// The versions a period holds after a run whose files are `files`, from those stored
 /// before (`stored`), at time `now`. A file seen again keeps when it was first seen;
 /// a stored version not among the files is superseded. Files without a unit or a hash
-/// (unreadable, refused by size) are no unit's version. Sorted by unit, then when
-/// first seen, then file.
+/// (unreadable, refused by size) are no unit's version. Sorted by unit, then by the run
+/// that first saw it, then file.
 pub fn merge(stored: Vec<Version>, files: &[FileRecord], now: &str) -> Vec<Version> {
     let mut by_key: HashMap<(String, String), Version> = stored
         .into_iter()
@@ -174,9 +174,13 @@ pub fn merge(stored: Vec<Version>, files: &[FileRecord], now: &str) -> Vec<Versi
         );
     }
     let mut out: Vec<Version> = by_key.into_values().collect();
+    // By the run that first saw it: two runs within one second have the same time, and
+    // a version new in this run (no run id yet) comes after every stored one.
+    let first = |v: &Version| v.first_run.unwrap_or(i64::MAX);
     out.sort_by(|a, b| {
-        (&a.unit, &a.first_seen, &a.file, &a.sha256).cmp(&(
+        (&a.unit, first(a), &a.first_seen, &a.file, &a.sha256).cmp(&(
             &b.unit,
+            first(b),
             &b.first_seen,
             &b.file,
             &b.sha256,
@@ -216,7 +220,7 @@ fn stored(
 ) -> rusqlite::Result<Vec<Version>> {
     let mut q = conn.prepare(&format!(
         "SELECT {COLUMNS} FROM version WHERE form_id = ?1 AND date_from = ?2 AND date_to = ?3
-         ORDER BY unit, first_seen, file, sha256"
+         ORDER BY unit, first_run, first_seen, file, sha256"
     ))?;
     let rows = q.query_map((form_id, iso(period.from), iso(period.to)), read)?;
     rows.collect()
@@ -346,5 +350,17 @@ mod tests {
         assert_eq!(v.len(), 1);
         assert_eq!(v[0].file, "A-aa.xlsx");
         assert!(v[0].current);
+    }
+
+    #[test]
+    fn versions_seen_in_the_same_second_are_in_the_order_of_their_runs() {
+        // Stored by run 7; the newer file, seen in this run, sorts after it even though
+        // its hash sorts first and both were seen at the same second.
+        let mut stored = merge(Vec::new(), &[file("A", "ff", "accepted", true)], "t");
+        stored[0].first_run = Some(7);
+        let v = merge(stored, &[file("A", "00", "accepted", true)], "t");
+        let order: Vec<&str> = v.iter().map(|v| v.sha256.as_str()).collect();
+        assert_eq!(order, ["ff", "00"]);
+        assert_eq!(v[0].status, VersionStatus::Superseded);
     }
 }
