@@ -311,7 +311,7 @@ impl RunOutcome {
 /// let (inbox, out) = (dir.path().join("inbox"), dir.path().join("out"));
 /// std::fs::create_dir(&inbox).unwrap();
 /// let period = Period::parse("01/01/2026..30/06/2026").unwrap();
-/// let samples = SampleOptions { units: 3, rows: Some(4), seed: 1, faults: 0, faulty_units: None, period, past: None };
+/// let samples = SampleOptions { units: 3, rows: Some(4), seed: 1, faults: 0, faulty_units: None, period, past: None, formulas: false };
 /// generate(&Form::default_form().unwrap(), &inbox, &samples).unwrap();
 /// std::fs::remove_file(inbox.join("faults.json")).unwrap();
 /// let mut opts = RunOptions::new(inbox, out.clone());

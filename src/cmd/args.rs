@@ -453,6 +453,11 @@ pub const VI: &[(&str, &str, &str)] = &[
         "Cùng --archive: số đơn vị có số đầu kỳ khác số cuối kỳ trước (ghi trong faults.json là CARRY)",
     ),
     (
+        "samples",
+        "formulas",
+        "Ghi mỗi số liệu của bảng thành một công thức kèm giá trị (=3+0 hiện 3), như trang tính đơn vị tự lập",
+    ),
+    (
         "bench",
         "",
         "Đo tốc độ của run so với mức sàn chỉ đọc bằng calamine, trên dữ liệu tạo ra",
@@ -460,7 +465,17 @@ pub const VI: &[(&str, &str, &str)] = &[
     (
         "bench",
         "scenario",
-        "Kịch bản: a (49 đơn vị x 40 dòng), b (2.000 x 40), c (10.000 x 40), d (50 x 20.000), e (50.000 x 5) hoặc all",
+        "Kịch bản: a (49 đơn vị x 40 dòng), b (2.000 x 40), c (10.000 x 40), d (50 x 20.000), e (50.000 x 5), f (10 x 10.000 dòng công thức dạng .ods và .xls, cần LibreOffice), nhiều kịch bản cách nhau bằng dấu phẩy, hoặc all",
+    ),
+    (
+        "bench",
+        "units",
+        "Số bài nộp của mỗi kịch bản đã chọn, thay cho số của kịch bản (để đo ở quy mô khác)",
+    ),
+    (
+        "bench",
+        "rows",
+        "Số dòng bảng của mỗi bài nộp, thay cho số của kịch bản",
     ),
     (
         "bench",
