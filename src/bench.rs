@@ -999,6 +999,9 @@ mod tests {
     fn scenarios_by_id() {
         assert_eq!(scenario("C").map(|s| s.units), Some(10_000));
         assert_eq!(scenario("e").map(|s| s.units), Some(50_000));
-        assert!(scenario("f").is_none());
+        assert!(scenario("F").is_some_and(|s| s.needs_libreoffice() && s.formulas));
+        assert!(scenario("g").is_none());
+        assert_eq!(SCENARIOS[0].title(), "49 submissions of 40 rows");
+        assert_eq!(SCENARIOS[5].title(), "10 .ods/.xls of 10,000 formula rows");
     }
 }
