@@ -466,44 +466,15 @@ fn date(d: Option<&Data>) -> Option<NaiveDate> {
     }
 }
 
-/// The three units whose code or name is nearest `typed` (edit distance on the
-/// folded text), "CODE (Name)": what the clerk probably meant.
+/// The three units whose code or name is nearest `typed`, "CODE (Name)": what the clerk
+/// probably meant.
 pub fn nearest(form: &Form, typed: &str) -> Vec<String> {
-    let t = crate::text::fold(typed);
-    let mut scored: Vec<(usize, usize)> = form
-        .units
-        .iter()
-        .enumerate()
-        .map(|(i, u)| {
-            let by_code = distance(&t, &crate::text::fold(&u.code));
-            let by_name = distance(&t, &crate::text::fold(&u.name));
-            (by_code.min(by_name), i)
-        })
-        .collect();
-    scored.sort();
-    let limit = (t.chars().count() / 2).max(2);
-    scored
+    let all: Vec<usize> = (0..form.units.len()).collect();
+    form.units
+        .nearest(&[typed], &all, 3)
         .into_iter()
-        .filter(|&(d, _)| d <= limit)
-        .take(3)
-        .map(|(_, i)| format!("{} ({})", form.units[i].code, form.units[i].name))
+        .map(|i| format!("{} ({})", form.units[i].code, form.units[i].name))
         .collect()
-}
-
-/// Levenshtein distance over characters.
-fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, &cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != cb))
-                .min(prev[j + 1] + 1)
-                .min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 /// The archive's targets of `period`, and of the form's term when it has one.
@@ -564,13 +535,6 @@ pub fn import(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn distance_counts_edits() {
-        assert_eq!(distance("muongnhe", "muongnhe"), 0);
-        assert_eq!(distance("muongnh", "muongnhe"), 1);
-        assert_eq!(distance("abc", "xyz"), 3);
-    }
 
     #[test]
     fn a_code_one_letter_off_is_shown_with_the_unit_it_probably_means() {

@@ -343,3 +343,57 @@ fn a_total_formula_that_misses_rows_inserted_above_it_is_named_in_the_sum_findin
         assert!(m.contains("Công thức Tổng cộng chưa gồm dòng 19–20"), "{m}");
     }
 }
+
+/// The unit chooses its name in the blank form, and the code follows: the name cell
+/// offers the names of the list sheet, the code cell looks the chosen one up (locked).
+/// With a name put where the drop-down puts it, LibreOffice computes the code, and the
+/// saved file is read as that unit's, with no warning about its code.
+#[test]
+fn a_name_chosen_in_the_blank_form_fills_in_the_code_in_libreoffice() {
+    use crate::common::{sheet_names, zip_of, zip_text};
+    use crate::hostile::edit::{Cell, Pkg};
+    let w = Workdir::official();
+    w.run_expect(&["template", "--out", "blank.xlsx"], 0);
+    let blank = w.path("blank.xlsx");
+    let names = sheet_names(&blank);
+    assert_eq!(names.last().map(String::as_str), Some("Danh sách đơn vị"));
+    let list = cells(&blank, "Danh sách đơn vị");
+    let listed: Vec<(&str, &str)> = (3..200u32)
+        .map_while(|r| Some((text(list.get(&(r, 1)))?, text(list.get(&(r, 2)))?)))
+        .collect();
+    assert_eq!(listed.len(), 49, "the 49 units of Điện Biên: {listed:?}");
+    let (name, code) = *listed
+        .iter()
+        .find(|(_, c)| *c == "MUONGNHE")
+        .expect("MUONGNHE listed");
+    let info = zip_text(&mut zip_of(&blank), "xl/worksheets/sheet1.xml");
+    assert!(
+        info.contains("<f>IFERROR(VLOOKUP(C7,'Danh sách đơn vị'!$B$4:$C$52,2,FALSE),\"\")</f>"),
+        "the code cell looks the name up: {info}"
+    );
+    assert!(
+        info.contains("<formula1>'Danh sách đơn vị'!$B$4:$B$52</formula1>"),
+        "the name cell's drop-down lists the names: {info}"
+    );
+
+    let mut p = Pkg::open(&std::fs::read(&blank).unwrap());
+    p.cell(
+        "xl/worksheets/sheet1.xml",
+        "C7",
+        Cell::Text(name.to_string()),
+    );
+    let filled = w.put("filled/chosen.xlsx", &p.bytes());
+    let saved = lo::convert(&filled, "xlsx", &w.path("saved"));
+    let info = cells(&saved, "Thông tin");
+    assert_eq!(text(info.get(&(5, 2))), Some(code), "LibreOffice's code");
+    let report = w.run_json(&["check", saved.to_str().unwrap(), "--json"], 1);
+    let sub = &report["submissions"][0];
+    assert_eq!(sub["unit"], code, "{sub:#}");
+    let about_the_code: Vec<&serde_json::Value> = sub["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "UNITNAME" || f["rule"] == "UNIT")
+        .collect();
+    assert!(about_the_code.is_empty(), "{about_the_code:#?}");
+}

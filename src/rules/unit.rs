@@ -11,7 +11,9 @@
 //!
 //! # Example
 //! The code `XYZ` with the name `Huyện Không Có` gives: *Mã đơn vị "XYZ" và tên "Huyện
-//! Không Có" không thuộc danh sách đơn vị phải báo cáo. Hãy ghi đúng mã đơn vị.*
+//! Không Có" không thuộc danh sách đơn vị phải báo cáo. Hãy chọn đúng tên đơn vị (mã tự
+//! điền) hoặc ghi đúng mã đơn vị.* The code `MUONGNHEE` adds *Có phải là: Đảng bộ xã
+//! Mường Nhé (mã MUONGNHE)?*
 
 use super::{Checker, Doc, Example, Figure, Kind, Meta, Resolver, RuleSet};
 use crate::extract::{Report, Value};
@@ -47,7 +49,7 @@ description = "Mã đơn vị là một trong các đơn vị phải báo cáo""
                 ("unit_code", Figure::Text("XYZ")),
                 ("unit_name", Figure::Text("Huyện Không Có")),
             ],
-            message: "Mã đơn vị \"XYZ\" và tên \"Huyện Không Có\" không thuộc danh sách đơn vị phải báo cáo. Hãy ghi đúng mã đơn vị.",
+            message: "Mã đơn vị \"XYZ\" và tên \"Huyện Không Có\" không thuộc danh sách đơn vị phải báo cáo. Hãy chọn đúng tên đơn vị (mã tự điền) hoặc ghi đúng mã đơn vị.",
         },
     };
     type Fields = Fields;
@@ -114,13 +116,33 @@ pub fn identify(layout: &Layout, rules: &RuleSet, report: &Report) -> (Option<us
     {
         let expected = layout.units.expected(on.map(|d| Period { from: d, to: d }));
         let codes: Vec<&str> = expected.iter().map(|&u| layout.units[u].code.as_str()).collect();
+        // What the unit probably meant, by its code or its name: said in the message, so
+        // the clerk need not search a list of 49 codes.
+        let near: Vec<&crate::spec::Unit> = layout
+            .units
+            .nearest(&[&code, &strip_invisible(&name)], &expected, 3)
+            .into_iter()
+            .map(|u| &layout.units[u])
+            .collect();
+        let (vi, en) = if near.is_empty() {
+            (
+                "Hãy chọn đúng tên đơn vị (mã tự điền) hoặc ghi đúng mã đơn vị.".to_string(),
+                "Choose the right unit name (the code follows) or write the right unit code.".to_string(),
+            )
+        } else {
+            let list = |w: &str| near.iter().map(|u| format!("{} ({w} {})", u.name, u.code)).collect::<Vec<_>>().join("; ");
+            (
+                format!("Có phải là: {}? Hãy chọn đúng tên đơn vị (mã tự điền) hoặc ghi đúng mã đơn vị.", list("mã")),
+                format!("Did you mean: {}? Choose the right unit name (the code follows) or write the right unit code.", list("code")),
+            )
+        };
         out.push(
             Finding::new(
                 r.code.clone(),
                 r.severity,
                 Msg::new(
-                    format!("Mã đơn vị \"{typed}\" và tên \"{name}\" không thuộc danh sách đơn vị phải báo cáo. Hãy ghi đúng mã đơn vị."),
-                    format!("Unit code \"{typed}\" and name \"{name}\" are not among the expected units. Write the right unit code."),
+                    format!("Mã đơn vị \"{typed}\" và tên \"{name}\" không thuộc danh sách đơn vị phải báo cáo. {vi}"),
+                    format!("Unit code \"{typed}\" and name \"{name}\" are not among the expected units. {en}"),
                 ),
             )
             .at(cell.sheet, Some(cell.pos))

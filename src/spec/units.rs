@@ -97,6 +97,46 @@ impl Roster {
         })
     }
 
+    /// Up to `n` of `among` nearest to what was typed (`typed`: a code, a name, either
+    /// blank), nearest first: what the clerk probably meant. Compared folded (no accents
+    /// or case), by edit distance to the code, to the name, to its aliases, and to the
+    /// name's last words as many as typed, since units drop the "Đảng bộ" in front.
+    /// Only those within a third of what was typed (at least 2 edits) count: a typo, not
+    /// another unit that shares the word "Huyện".
+    pub fn nearest(&self, typed: &[&str], among: &[usize], n: usize) -> Vec<usize> {
+        let typed: Vec<String> = typed
+            .iter()
+            .map(|t| fold(t))
+            .filter(|t| !t.is_empty())
+            .collect();
+        let mut scored: Vec<(usize, usize)> = among
+            .iter()
+            .filter_map(|&u| {
+                let unit = &self.units[u];
+                let mut names = vec![fold(&unit.code), fold(&unit.name)];
+                names.extend(unit.aliases.iter().map(|a| fold(a)));
+                typed
+                    .iter()
+                    .flat_map(|t| {
+                        let words = t.split(' ').count();
+                        let limit = (t.chars().count() / 3).max(2);
+                        names
+                            .iter()
+                            .flat_map(move |name| {
+                                let tail: Vec<&str> = name.split(' ').collect();
+                                let tail = tail[tail.len().saturating_sub(words)..].join(" ");
+                                [strsim::levenshtein(t, name), strsim::levenshtein(t, &tail)]
+                            })
+                            .filter(move |&d| d <= limit)
+                    })
+                    .min()
+                    .map(|d| (d, u))
+            })
+            .collect();
+        scored.sort_unstable();
+        scored.into_iter().take(n).map(|(_, u)| u).collect()
+    }
+
     /// The units expected to report for `period`: those that exist on its last day,
     /// since a report counts the members at the end of the period. Without a period,
     /// the units that still exist.
@@ -227,6 +267,41 @@ mod tests {
             to: to.map(d),
             predecessors: vec![],
         }
+    }
+
+    #[test]
+    fn the_nearest_units_are_typos_of_a_code_or_a_name_without_its_prefix() {
+        let mut p = Vec::new();
+        let roster = resolve(
+            &[
+                unit("MUONGCHA", "Đảng bộ xã Mường Chà", None, None),
+                unit("MUONGNHE", "Đảng bộ xã Mường Nhé", None, None),
+                unit("CAT", "Đảng bộ Công an tỉnh", None, None),
+            ],
+            &mut p,
+        );
+        let all = [0, 1, 2];
+        let code = |u: Vec<usize>| {
+            u.iter()
+                .map(|&i| roster[i].code.clone())
+                .collect::<Vec<_>>()
+        };
+        // Nearest first; Mường Chà is a few letters off too, never Công an.
+        assert_eq!(
+            code(roster.nearest(&["MUONGNHEE"], &all, 3)),
+            ["MUONGNHE", "MUONGCHA"]
+        );
+        assert_eq!(
+            code(roster.nearest(&["", "xa Muong Nhe"], &all, 3)),
+            ["MUONGNHE"]
+        );
+        assert_eq!(code(roster.nearest(&["MUONGNHEE"], &all, 1)), ["MUONGNHE"]);
+        assert_eq!(
+            code(roster.nearest(&["XYZ", "Huyện Không Có"], &all, 3)),
+            Vec::<String>::new()
+        );
+        // Only among the units asked about.
+        assert!(roster.nearest(&["MUONGNHEE"], &[2], 3).is_empty());
     }
 
     #[test]

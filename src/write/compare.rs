@@ -85,6 +85,27 @@ pub fn sheet(
         sub.push_str(m.get(lang));
         sub.push('.');
     }
+    // One row per unit and figure, in up to three blocks: past Excel's rows (a national
+    // roll-up of every grassroots organisation) the sheet holds the units that fit, and
+    // says where the rest are.
+    let shown = units_that_fit(cmp);
+    if shown < cmp.units.len() {
+        sub.push_str(&format!(
+            " {}",
+            lang.pick(
+                &format!(
+                    "Trang này ghi {} đơn vị đầu trong {} (giới hạn số dòng của Excel); số liệu so sánh của mọi đơn vị có trong report.json (comparison).",
+                    lang.count(shown as u64),
+                    lang.count(cmp.units.len() as u64)
+                ),
+                &format!(
+                    "This sheet holds the first {} of {} units (Excel's row limit); every unit's comparison is in report.json (comparison).",
+                    lang.count(shown as u64),
+                    lang.count(cmp.units.len() as u64)
+                ),
+            )
+        ));
+    }
     let note = style::note().set_text_wrap().set_align(FormatAlign::Top);
     ws.merge_range(1, 0, 2, last, &sub, &note)?;
     ws.set_row_height(1, 30)?;
@@ -181,18 +202,43 @@ pub fn sheet(
         &[],
         true,
     )?;
-    for ((u, lines), flags) in cmp.units.iter().zip(&cmp.flags) {
+    for ((u, lines), flags) in cmp.units.iter().zip(&cmp.flags).take(shown) {
         let unit = &form.units[*u];
         block(ws, &unit.code, &unit.name, lines, flags, false)?;
     }
-    let row = targets_block(ws, form, cmp, row + 1, lang)?;
-    term_block(ws, form, cmp, row + 1, lang)?;
+    let row = targets_block(ws, form, cmp, row + 1, shown, lang)?;
+    term_block(ws, form, cmp, row + 1, shown, lang)?;
     ws.set_landscape();
     ws.set_paper_size(9);
     ws.set_print_fit_to_pages(1, 0);
     ws.set_repeat_rows(HEAD, HEAD)?;
     ws.set_freeze_panes(HEAD + 1, 3)?;
     Ok(())
+}
+
+/// Rows Excel holds on a sheet, less the heading rows and the blocks' own heads.
+const SHEET_ROWS: usize = 1_048_576 - 64;
+
+/// How many of the comparison's units fit on the sheet with all their rows: the
+/// province's, each unit's lines, its target lines and its term lines.
+fn units_that_fit(cmp: &Comparison) -> usize {
+    let term: std::collections::HashMap<usize, usize> = cmp
+        .extra
+        .term
+        .iter()
+        .flat_map(|t| t.units.iter().map(|(u, l)| (*u, l.len())))
+        .collect();
+    let term_lines = |k: usize| term.get(&cmp.units[k].0).copied().unwrap_or(0);
+    let mut rows = cmp.province.len()
+        + cmp.extra.province.len()
+        + cmp.extra.term.as_ref().map_or(0, |t| t.province.len());
+    for k in 0..cmp.units.len() {
+        rows += cmp.units[k].1.len() + cmp.extra.units.get(k).map_or(0, Vec::len) + term_lines(k);
+        if rows > SHEET_ROWS {
+            return k;
+        }
+    }
+    cmp.units.len()
 }
 
 /// A block's heading over the full width, and its column headers below it.
@@ -254,6 +300,7 @@ fn targets_block(
     form: &Form,
     cmp: &Comparison,
     mut row: u32,
+    shown: usize,
     lang: Lang,
 ) -> Result<u32, XlsxError> {
     use crate::compare::TargetFrom;
@@ -357,7 +404,7 @@ fn targets_block(
         line(ws, row, "", lang.pick("TOÀN TỈNH", "PROVINCE"), a, true)?;
         row += 1;
     }
-    for ((u, _), lines) in cmp.units.iter().zip(&extra.units) {
+    for ((u, _), lines) in cmp.units.iter().zip(&extra.units).take(shown) {
         let unit = &form.units[*u];
         for a in lines {
             line(ws, row, &unit.code, &unit.name, a, false)?;
@@ -374,6 +421,7 @@ fn term_block(
     form: &Form,
     cmp: &Comparison,
     mut row: u32,
+    shown: usize,
     lang: Lang,
 ) -> Result<u32, XlsxError> {
     let Some(t) = &cmp.extra.term else {
@@ -466,7 +514,9 @@ fn term_block(
         line(ws, row, "", lang.pick("TOÀN TỈNH", "PROVINCE"), l, true)?;
         row += 1;
     }
-    for (u, lines) in &t.units {
+    let shown: std::collections::HashSet<usize> =
+        cmp.units.iter().take(shown).map(|(u, _)| *u).collect();
+    for (u, lines) in t.units.iter().filter(|(u, _)| shown.contains(u)) {
         let unit = &form.units[*u];
         for l in lines {
             line(ws, row, &unit.code, &unit.name, l, false)?;

@@ -103,6 +103,9 @@ pub fn write<R: Send>(
     let e = xlsx_err(path);
     let table_rows = decision.rows;
     let names = sheet_names(lang);
+    // A list's units go across; past Excel's 16,384 columns they continue on the next
+    // sheet (a national roll-up of every grassroots organisation).
+    let list_parts = c.expected.len().div_ceil(UNIT_COLUMNS).max(1);
     let parts: Vec<(usize, usize)> = if detail {
         (0..form.tables.len())
             .map(|ti| (ti, detail_rows(c, ti).div_ceil(SHEET_ROWS as usize).max(1)))
@@ -152,7 +155,9 @@ pub fn write<R: Send>(
         chart_sheet(&mut wb, form, c.expected.len(), lang, &names)?;
         let lists_at = wb.worksheets_mut().len();
         for li in 0..form.lists.len() {
-            add(&mut wb, &list_sheet_name(form, li, lang))?;
+            for part in 0..list_parts {
+                add(&mut wb, &list_sheet_name(form, li, part, list_parts, lang))?;
+            }
         }
         if comparison.is_some() {
             add(&mut wb, names.compare)?;
@@ -213,11 +218,20 @@ pub fn write<R: Send>(
                     if let (Some(k), Some(chase)) = (chasing_at, chase) {
                         chasing::sheet(&mut mine[k], form, c, chase, lang)?;
                     }
+                    let mut at = lists_at;
                     for li in 0..form.lists.len() {
-                        list_sheet(&mut mine[lists_at + li], form, c, li, lang)?;
+                        for (part, units) in c.expected.chunks(UNIT_COLUMNS).enumerate() {
+                            let of = (part, list_parts);
+                            list_sheet(&mut mine[at], form, c, li, units, of, lang)?;
+                            at += 1;
+                        }
+                        // No unit expected: the list's sheet still holds the province.
+                        if c.expected.is_empty() {
+                            list_sheet(&mut mine[at], form, c, li, &[], (0, 1), lang)?;
+                            at += 1;
+                        }
                     }
                     if let Some(cmp) = comparison {
-                        let at = lists_at + form.lists.len();
                         super::compare::sheet(&mut mine[at], form, cmp, c.period, lang)?;
                     }
                     let n_detail: usize = parts.iter().map(|&(_, n)| n).sum();
@@ -440,6 +454,10 @@ fn chart_sheet(
     };
     let cf = 4 + k as u16;
     let first = SUMMARY_HEAD_ROW + 2;
+    // A bar per unit reads up to a few hundred units; past them the chart shows the
+    // first ones, and says so (its width would also run past Excel's last column).
+    let all = units;
+    let units = units.min(CHART_MAX_UNITS);
     let last = first + (units as u32).max(1) - 1;
     let mut chart = Chart::new(ChartType::Column);
     let label = form.field_label(f, lang.en()).to_string();
@@ -448,11 +466,25 @@ fn chart_sheet(
         .set_categories((names.summary, first, 1, last, 1))
         .set_values((names.summary, first, cf, last, cf))
         .set_name(label.as_str());
-    chart.title().set_name(&format!(
-        "{} {}",
-        label,
-        lang.pick("theo đơn vị", "by unit")
-    ));
+    let mut title = format!("{} {}", label, lang.pick("theo đơn vị", "by unit"));
+    if all > units {
+        title.push_str(&format!(
+            " ({})",
+            lang.pick(
+                &format!(
+                    "{} đơn vị đầu trong {}",
+                    lang.count(units as u64),
+                    lang.count(all as u64)
+                ),
+                &format!(
+                    "the first {} of {} units",
+                    lang.count(units as u64),
+                    lang.count(all as u64)
+                ),
+            )
+        ));
+    }
+    chart.title().set_name(&title);
     chart.legend().set_hidden();
     // A bar wide enough for its label per unit, and the sheet printed on one A4 page
     // across: rust_xlsxwriter's default 480 px cut the last of 49 units off the page.
@@ -468,8 +500,15 @@ fn chart_sheet(
     Ok(())
 }
 
-/// A list's sheet in the consolidated workbook: the form's sheet name, "theo đơn vị".
-fn list_sheet_name(form: &Form, li: usize, lang: Lang) -> String {
+/// Units a chart shows at most.
+const CHART_MAX_UNITS: usize = 500;
+
+/// Units across one list sheet: Excel's 16,384 columns, less the list's own.
+const UNIT_COLUMNS: usize = 16_000;
+
+/// A list's sheet in the consolidated workbook: the form's sheet name, "theo đơn vị";
+/// numbered when its units take several sheets.
+fn list_sheet_name(form: &Form, li: usize, part: usize, parts: usize, lang: Lang) -> String {
     let l = &form.lists[li];
     let base = &form.sheets[l.sheet].name;
     let shared = form.lists.iter().filter(|o| o.sheet == l.sheet).count() > 1;
@@ -478,19 +517,28 @@ fn list_sheet_name(form: &Form, li: usize, lang: Lang) -> String {
         (false, Lang::En) => format!("{base} by unit"),
         (true, _) => format!("{base} ({})", l.key),
     };
-    name.chars().take(31).collect()
+    let suffix = if parts > 1 {
+        format!(" {}", part + 1)
+    } else {
+        String::new()
+    };
+    let keep = 31 - suffix.chars().count();
+    name.chars().take(keep).chain(suffix.chars()).collect()
 }
 
 /// One list as the province reads it: its lines down the sheet as the official form
 /// has them, the province's figures (every column, percentages recomputed from the
 /// summed counts, means weighted), then each expected unit's first figure column (Kỳ
 /// này) across, blank when the unit's report is not summed. Printed landscape with the
-/// lines and the province's figures repeated on every page.
+/// lines and the province's figures repeated on every page. `units` are those of this
+/// sheet, part `of.0` of `of.1`.
 fn list_sheet(
     ws: &mut Worksheet,
     form: &Form,
     c: &Consolidation,
     li: usize,
+    units: &[usize],
+    of: (usize, usize),
     lang: Lang,
 ) -> Result<(), XlsxError> {
     let l = &form.lists[li];
@@ -500,7 +548,7 @@ fn list_sheet(
     let label_col = 1u16;
     let first_fig = 2u16;
     let units_at = first_fig + l.columns.len() as u16;
-    let title = format!(
+    let mut title = format!(
         "{} — {}",
         form.sheets[l.sheet]
             .title
@@ -508,6 +556,14 @@ fn list_sheet(
             .unwrap_or(&form.sheets[l.sheet].name),
         lang.pick("theo đơn vị", "by unit")
     );
+    if of.1 > 1 {
+        title.push_str(&format!(
+            " ({} {}/{})",
+            lang.pick("phần", "part"),
+            of.0 + 1,
+            of.1
+        ));
+    }
     ws.merge_range(0, 0, 0, units_at.max(4) - 1, &title, &style::title())?;
     let period = c.period.map_or_else(String::new, |p| {
         format!("{} {p}", lang.pick("Kỳ báo cáo", "Period"))
@@ -526,7 +582,7 @@ fn list_sheet(
         )
     }));
     let first = l.columns.first();
-    head.extend(c.expected.iter().map(|&u| {
+    head.extend(units.iter().map(|&u| {
         format!(
             "{} ({})",
             form.units[u].code,
@@ -536,19 +592,18 @@ fn list_sheet(
     let refs: Vec<&str> = head.iter().map(String::as_str).collect();
     let mut widths = vec![8.0, 46.0];
     widths.extend(l.columns.iter().map(|_| 13.0));
-    widths.extend(c.expected.iter().map(|_| 11.0));
+    widths.extend(units.iter().map(|_| 11.0));
     headers(ws, head_row, &refs, &widths)?;
     for (k, col) in l.columns.iter().enumerate() {
         let fmt = fmt_for(col.ty).set_bold();
         ws.set_column_format(first_fig + k as u16, &fmt)?;
     }
     if let Some(col) = first {
-        for k in 0..c.expected.len() {
+        for k in 0..units.len() {
             ws.set_column_format(units_at + k as u16, &fmt_for(col.ty))?;
         }
     }
-    let reports: Vec<Option<&crate::extract::Report>> = c
-        .expected
+    let reports: Vec<Option<&crate::extract::Report>> = units
         .iter()
         .map(|&u| {
             c.kept[u]
@@ -1046,4 +1101,31 @@ fn errors(ws: &mut Worksheet, form: &Form, c: &Consolidation, lang: Lang) -> Res
     ws.set_freeze_panes(3, 0)?;
     ws.autofilter(2, 0, row.saturating_sub(1).max(2), 10)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lists_units_past_excels_columns_go_on_numbered_sheets_of_31_characters() {
+        let form = Form::load(None).unwrap();
+        let li = (0..form.lists.len())
+            .max_by_key(|&li| form.sheets[form.lists[li].sheet].name.len())
+            .unwrap();
+        let one = list_sheet_name(&form, li, 0, 1, Lang::Vi);
+        assert!(one.ends_with("theo đơn vị") || one.contains('('), "{one}");
+        let names: Vec<String> = (0..4)
+            .map(|p| list_sheet_name(&form, li, p, 4, Lang::Vi))
+            .collect();
+        for (p, n) in names.iter().enumerate() {
+            assert!(n.chars().count() <= 31, "{n}");
+            assert!(n.ends_with(&format!(" {}", p + 1)), "{n}");
+        }
+        let distinct: std::collections::HashSet<&String> = names.iter().collect();
+        assert_eq!(distinct.len(), 4);
+        // 50,000 units take four sheets, each within Excel's 16,384 columns.
+        assert_eq!(50_000usize.div_ceil(UNIT_COLUMNS), 4);
+        assert!(UNIT_COLUMNS + 2 + form.lists[li].columns.len() <= 16_384);
+    }
 }

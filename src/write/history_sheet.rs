@@ -281,15 +281,19 @@ fn history(
     let mut row = HEAD + 1;
     let mut n = 0;
     let mut unit: Option<&str> = None;
-    for v in &versions.list {
+    // The list is sorted by unit: a unit's versions follow one another, so each group is
+    // counted from where it starts (a national roll-up has 50,000 units).
+    for (k, v) in versions.list.iter().enumerate() {
         if unit != Some(v.unit.as_str()) {
             unit = Some(v.unit.as_str());
             let name = form
                 .units
+                .by_code(&v.unit)
+                .map_or("", |u| form.units[u].name.as_str());
+            let count = versions.list[k..]
                 .iter()
-                .find(|u| u.code == v.unit)
-                .map_or("", |u| u.name.as_str());
-            let count = versions.list.iter().filter(|x| x.unit == v.unit).count();
+                .take_while(|x| x.unit == v.unit)
+                .count();
             let label = format!(
                 "{} — {name}: {count} {}",
                 v.unit,

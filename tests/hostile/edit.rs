@@ -251,6 +251,8 @@ pub(crate) enum V {
     D(f64),
     /// A formula and the value it shows.
     F(String, f64),
+    /// A formula and the text it shows (the unit code looked up from the name).
+    FT(String, String),
 }
 
 /// One sheet's cells, (row, col) zero-based.
@@ -289,11 +291,12 @@ impl Book {
                     continue;
                 }
                 let at = (f0 + r as u32, (g0 + c as u32) as u16);
-                let shown = match cells.get(&at) {
-                    Some(V::N(n)) => *n,
-                    _ => 0.0,
+                let v = match cells.get(&at) {
+                    Some(V::N(n)) => V::F(f.clone(), *n),
+                    Some(V::S(t)) => V::FT(f.clone(), t.clone()),
+                    _ => V::F(f.clone(), 0.0),
                 };
-                cells.insert(at, V::F(f.clone(), shown));
+                cells.insert(at, v);
             }
             sheets.push((name, cells));
         }
@@ -318,6 +321,9 @@ impl Book {
                     V::D(d) => ws.write_number_with_format(r, c, *d, &date).map(|_| ()),
                     V::F(f, shown) => ws
                         .write_formula(r, c, Formula::new(f).set_result(shown.to_string()))
+                        .map(|_| ()),
+                    V::FT(f, shown) => ws
+                        .write_formula(r, c, Formula::new(f).set_result(shown))
                         .map(|_| ()),
                 }
                 .unwrap();

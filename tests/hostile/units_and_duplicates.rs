@@ -199,6 +199,27 @@ fn an_unknown_code_and_name_is_an_unknown_unit() {
 }
 
 #[test]
+fn a_unit_typed_a_letter_off_is_told_which_units_it_may_be() {
+    // A code one letter off, and a name without its "Huyện": both point at Tuần Giáo.
+    for (code, name) in [("TGII", "Không rõ"), ("", "Tuần Giao")] {
+        let mut p = Pkg::of("TGI");
+        p.cell(INFO, "C6", text(code)).cell(INFO, "C7", text(name));
+        let w = inbox(&[("la.xlsx", p.bytes())]);
+        let report = run_batch(&w, &[], 1);
+        let sub = submission(&report, "la.xlsx");
+        assert_eq!(status(sub), "unknown_unit", "{code:?} {name:?}");
+        let msg = findings(sub, "UNIT")[0]["message"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            msg.contains("Có phải là: Huyện Tuần Giáo (mã TGI)"),
+            "{code:?} {name:?}: {msg}"
+        );
+    }
+}
+
+#[test]
 fn units_that_sent_nothing_are_listed_as_missing() {
     let report = run_inbox(&[("TGI.xlsx", sample("TGI"))], &[], 0);
     let missing: Vec<&str> = report["missing_units"]

@@ -8,6 +8,7 @@ use super::computed::Computed;
 use super::data::{FormData, Marks, TableRows};
 use super::lists;
 use super::row_order::RowOrder;
+use super::unit_list::UnitList;
 use super::validation;
 use super::values::{Out, OutRef};
 use crate::cellref::Pos;
@@ -98,6 +99,12 @@ fn lay_out<R: TableRows>(
 ) -> Result<(), XlsxError> {
     let protect = mode != Mode::Plain;
     let computed = protect.then(|| Computed::of(form));
+    // The blank form and samples: the unit chooses its name, and the code follows.
+    let units = if mode == Mode::Form {
+        UnitList::of(form)
+    } else {
+        None
+    };
     for (si, sheet) in form.sheets.iter().enumerate() {
         let on_sheet: Vec<usize> = (0..form.tables.len())
             .filter(|&t| form.tables[t].sheet == si)
@@ -141,6 +148,7 @@ fn lay_out<R: TableRows>(
             marks,
             protect,
             restore: mode == Mode::Returned,
+            units: units.as_ref(),
         };
         queue_cells(ws, &mut out, form, si, data, &paint, computed.as_ref())?;
         lists::queue(ws, &mut out, form, si, data, &paint, computed.as_ref())?;
@@ -195,6 +203,9 @@ fn lay_out<R: TableRows>(
             ws.set_active(true);
         }
     }
+    if let Some(units) = &units {
+        units.write(wb, form)?;
+    }
     Ok(())
 }
 
@@ -232,6 +243,7 @@ fn queue_cells<R: TableRows>(
     paint: &Paint<'_>,
     computed: Option<&Computed>,
 ) -> Result<(), XlsxError> {
+    let units = paint.units;
     let sheet_names: Vec<String> = form.sheets.iter().map(|s| s.name.clone()).collect();
     let mut taken: HashSet<Pos> = HashSet::new();
     let inputs: HashSet<Pos> = form
@@ -302,7 +314,19 @@ fn queue_cells<R: TableRows>(
                 paint.restore,
             )
         });
-        match formula {
+        let id = form.identity;
+        let lookup = match (units, id.unit_name) {
+            (Some(list), Some(name)) if ci == id.unit_code => {
+                let code = data.and_then(|d| match &d.cells[ci] {
+                    Out::Text(t) => Some(t.as_str()),
+                    _ => None,
+                });
+                let at = &form.cells[name];
+                Some(list.code_formula(&sheet_names, si, at.sheet, at.pos, code.unwrap_or("")))
+            }
+            _ => None,
+        };
+        match formula.or(lookup) {
             Some(v) => out.put(
                 c.pos,
                 v,
@@ -311,8 +335,18 @@ fn queue_cells<R: TableRows>(
             None => {
                 let v = data.map_or(Out::Blank, |d| d.cells[ci].clone());
                 out.put(c.pos, v, paint.format(si, c.pos, base_format(c.ty)));
-                if paint.protect {
-                    validation::input_cell(ws, form, ci)?;
+                match units {
+                    Some(list) if Some(ci) == id.unit_name => {
+                        ws.add_data_validation(
+                            c.pos.row,
+                            c.pos.col,
+                            c.pos.row,
+                            c.pos.col,
+                            &list.name_validation()?,
+                        )?;
+                    }
+                    _ if paint.protect => validation::input_cell(ws, form, ci)?,
+                    _ => {}
                 }
             }
         }
@@ -327,6 +361,8 @@ pub(super) struct Paint<'a> {
     pub(super) protect: bool,
     /// A returned workbook: the form's formulas replace what the unit typed over them.
     pub(super) restore: bool,
+    /// The blank form and samples: the unit-name drop-down and the code looked up.
+    pub(super) units: Option<&'a UnitList>,
 }
 
 impl Paint<'_> {

@@ -8,13 +8,15 @@
 //! - `row_order`: the queue that keeps writes in row order for a streamed sheet;
 //! - `lists`: the fixed-row lists (an official form's lines);
 //! - `computed`: the figures the blank form computes with formulas;
-//! - `validation`: what the blank form refuses as it is typed.
+//! - `validation`: what the blank form refuses as it is typed;
+//! - `unit_list`: the units by name, for the unit-name drop-down the code follows.
 
 mod computed;
 mod data;
 mod layout;
 mod lists;
 mod row_order;
+mod unit_list;
 mod validation;
 mod values;
 

@@ -27,6 +27,8 @@ pub enum Out {
     Formula(String, f64),
     /// A formula whose value is empty for now (a percentage of a blank base).
     FormulaBlank(String),
+    /// A formula whose value is a text (the unit code looked up from the chosen name).
+    FormulaText(String, String),
 }
 
 impl Out {
@@ -39,6 +41,7 @@ impl Out {
             Out::Date(d) => OutRef::Date(*d),
             Out::Formula(f, v) => OutRef::Formula(f, *v),
             Out::FormulaBlank(f) => OutRef::FormulaBlank(f),
+            Out::FormulaText(f, t) => OutRef::FormulaText(f, t),
         }
     }
 }
@@ -59,6 +62,8 @@ pub enum OutRef<'a> {
     Formula(&'a str, f64),
     /// See [`Out::FormulaBlank`].
     FormulaBlank(&'a str),
+    /// See [`Out::FormulaText`].
+    FormulaText(&'a str, &'a str),
 }
 
 impl From<OutRef<'_>> for Out {
@@ -70,6 +75,7 @@ impl From<OutRef<'_>> for Out {
             OutRef::Date(d) => Out::Date(d),
             OutRef::Formula(f, n) => Out::Formula(f.to_string(), n),
             OutRef::FormulaBlank(f) => Out::FormulaBlank(f.to_string()),
+            OutRef::FormulaText(f, t) => Out::FormulaText(f.to_string(), t.to_string()),
         }
     }
 }
@@ -97,6 +103,9 @@ impl IntoExcelData for OutRef<'_> {
             OutRef::Date(d) => ws.write(row, col, &d),
             OutRef::Formula(f, result) => ws.write_formula(row, col, formula(f, result)),
             OutRef::FormulaBlank(f) => ws.write_formula(row, col, Formula::new(f).set_result("")),
+            OutRef::FormulaText(f, t) => {
+                ws.write_formula(row, col, Formula::new(f).set_result(cell_text(t)))
+            }
         }
     }
 
@@ -119,6 +128,12 @@ impl IntoExcelData for OutRef<'_> {
             OutRef::FormulaBlank(f) => {
                 ws.write_formula_with_format(row, col, Formula::new(f).set_result(""), fmt)
             }
+            OutRef::FormulaText(f, t) => ws.write_formula_with_format(
+                row,
+                col,
+                Formula::new(f).set_result(cell_text(t)),
+                fmt,
+            ),
         }
     }
 }
