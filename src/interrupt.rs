@@ -170,19 +170,26 @@ pub enum Step {
 /// The test-only points between output steps, from two environment variables that no
 /// clerk sets and the README does not offer: `TONGHOP_TEST_PAUSE_AT=<step>` makes the run
 /// say `tonghop: test pause at <step>` on standard error and wait there (up to a minute,
-/// or until a signal), so a test can kill it at that moment;
+/// until a signal, or until the file `TONGHOP_TEST_RESUME` names exists), so a test can
+/// kill it at that moment, or change the inbox and let it go on;
 /// `TONGHOP_TEST_FAIL_AT=<step>` makes the run fail there as a full disk would. Paused
 /// inside the swap, a signal only ends the pause: the swap goes on, as it would.
 pub fn step(name: &str) -> Result<(), Step> {
-    static POINTS: OnceLock<(Option<String>, Option<String>)> = OnceLock::new();
-    let (pause, fail) = POINTS.get_or_init(|| {
+    type Points = (Option<String>, Option<String>, Option<std::path::PathBuf>);
+    static POINTS: OnceLock<Points> = OnceLock::new();
+    let (pause, fail, resume) = POINTS.get_or_init(|| {
         let var = |k| std::env::var(k).ok().filter(|v: &String| !v.is_empty());
-        (var("TONGHOP_TEST_PAUSE_AT"), var("TONGHOP_TEST_FAIL_AT"))
+        (
+            var("TONGHOP_TEST_PAUSE_AT"),
+            var("TONGHOP_TEST_FAIL_AT"),
+            var("TONGHOP_TEST_RESUME").map(std::path::PathBuf::from),
+        )
     });
-    if pause.as_deref() == Some(name) {
+    let resumed = || resume.as_ref().is_some_and(|p| p.exists());
+    if pause.as_deref() == Some(name) && !resumed() {
         eprintln!("tonghop: test pause at {name}");
         let start = Instant::now();
-        while !requested() && start.elapsed() < Duration::from_secs(60) {
+        while !requested() && !resumed() && start.elapsed() < Duration::from_secs(60) {
             std::thread::sleep(Duration::from_millis(5));
         }
     }

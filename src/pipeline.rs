@@ -87,6 +87,10 @@ pub fn process_file(form: &Form, path: &Path, name: &str, opts: &Options) -> Sub
             limit: opts.limits.max_file_bytes,
         }))
     };
+    // A test-only point (see `interrupt::step`): the batch paused while reading, for the
+    // tests of a signal then, and of files deleted or changed before they are read. A
+    // signal there is seen by the run after the batch.
+    let _ = crate::interrupt::step("reading");
     // Opened once and measured through the handle: one lookup of the path, and the size
     // checked is the size of the file read.
     let opened = std::fs::File::open(path).and_then(|f| Ok((f.metadata()?, f)));

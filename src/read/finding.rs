@@ -13,14 +13,18 @@ use crate::lang::{Lang, Msg};
 
 /// The file could not be opened or read from disk.
 pub fn io_finding(e: &std::io::Error) -> Finding {
-    Finding::error(
-        Builtin::FileCorrupt,
-        Msg::new(
+    let msg = match e.kind() {
+        // Listed, then gone before it was read: the inbox changed during the run.
+        std::io::ErrorKind::NotFound => Msg::new(
+            "Tệp đã bị xóa hoặc đổi tên trong khi đang tổng hợp. Hãy chạy lại khi thư mục nhận không còn thay đổi.",
+            "The file was deleted or renamed while the run was reading the inbox. Run again once the inbox no longer changes.",
+        ),
+        _ => Msg::new(
             "Không đọc được tệp từ ổ đĩa. Hãy kiểm tra quyền đọc tệp, hoặc đề nghị đơn vị gửi lại tệp.",
             "The file cannot be read from disk. Check that it can be read, or ask the unit to send the file again.",
         ),
-    )
-    .found(e.to_string())
+    };
+    Finding::error(Builtin::FileCorrupt, msg).found(e.to_string())
 }
 
 /// What the sniffer says a file is, in Vietnamese: the English details are fixed phrases

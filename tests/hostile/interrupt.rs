@@ -388,3 +388,83 @@ fn a_second_ctrl_c_while_the_outputs_are_written_still_leaves_the_previous_outpu
         one_run(&w, &out);
     }
 }
+
+/// `tonghop run b --out OUT --jobs 1` paused as it starts reading each file, until the
+/// file `go` exists: files are read one after the other, in the inbox's order.
+fn paused_reading(w: &Workdir, out: &str) -> Child {
+    let mut args = run_args("b", out, &[]);
+    args.extend(["--jobs", "1"]);
+    let mut child = w
+        .command(&args)
+        .env("TONGHOP_TEST_PAUSE_AT", "reading")
+        .env("TONGHOP_TEST_RESUME", w.path("go"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            if line.contains("test pause at reading") {
+                let _ = tx.send(());
+            }
+        }
+    });
+    if rx.recv_timeout(Duration::from_secs(30)).is_err() {
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("the run never paused while reading");
+    }
+    child
+}
+
+#[test]
+fn a_signal_while_the_files_are_read_leaves_the_previous_outputs_and_nothing_else() {
+    let w = two_inboxes();
+    let a = set(&w, "ref_a");
+    for (k, signal) in [libc::SIGTERM, libc::SIGINT].into_iter().enumerate() {
+        let out = format!("reading{k}");
+        copy(&w, "ref_a", &out);
+        let mut child = paused_reading(&w, &out);
+        assert_eq!(terminate(&mut child, signal), Some(130), "signal {signal}");
+        assert_eq!(set(&w, &out), a, "signal {signal} while reading");
+        assert!(leftovers(&w, &out).is_empty(), "{:?}", leftovers(&w, &out));
+        one_run(&w, &out);
+    }
+}
+
+#[test]
+fn files_deleted_or_cut_short_while_the_inbox_is_read_get_findings_and_the_batch_goes_on() {
+    let w = two_inboxes();
+    // Inbox b in its order: CAT, DBP, KDN, TGI. The run waits at CAT; then TGI goes away
+    // and KDN is cut to half, as a copy still arriving would be.
+    let mut child = paused_reading(&w, "out");
+    std::fs::remove_file(w.path("b/TGI.xlsx")).unwrap();
+    let kdn = std::fs::read(w.path("b/KDN.xlsx")).unwrap();
+    std::fs::write(w.path("b/KDN.xlsx"), &kdn[..kdn.len() / 2]).unwrap();
+    std::fs::write(w.path("go"), b"").unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(1));
+    let report = w.report("out");
+    let subs = report["submissions"].as_array().unwrap();
+    let of = |file: &str| {
+        subs.iter()
+            .find(|s| s["file"] == file)
+            .unwrap_or_else(|| panic!("{file} not in report.json"))
+    };
+    let tgi = of("TGI.xlsx");
+    assert_eq!(tgi["status"], "unreadable", "{tgi:#}");
+    let msg = tgi["findings"][0]["message"].as_str().unwrap();
+    assert!(
+        msg.contains("bị xóa hoặc đổi tên trong khi đang tổng hợp"),
+        "{msg}"
+    );
+    let kdn = of("KDN.xlsx");
+    assert_eq!(kdn["status"], "unreadable", "{kdn:#}");
+    assert_eq!(kdn["findings"][0]["rule"], "FILE_CORRUPT", "{kdn:#}");
+    // The others are read as they are: DBP clean, CAT returned for its own fault.
+    assert_eq!(of("DBP.xlsx")["status"], "accepted");
+    assert_eq!(of("CAT.xlsx")["status"], "rejected");
+}

@@ -180,6 +180,37 @@ fn two_runs_give_byte_identical_outputs() {
 }
 
 #[test]
+fn outputs_are_byte_identical_whatever_the_inbox_path_and_the_order_its_files_were_made_in() {
+    let w = hostile_inbox();
+    w.run_expect(&run_args("inbox", "out1", HOSTILE_RUN), 1);
+    // The same files under another path, made in the reverse order (so the folder lists
+    // them in another order where the file system keeps the order of creation).
+    let mut files = tree(&w.path("inbox"));
+    files.reverse();
+    for f in &files {
+        let from = w.path("inbox").join(f);
+        if from.is_file() {
+            let bytes = std::fs::read(&from).unwrap();
+            let to = w.put(&format!("elsewhere/hộp thư/inbox/{f}"), &bytes);
+            let t = std::fs::metadata(&from).unwrap().modified().unwrap();
+            std::fs::File::options()
+                .write(true)
+                .open(&to)
+                .unwrap()
+                .set_modified(t)
+                .unwrap();
+        }
+    }
+    w.run_expect(
+        &run_args("elsewhere/hộp thư/inbox", "elsewhere/out2", HOSTILE_RUN),
+        1,
+    );
+    let (a, b) = (hashes(&w.path("out1")), hashes(&w.path("elsewhere/out2")));
+    assert!(a.contains_key("tong-hop.xlsx"), "{a:?}");
+    assert_eq!(a, b, "outputs differ with the inbox's path or order");
+}
+
+#[test]
 fn no_temporary_files_are_left_in_out() {
     let w = hostile_inbox();
     run(&w, HOSTILE_RUN, 1);
