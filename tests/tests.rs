@@ -19,4 +19,5 @@ mod libreoffice;
 mod official;
 mod pipeline;
 mod returned;
+mod timecols;
 mod upward;
