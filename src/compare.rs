@@ -82,8 +82,11 @@ pub struct Comparison {
     pub province: Vec<Line>,
     /// Each expected unit's lines, in the form's order.
     pub units: Vec<(usize, Vec<Line>)>,
-    /// Codes of the findings that look back, per expected unit (same order).
+    /// Codes of the findings that look back, per expected unit (same order), and
+    /// [`BELOW_TARGET`] for a unit below a target.
     pub flags: Vec<Vec<String>>,
+    /// Targets, the term and the summary ([`Comparison::add`]).
+    pub extra: Extra,
 }
 
 impl Comparison {
@@ -175,6 +178,7 @@ impl Comparison {
             province,
             units,
             flags,
+            extra: Extra::default(),
         }
     }
 }
@@ -208,4 +212,184 @@ fn through_note(l: &Looked) -> Option<Msg> {
             ),
         )
     })
+}
+
+/// Where a target of the province's line came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TargetFrom {
+    /// No target for it.
+    None,
+    /// The targets file's (or the archive's) province row.
+    Province,
+    /// The units' targets added up: `of` units had one, out of `expected`.
+    Summed {
+        /// Units with a target.
+        of: usize,
+        /// Units expected.
+        expected: usize,
+    },
+}
+
+/// One target figure of a unit or the province: what was achieved against what was
+/// asked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Achievement {
+    /// The index of the target in `form.targets`.
+    pub target_index: usize,
+    /// This period's figure.
+    pub this: Option<f64>,
+    /// The target.
+    pub target: Option<f64>,
+    /// Where the target came from (the province's line; `Province` for a unit's own).
+    pub from: TargetFrom,
+    /// The figure in per cent of the target.
+    pub percent: Option<f64>,
+    /// The base of its rate (members at the start, for admissions).
+    pub base: Option<f64>,
+    /// The figure in per cent of the base.
+    pub rate: Option<f64>,
+    /// Reported, and below the target.
+    pub below: bool,
+}
+
+impl Achievement {
+    fn of(
+        target_index: usize,
+        this: Option<f64>,
+        target: Option<f64>,
+        from: TargetFrom,
+        base: Option<f64>,
+    ) -> Achievement {
+        let ratio = |a: Option<f64>, b: Option<f64>| match (a, b) {
+            (Some(a), Some(b)) if b > 0.0 => Some(round10(a * 100.0 / b)),
+            _ => None,
+        };
+        Achievement {
+            target_index,
+            this,
+            target,
+            from,
+            percent: ratio(this, target),
+            base,
+            rate: ratio(this, base),
+            below: matches!((this, target), (Some(a), Some(t)) if a < t),
+        }
+    }
+}
+
+/// The flag a unit below one of its targets carries in `flags`.
+pub const BELOW_TARGET: &str = "BELOW_TARGET";
+
+/// What the comparison adds from targets, the term and the summary template.
+#[derive(Debug, Clone, Default)]
+pub struct Extra {
+    /// Where the targets came from, when there are any.
+    pub targets_from: Option<Msg>,
+    /// The cells of the targets file that could not be used.
+    pub target_problems: Vec<crate::targets::Problem>,
+    /// The province's achievement of each target of the form.
+    pub province: Vec<Achievement>,
+    /// Each expected unit's, in the order of [`Comparison::units`].
+    pub units: Vec<Vec<Achievement>>,
+    /// The term's sums, when the form declares a term that holds the period.
+    pub term: Option<crate::term::TermSums>,
+    /// The summary's sentences.
+    pub brief: Option<crate::summary::Summary>,
+}
+
+impl Comparison {
+    /// Add the targets' achievement, the term's sums and the summary to the comparison
+    /// (`extra`), and flag units below a target.
+    pub fn add(
+        &mut self,
+        form: &Form,
+        c: &Consolidation,
+        store: Option<&crate::archive::Archive>,
+        targets: crate::targets::Targets,
+    ) -> Result<(), crate::archive::ArchiveError> {
+        use crate::targets::PROVINCE_CODE;
+        let total = |f: FieldRef| c.totals.iter().find(|(g, _)| *g == f).and_then(|(_, v)| *v);
+        let target_of = |code: &str, key: &str| {
+            targets
+                .period
+                .get(code)
+                .and_then(|m| m.get(key))
+                .map(|v| v.value)
+        };
+        let mut extra = Extra {
+            targets_from: (!form.targets.is_empty() && !targets.period.is_empty()
+                || !targets.term.is_empty())
+            .then(|| targets.from.clone())
+            .flatten(),
+            target_problems: targets.problems.clone(),
+            ..Extra::default()
+        };
+        if !form.targets.is_empty() && !targets.period.is_empty() {
+            for (k, spec) in form.targets.iter().enumerate() {
+                let given = target_of(PROVINCE_CODE, &spec.key);
+                let summed: Vec<f64> = c
+                    .expected
+                    .iter()
+                    .filter_map(|&u| target_of(&form.units[u].code, &spec.key))
+                    .collect();
+                let (target, from) = match given {
+                    Some(t) => (Some(t), TargetFrom::Province),
+                    None if !summed.is_empty() => (
+                        Some(summed.iter().sum()),
+                        TargetFrom::Summed {
+                            of: summed.len(),
+                            expected: c.expected.len(),
+                        },
+                    ),
+                    None => (None, TargetFrom::None),
+                };
+                extra.province.push(Achievement::of(
+                    k,
+                    total(spec.figure),
+                    target,
+                    from,
+                    spec.base.and_then(total),
+                ));
+            }
+            for (n, (u, _)) in self.units.iter().enumerate() {
+                let report = c.kept[*u]
+                    .filter(|&i| c.included[i])
+                    .and_then(|i| c.submissions[i].report.as_ref());
+                let code = &form.units[*u].code;
+                let lines: Vec<Achievement> = form
+                    .targets
+                    .iter()
+                    .enumerate()
+                    .map(|(k, spec)| {
+                        let target = target_of(code, &spec.key);
+                        Achievement::of(
+                            k,
+                            report.and_then(|r| r.figure(spec.figure)),
+                            target,
+                            if target.is_some() {
+                                TargetFrom::Province
+                            } else {
+                                TargetFrom::None
+                            },
+                            spec.base.and_then(|b| report.and_then(|r| r.figure(b))),
+                        )
+                    })
+                    .collect();
+                if lines.iter().any(|a| a.below) && !self.flags[n].iter().any(|f| f == BELOW_TARGET)
+                {
+                    self.flags[n].push(BELOW_TARGET.to_string());
+                }
+                extra.units.push(lines);
+            }
+        }
+        if let Some(period) = c.period {
+            extra.term = crate::term::sums(form, c, store, period, &targets.term)?;
+        }
+        self.extra = extra;
+        self.extra.brief = form
+            .brief
+            .as_ref()
+            .map(|t| crate::summary::build(t, form, c, self));
+        Ok(())
+    }
 }

@@ -257,7 +257,11 @@ pub fn consolidate(
 /// The province's figure for every summed field: counts summed exactly; a percentage
 /// or a ratio recomputed from the summed count and base, never averaged; a mean (an
 /// average age) weighted by the line it is the mean of.
-fn totals(form: &Form, subs: &[Submission], included: &[bool]) -> Vec<(FieldRef, Option<f64>)> {
+pub(crate) fn totals(
+    form: &Form,
+    subs: &[Submission],
+    included: &[bool],
+) -> Vec<(FieldRef, Option<f64>)> {
     let fields = form.summed_fields();
     let index: HashMap<FieldRef, usize> = fields.iter().enumerate().map(|(k, &f)| (f, k)).collect();
     let weight_of = |f: FieldRef| match f {

@@ -42,7 +42,13 @@ impl InboxError {
 /// A workbook to read: its path, and its name relative to the inbox.
 pub type Input = (PathBuf, String);
 
-const EXTENSIONS: &[&str] = &["xlsx", "xls", "ods", "xlsm"];
+/// Names a spreadsheet program gives its workbooks and templates: a file so named is a
+/// unit's attempt at a submission even when its bytes are not a workbook (an empty
+/// `TGI.xlsb` from a failed upload, a real `.xlsb`), so it gets a finding from the reader
+/// (FILE_EMPTY, FILE_TYPE) instead of being skipped and its unit shown as not submitted.
+const EXTENSIONS: &[&str] = &[
+    "xlsx", "xls", "ods", "xlsm", "xlsb", "xltx", "xltm", "xlam", "xlt", "ots",
+];
 
 /// How a workbook's bytes begin: a zip package (xlsx, ods and their templates, and the
 /// zip attachments and `.xlsb` files that deserve a finding rather than silence) or an
@@ -137,6 +143,22 @@ pub fn list_inputs_except(
                     "tệp khóa tạm của Excel/LibreOffice",
                     "Excel/LibreOffice lock file",
                 ),
+            });
+        } else if name == crate::decision::FILE_NAME {
+            // The clerk's decisions, read by `run` from the inbox itself.
+            skipped.push(Skipped {
+                file,
+                reason: if entry.depth() == 1 {
+                    Msg::new(
+                        "tệp quyết định của người tổng hợp (tonghop decide), không phải báo cáo: xem sheet Quyết định",
+                        "the clerk's decisions (tonghop decide), not a report: see the Decisions sheet",
+                    )
+                } else {
+                    Msg::new(
+                        "tệp quyết định ở thư mục con: không đọc, chỉ đọc tệp quyết định ở ngay thư mục nhận",
+                        "a decisions' file in a sub-folder: not read, only the one directly in the inbox is",
+                    )
+                },
             });
         } else if name.starts_with('.') {
             skipped.push(Skipped {
@@ -379,6 +401,8 @@ mod tests {
             ("anh.jpg", b"\xFF\xD8\xFF\xE0"),
             ("PK", b"PK"),
             ("rong", b""),
+            ("MNE.xlsb", b""),
+            ("TGI.ots", b"not an ods"),
         ] {
             std::fs::write(dir.path().join(name), bytes).unwrap();
         }
@@ -388,8 +412,10 @@ mod tests {
             [
                 "DBP.xlam",
                 "KDN",
+                "MNE.xlsb",
                 "MNH.xltx",
                 "TCH.dat",
+                "TGI.ots",
                 "TGI.xlsb",
                 "TGI.xlsx",
                 "ho-so.zip"

@@ -71,6 +71,8 @@ pub struct RunOptions {
     /// The archived period to compare with instead of the same period a year earlier
     /// (`--compare-with`); one the archive lacks stops the run.
     pub compare_with: Option<Period>,
+    /// The targets workbook (`--targets`); `None`: the archive's targets of the period.
+    pub targets: Option<PathBuf>,
 }
 
 impl RunOptions {
@@ -92,6 +94,7 @@ impl RunOptions {
             deadline: None,
             today: None,
             compare_with: None,
+            targets: None,
         }
     }
 }
@@ -245,6 +248,10 @@ pub struct RunOutcome {
     /// The province's upward report (`bao-cao-<CODE>.xlsx`) and the units it covers;
     /// `None` when the form names no `province_code`.
     pub upward: Option<Coverage>,
+    /// Every version of each unit's file seen for the period, this run's included.
+    pub versions: crate::write::history_sheet::Versions,
+    /// The clerk's decisions and what became of them.
+    pub decisions: crate::decision::Applied,
 }
 
 /// What a run did with its archive.
@@ -308,7 +315,7 @@ impl RunOutcome {
 /// let (inbox, out) = (dir.path().join("inbox"), dir.path().join("out"));
 /// std::fs::create_dir(&inbox).unwrap();
 /// let period = Period::parse("01/01/2026..30/06/2026").unwrap();
-/// let samples = SampleOptions { units: 3, rows: Some(4), seed: 1, faults: 0, faulty_units: None, period, past: None };
+/// let samples = SampleOptions { units: 3, rows: Some(4), seed: 1, faults: 0, faulty_units: None, period, past: None, formulas: false };
 /// generate(&Form::default_form().unwrap(), &inbox, &samples).unwrap();
 /// std::fs::remove_file(inbox.join("faults.json")).unwrap();
 /// let mut opts = RunOptions::new(inbox, out.clone());
@@ -406,8 +413,25 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome, RunError> {
     history.set_peers(&form, &subs);
     pool.install(|| look_back(&form, &mut subs, &history));
     phases.mark("looked back");
-    let c = consolidate(&form, subs, opts.include_invalid, opts.period);
-    let comparison = Comparison::build(&form, &c, &history.for_comparison());
+    let mut c = consolidate(&form, subs, opts.include_invalid, opts.period);
+    // The clerk's decisions (quyet-dinh.toml in the inbox): which file stands for a unit,
+    // whether it is sent back; never a figure.
+    let decisions = crate::decision::apply(
+        &form,
+        &mut c,
+        crate::decision::load(&opts.inbox, &form),
+        opts.include_invalid,
+    );
+    let mut comparison = Comparison::build(&form, &c, &history.for_comparison());
+    let targets = match (&opts.targets, &store, c.period) {
+        (Some(path), _, _) => crate::targets::read(&form, path, c.period),
+        (None, Some(store), Some(period)) => crate::targets::from_archive(store, &form, period)
+            .map_err(|error| RunError::Archive { lang, error })?,
+        _ => crate::targets::Targets::default(),
+    };
+    comparison
+        .add(&form, &c, store.as_ref(), targets)
+        .map_err(|error| RunError::Archive { lang, error })?;
     // A period reported upward is not replaced behind the clerk's back: refused before
     // any output changes.
     if let (Some(store), Some(period), false) = (&store, c.period, opts.reopen)
@@ -437,10 +461,11 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome, RunError> {
     let returns: Vec<(usize, usize)> = (0..form.units.len())
         .filter_map(|u| c.kept[u].map(|i| (u, i)))
         .filter(|&(_, i)| {
-            c.submissions[i]
-                .findings
-                .iter()
-                .any(|f| !for_the_clerk(&form, f))
+            !decisions.accepted(i)
+                && c.submissions[i]
+                    .findings
+                    .iter()
+                    .any(|f| !for_the_clerk(&form, f))
         })
         .collect();
     let returned: Vec<usize> = returns.iter().map(|&(u, _)| u).collect();
@@ -456,6 +481,18 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome, RunError> {
     };
     check_space(opts, &c, &returns)?;
     let upward = Coverage::of(&form, &c);
+    // Every version of each unit's file, this run's beside those the archive holds.
+    let noted = decisions.sentences(c.submissions.len());
+    let versions = crate::write::history_sheet::Versions {
+        archive: opts.archive.clone(),
+        list: match (&store, c.period) {
+            (Some(store), Some(period)) => store
+                .versions(&form.id, period)
+                .map_err(|error| RunError::Archive { lang, error })?,
+            _ => Vec::new(),
+        },
+    }
+    .with_run(&form, &c, &noted, &started_at);
     let written = write_outputs(
         opts,
         &form,
@@ -470,6 +507,8 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome, RunError> {
         &comparison,
         &chase,
         upward.as_ref(),
+        &versions,
+        &decisions,
         &phases,
     );
     written.map_err(|e| {
@@ -519,7 +558,7 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome, RunError> {
             out: Some(&opts.out),
         };
         let path = store.path().to_path_buf();
-        match store.record(&form, &c, &info, opts.reopen) {
+        match store.record(&form, &c, &noted, &info, opts.reopen) {
             Ok(Some(recorded)) => ArchiveOutcome::Recorded { path, recorded },
             Ok(None) => ArchiveOutcome::NoPeriod { path },
             Err(error) => ArchiveOutcome::Failed { path, error },
@@ -537,18 +576,21 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome, RunError> {
         comparison,
         chase,
         upward,
+        versions,
+        decisions,
     })
 }
 
 /// A warning of a rule that looks back (a change or an outlier to confirm, a start that
 /// differs from an open period's end) is for the clerk to confirm with the unit: it does
-/// not send the unit's workbook back by itself.
+/// not send the unit's workbook back by itself; nor does a word on a clerk's decision.
 fn for_the_clerk(form: &Form, f: &crate::finding::Finding) -> bool {
-    !f.is_error()
-        && form
-            .rules
-            .iter()
-            .any(|r| r.kind.looks_back() && r.meta.code.as_str() == f.code.as_str())
+    f.code.is(crate::finding::Builtin::Decision)
+        || !f.is_error()
+            && form
+                .rules
+                .iter()
+                .any(|r| r.kind.looks_back() && r.meta.code.as_str() == f.code.as_str())
 }
 
 /// The rules that look back, on every identified file against `history`: their errors
@@ -607,6 +649,8 @@ fn write_outputs(
     comparison: &Comparison,
     chase: &Chase,
     upward: Option<&Coverage>,
+    versions: &crate::write::history_sheet::Versions,
+    decisions: &crate::decision::Applied,
     phases: &Phases,
 ) -> Result<(), RunError> {
     let lang = opts.lang;
@@ -640,6 +684,8 @@ fn write_outputs(
         run: Some(mark),
         comparison: Some(comparison),
         chase: Some(chase),
+        versions: Some(versions),
+        decisions: Some(decisions),
     };
     let (workbook, json) = pool.install(|| {
         consolidated::write(&dir.join("tong-hop.xlsx"), &report, || {

@@ -52,3 +52,93 @@ fn bench_scenario_a_prints_its_figures() {
     assert_eq!(target["measured"], case["run"]["wall_s"]);
     assert!(target["met"].is_boolean(), "{target}");
 }
+
+/// Scenario (f), small: the generated files saved by LibreOffice as `.ods` and `.xls`,
+/// every table figure a formula; the run accepts them all (the clean data has no fault),
+/// and the report names what it measured.
+#[test]
+fn bench_scenario_f_reads_formula_filled_ods_and_xls_saved_by_libreoffice() {
+    let w = Workdir::official();
+    let report = w.run_json(
+        &[
+            "bench",
+            "--scenario",
+            "f",
+            "--units",
+            "4",
+            "--rows",
+            "60",
+            "--repeat",
+            "1",
+            "--keep",
+            "data",
+            "--json",
+        ],
+        0,
+    );
+    let case = &report["cases"][0];
+    assert_eq!(case["scenario"], "f", "{report:#}");
+    assert_eq!(case["title"], "4 .ods/.xls of 60 formula rows");
+    assert_eq!(case["files"], 4, "{case:#}");
+    assert_eq!(
+        case["run_exit"], 0,
+        "clean submissions, all accepted: {case:#}"
+    );
+    let dir = std::fs::read_dir(w.path("data"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.is_dir())
+        .unwrap();
+    let mut kinds: Vec<String> = std::fs::read_dir(dir.join("inbox"))
+        .unwrap()
+        .map(|e| {
+            let p = e.unwrap().path();
+            p.extension().unwrap().to_string_lossy().into_owned()
+        })
+        .collect();
+    kinds.sort();
+    assert_eq!(kinds, ["ods", "ods", "xls", "xls"]);
+    assert!(
+        report["targets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["what"].as_str().unwrap().starts_with("(f) run / floor")),
+        "{report:#}"
+    );
+}
+
+/// `samples --formulas` changes how the figures are held, not what they are: the run
+/// reads the same tables as from the same seed without formulas, every total included.
+#[test]
+fn samples_with_formulas_hold_the_same_figures() {
+    let w = Workdir::official();
+    let args = ["--units", "3", "--rows", "12", "--seed", "9"];
+    w.samples("plain", &args);
+    w.samples("formulas", &[&args[..], &["--formulas"]].concat());
+    let mut zip = crate::common::zip_of(&w.path("formulas/MUONGNHE.xlsx"));
+    let sheets: Vec<String> = (0..zip.len())
+        .map(|i| zip.by_index(i).unwrap().name().unwrap().to_string())
+        .filter(|n| n.starts_with("xl/worksheets/sheet"))
+        .collect();
+    let held = sheets
+        .iter()
+        .map(|n| {
+            crate::common::zip_text(&mut zip, n)
+                .matches("+0</f>")
+                .count()
+        })
+        .sum::<usize>();
+    assert!(held >= 12, "{held} figures held as formulas");
+    let a = w.run_report("plain", "out-plain", &[], 0);
+    let b = w.run_report("formulas", "out-formulas", &[], 0);
+    let tables = |r: &serde_json::Value| {
+        r["submissions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| (s["file"].clone(), s["tables"].clone(), s["figures"].clone()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(tables(&a), tables(&b));
+}

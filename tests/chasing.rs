@@ -198,7 +198,8 @@ fn the_chasing_sheet_lists_missing_returned_and_late_units_with_whom_to_call() {
     let report = run_story(&w, "out", &[]);
     let book = w.path("out/tong-hop.xlsx");
     let names = sheet_names(&book);
-    assert_eq!(names[..2], ["Tổng hợp", CHASING], "{names:?}");
+    // The summary's sentences (Tóm tắt) come between the figures and the chasing list.
+    assert_eq!(names[..3], ["Tổng hợp", "Tóm tắt", CHASING], "{names:?}");
     let all = rows(&book, CHASING, 0);
     assert_eq!(all[0][0], "DANH SÁCH ĐƠN VỊ CẦN ĐÔN ĐỐC");
     assert!(all[1][0].contains("Hạn nộp 20/07/2026"), "{:?}", all[1]);

@@ -306,3 +306,32 @@ fn an_upward_report_saved_by_libreoffice_gives_the_same_national_totals() {
         province["totals"]["movement.d.this"]
     );
 }
+
+#[test]
+fn an_upward_report_of_a_thousand_units_names_thirty_and_counts_the_rest() {
+    // Listed in full, 1,200 units' names pass Excel's 32,767 characters in one cell and
+    // the whole run failed writing bao-cao-11.xlsx (found by the benchmark at 10,000).
+    let w = Workdir::official();
+    w.samples("inbox", &["--units", "1200", "--rows", "1"]);
+    let form = w.path("inbox/form.toml");
+    let form_copy = w.path("form.toml");
+    std::fs::rename(&form, &form_copy).unwrap();
+    let report = w.run_report(
+        "inbox",
+        "out",
+        &["--no-archive", "--form", form_copy.to_str().unwrap()],
+        0,
+    );
+    assert!(report["upward"].is_object(), "{report}");
+    let first = crate::common::sheet_names(&w.path("out/bao-cao-11.xlsx"))[0].clone();
+    let cells = crate::common::cells(&w.path("out/bao-cao-11.xlsx"), &first);
+    let listed = cells
+        .values()
+        .filter_map(|d| crate::common::text(Some(d)))
+        .find(|t| t.contains("đơn vị khác"))
+        .expect("the covered units' list ends with a count")
+        .to_string();
+    assert!(listed.chars().count() < 32_767);
+    assert_eq!(listed.matches(';').count(), 30, "{listed}");
+    assert!(listed.contains("và 1.170 đơn vị khác"), "{listed}");
+}

@@ -261,6 +261,8 @@ fn from_report(form: &Form, path: &Path) -> Result<Parts, ArchiveError> {
             )
             .map(super::iso),
             figures,
+            current: included,
+            ..FileRecord::default()
         });
     }
     let totals = json
@@ -400,14 +402,9 @@ fn from_table(form: &Form, path: &Path) -> Result<Parts, ArchiveError> {
     let mut seen: HashMap<String, u32> = HashMap::new();
     let mut sums: BTreeMap<String, f64> = BTreeMap::new();
     for row in FIRST_UNIT_ROW..=height {
-        let code = match at(row, 0) {
-            Some(Data::String(s)) => s.trim().to_string(),
-            Some(Data::Empty) | None => continue,
-            Some(other) => other.to_string(),
-        };
-        if code.is_empty() {
+        let Some(code) = crate::write::units_table::unit_code(at(row, 0)) else {
             continue;
-        }
+        };
         let cell = Pos::new(row, 0);
         if form.units.by_code(&code).is_none() {
             problems.push(format!("{cell}: mã đơn vị '{code}' / unit code '{code}'"));
@@ -465,6 +462,7 @@ fn from_table(form: &Form, path: &Path) -> Result<Parts, ArchiveError> {
             warnings: 0,
             report_date: None,
             figures,
+            ..FileRecord::default()
         });
     }
     if !problems.is_empty() {

@@ -79,6 +79,12 @@ pub struct FileRecord {
     pub report_date: Option<String>,
     /// The unit's figures, when included.
     pub figures: Vec<UnitFigure>,
+    /// Its modification time (RFC 3339), shown only.
+    pub file_time: Option<String>,
+    /// It stands for its unit (consolidation kept it, summed or returned).
+    pub current: bool,
+    /// The clerk's decision applied to it, as a sentence.
+    pub decision: Option<String>,
 }
 
 /// Every summed figure of a report with where it was read: a cell or a list's cell as
@@ -138,8 +144,9 @@ pub fn figures_of(form: &Form, r: &Report) -> Vec<UnitFigure> {
 }
 
 /// A run's files as the archive records them: every file with its outcome, the kept
-/// and summed ones with their figures.
-pub fn files_of(form: &Form, c: &Consolidation) -> Vec<FileRecord> {
+/// and summed ones with their figures. `decisions` (by submission, or empty) are the
+/// clerk's decisions applied to them.
+pub fn files_of(form: &Form, c: &Consolidation, decisions: &[Option<String>]) -> Vec<FileRecord> {
     c.submissions
         .iter()
         .enumerate()
@@ -165,6 +172,13 @@ pub fn files_of(form: &Form, c: &Consolidation) -> Vec<FileRecord> {
                     (Some(r), true) => figures_of(form, r),
                     _ => Vec::new(),
                 },
+                file_time: s.modified.map(|t| {
+                    chrono::DateTime::<chrono::Local>::from(t)
+                        .format("%Y-%m-%dT%H:%M:%S%:z")
+                        .to_string()
+                }),
+                current: s.unit.is_some_and(|u| c.kept[u] == Some(i)),
+                decision: decisions.get(i).cloned().flatten(),
             }
         })
         .collect()
@@ -182,12 +196,15 @@ pub fn status_name(s: Status) -> &'static str {
 }
 
 impl Archive {
-    /// Record a run's period, replacing what the archive held for it. A closed period
-    /// is refused unless `reopen`.
+    /// Record a run's period, replacing what the archive held for it (but not the
+    /// versions of its files seen before, see [`super::versions`]). A closed period is
+    /// refused unless `reopen`. `decisions` are the clerk's decisions applied, by
+    /// submission (or empty).
     pub fn record(
         &mut self,
         form: &Form,
         c: &Consolidation,
+        decisions: &[Option<String>],
         info: &RunInfo<'_>,
         reopen: bool,
     ) -> Result<Option<Recorded>, ArchiveError> {
@@ -199,7 +216,7 @@ impl Archive {
             .iter()
             .filter_map(|&(f, v)| v.map(|v| (form.field_key(f), v)))
             .collect();
-        let files = files_of(form, c);
+        let files = files_of(form, c, decisions);
         self.record_files(
             &form.id,
             &form.version,
@@ -269,6 +286,7 @@ impl Archive {
         )
         .map_err(sql)?;
         let (units, figures) = insert_files(&tx, &key, form_version, files).map_err(sql)?;
+        super::versions::record(&tx, &key, period, files, &info.started_at, run_id).map_err(sql)?;
         {
             let mut put = tx
                 .prepare(

@@ -84,6 +84,58 @@ pub const MIGRATIONS: &[&str] = &[
         FOREIGN KEY (form_id, date_from, date_to) REFERENCES period ON DELETE CASCADE
     ) WITHOUT ROWID;
     ",
+    // 3 (targets): the targets (chỉ tiêu) of a period or a term, per unit ('TOAN_TINH'
+    // for the province's own), from `archive import-targets`; kept apart from the
+    // periods, since targets are set before a period is reported.
+    "
+    CREATE TABLE target (
+        form_id     TEXT NOT NULL,
+        date_from   TEXT NOT NULL,
+        date_to     TEXT NOT NULL,
+        unit        TEXT NOT NULL,
+        figure      TEXT NOT NULL,
+        value       NUMERIC NOT NULL,
+        file        TEXT NOT NULL,
+        sheet       TEXT,
+        cell        TEXT,
+        imported_at TEXT NOT NULL,
+        PRIMARY KEY (form_id, date_from, date_to, unit, figure)
+    ) WITHOUT ROWID;
+    ",
+    // 4: every version of a unit's file ever seen for a period. Not tied to the period
+    // row, whose records a re-run replaces: a version once seen is kept, and only its
+    // standing changes (a file gone from the inbox is 'superseded').
+    "
+    CREATE TABLE version (
+        form_id     TEXT NOT NULL,
+        date_from   TEXT NOT NULL,
+        date_to     TEXT NOT NULL,
+        unit        TEXT NOT NULL,
+        sha256      TEXT NOT NULL,
+        -- the file's name in the inbox when last seen
+        file        TEXT NOT NULL,
+        size        INTEGER,
+        -- the file's modification time, shown only (RFC 3339)
+        file_time   TEXT,
+        report_date TEXT,
+        first_run   INTEGER NOT NULL REFERENCES run(id),
+        last_run    INTEGER NOT NULL REFERENCES run(id),
+        first_seen  TEXT NOT NULL,
+        last_seen   TEXT NOT NULL,
+        -- 'accepted', 'returned', 'duplicate', 'superseded' or 'decided' (used by a
+        -- clerk's decision), as of the last run of the period
+        status      TEXT NOT NULL,
+        -- what the last run that read it made of it (report.json's status)
+        outcome     TEXT NOT NULL,
+        errors      INTEGER NOT NULL,
+        warnings    INTEGER NOT NULL,
+        -- 1 for the file that stands for the unit now
+        current     INTEGER NOT NULL,
+        -- the clerk's decision applied to it: kind, who, when, note
+        decision    TEXT,
+        PRIMARY KEY (form_id, date_from, date_to, unit, sha256)
+    ) WITHOUT ROWID;
+    ",
 ];
 
 /// The schema this program writes: the number of [`MIGRATIONS`].

@@ -36,6 +36,7 @@ fn file(unit: &str, values: &[(&str, f64)]) -> FileRecord {
                 cell: Some("C6".into()),
             })
             .collect(),
+        ..FileRecord::default()
     }
 }
 

@@ -31,6 +31,20 @@ enum Sub {
     Template(TemplateArgs),
     /// Close a period once it is reported upward: a later run does not change it unless --reopen.
     Close(CloseArgs),
+    /// Keep a period's targets (and its term's) from a workbook that `targets template` wrote; all or nothing.
+    ImportTargets(ImportTargetsArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct ImportTargetsArgs {
+    /// The period, e.g. 01/01/2026..30/06/2026, "6 tháng đầu năm 2026" or 2026.
+    period: String,
+    /// The targets workbook.
+    file: PathBuf,
+    #[command(flatten)]
+    form: FormArg,
+    #[command(flatten)]
+    archive: ArchiveArg,
 }
 
 /// Where the archive is: `--archive`, else the default a run into `./ket-qua` (or any
@@ -132,6 +146,39 @@ pub fn run(a: Args, lang: Lang) -> Result<u8> {
         Sub::Import(a) => import(a, lang),
         Sub::Template(a) => template(a, lang),
         Sub::Close(a) => close(a, lang),
+        Sub::ImportTargets(a) => import_targets(a, lang),
+    }
+}
+
+fn import_targets(a: ImportTargetsArgs, lang: Lang) -> Result<u8> {
+    let form = a.form.load()?;
+    let period = period_arg(&a.period)?;
+    let mut store = a.archive.open(true, lang)?;
+    match crate::targets::import(&mut store, &form, period, &a.file)
+        .map_err(|e| anyhow!(e.message(lang)))?
+    {
+        Ok(n) => {
+            super::print(&format!(
+                "{}: {n} {} {period} ({})\n",
+                lang.pick("Đã lưu chỉ tiêu", "Targets kept"),
+                lang.pick("chỉ tiêu, kỳ", "targets, period"),
+                store.path().display()
+            ))?;
+            Ok(0)
+        }
+        Err(problems) => {
+            for p in &problems {
+                eprintln!("tonghop: {}", p.shown(lang));
+            }
+            eprintln!(
+                "tonghop: {}",
+                lang.pick(
+                    "không lưu chỉ tiêu nào: hãy sửa các ô trên rồi chạy lại",
+                    "no target kept: correct the cells above and run again"
+                )
+            );
+            Ok(2)
+        }
     }
 }
 

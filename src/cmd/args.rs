@@ -249,6 +249,91 @@ pub const VI: &[(&str, &str, &str)] = &[
         "Kho lưu trữ số liệu các kỳ: xem danh sách, xem, xuất, nhập, chốt kỳ",
     ),
     (
+        "decide",
+        "",
+        "Quyết định của người tổng hợp về tệp của đơn vị (tệp quyet-dinh.toml trong thư mục nhận): nhận, giữ tệp cũ, xem, xóa",
+    ),
+    (
+        "decide accept",
+        "",
+        "Nhận tệp của đơn vị dù có cảnh báo (với --code: cả lỗi của các mã đó)",
+    ),
+    (
+        "decide keep",
+        "",
+        "Dùng tệp này của đơn vị thay cho tệp mới nhất",
+    ),
+    (
+        "decide list",
+        "",
+        "Liệt kê các quyết định và cho biết quyết định nào còn hiệu lực",
+    ),
+    ("decide remove", "", "Xóa một quyết định theo số thứ tự"),
+    (
+        "decide accept",
+        "sha",
+        "Mã băm SHA-256 của tệp, hoặc ít nhất 12 chữ số đầu",
+    ),
+    (
+        "decide keep",
+        "sha",
+        "Mã băm SHA-256 của tệp, hoặc ít nhất 12 chữ số đầu",
+    ),
+    (
+        "decide accept",
+        "by",
+        "Người quyết định; mặc định: tên người dùng của máy",
+    ),
+    (
+        "decide keep",
+        "by",
+        "Người quyết định; mặc định: tên người dùng của máy",
+    ),
+    (
+        "decide accept",
+        "inbox",
+        "Thư mục nhận bài (giữ tệp quyet-dinh.toml)",
+    ),
+    (
+        "decide keep",
+        "inbox",
+        "Thư mục nhận bài (giữ tệp quyet-dinh.toml)",
+    ),
+    (
+        "decide list",
+        "inbox",
+        "Thư mục nhận bài (giữ tệp quyet-dinh.toml)",
+    ),
+    (
+        "decide remove",
+        "inbox",
+        "Thư mục nhận bài (giữ tệp quyet-dinh.toml)",
+    ),
+    ("decide accept", "unit", "Mã đơn vị"),
+    ("decide keep", "unit", "Mã đơn vị"),
+    (
+        "decide accept",
+        "file",
+        "Tệp của đơn vị (trong thư mục nhận, hoặc đường dẫn)",
+    ),
+    (
+        "decide keep",
+        "file",
+        "Tệp của đơn vị (trong thư mục nhận, hoặc đường dẫn)",
+    ),
+    ("decide accept", "note", "Lý do (ghi kèm quyết định)"),
+    ("decide keep", "note", "Lý do (ghi kèm quyết định)"),
+    (
+        "decide accept",
+        "codes",
+        "Mã lỗi cũng được nhận (lặp lại cho nhiều mã); chỉ mã của quy tắc so khớp số liệu",
+    ),
+    (
+        "decide remove",
+        "number",
+        "Số thứ tự của quyết định, như decide list cho thấy",
+    ),
+    (
         "archive list",
         "",
         "Liệt kê các kỳ trong kho: số đơn vị, thời điểm ghi, từ tệp nào",
@@ -305,6 +390,28 @@ pub const VI: &[(&str, &str, &str)] = &[
         "Kỳ của bảng: liệt kê các đơn vị của kỳ và ghi sẵn ngày",
     ),
     (
+        "run",
+        "targets",
+        "Tệp chỉ tiêu (theo mẫu targets template); mặc định: chỉ tiêu của kỳ trong kho lưu trữ",
+    ),
+    (
+        "archive import-targets",
+        "",
+        "Lưu chỉ tiêu của một kỳ (và của nhiệm kỳ) vào kho từ tệp theo mẫu targets template; có lỗi thì không lưu gì",
+    ),
+    ("archive import-targets", "file", "Tệp chỉ tiêu"),
+    (
+        "targets",
+        "",
+        "Chỉ tiêu: ghi tệp mẫu trắng, mỗi đơn vị một dòng",
+    ),
+    (
+        "targets template",
+        "",
+        "Ghi tệp chỉ tiêu trắng mà run --targets và archive import-targets đọc",
+    ),
+    ("targets template", "out", "Nơi ghi tệp (.xlsx)"),
+    (
         "archive close",
         "",
         "Chốt một kỳ đã báo cáo lên trên: lần chạy sau không thay đổi kỳ này trừ khi có --reopen",
@@ -356,6 +463,11 @@ pub const VI: &[(&str, &str, &str)] = &[
         "Cùng --archive: số đơn vị có số đầu kỳ khác số cuối kỳ trước (ghi trong faults.json là CARRY)",
     ),
     (
+        "samples",
+        "formulas",
+        "Ghi mỗi số liệu của bảng thành một công thức kèm giá trị (=3+0 hiện 3), như trang tính đơn vị tự lập",
+    ),
+    (
         "bench",
         "",
         "Đo tốc độ của run so với mức sàn chỉ đọc bằng calamine, trên dữ liệu tạo ra",
@@ -363,7 +475,17 @@ pub const VI: &[(&str, &str, &str)] = &[
     (
         "bench",
         "scenario",
-        "Kịch bản: a (15 đơn vị x 40 dòng), b (2.000 x 40), c (10.000 x 40), d (50 x 20.000) hoặc all",
+        "Kịch bản: a (49 đơn vị x 40 dòng), b (2.000 x 40), c (10.000 x 40), d (50 x 20.000), e (50.000 x 5), f (10 x 10.000 dòng công thức dạng .ods và .xls, cần LibreOffice), nhiều kịch bản cách nhau bằng dấu phẩy, hoặc all",
+    ),
+    (
+        "bench",
+        "units",
+        "Số bài nộp của mỗi kịch bản đã chọn, thay cho số của kịch bản (để đo ở quy mô khác)",
+    ),
+    (
+        "bench",
+        "rows",
+        "Số dòng bảng của mỗi bài nộp, thay cho số của kịch bản",
     ),
     (
         "bench",
@@ -430,6 +552,11 @@ const VI_VALUE_NAMES: &[(&str, &str)] = &[
     ("SHELL", "VỎ_LỆNH"),
     ("CODE", "MÃ"),
     ("PATH", "ĐƯỜNG_DẪN"),
+    ("HEX", "MÃ_BĂM"),
+    ("NUMBER", "SỐ"),
+    ("NOTE", "LÝ_DO"),
+    ("BY", "NGƯỜI"),
+    ("UNIT", "MÃ_ĐV"),
 ];
 
 /// The Vietnamese help of argument `id` of command `cmd` (`""` for the command itself).

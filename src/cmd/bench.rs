@@ -7,9 +7,15 @@ use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Scenario: a (15 units x 40 rows), b (2,000 x 40), c (10,000 x 40), d (50 x 20,000) or all.
+    /// Scenario: a (49 units x 40 rows), b (2,000 x 40), c (10,000 x 40), d (50 x 20,000), e (50,000 x 5), f (10 x 10,000 formula rows as .ods and .xls, needs LibreOffice), several separated by commas, or all.
     #[arg(long, default_value = "all")]
     scenario: String,
+    /// Submissions in each scenario chosen, instead of its own number (to measure at another scale).
+    #[arg(long, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=super::MAX_UNITS))]
+    units: Option<usize>,
+    /// Table rows in every submission, instead of the scenario's own number.
+    #[arg(long, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(0..=super::MAX_ROWS))]
+    rows: Option<usize>,
     /// Threads for the run and the floor (default, or 0: one per core; at most 4 per core). Scenario b is also measured with 1.
     #[arg(long, value_parser = jobs_parser())]
     jobs: Option<usize>,
@@ -33,7 +39,8 @@ pub struct Args {
 }
 
 pub fn run(a: Args, lang: crate::lang::Lang) -> Result<u8> {
-    let scenarios = if a.scenario.eq_ignore_ascii_case("all") {
+    let all = a.scenario.eq_ignore_ascii_case("all");
+    let mut scenarios = if all {
         SCENARIOS.to_vec()
     } else {
         let mut v = Vec::new();
@@ -43,14 +50,34 @@ pub fn run(a: Args, lang: crate::lang::Lang) -> Result<u8> {
                 None => bail!(
                     "--scenario '{id}': {}",
                     lang.pick(
-                        "không có kịch bản này; hãy chọn a, b, c, d hoặc all",
-                        "expected a, b, c, d or all"
+                        "không có kịch bản này; hãy chọn a, b, c, d, e, f hoặc all",
+                        "expected a, b, c, d, e, f or all"
                     )
                 ),
             }
         }
         v
     };
+    for s in &mut scenarios {
+        s.units = a.units.unwrap_or(s.units);
+        s.rows = a.rows.unwrap_or(s.rows);
+    }
+    // Asked for by name, a scenario LibreOffice must save fails below, saying so; among
+    // all of them it is left out and the report says why.
+    let mut skipped = Vec::new();
+    if all && bench::find_libreoffice().is_none() {
+        scenarios.retain(|s| {
+            let keep = !s.needs_libreoffice();
+            if !keep {
+                skipped.push(format!(
+                    "({}) {}: LibreOffice (soffice) not found, it saves these files",
+                    s.id,
+                    s.title()
+                ));
+            }
+            keep
+        });
+    }
     let (jobs, capped) = resolve_jobs(a.jobs, bench::cores());
     if let Some(msg) = capped {
         eprintln!("tonghop: {}", msg.get(lang));
@@ -64,6 +91,7 @@ pub fn run(a: Args, lang: crate::lang::Lang) -> Result<u8> {
         seed: a.seed,
         keep: a.keep,
         exe,
+        skipped,
     };
     let report = bench::run(&cfg)?;
     if a.json {

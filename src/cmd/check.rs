@@ -82,6 +82,8 @@ pub fn run(a: Args, lang: Lang) -> Result<u8> {
             run: None,
             comparison: None,
             chase: None,
+            versions: None,
+            decisions: None,
         };
         serde_json::to_writer_pretty(&mut out, &report)?;
         writeln!(out)?;

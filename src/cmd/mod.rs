@@ -5,10 +5,12 @@ pub mod args;
 mod bench;
 mod check;
 mod completions;
+mod decide;
 pub mod describe;
 mod man;
 mod run;
 mod samples;
+mod targets;
 mod template;
 
 use crate::detail::Detail;
@@ -47,8 +49,12 @@ pub enum Command {
     Run(run::Args),
     /// The archive of every period recorded: list, show, export, import, close.
     Archive(archive::Args),
+    /// The clerk's decisions about units' files (quyet-dinh.toml in the inbox): accept, keep, list, remove.
+    Decide(decide::Args),
     /// Generate realistic submissions (some with faults) for trying and testing.
     Samples(samples::Args),
+    /// Targets (chỉ tiêu): write the blank workbook, one row per unit.
+    Targets(targets::Args),
     /// Measure `run` against a calamine-only floor on generated data.
     Bench(bench::Args),
     /// Print the shell's completion script (bash, zsh, fish, powershell, elvish).
@@ -194,7 +200,9 @@ pub fn run(cli: Cli, lang: Lang) -> Result<u8> {
         Command::Check(a) => check::run(a, lang),
         Command::Run(a) => run::run(a, lang),
         Command::Archive(a) => archive::run(a, lang),
+        Command::Decide(a) => decide::run(a, lang),
         Command::Samples(a) => samples::run(a, lang),
+        Command::Targets(a) => targets::run(a, lang),
         Command::Bench(a) => bench::run(a, lang),
         Command::Completions(a) => completions::run(a, lang),
         Command::Man(a) => man::run(a, lang),

@@ -49,6 +49,9 @@ pub struct Args {
     /// Compare with this archived period instead of the same period a year earlier, e.g. "6 tháng đầu năm 2025".
     #[arg(long, value_name = "PERIOD", conflicts_with = "no_archive")]
     compare_with: Option<String>,
+    /// Targets workbook (as `tonghop targets template` writes it); default: the archive's targets of the period.
+    #[arg(long, value_name = "FILE")]
+    targets: Option<PathBuf>,
 }
 
 pub fn run(a: Args, lang: crate::lang::Lang) -> Result<u8> {
@@ -69,6 +72,7 @@ pub fn run(a: Args, lang: crate::lang::Lang) -> Result<u8> {
         compare_with: parse_period(a.compare_with.as_deref())?,
         deadline: a.deadline.as_deref().map(parse_deadline).transpose()?,
         today: Some(today()?),
+        targets: a.targets,
         ..RunOptions::new(a.inbox, a.out)
     };
     let opts = RunOptions {
@@ -101,6 +105,15 @@ pub fn run(a: Args, lang: crate::lang::Lang) -> Result<u8> {
             )
         );
         code = 2;
+    }
+    // A targets cell that cannot be read is said where the clerk sees it, named by
+    // file, sheet and cell; the rest of the targets are used.
+    for p in &done.comparison.extra.target_problems {
+        eprintln!(
+            "tonghop: {}: {}",
+            lang.pick("chỉ tiêu", "targets"),
+            p.shown(lang)
+        );
     }
     if !a.quiet {
         let (form, c) = (&done.form, &done.consolidation);

@@ -38,6 +38,9 @@ pub struct Args {
     /// With --archive: units whose start is not the previous period's end (faults.json lists them as CARRY).
     #[arg(long, default_value_t = 0, requires = "archive")]
     carry_faults: usize,
+    /// Write every table figure as a formula with its value (=3+0 showing 3), as hand-built sheets have them.
+    #[arg(long)]
+    formulas: bool,
 }
 
 pub fn run(a: Args, lang: crate::lang::Lang) -> Result<u8> {
@@ -66,6 +69,7 @@ pub fn run(a: Args, lang: crate::lang::Lang) -> Result<u8> {
         faulty_units: a.faulty_units,
         period,
         past,
+        formulas: a.formulas,
     };
     let (files, faults) = generate(&form, &a.out, &opts)?;
     let (n, f) = (

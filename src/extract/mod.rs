@@ -203,7 +203,9 @@ pub fn extract(form: &Layout, wb: &WorkbookCells) -> (Report, Vec<Finding>) {
                 sheet_names.push(s.name.clone());
                 sheet_missing.push(true);
                 sheets.push(&empty);
-                let (vi, en) = match e {
+                // The reader's own words (English) are the technical detail, in `found`:
+                // the message itself is all in the chosen language.
+                let (vi, en, detail) = match e {
                     SheetError::Missing => (
                         format!(
                             "Thiếu sheet \"{}\" (tệp có các sheet: {}). Hãy dùng đúng biểu mẫu, không đổi tên hoặc xóa sheet.",
@@ -215,19 +217,25 @@ pub fn extract(form: &Layout, wb: &WorkbookCells) -> (Report, Vec<Finding>) {
                             s.name,
                             sheet_list(&wb.sheet_names)
                         ),
+                        None,
                     ),
                     SheetError::Broken(d) => (
                         format!(
-                            "Sheet \"{}\" không đọc được ({d}). Hãy mở tệp, kiểm tra sheet này và lưu lại.",
+                            "Sheet \"{}\" bị hỏng, không đọc được. Hãy mở tệp, kiểm tra sheet này và lưu lại.",
                             s.name
                         ),
                         format!(
-                            "Sheet \"{}\" cannot be read ({d}). Open the file, check this sheet and save it again.",
+                            "Sheet \"{}\" is damaged and cannot be read. Open the file, check this sheet and save it again.",
                             s.name
                         ),
+                        Some(d.clone()),
                     ),
                 };
-                findings.push(Finding::error(Builtin::Sheet, Msg::new(vi, en)).at(i, None));
+                let finding = Finding::error(Builtin::Sheet, Msg::new(vi, en)).at(i, None);
+                findings.push(match detail {
+                    Some(d) => finding.found(d),
+                    None => finding,
+                });
             }
         }
     }

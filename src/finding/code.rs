@@ -116,6 +116,10 @@ builtin! {
     Dup = "DUP", [Warning, Error],
         "Đơn vị gửi nhiều tệp: tệp có ngày báo cáo mới nhất, cùng ngày thì tệp lưu sau, được tổng hợp, các tệp khác bỏ qua (cảnh báo cho người tổng hợp, không trả lại đơn vị); các tệp khác nhau cùng ngày báo cáo và cùng thời gian lưu không phân biệt được: không tệp nào được tổng hợp, người tổng hợp xóa tệp không đúng (lỗi)",
         "the unit sent several files: the one with the latest date of report, of the same date the one saved last, is consolidated and the others set aside (a warning for the clerk, nothing returned to the unit); different files with the same date of report and the same file time cannot be told apart: none is consolidated and the clerk removes the wrong ones (error)";
+    /// A clerk's decision (quyet-dinh.toml) applied, expired, or not usable.
+    Decision = "DECISION", [Warning],
+        "Quyết định của người tổng hợp (quyet-dinh.toml): đã áp dụng, hết hiệu lực vì tệp đã thay đổi, hoặc ghi sai (cảnh báo cho người tổng hợp, không trả lại đơn vị)",
+        "a clerk's decision (quyet-dinh.toml): applied, expired because the file changed, or malformed (a warning for the clerk, nothing returned to the unit)";
 }
 
 impl Builtin {

@@ -20,7 +20,7 @@ pub use finding::{file_finding, io_finding};
 use crate::cellref::Pos;
 use crate::spec::Layout;
 use crate::text::fold;
-use calamine::{Ods, Reader, SheetVisible, Xls, Xlsx};
+use calamine::{Ods, Reader, SheetVisible, Xls, XlsOptions, Xlsx};
 pub use cells::SumRange;
 use cells::{Cell, Cells, Window, range_cells, window_cells, windows};
 use chrono::NaiveDate;
@@ -157,7 +157,15 @@ pub fn read_workbook_within(
     Ok(match format {
         Format::Xlsx => streamed(Xlsx::new(bytes).map_err(|e| open_err(e.to_string()))?, form),
         Format::Xls => ranged(
-            Xls::new(bytes).map_err(|e| open_err(e.to_string()))?,
+            match sniffed.force_codepage {
+                None => Xls::new(bytes),
+                Some(codepage) => {
+                    let mut options = XlsOptions::default();
+                    options.force_codepage = Some(codepage);
+                    Xls::new_with_options(bytes, options)
+                }
+            }
+            .map_err(|e| open_err(e.to_string()))?,
             format,
             form,
         ),

@@ -6,7 +6,7 @@ use crate::cellref::Pos;
 use crate::form::Form;
 use crate::period::Period;
 use crate::spec::{FieldRef, FieldType};
-use crate::write::form::{Marks, Out, write_form};
+use crate::write::form::{FormData, Marks, Out, write_form};
 use crate::write::{WriteError, atomic_write, new_workbook, save};
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
@@ -37,6 +37,10 @@ pub struct SampleOptions {
     /// What earlier periods reported (from an archive), so consecutive sample periods
     /// continue one another; `None`: every unit drawn afresh.
     pub past: Option<SamplePast>,
+    /// Every table figure written as a formula with its cached result (`=3+0`, showing
+    /// 3), as a unit's hand-built sheet may have them: a reader must take the cached
+    /// results, and `.ods`/`.xls` files saved from these carry one formula per figure.
+    pub formulas: bool,
 }
 
 /// Earlier periods' figures for samples that continue them: each unit starts where the
@@ -272,6 +276,9 @@ pub fn generate(
                 });
             }
         }
+        if opts.formulas {
+            as_formulas(&mut data);
+        }
         let mut wb = new_workbook(&form.title);
         write_form(&mut wb, &form, Some(&data), &Marks::default(), true)
             .map_err(crate::write::xlsx_err(&dir.join(&file)))?;
@@ -285,6 +292,22 @@ pub fn generate(
     })?;
     atomic_write(&dir.join("faults.json"), &json)?;
     Ok((files, faults))
+}
+
+/// Each table figure as a formula giving it: the figures stay, only how they are held
+/// changes, so faults and totals are those of the clean data.
+fn as_formulas(data: &mut FormData) {
+    for t in &mut data.tables {
+        for (_, _, values) in &mut t.rows {
+            for v in values.iter_mut() {
+                if let Out::Number(n) = *v
+                    && n.is_finite()
+                {
+                    *v = Out::Formula(format!("{n}+0"), n);
+                }
+            }
+        }
+    }
 }
 
 /// How many submissions `generate` writes when asked for none in particular: one per

@@ -1222,6 +1222,7 @@ mod tests {
             faulty_units: None,
             period: Period::parse("01/01/2026..30/06/2026").unwrap(),
             past: None,
+            formulas: false,
         }
     }
 

@@ -31,6 +31,10 @@ pub struct SpecFile {
     #[serde(default)]
     #[validate(nested)]
     pub rules: Vec<RuleFile>,
+    /// The sentences of the *Tóm tắt* sheet and report.json's `summary` (see
+    /// [`crate::summary`]).
+    #[serde(default)]
+    pub summary: Option<crate::summary::SummaryFile>,
 }
 
 #[derive(Debug, Serialize, Deserialize, Validate)]
@@ -72,6 +76,13 @@ pub struct FormMeta {
     #[serde(default)]
     #[validate(range(max = 366, message = "must be a number of days within 0..366"))]
     pub deadline_days: Option<u32>,
+    /// The figures with a target (chỉ tiêu), as `compare` names them (see
+    /// [`crate::targets`]).
+    #[serde(default)]
+    pub targets: Vec<crate::targets::TargetFile>,
+    /// The congress term (nhiệm kỳ) the periods add up into (see [`crate::term`]).
+    #[serde(default)]
+    pub term: Option<crate::term::TermFile>,
 }
 
 fn default_tolerance() -> f64 {

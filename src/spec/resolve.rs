@@ -247,6 +247,12 @@ pub struct Layout {
     pub summary: Vec<FieldRef>,
     /// The figures compared with earlier periods.
     pub compare: Vec<FieldRef>,
+    /// The figures with a target (`[form] targets`).
+    pub targets: Vec<crate::targets::TargetSpec>,
+    /// The congress term, when the form declares one.
+    pub term: Option<crate::term::Term>,
+    /// The summary's sentences, when the form has them.
+    pub brief: Option<crate::summary::Template>,
     keys: BTreeMap<String, FieldRef>,
 }
 
@@ -716,6 +722,17 @@ pub(super) fn resolve(raw: &SpecFile) -> (Layout, Vec<String>) {
             .collect(),
         None => chart.into_iter().collect(),
     };
+    let numeric_key = |k: &str| keys.get(k).copied().filter(|f| numeric(f));
+    let targets = crate::targets::resolve(&raw.form.targets, &numeric_key, &mut p);
+    let term = raw
+        .form
+        .term
+        .as_ref()
+        .and_then(|t| crate::term::resolve(t, &targets, &numeric_key, &mut p));
+    let brief = raw
+        .summary
+        .as_ref()
+        .map(|s| crate::summary::resolve(s, &numeric_key, &mut p));
     let layout = Layout {
         id: raw.form.id.clone(),
         version: raw.form.version.clone(),
@@ -740,6 +757,9 @@ pub(super) fn resolve(raw: &SpecFile) -> (Layout, Vec<String>) {
         chart,
         summary,
         compare,
+        targets,
+        term,
+        brief,
         keys,
     };
     (layout, p)

@@ -191,10 +191,293 @@ pub fn sheet(
         let unit = &form.units[*u];
         block(ws, &unit.code, &unit.name, lines, flags, false)?;
     }
+    let row = targets_block(ws, form, cmp, row + 1, lang)?;
+    term_block(ws, form, cmp, row + 1, lang)?;
     ws.set_landscape();
     ws.set_paper_size(9);
     ws.set_print_fit_to_pages(1, 0);
     ws.set_repeat_rows(HEAD, HEAD)?;
     ws.set_freeze_panes(HEAD + 1, 3)?;
     Ok(())
+}
+
+/// A block's heading over the full width, and its column headers below it.
+fn block_head(ws: &mut Worksheet, row: u32, title: &str, heads: &[&str]) -> Result<u32, XlsxError> {
+    ws.merge_range(row, 0, row, 10, title, &style::section())?;
+    let h = style::header();
+    for (i, t) in heads.iter().enumerate() {
+        ws.write_string_with_format(row + 1, i as u16, *t, &h)?;
+    }
+    ws.set_row_height(row + 1, 45)?;
+    Ok(row + 2)
+}
+
+fn put(
+    ws: &mut Worksheet,
+    row: u32,
+    col: u16,
+    v: Option<f64>,
+    fmt: &Format,
+) -> Result<(), XlsxError> {
+    match v {
+        Some(v) => ws.write_number_with_format(row, col, v, fmt).map(|_| ()),
+        None => ws.write_blank(row, col, &style::text()).map(|_| ()),
+    }
+}
+
+/// The note of a line, and the line's height from it, its unit's name and its label
+/// (LibreOffice does not grow a row to fit wrapped text).
+fn note_cell(
+    ws: &mut Worksheet,
+    row: u32,
+    notes: &[String],
+    name: &str,
+    label: &str,
+) -> Result<(), XlsxError> {
+    let joined = notes.join("; ");
+    ws.write_string_with_format(row, 10, &joined, &style::text().set_text_wrap())?;
+    let height = style::wrapped_height(&joined, 36.0)
+        .into_iter()
+        .chain(style::wrapped_height(name, 24.0))
+        .chain(style::wrapped_height(label, 48.0))
+        .reduce(f64::max);
+    if let Some(h) = height {
+        ws.set_row_height(row, h)?;
+    }
+    Ok(())
+}
+
+fn two_decimals() -> Format {
+    Format::new()
+        .set_num_format("0.00")
+        .set_border(FormatBorder::Thin)
+}
+
+/// Targets and their achievement, province first: the target, % achieved, the rate
+/// over the base, units below target marked. Returns the next free row.
+fn targets_block(
+    ws: &mut Worksheet,
+    form: &Form,
+    cmp: &Comparison,
+    mut row: u32,
+    lang: Lang,
+) -> Result<u32, XlsxError> {
+    use crate::compare::TargetFrom;
+    let extra = &cmp.extra;
+    if form.targets.is_empty() {
+        return Ok(row);
+    }
+    let mut title = lang
+        .pick("CHỈ TIÊU VÀ MỨC ĐẠT", "TARGETS AND ACHIEVEMENT")
+        .to_string();
+    match &extra.targets_from {
+        Some(m) => title.push_str(&format!(
+            " ({}: {})",
+            lang.pick("nguồn", "from"),
+            m.get(lang)
+        )),
+        None => title.push_str(lang.pick(
+            " — chưa có chỉ tiêu (--targets TỆP hoặc archive import-targets)",
+            " — no targets (--targets FILE or archive import-targets)",
+        )),
+    }
+    row = block_head(
+        ws,
+        row,
+        &title,
+        &[
+            lang.pick("Mã", "Code"),
+            lang.pick("Đơn vị", "Unit"),
+            lang.pick("Chỉ tiêu", "Target"),
+            lang.pick("Kỳ này", "This period"),
+            lang.pick("Chỉ tiêu giao", "Target set"),
+            lang.pick("% đạt chỉ tiêu", "% of target"),
+            lang.pick("Cơ sở (đầu kỳ)", "Base (at the start)"),
+            lang.pick("% so với cơ sở", "% of the base"),
+            "",
+            "",
+            lang.pick("Ghi chú", "Note"),
+        ],
+    )?;
+    for p in &extra.target_problems {
+        ws.merge_range(
+            row,
+            0,
+            row,
+            10,
+            &p.shown(lang),
+            &style::text().set_text_wrap(),
+        )?;
+        if let Some(h) = style::wrapped_height(&p.shown(lang), 180.0) {
+            ws.set_row_height(row, h)?;
+        }
+        row += 1;
+    }
+    let count = style::count();
+    let dec = two_decimals();
+    let text = style::text().set_text_wrap();
+    let bold = style::bold().set_text_wrap();
+    let line = |ws: &mut Worksheet,
+                row: u32,
+                code: &str,
+                name: &str,
+                a: &crate::compare::Achievement,
+                strong: bool|
+     -> Result<(), XlsxError> {
+        let fmt = if strong { &bold } else { &text };
+        let spec = &form.targets[a.target_index];
+        ws.write_string_with_format(row, 0, code, fmt)?;
+        ws.write_string_with_format(row, 1, name, fmt)?;
+        ws.write_string_with_format(row, 2, spec.label(form, lang.en()), fmt)?;
+        put(ws, row, 3, a.this, &count)?;
+        put(ws, row, 4, a.target, &count)?;
+        put(ws, row, 5, a.percent, &dec)?;
+        put(ws, row, 6, a.base, &count)?;
+        put(ws, row, 7, a.rate, &dec)?;
+        ws.write_blank(row, 8, &style::text())?;
+        ws.write_blank(row, 9, &style::text())?;
+        let mut notes = Vec::new();
+        if strong {
+            match a.from {
+                TargetFrom::Province => notes.push(
+                    lang.pick(
+                        "chỉ tiêu toàn tỉnh ghi ở dòng Toàn tỉnh",
+                        "the province's own target (its row)",
+                    )
+                    .to_string(),
+                ),
+                TargetFrom::Summed { of, expected } => notes.push(format!(
+                    "{} {of}/{expected} {}",
+                    lang.pick("cộng chỉ tiêu của", "the targets of"),
+                    lang.pick("đơn vị", "units added up"),
+                )),
+                TargetFrom::None => {}
+            }
+        }
+        if a.below {
+            notes.push(lang.pick("DƯỚI CHỈ TIÊU", "BELOW TARGET").to_string());
+        }
+        note_cell(ws, row, &notes, name, &spec.label(form, lang.en()))
+    };
+    for a in &extra.province {
+        line(ws, row, "", lang.pick("TOÀN TỈNH", "PROVINCE"), a, true)?;
+        row += 1;
+    }
+    for ((u, _), lines) in cmp.units.iter().zip(&extra.units) {
+        let unit = &form.units[*u];
+        for a in lines {
+            line(ws, row, &unit.code, &unit.name, a, false)?;
+            row += 1;
+        }
+    }
+    Ok(row)
+}
+
+/// The term's sums: per unit and province, the sum so far, the previous term, the
+/// change, the term's target and % achieved, with the months missing said.
+fn term_block(
+    ws: &mut Worksheet,
+    form: &Form,
+    cmp: &Comparison,
+    mut row: u32,
+    lang: Lang,
+) -> Result<u32, XlsxError> {
+    let Some(t) = &cmp.extra.term else {
+        return Ok(row);
+    };
+    let title = format!(
+        "{} {} ({}; {} {})",
+        lang.pick("KẾT NẠP TRONG", "ADMITTED IN THE"),
+        t.term.name.get(lang).to_uppercase(),
+        t.term.period,
+        lang.pick("cộng đến hết ngày", "summed to"),
+        crate::text::date::format_date(t.until),
+    );
+    row = block_head(
+        ws,
+        row,
+        &title,
+        &[
+            lang.pick("Mã", "Code"),
+            lang.pick("Đơn vị", "Unit"),
+            lang.pick("Chỉ tiêu", "Figure"),
+            lang.pick("Trong nhiệm kỳ", "In the term"),
+            lang.pick("Nhiệm kỳ trước", "Previous term"),
+            lang.pick("% tăng, giảm", "Change %"),
+            lang.pick("Chỉ tiêu nhiệm kỳ", "Term target"),
+            lang.pick("% đạt chỉ tiêu", "% of target"),
+            "",
+            "",
+            lang.pick("Ghi chú", "Note"),
+        ],
+    )?;
+    let periods = t
+        .periods
+        .iter()
+        .map(|p| p.to_string())
+        .collect::<Vec<_>>()
+        .join("; ");
+    let mut head = vec![format!(
+        "{}: {periods}",
+        lang.pick("các kỳ đã cộng", "periods summed")
+    )];
+    head.extend(t.notes().iter().map(|m| m.get(lang).to_string()));
+    let text = head.join(". ");
+    ws.merge_range(row, 0, row, 10, &text, &style::note().set_text_wrap())?;
+    if let Some(h) = style::wrapped_height(&text, 180.0) {
+        ws.set_row_height(row, h)?;
+    }
+    row += 1;
+    let count = style::count();
+    let dec = two_decimals();
+    let plain = style::text().set_text_wrap();
+    let bold = style::bold().set_text_wrap();
+    let line = |ws: &mut Worksheet,
+                row: u32,
+                code: &str,
+                name: &str,
+                l: &crate::term::TermLine,
+                strong: bool|
+     -> Result<(), XlsxError> {
+        let fmt = if strong { &bold } else { &plain };
+        ws.write_string_with_format(row, 0, code, fmt)?;
+        ws.write_string_with_format(row, 1, name, fmt)?;
+        ws.write_string_with_format(row, 2, form.field_label(l.figure, lang.en()), fmt)?;
+        put(ws, row, 3, l.sum, &count)?;
+        put(ws, row, 4, l.previous, &count)?;
+        put(ws, row, 5, l.change_pct(), &dec)?;
+        put(ws, row, 6, l.target, &count)?;
+        put(ws, row, 7, l.target_pct(), &dec)?;
+        ws.write_blank(row, 8, &style::text())?;
+        ws.write_blank(row, 9, &style::text())?;
+        let mut notes = Vec::new();
+        if l.target_summed {
+            notes.push(
+                lang.pick(
+                    "chỉ tiêu: cộng chỉ tiêu các đơn vị",
+                    "target: the units' added up",
+                )
+                .to_string(),
+            );
+        }
+        if matches!((l.sum, l.target), (Some(a), Some(b)) if a < b) && !strong {
+            notes.push(
+                lang.pick("chưa đạt chỉ tiêu nhiệm kỳ", "below the term target")
+                    .to_string(),
+            );
+        }
+        note_cell(ws, row, &notes, name, form.field_label(l.figure, lang.en()))
+    };
+    for l in &t.province {
+        line(ws, row, "", lang.pick("TOÀN TỈNH", "PROVINCE"), l, true)?;
+        row += 1;
+    }
+    for (u, lines) in &t.units {
+        let unit = &form.units[*u];
+        for l in lines {
+            line(ws, row, &unit.code, &unit.name, l, false)?;
+            row += 1;
+        }
+    }
+    Ok(row)
 }

@@ -93,6 +93,8 @@ pub fn write<R: Send>(
         run: mark,
         comparison,
         chase,
+        versions,
+        decisions,
     } = run;
     let detail = decision.written;
     let e = xlsx_err(path);
@@ -126,6 +128,11 @@ pub fn write<R: Send>(
         // The chart keeps its own copy of its data, so the summary streams whatever
         // its size.
         add(&mut wb, names.summary)?;
+        let brief_at = super::summary::wanted(comparison).then(|| wb.worksheets_mut().len());
+        if brief_at.is_some() {
+            wb.add_worksheet()
+                .set_name(super::summary::sheet_name(lang))?;
+        }
         // The chasing list next to the summary: what the clerk acts on first.
         let chasing_at = match chase {
             Some(_) => {
@@ -142,6 +149,7 @@ pub fn write<R: Send>(
         if comparison.is_some() {
             add(&mut wb, names.compare)?;
         }
+        super::history_sheet::add(&mut wb, form, c, versions, decisions, lang)?;
         for &(ti, n) in &parts {
             for part in 0..n {
                 add(&mut wb, &detail_name(form, &names, ti, part, n))?;
@@ -151,9 +159,9 @@ pub fn write<R: Send>(
         add(&mut wb, names.status)?;
         status_head(&mut wb.worksheets_mut()[status_at], lang)?;
         add(&mut wb, names.errors)?;
-        Ok((wb, status_at, lists_at, chasing_at))
+        Ok((wb, status_at, lists_at, chasing_at, brief_at))
     });
-    let (mut wb, status_at, lists_at, chasing_at) = match prepared {
+    let (mut wb, status_at, lists_at, chasing_at, brief_at) = match prepared {
         Ok(Ok(p)) => p,
         Ok(Err(err)) => return (Err(e(err)), alongside()),
         Err(msg) => return (Err(io_failure(path, msg)), alongside()),
@@ -191,6 +199,9 @@ pub fn write<R: Send>(
             caught(catch_quietly(|| {
                 let filled = (|| -> Result<(), XlsxError> {
                     summary(&mut mine[0], form, c, lang, left_out.as_deref(), comparison)?;
+                    if let (Some(k), Some(cmp)) = (brief_at, comparison) {
+                        super::summary::sheet(&mut mine[k], form, cmp, c.period, lang)?;
+                    }
                     if let (Some(k), Some(chase)) = (chasing_at, chase) {
                         chasing::sheet(&mut mine[k], form, c, chase, lang)?;
                     }
@@ -217,7 +228,7 @@ pub fn write<R: Send>(
         || {
             let handed = caught(catch_quietly(|| {
                 let mut ws = status_ws;
-                status_rows(&mut ws, form, c, skipped, chase, lang)
+                status_rows(&mut ws, form, c, skipped, chase, decisions, lang)
                     .map_err(&e)
                     .and_then(|()| hand_in(None, Some(ws)))
             }));
@@ -1154,6 +1165,7 @@ fn status_rows(
     c: &Consolidation,
     skipped: &[Skipped],
     chase: Option<&Chase>,
+    decisions: Option<&crate::decision::Applied>,
     lang: Lang,
 ) -> Result<(), XlsxError> {
     let mut row = 3u32;
@@ -1230,7 +1242,10 @@ fn status_rows(
         match c.kept[u] {
             Some(i) => {
                 let s = &c.submissions[i];
-                let note = if s.status == Status::Rejected {
+                let decided = decisions.and_then(|d| d.note(i, lang));
+                let note = if let Some(d) = decided {
+                    d
+                } else if s.status == Status::Rejected {
                     lang.pick("Đã gửi trả tệp lỗi: tra-lai/", "Returned: tra-lai/")
                         .to_string()
                         + &unit.code

@@ -6,11 +6,14 @@ pub mod chasing;
 pub mod compare;
 pub mod consolidated;
 pub mod form;
+pub mod history_sheet;
 pub mod mark;
 pub mod report;
 pub mod returned;
 pub mod staging;
 mod style;
+pub mod summary;
+pub mod targets;
 pub mod units_table;
 pub mod upward;
 

@@ -67,6 +67,10 @@ pub struct Report<'a> {
     /// The deadline and the units to chase; `None` for `check --json`, which judges files,
     /// not a collection.
     pub chase: Option<&'a Chase>,
+    /// Every version of each unit's file seen for the period; `None` for `check --json`.
+    pub versions: Option<&'a super::history_sheet::Versions>,
+    /// The clerk's decisions and what became of them; `None` for `check --json`.
+    pub decisions: Option<&'a crate::decision::Applied>,
 }
 
 /// What ties a run's outputs together: its id, written into report.json and
@@ -148,6 +152,8 @@ impl Serialize for Report<'_> {
                 "unknown_unit": count(Status::UnknownUnit),
                 "missing": c.missing_units().len(),
                 "skipped": self.skipped.len(),
+                "sentences": self.comparison.and_then(|c| c.extra.brief.as_ref()).map(|b| b.sentences(lang)),
+                "values": self.comparison.and_then(|c| c.extra.brief.as_ref()).map(|b| &b.values),
             }),
         )?;
         // The province's own submission, written only by a run into OUT.
@@ -233,6 +239,15 @@ impl Serialize for Report<'_> {
         if let Some(cmp) = self.comparison {
             m.serialize_entry("comparison", &comparison_json(form, cmp, lang))?;
         }
+        if let Some(v) = self.versions {
+            m.serialize_entry("versions", &v.json(c.period))?;
+        }
+        if let Some(d) = self.decisions {
+            m.serialize_entry(
+                "decisions",
+                &super::history_sheet::decisions_json(c, d, lang),
+            )?;
+        }
         m.end()
     }
 }
@@ -285,6 +300,110 @@ fn comparison_json(form: &Form, cmp: &crate::compare::Comparison, lang: Lang) ->
         "figures": cmp.figures.iter().map(|&f| form.field_key(f)).collect::<Vec<_>>(),
         "province": lines(&cmp.province),
         "units": units,
+        "targets": targets_json(form, cmp, lang),
+        "term": term_json(form, cmp, lang),
+    })
+}
+
+/// `comparison.targets`: where they came from, the cells that could not be read, and
+/// per target figure the province's and each unit's achievement.
+fn targets_json(form: &Form, cmp: &crate::compare::Comparison, lang: Lang) -> Json {
+    use crate::compare::{Achievement, TargetFrom};
+    let opt = |v: Option<f64>| v.map_or(Json::Null, number);
+    let one = |a: &Achievement| {
+        json!({
+            "this": opt(a.this),
+            "target": opt(a.target),
+            "percent": opt(a.percent),
+            "base": opt(a.base),
+            "rate": opt(a.rate),
+            "below": a.below,
+        })
+    };
+    let extra = &cmp.extra;
+    let mut province = Map::new();
+    for a in &extra.province {
+        let mut v = one(a);
+        if let Json::Object(o) = &mut v {
+            let (source, of) = match a.from {
+                TargetFrom::Province => ("province", Json::Null),
+                TargetFrom::Summed { of, expected } => {
+                    ("units_summed", json!({ "units": of, "expected": expected }))
+                }
+                TargetFrom::None => ("none", Json::Null),
+            };
+            o.insert("target_source".into(), json!(source));
+            o.insert("summed_from".into(), of);
+        }
+        province.insert(form.targets[a.target_index].key.clone(), v);
+    }
+    let mut units = Map::new();
+    for ((u, _), lines) in cmp.units.iter().zip(&extra.units) {
+        let mut m = Map::new();
+        for a in lines {
+            m.insert(form.targets[a.target_index].key.clone(), one(a));
+        }
+        units.insert(form.units[*u].code.clone(), Json::Object(m));
+    }
+    json!({
+        "from": extra.targets_from.as_ref().map(|m| m.get(lang)),
+        "figures": form.targets.iter().map(|t| &t.key).collect::<Vec<_>>(),
+        "problems": extra.target_problems.iter().map(|p| json!({
+            "file": p.file, "sheet": p.sheet, "cell": p.cell, "message": p.message.get(lang),
+        })).collect::<Vec<_>>(),
+        "province": province,
+        "units": units,
+    })
+}
+
+/// `comparison.term`: the term, the periods summed, the months missing, and the sums.
+fn term_json(form: &Form, cmp: &crate::compare::Comparison, lang: Lang) -> Json {
+    let Some(t) = &cmp.extra.term else {
+        return Json::Null;
+    };
+    let opt = |v: Option<f64>| v.map_or(Json::Null, number);
+    let period =
+        |p: &crate::period::Period| json!({ "from": format_date(p.from), "to": format_date(p.to) });
+    let months = |runs: &[(chrono::NaiveDate, chrono::NaiveDate)]| {
+        runs.iter()
+            .map(|(a, b)| json!({ "from": a.format("%m/%Y").to_string(), "to": b.format("%m/%Y").to_string() }))
+            .collect::<Vec<_>>()
+    };
+    let lines = |ls: &[crate::term::TermLine]| {
+        let mut m = Map::new();
+        for l in ls {
+            m.insert(
+                form.field_key(l.figure),
+                json!({
+                    "sum": opt(l.sum),
+                    "previous_term": opt(l.previous),
+                    "change_percent": opt(l.change_pct()),
+                    "target": opt(l.target),
+                    "target_percent": opt(l.target_pct()),
+                    "target_summed": l.target_summed,
+                }),
+            );
+        }
+        Json::Object(m)
+    };
+    let mut units = Map::new();
+    for (u, ls) in &t.units {
+        units.insert(form.units[*u].code.clone(), lines(ls));
+    }
+    json!({
+        "name": t.term.name.get(lang),
+        "from": format_date(t.term.period.from),
+        "to": format_date(t.term.period.to),
+        "until": format_date(t.until),
+        "periods": t.periods.iter().map(period).collect::<Vec<_>>(),
+        "missing_months": months(&t.missing),
+        "complete": t.missing.is_empty(),
+        "previous": t.previous.as_ref().map(period),
+        "previous_periods": t.previous_periods.iter().map(period).collect::<Vec<_>>(),
+        "previous_missing_months": months(&t.previous_missing),
+        "notes": t.notes().iter().map(|m| m.get(lang).to_string()).collect::<Vec<_>>(),
+        "province": lines(&t.province),
+        "units": units,
     })
 }
 
@@ -333,7 +452,8 @@ impl Serialize for SubmissionJson<'_> {
             .collect();
         let mut m = ser.serialize_map(None)?;
         m.serialize_entry("file", &s.file)?;
-        m.serialize_entry("sha256", &s.sha256)?;
+        // A file refused by its size is never hashed: null, not a hash of nothing.
+        m.serialize_entry("sha256", &(!s.sha256.is_empty()).then_some(&s.sha256))?;
         m.serialize_entry("size", &s.size)?;
         m.serialize_entry("format", &s.format.map(|f| format!("{f:?}").to_lowercase()))?;
         m.serialize_entry("unit", &unit.map(|u| &u.code))?;

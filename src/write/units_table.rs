@@ -35,6 +35,17 @@ pub const CODE_KEY: &str = "unit";
 /// See [`CODE_KEY`].
 pub const NAME_KEY: &str = "unit_name";
 
+/// The unit code in column A of a unit row, as typed (trimmed; a number typed as a code
+/// kept as its text); `None` for a row without one, which readers pass over.
+pub fn unit_code(cell: Option<&calamine::Data>) -> Option<String> {
+    let code = match cell? {
+        calamine::Data::String(s) => s.trim().to_string(),
+        calamine::Data::Empty => return None,
+        other => other.to_string(),
+    };
+    (!code.is_empty()).then_some(code)
+}
+
 /// One unit's row.
 #[derive(Debug, Clone, Default)]
 pub struct UnitRow {
@@ -80,50 +91,24 @@ fn fill(
     let ws: &mut Worksheet = wb.add_worksheet();
     ws.set_name(SHEET)?;
     let en = lang.en();
-    let last_col = (fields.len() + 1).min(16_383) as u16;
-    ws.merge_range(
-        0,
-        0,
-        0,
-        last_col.min(12),
-        &format!(
-            "{} — {}",
-            lang.pick("SỐ LIỆU CÁC ĐƠN VỊ", "FIGURES BY UNIT"),
-            if en { &form.title_en } else { &form.title }
-        ),
-        &style::title().set_align(FormatAlign::Left),
+    let columns: Vec<(String, String)> = fields
+        .iter()
+        .map(|&f| {
+            (
+                form.field_key(f).to_string(),
+                form.field_label(f, en).to_string(),
+            )
+        })
+        .collect();
+    head(
+        ws,
+        form,
+        period,
+        lang,
+        (lang.pick("SỐ LIỆU CÁC ĐƠN VỊ", "FIGURES BY UNIT"), 12),
+        &columns,
+        14.0,
     )?;
-    ws.write_string(FORM_ROW, 0, lang.pick("Biểu mẫu", "Form"))?;
-    ws.write_string(FORM_ROW, 1, &form.id)?;
-    ws.write_string(FORM_ROW, 2, &form.version)?;
-    let date = style::date();
-    let input = style::input(style::date());
-    ws.write_string(PERIOD_ROW, 0, lang.pick("Kỳ từ ngày", "Period from"))?;
-    ws.write_string(PERIOD_ROW, 2, lang.pick("đến ngày", "to"))?;
-    match period {
-        Some(p) => {
-            ws.write_date_with_format(PERIOD_ROW, 1, p.from, &date)?;
-            ws.write_date_with_format(PERIOD_ROW, 3, p.to, &date)?;
-        }
-        None => {
-            ws.write_blank(PERIOD_ROW, 1, &input)?;
-            ws.write_blank(PERIOD_ROW, 3, &input)?;
-        }
-    }
-    let header = style::header();
-    let key_fmt = Format::new().set_font_size(8).set_font_color(0x7F7F7F);
-    ws.write_string_with_format(LABEL_ROW, 0, lang.pick("Mã đơn vị", "Unit code"), &header)?;
-    ws.write_string_with_format(LABEL_ROW, 1, lang.pick("Tên đơn vị", "Unit name"), &header)?;
-    ws.write_string_with_format(KEY_ROW, 0, CODE_KEY, &key_fmt)?;
-    ws.write_string_with_format(KEY_ROW, 1, NAME_KEY, &key_fmt)?;
-    ws.set_column_width(0, 12)?;
-    ws.set_column_width(1, 34)?;
-    for (k, &f) in fields.iter().enumerate() {
-        let col = (k + 2) as u16;
-        ws.write_string_with_format(LABEL_ROW, col, form.field_label(f, en), &header)?;
-        ws.write_string_with_format(KEY_ROW, col, form.field_key(f), &key_fmt)?;
-        ws.set_column_width(col, 14)?;
-    }
     ws.set_row_height(LABEL_ROW, 60)?;
     let text = style::text();
     let count = style::count();
@@ -182,4 +167,64 @@ pub fn csv(path: &Path, form: &Form, rows: &[UnitRow]) -> Result<(), WriteError>
         }
         Ok(())
     })
+}
+
+/// The rows above the units, as [`crate::archive`]'s import and the targets' reader find
+/// them: the title over at most `title.1` columns, the form's id and version, the period
+/// (blank input cells when none is given), and the labels and keys of the unit code, the
+/// unit name and each `(key, label)` of `columns`, `width` characters wide.
+pub(super) fn head(
+    ws: &mut Worksheet,
+    form: &Form,
+    period: Option<Period>,
+    lang: Lang,
+    title: (&str, u16),
+    columns: &[(String, String)],
+    width: f64,
+) -> Result<(), XlsxError> {
+    let en = lang.en();
+    let last_col = (columns.len() + 1).min(16_383) as u16;
+    ws.merge_range(
+        0,
+        0,
+        0,
+        last_col.min(title.1).max(4),
+        &format!(
+            "{} — {}",
+            title.0,
+            if en { &form.title_en } else { &form.title }
+        ),
+        &style::title().set_align(FormatAlign::Left),
+    )?;
+    ws.write_string(FORM_ROW, 0, lang.pick("Biểu mẫu", "Form"))?;
+    ws.write_string(FORM_ROW, 1, &form.id)?;
+    ws.write_string(FORM_ROW, 2, &form.version)?;
+    ws.write_string(PERIOD_ROW, 0, lang.pick("Kỳ từ ngày", "Period from"))?;
+    ws.write_string(PERIOD_ROW, 2, lang.pick("đến ngày", "to"))?;
+    match period {
+        Some(p) => {
+            ws.write_date_with_format(PERIOD_ROW, 1, p.from, &style::date())?;
+            ws.write_date_with_format(PERIOD_ROW, 3, p.to, &style::date())?;
+        }
+        None => {
+            let input = style::input(style::date());
+            ws.write_blank(PERIOD_ROW, 1, &input)?;
+            ws.write_blank(PERIOD_ROW, 3, &input)?;
+        }
+    }
+    let header = style::header();
+    let key_fmt = Format::new().set_font_size(8).set_font_color(0x7F7F7F);
+    ws.write_string_with_format(LABEL_ROW, 0, lang.pick("Mã đơn vị", "Unit code"), &header)?;
+    ws.write_string_with_format(LABEL_ROW, 1, lang.pick("Tên đơn vị", "Unit name"), &header)?;
+    ws.write_string_with_format(KEY_ROW, 0, CODE_KEY, &key_fmt)?;
+    ws.write_string_with_format(KEY_ROW, 1, NAME_KEY, &key_fmt)?;
+    ws.set_column_width(0, 12)?;
+    ws.set_column_width(1, 34)?;
+    for (k, (key, label)) in columns.iter().enumerate() {
+        let col = (k + 2) as u16;
+        ws.write_string_with_format(LABEL_ROW, col, label, &header)?;
+        ws.write_string_with_format(KEY_ROW, col, key, &key_fmt)?;
+        ws.set_column_width(col, width)?;
+    }
+    Ok(())
 }

@@ -258,15 +258,27 @@ fn coverage_block(wb: &mut Workbook, form: &Form, cov: &Coverage) -> Result<(), 
         .max()
         .unwrap_or(0);
     let ws = wb.worksheet_from_name(&first.name)?;
+    // A national roll-up covers thousands of units: listed in full, the names pass Excel's
+    // 32,767 characters per cell (and the run failed writing this file) and no one reads
+    // them on paper; the status sheet lists them all.
+    const MAX_NAMED: usize = 30;
     let names = |units: &[usize]| -> String {
         if units.is_empty() {
             return "không có".to_string();
         }
-        units
+        let mut text = units
             .iter()
+            .take(MAX_NAMED)
             .map(|&u| format!("{} ({})", form.units[u].name, form.units[u].code))
             .collect::<Vec<_>>()
-            .join("; ")
+            .join("; ");
+        if units.len() > MAX_NAMED {
+            text.push_str(&format!(
+                "; và {} đơn vị khác (danh sách đầy đủ ở sheet Tình trạng nộp của tong-hop.xlsx)",
+                crate::lang::Lang::Vi.count((units.len() - MAX_NAMED) as u64)
+            ));
+        }
+        text
     };
     let mut row = last + 2;
     let head = if cov.complete() {

@@ -362,3 +362,29 @@ fn a_second_run_into_the_same_out_is_refused_and_a_killed_runs_lock_is_stale() {
         leftovers(&w, "out")
     );
 }
+
+#[test]
+fn a_second_ctrl_c_while_the_outputs_are_written_still_leaves_the_previous_outputs_and_nothing_else()
+ {
+    // An impatient clerk presses Ctrl-C twice: the second one ends the process at once,
+    // from the handler, which must clean up as the failure path would have.
+    let w = two_inboxes();
+    let a = set(&w, "ref_a");
+    for step in ["staging", "returned", "written", "staged"] {
+        let out = format!("twice-{step}");
+        copy(&w, "ref_a", &out);
+        let mut child = paused(&w, &out, step);
+        let pid = child.id() as libc::pid_t;
+        assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
+        std::thread::sleep(Duration::from_millis(1));
+        let code = terminate(&mut child, libc::SIGINT);
+        assert_eq!(code, Some(130), "Ctrl-C twice at {step}");
+        assert_eq!(set(&w, &out), a, "Ctrl-C twice at {step}");
+        assert!(
+            leftovers(&w, &out).is_empty(),
+            "Ctrl-C twice at {step} left {:?}",
+            leftovers(&w, &out)
+        );
+        one_run(&w, &out);
+    }
+}

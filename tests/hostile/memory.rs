@@ -12,11 +12,11 @@ use crate::common::{Workdir, run_args};
 use std::time::{Duration, Instant};
 
 /// A run's exit code (`None` when a signal ended it) and peak resident set in MiB.
-struct Measured {
-    code: Option<i32>,
-    signal: Option<i32>,
-    peak_mib: u64,
-    stderr: String,
+pub(super) struct Measured {
+    pub(super) code: Option<i32>,
+    pub(super) signal: Option<i32>,
+    pub(super) peak_mib: u64,
+    pub(super) stderr: String,
 }
 
 /// The child's peak resident set so far (`VmHWM`, KiB), once it is tonghop: before its
@@ -36,7 +36,7 @@ fn vm_hwm_kib(pid: u32) -> Option<u64> {
 /// Runs tonghop with `args` in `w`, polling its peak RSS (`VmHWM`, monotonic, so the last
 /// reading before it exits is its peak up to then) every few milliseconds until it
 /// exits; kills it past `limit`.
-fn measured(w: &Workdir, args: &[&str], limit: Duration) -> Measured {
+pub(super) fn measured(w: &Workdir, args: &[&str], limit: Duration) -> Measured {
     let stderr = w.path("measured.stderr");
     let mut child = w
         .command(args)

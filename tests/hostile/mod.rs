@@ -18,8 +18,9 @@
 //! the [`outputs`] owe the inputs, and the outputs as one set whatever [`interrupt`]s
 //! the run.
 //!
-//! The only committed fixture is a workbook encrypted with a password (see
-//! tests/fixtures/README.md): that one cannot be made without the cryptography.
+//! The committed fixtures are a workbook encrypted with a password (see
+//! tests/fixtures/README.md), which cannot be made without the cryptography, and the
+//! sample of [`peers`]' workbooks from other projects' test suites (tests/peers/).
 
 mod arguments;
 mod big_sheets;
@@ -34,6 +35,7 @@ mod layout;
 mod memory;
 mod numbers;
 mod outputs;
+mod peers;
 mod recognition;
 mod units_and_duplicates;
 mod vietnamese_text;

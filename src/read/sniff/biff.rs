@@ -16,6 +16,7 @@ pub(super) const BOF: u16 = 0x0809;
 pub(super) const EOF: u16 = 0x000A;
 pub(super) const FILEPASS: u16 = 0x002F;
 pub(super) const BOUNDSHEET: u16 = 0x0085;
+const CODEPAGE: u16 = 0x0042;
 pub(super) const DIMENSIONS: u16 = 0x0200;
 const FORMULA: u16 = 0x0006;
 const MULRK: u16 = 0x00BD;
@@ -84,11 +85,33 @@ impl Span {
     }
 }
 
+/// What the walk of a Workbook stream found that opening it needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct BiffCheck {
+    /// Peak bytes calamine's grids will take (all sheets' grids plus the largest extra).
+    pub cost: u64,
+    /// The code page to open it with, when its CODEPAGE record names one that calamine's
+    /// table lacks but MS-XLS 2.4.52 defines (see [`codepage_alias`]).
+    pub force_codepage: Option<u16>,
+}
+
+/// MS-XLS 2.4.52 gives two code pages of its own, kept from BIFF2-3: 32768 for Mac Roman
+/// and 32769 for Windows-1252. Writers still put them in BIFF5 files (SheetJS's
+/// `write_57.xls`, which LibreOffice opens); calamine's table knows only the Windows
+/// numbers and refuses the workbook, so they are mapped to those.
+fn codepage_alias(codepage: u16) -> Option<u16> {
+    match codepage {
+        32768 => Some(10000),
+        32769 => Some(1252),
+        _ => None,
+    }
+}
+
 /// Refuses encrypted workbooks, BIFF versions calamine cannot read, and sheets whose records
 /// would make calamine allocate beyond the budget (or abort on a bogus DIMENSIONS).
 /// Checks the records calamine parses on open, and returns the peak bytes its grids will
 /// take (all sheets' grids plus the largest extra), which the run's memory budget holds.
-pub(super) fn check_biff(stream: &[u8], limits: &Limits) -> Result<u64, SniffError> {
+pub(super) fn check_biff(stream: &[u8], limits: &Limits) -> Result<BiffCheck, SniffError> {
     match u16_at(stream, 0) {
         _ if stream.is_empty() => return Err(corrupt_xls("Workbook stream is empty")),
         Some(BOF) => {}
@@ -119,6 +142,7 @@ pub(super) fn check_biff(stream: &[u8], limits: &Limits) -> Result<u64, SniffErr
 
     // Workbook globals, up to their EOF, as calamine reads them on open.
     let mut sheets = Vec::new();
+    let mut force_codepage = None;
     let mut records = Records { stream, offset: 0 };
     for r in records.by_ref() {
         let r = r.map_err(truncated_record)?;
@@ -129,6 +153,8 @@ pub(super) fn check_biff(stream: &[u8], limits: &Limits) -> Result<u64, SniffErr
                 (Some(pos), true) => sheets.push(pos as usize),
                 _ => return Err(corrupt_xls("BOUNDSHEET record too short")),
             },
+            // calamine takes the last CODEPAGE record it meets.
+            CODEPAGE => force_codepage = u16_at(r.data, 0).and_then(codepage_alias),
             EOF => break,
             _ => {}
         }
@@ -174,7 +200,10 @@ pub(super) fn check_biff(stream: &[u8], limits: &Limits) -> Result<u64, SniffErr
             });
         }
     }
-    Ok(grids.saturating_add(extra))
+    Ok(BiffCheck {
+        cost: grids.saturating_add(extra),
+        force_codepage,
+    })
 }
 
 /// One sheet's substream, walked as calamine walks it: embedded substreams (charts) are
@@ -315,6 +344,27 @@ mod tests {
             assert_eq!(r.get_value((0, 0)), Some(&calamine::Data::Float(42.0)));
             assert_eq!(r.get_value((1, 1)), Some(&calamine::Data::Float(7.5)));
         }
+    }
+
+    #[test]
+    fn biff_only_code_pages_are_opened_with_the_windows_code_page_they_stand_for() {
+        let limits = Limits::default();
+        for (codepage, windows) in [(32769, Some(1252)), (32768, Some(10000)), (1252, None)] {
+            let bytes = xls_of(&Book {
+                biff5: true,
+                codepage: Some(codepage),
+                ..Book::default()
+            });
+            let sniffed = crate::read::sniff::inspect(&bytes, &limits).unwrap();
+            assert_eq!(sniffed.force_codepage, windows, "{codepage}");
+        }
+        // Without the alias calamine refuses the workbook: the reason for the mapping.
+        let bytes = xls_of(&Book {
+            biff5: true,
+            codepage: Some(32769),
+            ..Book::default()
+        });
+        assert!(<calamine::Xls<_> as calamine::Reader<_>>::new(Cursor::new(&bytes)).is_err());
     }
 
     #[test]

@@ -123,6 +123,8 @@ pub struct Book {
     pub extra: Vec<(u16, Vec<u8>)>,
     /// Bytes added at the end of the stream, to push it past the mini stream cutoff.
     pub pad: usize,
+    /// The CODEPAGE record's value; by default 1252 for BIFF5 and 1200 for BIFF8.
+    pub codepage: Option<u16>,
 }
 
 impl Default for Book {
@@ -133,6 +135,7 @@ impl Default for Book {
             sheets: vec![vec![(0, 0, 42.0), (1, 1, 7.5)]],
             extra: Vec::new(),
             pad: 0,
+            codepage: None,
         }
     }
 }
@@ -156,7 +159,9 @@ pub fn biff(book: &Book) -> Vec<u8> {
         fp.resize(54, 0xAB);
         rec(&mut s, FILEPASS, &fp);
     }
-    let codepage: u16 = if book.biff5 { 1252 } else { 1200 };
+    let codepage: u16 = book
+        .codepage
+        .unwrap_or(if book.biff5 { 1252 } else { 1200 });
     rec(&mut s, 0x0042, &codepage.to_le_bytes());
     let mut pos_fields = Vec::new();
     for k in 0..book.sheets.len() {

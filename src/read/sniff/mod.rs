@@ -113,6 +113,9 @@ pub struct Sniffed {
     /// file's own bytes: shared strings and styles of an xlsx (from counts of their
     /// elements), the grids of an `.xls` or `.ods`. An estimate on the high side.
     pub cost: u64,
+    /// An `.xls` whose CODEPAGE record names a BIFF-only code page calamine does not know:
+    /// the Windows code page it stands for, to open the workbook with.
+    pub force_codepage: Option<u16>,
 }
 
 /// Entries at or below this declared size escape the ratio check.

@@ -313,11 +313,12 @@ pub(super) fn sniff_cfb(bytes: &[u8], limits: &Limits) -> Result<Sniffed, SniffE
         return Err(not_sheet(ole_kind(&ole)));
     };
     let stream = ole.read_stream(entry, "Workbook stream")?;
-    let grids = check_biff(&stream, limits)?;
+    let biff = check_biff(&stream, limits)?;
     // calamine holds the Workbook stream it read out of the container, and the grids.
     Ok(Sniffed {
         format: Format::Xls,
-        cost: (stream.len() as u64).saturating_add(grids),
+        cost: (stream.len() as u64).saturating_add(biff.cost),
+        force_codepage: biff.force_codepage,
     })
 }
 

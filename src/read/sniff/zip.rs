@@ -118,7 +118,11 @@ pub(super) fn sniff_zip(bytes: &[u8], limits: &Limits) -> Result<Sniffed, SniffE
         Format::Ods => ods_grids(&mut archive, limits)?,
         _ => xlsx_cost(&mut archive, &names),
     };
-    Ok(Sniffed { format, cost })
+    Ok(Sniffed {
+        format,
+        cost,
+        force_codepage: None,
+    })
 }
 
 /// Bytes calamine keeps per shared string beyond its text: the `String` in a vector that
@@ -319,6 +323,17 @@ fn classify_package(
             ));
         }
         return Err(not_sheet("OpenDocument file that is not a spreadsheet"));
+    }
+    // Worksheets without the workbook part or content types: a workbook that lost parts
+    // (exceljs's missing-bits.xlsx, which LibreOffice cannot open either), not an
+    // attachment to unzip.
+    if names
+        .iter()
+        .any(|n| n.to_ascii_lowercase().starts_with("xl/worksheets/"))
+    {
+        return Err(corrupt_zip(
+            "Excel package without its workbook part (xl/workbook.xml)",
+        ));
     }
     Err(zip_attachment(archive))
 }
@@ -634,6 +649,13 @@ mod tests {
             ("content.xml", b"<x/>"),
         ]);
         assert!(not_sheet_detail(&odt).contains(".odt"));
+        let lost_parts = zip_of(&[
+            ("xl/_rels/workbook.xml.rels", b"<Relationships/>"),
+            ("xl/worksheets/sheet1.xml", b"<worksheet/>"),
+        ]);
+        assert!(
+            matches!(check(&lost_parts), Err(SniffError::CorruptZip { detail }) if detail.contains("xl/workbook.xml"))
+        );
         let plain = zip_of(&[("photos/a.jpg", b"\xFF\xD8\xFF"), ("notes.txt", b"hi")]);
         assert!(
             matches!(check(&plain), Err(SniffError::ZipAttachment { inside }) if inside.is_empty())

@@ -514,9 +514,11 @@ fn table_frame(
         let v = match frame.total {
             Some(given) => given[ci].clone(),
             None => {
+                // A figure the unit holds as a formula counts by its cached result:
+                // a reader that does not recalculate sees this total as cached.
                 let sum: f64 = (0..rows.len())
                     .filter_map(|i| match rows.value(i, ci) {
-                        Some(OutRef::Number(n)) => Some(n),
+                        Some(OutRef::Number(n) | OutRef::Formula(_, n)) if n.is_finite() => Some(n),
                         _ => None,
                     })
                     .sum();
