@@ -407,6 +407,28 @@ fn versus_value(this: Option<f64>, year: Option<f64>, points: bool) -> Option<f6
     Some((v * 1e10).round() / 1e10).filter(|v| v.is_finite())
 }
 
+/// The height in points a bold, wrapped heading needs in a cell `width` characters
+/// wide: its words laid out greedily at a little under one character per unit of
+/// width (bold and accented letters run wider), 15 points a line and a margin.
+fn heading_height(text: &str, width: f64) -> f64 {
+    let room = (width * 0.85).max(1.0);
+    let mut lines = 1.0;
+    let mut used = 0.0;
+    for word in text.split_whitespace() {
+        let n = word.chars().count() as f64;
+        if used > 0.0 && used + 1.0 + n > room {
+            lines += 1.0 + ((n - 1.0) / room).floor().max(0.0);
+            used = n % room;
+        } else if used == 0.0 {
+            lines += ((n - 1.0) / room).floor().max(0.0);
+            used = if n > room { n % room } else { n };
+        } else {
+            used += 1.0 + n;
+        }
+    }
+    lines * 15.0 + 6.0
+}
+
 #[allow(clippy::too_many_arguments)]
 fn summary(
     ws: &mut Worksheet,
@@ -449,6 +471,50 @@ fn summary(
     let head_row = SUMMARY_HEAD_ROW;
     let sub_row = head_row + 1;
     let h = style::header();
+    // Widths and heights before any header is written (the sheet may stream): each
+    // header row as tall as its longest wrapped heading, a figure's own heading down
+    // both rows, so none is cut.
+    for (k, w) in [5.0, 12.0, 30.0, 14.0].iter().enumerate() {
+        ws.set_column_width(k as u16, *w)?;
+    }
+    let width = |col: &Col| match col.part {
+        Part::Versus => 9.0,
+        _ if grouped => 10.0,
+        _ => 13.0,
+    };
+    for (k, col) in cols.iter().enumerate() {
+        ws.set_column_width(fixed + k as u16, width(col))?;
+    }
+    let (mut head_h, mut sub_h, mut both_h) = (48.0f64, 36.0f64, 0.0f64);
+    for (k, col) in cols.iter().enumerate() {
+        let label = form.field_label(col.field, lang.en());
+        match (col.part, col.line, cmp) {
+            (Part::This, None, _) => both_h = both_h.max(heading_height(label, width(col))),
+            (Part::This, Some(_), Some(cmp)) => {
+                let across: f64 = cols[k..(k + 3).min(cols.len())].iter().map(width).sum();
+                head_h = head_h.max(heading_height(label, across));
+                let points = Comparison::in_points(form, col.field);
+                for (t, w) in [
+                    (lang.pick("Kỳ này", "This period"), width(col)),
+                    (year_head(cmp, lang), 10.0),
+                    (
+                        if points {
+                            lang.pick("Tăng, giảm (điểm %)", "Change (points)")
+                        } else {
+                            lang.pick("% so với cùng kỳ", "% of a year earlier")
+                        },
+                        9.0,
+                    ),
+                ] {
+                    sub_h = sub_h.max(heading_height(t, w));
+                }
+            }
+            _ => {}
+        }
+    }
+    head_h = head_h.max(both_h - sub_h);
+    ws.set_row_height(head_row, head_h.min(409.0))?;
+    ws.set_row_height(sub_row, sub_h.min(409.0))?;
     // Headers over two rows: a compared figure's label across its three columns, the
     // three official headings under it; every other column's heading down both rows.
     // All of the first row is written before the second (the sheet may stream).
@@ -489,19 +555,6 @@ fn summary(
             Part::Versus => lang.pick("% so với cùng kỳ", "% of a year earlier"),
         };
         ws.write_string_with_format(sub_row, at, t, &h)?;
-    }
-    ws.set_row_height(head_row, 48)?;
-    ws.set_row_height(sub_row, 36)?;
-    for (k, w) in [5.0, 12.0, 30.0, 14.0].iter().enumerate() {
-        ws.set_column_width(k as u16, *w)?;
-    }
-    for (k, col) in cols.iter().enumerate() {
-        let w = match col.part {
-            Part::Versus => 9.0,
-            _ if grouped => 10.0,
-            _ => 13.0,
-        };
-        ws.set_column_width(fixed + k as u16, w)?;
     }
     // A key row under the headers so every column is traceable to report.json: the
     // figure's key over its Kỳ này column only (the other two are not totals).
@@ -817,7 +870,7 @@ fn chart_sheet(
         lang.pick("theo đơn vị", "by unit")
     ));
     chart.x_axis().set_font(
-        &rust_xlsxwriter::ChartFont::new()
+        rust_xlsxwriter::ChartFont::new()
             .set_rotation(-90)
             .set_size(8),
     );
