@@ -22,6 +22,9 @@ pub struct Against {
     pub period: Period,
     /// It was closed.
     pub closed: bool,
+    /// The clerk chose it (`run --compare-with`) in place of the same period a year
+    /// earlier.
+    pub chosen: bool,
 }
 
 /// One figure of one unit (or the province) in the three periods.
@@ -103,6 +106,7 @@ impl Comparison {
             r.as_ref().map(|r| Against {
                 period: r.period,
                 closed: r.closed,
+                chosen: r.chosen,
             })
         };
         let not_possible = [history.missing(true), history.missing(false)]

@@ -29,6 +29,9 @@ pub struct Reference {
     pub files: HashMap<String, String>,
     /// The province's figures as that period's run computed them, by key.
     pub totals: std::collections::BTreeMap<String, f64>,
+    /// The clerk chose it (`run --compare-with`) instead of the same period a year
+    /// earlier: the outputs name it as chosen, not as "cùng kỳ năm trước".
+    pub chosen: bool,
 }
 
 /// A unit's figure in a reference period.
@@ -168,11 +171,63 @@ pub struct History {
     /// This run's units' spread of each rate an `outlier` rule looks at, by its
     /// numerator and denominator.
     pub peers: HashMap<(FieldRef, FieldRef), Peers>,
+    /// The period the clerk chose to compare with (`run --compare-with`), in place of
+    /// the same period a year earlier in the comparison only: the rules that look back
+    /// still check the typed *Cùng kỳ năm trước* against the real one.
+    pub chosen: Option<Reference>,
+    /// Each unit's own earlier rates for the `outlier` rules, by numerator and
+    /// denominator, then by unit: see [`OwnHistory`].
+    pub own: HashMap<(FieldRef, FieldRef), OwnHistory>,
+}
+
+/// A rate in the archive's earlier periods of the same length as this one, per unit:
+/// what the `outlier` rule sets a unit's rate against besides its peers'. Only periods
+/// before this one starts, the [`OWN_PERIODS`] most recent; a unit that took others
+/// over counts theirs only where they went in wholly (an estimate is no history).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OwnHistory {
+    /// The periods looked at, oldest first.
+    pub periods: Vec<Period>,
+    /// By unit index: its rate in each period where it had one, oldest first.
+    pub rates: HashMap<usize, Vec<f64>>,
+}
+
+/// How many earlier periods a unit's own history reaches back: a few years of the same
+/// period length, enough for a median and its spread, and a bounded query however long
+/// the archive grows.
+pub const OWN_PERIODS: usize = 8;
+
+/// Whether two periods have the same length: whole months against whole months (a
+/// half-year of 181 days is one of 184), days otherwise. Rates over periods of other
+/// lengths (a year's admissions against a half-year's) are not comparable.
+pub fn same_length(a: Period, b: Period) -> bool {
+    let months = |p: Period| {
+        (is_month_start(p.from) && is_month_end(p.to)).then(|| {
+            (p.to.year() - p.from.year()) * 12 + p.to.month() as i32 - p.from.month() as i32 + 1
+        })
+    };
+    match (months(a), months(b)) {
+        (Some(x), Some(y)) => x == y,
+        (None, None) => (a.to - a.from) == (b.to - b.from),
+        _ => false,
+    }
 }
 
 impl History {
     /// The references of `period` from the archive.
     pub fn load(store: &Archive, form: &Form, period: Period) -> Result<History, ArchiveError> {
+        History::load_with(store, form, period, None)
+    }
+
+    /// [`History::load`], comparing with `compare_with` instead of the same period a
+    /// year earlier when given (`run --compare-with`): a period the archive does not
+    /// hold is an error that lists those it does.
+    pub fn load_with(
+        store: &Archive,
+        form: &Form,
+        period: Period,
+        compare_with: Option<Period>,
+    ) -> Result<History, ArchiveError> {
         let reference = |p: Period| -> Result<Option<Reference>, ArchiveError> {
             let Some(summary) = store.period(&form.id, p)? else {
                 return Ok(None);
@@ -189,7 +244,21 @@ impl History {
                 values: store.unit_values(&form.id, p)?,
                 files,
                 totals: store.totals(&form.id, p)?,
+                chosen: false,
             }))
+        };
+        let chosen = match compare_with {
+            None => None,
+            Some(p) => match reference(p)? {
+                Some(r) => Some(Reference { chosen: true, ..r }),
+                None => {
+                    return Err(ArchiveError::NotToCompare {
+                        path: store.path().display().to_string(),
+                        period: p,
+                        held: archived_periods(store, form)?,
+                    });
+                }
+            },
         };
         Ok(History {
             archive: Some(store.path().to_path_buf()),
@@ -200,7 +269,21 @@ impl History {
                 .flatten(),
             year_before: year_before(period).map(reference).transpose()?.flatten(),
             peers: HashMap::new(),
+            chosen,
+            own: own_history(store, form, period)?,
         })
+    }
+
+    /// The history the comparison is built from: the chosen period in place of the
+    /// same period a year earlier, when the clerk chose one.
+    pub fn for_comparison(&self) -> std::borrow::Cow<'_, History> {
+        match &self.chosen {
+            None => std::borrow::Cow::Borrowed(self),
+            Some(r) => std::borrow::Cow::Owned(History {
+                year_before: Some(r.clone()),
+                ..self.clone()
+            }),
+        }
     }
 
     /// Nothing to look back at (no archive, one not made yet, or no period): only this
@@ -212,6 +295,8 @@ impl History {
             previous: None,
             year_before: None,
             peers: HashMap::new(),
+            chosen: None,
+            own: HashMap::new(),
         }
     }
 
@@ -277,6 +362,73 @@ impl History {
             }
         }
     }
+}
+
+/// The periods of `form` the archive holds, oldest first: what an error about a period
+/// it lacks lists.
+pub fn archived_periods(store: &Archive, form: &Form) -> Result<Vec<Period>, ArchiveError> {
+    Ok(store
+        .periods()?
+        .into_iter()
+        .filter(|p| p.form_id == form.id)
+        .map(|p| p.period)
+        .collect())
+}
+
+/// Every unit's rate of each `outlier` rule in the archive's earlier periods of the
+/// length of `period` (see [`OwnHistory`]).
+fn own_history(
+    store: &Archive,
+    form: &Form,
+    period: Period,
+) -> Result<HashMap<(FieldRef, FieldRef), OwnHistory>, ArchiveError> {
+    let rates = form.rules.outlier_rates();
+    let mut out = HashMap::new();
+    if rates.is_empty() {
+        return Ok(out);
+    }
+    let mut earlier: Vec<Period> = archived_periods(store, form)?
+        .into_iter()
+        .filter(|p| p.to < period.from && same_length(*p, period))
+        .collect();
+    earlier.sort_by_key(|p| (p.to, p.from));
+    let earlier = earlier.split_off(earlier.len().saturating_sub(OWN_PERIODS));
+    let mut keys: Vec<String> = rates
+        .iter()
+        .flat_map(|&(n, d, _)| [form.field_key(n), form.field_key(d)])
+        .collect();
+    keys.sort();
+    keys.dedup();
+    for &(n, d, _) in &rates {
+        out.insert(
+            (n, d),
+            OwnHistory {
+                periods: earlier.clone(),
+                rates: HashMap::new(),
+            },
+        );
+    }
+    for &p in &earlier {
+        let r = Reference {
+            period: p,
+            closed: false,
+            values: store.values_of(&form.id, p, &keys)?,
+            files: HashMap::new(),
+            totals: Default::default(),
+            chosen: false,
+        };
+        for &(n, d, _) in &rates {
+            let (nk, dk) = (form.field_key(n), form.field_key(d));
+            let own = out.get_mut(&(n, d)).expect("inserted above");
+            for u in 0..form.units.len() {
+                let exact = |k: &str| r.value(form, u, k).filter(|l| l.exact).map(|l| l.value);
+                if let Some(v) = exact(&nk).zip(exact(&dk)).and_then(|(a, b)| rate(a, b)) {
+                    own.rates.entry(u).or_default().push(v);
+                }
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// `n / d` in per cent, when `d` is a positive base.
@@ -398,6 +550,7 @@ mod predecessor_tests {
             values: HashMap::new(),
             files: HashMap::new(),
             totals: Default::default(),
+            chosen: false,
         };
         for &(unit, key, v) in values {
             r.values

@@ -68,6 +68,9 @@ pub struct RunOptions {
     pub deadline: Option<chrono::NaiveDate>,
     /// The day the run judges lateness on; `None` for the computer's local date.
     pub today: Option<chrono::NaiveDate>,
+    /// The archived period to compare with instead of the same period a year earlier
+    /// (`--compare-with`); one the archive lacks stops the run.
+    pub compare_with: Option<Period>,
     /// The targets workbook (`--targets`); `None`: the archive's targets of the period.
     pub targets: Option<PathBuf>,
 }
@@ -90,6 +93,7 @@ impl RunOptions {
             out,
             deadline: None,
             today: None,
+            compare_with: None,
             targets: None,
         }
     }
@@ -388,8 +392,22 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome, RunError> {
         .period
         .or_else(|| crate::consolidate::infer_period(&form, &subs));
     let mut history = match (&store, period) {
-        (Some(store), Some(period)) => History::load(store, &form, period)
+        (Some(store), Some(period)) => History::load_with(store, &form, period, opts.compare_with)
             .map_err(|error| RunError::Archive { lang, error })?,
+        // Nothing archived to compare with: said before anything is written.
+        _ if opts.compare_with.is_some() => {
+            return Err(RunError::Archive {
+                lang,
+                error: ArchiveError::NotToCompare {
+                    path: opts
+                        .archive
+                        .as_ref()
+                        .map_or_else(String::new, |p| p.display().to_string()),
+                    period: opts.compare_with.expect("matched"),
+                    held: Vec::new(),
+                },
+            });
+        }
         _ => History::without_archive(period, opts.archive.clone()),
     };
     history.set_peers(&form, &subs);
@@ -404,7 +422,7 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome, RunError> {
         crate::decision::load(&opts.inbox, &form),
         opts.include_invalid,
     );
-    let mut comparison = Comparison::build(&form, &c, &history);
+    let mut comparison = Comparison::build(&form, &c, &history.for_comparison());
     let targets = match (&opts.targets, &store, c.period) {
         (Some(path), _, _) => crate::targets::read(&form, path, c.period),
         (None, Some(store), Some(period)) => crate::targets::from_archive(store, &form, period)

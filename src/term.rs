@@ -275,6 +275,7 @@ pub fn sums(
             values: s.unit_values(&form.id, *p)?,
             files: HashMap::new(),
             totals: s.totals(&form.id, *p)?,
+            chosen: false,
         }))
     };
     let mut earlier = Vec::new();

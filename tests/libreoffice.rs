@@ -120,10 +120,10 @@ fn recalculated_summary_matches_report(w: Workdir, every: bool) {
     let totals = report["totals"].as_object().unwrap();
     let recalculated = lo::convert(&w.path("out/tong-hop.xlsx"), "ods", &w.path("lo"));
     let sheet = cells(&recalculated, "Tổng hợp");
-    // Row 5 (index 4) holds each column's key; the province row is the one labelled TOÀN TỈNH.
+    // Row 6 (index 5) holds each column's key; the province row is the one labelled TOÀN TỈNH.
     let total_row = row_labelled(&sheet, 2, "TOÀN TỈNH").expect("province row");
     let mut checked = 0;
-    for (&(_, col), key) in sheet.range((4, 4)..(5, 0)) {
+    for (&(_, col), key) in sheet.range((5, 4)..(6, 0)) {
         let Some(key) = text(Some(key)) else {
             continue;
         };

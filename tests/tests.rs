@@ -21,4 +21,5 @@ mod official;
 mod pipeline;
 mod returned;
 mod targets;
+mod timecols;
 mod upward;

@@ -55,6 +55,16 @@ pub enum ArchiveError {
         /// The period asked for.
         period: Period,
     },
+    /// The period to compare with (`run --compare-with`) is not in the archive.
+    #[error("cannot compare with {period}: the archive '{path}' does not hold it (it holds: {})", held_list(.held, Lang::En))]
+    NotToCompare {
+        /// The file.
+        path: String,
+        /// The period asked for.
+        period: Period,
+        /// The form's periods the archive holds, oldest first.
+        held: Vec<Period>,
+    },
     /// The period was closed (reported upward): a run may not change it unreopened.
     #[error("period {period} was closed on {closed_at} in the archive '{path}'")]
     Closed {
@@ -122,6 +132,10 @@ impl ArchiveError {
             ArchiveError::NoPeriod { path, period } => {
                 format!("kho lưu trữ '{path}' không có kỳ {period}")
             }
+            ArchiveError::NotToCompare { path, period, held } => format!(
+                "không so sánh được với kỳ {period}: kho lưu trữ '{path}' không có kỳ này (các kỳ trong kho: {})",
+                held_list(held, Lang::Vi)
+            ),
             ArchiveError::Closed {
                 path,
                 period,
@@ -137,4 +151,15 @@ impl ArchiveError {
             } => format!("không nhập được '{path}': {reason_vi}"),
         }
     }
+}
+
+/// The periods an archive holds, for a message: "none" when it holds none.
+fn held_list(held: &[Period], lang: Lang) -> String {
+    if held.is_empty() {
+        return lang.pick("chưa có kỳ nào", "none yet").to_string();
+    }
+    held.iter()
+        .map(|p| p.to_string())
+        .collect::<Vec<_>>()
+        .join("; ")
 }

@@ -222,6 +222,35 @@ impl Archive {
         Ok(out)
     }
 
+    /// Every unit's value of each figure in `keys` for a period: the few figures an
+    /// own-history look-back needs, without reading every figure of every unit.
+    pub fn values_of(
+        &self,
+        form_id: &str,
+        period: Period,
+        keys: &[String],
+    ) -> Result<UnitValues, ArchiveError> {
+        let mut q = self
+            .conn
+            .prepare_cached(
+                "SELECT unit, value FROM figure
+                 WHERE form_id = ?1 AND date_from = ?2 AND date_to = ?3 AND figure = ?4",
+            )
+            .map_err(|e| self.sql(e))?;
+        let mut out: UnitValues = HashMap::new();
+        for key in keys {
+            let mut rows = q
+                .query((form_id, iso(period.from), iso(period.to), key))
+                .map_err(|e| self.sql(e))?;
+            while let Some(r) = rows.next().map_err(|e| self.sql(e))? {
+                let unit: String = r.get(0).map_err(|e| self.sql(e))?;
+                let value: f64 = r.get(1).map_err(|e| self.sql(e))?;
+                out.entry(unit).or_default().insert(key.clone(), value);
+            }
+        }
+        Ok(out)
+    }
+
     /// The province's figures of a period as the run computed them, by key.
     pub fn totals(
         &self,

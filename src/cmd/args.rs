@@ -192,6 +192,11 @@ pub const VI: &[(&str, &str, &str)] = &[
         "In báo cáo dạng JSON (cùng dạng với report.json)",
     ),
     (
+        "check",
+        "archive",
+        "Kho lưu trữ để đối chiếu với các kỳ trước (tệp SQLite do run ghi): các quy tắc carry, previous, change, outlier kiểm tra từng tệp; không có thì check không đối chiếu gì",
+    ),
+    (
         "run",
         "",
         "Kiểm tra thư mục bài nộp và ghi bảng tổng hợp, các bảng tính gửi trả và report.json",
@@ -228,6 +233,11 @@ pub const VI: &[(&str, &str, &str)] = &[
         "Kho lưu trữ ghi số liệu kỳ này (tệp SQLite); mặc định: tonghop-luu-tru.sqlite cạnh thư mục kết quả",
     ),
     ("run", "no_archive", "Không ghi vào kho lưu trữ"),
+    (
+        "run",
+        "compare_with",
+        "So sánh với kỳ này trong kho lưu trữ thay cho cùng kỳ năm trước, ví dụ \"6 tháng đầu năm 2025\"",
+    ),
     (
         "run",
         "reopen",

@@ -32,6 +32,9 @@ pub struct Args {
     detail: DetailArg,
     #[command(flatten)]
     limits: LimitsArg,
+    /// The archive to look back at (SQLite, as run writes it): the rules carry, previous, change and outlier check each file against its earlier periods. Without it check looks back at nothing.
+    #[arg(long, value_name = "FILE")]
+    archive: Option<PathBuf>,
 }
 
 pub fn run(a: Args, lang: Lang) -> Result<u8> {
@@ -62,8 +65,11 @@ pub fn run(a: Args, lang: Lang) -> Result<u8> {
         ..Options::default()
     };
     let tracker = Tracker::new(a.detail.policy());
-    let subs = pipeline::process_all(&form, &inputs, &opts, &tracker);
+    let mut subs = pipeline::process_all(&form, &inputs, &opts, &tracker);
     let detail = tracker.decide(&subs);
+    if let Some(path) = &a.archive {
+        look_back(&form, &mut subs, path, period, lang)?;
+    }
     let c = consolidate(&form, subs, false, period);
     let mut out = stdout();
     if a.json {
@@ -129,6 +135,43 @@ pub fn run(a: Args, lang: Lang) -> Result<u8> {
         )
     });
     Ok(u8::from(bad))
+}
+
+/// The rules that look back, on every identified file, against the archive at `path`
+/// (which must exist: check never creates one) as `run` checks them: against the
+/// previous period and the same period a year earlier of the period given or told
+/// from the files, and against this check's units and each unit's own earlier periods.
+/// An error among them makes the file one that would be returned.
+fn look_back(
+    form: &crate::form::Form,
+    subs: &mut [crate::submission::Submission],
+    path: &std::path::Path,
+    period: Option<crate::period::Period>,
+    lang: Lang,
+) -> Result<()> {
+    let failed = |e: crate::archive::ArchiveError| anyhow::anyhow!(e.message(lang));
+    if !path.exists() {
+        return Err(failed(crate::archive::ArchiveError::Missing {
+            path: path.display().to_string(),
+        }));
+    }
+    let store = crate::archive::Archive::open(path, false).map_err(failed)?;
+    let mut history = match period.or_else(|| crate::consolidate::infer_period(form, subs)) {
+        Some(p) => crate::history::History::load(&store, form, p).map_err(failed)?,
+        None => crate::history::History::without_archive(None, Some(path.to_path_buf())),
+    };
+    history.set_peers(form, subs);
+    for s in subs.iter_mut() {
+        let (Some(unit), Some(report)) = (s.unit, &s.report) else {
+            continue;
+        };
+        let found = crate::rules::check_past(form, &form.rules, report, unit, &history);
+        if found.iter().any(crate::finding::Finding::is_error) && s.status == Status::Accepted {
+            s.status = Status::Rejected;
+        }
+        s.findings.extend(found);
+    }
+    Ok(())
 }
 
 /// Whether the findings are coloured: on a terminal only, so that a file or a pipe gets

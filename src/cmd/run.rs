@@ -46,6 +46,9 @@ pub struct Args {
     /// Replace the period in the archive even if it was closed (reported upward).
     #[arg(long)]
     reopen: bool,
+    /// Compare with this archived period instead of the same period a year earlier, e.g. "6 tháng đầu năm 2025".
+    #[arg(long, value_name = "PERIOD", conflicts_with = "no_archive")]
+    compare_with: Option<String>,
     /// Targets workbook (as `tonghop targets template` writes it); default: the archive's targets of the period.
     #[arg(long, value_name = "FILE")]
     targets: Option<PathBuf>,
@@ -66,6 +69,7 @@ pub fn run(a: Args, lang: crate::lang::Lang) -> Result<u8> {
         limits: a.limits.limits(),
         progress: !a.quiet && std::io::stderr().is_terminal(),
         reopen: a.reopen,
+        compare_with: parse_period(a.compare_with.as_deref())?,
         deadline: a.deadline.as_deref().map(parse_deadline).transpose()?,
         today: Some(today()?),
         targets: a.targets,

@@ -63,6 +63,7 @@ description = "Đảng viên đầu kỳ bằng đảng viên cuối kỳ trư�
         figures: &[("members_end", 98.0)],
         closed: true,
         peers: None,
+        own: &[],
     };
     type Fields = Fields;
 

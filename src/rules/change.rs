@@ -64,6 +64,7 @@ description = "Số kết nạp thay đổi nhiều so với cùng kỳ""#,
         figures: &[("admitted", 10.0)],
         closed: false,
         peers: None,
+        own: &[],
     };
     type Fields = Fields;
 

@@ -56,6 +56,8 @@ pub struct PastExample {
     pub closed: bool,
     /// The median and the median absolute deviation of the units' rates.
     pub peers: Option<(f64, f64)>,
+    /// The unit's own rates in earlier periods, oldest first.
+    pub own: &'static [f64],
 }
 
 impl PastExample {
@@ -64,6 +66,7 @@ impl PastExample {
         figures: &[],
         closed: false,
         peers: None,
+        own: &[],
     };
 }
 

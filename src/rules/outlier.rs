@@ -1,27 +1,42 @@
-//! `outlier`: a unit's rate far from the other units' is flagged for the clerk to
-//! confirm.
+//! `outlier`: a unit's rate far from the other units', or from its own earlier
+//! periods, is flagged for the clerk to confirm.
 //!
 //! # What it checks
 //! The unit's rate `numerator` / `denominator` × 100 (admitted per 100 members at the
-//! start, say) against the same rate of every unit of the run: a finding when its
-//! modified z-score (Iglewicz and Hoaglin: 0.6745 × the distance to the median / the
-//! median absolute deviation, as DHIS2's outlier analysis) exceeds `threshold`
-//! (default 3.5). Computed only when at least `min_units` units (default 7) have the
-//! rate, and never for a unit whose base is 0.
+//! start, say), two ways, each by the modified z-score of Iglewicz and Hoaglin (0.6745 ×
+//! the distance to the median / the median absolute deviation, as DHIS2's outlier
+//! analysis; the mean absolute deviation × 1.253314 stands in when more than half the
+//! rates are equal and the MAD is 0), a finding when one exceeds `threshold` (default
+//! 3.5):
+//! - against the same rate of every unit of the run, when at least `min_units` units
+//!   (default 7) have it;
+//! - against the unit's own rate in the archive's earlier periods of the same length
+//!   (the last 8 at most, before this one starts; a unit that took others over wholly
+//!   counts theirs added up), when it has one in at least `min_periods` of them
+//!   (default 3). A median and a median deviation are robust: one odd earlier period
+//!   does not hide a jump now, and no distribution is assumed for a handful of points.
+//!
+//! Never for a unit whose base is 0, and not against a history whose rates are all the
+//! same (no spread to score against). One finding names both comparisons when both
+//! are far.
 //!
 //! # Why
 //! A figure can be consistent in every cell and still be a slip (an extra digit in the
-//! admissions): next to its peers it stands out.
+//! admissions): next to its peers it stands out, and a unit unlike the others every
+//! period (a police committee admits more than a commune) stands out against its own
+//! record instead.
 //!
 //! # Example
 //! 30 admitted of 100 members at the start, where the units' median is 5% with a median
-//! absolute deviation of 1, gives: *Tỷ lệ "Kết nạp mới trong kỳ" trên "Đảng viên đầu
-//! kỳ" là 30%, khác xa các đơn vị khác (trung vị 5%, điểm z hiệu chỉnh 16,9 > 3,5); hãy
-//! xác nhận số liệu với đơn vị.*
+//! absolute deviation of 1, and the unit's own four earlier periods gave 4%, 5%, 4% and
+//! 3%, gives: *Tỷ lệ "Kết nạp mới trong kỳ" trên "Đảng viên đầu kỳ" là 30%, khác xa
+//! các đơn vị khác (trung vị 5%, điểm z hiệu chỉnh 16,9 > 3,5) và khác xa các kỳ trước
+//! của đơn vị (4 kỳ, trung vị 4%, điểm z hiệu chỉnh 35,1 > 3,5); hãy xác nhận số liệu
+//! với đơn vị.*
 
 use super::{Checker, Doc, Example, Figure, Kind, Meta, PastExample, Resolver};
 use crate::finding::Shown;
-use crate::history::rate;
+use crate::history::{Peers, rate};
 use crate::lang::{Lang, Msg};
 use crate::spec::FieldRef;
 use serde::Deserialize;
@@ -34,6 +49,7 @@ pub struct Fields {
     denominator: String,
     threshold: Option<f64>,
     min_units: Option<usize>,
+    min_periods: Option<usize>,
 }
 
 /// The unit's rate within `threshold` modified z-scores of the units' median.
@@ -43,6 +59,7 @@ pub struct Outlier {
     denominator: FieldRef,
     threshold: f64,
     min_units: usize,
+    min_periods: usize,
 }
 
 impl Outlier {
@@ -60,9 +77,9 @@ fn one(v: f64, lang: Lang) -> String {
 impl Kind for Outlier {
     const DOC: Doc = Doc {
         kind: "outlier",
-        fields: "`numerator`, `denominator`, `threshold` (default 3.5), `min_units` (default 7)",
-        holds: "the unit's rate numerator / denominator × 100 lies within `threshold` modified z-scores (median, median absolute deviation) of the run's units' rates",
-        why: "A slip can be consistent in every cell and still stand out beside the other units.",
+        fields: "`numerator`, `denominator`, `threshold` (default 3.5), `min_units` (default 7), `min_periods` (default 3)",
+        holds: "the unit's rate numerator / denominator × 100 lies within `threshold` modified z-scores (median, median absolute deviation) of the run's units' rates, and of the unit's own rates in the archive's earlier periods of the same length (at least `min_periods` of them, the last 8 at most)",
+        why: "A slip can be consistent in every cell and still stand out beside the other units, or beside the unit's own earlier periods.",
         example: Example {
             rule: r#"code = "OUTLIER"
 kind = "outlier"
@@ -71,7 +88,7 @@ numerator = "admitted"
 denominator = "members_start"
 description = "Tỷ lệ kết nạp khác xa các đơn vị khác""#,
             figures: &[("admitted", Figure::Number(30.0))],
-            message: "Tỷ lệ \"Kết nạp mới trong kỳ\" trên \"Đảng viên đầu kỳ\" là 30%, khác xa các đơn vị khác (trung vị 5%, điểm z hiệu chỉnh 16,9 > 3,5); hãy xác nhận số liệu với đơn vị.",
+            message: "Tỷ lệ \"Kết nạp mới trong kỳ\" trên \"Đảng viên đầu kỳ\" là 30%, khác xa các đơn vị khác (trung vị 5%, điểm z hiệu chỉnh 16,9 > 3,5) và khác xa các kỳ trước của đơn vị (4 kỳ, trung vị 4%, điểm z hiệu chỉnh 35,1 > 3,5); hãy xác nhận số liệu với đơn vị.",
         },
     };
     const LOOKS_BACK: bool = true;
@@ -79,6 +96,7 @@ description = "Tỷ lệ kết nạp khác xa các đơn vị khác""#,
         figures: &[],
         closed: false,
         peers: Some((5.0, 1.0)),
+        own: &[4.0, 5.0, 4.0, 3.0],
     };
     type Fields = Fields;
 
@@ -91,6 +109,13 @@ description = "Tỷ lệ kết nạp khác xa các đơn vị khác""#,
         if min_units < 3 {
             r.problem("min_units", "at least 3 units are needed for a median and its spread");
         }
+        let min_periods = f.min_periods.unwrap_or(3);
+        if min_periods < 3 {
+            r.problem(
+                "min_periods",
+                "at least 3 earlier periods are needed for a median and its spread",
+            );
+        }
         let numerator = r.numeric(&f.numerator, "numerator");
         let denominator = r.numeric(&f.denominator, "denominator");
         Some(Outlier {
@@ -98,43 +123,81 @@ description = "Tỷ lệ kết nạp khác xa các đơn vị khác""#,
             denominator: denominator?,
             threshold,
             min_units,
+            min_periods,
         })
     }
 
     fn check(&self, rule: &Meta, c: &mut Checker<'_>) {
         let Some(past) = c.past else { return };
-        let Some(peers) = past.history.peers.get(&(self.numerator, self.denominator)) else {
-            return;
-        };
+        let key = (self.numerator, self.denominator);
         let (Some((n, at)), Some((d, _))) = (c.number(self.numerator), c.number(self.denominator))
         else {
             return;
         };
         let Some(r) = rate(n, d) else { return };
-        let Some(z) = peers.z(r) else { return };
-        if z.abs() <= self.threshold {
+        let far = |z: Option<f64>| z.filter(|z| z.abs() > self.threshold);
+        let peers = past.history.peers.get(&key).and_then(|p| Some((p, far(p.z(r))?)));
+        let own = past
+            .history
+            .own
+            .get(&key)
+            .and_then(|h| h.rates.get(&past.unit))
+            .and_then(|rates| Peers::of(rates, self.min_periods))
+            .and_then(|p| Some((p, far(p.z(r))?)));
+        if peers.is_none() && own.is_none() {
             return;
         }
         let (ln, lne) = c.label(self.numerator);
         let (ld, lde) = c.label(self.denominator);
         let pct = |v: f64, lang: Lang| lang.number((v * 100.0).round() / 100.0);
+        let says = |lang: Lang| {
+            let t = one(self.threshold, lang);
+            let mut parts = Vec::new();
+            if let Some((p, z)) = peers {
+                parts.push(lang.pick(
+                    &format!(
+                        "khác xa các đơn vị khác (trung vị {}%, điểm z hiệu chỉnh {} > {t})",
+                        pct(p.median, lang),
+                        one(z.abs(), lang)
+                    ),
+                    &format!(
+                        "far from the other units' (median {}%, modified z-score {} > {t})",
+                        pct(p.median, lang),
+                        one(z.abs(), lang)
+                    ),
+                ).to_string());
+            }
+            if let Some((p, z)) = own {
+                parts.push(lang.pick(
+                    &format!(
+                        "khác xa các kỳ trước của đơn vị ({} kỳ, trung vị {}%, điểm z hiệu chỉnh {} > {t})",
+                        p.units,
+                        pct(p.median, lang),
+                        one(z.abs(), lang)
+                    ),
+                    &format!(
+                        "far from the unit's own earlier periods ({} periods, median {}%, modified z-score {} > {t})",
+                        p.units,
+                        pct(p.median, lang),
+                        one(z.abs(), lang)
+                    ),
+                ).to_string());
+            }
+            parts.join(lang.pick(" và ", " and "))
+        };
         c.push(
             rule,
             at,
             Msg::new(
                 format!(
-                    "Tỷ lệ \"{ln}\" trên \"{ld}\" là {}%, khác xa các đơn vị khác (trung vị {}%, điểm z hiệu chỉnh {} > {}); hãy xác nhận số liệu với đơn vị.",
+                    "Tỷ lệ \"{ln}\" trên \"{ld}\" là {}%, {}; hãy xác nhận số liệu với đơn vị.",
                     pct(r, Lang::Vi),
-                    pct(peers.median, Lang::Vi),
-                    one(z.abs(), Lang::Vi),
-                    one(self.threshold, Lang::Vi)
+                    says(Lang::Vi)
                 ),
                 format!(
-                    "The rate \"{lne}\" per \"{lde}\" is {}%, far from the other units' (median {}%, modified z-score {} > {}); confirm the figures with the unit.",
+                    "The rate \"{lne}\" per \"{lde}\" is {}%, {}; confirm the figures with the unit.",
                     pct(r, Lang::En),
-                    pct(peers.median, Lang::En),
-                    one(z.abs(), Lang::En),
-                    one(self.threshold, Lang::En)
+                    says(Lang::En)
                 ),
             ),
             Some(Shown::Number(n)),

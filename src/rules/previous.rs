@@ -68,6 +68,7 @@ description = "Cùng kỳ năm trước bằng số đã báo cáo năm trước
         figures: &[("admitted", 10.0)],
         closed: true,
         peers: None,
+        own: &[],
     };
     type Fields = Fields;
 

@@ -195,6 +195,7 @@ fn example_history(form: &Form, set: &RuleSet, past: &PastExample) -> History {
         )]),
         files: std::collections::HashMap::from([(code.clone(), format!("{code}.xlsx"))]),
         totals: Default::default(),
+        chosen: false,
     };
     let mut history = History {
         archive: Some("kho.sqlite".into()),
@@ -202,7 +203,20 @@ fn example_history(form: &Form, set: &RuleSet, past: &PastExample) -> History {
         previous: crate::history::previous_period(period).map(reference),
         year_before: crate::history::year_before(period).map(reference),
         peers: std::collections::HashMap::new(),
+        chosen: None,
+        own: std::collections::HashMap::new(),
     };
+    if !past.own.is_empty() {
+        for (n, d, _) in set.outlier_rates() {
+            history.own.insert(
+                (n, d),
+                crate::history::OwnHistory {
+                    periods: Vec::new(),
+                    rates: std::collections::HashMap::from([(0, past.own.to_vec())]),
+                },
+            );
+        }
+    }
     if let Some((median, mad)) = past.peers {
         for (n, d, _) in set.outlier_rates() {
             history.peers.insert(

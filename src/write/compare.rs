@@ -14,7 +14,13 @@ use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Worksheet, XlsxError};
 const HEAD: u32 = 3;
 
 fn reference(lang: Lang, what: (&str, &str), p: Option<crate::compare::Against>) -> String {
-    let what = lang.pick(what.0, what.1);
+    let what = match p {
+        Some(a) if a.chosen => lang.pick(
+            "kỳ so sánh (chọn bằng --compare-with, thay cho cùng kỳ năm trước)",
+            "period compared with (chosen with --compare-with, in place of the same period a year earlier)",
+        ),
+        _ => lang.pick(what.0, what.1),
+    };
     match p {
         Some(a) => format!(
             "{what}: {}{}",

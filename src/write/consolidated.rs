@@ -11,6 +11,7 @@ use super::mark::{Output, output_workbook};
 use super::report::{Report, status_text};
 use super::{WriteError, cell_text, chasing, io_failure, new_workbook, save, style, xlsx_err};
 use crate::cellref::{Pos, column_name};
+use crate::compare::{Comparison, Line};
 use crate::consolidate::Consolidation;
 use crate::deadline::Chase;
 use crate::extract::Value;
@@ -26,10 +27,6 @@ use std::path::Path;
 /// Above this many rows the workbook is deflated at level 1: deflate dominates saving a
 /// big workbook, and level 1 is several times faster for a file a few percent larger.
 const FAST_ZIP_ROWS: usize = 500;
-
-/// Up to this many units the summary is held in memory rather than streamed, so that its
-/// chart carries cached values.
-const CHART_CACHE_UNITS: usize = 1_000;
 
 /// The workbook's sheet names, in the operator's language: the summary's formulas and
 /// the chart refer to sheets by name, so each name is spelt once.
@@ -131,14 +128,9 @@ pub fn write<R: Send>(
             wb.add_worksheet_with_constant_memory()?.set_name(name)?;
             Ok(())
         };
-        // The chart's cached values, which previews show without recalculating, come
-        // from a sheet held in memory: the summary streams only when it is too big for
-        // a chart to be read anyway.
-        if c.expected.len() > CHART_CACHE_UNITS {
-            add(&mut wb, names.summary)?;
-        } else {
-            wb.add_worksheet().set_name(names.summary)?;
-        }
+        // The chart keeps its own copy of its data, so the summary streams whatever
+        // its size.
+        add(&mut wb, names.summary)?;
         let brief_at = super::summary::wanted(comparison).then(|| wb.worksheets_mut().len());
         if brief_at.is_some() {
             wb.add_worksheet()
@@ -152,7 +144,7 @@ pub fn write<R: Send>(
             }
             None => None,
         };
-        chart_sheet(&mut wb, form, c.expected.len(), lang, &names)?;
+        chart_sheet(&mut wb, form, c, comparison, lang, &names)?;
         let lists_at = wb.worksheets_mut().len();
         for li in 0..form.lists.len() {
             for part in 0..list_parts {
@@ -211,7 +203,7 @@ pub fn write<R: Send>(
         || {
             caught(catch_quietly(|| {
                 let filled = (|| -> Result<(), XlsxError> {
-                    summary(&mut mine[0], form, c, lang, left_out.as_deref())?;
+                    summary(&mut mine[0], form, c, lang, left_out.as_deref(), comparison)?;
                     if let (Some(k), Some(cmp)) = (brief_at, comparison) {
                         super::summary::sheet(&mut mine[k], form, cmp, c.period, lang)?;
                     }
@@ -298,30 +290,190 @@ fn headers(ws: &mut Worksheet, row: u32, items: &[&str], widths: &[f64]) -> Resu
     Ok(())
 }
 
+/// Which of a figure's columns a summary column is: the official three for a figure the
+/// form compares (*Kỳ này / Cùng kỳ năm trước / % so với cùng kỳ*), the first alone
+/// for the others.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Part {
+    This,
+    Year,
+    Versus,
+}
+
+/// One figure column of the summary: the figure, which of its columns, and the index
+/// of its line in the comparison when it is compared.
+#[derive(Debug, Clone, Copy)]
+struct Col {
+    field: FieldRef,
+    part: Part,
+    line: Option<usize>,
+}
+
+/// The summary's figure columns from [`FIXED`] on: each compared figure as a group of
+/// three when there is a comparison, every other figure one column.
+fn summary_columns(form: &Form, cmp: Option<&Comparison>) -> Vec<Col> {
+    let mut cols = Vec::new();
+    for &f in &form.summary {
+        let line = cmp.and_then(|c| c.figures.iter().position(|&g| g == f));
+        cols.push(Col {
+            field: f,
+            part: Part::This,
+            line,
+        });
+        if line.is_some() {
+            for part in [Part::Year, Part::Versus] {
+                cols.push(Col {
+                    field: f,
+                    part,
+                    line,
+                });
+            }
+        }
+    }
+    cols
+}
+
+/// The columns before the figures: STT, code, unit, status.
+const FIXED: u16 = 4;
+
+/// "Cùng kỳ năm trước: 6 tháng đầu năm 2025 (đã chốt)", the chosen period, or why there
+/// is none: what the summary's second row says of its comparison columns.
+fn compared_with(cmp: &Comparison, lang: Lang) -> String {
+    match cmp.year_before {
+        Some(a) => format!(
+            "{}: {}{}",
+            if a.chosen {
+                lang.pick(
+                    "So sánh với kỳ (chọn bằng --compare-with, thay cho cùng kỳ năm trước)",
+                    "Compared with (chosen with --compare-with, in place of the same period a year earlier)",
+                )
+            } else {
+                lang.pick("Cùng kỳ năm trước", "Same period a year earlier")
+            },
+            a.period,
+            if a.closed {
+                lang.pick(" (đã chốt)", " (closed)")
+            } else {
+                lang.pick(" (chưa chốt)", " (not closed)")
+            }
+        ),
+        None => {
+            let why = cmp
+                .not_possible
+                .first()
+                .map_or("", |m| m.get(lang))
+                .to_string();
+            format!(
+                "{}: {why}",
+                lang.pick("Cùng kỳ năm trước", "Same period a year earlier")
+            )
+        }
+    }
+}
+
+/// The second column of a compared figure's group: its header, by whether the clerk
+/// chose the period and whether the archive has one.
+fn year_head(cmp: &Comparison, lang: Lang) -> &'static str {
+    match cmp.year_before {
+        Some(a) if a.chosen => lang.pick("Kỳ so sánh", "Period compared"),
+        Some(_) => lang.pick("Cùng kỳ năm trước", "Same period a year earlier"),
+        None => lang.pick(
+            "Cùng kỳ năm trước: không có trong kho",
+            "Same period a year earlier: not in the archive",
+        ),
+    }
+}
+
+/// What a comparison cell says when it has no figure: the archive has no such period,
+/// the unit has no figure in it, or its figure would be an estimate (see the notes
+/// under the table).
+fn no_year(cmp: &Comparison, line: Option<&Line>, lang: Lang) -> &'static str {
+    if cmp.year_before.is_none() {
+        return lang.pick("không có kỳ", "no period");
+    }
+    match line.and_then(|l| l.note.as_ref()) {
+        Some(_) => lang.pick("ước tính *", "estimate *"),
+        None => lang.pick("không có số", "none"),
+    }
+}
+
+/// The third column's formula over the row's first two: the official *% so với cùng
+/// kỳ* (this × 100 / a year earlier) for a count, the change in percentage points for a
+/// share, a rate or a mean; blank when either is not a number.
+fn versus(this: &str, year: &str, points: bool) -> String {
+    let body = if points {
+        format!("{this}-{year}")
+    } else {
+        format!("IF({year}=0,\"\",{this}*100/{year})")
+    };
+    format!("IF(AND(ISNUMBER({this}),ISNUMBER({year})),{body},\"\")")
+}
+
+fn versus_value(this: Option<f64>, year: Option<f64>, points: bool) -> Option<f64> {
+    let (a, b) = (this?, year?);
+    let v = if points {
+        a - b
+    } else if b == 0.0 {
+        return None;
+    } else {
+        a * 100.0 / b
+    };
+    Some((v * 1e10).round() / 1e10).filter(|v| v.is_finite())
+}
+
+/// The height in points a bold, wrapped heading needs in a cell `width` characters
+/// wide: its words laid out greedily at a little under one character per unit of
+/// width (bold and accented letters run wider), 15 points a line and a margin.
+fn heading_height(text: &str, width: f64) -> f64 {
+    let room = (width * 0.85).max(1.0);
+    let mut lines = 1.0;
+    let mut used = 0.0;
+    for word in text.split_whitespace() {
+        let n = word.chars().count() as f64;
+        if used > 0.0 && used + 1.0 + n > room {
+            lines += 1.0 + ((n - 1.0) / room).floor().max(0.0);
+            used = n % room;
+        } else if used == 0.0 {
+            lines += ((n - 1.0) / room).floor().max(0.0);
+            used = if n > room { n % room } else { n };
+        } else {
+            used += 1.0 + n;
+        }
+    }
+    lines * 15.0 + 6.0
+}
+
+#[allow(clippy::too_many_arguments)]
 fn summary(
     ws: &mut Worksheet,
     form: &Form,
     c: &Consolidation,
     lang: Lang,
     detail_left_out: Option<&str>,
+    cmp: Option<&Comparison>,
 ) -> Result<(), XlsxError> {
-    let fields = &form.summary;
-    let fixed = 4u16;
-    let last_col = fixed + fields.len() as u16 - 1;
+    let cols = summary_columns(form, cmp);
+    let grouped = cols.iter().any(|c| c.line.is_some());
+    let fixed = FIXED;
+    let last_col = fixed + cols.len() as u16 - 1;
     let title = format!(
         "{} — {}",
         lang.pick(&form.title, &form.title_en),
         form.province
     );
-    ws.merge_range(0, 0, 0, last_col.min(12), &title, &style::title())?;
+    ws.merge_range(0, 0, 0, last_col.min(20), &title, &style::title())?;
     let period = c.period.map_or_else(String::new, |p| {
         format!("{} {p}", lang.pick("Kỳ báo cáo", "Period"))
     });
+    let against = match cmp {
+        Some(cmp) if !cmp.figures.is_empty() => format!("   {}", compared_with(cmp, lang)),
+        _ => String::new(),
+    };
     ws.write_string(
         1,
         0,
         format!(
-            "{period}   {} {} {}",
+            "{period}   {} {} {}{against}",
             lang.pick("Mẫu", "Form"),
             form.id,
             form.version
@@ -331,31 +483,118 @@ fn summary(
         ws.write_string_with_format(2, 0, note, &style::note())?;
     }
     let head_row = SUMMARY_HEAD_ROW;
-    let mut head: Vec<String> = [
+    let sub_row = head_row + 1;
+    let h = style::header();
+    // Widths and heights before any header is written (the sheet may stream): each
+    // header row as tall as its longest wrapped heading, a figure's own heading down
+    // both rows, so none is cut.
+    for (k, w) in [5.0, 12.0, 30.0, 14.0].iter().enumerate() {
+        ws.set_column_width(k as u16, *w)?;
+    }
+    let width = |col: &Col| match col.part {
+        Part::Versus => 9.0,
+        _ if grouped => 10.0,
+        _ => 13.0,
+    };
+    for (k, col) in cols.iter().enumerate() {
+        ws.set_column_width(fixed + k as u16, width(col))?;
+    }
+    let (mut head_h, mut sub_h, mut both_h) = (48.0f64, 36.0f64, 0.0f64);
+    for (k, col) in cols.iter().enumerate() {
+        let label = form.field_label(col.field, lang.en());
+        match (col.part, col.line, cmp) {
+            (Part::This, None, _) => both_h = both_h.max(heading_height(label, width(col))),
+            (Part::This, Some(_), Some(cmp)) => {
+                let across: f64 = cols[k..(k + 3).min(cols.len())].iter().map(width).sum();
+                head_h = head_h.max(heading_height(label, across));
+                let points = Comparison::in_points(form, col.field);
+                for (t, w) in [
+                    (lang.pick("Kỳ này", "This period"), width(col)),
+                    (year_head(cmp, lang), 10.0),
+                    (
+                        if points {
+                            lang.pick("Tăng, giảm (điểm %)", "Change (points)")
+                        } else {
+                            lang.pick("% so với cùng kỳ", "% of a year earlier")
+                        },
+                        9.0,
+                    ),
+                ] {
+                    sub_h = sub_h.max(heading_height(t, w));
+                }
+            }
+            _ => {}
+        }
+    }
+    head_h = head_h.max(both_h - sub_h);
+    ws.set_row_height(head_row, head_h.min(409.0))?;
+    ws.set_row_height(sub_row, sub_h.min(409.0))?;
+    // Headers over two rows: a compared figure's label across its three columns, the
+    // three official headings under it; every other column's heading down both rows.
+    // All of the first row is written before the second (the sheet may stream).
+    for (k, t) in [
         lang.pick("STT", "No."),
         lang.pick("Mã", "Code"),
         lang.pick("Đơn vị", "Unit"),
         lang.pick("Tình trạng", "Status"),
     ]
     .iter()
-    .map(|s| s.to_string())
-    .collect();
-    head.extend(
-        fields
-            .iter()
-            .map(|&f| form.field_label(f, lang.en()).to_string()),
-    );
-    let head_refs: Vec<&str> = head.iter().map(String::as_str).collect();
-    let mut widths = vec![5.0, 8.0, 34.0, 18.0];
-    widths.extend(fields.iter().map(|_| 13.0));
-    headers(ws, head_row, &head_refs, &widths)?;
-    // A key row under the headers so every column is traceable to report.json.
-    let key_fmt = style::note();
-    for (k, &f) in fields.iter().enumerate() {
-        ws.write_string_with_format(head_row + 1, fixed + k as u16, form.field_key(f), &key_fmt)?;
+    .enumerate()
+    {
+        ws.merge_range(head_row, k as u16, sub_row, k as u16, t, &h)?;
     }
-    let first = head_row + 2;
-    number_columns(ws, fixed, fields.iter().map(|&f| form.field_type(f)))?;
+    for (k, col) in cols.iter().enumerate() {
+        let at = fixed + k as u16;
+        let label = form.field_label(col.field, lang.en());
+        match (col.part, col.line) {
+            (Part::This, None) => {
+                ws.merge_range(head_row, at, sub_row, at, label, &h)?;
+            }
+            (Part::This, Some(_)) => {
+                ws.merge_range(head_row, at, head_row, at + 2, label, &h)?;
+            }
+            _ => {}
+        }
+    }
+    for (k, col) in cols.iter().enumerate() {
+        let at = fixed + k as u16;
+        let Some(cmp) = cmp.filter(|_| col.line.is_some()) else {
+            continue;
+        };
+        let points = Comparison::in_points(form, col.field);
+        let t = match col.part {
+            Part::This => lang.pick("Kỳ này", "This period"),
+            Part::Year => year_head(cmp, lang),
+            Part::Versus if points => lang.pick("Tăng, giảm (điểm %)", "Change (points)"),
+            Part::Versus => lang.pick("% so với cùng kỳ", "% of a year earlier"),
+        };
+        ws.write_string_with_format(sub_row, at, t, &h)?;
+    }
+    // A key row under the headers so every column is traceable to report.json: the
+    // figure's key over its Kỳ này column only (the other two are not totals).
+    let key_fmt = style::note();
+    let key_row = sub_row + 1;
+    for (k, col) in cols.iter().enumerate() {
+        if col.part == Part::This {
+            ws.write_string_with_format(
+                key_row,
+                fixed + k as u16,
+                form.field_key(col.field),
+                &key_fmt,
+            )?;
+        }
+    }
+    let first = FIRST_ROW;
+    number_columns(
+        ws,
+        fixed,
+        cols.iter().map(|col| match col.part {
+            Part::Versus => FieldType::Percent,
+            _ => form.field_type(col.field),
+        }),
+    )?;
+    let cell = |row: u32, col: u16| format!("{}{}", column_name(col), row + 1);
+    let mut notes: Vec<(String, String)> = Vec::new();
     for (k, &u) in c.expected.iter().enumerate() {
         let unit = &form.units[u];
         let row = first + k as u32;
@@ -375,9 +614,43 @@ fn summary(
         let report = sub
             .filter(|&i| c.included[i])
             .and_then(|i| c.submissions[i].report.as_ref());
-        for (k, &f) in fields.iter().enumerate() {
-            if let Some(n) = report.and_then(|r| r.figure(f)) {
-                ws.write_number(row, fixed + k as u16, n)?;
+        let lines = cmp.and_then(|cmp| {
+            cmp.units
+                .iter()
+                .find(|(x, _)| *x == u)
+                .map(|(_, l)| l.as_slice())
+        });
+        if let Some(note) = lines.into_iter().flatten().find_map(|l| l.note.as_ref()) {
+            notes.push((unit.code.clone(), note.get(lang).to_string()));
+        }
+        for (k, col) in cols.iter().enumerate() {
+            let at = fixed + k as u16;
+            let line = col.line.and_then(|i| lines.and_then(|l| l.get(i)));
+            let this = report.and_then(|r| r.figure(col.field));
+            match col.part {
+                Part::This => {
+                    if let Some(n) = this {
+                        ws.write_number(row, at, n)?;
+                    }
+                }
+                Part::Year => match line.and_then(|l| l.year_before) {
+                    Some(v) => {
+                        ws.write_number(row, at, v)?;
+                    }
+                    None => {
+                        let cmp = cmp.expect("a group only with a comparison");
+                        ws.write_string(row, at, no_year(cmp, line, lang))?;
+                    }
+                },
+                Part::Versus => {
+                    let points = Comparison::in_points(form, col.field);
+                    let fm = versus(&cell(row, at - 2), &cell(row, at - 1), points);
+                    let out = match versus_value(this, line.and_then(|l| l.year_before), points) {
+                        Some(v) => Out::Formula(fm, v),
+                        None => Out::FormulaBlank(fm),
+                    };
+                    ws.write(row, at, &out)?;
+                }
             }
         }
     }
@@ -389,9 +662,8 @@ fn summary(
         ws.write_blank(total_row, c0, &bold)?;
     }
     let col_of = |f: FieldRef| {
-        fields
-            .iter()
-            .position(|x| *x == f)
+        cols.iter()
+            .position(|x| x.field == f && x.part == Part::This)
             .map(|k| fixed + k as u16)
     };
     let total_of: std::collections::HashMap<FieldRef, Option<f64>> =
@@ -399,104 +671,251 @@ fn summary(
     // The province's figure under each summary column: a count as the SUM of the units
     // above it, a percentage as the formula of its count and base when both are columns
     // here; a mean, a ratio of figures not shown or a derived figure as its value (a SUM
-    // of averages would be wrong).
-    for (k, &f) in fields.iter().enumerate() {
-        let col = fixed + k as u16;
+    // of averages would be wrong). A year earlier, the province's figure as that
+    // period's run computed it from its sums (not the sum of the units shown, which
+    // leaves out those not comparable one by one), and the third column from the two.
+    for (k, col) in cols.iter().enumerate() {
+        let at = fixed + k as u16;
+        let f = col.field;
         let ty = form.field_type(f);
-        let fmt = fmt_for(ty).set_bold();
-        let name = column_name(col);
-        let total = total_of.get(&f).copied().flatten();
-        let formula = match ty {
-            FieldType::Percent => form
-                .rules
-                .percent_source(f)
-                .and_then(|(cnt, base)| Some((col_of(cnt)?, col_of(base)?)))
-                .map(|(cc, bc)| {
-                    let (cn, bn, r) = (column_name(cc), column_name(bc), total_row + 1);
-                    format!("IF({bn}{r}=0,\"\",{cn}{r}/{bn}{r}*100)")
-                }),
-            FieldType::Count => Some(format!("SUM({name}{}:{name}{})", first + 1, last + 1)),
-            _ => None,
-        };
-        let out = match (formula, total) {
-            (Some(fm), Some(v)) => Out::Formula(fm, v),
-            (Some(fm), None) if ty == FieldType::Count => Out::Formula(fm, 0.0),
-            (None, Some(v)) => Out::Number(v),
-            _ => Out::Blank,
-        };
-        put(ws, Pos::new(total_row, col), &out, &fmt)?;
+        let province = col
+            .line
+            .and_then(|i| cmp.and_then(|cmp| cmp.province.get(i)));
+        match col.part {
+            Part::This => {
+                let fmt = fmt_for(ty).set_bold();
+                let name = column_name(at);
+                let total = total_of.get(&f).copied().flatten();
+                let formula = match ty {
+                    FieldType::Percent => form
+                        .rules
+                        .percent_source(f)
+                        .and_then(|(cnt, base)| Some((col_of(cnt)?, col_of(base)?)))
+                        .map(|(cc, bc)| {
+                            let (cn, bn, r) = (column_name(cc), column_name(bc), total_row + 1);
+                            format!("IF({bn}{r}=0,\"\",{cn}{r}/{bn}{r}*100)")
+                        }),
+                    FieldType::Count => {
+                        Some(format!("SUM({name}{}:{name}{})", first + 1, last + 1))
+                    }
+                    _ => None,
+                };
+                let out = match (formula, total) {
+                    (Some(fm), Some(v)) => Out::Formula(fm, v),
+                    (Some(fm), None) if ty == FieldType::Count => Out::Formula(fm, 0.0),
+                    (None, Some(v)) => Out::Number(v),
+                    _ => Out::Blank,
+                };
+                put(ws, Pos::new(total_row, at), &out, &fmt)?;
+            }
+            Part::Year => match province.and_then(|l| l.year_before) {
+                Some(v) => put(
+                    ws,
+                    Pos::new(total_row, at),
+                    &Out::Number(v),
+                    &fmt_for(ty).set_bold(),
+                )?,
+                None => {
+                    let cmp = cmp.expect("a group only with a comparison");
+                    let t = no_year(cmp, None, lang);
+                    ws.write_string_with_format(total_row, at, t, &bold)?;
+                }
+            },
+            Part::Versus => {
+                let points = Comparison::in_points(form, f);
+                let fm = versus(&cell(total_row, at - 2), &cell(total_row, at - 1), points);
+                let v = versus_value(
+                    province.and_then(|l| l.this),
+                    province.and_then(|l| l.year_before),
+                    points,
+                );
+                let out = match v {
+                    Some(v) => Out::Formula(fm, v),
+                    None => Out::FormulaBlank(fm),
+                };
+                put(
+                    ws,
+                    Pos::new(total_row, at),
+                    &out,
+                    &style::percent().set_bold(),
+                )?;
+            }
+        }
     }
-    ws.set_freeze_panes(head_row + 2, 3)?;
-    ws.autofilter(head_row, 0, last, last_col)?;
+    // How a unit's earlier figures were found when it did not report them itself:
+    // added up from the units it took over, exact or an estimate (then not shown).
+    let mut row = total_row + 2;
+    for (code, note) in &notes {
+        ws.write_string_with_format(row, 1, format!("* {code}: {note}"), &style::note())?;
+        row += 1;
+    }
+    ws.set_freeze_panes(FIRST_ROW, 3)?;
+    ws.autofilter(sub_row, 0, last, last_col)?;
+    // Landscape A4, the headers and the units' names repeated on every page, at most
+    // two pages across: the official three columns per compared figure do not fit one.
     ws.set_landscape();
-
+    ws.set_paper_size(9);
+    ws.set_print_fit_to_pages(if grouped { 2 } else { 1 }, 0);
+    ws.set_repeat_rows(head_row, sub_row)?;
+    if grouped {
+        ws.set_repeat_columns(0, 2)?;
+    }
+    ws.set_print_gridlines(true);
+    ws.set_print_area(0, 0, row.max(total_row), last_col)?;
     Ok(())
 }
 
-/// The summary's header row; unit rows start two rows below, after the key row.
+/// The summary's first header row; a second header row and the key row follow.
 const SUMMARY_HEAD_ROW: u32 = 3;
 
-/// The chart of the form's chart field by unit, on its own sheet. Its data are the
-/// summary's unit rows, whose place is known before they are written.
+/// The summary's first unit row.
+const FIRST_ROW: u32 = SUMMARY_HEAD_ROW + 3;
+
+/// A unit's name as a chart's axis reads it: without "Đảng bộ", "xã", "Huyện" and the
+/// like, which every bar would repeat.
+fn short_name(name: &str) -> &str {
+    let mut s = name.trim();
+    for prefix in ["Đảng bộ ", "Đảng ủy "] {
+        s = s.strip_prefix(prefix).unwrap_or(s);
+    }
+    for prefix in [
+        "xã ",
+        "phường ",
+        "Thành phố ",
+        "Thị xã ",
+        "Huyện ",
+        "thị trấn ",
+    ] {
+        if let Some(rest) = s.strip_prefix(prefix) {
+            return rest;
+        }
+    }
+    s
+}
+
+/// The chart of the form's chart field by unit, on its own sheet, this period beside
+/// the same period a year earlier (or the period chosen) when the archive has it. Its
+/// data are a small table under the chart (short name, this period, a year earlier),
+/// so the axis reads "Mường Nhé" rather than a code and the cached values are there for
+/// previews; the sheet prints the chart alone, on one A4 page.
 fn chart_sheet(
     wb: &mut Workbook,
     form: &Form,
-    units: usize,
+    c: &Consolidation,
+    cmp: Option<&Comparison>,
     lang: Lang,
     names: &Names,
 ) -> Result<(), XlsxError> {
-    let fields = &form.summary;
-    let Some((k, f)) = form
-        .chart
-        .and_then(|f| fields.iter().position(|x| *x == f).map(|k| (k, f)))
-    else {
+    let Some(f) = form.chart.filter(|f| form.summary.contains(f)) else {
         return Ok(());
     };
-    let cf = 4 + k as u16;
-    let first = SUMMARY_HEAD_ROW + 2;
+    let units = c.expected.len();
+    let year: Option<Vec<Option<f64>>> = cmp.filter(|c| c.year_before.is_some()).and_then(|cmp| {
+        let i = cmp.figures.iter().position(|&g| g == f)?;
+        let by_unit: std::collections::HashMap<usize, &Vec<crate::compare::Line>> =
+            cmp.units.iter().map(|(u, l)| (*u, l)).collect();
+        Some(
+            c.expected
+                .iter()
+                .map(|&u| by_unit.get(&u).and_then(|l| l.get(i)?.year_before))
+                .collect(),
+        )
+    });
+    let label = form.field_label(f, lang.en()).to_string();
+    let cws = wb.add_worksheet();
+    cws.set_name(names.chart)?;
+    // The data table, below the chart's 22 rows.
+    let top = 26u32;
+    let h = style::header();
+    cws.write_string_with_format(top, 0, lang.pick("Đơn vị", "Unit"), &h)?;
+    cws.write_string_with_format(top, 1, lang.pick("Kỳ này", "This period"), &h)?;
+    let year_label = match cmp.and_then(|c| c.year_before) {
+        Some(a) if a.chosen => format!("{} {}", lang.pick("Kỳ", "Period"), a.period),
+        _ => lang
+            .pick("Cùng kỳ năm trước", "Same period a year earlier")
+            .to_string(),
+    };
+    if year.is_some() {
+        cws.write_string_with_format(top, 2, &year_label, &h)?;
+    }
+    cws.set_column_width(0, 22)?;
+    cws.set_column_width(1, 12)?;
+    cws.set_column_width(2, 12)?;
+    for (k, &u) in c.expected.iter().enumerate() {
+        let row = top + 1 + k as u32;
+        cws.write_string(row, 0, short_name(&form.units[u].name))?;
+        let this = c.kept[u]
+            .filter(|&i| c.included[i])
+            .and_then(|i| c.submissions[i].report.as_ref())
+            .and_then(|r| r.figure(f));
+        if let Some(v) = this {
+            cws.write_number(row, 1, v)?;
+        }
+        if let Some(v) = year.as_ref().and_then(|y| y[k]) {
+            cws.write_number(row, 2, v)?;
+        }
+    }
     // A bar per unit reads up to a few hundred units; past them the chart shows the
     // first ones, and says so (its width would also run past Excel's last column).
-    let all = units;
-    let units = units.min(CHART_MAX_UNITS);
-    let last = first + (units as u32).max(1) - 1;
+    let shown = units.min(CHART_MAX_UNITS);
+    let (first, last) = (top + 1, top + (shown as u32).max(1));
+    let sheet = names.chart;
     let mut chart = Chart::new(ChartType::Column);
-    let label = form.field_label(f, lang.en()).to_string();
     chart
         .add_series()
-        .set_categories((names.summary, first, 1, last, 1))
-        .set_values((names.summary, first, cf, last, cf))
-        .set_name(label.as_str());
+        .set_categories((sheet, first, 0, last, 0))
+        .set_values((sheet, first, 1, last, 1))
+        .set_name(lang.pick("Kỳ này", "This period"));
+    if year.is_some() {
+        chart
+            .add_series()
+            .set_categories((sheet, first, 0, last, 0))
+            .set_values((sheet, first, 2, last, 2))
+            .set_name(year_label.as_str());
+        chart
+            .legend()
+            .set_position(rust_xlsxwriter::ChartLegendPosition::Top);
+    } else {
+        chart.legend().set_hidden();
+    }
     let mut title = format!("{} {}", label, lang.pick("theo đơn vị", "by unit"));
-    if all > units {
+    if units > shown {
         title.push_str(&format!(
             " ({})",
             lang.pick(
                 &format!(
                     "{} đơn vị đầu trong {}",
-                    lang.count(units as u64),
-                    lang.count(all as u64)
+                    lang.count(shown as u64),
+                    lang.count(units as u64)
                 ),
                 &format!(
                     "the first {} of {} units",
-                    lang.count(units as u64),
-                    lang.count(all as u64)
+                    lang.count(shown as u64),
+                    lang.count(units as u64)
                 ),
             )
         ));
     }
     chart.title().set_name(&title);
-    chart.legend().set_hidden();
-    // A bar wide enough for its label per unit, and the sheet printed on one A4 page
-    // across: rust_xlsxwriter's default 480 px cut the last of 49 units off the page.
+    chart.x_axis().set_font(
+        rust_xlsxwriter::ChartFont::new()
+            .set_rotation(-90)
+            .set_size(8),
+    );
+    // A bar wide enough for its label per unit (two with last year), and the sheet
+    // printed on one A4 page across: rust_xlsxwriter's default 480 px cut the last of
+    // 49 units off the page.
+    let per_unit = if year.is_some() { 26 } else { 22 };
     chart
-        .set_width((units as u32 * 22).max(720))
+        .set_width((shown as u32 * per_unit).max(720))
         .set_height(440);
-    let cws = wb.add_worksheet();
-    cws.set_name(names.chart)?;
     cws.insert_chart(1, 1, &chart)?;
     cws.set_landscape();
     cws.set_paper_size(9);
     cws.set_print_fit_to_pages(1, 1);
+    // The chart's page: the table under it is its data, not for paper.
+    let cols_wide = ((units as u32 * per_unit).max(720) / 64 + 2).min(16_000) as u16;
+    cws.set_print_area(0, 0, top - 2, cols_wide)?;
     Ok(())
 }
 

@@ -258,7 +258,7 @@ fn comparison_json(form: &Form, cmp: &crate::compare::Comparison, lang: Lang) ->
     use crate::compare::{Comparison, Line};
     let against = |a: Option<crate::compare::Against>| {
         a.map(|a| {
-            json!({ "from": format_date(a.period.from), "to": format_date(a.period.to), "closed": a.closed })
+            json!({ "from": format_date(a.period.from), "to": format_date(a.period.to), "closed": a.closed, "chosen": a.chosen })
         })
     };
     let opt = |v: Option<f64>| v.map_or(Json::Null, number);
