@@ -47,34 +47,10 @@ const PROFILE_DEFAULT: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 </oor:items>
 "#;
 
-/// Path of the soffice binary, or None when LibreOffice is not installed. `$SOFFICE`
-/// wins when it names a file; then `soffice` and `libreoffice` on `$PATH`; then the
-/// usual install locations.
+/// Path of the soffice binary, or None when LibreOffice is not installed: found as
+/// `tonghop bench` finds it (`$SOFFICE`, then `PATH`, then the usual install places).
 pub fn soffice() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("SOFFICE").map(PathBuf::from)
-        && p.is_file()
-    {
-        return Some(p);
-    }
-    if let Some(path) = std::env::var_os("PATH") {
-        for dir in std::env::split_paths(&path) {
-            for name in ["soffice", "libreoffice"] {
-                let p = dir.join(name);
-                if p.is_file() {
-                    return Some(p);
-                }
-            }
-        }
-    }
-    [
-        "/usr/lib/libreoffice/program/soffice",
-        "/usr/lib64/libreoffice/program/soffice",
-        "/opt/libreoffice/program/soffice",
-        "/Applications/LibreOffice.app/Contents/MacOS/soffice",
-    ]
-    .iter()
-    .map(PathBuf::from)
-    .find(|p| p.is_file())
+    tonghop::bench::find_libreoffice()
 }
 
 /// The message for a test that needs LibreOffice on a machine without it.

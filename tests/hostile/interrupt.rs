@@ -153,9 +153,19 @@ fn copy(w: &Workdir, from: &str, to: &str) {
 
 /// `tonghop run b --out OUT` paused at `step`, once it says it is there.
 fn paused(w: &Workdir, out: &str, step: &str) -> Child {
+    paused_with(
+        w,
+        &run_args("b", out, &[]),
+        &[("TONGHOP_TEST_PAUSE_AT", step)],
+        step,
+    )
+}
+
+/// `tonghop ARGS` with `env`, once it says it is paused at `step`.
+fn paused_with(w: &Workdir, args: &[&str], env: &[(&str, &str)], step: &str) -> Child {
     let mut child = w
-        .command(&run_args("b", out, &[]))
-        .env("TONGHOP_TEST_PAUSE_AT", step)
+        .command(args)
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -394,30 +404,12 @@ fn a_second_ctrl_c_while_the_outputs_are_written_still_leaves_the_previous_outpu
 fn paused_reading(w: &Workdir, out: &str) -> Child {
     let mut args = run_args("b", out, &[]);
     args.extend(["--jobs", "1"]);
-    let mut child = w
-        .command(&args)
-        .env("TONGHOP_TEST_PAUSE_AT", "reading")
-        .env("TONGHOP_TEST_RESUME", w.path("go"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines() {
-            let Ok(line) = line else { break };
-            if line.contains("test pause at reading") {
-                let _ = tx.send(());
-            }
-        }
-    });
-    if rx.recv_timeout(Duration::from_secs(30)).is_err() {
-        let _ = child.kill();
-        let _ = child.wait();
-        panic!("the run never paused while reading");
-    }
-    child
+    let go = w.path("go");
+    let env = [
+        ("TONGHOP_TEST_PAUSE_AT", "reading"),
+        ("TONGHOP_TEST_RESUME", go.to_str().unwrap()),
+    ];
+    paused_with(w, &args, &env, "reading")
 }
 
 #[test]
