@@ -16,7 +16,8 @@
 //!   [`detail`] decides whether table rows are kept, [`guard`] keeps a dependency's
 //!   panic to its file, and [`run`] is the main job end to end, holding OUT's [`lock`]
 //!   and stopping cleanly on a signal ([`interrupt`]);
-//! - tools beside the pipeline: [`samples`] (generated submissions), [`bench`], and
+//! - tools beside the pipeline: [`samples`] (generated submissions), [`prefill`] (the
+//!   figures the archive writes into a unit's form before it is sent), [`bench`], and
 //!   [`cmd`], the command line.
 //!
 //! Load a form and check one file's bytes:
@@ -49,6 +50,7 @@ pub mod lang;
 pub mod lock;
 pub mod period;
 pub mod pipeline;
+pub mod prefill;
 pub mod read;
 pub mod rules;
 pub mod run;

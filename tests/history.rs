@@ -222,3 +222,133 @@ fn without_an_archive_nothing_looks_back_and_the_outputs_say_why() {
     let why = report["comparison"]["not_possible"].to_string();
     assert!(why.contains("--no-archive"), "{why}");
 }
+
+/// `template --per-unit` after two periods: each unit's form has its code, name and
+/// period, its start as the previous period's end and its *Cùng kỳ năm trước* as a year
+/// earlier, those cells locked, pale blue and noted. Those are the figures `samples`
+/// continues the archive with, computed apart, so the forms must agree with them cell
+/// for cell; filled in LibreOffice with the rest of the unit's figures, a form comes
+/// back accepted, no CARRY or PREV finding.
+#[test]
+fn per_unit_forms_carry_the_archive_and_come_back_accepted() {
+    let w = Workdir::official();
+    samples(&w, "h1", H1, "3", "0");
+    w.run_report("h1", "kq1", &["--period", H1], 0);
+    samples(&w, "h2", H2, "4", "0");
+    w.run_report("h2", "kq2", &["--period", H2], 0);
+    // The unit's own figures for the next period, as many table rows as the blank form
+    // has, so they fit its cells one for one.
+    w.samples(
+        "h3",
+        &[
+            "--units",
+            "10",
+            "--faults",
+            "0",
+            "--seed",
+            "5",
+            "--period",
+            H1_NEXT,
+            "--rows",
+            "15",
+            "--archive",
+            "tonghop-luu-tru.sqlite",
+        ],
+    );
+    let units: Vec<String> = crate::common::files_in(&w.path("h3"))
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "xlsx"))
+        .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(units.len(), 10);
+    let (a, b) = (units[0].as_str(), units[1].as_str());
+    let out = w.run_expect(
+        &[
+            "template",
+            "--per-unit",
+            "--period",
+            H1_NEXT,
+            "--out",
+            "mau",
+            "--unit",
+            a,
+            "--unit",
+            b,
+        ],
+        0,
+    );
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains("Kỳ trước 01/07/2026 – 31/12/2026: có trong kho"),
+        "{said}"
+    );
+    assert!(
+        said.contains("Cùng kỳ năm trước 01/01/2026 – 30/06/2026: có trong kho"),
+        "{said}"
+    );
+    assert_eq!(
+        crate::common::files_in(&w.path("mau")).len(),
+        2,
+        "only the units asked for"
+    );
+
+    let form = w.path(&format!("mau/{a}.xlsx"));
+    let info = crate::common::cells(&form, "Thông tin");
+    assert!(
+        info.values()
+            .any(|v| crate::common::text(Some(v)) == Some(a))
+    );
+    let sheet = crate::common::cells(&form, "Biểu 1");
+    let h2 = w.report("kq2");
+    let h1 = w.report("kq1");
+    assert_eq!(
+        crate::common::number(sheet.get(&crate::common::a1("C6"))),
+        figure(&h2, a, "movement.d.this"),
+        "the start is the previous period's end"
+    );
+    assert_eq!(
+        crate::common::number(sheet.get(&crate::common::a1("D8"))),
+        figure(&h1, a, "movement.b1.this"),
+        "last year's admissions are last year's"
+    );
+    for cell in ["C6", "D8"] {
+        assert!(
+            crate::common::fill(&form, "Biểu 1", cell).contains("DDEBF7"),
+            "{cell}"
+        );
+    }
+    let notes = crate::common::notes(&form, "Biểu 1");
+    assert!(
+        notes["C6"].contains("kho lưu trữ") && notes["C6"].contains("01/07/2026"),
+        "{notes:?}"
+    );
+    assert!(notes["D8"].contains("cùng kỳ năm trước"), "{notes:?}");
+
+    // The unit types its figures into the yellow cells in LibreOffice and sends it back.
+    std::fs::create_dir_all(w.path("nop")).unwrap();
+    for u in [a, b] {
+        let (typed, differs) = crate::common::lo::fill_inputs(
+            &w.path(&format!("mau/{u}.xlsx")),
+            &w.path(&format!("h3/{u}.xlsx")),
+            &w.path(&format!("nop/{u}.xlsx")),
+        );
+        assert!(typed > 100, "{u}: {typed} cells typed");
+        assert!(
+            differs.is_empty(),
+            "{u}: locked cells differ from the unit's figures: {differs:?}"
+        );
+    }
+    let report = w.run_report("nop", "kq3", &["--period", H1_NEXT], 0);
+    for u in [a, b] {
+        let s = submission_of_unit(&report, u);
+        assert_eq!(s["status"], "accepted", "{s}");
+        assert!(
+            s["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|f| f["rule"] != "CARRY" && f["rule"] != "PREV"),
+            "{s}"
+        );
+    }
+}

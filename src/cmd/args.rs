@@ -162,7 +162,27 @@ pub const VI: &[(&str, &str, &str)] = &[
     (
         "template",
         "out",
-        "Nơi ghi biểu mẫu trắng; mặc định: <mã biểu mẫu>.xlsx trong thư mục hiện tại",
+        "Nơi ghi biểu mẫu trắng; mặc định: <mã biểu mẫu>.xlsx trong thư mục hiện tại. Với --per-unit: thư mục ghi biểu mẫu của từng đơn vị",
+    ),
+    (
+        "template",
+        "per_unit",
+        "Mỗi đơn vị một biểu mẫu (THƯ_MỤC/<mã>.xlsx) đã điền mã, tên, kỳ báo cáo và, từ kho lưu trữ, số đầu kỳ bằng số cuối kỳ trước và số cùng kỳ năm trước; các ô này bị khóa",
+    ),
+    (
+        "template",
+        "period",
+        "Kỳ báo cáo của biểu mẫu (cùng --per-unit), ví dụ \"6 tháng đầu năm 2026\" hoặc 01/01/2026..30/06/2026",
+    ),
+    (
+        "template",
+        "units",
+        "Chỉ các đơn vị này (mã; cùng --per-unit); mặc định: mọi đơn vị biểu mẫu chờ trong kỳ",
+    ),
+    (
+        "template",
+        "archive",
+        "Kho lưu trữ lấy số liệu (cùng --per-unit); mặc định: tonghop-luu-tru.sqlite trong thư mục hiện tại. Không có kho thì chỉ điền mã, tên đơn vị và kỳ báo cáo",
     ),
     (
         "describe",

@@ -195,7 +195,7 @@ pub fn print(text: &str) -> Result<()> {
 /// `lang` is the language of messages, as [`args::parse`] settled it.
 pub fn run(cli: Cli, lang: Lang) -> Result<u8> {
     match cli.command {
-        Command::Template(a) => template::run(a),
+        Command::Template(a) => template::run(a, lang),
         Command::Describe(a) => describe::run(a, lang),
         Command::Check(a) => check::run(a, lang),
         Command::Run(a) => run::run(a, lang),

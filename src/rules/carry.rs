@@ -41,6 +41,13 @@ pub struct Carry {
     end: FieldRef,
 }
 
+impl Carry {
+    /// (start, end): a pre-filled form writes the previous `end` into `start`.
+    pub fn fields(&self) -> (FieldRef, FieldRef) {
+        (self.start, self.end)
+    }
+}
+
 impl Kind for Carry {
     const DOC: Doc = Doc {
         kind: "carry",

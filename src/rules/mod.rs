@@ -14,7 +14,7 @@
 mod checker;
 mod resolver;
 
-pub use checker::Checker;
+pub use checker::{Checker, source_note};
 pub use period::against as period_findings;
 pub use resolver::Resolver;
 pub use unit::identify;

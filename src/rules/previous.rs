@@ -45,6 +45,13 @@ pub struct Previous {
     pairs: Vec<(FieldRef, FieldRef)>,
 }
 
+impl Previous {
+    /// Each (prev, this): a pre-filled form writes a year earlier's `this` into `prev`.
+    pub fn pairs(&self) -> &[(FieldRef, FieldRef)] {
+        &self.pairs
+    }
+}
+
 impl Kind for Previous {
     const DOC: Doc = Doc {
         kind: "previous",

@@ -9,6 +9,9 @@ pub const WARN_FILL: u32 = 0xFFEB9C;
 pub const HEADER_FILL: u32 = 0xD9E1F2;
 /// A figure the form computes: grey, locked.
 pub const COMPUTED_FILL: u32 = 0xEDEDED;
+/// A figure the province filled in before sending the form: pale blue, locked, told
+/// apart from the grey the form computes and the yellow the unit types.
+pub const PREFILLED_FILL: u32 = 0xDDEBF7;
 /// A table's *Tổng cộng* row: a darker grey than a computed figure, so the row reads as
 /// the end of the table, and not yellow: nothing is typed there.
 pub const TOTAL_FILL: u32 = 0xD9D9D9;
@@ -107,6 +110,11 @@ pub fn explanation() -> Format {
 /// A figure the form computes with a formula: locked and grey, so no one types over it.
 pub fn computed(base: Format) -> Format {
     base.set_background_color(COMPUTED_FILL)
+}
+
+/// A cell the province filled in ([`PREFILLED_FILL`]): locked, whatever the cell is.
+pub fn prefilled(base: Format) -> Format {
+    base.set_background_color(PREFILLED_FILL).set_locked()
 }
 
 /// The height of a row whose text wraps in a column `width` characters wide, when it

@@ -389,8 +389,8 @@ pub fn uno_python() -> Option<PathBuf> {
 /// LibreOffice's own insertion (so LibreOffice, not the test, adjusts the formulas),
 /// type into them the cells `columns` (`"B:I"`) of the 1-based `rows` above, clearing
 /// those (the figures move: the form stays right everywhere else), recalculate and save
-/// as .xlsx to `output`. Driven through UNO by `lo_insert_rows.py`, with a throw-away
-/// profile. Returns the total row's 1-based number before and after.
+/// as .xlsx to `output`. Driven through UNO by `lo_insert_rows.py`. Returns the total
+/// row's 1-based number before and after.
 pub fn insert_rows_above_total(
     input: &Path,
     output: &Path,
@@ -400,6 +400,68 @@ pub fn insert_rows_above_total(
     columns: &str,
     at: Option<u32>,
 ) -> (u32, u32) {
+    let rows: Vec<String> = rows.iter().map(u32::to_string).collect();
+    let at = at.map_or("total".to_string(), |r| r.to_string());
+    let stdout = uno_script(
+        ("lo_insert_rows.py", include_str!("lo_insert_rows.py")),
+        &[
+            absolute(input).as_os_str(),
+            absolute(output).as_os_str(),
+            sheet.as_ref(),
+            label.as_ref(),
+            rows.join(",").as_ref(),
+            columns.as_ref(),
+            at.as_ref(),
+        ],
+        output,
+    );
+    let n: Vec<u32> = stdout
+        .split_whitespace()
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    assert_eq!(n.len(), 2, "lo::insert_rows: {stdout}");
+    (n[0], n[1])
+}
+
+/// What a unit does with a form it was sent: type its figures into every unlocked cell
+/// of `form`, taken from the same cells of `figures` (a workbook of the same layout),
+/// leave the locked ones, recalculate and save as .xlsx to `output`, in LibreOffice
+/// through UNO (`lo_fill_inputs.py`). Returns how many cells were typed and each locked
+/// plain figure of `form` that differs from `figures`: (sheet, cell, form's, figures').
+pub fn fill_inputs(
+    form: &Path,
+    figures: &Path,
+    output: &Path,
+) -> (u64, Vec<(String, String, String, String)>) {
+    let stdout = uno_script(
+        ("lo_fill_inputs.py", include_str!("lo_fill_inputs.py")),
+        &[
+            absolute(form).as_os_str(),
+            absolute(figures).as_os_str(),
+            absolute(output).as_os_str(),
+        ],
+        output,
+    );
+    let v: serde_json::Value = serde_json::from_str(stdout.trim())
+        .unwrap_or_else(|e| panic!("lo::fill_inputs: {e}: {stdout}"));
+    let shown = |x: &serde_json::Value| match x {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let differs = v["locked_differs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (shown(&d[0]), shown(&d[1]), shown(&d[2]), shown(&d[3])))
+        .collect();
+    (v["typed"].as_u64().unwrap(), differs)
+}
+
+/// Run `script` (its file name and text, written beside `lo_uno.py`, which it imports)
+/// with a Python that has LibreOffice's `uno` module, after the soffice binary and a
+/// throw-away profile's URL, then `args`; killed with its soffice after [`TIMEOUT`].
+/// Panics unless it succeeds and `output` exists; returns what it printed.
+fn uno_script(script: (&str, &str), args: &[&std::ffi::OsStr], output: &Path) -> String {
     let bin = soffice_or_panic();
     let python = uno_python().unwrap_or_else(|| {
         panic!(
@@ -410,25 +472,23 @@ pub fn insert_rows_above_total(
     let work = tempfile::Builder::new()
         .prefix("tonghop-uno-")
         .tempdir()
-        .expect("lo::insert_rows: temp dir");
+        .expect("lo::uno_script: temp dir");
     let profile = work.path().join("profile");
-    fs::create_dir_all(profile.join("user")).expect("lo::insert_rows: profile dir");
+    fs::create_dir_all(profile.join("user")).expect("lo::uno_script: profile dir");
     fs::write(
         profile.join("user").join("registrymodifications.xcu"),
         PROFILE_RECALC,
     )
-    .expect("lo::insert_rows: registrymodifications.xcu");
-    let script = work.path().join("lo_insert_rows.py");
-    fs::write(&script, include_str!("lo_insert_rows.py")).expect("lo::insert_rows: script");
-    let rows: Vec<String> = rows.iter().map(u32::to_string).collect();
+    .expect("lo::uno_script: registrymodifications.xcu");
+    fs::write(work.path().join("lo_uno.py"), include_str!("lo_uno.py"))
+        .expect("lo::uno_script: lo_uno.py");
+    let path = work.path().join(script.0);
+    fs::write(&path, script.1).expect("lo::uno_script: script");
     let mut cmd = Command::new(&python);
-    cmd.arg(&script)
+    cmd.arg(&path)
         .arg(&bin)
         .arg(file_url(&absolute(&profile)))
-        .arg(absolute(input))
-        .arg(absolute(output))
-        .args([sheet, label, &rows.join(","), columns])
-        .arg(at.map_or("total".to_string(), |r| r.to_string()))
+        .args(args)
         .current_dir(work.path())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -441,33 +501,32 @@ pub fn insert_rows_above_total(
     }
     let mut child = cmd
         .spawn()
-        .unwrap_or_else(|e| panic!("lo::insert_rows: cannot start {}: {e}", python.display()));
+        .unwrap_or_else(|e| panic!("lo::uno_script: cannot start {}: {e}", python.display()));
     let started = Instant::now();
     let status = loop {
         match child.try_wait() {
             Ok(Some(st)) => break st,
             Ok(None) if started.elapsed() > TIMEOUT => {
                 kill_tree(&mut child);
-                panic!("lo::insert_rows: LibreOffice did not finish within {TIMEOUT:?}, killed");
+                panic!(
+                    "lo::uno_script {}: LibreOffice did not finish within {TIMEOUT:?}, killed",
+                    script.0
+                );
             }
             Ok(None) => std::thread::sleep(Duration::from_millis(50)),
             Err(e) => {
                 kill_tree(&mut child);
-                panic!("lo::insert_rows: waiting: {e}");
+                panic!("lo::uno_script: waiting: {e}");
             }
         }
     };
-    let out = child.wait_with_output().expect("lo::insert_rows: output");
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let out = child.wait_with_output().expect("lo::uno_script: output");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
         status.success() && output.is_file(),
-        "lo::insert_rows: {status}\nstdout:\n{stdout}\nstderr:\n{}",
+        "lo::uno_script {}: {status}\nstdout:\n{stdout}\nstderr:\n{}",
+        script.0,
         String::from_utf8_lossy(&out.stderr)
     );
-    let n: Vec<u32> = stdout
-        .split_whitespace()
-        .filter_map(|w| w.parse().ok())
-        .collect();
-    assert_eq!(n.len(), 2, "lo::insert_rows: {stdout}");
-    (n[0], n[1])
+    stdout
 }

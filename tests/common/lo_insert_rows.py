@@ -13,70 +13,17 @@ not this script, adjusts the formulas); types into each new row the cells of COL
 2007-365. The figures move, so every other figure of the form stays right. Prints the
 total row's number (1-based) before and after.
 """
-import json
-import os
-import subprocess
 import sys
-import time
 
-import uno
-from com.sun.star.beans import PropertyValue
-from com.sun.star.connection import NoConnectException
-
-
-def prop(name, value):
-    p = PropertyValue()
-    p.Name = name
-    p.Value = value
-    return p
+from lo_uno import load, office, save_xlsx
 
 
 def main():
     soffice, profile, src, dst, sheet_name, label, rows, columns, at = sys.argv[1:10]
     rows = [int(r) for r in rows.split(",")]
     first_col, last_col = columns.split(":")
-    pipe = "tonghop_insert_%d" % os.getpid()
-    desktop = None
-    proc = subprocess.Popen(
-        [
-            soffice,
-            "-env:UserInstallation=" + profile,
-            "--headless",
-            "--invisible",
-            "--nologo",
-            "--nodefault",
-            "--norestore",
-            "--nolockcheck",
-            "--accept=pipe,name=%s;urp;StarOffice.ComponentContext" % pipe,
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        local = uno.getComponentContext()
-        resolver = local.ServiceManager.createInstanceWithContext(
-            "com.sun.star.bridge.UnoUrlResolver", local
-        )
-        ctx = None
-        deadline = time.time() + 90
-        while ctx is None:
-            try:
-                ctx = resolver.resolve(
-                    "uno:pipe,name=%s;urp;StarOffice.ComponentContext" % pipe
-                )
-            except NoConnectException:
-                if time.time() > deadline or proc.poll() is not None:
-                    raise
-                time.sleep(0.2)
-        desktop = ctx.ServiceManager.createInstanceWithContext(
-            "com.sun.star.frame.Desktop", ctx
-        )
-        doc = desktop.loadComponentFromURL(
-            uno.systemPathToFileUrl(os.path.abspath(src)),
-            "_blank",
-            0,
-            (prop("Hidden", True),),
-        )
+    with office(soffice, profile) as desktop:
+        doc = load(desktop, src)
         sheet = doc.Sheets.getByName(sheet_name)
         total = None
         for r in range(0, 2000):
@@ -118,23 +65,8 @@ def main():
                     cell.setValue(value)
         if was_protected:
             sheet.protect("")
-        doc.calculateAll()
-        doc.storeToURL(
-            uno.systemPathToFileUrl(os.path.abspath(dst)),
-            (prop("FilterName", "Calc MS Excel 2007 XML"),),
-        )
-        doc.close(True)
+        save_xlsx(doc, dst)
         print(total + 1, total + len(rows) + 1)
-    finally:
-        try:
-            if desktop is not None:
-                desktop.terminate()
-        except Exception:
-            pass
-        try:
-            proc.wait(timeout=30)
-        except Exception:
-            proc.kill()
 
 
 if __name__ == "__main__":

@@ -5,6 +5,8 @@
 
 use super::values::{Out, OutRef};
 use crate::cellref::Pos;
+use crate::form::Form;
+use crate::spec::FieldRef;
 use std::collections::BTreeMap;
 
 /// The body rows of one table, however they are held: built for a sample, or as read
@@ -76,6 +78,64 @@ pub struct FormData<R = BuiltRows> {
     pub lists: Vec<ListOut>,
 }
 
+impl FormData {
+    /// The blank form as data: every input cell and list figure blank, each table its
+    /// template's empty rows under the form's SUM totals. What a pre-filled form starts
+    /// from, so it is laid out cell for cell as the blank template.
+    pub fn blank(form: &Form) -> FormData {
+        FormData {
+            form_id: form.id.clone(),
+            form_version: form.version.clone(),
+            cells: vec![Out::Blank; form.cells.len()],
+            tables: form
+                .tables
+                .iter()
+                .map(|t| TableOut {
+                    rows: (0..t.template_rows)
+                        .map(|i| {
+                            (
+                                t.first_row + i,
+                                Out::Blank,
+                                vec![Out::Blank; t.columns.len()],
+                            )
+                        })
+                        .collect(),
+                    total_row: t.first_row + t.template_rows,
+                    total: None,
+                    total_label: None,
+                })
+                .collect(),
+            lists: form
+                .lists
+                .iter()
+                .map(|l| ListOut {
+                    rows: (0..l.rows.len())
+                        .map(|i| Some((l.first_row + i as u32, vec![Out::Blank; l.columns.len()])))
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
+
+    /// Write `value` as figure `f` (an input cell or a list's cell); its sheet and cell,
+    /// or `None` for a figure the data has no cell for (a table's total, a derived one).
+    pub fn set(&mut self, form: &Form, f: FieldRef, value: Out) -> Option<(usize, Pos)> {
+        match f {
+            FieldRef::Cell(i) => {
+                *self.cells.get_mut(i)? = value;
+                Some((form.cells[i].sheet, form.cells[i].pos))
+            }
+            FieldRef::Item { list, row, column } => {
+                let (at, values) = self.lists.get_mut(list)?.rows.get_mut(row)?.as_mut()?;
+                *values.get_mut(column)? = value;
+                let l = &form.lists[list];
+                Some((l.sheet, Pos::new(*at, l.columns[column].col)))
+            }
+            FieldRef::Column { .. } | FieldRef::Derived(_) => None,
+        }
+    }
+}
+
 /// One fixed-row list of a filled form: each line's sheet row and figures, `None` for a
 /// line the unit's file lacks (a returned workbook then leaves it out: its finding says
 /// so). A sample puts each line where the blank form has it.
@@ -95,6 +155,10 @@ pub struct Marks {
     /// (sheet index, cell) to the lines explaining its faults on paper, written beside
     /// the cell's row by [`super::write_returned_form`]: a note does not print.
     pub lines: BTreeMap<(usize, Pos), Vec<String>>,
+    /// (sheet index, cell) to where its value comes from: a cell the province filled in
+    /// before sending the form (`template --per-unit`), locked so the unit keeps it, its
+    /// note saying where the figure was taken.
+    pub fixed: BTreeMap<(usize, Pos), String>,
 }
 
 impl Marks {
@@ -113,6 +177,11 @@ impl Marks {
     /// workbook ([`super::write_returned_form`]).
     pub fn explain(&mut self, sheet: usize, pos: Pos, line: String) {
         self.lines.entry((sheet, pos)).or_default().push(line);
+    }
+
+    /// Whether the province filled the cell in ([`Marks::fixed`]).
+    pub(super) fn is_fixed(&self, sheet: usize, pos: Pos) -> bool {
+        !self.fixed.is_empty() && self.fixed.contains_key(&(sheet, pos))
     }
 
     /// The mark on a cell, if any; a workbook without marks (the template, samples)

@@ -171,6 +171,11 @@ fn lay_out<R: TableRows>(
         if paint.restore {
             explanations(ws, &mut out, form, si, marks)?;
         }
+        if let Some(pos) = legend_at(form, si, marks) {
+            for (i, line) in PREFILLED_LEGEND.iter().enumerate() {
+                out.text(Pos::new(pos.row + i as u32, pos.col), line, style::note());
+            }
+        }
         out.apply_heights(ws)?;
         out.seal();
         write_bodies(ws, &mut out, form, &on_sheet, &bodies, &paint)?;
@@ -187,6 +192,16 @@ fn lay_out<R: TableRows>(
                 })
                 .set_width(360)
                 .set_height(140);
+            ws.insert_note(pos.row, pos.col, &note)?;
+        }
+        for ((s, pos), text) in &marks.fixed {
+            if *s != si || marks.notes.contains_key(&(*s, *pos)) {
+                continue;
+            }
+            let note = Note::new(crate::write::cell_text(text))
+                .set_author("tonghop")
+                .set_width(360)
+                .set_height(110);
             ws.insert_note(pos.row, pos.col, &note)?;
         }
         if protect {
@@ -207,6 +222,34 @@ fn lay_out<R: TableRows>(
         units.write(wb, form)?;
     }
     Ok(())
+}
+
+/// What the first sheet of a form filled in by the province says of its blue cells, one
+/// line per row: a longer line would run past the form's width and shrink the printed
+/// page. Always Vietnamese, as every workbook a unit receives.
+const PREFILLED_LEGEND: [&str; 2] = [
+    "Các ô màu xanh do Ban Tổ chức điền sẵn và đã khóa: đơn vị, kỳ báo cáo, số đầu kỳ",
+    "và số cùng kỳ năm trước lấy từ kho lưu trữ; ghi chú ở từng ô cho biết số lấy từ đâu.",
+];
+
+/// Where [`PREFILLED_LEGEND`] goes: on the first sheet of a form with cells the
+/// province filled in, under its last text or input cell, when that sheet holds no
+/// table or list whose rows could run into it.
+fn legend_at(form: &Form, si: usize, marks: &Marks) -> Option<Pos> {
+    if si != 0
+        || marks.fixed.is_empty()
+        || form.tables.iter().any(|t| t.sheet == si)
+        || form.lists.iter().any(|l| l.sheet == si)
+    {
+        return None;
+    }
+    let texts = form.sheets[si].texts.iter().map(|(p, ..)| p.row);
+    let cells = form
+        .cells
+        .iter()
+        .filter(|c| c.sheet == si)
+        .map(|c| c.pos.row);
+    Some(Pos::new(texts.chain(cells).max()? + 1, 0))
 }
 
 /// The blank template's body: as many empty rows as the form's `template_rows`, each
@@ -315,8 +358,9 @@ fn queue_cells<R: TableRows>(
             )
         });
         let id = form.identity;
+        // A code the province filled in stays as written: the unit cannot choose another.
         let lookup = match (units, id.unit_name) {
-            (Some(list), Some(name)) if ci == id.unit_code => {
+            (Some(list), Some(name)) if ci == id.unit_code && !paint.marks.is_fixed(si, c.pos) => {
                 let code = data.and_then(|d| match &d.cells[ci] {
                     Out::Text(t) => Some(t.as_str()),
                     _ => None,
@@ -336,6 +380,7 @@ fn queue_cells<R: TableRows>(
                 let v = data.map_or(Out::Blank, |d| d.cells[ci].clone());
                 out.put(c.pos, v, paint.format(si, c.pos, base_format(c.ty)));
                 match units {
+                    _ if paint.marks.is_fixed(si, c.pos) => {}
                     Some(list) if Some(ci) == id.unit_name => {
                         ws.add_data_validation(
                             c.pos.row,
@@ -368,6 +413,9 @@ pub(super) struct Paint<'a> {
 impl Paint<'_> {
     /// The format of the cell at `pos` on sheet `sheet`.
     pub(super) fn format(&self, sheet: usize, pos: Pos, base: Format) -> Format {
+        if self.marks.is_fixed(sheet, pos) {
+            return style::prefilled(base);
+        }
         cell_format(base, self.protect, self.marks.get(sheet, pos))
     }
 

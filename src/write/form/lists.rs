@@ -178,7 +178,7 @@ pub(super) fn queue<R: TableRows>(
                             })
                             .unwrap_or(Out::Blank);
                         out.put(pos, v, paint.format(si, pos, base));
-                        if paint.protect {
+                        if paint.protect && !paint.marks.is_fixed(si, pos) {
                             validation::list_cell(ws, form, f, pos)?;
                         }
                     }
