@@ -205,3 +205,65 @@ fn check_looks_back_only_with_an_archive() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("chưa có kho lưu trữ"));
     assert!(!w.path("khong-co.sqlite").exists());
 }
+
+/// `--compare-with` takes its figures from the period chosen, not from the same period
+/// a year earlier: with both in the archive, each comparison figure is the chosen
+/// period's, per unit and for the province, while `PREV` still checks the typed
+/// *Cùng kỳ năm trước* against the real year earlier.
+#[test]
+fn compare_with_takes_the_chosen_periods_figures() {
+    let w = Workdir::official();
+    samples(&w, "h1", H1, "3", "0");
+    let first = w.run_report("h1", "kq1", &["--period", H1], 0);
+    samples(&w, "h2", H2, "4", "0");
+    let second = w.run_report("h2", "kq2", &["--period", H2], 0);
+    samples(&w, "h3", H1_NEXT, "5", "0");
+    let report = w.run_report("h3", "kq3", &["--period", H1_NEXT, "--compare-with", H2], 0);
+    let c = &report["comparison"];
+    assert_eq!(c["year_before"]["chosen"], true, "{}", c["year_before"]);
+    assert_eq!(c["year_before"]["from"], "01/07/2026");
+    let key = "movement.b1.this";
+    let (h1, h2) = (&first["totals"][key], &second["totals"][key]);
+    assert_ne!(
+        h1, h2,
+        "the two periods must differ for the test to tell them apart"
+    );
+    assert_eq!(
+        c["province"][key]["year_before"], *h2,
+        "{}",
+        c["province"][key]
+    );
+    let mut told_apart = 0;
+    for unit in units(&report) {
+        let chosen = figure(&second, &unit, key).unwrap();
+        assert_eq!(
+            c["units"][&unit][key]["year_before"].as_f64(),
+            Some(chosen),
+            "{unit}"
+        );
+        if figure(&first, &unit, key) != Some(chosen) {
+            told_apart += 1;
+        }
+    }
+    assert!(
+        told_apart > 0,
+        "some unit's figure differs between the periods"
+    );
+    // The sheet shows the chosen period's province figure in its comparison column.
+    let sheet = cells(&w.path("kq3/tong-hop.xlsx"), "Tổng hợp");
+    let col = (0..200u32)
+        .find(|&c| text(sheet.get(&(5, c))) == Some(key))
+        .unwrap();
+    let province = (6..200u32)
+        .find(|&r| text(sheet.get(&(r, 2))) == Some("TOÀN TỈNH"))
+        .expect("a TOÀN TỈNH row");
+    assert_eq!(
+        number(sheet.get(&(province, col + 1))),
+        h2.as_f64().unwrap()
+    );
+    // The units typed last year's figures as Cùng kỳ năm trước: checked against the
+    // real year earlier, nothing is found.
+    for s in report["submissions"].as_array().unwrap() {
+        assert!(!has_finding(s, "PREV", "Biểu 1", None), "{s}");
+    }
+}
