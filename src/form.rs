@@ -74,12 +74,30 @@ pub fn national_spec() -> Result<String, SpecError> {
         .find("[[rules]]")
         .map(|e| code + e)
         .ok_or_else(|| invalid("no rule after ADMITORG"))?;
-    Ok(format!(
-        "{head}{NATIONAL_UNITS}\n{}{}",
-        &rest[..rule],
-        &rest[after..]
-    ))
+    // For the same reason the organisations that admitted are not counted from the
+    // table's rows (they would be the units that admitted) but added up from Biểu 2's,
+    // which ADMITORG held equal to the count in every province.
+    let (before, after) = (&rest[..rule], &rest[after..]);
+    if !before.contains(COUNTED_ADMITTING) {
+        return Err(invalid("no count_rows derivation of tccsd_admitting"));
+    }
+    let before = before.replace(COUNTED_ADMITTING, SUMMED_ADMITTING);
+    Ok(format!("{head}{NATIONAL_UNITS}\n{before}{after}"))
 }
+
+/// The default form's derivation of the organisations that admitted, and the national
+/// form's (see [`national_spec`]).
+const COUNTED_ADMITTING: &str =
+    "label = \"Số tổ chức cơ sở đảng có kết nạp đảng viên (tính từ sheet Kết nạp)\"
+label_en = \"Grassroots organisations that admitted members (from the Kết nạp sheet)\"
+kind = \"count_rows\"
+table = \"admissions\"
+column = \"admitted\"";
+const SUMMED_ADMITTING: &str =
+    "label = \"Số tổ chức cơ sở đảng có kết nạp đảng viên (Biểu 2: III.1.1 + III.2.1)\"
+label_en = \"Grassroots organisations that admitted members (Biểu 2: III.1.1 + III.2.1)\"
+kind = \"sum\"
+plus = [\"admitted.iii1_co.this\", \"admitted.iii2_co.this\"]";
 
 /// Where a shipped form's text comes from.
 #[derive(Debug, Clone, Copy)]
@@ -373,5 +391,38 @@ mod tests {
         );
         // Several rules of one kind may share a code, as the default form's PART rules do.
         assert!(Form::default_form().is_ok());
+    }
+}
+
+#[cfg(test)]
+mod derived_sum_tests {
+    use super::*;
+
+    /// The default form with its organisations that admitted derived as `derivation`.
+    fn with(derivation: &str) -> Result<Form, SpecError> {
+        Form::from_toml(&DEFAULT_SPEC.replace(COUNTED_ADMITTING, derivation), "test")
+    }
+
+    #[test]
+    fn a_sum_adds_counts_and_refuses_anything_else() {
+        let ok = with(SUMMED_ADMITTING).unwrap();
+        let f = ok.field("tccsd_admitting").unwrap();
+        assert_eq!(ok.field_type(f), crate::spec::FieldType::Count);
+        let refused = |plus: &str| {
+            let spec = SUMMED_ADMITTING.replace(
+                "plus = [\"admitted.iii1_co.this\", \"admitted.iii2_co.this\"]",
+                plus,
+            );
+            with(&spec).unwrap_err().to_string()
+        };
+        assert!(
+            refused("plus = [\"admitted.nope.this\"]")
+                .contains("no figure with key 'admitted.nope.this'")
+        );
+        assert!(
+            refused("plus = [\"movement.b1.pct\"]").contains("'movement.b1.pct' is not a count")
+        );
+        assert!(refused("plus = []").contains("empty"));
+        assert!(refused("").contains("plus: required"));
     }
 }

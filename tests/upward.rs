@@ -35,8 +35,8 @@ fn province_form(w: &Workdir, code: &str, name: &str) -> String {
 }
 
 /// The keys of every count of the national form, by `describe --json`: counts add up,
-/// percentages and means do not. The derived figures are left out: the organisations
-/// that admitted (counted from the Kết nạp table) are provinces in the national table.
+/// percentages and means do not. The derived figures are left out here; the
+/// organisations that admitted are checked apart.
 fn count_keys(w: &Workdir) -> Vec<String> {
     let d = w.run_json(&["describe", "--json", "--form", NATIONAL], 0);
     let mut keys = Vec::new();
@@ -157,6 +157,12 @@ fn the_national_run_over_three_provinces_upward_reports_sums_their_figures() {
                 "{mark} not on the first sheet"
             );
         }
+        // Its Kết nạp rows are the units summed, and its header says so.
+        let kn = cells(&w.path(&format!("{out}/{file}")), "Kết nạp");
+        assert_eq!(
+            text(kn.get(&crate::common::a1("B3"))),
+            Some("Tên đơn vị (đảng bộ trực thuộc)")
+        );
         // A valid submission to the level above, as `check` with its form says.
         let path = format!("{out}/{file}");
         let check = w.run(&["check", "--form", NATIONAL, "--period", PERIOD, &path]);
@@ -225,6 +231,15 @@ fn the_national_run_over_three_provinces_upward_reports_sums_their_figures() {
         }
     }
     assert!(compared > 300, "{compared}");
+    // The organisations that admitted: each province's counted from its organisations'
+    // rows, the nation's added up from Biểu 2's (its table's rows are units), so the
+    // nation's is the provinces' sum, not the number of units that admitted.
+    let key = "tccsd_admitting";
+    let of_provinces: f64 = reports
+        .iter()
+        .map(|r| r["totals"][key].as_f64().unwrap())
+        .sum();
+    assert_eq!(national["totals"][key].as_f64(), Some(of_provinces));
     // A percentage is recomputed from the national sums, never averaged.
     let t = &national["totals"];
     let rate = t["admission_rate"].as_f64().unwrap();

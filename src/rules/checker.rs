@@ -108,15 +108,16 @@ impl<'a> Checker<'a> {
             // counts, the count it divides), for a finding that has no better place.
             FieldRef::Derived(i) => {
                 let v = self.report.derived.get(i)?;
-                let at = match self.layout.derived[i].how {
+                let at = match &self.layout.derived[i].how {
                     crate::spec::Derivation::CountRows { table, column, .. } => {
-                        let t = &self.layout.tables[table];
+                        let t = &self.layout.tables[*table];
                         At {
                             sheet: t.sheet,
-                            pos: Pos::new(t.header_row, t.columns[column].col),
+                            pos: Pos::new(t.header_row, t.columns[*column].col),
                         }
                     }
-                    crate::spec::Derivation::Ratio { numerator, .. } => self.scalar(numerator)?.1,
+                    crate::spec::Derivation::Ratio { numerator, .. } => self.scalar(*numerator)?.1,
+                    crate::spec::Derivation::Sum { plus } => self.scalar(*plus.first()?)?.1,
                 };
                 Some((v, at))
             }

@@ -57,6 +57,7 @@ pub(super) fn clean(form: &Form, u: usize, opts: &SampleOptions, rng: &mut ChaCh
             rows: out,
             total: None,
             total_label: None,
+            label: None,
         });
     }
     let start: f64 = rng.random_range(800..=5000) as f64;

@@ -930,6 +930,7 @@ pub(super) fn clean(
             rows: body,
             total: None,
             total_label: None,
+            label: None,
         }],
         lists,
     })

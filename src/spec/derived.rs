@@ -16,7 +16,7 @@ pub struct DerivedFile {
     pub label: String,
     #[serde(default)]
     pub label_en: Option<String>,
-    /// `count_rows` or `ratio`.
+    /// `count_rows`, `ratio` or `sum`.
     pub kind: String,
     /// `count_rows`: the table whose rows are counted.
     #[serde(default)]
@@ -33,6 +33,9 @@ pub struct DerivedFile {
     pub denominator: Option<String>,
     #[serde(default)]
     pub scale: Option<f64>,
+    /// `sum`: the counts added up.
+    #[serde(default)]
+    pub plus: Option<Vec<String>>,
 }
 
 /// How a derived figure is computed.
@@ -56,6 +59,13 @@ pub enum Derivation {
         /// 100 for a percentage.
         scale: f64,
     },
+    /// The counts `plus` added up; blank when all are blank. Where a level's figure is
+    /// typed in parts, not counted from rows: a province's upward report lists units,
+    /// not organisations, so the national form adds Biểu 2's organisations instead.
+    Sum {
+        /// The counts.
+        plus: Vec<FieldRef>,
+    },
 }
 
 /// A derived figure, resolved.
@@ -72,10 +82,10 @@ pub struct Derived {
 }
 
 impl Derived {
-    /// A count of rows is a count; a ratio scaled by 100 a percentage.
+    /// A count of rows or a sum of counts is a count; a ratio scaled by 100 a percentage.
     pub fn ty(&self) -> FieldType {
         match self.how {
-            Derivation::CountRows { .. } => FieldType::Count,
+            Derivation::CountRows { .. } | Derivation::Sum { .. } => FieldType::Count,
             Derivation::Ratio { scale: 100.0, .. } => FieldType::Percent,
             Derivation::Ratio { .. } => FieldType::Decimal,
         }
@@ -155,9 +165,31 @@ pub(super) fn resolve(
                     scale,
                 }
             }
+            "sum" => {
+                let Some(keys_given) = d.plus.clone() else {
+                    p.push(format!("{path}.plus: required for kind 'sum'"));
+                    continue;
+                };
+                if keys_given.is_empty() {
+                    p.push(format!("{path}.plus: empty: the sum would be of nothing"));
+                    continue;
+                }
+                let mut plus = Vec::with_capacity(keys_given.len());
+                for k in &keys_given {
+                    match keys.get(k) {
+                        Some(&f) if types(f, &out) == FieldType::Count => plus.push(f),
+                        Some(_) => p.push(format!("{path}.plus: '{k}' is not a count")),
+                        None => p.push(format!("{path}.plus: no figure with key '{k}'")),
+                    }
+                }
+                if plus.len() != keys_given.len() {
+                    continue;
+                }
+                Derivation::Sum { plus }
+            }
             o => {
                 p.push(format!(
-                    "{path}.kind: '{o}' is not one of count_rows, ratio"
+                    "{path}.kind: '{o}' is not one of count_rows, ratio, sum"
                 ));
                 continue;
             }

@@ -76,6 +76,7 @@ pub fn form_data<'a>(form: &Form, r: &'a Report) -> FormData<&'a [Row]> {
                     total_row: d.total.as_ref().map_or(last.max(t.first_row), |x| x.row),
                     total: d.total.as_ref().map(|x| x.values.iter().map(out).collect()),
                     total_label: None,
+                    label: None,
                 }
             })
             .collect(),

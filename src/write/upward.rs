@@ -19,6 +19,9 @@ use crate::spec::FieldRef;
 use chrono::NaiveDate;
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 use std::collections::HashMap;
+
+/// The header of a table's label column in the upward report, whose rows are units.
+const UNITS_HEADER: &str = "Tên đơn vị (đảng bộ trực thuộc)";
 use std::path::Path;
 
 /// Which of the expected units the upward report's figures cover.
@@ -169,6 +172,8 @@ pub fn form_data(form: &Form, c: &Consolidation, coverage: &Coverage, day: Naive
                 rows,
                 total: Some(total),
                 total_label: None,
+                // Its rows are the units summed, not organisations.
+                label: Some(UNITS_HEADER.to_string()),
             }
         })
         .collect();

@@ -60,6 +60,9 @@ pub struct TableOut<R = BuiltRows> {
     pub total: Option<Vec<Out>>,
     /// Label text of the total row as the unit wrote it (defaults to the form's).
     pub total_label: Option<String>,
+    /// The header of the label column when its rows are not what the form says (a
+    /// province's upward report lists units where a unit's lists organisations).
+    pub label: Option<String>,
 }
 
 /// Figures to lay into the form; without them the layout writes the blank template.
@@ -103,6 +106,7 @@ impl FormData {
                     total_row: t.first_row + t.template_rows,
                     total: None,
                     total_label: None,
+                    label: None,
                 })
                 .collect(),
             lists: form

@@ -165,6 +165,7 @@ fn lay_out<R: TableRows>(
                     .filter(|_| !paint.restore)
                     .and_then(|d| d.total.as_deref()),
                 total_label: d.and_then(|d| d.total_label.as_deref()),
+                label: d.and_then(|d| d.label.as_deref()),
             };
             table_frame(ws, &mut out, form, ti, bodies[k], &frame, &paint)?;
         }
@@ -560,6 +561,8 @@ struct TableFrame<'a> {
     total: Option<&'a [Out]>,
     /// Label text of the total row as the unit wrote it (defaults to the form's).
     total_label: Option<&'a str>,
+    /// The label column's header, when not the form's.
+    label: Option<&'a str>,
 }
 
 /// Everything of a table but its body rows: header, total row, validation, panes.
@@ -579,7 +582,11 @@ fn table_frame(
     if t.label_col > 0 {
         out.text(Pos::new(t.header_row, 0), "STT", hdr.clone());
     }
-    out.text(Pos::new(t.header_row, t.label_col), &t.label, hdr.clone());
+    out.text(
+        Pos::new(t.header_row, t.label_col),
+        frame.label.unwrap_or(&t.label),
+        hdr.clone(),
+    );
     for c in &t.columns {
         out.text(Pos::new(t.header_row, c.col), &c.label, hdr.clone());
     }

@@ -81,6 +81,7 @@ fn filled(n: u32) -> (Form, FormData, Marks) {
             total_row,
             total: None,
             total_label: Some("Cộng".into()),
+            label: None,
         }],
         lists: Vec::new(),
     };
