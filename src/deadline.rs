@@ -18,6 +18,7 @@
 //! assert_eq!(Standing::missing(due, today), Standing::Overdue(5));
 //! ```
 
+use crate::archive::Contact;
 use crate::consolidate::Consolidation;
 use crate::form::Form;
 use crate::lang::{Lang, Msg};
@@ -25,6 +26,7 @@ use crate::period::Period;
 use crate::submission::{Status, Submission};
 use crate::text::date::{format_date, parse_date_text};
 use chrono::NaiveDate;
+use std::collections::HashMap;
 
 /// The environment variable that fixes the day of the run, so that what is late does not
 /// depend on the day a test runs; for tests, not for clerks.
@@ -240,6 +242,9 @@ pub struct Chased {
     pub phone: Option<String>,
     /// The date of report of its last file.
     pub report_date: Option<NaiveDate>,
+    /// The earlier period whose file gave the preparer, phone and date, when the unit
+    /// sent nothing this period and the archive had one.
+    pub earlier: Option<Period>,
     /// Against the deadline, when there is one.
     pub standing: Option<Standing>,
 }
@@ -286,12 +291,14 @@ pub struct Chase {
 }
 
 impl Chase {
-    /// Judge the consolidation against `deadline` on `today`.
+    /// Judge the consolidation against `deadline` on `today`; `contacts` (by unit code,
+    /// from the archive) name whom to call for a unit without any file this period.
     pub fn new(
         form: &Form,
         c: &Consolidation,
         deadline: Option<Deadline>,
         today: NaiveDate,
+        contacts: &HashMap<String, Contact>,
     ) -> Chase {
         let standings: Vec<Option<Standing>> = c
             .submissions
@@ -313,14 +320,26 @@ impl Chase {
                         .iter()
                         .filter(|s| s.unit == Some(u))
                         .max_by_key(|s| (report_date(form, s), s.modified));
+                    // Nothing at all this period: whom its last report named.
+                    let earlier = last
+                        .is_none()
+                        .then(|| contacts.get(&form.units[u].code))
+                        .flatten();
                     Chased {
                         unit: u,
                         want: Want::Send,
                         errors: 0,
                         returned: None,
-                        preparer: last.and_then(|s| text_of(s, form.identity.preparer)),
-                        phone: last.and_then(|s| text_of(s, form.identity.phone)),
-                        report_date: last.and_then(|s| report_date(form, s)),
+                        preparer: last
+                            .and_then(|s| text_of(s, form.identity.preparer))
+                            .or_else(|| earlier.and_then(|e| e.preparer.clone())),
+                        phone: last
+                            .and_then(|s| text_of(s, form.identity.phone))
+                            .or_else(|| earlier.and_then(|e| e.phone.clone())),
+                        report_date: last
+                            .and_then(|s| report_date(form, s))
+                            .or_else(|| earlier.and_then(|e| e.report_date)),
+                        earlier: earlier.map(|e| e.period),
                         standing: deadline.map(|d| Standing::missing(d.date, today)),
                     }
                 }
@@ -346,6 +365,7 @@ impl Chase {
                         preparer: text_of(s, form.identity.preparer),
                         phone: text_of(s, form.identity.phone),
                         report_date: report_date(form, s),
+                        earlier: None,
                         standing,
                     }
                 }
@@ -449,7 +469,9 @@ fn report_date(form: &Form, s: &Submission) -> Option<NaiveDate> {
 }
 
 /// A text identity cell of a submission, trimmed; `None` when blank.
-fn text_of(s: &Submission, cell: Option<usize>) -> Option<String> {
+/// The text of identity cell `cell` (the preparer, the phone) of a read file, trimmed;
+/// `None` when blank or not asked for.
+pub fn text_of(s: &Submission, cell: Option<usize>) -> Option<String> {
     let t = s.report.as_ref()?.cells[cell?].text()?.trim();
     (!t.is_empty()).then(|| t.to_string())
 }

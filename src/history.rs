@@ -178,6 +178,9 @@ pub struct History {
     /// Each unit's own earlier rates for the `outlier` rules, by numerator and
     /// denominator, then by unit: see [`OwnHistory`].
     pub own: HashMap<(FieldRef, FieldRef), OwnHistory>,
+    /// Each unit's preparer and phone from its latest file of an earlier period, by
+    /// code: whom the chasing list names for a unit that has sent nothing yet.
+    pub contacts: HashMap<String, crate::archive::Contact>,
 }
 
 /// A rate in the archive's earlier periods of the same length as this one, per unit:
@@ -271,6 +274,7 @@ impl History {
             peers: HashMap::new(),
             chosen,
             own: own_history(store, form, period)?,
+            contacts: store.contacts(&form.id, period.from)?,
         })
     }
 
@@ -297,6 +301,7 @@ impl History {
             peers: HashMap::new(),
             chosen: None,
             own: HashMap::new(),
+            contacts: HashMap::new(),
         }
     }
 

@@ -456,6 +456,7 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome, RunError> {
         &c,
         Deadline::of(&form, c.period, opts.deadline),
         today,
+        &history.contacts,
     );
 
     let returns: Vec<(usize, usize)> = (0..form.units.len())

@@ -547,3 +547,71 @@ fn nothing_to_chase_is_said_on_the_sheet_and_the_csv_keeps_its_header() {
     let csv = std::fs::read_to_string(w.path("out/don-doc.csv")).unwrap();
     assert_eq!(csv.lines().count(), 1, "{csv}");
 }
+
+/// A unit that sends nothing in a later period is still someone to call: the chasing
+/// list gives the preparer, phone and date of its last report in the archive, and says
+/// which period that report was for. A unit that never reported has none.
+#[test]
+fn a_unit_silent_this_period_is_chased_with_whom_its_last_report_named() {
+    let w = Workdir::official();
+    let (h1, h2) = ("6 tháng đầu năm 2026", "6 tháng cuối năm 2026");
+    w.samples(
+        "h1",
+        &[
+            "--units", "5", "--rows", "4", "--seed", "11", "--period", h1,
+        ],
+    );
+    let first = w.run_report("h1", "kq1", &["--period", h1], 0);
+    let unit = first["submissions"][0]["unit"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let said = |key: &str| {
+        submission(&first, &format!("{unit}.xlsx"))["figures"][key]["value"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no {key} in {}", first["submissions"][0]))
+            .to_string()
+    };
+    let (preparer, phone) = (said("preparer"), said("phone"));
+    w.samples(
+        "h2",
+        &[
+            "--units", "5", "--rows", "4", "--seed", "12", "--period", h2,
+        ],
+    );
+    std::fs::remove_file(w.path(&format!("h2/{unit}.xlsx"))).unwrap();
+    w.run_report("h2", "kq2", &["--period", h2], 0);
+
+    let all = rows(&w.path("kq2/tong-hop.xlsx"), CHASING, 4);
+    let row = row_of(&all, &unit);
+    assert_eq!(row[3], "Gửi báo cáo", "{row:?}");
+    assert_eq!(
+        (row[5].as_str(), row[6].as_str()),
+        (preparer.as_str(), phone.as_str()),
+        "{row:?}"
+    );
+    assert!(row[7].ends_with("(kỳ 01/01/2026 – 30/06/2026)"), "{row:?}");
+    let never = all
+        .iter()
+        .find(|r| {
+            r[1] != unit
+                && first["submissions"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .all(|s| s["unit"] != r[1].as_str())
+        })
+        .expect("a unit that never reported");
+    assert!(
+        never[5].is_empty() && never[6].is_empty() && never[7].is_empty(),
+        "{never:?}"
+    );
+    // The mail merge has the same.
+    let text = std::fs::read_to_string(w.path("kq2/don-doc.csv")).unwrap();
+    let csv = parse_csv(text.trim_start_matches('\u{feff}'));
+    let line = csv.iter().find(|r| r.contains(&unit)).unwrap();
+    assert!(
+        line.contains(&preparer) && line.contains(&phone),
+        "{line:?}"
+    );
+}

@@ -262,6 +262,8 @@ fn from_report(form: &Form, path: &Path) -> Result<Parts, ArchiveError> {
             .map(super::iso),
             figures,
             current: included,
+            preparer: identity_text(form, s, form.identity.preparer),
+            phone: identity_text(form, s, form.identity.phone),
             ..FileRecord::default()
         });
     }
@@ -502,4 +504,14 @@ fn shown(problems: &[String]) -> String {
         s.push_str(&format!("; … (+{})", problems.len() - SHOWN_PROBLEMS));
     }
     s
+}
+
+/// An identity text of a submission in report.json (its preparer, its phone).
+fn identity_text(form: &Form, s: &Json, cell: Option<usize>) -> Option<String> {
+    let key = &form.cells[cell?].key;
+    let t = s
+        .pointer(&format!("/figures/{key}/value"))?
+        .as_str()?
+        .trim();
+    (!t.is_empty()).then(|| t.to_string())
 }

@@ -19,7 +19,7 @@ mod versions;
 
 pub use error::ArchiveError;
 pub use import::{ImportSource, Imported};
-pub use query::{PeriodSummary, StoredFigure, StoredSubmission};
+pub use query::{Contact, PeriodSummary, StoredFigure, StoredSubmission};
 pub use record::{FileRecord, Recorded, RunInfo, UnitFigure, figures_of, files_of, status_name};
 pub use versions::{Version, VersionStatus, merge as merge_versions};
 

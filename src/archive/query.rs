@@ -3,6 +3,7 @@
 
 use super::{Archive, ArchiveError, from_iso, iso};
 use crate::period::Period;
+use chrono::NaiveDate;
 use rusqlite::Row;
 use std::collections::{BTreeMap, HashMap};
 
@@ -48,6 +49,22 @@ pub struct StoredSubmission {
     pub warnings: usize,
     /// Its date of report, ISO.
     pub report_date: Option<String>,
+}
+
+/// Whom to call about a unit: the preparer and phone of its latest file in an earlier
+/// period, with that file and period.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Contact {
+    /// The preparer it names.
+    pub preparer: Option<String>,
+    /// The phone it gives.
+    pub phone: Option<String>,
+    /// Its date of report.
+    pub report_date: Option<NaiveDate>,
+    /// As the inbox named it.
+    pub file: String,
+    /// The period it was for.
+    pub period: Period,
 }
 
 /// One unit's figure with where it came from.
@@ -132,6 +149,56 @@ impl Archive {
             .periods()?
             .into_iter()
             .find(|p| p.form_id == form_id && p.period == period))
+    }
+
+    /// Each unit's [`Contact`] from its latest file naming a preparer or a phone in a
+    /// period that ended before `before`: a unit that has sent nothing yet this period
+    /// is still someone to call.
+    pub fn contacts(
+        &self,
+        form_id: &str,
+        before: NaiveDate,
+    ) -> Result<HashMap<String, Contact>, ArchiveError> {
+        let mut q = self
+            .conn
+            .prepare(
+                "SELECT unit, preparer, phone, report_date, file, date_from, date_to
+                 FROM submission
+                 WHERE form_id = ?1 AND unit IS NOT NULL AND date_to < ?2
+                   AND (preparer IS NOT NULL OR phone IS NOT NULL)
+                 ORDER BY date_to DESC, report_date DESC, id DESC",
+            )
+            .map_err(|e| self.sql(e))?;
+        let day = |t: Option<String>| t.as_deref().and_then(from_iso);
+        let rows = q
+            .query_map((form_id, iso(before)), |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, Option<String>>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, String>(5)?,
+                    r.get::<_, String>(6)?,
+                ))
+            })
+            .map_err(|e| self.sql(e))?;
+        let mut out = HashMap::new();
+        for row in rows {
+            let (unit, preparer, phone, report_date, file, from, to) =
+                row.map_err(|e| self.sql(e))?;
+            let (Some(from), Some(to)) = (day(Some(from)), day(Some(to))) else {
+                continue;
+            };
+            out.entry(unit).or_insert(Contact {
+                preparer,
+                phone,
+                report_date: day(report_date),
+                file,
+                period: Period { from, to },
+            });
+        }
+        Ok(out)
     }
 
     /// The files of a period, by unit then file.

@@ -85,6 +85,10 @@ pub struct FileRecord {
     pub current: bool,
     /// The clerk's decision applied to it, as a sentence.
     pub decision: Option<String>,
+    /// The preparer it names, for the chasing list of a later period.
+    pub preparer: Option<String>,
+    /// The phone it gives.
+    pub phone: Option<String>,
 }
 
 /// Every summed figure of a report with where it was read: a cell or a list's cell as
@@ -179,6 +183,8 @@ pub fn files_of(form: &Form, c: &Consolidation, decisions: &[Option<String>]) ->
                 }),
                 current: s.unit.is_some_and(|u| c.kept[u] == Some(i)),
                 decision: decisions.get(i).cloned().flatten(),
+                preparer: crate::deadline::text_of(s, form.identity.preparer),
+                phone: crate::deadline::text_of(s, form.identity.phone),
             }
         })
         .collect()
@@ -323,8 +329,8 @@ fn insert_files(
     files: &[FileRecord],
 ) -> rusqlite::Result<(usize, usize)> {
     let mut put_file = tx.prepare(
-        "INSERT INTO submission (form_id, date_from, date_to, unit, file, sha256, size, status, included, errors, warnings, report_date)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        "INSERT INTO submission (form_id, date_from, date_to, unit, file, sha256, size, status, included, errors, warnings, report_date, preparer, phone)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
     )?;
     let mut put_figure = tx.prepare(
         "INSERT INTO figure (form_id, date_from, date_to, unit, figure, value, form_version, submission_id, sheet, cell)
@@ -345,6 +351,8 @@ fn insert_files(
             f.errors as i64,
             f.warnings as i64,
             f.report_date,
+            f.preparer,
+            f.phone,
         ])?;
         let id = tx.last_insert_rowid();
         let Some(unit) = f.unit.as_deref().filter(|_| f.included) else {

@@ -136,6 +136,12 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (form_id, date_from, date_to, unit, sha256)
     ) WITHOUT ROWID;
     ",
+    // 5: whom to call about a unit's file (the preparer and phone it gives), so the
+    // chasing list of a later period names them for a unit that has sent nothing yet.
+    "
+    ALTER TABLE submission ADD COLUMN preparer TEXT;
+    ALTER TABLE submission ADD COLUMN phone TEXT;
+    ",
 ];
 
 /// The schema this program writes: the number of [`MIGRATIONS`].

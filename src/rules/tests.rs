@@ -205,6 +205,7 @@ fn example_history(form: &Form, set: &RuleSet, past: &PastExample) -> History {
         peers: std::collections::HashMap::new(),
         chosen: None,
         own: std::collections::HashMap::new(),
+        contacts: std::collections::HashMap::new(),
     };
     if !past.own.is_empty() {
         for (n, d, _) in set.outlier_rates() {

@@ -55,7 +55,12 @@ fn cells(form: &Form, x: &Chased, lang: Lang) -> [String; 8] {
         },
         x.preparer.clone().unwrap_or_default(),
         x.phone.clone().unwrap_or_default(),
-        x.report_date.map(format_date).unwrap_or_default(),
+        match (x.report_date, x.earlier) {
+            (Some(d), Some(p)) => format!("{} ({} {p})", format_date(d), lang.pick("kỳ", "period")),
+            (Some(d), None) => format_date(d),
+            (None, Some(p)) => format!("({} {p})", lang.pick("kỳ", "period")),
+            (None, None) => String::new(),
+        },
         deadline,
     ]
 }
