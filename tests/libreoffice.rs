@@ -397,3 +397,93 @@ fn a_name_chosen_in_the_blank_form_fills_in_the_code_in_libreoffice() {
         .collect();
     assert!(about_the_code.is_empty(), "{about_the_code:#?}");
 }
+
+/// The pages of a PDF LibreOffice wrote: each page's (width, height) in points, from its
+/// page objects' `/MediaBox` (the page tree's own box, which a page may inherit, is not
+/// a page).
+fn pdf_pages(pdf: &std::path::Path) -> Vec<(f64, f64)> {
+    let bytes = std::fs::read(pdf).unwrap();
+    let text = String::from_utf8_lossy(&bytes);
+    let mut pages = Vec::new();
+    for (at, _) in text.match_indices("/Type/Page") {
+        let rest = &text[at + "/Type/Page".len()..];
+        if rest.starts_with('s') {
+            continue;
+        }
+        // The page's dictionary: from the object's start to its end.
+        let start = text[..at].rfind(" obj").unwrap_or(0);
+        let end = at + rest.find("endobj").unwrap_or(rest.len());
+        let dict = &text[start..end];
+        let b = dict
+            .find("/MediaBox")
+            .map(|i| &dict[i + "/MediaBox".len()..])
+            .and_then(|s| Some(&s[s.find('[')? + 1..s.find(']')?]))
+            .unwrap_or_else(|| panic!("{}: a page without /MediaBox: {dict}", pdf.display()));
+        let n: Vec<f64> = b.split_whitespace().map(|x| x.parse().unwrap()).collect();
+        pages.push((n[2] - n[0], n[3] - n[1]));
+    }
+    pages
+}
+
+/// What units and clerks print comes out as LibreOffice prints it: on A4, each form in
+/// about as many pages as it has sheets (one page wide), the chasing list set up for A4
+/// landscape with its header repeated.
+#[test]
+fn the_forms_print_on_a4_one_sheet_to_a_page() {
+    let w = Workdir::official();
+    w.samples("nop", &["--faults", "3", "--seed", "8"]);
+    w.run_expect(
+        &run_args("nop", "kq", &["--period", "6 tháng đầu năm 2026"]),
+        1,
+    );
+    w.run_expect(&["template", "--out", "mau.xlsx"], 0);
+    let returned = files_in(&w.path("kq/tra-lai"))[0].clone();
+    let inputs = vec![
+        w.path("mau.xlsx"),
+        returned.clone(),
+        w.path("kq/bao-cao-11.xlsx"),
+    ];
+    let sheets = crate::common::sheet_names(&w.path("mau.xlsx")).len();
+    let pdfs = lo::convert_many(&inputs, "pdf", &w.path("pdf"));
+    for (input, pdf) in inputs.iter().zip(&pdfs) {
+        let pages = pdf_pages(pdf);
+        assert!(!pages.is_empty(), "{}: no page", pdf.display());
+        for &(wd, ht) in &pages {
+            let (a, b) = (wd.min(ht), wd.max(ht));
+            assert!(
+                (a - 595.3).abs() < 1.0 && (b - 841.9).abs() < 1.0,
+                "{}: a page of {wd} × {ht} pt, not A4",
+                input.display()
+            );
+        }
+        // A sheet one page wide; the longer lists may run to a second page.
+        assert!(
+            pages.len() <= sheets + 2,
+            "{}: {} pages for {sheets} sheets",
+            input.display(),
+            pages.len()
+        );
+    }
+    // The chasing list: A4 landscape, one page wide, its header row on every page.
+    let mut zip = crate::common::zip_of(&w.path("kq/tong-hop.xlsx"));
+    let part = crate::common::sheet_part(&mut zip, "Đôn đốc");
+    let xml = crate::common::zip_text(&mut zip, &part);
+    let setup = &xml[xml.find("<pageSetup").expect("a page setup")..];
+    let setup = &setup[..setup.find("/>").unwrap()];
+    for want in [
+        "paperSize=\"9\"",
+        "orientation=\"landscape\"",
+        "fitToHeight=\"0\"",
+    ] {
+        assert!(setup.contains(want), "{want} not in {setup}");
+    }
+    assert!(
+        xml.contains("<pageSetUpPr fitToPage=\"1\"/>"),
+        "fit to page"
+    );
+    let book = crate::common::zip_text(&mut zip, "xl/workbook.xml");
+    assert!(
+        book.contains("_xlnm.Print_Titles") && book.contains("'Đôn đốc'!$4:$4"),
+        "the header row repeated: {book}"
+    );
+}
