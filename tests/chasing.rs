@@ -181,6 +181,12 @@ fn each_unit_stands_against_the_deadline_by_its_date_of_report() {
         status_of(&w, "out", "QUANGLAM")[8..10],
         ["10/08/2026", "Ngày báo cáo sau ngày chạy"]
     );
+    // A returned report's file is written for the clerk to send: not sent yet.
+    let returned = status_of(&w, "out", "MUONGTOONG");
+    assert!(
+        returned.contains(&"Cần gửi trả tệp lỗi: tra-lai/MUONGTOONG.xlsx".to_string()),
+        "{returned:?}"
+    );
     let missing = status_of(&w, "out", "CAT");
     assert_eq!(missing[4], "Chưa nộp");
     assert_eq!(missing[9], "Chưa nộp, quá hạn 16 ngày");

@@ -1350,7 +1350,8 @@ fn status_rows(
                 let note = if let Some(d) = decided {
                     d
                 } else if s.status == Status::Rejected {
-                    lang.pick("Đã gửi trả tệp lỗi: tra-lai/", "Returned: tra-lai/")
+                    // tonghop writes the file; sending it is the clerk's to do.
+                    lang.pick("Cần gửi trả tệp lỗi: tra-lai/", "To return: tra-lai/")
                         .to_string()
                         + &unit.code
                         + ".xlsx"
