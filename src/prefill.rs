@@ -78,18 +78,18 @@ fn note(form: &Form, from: FieldRef, r: &Reference, l: &Looked, year: bool) -> M
     let (label, label_en) = (form.field_label(from, false), form.field_label(from, true));
     let (what, what_en) = if year {
         (
-            "số đơn vị đã báo cáo cho cùng kỳ năm trước",
+            "số liệu cùng kỳ năm trước do đơn vị đã báo cáo",
             "what the unit reported for the same period a year earlier",
         )
     } else {
         (
-            "số cuối kỳ trước của đơn vị",
+            "số liệu cuối kỳ trước của đơn vị",
             "the unit's figure at the end of the previous period",
         )
     };
     Msg::new(
         format!(
-            "Điền sẵn từ kho lưu trữ: {what}, \"{label}\" ({src}). Ô đã khóa; nếu số này sai, hãy báo Ban Tổ chức."
+            "Điền sẵn từ kho lưu trữ: {what}, \"{label}\" ({src}). Ô đã khóa; nếu số liệu chưa đúng, đề nghị báo Ban Tổ chức."
         ),
         format!(
             "Filled in from the archive: {what_en}, \"{label_en}\" ({srce}). The cell is locked; if it is wrong, tell the Organisation Board."

@@ -224,6 +224,18 @@ fn the_chasing_sheet_lists_missing_returned_and_late_units_with_whom_to_call() {
             "Hạn nộp"
         ]
     );
+    // The province's total says what it covers, and names what it leaves out.
+    let summary = cells(&book, "Tổng hợp");
+    let province = (0..200u32)
+        .find(|&r| text(summary.get(&(r, 2))) == Some("TOÀN TỈNH"))
+        .expect("a TOÀN TỈNH row");
+    assert_eq!(text(summary.get(&(province, 3))), Some("3/49 đơn vị"));
+    let under = text(summary.get(&(province + 1, 2))).unwrap_or_default();
+    assert!(
+        under.starts_with("TOÀN TỈNH cộng 3/49 đơn vị; trả lại: Đảng bộ xã Mường Toong, Đảng bộ xã Nậm Kè; chưa nộp: ")
+            && under.ends_with("và 34 đơn vị khác"),
+        "{under}"
+    );
     let body = &all[4..];
     // 44 missing, then the two returned, then the late one; the on-time unit and the one
     // dated after the run day (accepted) are not chased.

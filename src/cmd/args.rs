@@ -167,22 +167,22 @@ pub const VI: &[(&str, &str, &str)] = &[
     (
         "template",
         "per_unit",
-        "Mỗi đơn vị một biểu mẫu (THƯ_MỤC/<mã>.xlsx) đã điền mã, tên, kỳ báo cáo và, từ kho lưu trữ, số đầu kỳ bằng số cuối kỳ trước và số cùng kỳ năm trước; các ô này bị khóa",
+        "Mỗi đơn vị một biểu mẫu (THƯ_MỤC/<mã>.xlsx), điền sẵn mã, tên, kỳ báo cáo; từ kho lưu trữ: số đầu kỳ (= số cuối kỳ trước) và số cùng kỳ năm trước; các ô này được khóa",
     ),
     (
         "template",
         "period",
-        "Kỳ báo cáo của biểu mẫu (cùng --per-unit), ví dụ \"6 tháng đầu năm 2026\" hoặc 01/01/2026..30/06/2026",
+        "Kỳ báo cáo của biểu mẫu (dùng với --per-unit), ví dụ \"6 tháng đầu năm 2026\" hoặc 01/01/2026..30/06/2026",
     ),
     (
         "template",
         "units",
-        "Chỉ các đơn vị này (mã; cùng --per-unit); mặc định: mọi đơn vị biểu mẫu chờ trong kỳ",
+        "Chỉ ghi cho đơn vị có mã này (lặp lại để chọn nhiều; dùng với --per-unit); mặc định: mọi đơn vị phải báo cáo trong kỳ",
     ),
     (
         "template",
         "archive",
-        "Kho lưu trữ lấy số liệu (cùng --per-unit); mặc định: tonghop-luu-tru.sqlite trong thư mục hiện tại. Không có kho thì chỉ điền mã, tên đơn vị và kỳ báo cáo",
+        "Kho lưu trữ để lấy số liệu (dùng với --per-unit); mặc định: tonghop-luu-tru.sqlite trong thư mục hiện tại. Nếu chưa có kho thì chỉ điền mã, tên đơn vị và kỳ báo cáo",
     ),
     (
         "describe",
@@ -445,7 +445,7 @@ pub const VI: &[(&str, &str, &str)] = &[
     (
         "samples",
         "units",
-        "Số đơn vị (mặc định: mọi đơn vị biểu mẫu chờ trong kỳ). Nhiều hơn thì thêm đơn vị giả và ghi THƯ_MỤC/form.toml",
+        "Số đơn vị (mặc định: mọi đơn vị phải báo cáo trong kỳ). Nhiều hơn thì thêm đơn vị giả và ghi THƯ_MỤC/form.toml",
     ),
     (
         "samples",

@@ -96,7 +96,7 @@ fn per_unit(form: &Form, a: &Args, lang: Lang) -> Result<u8> {
             out.display(),
             filled.len(),
             lang.pick(
-                "số liệu điền sẵn từ kho lưu trữ",
+                "ô số liệu điền sẵn từ kho lưu trữ",
                 "figures filled in from the archive"
             )
         ));
@@ -127,7 +127,7 @@ fn chosen_units(form: &Form, period: Period, codes: &[String], lang: Lang) -> Re
             bail!(
                 "{} '{code}'{}",
                 lang.pick(
-                    "biểu mẫu không có đơn vị mã",
+                    "biểu mẫu không có đơn vị nào mang mã",
                     "the form has no unit with code"
                 ),
                 if near.is_empty() {
@@ -215,7 +215,7 @@ fn said(h: &History, path: &Path, period: Period, lang: Lang) -> String {
             (true, Lang::Vi) => format!("{vi} {p}: có trong kho lưu trữ {}\n", path.display()),
             (true, Lang::En) => format!("{en} {p}: in the archive {}\n", path.display()),
             (false, Lang::Vi) => format!(
-                "{vi} {p}: kho lưu trữ {} chưa có, các ô này để trống cho đơn vị tự ghi\n",
+                "{vi} {p}: chưa có trong kho lưu trữ {}, các ô tương ứng để trống cho đơn vị tự ghi\n",
                 path.display()
             ),
             (false, Lang::En) => format!(

@@ -658,9 +658,19 @@ fn summary(
     let total_row = last + 1;
     let bold = style::bold();
     ws.write_string_with_format(total_row, 2, lang.pick("TOÀN TỈNH", "PROVINCE"), &bold)?;
-    for c0 in [0u16, 1, 3] {
+    for c0 in [0u16, 1] {
         ws.write_blank(total_row, c0, &bold)?;
     }
+    // What the total covers, on its row and, naming the units left out, under it (below):
+    // a sum of 11 units of 15 must not read as the province's.
+    let coverage = super::upward::Coverage::counted(form, c);
+    let counted = format!(
+        "{}/{} {}",
+        coverage.covered_expected(),
+        coverage.expected,
+        lang.pick("đơn vị", "units")
+    );
+    ws.write_string_with_format(total_row, 3, &counted, &bold)?;
     let col_of = |f: FieldRef| {
         cols.iter()
             .position(|x| x.field == f && x.part == Part::This)
@@ -741,6 +751,15 @@ fn summary(
                 )?;
             }
         }
+    }
+    // Under the total (rows are streamed: after its last cell), the units it leaves out.
+    if coverage.covered_expected() < coverage.expected {
+        let line = format!(
+            "{} {}",
+            lang.pick("TOÀN TỈNH cộng", "PROVINCE sums"),
+            coverage.sentence(form, COVERAGE_NAMES, lang)
+        );
+        ws.write_string_with_format(total_row + 1, 2, line, &style::note())?;
     }
     // How a unit's earlier figures were found when it did not report them itself:
     // added up from the units it took over, exact or an estimate (then not shown).
@@ -878,7 +897,17 @@ fn chart_sheet(
     } else {
         chart.legend().set_hidden();
     }
+    let coverage = super::upward::Coverage::counted(form, c);
     let mut title = format!("{} {}", label, lang.pick("theo đơn vị", "by unit"));
+    if coverage.covered_expected() < coverage.expected {
+        title.push_str(&format!(
+            " ({} {}/{} {})",
+            lang.pick("toàn tỉnh cộng", "the province sums"),
+            coverage.covered_expected(),
+            coverage.expected,
+            lang.pick("đơn vị", "units")
+        ));
+    }
     if units > shown {
         title.push_str(&format!(
             " ({})",
@@ -921,6 +950,10 @@ fn chart_sheet(
 
 /// Units a chart shows at most.
 const CHART_MAX_UNITS: usize = 500;
+
+/// Units named, per group (returned, missing), under a TOÀN TỈNH that leaves some out;
+/// the rest are counted (the chasing list names them all).
+const COVERAGE_NAMES: usize = 10;
 
 /// Units across one list sheet: Excel's 16,384 columns, less the list's own.
 const UNIT_COLUMNS: usize = 16_000;

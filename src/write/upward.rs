@@ -46,6 +46,12 @@ impl Coverage {
         if form.province_code.is_empty() {
             return None;
         }
+        Some(Coverage::counted(form, c))
+    }
+
+    /// Which expected units the province's figures cover, whatever the level above:
+    /// what the consolidated workbook's TOÀN TỈNH row says it sums.
+    pub fn counted(form: &Form, c: &Consolidation) -> Coverage {
         let summed = |u: usize| c.kept[u].is_some_and(|i| c.included[i]);
         let covered: Vec<usize> = (0..form.units.len()).filter(|&u| summed(u)).collect();
         let returned = c
@@ -54,13 +60,51 @@ impl Coverage {
             .copied()
             .filter(|&u| c.kept[u].is_some() && !summed(u))
             .collect();
-        Some(Coverage {
+        Coverage {
             file: file_name(&form.province_code),
             covered,
             returned,
             missing: c.missing_units(),
             expected: c.expected.len(),
-        })
+        }
+    }
+
+    /// "11/15 đơn vị; trả lại: ...; chưa nộp: ..." naming up to `names` units of each
+    /// group (the rest counted): what a total that leaves units out says of itself.
+    pub fn sentence(&self, form: &Form, names: usize, lang: crate::lang::Lang) -> String {
+        let (n, all) = (self.covered_expected(), self.expected);
+        let mut s = match lang {
+            crate::lang::Lang::Vi => format!("{n}/{all} đơn vị"),
+            crate::lang::Lang::En => format!("{n}/{all} units"),
+        };
+        let group = |units: &[usize], vi: &str, en: &str| -> Option<String> {
+            if units.is_empty() {
+                return None;
+            }
+            let mut listed: Vec<String> = units
+                .iter()
+                .take(names)
+                .map(|&u| form.units[u].name.clone())
+                .collect();
+            if units.len() > names {
+                listed.push(match lang {
+                    crate::lang::Lang::Vi => format!("và {} đơn vị khác", units.len() - names),
+                    crate::lang::Lang::En => format!("and {} more", units.len() - names),
+                });
+            }
+            Some(format!("{}: {}", lang.pick(vi, en), listed.join(", ")))
+        };
+        for part in [
+            group(&self.returned, "trả lại", "returned"),
+            group(&self.missing, "chưa nộp", "missing"),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            s.push_str("; ");
+            s.push_str(&part);
+        }
+        s
     }
 
     /// Whether every expected unit is summed.

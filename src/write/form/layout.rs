@@ -229,8 +229,8 @@ fn lay_out<R: TableRows>(
 /// line per row: a longer line would run past the form's width and shrink the printed
 /// page. Always Vietnamese, as every workbook a unit receives.
 const PREFILLED_LEGEND: [&str; 2] = [
-    "Các ô màu xanh do Ban Tổ chức điền sẵn và đã khóa: đơn vị, kỳ báo cáo, số đầu kỳ",
-    "và số cùng kỳ năm trước lấy từ kho lưu trữ; ghi chú ở từng ô cho biết số lấy từ đâu.",
+    "Các ô nền xanh nhạt do Ban Tổ chức điền sẵn và đã khóa: đơn vị, kỳ báo cáo, số đầu kỳ",
+    "và số cùng kỳ năm trước lấy từ kho lưu trữ; ghi chú ở từng ô cho biết nguồn số liệu.",
 ];
 
 /// Where [`PREFILLED_LEGEND`] goes: on the first sheet of a form with cells the
