@@ -568,6 +568,49 @@ pub struct Case {
     pub ratio: f64,
     /// Exit code of `tonghop run` (0: all accepted, 1: some returned).
     pub run_exit: i32,
+    /// What the archive cost the fastest run; `None` when it did not say (its timings
+    /// lacked the archive's spans).
+    pub archive: Option<ArchiveCost>,
+}
+
+/// The archive's share of a run, from the spans the run times itself
+/// (`TONGHOP_TIMINGS`, see [`crate::timing::Phases::took`]): the issue asks that its
+/// writes and queries stay a small fraction of a run at national scale.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ArchiveCost {
+    /// Recording the period (opening the archive, the transaction, its commit), in
+    /// seconds.
+    pub write_s: f64,
+    /// Reading what the run looks back at (the earlier periods, each unit's own
+    /// history, targets, the term's periods, the versions of the files), in seconds.
+    pub history_s: f64,
+    /// Both, over the run's wall time.
+    pub share: f64,
+}
+
+impl ArchiveCost {
+    /// From a run's standard error and its wall time; `None` unless both spans are
+    /// there (a run with `--no-archive` still times them, as nothing).
+    pub fn from_timings(stderr: &str, wall_s: f64) -> Option<ArchiveCost> {
+        let (mut write, mut history) = (None, None);
+        for (name, secs) in stderr.lines().filter_map(crate::timing::parse_took) {
+            match name {
+                crate::timing::ARCHIVE_WRITE => write = Some(secs),
+                crate::timing::HISTORY_LOAD => history = Some(secs),
+                _ => {}
+            }
+        }
+        let (write_s, history_s) = (write?, history?);
+        Some(ArchiveCost {
+            write_s,
+            history_s,
+            share: if wall_s > 0.0 {
+                (write_s + history_s) / wall_s
+            } else {
+                0.0
+            },
+        })
+    }
 }
 
 /// One target of the issue, measured, and whether it is met.
@@ -675,7 +718,9 @@ fn case(cfg: &Config, sc: &Scenario, data: &Dataset, out: &Path, jobs: usize) ->
             .arg(out)
             .arg("--quiet")
             .arg("--jobs")
-            .arg(jobs.to_string());
+            .arg(jobs.to_string())
+            // The run's own timings of the archive's spans, read back below.
+            .env("TONGHOP_TIMINGS", "1");
         // The form the data was generated for, whatever TONGHOP_FORM says.
         match &data.form {
             Some(f) => cmd.arg("--form").arg(f),
@@ -695,6 +740,10 @@ fn case(cfg: &Config, sc: &Scenario, data: &Dataset, out: &Path, jobs: usize) ->
     let floor = best(&floors, count.files, count.cells);
     let run = best(&runs, count.files, count.cells);
     let ratio = run.wall_s / floor.wall_s;
+    let archive = runs
+        .iter()
+        .min_by_key(|m| m.wall)
+        .and_then(|m| ArchiveCost::from_timings(&m.stderr, m.wall.as_secs_f64()));
     Ok(Case {
         scenario: sc.id,
         title: sc.title(),
@@ -706,6 +755,7 @@ fn case(cfg: &Config, sc: &Scenario, data: &Dataset, out: &Path, jobs: usize) ->
         run,
         ratio,
         run_exit,
+        archive,
     })
 }
 
@@ -901,7 +951,7 @@ impl Report {
             s.push_str("note: a debug build; the figures say nothing about release speed\n");
         }
         s.push_str(&format!(
-            "{:<40} {:>4}  {:<5} {:>7} {:>11} {:>9} {:>9} {:>11} {:>8} {:>8} {:>8}\n",
+            "{:<40} {:>4}  {:<5} {:>7} {:>11} {:>9} {:>9} {:>11} {:>8} {:>8} {:>8} {:>9} {:>9} {:>9}\n",
             "scenario",
             "jobs",
             "what",
@@ -912,7 +962,10 @@ impl Report {
             "cells/s",
             "cpu s",
             "peak MB",
-            "x floor"
+            "x floor",
+            "archive s",
+            "history s",
+            "archive %"
         ));
         let mut disturbed = 0.0f64;
         for c in &self.cases {
@@ -922,8 +975,18 @@ impl Report {
                 } else {
                     String::new()
                 };
+                // The archive's cost is the run's: the floor has none.
+                let cost = c.archive.filter(|_| what == "run");
+                let (write, history, share) = match cost {
+                    Some(a) => (
+                        format!("{:.3}", a.write_s),
+                        format!("{:.3}", a.history_s),
+                        format!("{:.1}", a.share * 100.0),
+                    ),
+                    None => Default::default(),
+                };
                 s.push_str(&format!(
-                    "{:<40} {:>4}  {:<5} {:>7} {:>11} {:>9.3} {:>9.0} {:>11} {:>8} {:>8} {:>8}\n",
+                    "{:<40} {:>4}  {:<5} {:>7} {:>11} {:>9.3} {:>9.0} {:>11} {:>8} {:>8} {:>8} {:>9} {:>9} {:>9}\n",
                     name,
                     c.jobs,
                     what,
@@ -935,6 +998,9 @@ impl Report {
                     x.cpu_s.map_or_else(|| "-".into(), |v| format!("{v:.2}")),
                     mb(x.peak_rss_bytes),
                     ratio.map_or_else(String::new, |r| format!("{r:.2}")),
+                    write,
+                    history,
+                    share,
                 ));
                 if let Some(l) = x.other_load.filter(|&l| l >= DISTURBED) {
                     s.pop();
@@ -985,6 +1051,70 @@ mod tests {
             failed: 0,
         };
         assert_eq!(FloorCount::parse(&c.line()), Some(c));
+    }
+
+    #[test]
+    fn the_archive_cost_is_read_from_the_runs_timings_and_shown_on_its_line() {
+        let stderr = "timing form loaded, inbox listed: 0.100s (cpu 0.100s)\n\
+                      timing history load took 0.500s\n\
+                      timing outputs swapped in: 7.000s (cpu 9.000s)\n\
+                      timing archive write took 1.500s\n\
+                      timing archive: 8.600s (cpu 10.600s)\n";
+        let cost = ArchiveCost::from_timings(stderr, 10.0).unwrap();
+        assert_eq!((cost.write_s, cost.history_s), (1.5, 0.5));
+        assert!((cost.share - 0.2).abs() < 1e-12, "{cost:?}");
+        // A run that did not time its archive (an older tonghop) has no cost to show.
+        assert_eq!(
+            ArchiveCost::from_timings("timing archive: 8.6s", 10.0),
+            None
+        );
+
+        let sample = |wall_s: f64| Sample {
+            wall_s,
+            cpu_s: None,
+            other_load: None,
+            peak_rss_bytes: None,
+            files_per_s: 1.0,
+            cells_per_s: 1.0,
+        };
+        let report = Report {
+            build: "release",
+            cores: 2,
+            jobs: 2,
+            repeat: 1,
+            faults: 0,
+            seed: 1,
+            data: "kept".into(),
+            cases: vec![Case {
+                scenario: "b",
+                title: SCENARIOS[1].title(),
+                jobs: 2,
+                files: 10,
+                bytes: 1,
+                cells: 100,
+                floor: sample(2.0),
+                run: sample(10.0),
+                ratio: 5.0,
+                run_exit: 0,
+                archive: Some(cost),
+            }],
+            targets: Vec::new(),
+            skipped: Vec::new(),
+        };
+        let table = report.table();
+        let header = table.lines().nth(1).unwrap();
+        assert!(
+            header.ends_with("archive s history s archive %"),
+            "{header}"
+        );
+        let run = table.lines().find(|l| l.contains(" run ")).unwrap();
+        assert!(run.ends_with("1.500     0.500      20.0"), "{run}");
+        let floor = table.lines().find(|l| l.contains(" floor ")).unwrap();
+        assert!(!floor.contains("1.500"), "{floor}");
+        let json = serde_json::to_value(&report).unwrap();
+        assert_eq!(json["cases"][0]["archive"]["write_s"], 1.5);
+        assert_eq!(json["cases"][0]["archive"]["history_s"], 0.5);
+        assert_eq!(json["cases"][0]["archive"]["share"], 0.2);
     }
 
     #[test]

@@ -391,6 +391,7 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome, RunError> {
     let period = opts
         .period
         .or_else(|| crate::consolidate::infer_period(&form, &subs));
+    let loading = std::time::Instant::now();
     let mut history = match (&store, period) {
         (Some(store), Some(period)) => History::load_with(store, &form, period, opts.compare_with)
             .map_err(|error| RunError::Archive { lang, error })?,
@@ -410,6 +411,9 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome, RunError> {
         }
         _ => History::without_archive(period, opts.archive.clone()),
     };
+    // What the run reads from the archive, timed together for the benchmark: the
+    // history here, the targets and the term's periods for the comparison, the versions.
+    let mut looked_up = loading.elapsed();
     history.set_peers(&form, &subs);
     pool.install(|| look_back(&form, &mut subs, &history));
     phases.mark("looked back");
@@ -423,6 +427,7 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome, RunError> {
         opts.include_invalid,
     );
     let mut comparison = Comparison::build(&form, &c, &history.for_comparison());
+    let loading = std::time::Instant::now();
     let targets = match (&opts.targets, &store, c.period) {
         (Some(path), _, _) => crate::targets::read(&form, path, c.period),
         (None, Some(store), Some(period)) => crate::targets::from_archive(store, &form, period)
@@ -432,6 +437,7 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome, RunError> {
     comparison
         .add(&form, &c, store.as_ref(), targets)
         .map_err(|error| RunError::Archive { lang, error })?;
+    looked_up += loading.elapsed();
     // A period reported upward is not replaced behind the clerk's back: refused before
     // any output changes.
     if let (Some(store), Some(period), false) = (&store, c.period, opts.reopen)
@@ -484,6 +490,7 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome, RunError> {
     let upward = Coverage::of(&form, &c);
     // Every version of each unit's file, this run's beside those the archive holds.
     let noted = decisions.sentences(c.submissions.len());
+    let loading = std::time::Instant::now();
     let versions = crate::write::history_sheet::Versions {
         archive: opts.archive.clone(),
         list: match (&store, c.period) {
@@ -492,8 +499,10 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome, RunError> {
                 .map_err(|error| RunError::Archive { lang, error })?,
             _ => Vec::new(),
         },
-    }
-    .with_run(&form, &c, &noted, &started_at);
+    };
+    looked_up += loading.elapsed();
+    let versions = versions.with_run(&form, &c, &noted, &started_at);
+    phases.took(crate::timing::HISTORY_LOAD, looked_up);
     let written = write_outputs(
         opts,
         &form,
@@ -539,6 +548,7 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome, RunError> {
                 path: path.to_path_buf(),
             };
         }
+        let recording = std::time::Instant::now();
         let store = match &mut store {
             Some(store) => store,
             None => match Archive::open(path, true) {
@@ -559,7 +569,9 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome, RunError> {
             out: Some(&opts.out),
         };
         let path = store.path().to_path_buf();
-        match store.record(&form, &c, &noted, &info, opts.reopen) {
+        let recorded = store.record(&form, &c, &noted, &info, opts.reopen);
+        phases.took(crate::timing::ARCHIVE_WRITE, recording.elapsed());
+        match recorded {
             Ok(Some(recorded)) => ArchiveOutcome::Recorded { path, recorded },
             Ok(None) => ArchiveOutcome::NoPeriod { path },
             Err(error) => ArchiveOutcome::Failed { path, error },

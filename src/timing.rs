@@ -19,6 +19,15 @@ impl Phases {
         }
     }
 
+    /// A span of the run that is not a phase of its own (it lies within one, or runs
+    /// beside others) took `d`: printed as `timing NAME took 1.234s`, which
+    /// [`parse_took`] reads back.
+    pub fn took(&self, name: &str, d: std::time::Duration) {
+        if self.on {
+            eprintln!("timing {name} took {:.3}s", d.as_secs_f64());
+        }
+    }
+
     /// The phase `name` has ended.
     pub fn mark(&self, name: &str) {
         if self.on {
@@ -29,6 +38,22 @@ impl Phases {
             );
         }
     }
+}
+
+/// The span [`Phases::took`] names for recording the period in the archive (opening a
+/// new archive, the transaction, its commit).
+pub const ARCHIVE_WRITE: &str = "archive write";
+
+/// The span [`Phases::took`] names for loading what the run looks back at from the
+/// archive: the earlier periods and each unit's own history.
+pub const HISTORY_LOAD: &str = "history load";
+
+/// A `took` line of a run's timings: the span's name and its seconds; `None` for
+/// another line. What `tonghop bench` reads back from the runs it times.
+pub fn parse_took(line: &str) -> Option<(&str, f64)> {
+    let rest = line.strip_prefix("timing ")?;
+    let (name, secs) = rest.rsplit_once(" took ")?;
+    Some((name, secs.strip_suffix('s')?.parse().ok()?))
 }
 
 /// User plus system CPU time of this process so far.
@@ -47,4 +72,19 @@ pub fn cpu_seconds() -> f64 {
 #[cfg(not(unix))]
 pub fn cpu_seconds() -> f64 {
     0.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_took_line_reads_back_and_a_phase_line_is_not_one() {
+        assert_eq!(
+            parse_took("timing archive write took 1.250s"),
+            Some((ARCHIVE_WRITE, 1.25))
+        );
+        assert_eq!(parse_took("timing archive: 3.000s (cpu 4.100s)"), None);
+        assert_eq!(parse_took("timing history load took soon"), None);
+    }
 }

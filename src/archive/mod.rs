@@ -20,7 +20,10 @@ mod versions;
 pub use error::ArchiveError;
 pub use import::{ImportSource, Imported};
 pub use query::{Contact, PeriodSummary, StoredFigure, StoredSubmission};
-pub use record::{FileRecord, Recorded, RunInfo, UnitFigure, figures_of, files_of, status_name};
+pub use record::{
+    FileRecord, Recorded, RunInfo, UnitFigure, figures_of, files_of, files_without_figures,
+    status_name,
+};
 pub use versions::{Version, VersionStatus, merge as merge_versions};
 
 use crate::period::Period;

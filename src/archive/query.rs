@@ -110,33 +110,7 @@ fn period_of(r: &Row<'_>, from: usize) -> rusqlite::Result<Period> {
 impl Archive {
     /// Every recorded period, oldest first.
     pub fn periods(&self) -> Result<Vec<PeriodSummary>, ArchiveError> {
-        let mut q = self
-            .conn
-            .prepare(
-                "SELECT p.form_id, p.date_from, p.date_to, r.form_version, r.started_at, r.source, r.inbox,
-                        (SELECT count(*) FROM submission s WHERE s.form_id = p.form_id AND s.date_from = p.date_from AND s.date_to = p.date_to),
-                        (SELECT count(DISTINCT f.unit) FROM figure f WHERE f.form_id = p.form_id AND f.date_from = p.date_from AND f.date_to = p.date_to),
-                        p.closed_at
-                 FROM period p JOIN run r ON r.id = p.run_id
-                 ORDER BY p.date_to, p.date_from, p.form_id",
-            )
-            .map_err(|e| self.sql(e))?;
-        let rows = q
-            .query_map([], |r| {
-                Ok(PeriodSummary {
-                    form_id: r.get(0)?,
-                    period: period_of(r, 1)?,
-                    form_version: r.get(3)?,
-                    recorded_at: r.get(4)?,
-                    source: r.get(5)?,
-                    inbox: r.get(6)?,
-                    files: r.get::<_, i64>(7)? as usize,
-                    units: r.get::<_, i64>(8)? as usize,
-                    closed_at: r.get(9)?,
-                })
-            })
-            .map_err(|e| self.sql(e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| self.sql(e))
+        self.summaries(None)
     }
 
     /// The recorded period of `form_id`, if any.
@@ -145,10 +119,51 @@ impl Archive {
         form_id: &str,
         period: Period,
     ) -> Result<Option<PeriodSummary>, ArchiveError> {
-        Ok(self
-            .periods()?
-            .into_iter()
-            .find(|p| p.form_id == form_id && p.period == period))
+        Ok(self.summaries(Some((form_id, period)))?.into_iter().next())
+    }
+
+    /// The periods, all or one. A period's units are counted on its submissions (those
+    /// with a figure), not over its figures: a run looks a period up several times, and
+    /// a national one has millions of figures.
+    fn summaries(&self, only: Option<(&str, Period)>) -> Result<Vec<PeriodSummary>, ArchiveError> {
+        let mut q = self
+            .conn
+            .prepare_cached(
+                "SELECT p.form_id, p.date_from, p.date_to, r.form_version, r.started_at, r.source, r.inbox,
+                        (SELECT count(*) FROM submission s WHERE s.form_id = p.form_id AND s.date_from = p.date_from AND s.date_to = p.date_to),
+                        (SELECT count(DISTINCT s.unit) FROM submission s
+                         WHERE s.form_id = p.form_id AND s.date_from = p.date_from AND s.date_to = p.date_to
+                           AND EXISTS (SELECT 1 FROM figure_value v WHERE v.submission_id = s.id)),
+                        p.closed_at
+                 FROM period p JOIN run r ON r.id = p.run_id
+                 WHERE ?1 IS NULL OR (p.form_id = ?1 AND p.date_from = ?2 AND p.date_to = ?3)
+                 ORDER BY p.date_to, p.date_from, p.form_id",
+            )
+            .map_err(|e| self.sql(e))?;
+        let key = only.map(|(f, p)| (f, iso(p.from), iso(p.to)));
+        let rows = q
+            .query_map(
+                (
+                    key.as_ref().map(|k| k.0),
+                    key.as_ref().map(|k| k.1.as_str()),
+                    key.as_ref().map(|k| k.2.as_str()),
+                ),
+                |r| {
+                    Ok(PeriodSummary {
+                        form_id: r.get(0)?,
+                        period: period_of(r, 1)?,
+                        form_version: r.get(3)?,
+                        recorded_at: r.get(4)?,
+                        source: r.get(5)?,
+                        inbox: r.get(6)?,
+                        files: r.get::<_, i64>(7)? as usize,
+                        units: r.get::<_, i64>(8)? as usize,
+                        closed_at: r.get(9)?,
+                    })
+                },
+            )
+            .map_err(|e| self.sql(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.sql(e))
     }
 
     /// Each unit's [`Contact`] from its latest file naming a preparer or a phone in a
@@ -243,11 +258,13 @@ impl Archive {
         let mut q = self
             .conn
             .prepare(
-                "SELECT f.unit, f.figure, f.value, f.form_version, s.file, s.sha256, f.sheet, f.cell
-                 FROM figure f JOIN submission s ON s.id = f.submission_id
-                 WHERE f.form_id = ?1 AND f.date_from = ?2 AND f.date_to = ?3
-                   AND (?4 IS NULL OR f.unit = ?4)
-                 ORDER BY f.unit, f.figure",
+                "SELECT s.unit, k.figure, v.value, s.form_version, s.file, s.sha256, k.sheet, k.cell
+                 FROM submission s
+                 JOIN figure_value v ON v.submission_id = s.id
+                 JOIN figure_key k ON k.id = v.key_id
+                 WHERE s.form_id = ?1 AND s.date_from = ?2 AND s.date_to = ?3
+                   AND (?4 IS NULL OR s.unit = ?4)
+                 ORDER BY s.unit, k.figure",
             )
             .map_err(|e| self.sql(e))?;
         let rows = q
@@ -268,25 +285,55 @@ impl Archive {
     }
 
     /// Every unit's figures of a period, by unit and key: what a comparison looks up.
+    ///
+    /// A national period has millions of figures: their keys are named from the few
+    /// hundred `figure_key` rows held in memory rather than joined row by row, and a
+    /// unit's code is copied once per unit, not once per figure.
     pub fn unit_values(&self, form_id: &str, period: Period) -> Result<UnitValues, ArchiveError> {
+        let names = self.key_names().map_err(|e| self.sql(e))?;
         let mut q = self
             .conn
             .prepare_cached(
-                "SELECT unit, figure, value FROM figure
-                 WHERE form_id = ?1 AND date_from = ?2 AND date_to = ?3",
+                "SELECT s.unit, v.key_id, v.value
+                 FROM submission s JOIN figure_value v ON v.submission_id = s.id
+                 WHERE s.form_id = ?1 AND s.date_from = ?2 AND s.date_to = ?3",
             )
             .map_err(|e| self.sql(e))?;
         let mut out: UnitValues = HashMap::new();
+        let mut unit: Option<(String, HashMap<String, f64>)> = None;
         let mut rows = q
             .query((form_id, iso(period.from), iso(period.to)))
             .map_err(|e| self.sql(e))?;
+        let mut keep = |unit: Option<(String, HashMap<String, f64>)>| {
+            if let Some((code, values)) = unit {
+                out.entry(code).or_default().extend(values);
+            }
+        };
         while let Some(r) = rows.next().map_err(|e| self.sql(e))? {
-            let unit: String = r.get(0).map_err(|e| self.sql(e))?;
-            let figure: String = r.get(1).map_err(|e| self.sql(e))?;
+            let code = r
+                .get_ref(0)
+                .and_then(|v| v.as_str().map_err(Into::into))
+                .map_err(|e| self.sql(e))?;
+            if unit.as_ref().is_none_or(|(u, _)| u != code) {
+                let next = (code.to_string(), HashMap::new());
+                keep(unit.replace(next));
+            }
+            let key: i64 = r.get(1).map_err(|e| self.sql(e))?;
             let value: f64 = r.get(2).map_err(|e| self.sql(e))?;
-            out.entry(unit).or_default().insert(figure, value);
+            if let (Some((_, values)), Some(name)) = (unit.as_mut(), names.get(&key)) {
+                values.insert(name.clone(), value);
+            }
         }
+        keep(unit);
         Ok(out)
+    }
+
+    /// The figures' keys by the id of their place.
+    fn key_names(&self) -> rusqlite::Result<HashMap<i64, String>> {
+        let mut q = self
+            .conn
+            .prepare_cached("SELECT id, figure FROM figure_key")?;
+        q.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect()
     }
 
     /// Every unit's value of each figure in `keys` for a period: the few figures an
@@ -300,8 +347,10 @@ impl Archive {
         let mut q = self
             .conn
             .prepare_cached(
-                "SELECT unit, value FROM figure
-                 WHERE form_id = ?1 AND date_from = ?2 AND date_to = ?3 AND figure = ?4",
+                "SELECT s.unit, v.value
+                 FROM submission s JOIN figure_value v ON v.submission_id = s.id
+                 WHERE s.form_id = ?1 AND s.date_from = ?2 AND s.date_to = ?3
+                   AND v.key_id IN (SELECT id FROM figure_key WHERE figure = ?4)",
             )
             .map_err(|e| self.sql(e))?;
         let mut out: UnitValues = HashMap::new();

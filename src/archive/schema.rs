@@ -136,7 +136,51 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (form_id, date_from, date_to, unit, sha256)
     ) WITHOUT ROWID;
     ",
-    // 5: whom to call about a unit's file (the preparer and phone it gives), so the
+    // 5: a leaner figure row, for a national roll-up's millions of them. A figure's key
+    // and where it was read are the same for most units (only a table column's range
+    // varies with its rows): each such place is stored once (`figure_key`) and a
+    // figure is its submission, its place and its value, in the order it is written.
+    // The period, the unit and the form version are the submission's. The view
+    // `figure` shows the rows as migration 1 stored them, for SQLite tools and queries
+    // written against it.
+    "
+    ALTER TABLE submission ADD COLUMN form_version TEXT;
+    CREATE TABLE figure_key (
+        id     INTEGER PRIMARY KEY,
+        -- the describe key (movement.b1.this)
+        figure TEXT NOT NULL,
+        sheet  TEXT,
+        cell   TEXT
+    );
+    CREATE INDEX figure_key_figure ON figure_key (figure);
+    CREATE TABLE figure_value (
+        submission_id INTEGER NOT NULL REFERENCES submission(id) ON DELETE CASCADE,
+        key_id        INTEGER NOT NULL REFERENCES figure_key(id),
+        value         NUMERIC NOT NULL,
+        PRIMARY KEY (submission_id, key_id)
+    ) WITHOUT ROWID;
+    INSERT INTO figure_key (figure, sheet, cell)
+        SELECT DISTINCT figure, sheet, cell FROM figure ORDER BY figure, sheet, cell;
+    UPDATE submission SET form_version = coalesce(
+        (SELECT f.form_version FROM figure f WHERE f.submission_id = submission.id LIMIT 1),
+        (SELECT r.form_version FROM period p JOIN run r ON r.id = p.run_id
+         WHERE p.form_id = submission.form_id AND p.date_from = submission.date_from
+           AND p.date_to = submission.date_to));
+    INSERT INTO figure_value (submission_id, key_id, value)
+        SELECT f.submission_id, k.id, f.value FROM figure f
+        JOIN figure_key k ON k.figure = f.figure AND k.sheet IS f.sheet AND k.cell IS f.cell
+        ORDER BY f.submission_id, k.id;
+    DROP TABLE figure;
+    CREATE VIEW figure AS
+        SELECT s.form_id AS form_id, s.date_from AS date_from, s.date_to AS date_to,
+               s.unit AS unit, k.figure AS figure, v.value AS value,
+               s.form_version AS form_version, v.submission_id AS submission_id,
+               k.sheet AS sheet, k.cell AS cell
+        FROM figure_value v
+        JOIN submission s ON s.id = v.submission_id
+        JOIN figure_key k ON k.id = v.key_id;
+    ",
+    // 6: whom to call about a unit's file (the preparer and phone it gives), so the
     // chasing list of a later period names them for a unit that has sent nothing yet.
     "
     ALTER TABLE submission ADD COLUMN preparer TEXT;

@@ -224,3 +224,138 @@ fn the_readme_shows_the_schema_as_the_migrations_build_it() {
         "README.md's archive schema differs from the migrations; it should read:\n{schema}"
     );
 }
+
+/// An archive an earlier tonghop wrote (the schema of migrations 1 to 4, a figure per
+/// row with its period, unit, form version, sheet and cell) opens in this one, and its
+/// figures read as they did: through the `figure` view with the same columns, and
+/// through the queries a run and `archive show` make.
+#[test]
+fn an_archive_of_schema_4_opens_and_its_figures_read_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v4.sqlite");
+    let c = Connection::open(&path).unwrap();
+    for m in &schema::MIGRATIONS[..4] {
+        c.execute_batch(m).unwrap();
+    }
+    c.execute_batch(&format!(
+        "PRAGMA application_id = {}; PRAGMA user_version = 4;
+         INSERT INTO run VALUES (1, '2025-07-20T08:00:00+07:00', '0.1.0', 'r1', 'f', '2026.1', 'run', 'nop', 'out');
+         INSERT INTO run VALUES (2, '2026-01-20T08:00:00+07:00', '0.1.0', 'r2', 'f', '2026.2', 'run', 'nop2', 'out2');
+         INSERT INTO period VALUES ('f', '2025-01-01', '2025-06-30', 1, '2025-07-25T10:00:00+07:00');
+         INSERT INTO period VALUES ('f', '2025-07-01', '2025-12-31', 2, NULL);
+         INSERT INTO submission VALUES (1, 'f', '2025-01-01', '2025-06-30', 'DBP', 'DBP.xlsx', 'aa', 10, 'accepted', 1, 0, 1, '2025-07-05');
+         INSERT INTO submission VALUES (2, 'f', '2025-01-01', '2025-06-30', 'MLA', 'MLA.xlsx', 'bb', 11, 'accepted', 1, 0, 0, NULL);
+         INSERT INTO submission VALUES (3, 'f', '2025-01-01', '2025-06-30', NULL, 'la.xlsx', 'cc', 12, 'unknown_unit', 0, 1, 0, NULL);
+         INSERT INTO submission VALUES (4, 'f', '2025-01-01', '2025-06-30', 'TGI', 'TGI.xlsx', 'dd', 13, 'rejected', 0, 2, 0, NULL);
+         INSERT INTO submission VALUES (5, 'f', '2025-07-01', '2025-12-31', 'DBP', 'DBP-2.xlsx', 'ee', 14, 'accepted', 1, 0, 0, NULL);
+         INSERT INTO figure VALUES ('f', '2025-01-01', '2025-06-30', 'DBP', 'movement.b1.this', 12, '2026.1', 1, 'Biểu 1', 'C8');
+         INSERT INTO figure VALUES ('f', '2025-01-01', '2025-06-30', 'DBP', 'admitted.age', 9007199254740991, '2026.1', 1, 'Kết nạp', 'E4:E18');
+         INSERT INTO figure VALUES ('f', '2025-01-01', '2025-06-30', 'DBP', 'rate.women', 12.5, '2026.1', 1, NULL, NULL);
+         INSERT INTO figure VALUES ('f', '2025-01-01', '2025-06-30', 'MLA', 'movement.b1.this', 3, '2026.1', 2, 'biểu 1', 'C8');
+         INSERT INTO figure VALUES ('f', '2025-01-01', '2025-06-30', 'MLA', 'admitted.age', 4, '2026.1', 2, 'Kết nạp', 'E4:E30');
+         INSERT INTO figure VALUES ('f', '2025-07-01', '2025-12-31', 'DBP', 'movement.b1.this', 15, '2026.2', 5, 'Biểu 1', 'C8');
+         INSERT INTO total VALUES ('f', '2025-01-01', '2025-06-30', 'movement.b1.this', 15);
+         INSERT INTO target VALUES ('f', '2025-01-01', '2025-12-31', 'DBP', 'admitted', 20, 'ct.xlsx', 'Chỉ tiêu', 'C5', '2025-01-02T08:00:00+07:00');
+         INSERT INTO version VALUES ('f', '2025-01-01', '2025-06-30', 'DBP', 'aa', 'DBP.xlsx', 10, NULL, '2025-07-05', 1, 1,
+             '2025-07-20T08:00:00+07:00', '2025-07-20T08:00:00+07:00', 'accepted', 'accepted', 0, 1, 1, NULL);",
+        schema::APPLICATION_ID
+    ))
+    .unwrap();
+    // Every column of every figure, and how SQLite holds its value.
+    let rows = |c: &Connection| -> Vec<Vec<String>> {
+        let mut q = c
+            .prepare(
+                "SELECT form_id, date_from, date_to, unit, figure, value, typeof(value),
+                        form_version, submission_id, sheet, cell
+                 FROM figure ORDER BY date_from, unit, figure",
+            )
+            .unwrap();
+        q.query_map([], |r| {
+            (0..11)
+                .map(|i| {
+                    r.get::<_, rusqlite::types::Value>(i)
+                        .map(|v| format!("{v:?}"))
+                })
+                .collect()
+        })
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+    };
+    let before = rows(&c);
+    assert_eq!(before.len(), 6);
+    drop(c);
+
+    let mut a = Archive::open(&path, false).unwrap();
+    assert_eq!(a.version().unwrap(), schema::VERSION);
+    assert_eq!(rows(&a.conn), before);
+    let first = p("01/01/2025..30/06/2025");
+    let second = p("01/07/2025..31/12/2025");
+    let v = a.unit_values("f", first).unwrap();
+    assert_eq!(v.len(), 2);
+    assert_eq!(v["DBP"]["admitted.age"], 9_007_199_254_740_991.0);
+    assert_eq!(v["DBP"]["rate.women"], 12.5);
+    assert_eq!(v["MLA"]["movement.b1.this"], 3.0);
+    let some = a
+        .values_of("f", first, &["admitted.age".to_string()])
+        .unwrap();
+    assert_eq!(some["MLA"], HashMap::from([("admitted.age".into(), 4.0)]));
+    assert_eq!(some.len(), 2);
+    let shown = a.figures("f", first, Some("MLA")).unwrap();
+    assert_eq!(
+        shown,
+        [
+            StoredFigure {
+                unit: "MLA".into(),
+                figure: "admitted.age".into(),
+                value: 4.0,
+                form_version: "2026.1".into(),
+                file: "MLA.xlsx".into(),
+                sha256: Some("bb".into()),
+                sheet: Some("Kết nạp".into()),
+                cell: Some("E4:E30".into()),
+            },
+            StoredFigure {
+                unit: "MLA".into(),
+                figure: "movement.b1.this".into(),
+                value: 3.0,
+                form_version: "2026.1".into(),
+                file: "MLA.xlsx".into(),
+                sha256: Some("bb".into()),
+                sheet: Some("biểu 1".into()),
+                cell: Some("C8".into()),
+            },
+        ]
+    );
+    let periods = a.periods().unwrap();
+    let units: Vec<(Period, usize, usize, bool)> = periods
+        .iter()
+        .map(|s| (s.period, s.files, s.units, s.closed_at.is_some()))
+        .collect();
+    assert_eq!(units, [(first, 4, 2, true), (second, 1, 1, false)]);
+    assert_eq!(a.submissions("f", first).unwrap().len(), 4);
+    assert_eq!(a.totals("f", first).unwrap()["movement.b1.this"], 15.0);
+    assert_eq!(a.versions("f", first).unwrap().len(), 1);
+
+    // A run over the migrated archive replaces its period and leaves the other as it was.
+    a.record_files(
+        "f",
+        "2026.2",
+        second,
+        &[file("DBP", &[("movement.b1.this", 16.0)])],
+        &[],
+        &info(dir.path()),
+        false,
+    )
+    .unwrap();
+    assert_eq!(rows(&a.conn)[..5], before[..5]);
+    assert_eq!(
+        a.unit_values("f", second).unwrap()["DBP"]["movement.b1.this"],
+        16.0
+    );
+    let check: String = a
+        .conn
+        .query_row("PRAGMA foreign_key_check", [], |r| r.get(0))
+        .unwrap_or_else(|_| "none".into());
+    assert_eq!(check, "none");
+}

@@ -7,7 +7,7 @@
 //! same day write the same workbook, whether or not the archive saw the files first.
 
 use super::{cell_text, style};
-use crate::archive::{FileRecord, Version, files_of, merge_versions};
+use crate::archive::{FileRecord, Version, files_without_figures, merge_versions};
 use crate::consolidate::Consolidation;
 use crate::decision::{Applied, State};
 use crate::finding::Finding;
@@ -36,13 +36,7 @@ impl Versions {
         decisions: &[Option<String>],
         now: &str,
     ) -> Versions {
-        let files: Vec<FileRecord> = files_of(form, c, decisions)
-            .into_iter()
-            .map(|mut f| {
-                f.figures.clear();
-                f
-            })
-            .collect();
+        let files: Vec<FileRecord> = files_without_figures(form, c, decisions);
         Versions {
             archive: self.archive,
             list: merge_versions(self.list, &files, now),
