@@ -504,3 +504,71 @@ fn the_previous_term_is_the_sum_of_its_archived_periods() {
         "{notes}"
     );
 }
+
+/// `template --per-unit` without an archive still writes the forms, with only the unit
+/// and period filled in, and says why; an unknown unit code names the nearest ones; an
+/// archive named with --archive that is not there is an error, not an empty archive.
+#[test]
+fn per_unit_forms_without_an_archive_and_with_a_wrong_code() {
+    let w = Workdir::official();
+    let out = w.run_expect(
+        &[
+            "template",
+            "--per-unit",
+            "--period",
+            H1,
+            "--out",
+            "mau",
+            "--unit",
+            "MUONGNHE",
+        ],
+        0,
+    );
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("MUONGNHE.xlsx: 0 ô số liệu"), "{said}");
+    assert!(said.contains("chưa có trong kho lưu trữ"), "{said}");
+    let sheet = crate::common::cells(&w.path("mau/MUONGNHE.xlsx"), "Biểu 1");
+    assert_eq!(
+        sheet.get(&crate::common::a1("C6")),
+        None,
+        "the start is the unit's to type"
+    );
+    assert!(
+        crate::common::fill(&w.path("mau/MUONGNHE.xlsx"), "Thông tin", "C6").contains("DDEBF7")
+    );
+
+    let wrong = w.run_expect(
+        &[
+            "template",
+            "--per-unit",
+            "--period",
+            H1,
+            "--out",
+            "mau2",
+            "--unit",
+            "MUONGNHEE",
+        ],
+        2,
+    );
+    let err = String::from_utf8_lossy(&wrong.stderr);
+    assert!(
+        err.contains("'MUONGNHEE'") && err.contains("MUONGNHE (Đảng bộ xã Mường Nhé)"),
+        "{err}"
+    );
+    assert!(!w.path("mau2").exists(), "nothing written for a wrong code");
+
+    let missing = w.run_expect(
+        &[
+            "template",
+            "--per-unit",
+            "--period",
+            H1,
+            "--out",
+            "mau3",
+            "--archive",
+            "khong-co.sqlite",
+        ],
+        2,
+    );
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("khong-co.sqlite"));
+}

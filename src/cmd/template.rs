@@ -71,8 +71,8 @@ fn per_unit(form: &Form, a: &Args, lang: Lang) -> Result<u8> {
         .clone()
         .unwrap_or_else(|| PathBuf::from(archive::DEFAULT_NAME));
     // No archive yet is a province's first period: the forms still go out, with the
-    // unit and the period filled in.
-    let history = if path.is_file() {
+    // unit and the period filled in. An archive named with --archive must be there.
+    let history = if path.is_file() || a.archive.is_some() {
         let store = Archive::open(&path, false).map_err(|e| anyhow!(e.message(lang)))?;
         History::load(&store, form, period).map_err(|e| anyhow!(e.message(lang)))?
     } else {
@@ -110,9 +110,7 @@ fn per_unit(form: &Form, a: &Args, lang: Lang) -> Result<u8> {
 /// for `period`. An unknown code is an error naming the nearest known ones.
 fn chosen_units(form: &Form, period: Period, codes: &[String], lang: Lang) -> Result<Vec<usize>> {
     if codes.is_empty() {
-        return Ok((0..form.units.len())
-            .filter(|&u| form.units[u].exists_on_end(Some(period)))
-            .collect());
+        return Ok(form.units.expected(Some(period)));
     }
     let mut out = Vec::new();
     for code in codes {
