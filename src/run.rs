@@ -29,7 +29,7 @@ use crate::submission::{Skipped, Status};
 use crate::timing::Phases;
 use crate::write::report::{ReturnedMark, RunMark};
 use crate::write::staging::{self, Staging, SwapError};
-use crate::write::upward::{self, Coverage};
+use crate::write::upward::{self, Coverage, Signer};
 use crate::write::{WriteError, chasing, consolidated, report, returned, returned_path};
 use rayon::prelude::*;
 use std::collections::HashSet;
@@ -73,6 +73,8 @@ pub struct RunOptions {
     pub compare_with: Option<Period>,
     /// The targets workbook (`--targets`); `None`: the archive's targets of the period.
     pub targets: Option<PathBuf>,
+    /// Who prepared the province's own report (`--preparer`, `--phone`).
+    pub signer: Signer,
 }
 
 impl RunOptions {
@@ -95,6 +97,7 @@ impl RunOptions {
             today: None,
             compare_with: None,
             targets: None,
+            signer: Signer::default(),
         }
     }
 }
@@ -714,7 +717,16 @@ fn write_outputs(
     // The report date of the province's submission is the day it is made.
     let today = chrono::Local::now().date_naive();
     if let Some(cov) = upward {
-        upward::write(&dir.join(&cov.file), form, c, cov, today, &mark.id).map_err(write_err)?;
+        upward::write(
+            &dir.join(&cov.file),
+            form,
+            c,
+            cov,
+            today,
+            &mark.id,
+            &opts.signer,
+        )
+        .map_err(write_err)?;
     }
     step(lang, "written")?;
     let mut files: Vec<String> = mark.returned.iter().map(|r| r.file.clone()).collect();

@@ -350,3 +350,42 @@ fn an_upward_report_of_a_thousand_units_names_thirty_and_counts_the_rest() {
     assert_eq!(listed.matches(';').count(), 30, "{listed}");
     assert!(listed.contains("và 1.170 đơn vị khác"), "{listed}");
 }
+
+/// The province's own report names who prepared it: `--preparer` and `--phone`, or the
+/// board's name as a placeholder (a blank preparer would make the level above return
+/// it) and no phone.
+#[test]
+fn the_upward_report_names_its_preparer() {
+    let w = Workdir::official();
+    w.samples("nop", &["--units", "3", "--rows", "3", "--seed", "4"]);
+    w.run_expect(
+        &[
+            "run",
+            "nop",
+            "--out",
+            "kq",
+            "--period",
+            PERIOD,
+            "--quiet",
+            "--preparer",
+            "Lò Văn Minh",
+            "--phone",
+            "0215 3826 000",
+        ],
+        0,
+    );
+    let info = cells(&w.path("kq/bao-cao-11.xlsx"), "Thông tin");
+    let at = |c: &str| text(info.get(&crate::common::a1(c))).map(str::to_string);
+    assert_eq!(at("C10").as_deref(), Some("Lò Văn Minh"));
+    assert_eq!(at("C11").as_deref(), Some("0215 3826 000"));
+    w.run_expect(
+        &["run", "nop", "--out", "kq2", "--period", PERIOD, "--quiet"],
+        0,
+    );
+    let info = cells(&w.path("kq2/bao-cao-11.xlsx"), "Thông tin");
+    assert_eq!(
+        text(info.get(&crate::common::a1("C10"))),
+        Some("Ban Tổ chức Tỉnh ủy Điện Biên")
+    );
+    assert_eq!(info.get(&crate::common::a1("C11")), None);
+}

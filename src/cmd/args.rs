@@ -255,6 +255,16 @@ pub const VI: &[(&str, &str, &str)] = &[
     ("run", "no_archive", "Không ghi vào kho lưu trữ"),
     (
         "run",
+        "preparer",
+        "Người lập biểu của báo cáo tỉnh gửi cấp trên (bao-cao-<mã>.xlsx); mặc định: tên Ban Tổ chức",
+    ),
+    (
+        "run",
+        "phone",
+        "Số điện thoại của người lập biểu, ghi vào báo cáo tỉnh gửi cấp trên",
+    ),
+    (
+        "run",
         "compare_with",
         "So sánh với kỳ này trong kho lưu trữ thay cho cùng kỳ năm trước, ví dụ \"6 tháng đầu năm 2025\"",
     ),

@@ -5,6 +5,7 @@ use crate::deadline::{parse_deadline, today};
 use crate::run::{ArchiveOutcome, RunError, RunOptions, run as run_job};
 use crate::submission::Status;
 use crate::write::returned_path;
+use crate::write::upward::Signer;
 use anyhow::Result;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -52,6 +53,12 @@ pub struct Args {
     /// Targets workbook (as `tonghop targets template` writes it); default: the archive's targets of the period.
     #[arg(long, value_name = "FILE")]
     targets: Option<PathBuf>,
+    /// Who prepared the province's own report (bao-cao-<code>.xlsx, Người lập biểu); default: the Organisation Board's name.
+    #[arg(long, value_name = "NAME")]
+    preparer: Option<String>,
+    /// The preparer's phone, written in the province's own report.
+    #[arg(long, value_name = "PHONE")]
+    phone: Option<String>,
 }
 
 pub fn run(a: Args, lang: crate::lang::Lang) -> Result<u8> {
@@ -73,6 +80,10 @@ pub fn run(a: Args, lang: crate::lang::Lang) -> Result<u8> {
         deadline: a.deadline.as_deref().map(parse_deadline).transpose()?,
         today: Some(today()?),
         targets: a.targets,
+        signer: Signer {
+            preparer: a.preparer.filter(|s| !s.trim().is_empty()),
+            phone: a.phone.filter(|s| !s.trim().is_empty()),
+        },
         ..RunOptions::new(a.inbox, a.out)
     };
     let opts = RunOptions {

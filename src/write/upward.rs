@@ -146,8 +146,23 @@ pub fn is_file_name(name: &str) -> bool {
         })
 }
 
+/// Who prepared the province's own report, as `run --preparer` and `--phone` give it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Signer {
+    /// The preparer's name; `None`: the board's, a placeholder the clerk replaces.
+    pub preparer: Option<String>,
+    /// The preparer's phone; `None`: left blank.
+    pub phone: Option<String>,
+}
+
 /// The province's figures laid into the form.
-pub fn form_data(form: &Form, c: &Consolidation, coverage: &Coverage, day: NaiveDate) -> FormData {
+pub fn form_data(
+    form: &Form,
+    c: &Consolidation,
+    coverage: &Coverage,
+    day: NaiveDate,
+    signer: &Signer,
+) -> FormData {
     let totals: HashMap<FieldRef, f64> = c
         .totals
         .iter()
@@ -169,12 +184,21 @@ pub fn form_data(form: &Form, c: &Consolidation, coverage: &Coverage, day: Naive
                 Out::Date(day)
             } else if form.cells[i].ty.is_numeric() {
                 figure(FieldRef::Cell(i))
+            } else if Some(i) == id.preparer {
+                // Without --preparer, the board that consolidated, until the clerk types
+                // a name before signing: a blank would make the level above return it.
+                Out::Text(
+                    signer
+                        .preparer
+                        .clone()
+                        .unwrap_or_else(|| format!("Ban Tổ chức {}", form.province)),
+                )
+            } else if Some(i) == id.phone {
+                signer.phone.clone().map_or(Out::Blank, Out::Text)
             } else if form.cells[i].required {
-                // The preparer: the board that consolidated, until the clerk types a
-                // name before signing; a blank would make the level above return it.
+                // Another required text the province has no figure for: who it is.
                 Out::Text(format!("Ban Tổ chức {}", form.province))
             } else {
-                // The phone: the province's own, typed before it signs.
                 Out::Blank
             }
         })
@@ -266,8 +290,9 @@ pub fn write(
     coverage: &Coverage,
     day: NaiveDate,
     run: &str,
+    signer: &Signer,
 ) -> Result<(), WriteError> {
-    catch_quietly(|| build_and_save(path, form, c, coverage, day, run))
+    catch_quietly(|| build_and_save(path, form, c, coverage, day, run, signer))
         .unwrap_or_else(|msg| Err(io_failure(path, msg)))
 }
 
@@ -278,6 +303,7 @@ fn build_and_save(
     coverage: &Coverage,
     day: NaiveDate,
     run: &str,
+    signer: &Signer,
 ) -> Result<(), WriteError> {
     let e = xlsx_err(path);
     let mut wb = output_workbook(
@@ -285,7 +311,7 @@ fn build_and_save(
         Output::Submission,
         run,
     );
-    let data = form_data(form, c, coverage, day);
+    let data = form_data(form, c, coverage, day, signer);
     write_form(&mut wb, form, Some(&data), &Marks::default(), false).map_err(&e)?;
     coverage_block(&mut wb, form, coverage).map_err(&e)?;
     save(&mut wb, path)
