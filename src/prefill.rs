@@ -29,9 +29,10 @@ pub struct Filled {
 /// The figures the archive gives unit `unit`'s form for the period `history` was
 /// loaded for, in the rules' order; a field two rules would fill is filled once.
 pub fn figures(form: &Form, history: &History, unit: usize) -> Vec<Filled> {
+    let computed = computed(form);
     let mut out: Vec<Filled> = Vec::new();
     let mut push = |field: FieldRef, from: FieldRef, r: &Reference, year: bool| {
-        if out.iter().any(|f| f.field == field) || !fillable(field) {
+        if out.iter().any(|f| f.field == field) || !fillable(field) || computed.contains(&field) {
             return;
         }
         let key = form.field_key(from);
@@ -59,6 +60,21 @@ pub fn figures(form: &Form, history: &History, unit: usize) -> Vec<Filled> {
                     }
                 }
             }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The figures the blank form computes with a formula (a balance's result, a
+/// percentage): left to the formula, which gives them from the parts filled in, so a
+/// locked constant never sits where the parts could be typed to disagree with it.
+fn computed(form: &Form) -> std::collections::HashSet<FieldRef> {
+    let mut out = std::collections::HashSet::new();
+    for rule in form.rules.iter() {
+        match &rule.kind {
+            RuleKind::Balance(b) => out.extend(b.formulas().map(|(result, ..)| result)),
+            RuleKind::Percent(p) => out.extend(p.triples().map(|(pct, ..)| pct)),
             _ => {}
         }
     }
@@ -153,10 +169,11 @@ mod tests {
             start.2
         );
         assert_eq!(at("movement.b1.prev").map(|f| f.1), Some(10.0));
-        assert_eq!(at("movement.d.prev").map(|f| f.1), Some(90.0));
+        // D is the form's formula of A, B and C: computed from them, never a constant.
+        assert_eq!(at("movement.d.prev"), None);
         // What the archive does not hold is left for the unit.
         assert_eq!(at("movement.c1.prev"), None);
-        assert_eq!(got.len(), 3, "{got:?}");
+        assert_eq!(got.len(), 2, "{got:?}");
         // Another unit's figures are not this one's.
         assert!(filled(&form, &h, "QST").is_empty());
     }

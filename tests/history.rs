@@ -336,7 +336,8 @@ fn per_unit_forms_carry_the_archive_and_come_back_accepted() {
         let differs: Vec<_> = differs
             .into_iter()
             .filter(|d| {
-                let legend = d.2.starts_with("Các ô nền xanh") || d.2.starts_with("và số cùng kỳ");
+                let legend =
+                    d.2.starts_with("Các ô nền xanh") || d.2.starts_with("lấy từ kho lưu trữ");
                 !(d.0 == "Thông tin" && d.3 == "null" && legend)
             })
             .collect();

@@ -368,7 +368,7 @@ fn the_upward_report_names_its_preparer() {
             PERIOD,
             "--quiet",
             "--preparer",
-            "Lò Văn Minh",
+            " Lò Văn Minh ",
             "--phone",
             "0215 3826 000",
         ],

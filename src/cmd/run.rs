@@ -81,8 +81,14 @@ pub fn run(a: Args, lang: crate::lang::Lang) -> Result<u8> {
         today: Some(today()?),
         targets: a.targets,
         signer: Signer {
-            preparer: a.preparer.filter(|s| !s.trim().is_empty()),
-            phone: a.phone.filter(|s| !s.trim().is_empty()),
+            preparer: a
+                .preparer
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty()),
+            phone: a
+                .phone
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty()),
         },
         ..RunOptions::new(a.inbox, a.out)
     };

@@ -229,8 +229,8 @@ fn lay_out<R: TableRows>(
 /// line per row: a longer line would run past the form's width and shrink the printed
 /// page. Always Vietnamese, as every workbook a unit receives.
 const PREFILLED_LEGEND: [&str; 2] = [
-    "Các ô nền xanh nhạt do Ban Tổ chức điền sẵn và đã khóa: đơn vị, kỳ báo cáo, số đầu kỳ",
-    "và số cùng kỳ năm trước lấy từ kho lưu trữ; ghi chú ở từng ô cho biết nguồn số liệu.",
+    "Các ô nền xanh nhạt do Ban Tổ chức điền sẵn và đã khóa: đơn vị, kỳ báo cáo và số liệu",
+    "lấy từ kho lưu trữ (đầu kỳ, cùng kỳ năm trước) nếu có; ghi chú ở từng ô ghi rõ nguồn.",
 ];
 
 /// Where [`PREFILLED_LEGEND`] goes: on the first sheet of a form with cells the
@@ -250,7 +250,11 @@ fn legend_at(form: &Form, si: usize, marks: &Marks) -> Option<Pos> {
         .iter()
         .filter(|c| c.sheet == si)
         .map(|c| c.pos.row);
-    Some(Pos::new(texts.chain(cells).max()? + 1, 0))
+    let stamp = form
+        .stamp
+        .filter(|s| s.sheet == si)
+        .map(|s| s.id.row.max(s.version.row));
+    Some(Pos::new(texts.chain(cells).chain(stamp).max()? + 1, 0))
 }
 
 /// The blank template's body: as many empty rows as the form's `template_rows`, each
