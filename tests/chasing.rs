@@ -17,8 +17,8 @@ use serde_json::{Value, json};
 
 const PERIOD: [&str; 2] = ["--period", "6 tháng đầu năm 2026"];
 const TODAY: (&str, &str) = ("TONGHOP_TODAY", "2026-08-05");
-const INFO: &str = "xl/worksheets/sheet1.xml"; // Thông tin
-const BIEU_1: &str = "xl/worksheets/sheet2.xml";
+const INFO: &str = "Thông tin";
+const BIEU_1: &str = "Biểu 1";
 /// The date of report on the official form's Thông tin sheet.
 const REPORT_DATE: &str = "C12";
 const CHASING: &str = "Đôn đốc";

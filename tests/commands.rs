@@ -3,7 +3,7 @@
 //! codes and errors that name the thing, and a quiet exit when the reader of the output
 //! goes away (`| head`).
 
-use crate::common::{Workdir, has_finding, rules_of, wait_or_kill};
+use crate::common::{Workdir, cells, has_finding, rules_of, sheet_names, text, wait_or_kill};
 
 #[test]
 fn exit_codes_and_nothing_written_when_the_run_cannot_proceed() {
@@ -75,6 +75,71 @@ fn blank_template_is_the_committed_one_and_checks_as_incomplete() {
         rules_of(sub).iter().all(|r| r == "REQ" || r == "UNIT"),
         "{:?}",
         rules_of(sub)
+    );
+}
+
+/// The blank form reads as the official forms print: instructions first (with the
+/// deadline and whom to ask, from the specification), each form headed by the reporting
+/// body and its number, signed under its last row, and none of it read as a figure.
+#[test]
+fn the_blank_form_has_instructions_a_heading_and_signatures() {
+    let w = Workdir::official();
+    w.run_expect(&["template", "--out", "blank.xlsx"], 0);
+    let blank = w.path("blank.xlsx");
+    let names = sheet_names(&blank);
+    assert_eq!(names[0], "Hướng dẫn", "{names:?}");
+    assert_eq!(names[1], "Thông tin", "{names:?}");
+    let guide = cells(&blank, "Hướng dẫn");
+    let lines: Vec<&str> = (3..30u32)
+        .filter_map(|r| text(guide.get(&(r, 1))))
+        .collect();
+    assert!(lines.len() >= 8, "{lines:?}");
+    assert!(
+        lines.iter().any(|l| l.contains("ngay trên dòng Tổng cộng")),
+        "where to insert rows: {lines:?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("Hạn gửi báo cáo: chậm nhất 20 ngày")),
+        "the deadline of [form] deadline_days: {lines:?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("Ban Tổ chức Tỉnh ủy Điện Biên")),
+        "the contact: {lines:?}"
+    );
+    // Biểu 1: the body over the table, then under D (row 22) the date and signatures.
+    let b1 = cells(&blank, "Biểu 1");
+    assert_eq!(text(b1.get(&(1, 0))), Some("ĐẢNG BỘ ……………\nSố: ……-BC/ĐU"));
+    assert_eq!(
+        text(b1.get(&(23, 2))),
+        Some("Điện Biên, ngày …… tháng …… năm ……")
+    );
+    assert_eq!(text(b1.get(&(24, 0))), Some("NGƯỜI LẬP BIỂU"));
+    assert_eq!(text(b1.get(&(24, 2))), Some("T/M BAN THƯỜNG VỤ"));
+    // Kết nạp: under its Tổng cộng row (row 19), which rows inserted push down.
+    let adm = cells(&blank, "Kết nạp");
+    assert_eq!(text(adm.get(&(18, 1))), Some("Tổng cộng"));
+    assert_eq!(
+        text(adm.get(&(20, 4))),
+        Some("Điện Biên, ngày …… tháng …… năm ……")
+    );
+    assert_eq!(text(adm.get(&(21, 0))), Some("NGƯỜI LẬP BIỂU"));
+    // The province's own report is signed by the head of the board, dated and named.
+    w.samples("inbox", &["--units", "3"]);
+    w.run_expect(&["run", "inbox", "--out", "kq", "--no-archive"], 0);
+    let up = cells(&w.path("kq/bao-cao-11.xlsx"), "Biểu 1");
+    assert_eq!(
+        text(up.get(&(1, 0))),
+        Some("TỈNH ỦY ĐIỆN BIÊN\nSố: ……-BC/ĐU")
+    );
+    assert_eq!(text(up.get(&(24, 2))), Some("TRƯỞNG BAN"));
+    let dated = text(up.get(&(23, 2))).unwrap_or_default();
+    assert!(
+        dated.starts_with("Điện Biên, ngày ") && !dated.contains('…'),
+        "{dated}"
     );
 }
 

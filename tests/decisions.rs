@@ -12,8 +12,8 @@ use chrono::NaiveDate;
 use serde_json::Value;
 
 const PERIOD: [&str; 2] = ["--period", "6 tháng đầu năm 2026"];
-const INFO: &str = "xl/worksheets/sheet1.xml";
-const BIEU_1: &str = "xl/worksheets/sheet2.xml";
+const INFO: &str = "Thông tin";
+const BIEU_1: &str = "Biểu 1";
 const REPORT_DATE: &str = "C12";
 
 fn serial(y: i32, m: u32, d: u32) -> f64 {

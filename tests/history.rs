@@ -9,7 +9,7 @@ use serde_json::Value;
 const H1: &str = "6 tháng đầu năm 2026";
 const H2: &str = "6 tháng cuối năm 2026";
 const H1_NEXT: &str = "6 tháng đầu năm 2027";
-const BIEU_1: &str = "xl/worksheets/sheet2.xml";
+const BIEU_1: &str = "Biểu 1";
 
 /// Clean samples of 10 units for `period`, continuing the archive when it exists.
 fn samples(w: &Workdir, dir: &str, period: &str, seed: &str, carry_faults: &str) {

@@ -366,7 +366,9 @@ fn a_name_chosen_in_the_blank_form_fills_in_the_code_in_libreoffice() {
         .iter()
         .find(|(_, c)| *c == "MUONGNHE")
         .expect("MUONGNHE listed");
-    let info = zip_text(&mut zip_of(&blank), "xl/worksheets/sheet1.xml");
+    let mut zip = zip_of(&blank);
+    let info_part = crate::common::sheet_part(&mut zip, "Thông tin");
+    let info = zip_text(&mut zip, &info_part);
     assert!(
         info.contains("<f>IFERROR(VLOOKUP(C7,'Danh sách đơn vị'!$B$4:$C$52,2,FALSE),\"\")</f>"),
         "the code cell looks the name up: {info}"
@@ -377,15 +379,20 @@ fn a_name_chosen_in_the_blank_form_fills_in_the_code_in_libreoffice() {
     );
 
     let mut p = Pkg::open(&std::fs::read(&blank).unwrap());
-    p.cell(
-        "xl/worksheets/sheet1.xml",
-        "C7",
-        Cell::Text(name.to_string()),
-    );
+    p.cell("Thông tin", "C7", Cell::Text(name.to_string()));
     let filled = w.put("filled/chosen.xlsx", &p.bytes());
     let saved = lo::convert(&filled, "xlsx", &w.path("saved"));
     let info = cells(&saved, "Thông tin");
     assert_eq!(text(info.get(&(5, 2))), Some(code), "LibreOffice's code");
+    // Every printed form names the unit chosen, in capitals, over its table.
+    for sheet in ["Biểu 1", "Biểu 2B", "Kết nạp", "Địa bàn"] {
+        let heading = cells(&saved, sheet);
+        assert_eq!(
+            text(heading.get(&(1, 0))),
+            Some(format!("{}\nSố: ……-BC/ĐU", name.to_uppercase()).as_str()),
+            "{sheet}'s heading after LibreOffice recalculated it"
+        );
+    }
     let report = w.run_json(&["check", saved.to_str().unwrap(), "--json"], 1);
     let sub = &report["submissions"][0];
     assert_eq!(sub["unit"], code, "{sub:#}");

@@ -11,8 +11,8 @@ use serde_json::Value;
 const PERIOD: [&str; 2] = ["--period", "01/01/2026..30/06/2026"];
 
 /// Sheet parts of a sample of the official form, in the form's order.
-const BIEU_1: &str = "xl/worksheets/sheet2.xml";
-const BIEU_2B: &str = "xl/worksheets/sheet4.xml";
+const BIEU_1: &str = "Biểu 1";
+const BIEU_2B: &str = "Biểu 2B";
 
 /// Every submission accepted, without a single finding.
 fn all_clean(report: &Value) {
@@ -258,5 +258,44 @@ fn a_file_of_the_old_form_is_told_to_use_the_new_template() {
     assert!(
         message.contains("2026.1") && message.contains("2026.2"),
         "{message}"
+    );
+}
+
+/// A unit that deleted the *Tổng cộng* label: the table has no end, and the signatures
+/// printed under it must not be read as rows. One finding says what is wrong; the rows
+/// above keep their names and figures.
+#[test]
+fn a_deleted_total_row_is_one_finding_not_the_signatures_read_as_rows() {
+    let w = Workdir::official();
+    w.samples("inbox", &["--units", "1", "--rows", "4"]);
+    let file = crate::common::files_in(&w.path("inbox"))
+        .into_iter()
+        .find(|p| p.extension().is_some_and(|e| e == "xlsx"))
+        .unwrap();
+    let adm = crate::common::cells(&file, "Kết nạp");
+    let total = crate::common::row_labelled(&adm, 1, "Tổng cộng").expect("a total row");
+    // What follows the table is the signature block, which this test is about.
+    assert!(
+        crate::common::row_labelled(&adm, 0, "NGƯỜI LẬP BIỂU").is_some_and(|r| r > total),
+        "the blank form signs under the table"
+    );
+    let mut p = Pkg::open(&std::fs::read(&file).unwrap());
+    p.cell("Kết nạp", &format!("B{}", total + 1), Cell::Blank);
+    w.put("cut/x.xlsx", &p.bytes());
+    let checked = w.run_json(&["check", "cut/x.xlsx", "--json"], 1);
+    let sub = &submissions(&checked)[0];
+    let on_the_table: Vec<&Value> = sub["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["sheet"] == "Kết nạp")
+        .collect();
+    assert_eq!(on_the_table.len(), 1, "{on_the_table:#?}");
+    assert_eq!(on_the_table[0]["rule"], "TOTAL");
+    assert_eq!(
+        sub["tables"]["admissions"]["rows"].as_array().map(Vec::len),
+        Some(4),
+        "{:#}",
+        sub["tables"]["admissions"]
     );
 }

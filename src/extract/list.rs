@@ -123,6 +123,7 @@ impl Ctx<'_> {
                             Pos::new(row, c.col),
                             vi,
                             en,
+                            l.item_required(r, ci),
                         )
                     })
                     .collect()

@@ -293,7 +293,7 @@ pub fn extract(form: &Layout, wb: &WorkbookCells) -> (Report, Vec<Finding>) {
             continue;
         }
         let raw = lookup(sheets[c.sheet], c.pos);
-        cells.push(ctx.convert(raw, c.ty, c.sheet, c.pos, &c.label, &c.label_en));
+        cells.push(ctx.convert(raw, c.ty, c.sheet, c.pos, &c.label, &c.label_en, c.required));
     }
 
     let mut tables = Vec::with_capacity(form.tables.len());
@@ -385,14 +385,71 @@ struct Ctx<'a> {
     findings: &'a mut Capped,
 }
 
+/// The label of a table row, and whether it is the total row: each text left of the
+/// figures is cleaned once; it is the label, or a total label typed (or merged) into an
+/// earlier column.
+fn row_label(t: &Table, total_label: &TotalLabel, cells: &[(Pos, RawValue)]) -> (bool, String) {
+    let mut total = false;
+    let mut label = String::new();
+    for (p, v) in cells.iter().take_while(|(p, _)| p.col <= t.label_col) {
+        match v {
+            RawValue::Text(s) => {
+                let clean = text::clean(s);
+                total |= total_label.matches(&clean);
+                if p.col == t.label_col {
+                    label = clean;
+                }
+            }
+            RawValue::Number(n) if p.col == t.label_col => label = plain_number(*n),
+            _ => {}
+        }
+    }
+    (total, label)
+}
+
+/// The table's last row: its total row, or without one its last named row (`None`: no
+/// row at all). `cells` start at the table's first row, sorted by row.
+fn table_end(t: &Table, total_label: &TotalLabel, cells: &[(Pos, RawValue)]) -> Option<u32> {
+    let mut last_named = None;
+    for row_cells in cells.chunk_by(|a, b| a.0.row == b.0.row) {
+        let (total, label) = row_label(t, total_label, row_cells);
+        let row = row_cells[0].0.row;
+        if total {
+            return Some(row);
+        }
+        if !label.is_empty() {
+            last_named = Some(row);
+        }
+    }
+    last_named
+}
+
+/// "tên tổ chức cơ sở đảng" from the label column's heading, which may or may not
+/// start with "Tên" already.
+fn named(label: &str) -> String {
+    let l = label.to_lowercase();
+    if l.starts_with("tên ") {
+        l
+    } else {
+        format!("tên {l}")
+    }
+}
+
 impl Ctx<'_> {
     fn table(&mut self, t: &Table, cells_of: &SheetCells, sheet: usize) -> TableData {
         let total_label = TotalLabel::new(&t.total_label);
         let start = cells_of.cells.partition_point(|(p, _)| p.row < t.first_row);
+        // Without its total row the table has no end, and what follows it on the sheet
+        // (the signatures, a note) would be read as rows, each with its findings: the
+        // table then ends at its last named row, and the missing total is one finding.
+        let end = table_end(t, &total_label, &cells_of.cells[start..]);
         let mut data = TableData::default();
         let mut i = start;
         while i < cells_of.cells.len() {
             let row = cells_of.cells[i].0.row;
+            if end.is_none_or(|e| row > e) {
+                break;
+            }
             let mut j = i;
             while j < cells_of.cells.len() && cells_of.cells[j].0.row == row {
                 j += 1;
@@ -403,27 +460,12 @@ impl Ctx<'_> {
                 continue;
             }
             let get = |col: u16| cells.iter().find(|(p, _)| p.col == col).map(|(_, v)| v);
-            // Each text left of the figures is cleaned once: it is the label, or a total
-            // label typed (or merged) into an earlier column.
-            let mut total = false;
-            let mut label = String::new();
-            for (p, v) in cells.iter().take_while(|(p, _)| p.col <= t.label_col) {
-                match v {
-                    RawValue::Text(s) => {
-                        let clean = text::clean(s);
-                        total |= total_label.matches(&clean);
-                        if p.col == t.label_col {
-                            label = clean;
-                        }
-                    }
-                    RawValue::Number(n) if p.col == t.label_col => label = plain_number(*n),
-                    _ => {}
-                }
-            }
+            let (total, label) = row_label(t, &total_label, cells);
             let values: Vec<Value> = t
                 .columns
                 .iter()
                 .map(|c| {
+                    // Every column of a used row is required (the `required` rule's default).
                     self.convert(
                         get(c.col),
                         c.ty,
@@ -431,6 +473,7 @@ impl Ctx<'_> {
                         Pos::new(row, c.col),
                         &c.label,
                         &c.label_en,
+                        true,
                     )
                 })
                 .collect();
@@ -460,9 +503,9 @@ impl Ctx<'_> {
                         Builtin::Name,
                         Msg::new(
                             format!(
-                                "Dòng {} có số liệu nhưng chưa ghi tên {}.",
+                                "Dòng {} có số liệu nhưng chưa ghi {}.",
                                 row + 1,
-                                t.label.to_lowercase()
+                                named(&t.label)
                             ),
                             format!(
                                 "Row {} has figures but no {}.",
@@ -493,6 +536,9 @@ impl Ctx<'_> {
     }
 
     /// One cell to a typed value, with a finding for anything that is not plainly right.
+    /// `required`: the form wants the cell filled in (a blank is a REQ error), so a text
+    /// in it asks for a 0 rather than a blank when there is nothing to count.
+    #[allow(clippy::too_many_arguments)]
     fn convert(
         &mut self,
         raw: Option<&RawValue>,
@@ -501,6 +547,7 @@ impl Ctx<'_> {
         pos: Pos,
         label: &str,
         label_en: &str,
+        required: bool,
     ) -> Value {
         let Some(raw) = raw else { return Value::Blank };
         let at = |f: Finding| f.at(sheet, Some(pos));
@@ -511,8 +558,8 @@ impl Ctx<'_> {
                 self.findings.push(at(Finding::error(
                     Builtin::Formula,
                     Msg::new(
-                        format!("Ô \"{label}\" có công thức ={f} nhưng chưa có giá trị tính toán. Hãy mở tệp bằng Excel/LibreOffice, tính lại (Ctrl+Shift+F9) và lưu."),
-                        format!("\"{label_en}\" holds the formula ={f} without a calculated value. Open the file in Excel/LibreOffice, recalculate (Ctrl+Shift+F9) and save."),
+                        format!("Ô \"{label}\" có công thức ={f} nhưng chưa có giá trị tính toán. Hãy mở tệp, tính lại (Excel: F9, hoặc Ctrl+Alt+F9 để tính lại tất cả; LibreOffice: Ctrl+Shift+F9) rồi lưu."),
+                        format!("\"{label_en}\" holds the formula ={f} without a calculated value. Open the file, recalculate (Excel: F9, or Ctrl+Alt+F9 to recalculate everything; LibreOffice: Ctrl+Shift+F9) and save."),
                     ),
                 ))
                 .found(format!("={f}")));
@@ -586,8 +633,8 @@ impl Ctx<'_> {
                         self.findings.push(at(Finding::error(
                             Builtin::Type,
                             Msg::new(
-                                format!("Ô \"{label}\" phải là số nhưng ghi \"{}\". Hãy nhập số (để trống nếu chưa có, không ghi chữ).", s.trim()),
-                                format!("\"{label_en}\" must be a number but holds \"{}\". Type a number.", s.trim()),
+                                format!("Ô \"{label}\" phải là số nhưng ghi \"{}\". Hãy nhập số, {}.", s.trim(), if required { "ghi 0 nếu không có; không ghi chữ" } else { "hoặc để trống nếu không có; không ghi chữ" }),
+                                format!("\"{label_en}\" must be a number but holds \"{}\". Type a number, {}.", s.trim(), if required { "0 if there is none; no words" } else { "or leave it blank if there is none; no words" }),
                             ),
                         ))
                         .found(s.trim().to_string()));

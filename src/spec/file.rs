@@ -35,6 +35,9 @@ pub struct SpecFile {
     /// [`crate::summary`]).
     #[serde(default)]
     pub summary: Option<crate::summary::SummaryFile>,
+    /// The printed form's heading, signatures and instructions (see [`super::report`]).
+    #[serde(default)]
+    pub report: Option<super::report::ReportFile>,
 }
 
 #[derive(Debug, Serialize, Deserialize, Validate)]

@@ -8,12 +8,14 @@
 mod derived;
 mod file;
 mod lists;
+mod report;
 mod resolve;
 mod units;
 
 pub use derived::{Derivation, Derived};
 pub use file::RuleFile;
 pub use lists::{List, ListRow, RowStyle, match_key};
+pub use report::Paper;
 pub use resolve::*;
 pub use units::{Predecessor, Roster, Unit};
 

@@ -253,6 +253,8 @@ pub struct Layout {
     pub term: Option<crate::term::Term>,
     /// The summary's sentences, when the form has them.
     pub brief: Option<crate::summary::Template>,
+    /// The printed form's heading, signatures and instructions, when the form has them.
+    pub paper: Option<super::report::Paper>,
     keys: BTreeMap<String, FieldRef>,
 }
 
@@ -729,6 +731,9 @@ pub(super) fn resolve(raw: &SpecFile) -> (Layout, Vec<String>) {
         .term
         .as_ref()
         .and_then(|t| crate::term::resolve(t, &targets, &numeric_key, &mut p));
+    let paper = raw.report.as_ref().and_then(|r| {
+        super::report::resolve(r, &|name| sheet_idx.get(&fold(name)).copied(), &mut p)
+    });
     let brief = raw
         .summary
         .as_ref()
@@ -760,6 +765,7 @@ pub(super) fn resolve(raw: &SpecFile) -> (Layout, Vec<String>) {
         targets,
         term,
         brief,
+        paper,
         keys,
     };
     (layout, p)

@@ -429,14 +429,19 @@ fn rel_target<'a>(rels: &'a str, kind: &str, id: Option<&str>) -> Option<&'a str
 /// relationships.
 pub fn sheet_part(zip: &mut zip::ZipArchive<File>, sheet: &str) -> String {
     let workbook = zip_text(zip, "xl/workbook.xml");
-    let id = tags(&workbook, "sheet")
+    let rels = zip_text(zip, "xl/_rels/workbook.xml.rels");
+    sheet_part_of(&workbook, &rels, sheet)
+}
+
+/// [`sheet_part`] from the texts of xl/workbook.xml and its relationships.
+pub fn sheet_part_of(workbook: &str, rels: &str, sheet: &str) -> String {
+    let id = tags(workbook, "sheet")
         .into_iter()
         .find(|t| attr(t, "name") == Some(sheet))
         .and_then(|t| attr(t, "r:id"))
         .unwrap_or_else(|| panic!("no sheet {sheet} in xl/workbook.xml"))
         .to_string();
-    let rels = zip_text(zip, "xl/_rels/workbook.xml.rels");
-    let target = rel_target(&rels, "worksheet", Some(&id))
+    let target = rel_target(rels, "worksheet", Some(&id))
         .unwrap_or_else(|| panic!("no worksheet {id} in xl/_rels/workbook.xml.rels"));
     match target.strip_prefix('/') {
         Some(absolute) => absolute.to_string(),

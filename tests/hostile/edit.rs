@@ -33,7 +33,21 @@ impl Pkg {
         Pkg::open(&sample(code))
     }
 
+    /// A part by its path, or a sheet's part by the sheet's name (no `/` in it), as
+    /// the workbook finds it: the form's sheets do not sit at fixed part names.
+    fn part(&self, name: &str) -> String {
+        if name.contains('/') || name.ends_with(".xml") || name.ends_with(".rels") {
+            return name.to_string();
+        }
+        crate::common::sheet_part_of(
+            &self.text("xl/workbook.xml"),
+            &self.text("xl/_rels/workbook.xml.rels"),
+            name,
+        )
+    }
+
     pub(crate) fn text(&self, name: &str) -> String {
+        let name = &self.part(name);
         let (_, d) = self
             .entries
             .iter()
@@ -43,6 +57,7 @@ impl Pkg {
     }
 
     pub(crate) fn set(&mut self, name: &str, data: Vec<u8>) {
+        let name = &self.part(name);
         match self.entries.iter_mut().find(|(n, _)| n == name) {
             Some(e) => e.1 = data,
             None => self.entries.push((name.to_string(), data)),

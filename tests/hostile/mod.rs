@@ -191,7 +191,7 @@ fn assert_file_finding(sub: &Value, rule: &str) {
     }
 }
 
-fn assert_no_rule(sub: &Value, rule: &str) {
+pub(crate) fn assert_no_rule(sub: &Value, rule: &str) {
     assert!(
         findings(sub, rule).is_empty(),
         "{}: unexpected {rule}: {:#}",

@@ -7,6 +7,7 @@
 use super::computed::Computed;
 use super::data::{FormData, Marks, TableRows};
 use super::lists;
+use super::paper::{self, Signs};
 use super::row_order::RowOrder;
 use super::unit_list::UnitList;
 use super::validation;
@@ -69,7 +70,8 @@ pub fn write_returned_form<R: TableRows>(
 /// What the layout is writing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
-    /// The figures as given, nothing locked.
+    /// The figures as given, nothing locked: the province's own report to the level
+    /// above, signed by the head of its board.
     Plain,
     /// The blank form or a sample: protected, the computed figures formulas, except where
     /// a sample's figure disagrees (a fault injected as a unit would type it).
@@ -104,6 +106,15 @@ fn lay_out<R: TableRows>(
         UnitList::of(form)
     } else {
         None
+    };
+    // The instructions come first, where a unit opening the form looks.
+    if mode == Mode::Form {
+        paper::instructions(wb, form)?;
+    }
+    let signs = if mode == Mode::Plain {
+        Signs::Upward
+    } else {
+        Signs::Unit
     };
     for (si, sheet) in form.sheets.iter().enumerate() {
         let on_sheet: Vec<usize> = (0..form.tables.len())
@@ -152,6 +163,7 @@ fn lay_out<R: TableRows>(
         };
         queue_cells(ws, &mut out, form, si, data, &paint, computed.as_ref())?;
         lists::queue(ws, &mut out, form, si, data, &paint, computed.as_ref())?;
+        let mut totals = Vec::new();
         for (k, &ti) in on_sheet.iter().enumerate() {
             let d = data.map(|d| &d.tables[ti]);
             let frame = TableFrame {
@@ -167,8 +179,18 @@ fn lay_out<R: TableRows>(
                 total_label: d.and_then(|d| d.total_label.as_deref()),
                 label: d.and_then(|d| d.label.as_deref()),
             };
+            totals.push(frame.total_row);
             table_frame(ws, &mut out, form, ti, bodies[k], &frame, &paint)?;
         }
+        paper::queue(
+            &mut out,
+            form,
+            si,
+            data,
+            last_column(form, si),
+            &totals,
+            signs,
+        );
         if paint.restore {
             explanations(ws, &mut out, form, si, marks)?;
         }
@@ -189,7 +211,7 @@ fn lay_out<R: TableRows>(
                 .set_author(if *error {
                     "tonghop: lỗi"
                 } else {
-                    "tonghop: lưu ý"
+                    "tonghop: cảnh báo"
                 })
                 .set_width(360)
                 .set_height(140);

@@ -9,12 +9,14 @@
 //! - `lists`: the fixed-row lists (an official form's lines);
 //! - `computed`: the figures the blank form computes with formulas;
 //! - `validation`: what the blank form refuses as it is typed;
+//! - `paper`: the heading and signatures of a printed form, and the instructions sheet;
 //! - `unit_list`: the units by name, for the unit-name drop-down the code follows.
 
 mod computed;
 mod data;
 mod layout;
 mod lists;
+mod paper;
 mod row_order;
 mod unit_list;
 mod validation;

@@ -31,6 +31,11 @@ enum Pending {
         text: String,
         fmt: Format,
     },
+    MergeValue {
+        last_col: u16,
+        v: Out,
+        fmt: Format,
+    },
 }
 
 impl RowOrder {
@@ -55,6 +60,18 @@ impl RowOrder {
                 fmt,
             },
         ));
+    }
+
+    /// `v` across `pos` to `last_col` on its row: a formula or a number, where
+    /// [`RowOrder::merge`] takes a text (rust_xlsxwriter merges with a text, then the
+    /// first cell is written again with the value, in the merge's format).
+    pub(super) fn merge_value(&mut self, pos: Pos, last_col: u16, v: Out, fmt: Format) {
+        if last_col <= pos.col {
+            self.put(pos, v, fmt);
+            return;
+        }
+        self.pending
+            .push((pos, Pending::MergeValue { last_col, v, fmt }));
     }
 
     /// Ask for `row` to be at least `h` points high.
@@ -95,6 +112,10 @@ impl RowOrder {
                     fmt,
                 } => {
                     ws.merge_range(pos.row, pos.col, pos.row, *last_col, text, fmt)?;
+                }
+                Pending::MergeValue { last_col, v, fmt } => {
+                    ws.merge_range(pos.row, pos.col, pos.row, *last_col, "", fmt)?;
+                    ws.write_with_format(pos.row, pos.col, v, fmt)?;
                 }
             }
             self.next += 1;
