@@ -3,6 +3,12 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     // Help, version and mistyped arguments are said by the parse, in the clerk's language.
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    // A double-click (no arguments) or a folder dropped onto the program: the main job
+    // with defaults, before clap, which would only show its help or an error.
+    if let Some(start) = tonghop::cmd::clicked::detect(&args) {
+        tonghop::guard::install_panic_hook();
+        return ExitCode::from(tonghop::cmd::clicked::run(start));
+    }
     let (cli, lang) = match tonghop::cmd::args::parse(&args) {
         Ok(parsed) => parsed,
         Err(code) => return ExitCode::from(code),

@@ -11,6 +11,7 @@ mod archive;
 mod bench;
 mod chasing;
 mod cli;
+mod clicked;
 mod commands;
 mod decisions;
 mod detail;

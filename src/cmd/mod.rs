@@ -4,6 +4,7 @@ mod archive;
 pub mod args;
 mod bench;
 mod check;
+pub mod clicked;
 mod completions;
 mod decide;
 pub mod describe;

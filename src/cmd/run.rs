@@ -61,6 +61,26 @@ pub struct Args {
     phone: Option<String>,
 }
 
+impl Args {
+    /// `tonghop run INBOX --out OUT` with every other option at its default, as clap
+    /// gives it: what a double-click runs ([`super::clicked`]). Built by clap from that
+    /// command line, so a flag added later gets its default here without a change.
+    pub(super) fn defaults(inbox: PathBuf, out: PathBuf) -> Result<Args> {
+        use clap::FromArgMatches;
+        let cmd = <Args as clap::Args>::augment_args(clap::Command::new("run"));
+        // `--` before INBOX: a folder whose name starts with '-' is still the folder.
+        let line = [
+            "run".into(),
+            "--out".into(),
+            out.into_os_string(),
+            "--".into(),
+            inbox.into_os_string(),
+        ];
+        let matches = cmd.try_get_matches_from(line)?;
+        Ok(Args::from_arg_matches(&matches)?)
+    }
+}
+
 pub fn run(a: Args, lang: crate::lang::Lang) -> Result<u8> {
     let (jobs, capped) = resolve_jobs(a.jobs, crate::bench::cores());
     if let Some(msg) = capped {
@@ -244,4 +264,19 @@ pub fn run(a: Args, lang: crate::lang::Lang) -> Result<u8> {
     // The process ends here: freeing thousands of submissions one by one only delays it.
     std::mem::forget(done);
     Ok(code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_the_plain_command_line() {
+        let a = Args::defaults("-odd inbox".into(), "out dir".into()).unwrap();
+        assert_eq!(a.inbox, PathBuf::from("-odd inbox"));
+        assert_eq!(a.out, PathBuf::from("out dir"));
+        assert!(!a.quiet && !a.no_archive && !a.reopen && !a.include_invalid);
+        assert!(a.archive.is_none() && a.period.is_none() && a.form.form.is_none());
+        assert_eq!(a.limits.max_file_mib, 50);
+    }
 }
