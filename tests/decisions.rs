@@ -179,6 +179,19 @@ fn two_versions_are_kept_and_a_decision_keeps_the_older_until_it_changes() {
         note.contains("Lò Thị Hoa") && note.contains("giữ tệp này"),
         "{note}"
     );
+    // The file set aside says why on its own row: the clerk's decision, naming the
+    // file used instead.
+    let c = cells(&w.path("out/tong-hop.xlsx"), "Tình trạng nộp");
+    let row = (0..200u32)
+        .find(|&r| text(c.get(&(r, 3))) == Some("MUONGNHE.xlsx"))
+        .expect("the file set aside has its row");
+    let aside = text(c.get(&(row, 7))).unwrap_or("");
+    assert!(
+        aside.contains("Lò Thị Hoa")
+            && aside.contains("MUONGNHE-cu.xlsx")
+            && aside.contains("được dùng thay cho tệp này"),
+        "{aside}"
+    );
     let vs = versions_of(&report, "MUONGNHE");
     let decided: Vec<&&Value> = vs.iter().filter(|v| v["status"] == "decided").collect();
     assert_eq!(decided.len(), 1, "{vs:#?}");

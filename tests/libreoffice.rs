@@ -494,3 +494,190 @@ fn the_forms_print_on_a4_one_sheet_to_a_page() {
         "the header row repeated: {book}"
     );
 }
+
+/// A copy of `book` holding only its sheet `keep` (by position) for LibreOffice to print
+/// alone: the other sheets are left out of xl/workbook.xml with their defined names,
+/// the sheet's own (print titles, print area) kept as the first sheet's.
+fn one_sheet_copy(book: &std::path::Path, keep: usize, out: &std::path::Path) {
+    use std::io::{Read, Write};
+    let mut zip = crate::common::zip_of(book);
+    let workbook = crate::common::zip_text(&mut zip, "xl/workbook.xml");
+    let mut xml = String::new();
+    let mut rest = workbook.as_str();
+    let mut n = 0;
+    while let Some(at) = rest.find("<sheet ") {
+        xml.push_str(&rest[..at]);
+        let end = at + rest[at..].find("/>").unwrap() + 2;
+        if n == keep {
+            xml.push_str(&rest[at..end]);
+        }
+        n += 1;
+        rest = &rest[end..];
+    }
+    xml.push_str(rest);
+    let mut kept = String::new();
+    let mut rest = xml.as_str();
+    while let Some(at) = rest.find("<definedName ") {
+        kept.push_str(&rest[..at]);
+        let end = at + rest[at..].find("</definedName>").unwrap() + "</definedName>".len();
+        let name = &rest[at..end];
+        let own = format!("localSheetId=\"{keep}\"");
+        if name.contains(&own) {
+            kept.push_str(&name.replace(&own, "localSheetId=\"0\""));
+        }
+        rest = &rest[end..];
+    }
+    kept.push_str(rest);
+    let kept = kept.replace(" activeTab=\"", " x=\"");
+    let mut w = zip::ZipWriter::new(std::fs::File::create(out).unwrap());
+    for i in 0..zip.len() {
+        let mut f = zip.by_index(i).unwrap();
+        let name = f.name().unwrap().to_string();
+        let mut data = Vec::new();
+        f.read_to_end(&mut data).unwrap();
+        if name == "xl/workbook.xml" {
+            data = kept.clone().into_bytes();
+        }
+        w.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        w.write_all(&data).unwrap();
+    }
+    w.finish().unwrap();
+}
+
+/// The sum of the widths of columns `first..=last` (0-based) as a sheet part's `<cols>`
+/// sets them; a column it does not set counts Excel's default 8.43 + padding.
+fn columns_width(xml: &str, first: u32, last: u32) -> f64 {
+    let mut widths = vec![9.14; (last + 1) as usize];
+    for t in xml.split("<col ").skip(1) {
+        let t = &t[..t.find("/>").unwrap()];
+        let attr = |a: &str| -> f64 {
+            let v = &t[t.find(&format!("{a}=\"")).unwrap() + a.len() + 2..];
+            v[..v.find('"').unwrap()].parse().unwrap()
+        };
+        let (min, max, w) = (attr("min") as u32, attr("max") as u32, attr("width"));
+        for c in min..=max.min(last + 1) {
+            if let Some(x) = widths.get_mut((c - 1) as usize) {
+                *x = w;
+            }
+        }
+    }
+    widths[first as usize..].iter().sum()
+}
+
+/// The last column (0-based) of an A1 range's end, as `A1:K45` or `$A:$J` gives it.
+fn range_last_col(range: &str) -> u32 {
+    let end = range.rsplit(':').next().unwrap();
+    let letters: String = end.chars().filter(|c| c.is_ascii_uppercase()).collect();
+    letters
+        .chars()
+        .fold(0, |n, c| n * 26 + (c as u32 - 'A' as u32 + 1))
+        - 1
+}
+
+/// The consolidated workbook prints as a clerk would print it: every page A4, each
+/// sheet in type no smaller than about 7 points (one page wide only when its printed
+/// columns fit at 64 %, else an explicit scale of at least 64 % with its breaks;
+/// *Tổng hợp* at most two pages wide), and each sheet in a bounded number of pages:
+/// a list of 49 units printed 50 pages of one unit each.
+#[test]
+fn the_consolidated_workbook_prints_on_a4_in_legible_type() {
+    let w = Workdir::official();
+    w.samples("nop", &["--faults", "3", "--seed", "8"]);
+    w.run_expect(
+        &run_args("nop", "kq", &["--period", "6 tháng đầu năm 2026"]),
+        1,
+    );
+    let book = w.path("kq/tong-hop.xlsx");
+    let names = crate::common::sheet_names(&book);
+    let mut zip = crate::common::zip_of(&book);
+    let workbook = crate::common::zip_text(&mut zip, "xl/workbook.xml");
+    for (k, name) in names.iter().enumerate() {
+        let part = crate::common::sheet_part(&mut zip, name);
+        let xml = crate::common::zip_text(&mut zip, &part);
+        let setup = &xml[xml.find("<pageSetup").expect("a page setup")..];
+        let setup = &setup[..setup.find("/>").unwrap()];
+        assert!(setup.contains("paperSize=\"9\""), "{name}: {setup}");
+        let fit = xml.contains("<pageSetUpPr fitToPage=\"1\"/>");
+        let scale = setup
+            .split("scale=\"")
+            .nth(1)
+            .map(|s| s[..s.find('"').unwrap()].parse::<u32>().unwrap());
+        let breaks = xml.matches("<brk ").count();
+        if name == "Tổng hợp" {
+            assert!(breaks <= 1, "{name}: {breaks} column breaks");
+            assert!(!setup.contains("fitToWidth=\"0\""), "{name}: {setup}");
+            continue;
+        }
+        if name == "Biểu đồ" {
+            continue;
+        }
+        match (fit, scale) {
+            (true, _) => {
+                // Fit to one page wide: the printed columns must fit at 64 %.
+                assert!(
+                    !setup.contains("fitToWidth=\"0\"") && !setup.contains("fitToWidth=\"2"),
+                    "{name}: {setup}"
+                );
+                let area = format!("_xlnm.Print_Area\" localSheetId=\"{k}\">");
+                let last = match workbook.find(&area) {
+                    Some(at) => {
+                        let r = &workbook[at + area.len()..];
+                        range_last_col(&r[..r.find('<').unwrap()])
+                    }
+                    None => {
+                        let d = &xml[xml.find("<dimension ref=\"").unwrap() + 16..];
+                        range_last_col(&d[..d.find('"').unwrap()])
+                    }
+                };
+                let wide = columns_width(&xml, 0, last);
+                assert!(
+                    wide <= 104.0 * 100.0 / 64.0,
+                    "{name}: {wide} characters fitted to one page print under 7 points"
+                );
+            }
+            (false, Some(s)) => {
+                assert!(s >= 64, "{name}: printed at {s} %");
+                assert!(breaks > 0, "{name}: a scale without its column breaks");
+            }
+            (false, None) => {}
+        }
+    }
+    // Each sheet alone, as LibreOffice prints it.
+    let dir = w.path("alone");
+    std::fs::create_dir_all(&dir).unwrap();
+    let copies: Vec<PathBuf> = (0..names.len())
+        .map(|k| {
+            let p = dir.join(format!("sheet{:02}.xlsx", k + 1));
+            one_sheet_copy(&book, k, &p);
+            p
+        })
+        .collect();
+    let pdfs = lo::convert_many(&copies, "pdf", &w.path("alone-pdf"));
+    let mut counts = Vec::new();
+    for (name, pdf) in names.iter().zip(&pdfs) {
+        let pages = pdf_pages(pdf);
+        for &(wd, ht) in &pages {
+            let (a, b) = (wd.min(ht), wd.max(ht));
+            assert!(
+                (a - 595.3).abs() < 1.0 && (b - 841.9).abs() < 1.0,
+                "{name}: a page of {wd} × {ht} pt, not A4"
+            );
+        }
+        counts.push((name.clone(), pages.len()));
+    }
+    for (name, n) in &counts {
+        let most = match name.as_str() {
+            "Tổng hợp" => 4,
+            "Tóm tắt" | "Đôn đốc" | "Biểu đồ" => 2,
+            n if n.ends_with("theo đơn vị") => 14,
+            "Chi tiết" => 40,
+            "So sánh" => 24,
+            _ => 8,
+        };
+        assert!(
+            *n >= 1 && *n <= most,
+            "{name}: {n} pages (at most {most}): {counts:?}"
+        );
+    }
+}

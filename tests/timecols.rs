@@ -51,6 +51,26 @@ fn the_summary_shows_the_official_three_columns_from_the_archived_year() {
     };
     let b1 = key_col(&sheet, "movement.b1.this");
     assert_eq!(text(sheet.get(&(6, b1 + 1))), Some("không có kỳ"));
+    // Its % column is blank, in the value cached for readers that do not recalculate
+    // too (rust_xlsxwriter's default was 0, shown as 0.00), the province's as well.
+    let province_row = (6..200u32)
+        .find(|&r| text(sheet.get(&(r, 2))) == Some("TOÀN TỈNH"))
+        .unwrap();
+    for r in [6, province_row] {
+        let pct = sheet.get(&(r, b1 + 2));
+        assert!(
+            matches!(pct, None | Some(calamine::Data::Empty))
+                || matches!(pct, Some(calamine::Data::String(s)) if s.is_empty()),
+            "row {r}: {pct:?}"
+        );
+    }
+    // The keys row (row 6) is for programs: hidden, so it does not print.
+    let mut zip = crate::common::zip_of(&w.path("kq1/tong-hop.xlsx"));
+    let part = crate::common::sheet_part(&mut zip, "Tổng hợp");
+    let xml = crate::common::zip_text(&mut zip, &part);
+    let row6 = &xml[xml.find("<row r=\"6\"").expect("row 6")..];
+    let row6 = &row6[..row6.find('>').unwrap()];
+    assert!(row6.contains("hidden=\"1\""), "{row6}");
     assert!(
         text(sheet.get(&(1, 0)))
             .unwrap()

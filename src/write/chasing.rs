@@ -24,14 +24,14 @@ pub fn sheet_name(lang: Lang) -> &'static str {
 fn columns(lang: Lang) -> [(&'static str, f64); 9] {
     [
         (lang.pick("STT", "No."), 5.0),
-        (lang.pick("Mã", "Code"), 14.0),
-        (lang.pick("Đơn vị", "Unit"), 30.0),
-        (lang.pick("Cần làm", "Wanted"), 52.0),
+        (lang.pick("Mã", "Code"), 11.0),
+        (lang.pick("Đơn vị", "Unit"), 28.0),
+        (lang.pick("Cần làm", "Wanted"), 40.0),
         (lang.pick("Số lỗi", "Errors"), 7.0),
-        (lang.pick("Người lập biểu", "Prepared by"), 22.0),
+        (lang.pick("Người lập biểu", "Prepared by"), 18.0),
         (lang.pick("Điện thoại", "Phone"), 15.0),
         (lang.pick("Ngày báo cáo", "Date of report"), 12.0),
-        (lang.pick("Hạn nộp", "Deadline"), 24.0),
+        (lang.pick("Hạn nộp", "Deadline"), 18.0),
     ]
 }
 
@@ -157,9 +157,9 @@ pub fn sheet(
         )?;
     }
     ws.set_freeze_panes(HEAD_ROW + 1, 0)?;
-    ws.set_landscape();
-    ws.set_paper_size(9);
-    ws.set_print_fit_to_pages(1, 0);
+    // One page across in legible type (the widths are chosen for it).
+    let widths: Vec<f64> = cols.iter().map(|c| c.1).collect();
+    super::print::across(ws, &widths, 2, &|_| true, None)?;
     ws.set_repeat_rows(HEAD_ROW, HEAD_ROW)?;
     ws.set_print_center_horizontally(true);
     ws.set_footer(lang.pick("&CTrang &P/&N", "&CPage &P of &N"));

@@ -46,21 +46,23 @@ pub fn sheet(
     period: Option<Period>,
     lang: Lang,
 ) -> Result<(), XlsxError> {
+    // Narrow enough for one A4 page across in legible type: the figure's name and the
+    // note wrap instead (their rows are as tall as they need).
     let heads = [
-        (lang.pick("Mã", "Code"), 13.0),
-        (lang.pick("Đơn vị", "Unit"), 24.0),
-        (lang.pick("Chỉ tiêu", "Figure"), 48.0),
-        (lang.pick("Kỳ này", "This period"), 11.0),
+        (lang.pick("Mã", "Code"), 11.0),
+        (lang.pick("Đơn vị", "Unit"), UNIT_WIDTH),
+        (lang.pick("Chỉ tiêu", "Figure"), FIGURE_WIDTH),
+        (lang.pick("Kỳ này", "This period"), 9.0),
         (
             lang.pick("Cùng kỳ năm trước", "Same period a year earlier"),
-            11.0,
+            9.0,
         ),
-        (lang.pick("Tăng (+), giảm (−)", "Change"), 11.0),
-        (lang.pick("% tăng, giảm", "Change %"), 9.0),
-        (lang.pick("Kỳ trước", "Previous period"), 11.0),
-        (lang.pick("Tăng (+), giảm (−)", "Change"), 11.0),
-        (lang.pick("% tăng, giảm", "Change %"), 9.0),
-        (lang.pick("Ghi chú", "Note"), 36.0),
+        (lang.pick("Tăng (+), giảm (−)", "Change"), 9.0),
+        (lang.pick("% tăng, giảm", "Change %"), 8.0),
+        (lang.pick("Kỳ trước", "Previous period"), 9.0),
+        (lang.pick("Tăng (+), giảm (−)", "Change"), 9.0),
+        (lang.pick("% tăng, giảm", "Change %"), 8.0),
+        (lang.pick("Ghi chú", "Note"), NOTE_WIDTH),
     ];
     let last = (heads.len() - 1) as u16;
     ws.merge_range(
@@ -186,11 +188,11 @@ pub fn sheet(
             }
             let joined = notes.join("; ");
             ws.write_string_with_format(row, 10, &joined, &text)?;
-            if let Some(hgt) = style::wrapped_height(&joined, 36.0)
+            if let Some(hgt) = style::wrapped_height(&joined, NOTE_WIDTH)
                 .into_iter()
                 .chain(style::wrapped_height(
                     form.field_label(l.figure, lang.en()),
-                    48.0,
+                    FIGURE_WIDTH,
                 ))
                 .reduce(f64::max)
             {
@@ -214,9 +216,9 @@ pub fn sheet(
     }
     let row = targets_block(ws, form, cmp, row + 1, shown, lang)?;
     term_block(ws, form, cmp, row + 1, shown, lang)?;
-    ws.set_landscape();
-    ws.set_paper_size(9);
-    ws.set_print_fit_to_pages(1, 0);
+    // As many pages across as legible type needs, the unit starting each.
+    let widths: Vec<f64> = heads.iter().map(|h| h.1).collect();
+    super::print::across(ws, &widths, 2, &|_| true, None)?;
     ws.set_repeat_rows(HEAD, HEAD)?;
     ws.set_freeze_panes(HEAD + 1, 3)?;
     Ok(())
@@ -273,6 +275,11 @@ fn put(
 
 /// The note of a line, and the line's height from it, its unit's name and its label
 /// (LibreOffice does not grow a row to fit wrapped text).
+/// Widths of the columns whose text wraps: the unit's name, the figure's, the note.
+const UNIT_WIDTH: f64 = 20.0;
+const FIGURE_WIDTH: f64 = 36.0;
+const NOTE_WIDTH: f64 = 22.0;
+
 fn note_cell(
     ws: &mut Worksheet,
     row: u32,
@@ -282,10 +289,10 @@ fn note_cell(
 ) -> Result<(), XlsxError> {
     let joined = notes.join("; ");
     ws.write_string_with_format(row, 10, &joined, &style::text().set_text_wrap())?;
-    let height = style::wrapped_height(&joined, 36.0)
+    let height = style::wrapped_height(&joined, NOTE_WIDTH)
         .into_iter()
-        .chain(style::wrapped_height(name, 24.0))
-        .chain(style::wrapped_height(label, 48.0))
+        .chain(style::wrapped_height(name, UNIT_WIDTH))
+        .chain(style::wrapped_height(label, FIGURE_WIDTH))
         .reduce(f64::max);
     if let Some(h) = height {
         ws.set_row_height(row, h)?;

@@ -272,19 +272,36 @@ fn number_columns(
     Ok(())
 }
 
-fn headers(ws: &mut Worksheet, row: u32, items: &[&str], widths: &[f64]) -> Result<(), XlsxError> {
+/// A sheet's header row, its column widths and its page setup: these sheets get
+/// printed and signed, so on A4 landscape, the header on every page, as many pages
+/// across as legible type needs (see [`super::print`]) with the first `repeat` columns
+/// on each. Only the first `printed` columns print (the rest are for the screen).
+fn headers(
+    ws: &mut Worksheet,
+    row: u32,
+    items: &[&str],
+    widths: &[f64],
+    repeat: usize,
+    printed: usize,
+) -> Result<(), XlsxError> {
     let h = style::header();
+    let tall = items
+        .iter()
+        .zip(widths)
+        .map(|(t, w)| heading_height(t, *w))
+        .fold(48.0f64, f64::max);
+    ws.set_row_height(row, tall.min(409.0))?;
     for (i, t) in items.iter().enumerate() {
         ws.write_string_with_format(row, i as u16, *t, &h)?;
         if let Some(w) = widths.get(i) {
             ws.set_column_width(i as u16, *w)?;
         }
     }
-    ws.set_row_height(row, 48)?;
-    // Landscape A4, one page wide, headers repeated: these sheets get printed and signed.
-    ws.set_landscape();
-    ws.set_paper_size(9);
-    ws.set_print_fit_to_pages(1, 0);
+    let printed = printed.min(widths.len());
+    super::print::across(ws, &widths[..printed], repeat, &|_| true, None)?;
+    if printed < widths.len() {
+        ws.set_print_area(0, 0, 1_048_575, printed as u16 - 1)?;
+    }
     ws.set_repeat_rows(row, row)?;
     ws.set_print_gridlines(true);
     Ok(())
@@ -421,6 +438,12 @@ fn versus_value(this: Option<f64>, year: Option<f64>, points: bool) -> Option<f6
     Some((v * 1e10).round() / 1e10).filter(|v| v.is_finite())
 }
 
+/// The height in points a line of plain text needs, wrapped in cells `width`
+/// characters wide: as a heading's, at least one line.
+fn text_height(text: &str, width: f64) -> f64 {
+    heading_height(text, width).max(15.0)
+}
+
 /// The height in points a bold, wrapped heading needs in a cell `width` characters
 /// wide: its words laid out greedily at a little under one character per unit of
 /// width (bold and accented letters run wider), 15 points a line and a margin.
@@ -452,16 +475,36 @@ fn summary(
     detail_left_out: Option<&str>,
     cmp: Option<&Comparison>,
 ) -> Result<(), XlsxError> {
+    // A formula with nothing to show yet (a % of a figure a year earlier that is
+    // "không có kỳ") caches an empty text, not rust_xlsxwriter's default 0: readers
+    // that do not recalculate showed 0.00. Every other formula here sets its value.
+    ws.set_formula_result_default("");
     let cols = summary_columns(form, cmp);
     let grouped = cols.iter().any(|c| c.line.is_some());
     let fixed = FIXED;
     let last_col = fixed + cols.len() as u16 - 1;
+    let width = |col: &Col| match col.part {
+        Part::Versus => 9.0,
+        _ if grouped => 10.0,
+        _ => 13.0,
+    };
+    let mut widths = vec![5.0, 12.0, 30.0, 14.0];
+    widths.extend(cols.iter().map(width));
+    // At most two pages across, the second starting at a figure's first column: a
+    // heading merged over a figure's three columns split by the page printed its fill
+    // past the page's edge. The unit's number, code and name start every page.
+    let may_start = |k: usize| k >= fixed as usize && cols[k - fixed as usize].part == Part::This;
+    let plan = super::print::across(ws, &widths, 3, &may_start, Some(2))?;
+    // The lines above and below the table wrap within the first page, as tall as
+    // their text: LibreOffice does not grow a row to fit.
+    let first_page = plan.first_page_end.min(last_col);
+    let page_width: f64 = widths[..=first_page as usize].iter().sum();
     let title = format!(
         "{} — {}",
         lang.pick(&form.title, &form.title_en),
         form.province
     );
-    ws.merge_range(0, 0, 0, last_col.min(20), &title, &style::title())?;
+    ws.merge_range(0, 0, 0, first_page, &title, &style::title())?;
     let period = c.period.map_or_else(String::new, |p| {
         format!("{} {p}", lang.pick("Kỳ báo cáo", "Period"))
     });
@@ -469,18 +512,23 @@ fn summary(
         Some(cmp) if !cmp.figures.is_empty() => format!("   {}", compared_with(cmp, lang)),
         _ => String::new(),
     };
-    ws.write_string(
-        1,
-        0,
-        format!(
-            "{period}   {} {} {}{against}",
-            lang.pick("Mẫu", "Form"),
-            form.id,
-            form.version
-        ),
-    )?;
+    let subtitle = format!(
+        "{period}   {} {} {}{against}",
+        lang.pick("Mẫu", "Form"),
+        form.id,
+        form.version
+    );
+    let wrapped = Format::new()
+        .set_text_wrap()
+        .set_align(rust_xlsxwriter::FormatAlign::Top);
+    ws.set_row_height(1, text_height(&subtitle, page_width))?;
+    ws.merge_range(1, 0, 1, first_page, &subtitle, &wrapped)?;
     if let Some(note) = detail_left_out {
-        ws.write_string_with_format(2, 0, note, &style::note())?;
+        let note_fmt = style::note()
+            .set_text_wrap()
+            .set_align(rust_xlsxwriter::FormatAlign::Top);
+        ws.set_row_height(2, text_height(note, page_width))?;
+        ws.merge_range(2, 0, 2, first_page, note, &note_fmt)?;
     }
     let head_row = SUMMARY_HEAD_ROW;
     let sub_row = head_row + 1;
@@ -488,16 +536,8 @@ fn summary(
     // Widths and heights before any header is written (the sheet may stream): each
     // header row as tall as its longest wrapped heading, a figure's own heading down
     // both rows, so none is cut.
-    for (k, w) in [5.0, 12.0, 30.0, 14.0].iter().enumerate() {
+    for (k, w) in widths.iter().enumerate() {
         ws.set_column_width(k as u16, *w)?;
-    }
-    let width = |col: &Col| match col.part {
-        Part::Versus => 9.0,
-        _ if grouped => 10.0,
-        _ => 13.0,
-    };
-    for (k, col) in cols.iter().enumerate() {
-        ws.set_column_width(fixed + k as u16, width(col))?;
     }
     let (mut head_h, mut sub_h, mut both_h) = (48.0f64, 36.0f64, 0.0f64);
     for (k, col) in cols.iter().enumerate() {
@@ -572,8 +612,10 @@ fn summary(
     }
     // A key row under the headers so every column is traceable to report.json: the
     // figure's key over its Kỳ này column only (the other two are not totals).
+    // Hidden: the keys are for programs, not for paper.
     let key_fmt = style::note();
     let key_row = sub_row + 1;
+    ws.set_row_hidden(key_row)?;
     for (k, col) in cols.iter().enumerate() {
         if col.part == Part::This {
             ws.write_string_with_format(
@@ -759,7 +801,19 @@ fn summary(
             lang.pick("TOÀN TỈNH cộng", "PROVINCE sums"),
             coverage.sentence(form, COVERAGE_NAMES, lang)
         );
-        ws.write_string_with_format(total_row + 1, 2, line, &style::note())?;
+        let fmt = style::note()
+            .set_text_wrap()
+            .set_align(rust_xlsxwriter::FormatAlign::Top);
+        let room: f64 = widths[2..=(first_page as usize).max(2)].iter().sum();
+        ws.set_row_height(total_row + 1, text_height(&line, room))?;
+        ws.merge_range(
+            total_row + 1,
+            2,
+            total_row + 1,
+            first_page.max(3),
+            &line,
+            &fmt,
+        )?;
     }
     // How a unit's earlier figures were found when it did not report them itself:
     // added up from the units it took over, exact or an estimate (then not shown).
@@ -770,15 +824,8 @@ fn summary(
     }
     ws.set_freeze_panes(FIRST_ROW, 3)?;
     ws.autofilter(sub_row, 0, last, last_col)?;
-    // Landscape A4, the headers and the units' names repeated on every page, at most
-    // two pages across: the official three columns per compared figure do not fit one.
-    ws.set_landscape();
-    ws.set_paper_size(9);
-    ws.set_print_fit_to_pages(if grouped { 2 } else { 1 }, 0);
+    // The headers repeated on every page (the pages across are set above).
     ws.set_repeat_rows(head_row, sub_row)?;
-    if grouped {
-        ws.set_repeat_columns(0, 2)?;
-    }
     ws.set_print_gridlines(true);
     ws.set_print_area(0, 0, row.max(total_row), last_col)?;
     Ok(())
@@ -1045,7 +1092,8 @@ fn list_sheet(
     let mut widths = vec![8.0, 46.0];
     widths.extend(l.columns.iter().map(|_| 13.0));
     widths.extend(units.iter().map(|_| 11.0));
-    headers(ws, head_row, &refs, &widths)?;
+    // The lines' codes and labels on every page; the province's figures once.
+    headers(ws, head_row, &refs, &widths, 2, widths.len())?;
     for (k, col) in l.columns.iter().enumerate() {
         let fmt = fmt_for(col.ty).set_bold();
         ws.set_column_format(first_fig + k as u16, &fmt)?;
@@ -1101,10 +1149,6 @@ fn list_sheet(
         }
     }
     ws.set_freeze_panes(head_row + 1, units_at)?;
-    // As many pages across as the units need, the lines and the province's figures
-    // repeated on each: one page wide would print 49 units in 3-point type.
-    ws.set_repeat_columns(0, units_at - 1)?;
-    ws.set_print_fit_to_pages(0, 1);
     Ok(())
 }
 
@@ -1250,10 +1294,13 @@ fn detail_sheet(
     );
     head.push(lang.pick("Nguồn (tệp › ô)", "Source (file › cell)").into());
     let refs: Vec<&str> = head.iter().map(String::as_str).collect();
-    let mut widths = vec![8.0, 28.0, 38.0];
-    widths.extend(t.columns.iter().map(|_| 13.0));
+    // One page across in legible type for the columns that print.
+    let mut widths = vec![8.0, 26.0, 38.0];
+    widths.extend(t.columns.iter().map(|_| 11.0));
     widths.push(40.0);
-    headers(ws, 2, &refs, &widths)?;
+    // The source (file › cell) is for tracing on screen: on paper it would take a
+    // second page across for every page down.
+    headers(ws, 2, &refs, &widths, 3, widths.len() - 1)?;
     ws.set_freeze_panes(3, 3)?;
     let part_rows = (rows as u32 - (part * SHEET_ROWS).min(rows as u32)).min(SHEET_ROWS);
     ws.autofilter(2, 0, 2 + part_rows.max(1), last)?;
@@ -1285,15 +1332,20 @@ fn status_head(ws: &mut Worksheet, lang: Lang) -> Result<(), XlsxError> {
         lang.pick("Thời gian lưu tệp (chỉ để xem)", "File time (shown only)"),
         "SHA-256",
     ];
-    headers(
-        ws,
-        2,
-        &head,
-        &[
-            5.0, 8.0, 34.0, 36.0, 24.0, 9.0, 11.0, 50.0, 12.0, 24.0, 17.0, 20.0,
-        ],
-    )
+    // Two pages across, the unit on both: the file and its standing, then the note and
+    // the dates. The note wraps (its rows carry no format: the column's).
+    headers(ws, 2, &head, &STATUS_WIDTHS, 3, STATUS_WIDTHS.len())?;
+    ws.set_column_format(STATUS_NOTE_COL, &Format::new().set_text_wrap())?;
+    Ok(())
 }
+
+/// The status sheet's column widths.
+const STATUS_WIDTHS: [f64; 12] = [
+    5.0, 8.0, 34.0, 36.0, 24.0, 9.0, 11.0, 40.0, 12.0, 18.0, 17.0, 20.0,
+];
+
+/// The status sheet's note column, which wraps.
+const STATUS_NOTE_COL: u16 = 7;
 
 /// The status sheet's rows, without formats (see [`write`]).
 fn status_rows(
@@ -1350,6 +1402,9 @@ fn status_rows(
                     more: &[String; 3]|
      -> Result<(), XlsxError> {
         // Unformatted, as in the summary: gridlines frame the printed sheet.
+        if let Some(h) = style::wrapped_height(note, STATUS_WIDTHS[STATUS_NOTE_COL as usize]) {
+            ws.set_row_height(row, h)?;
+        }
         ws.write_number(row, 0, n as f64)?;
         for (col, s) in [
             (1u16, code),
@@ -1432,13 +1487,23 @@ fn status_rows(
         let (code, name) = s.unit.map_or(("", ""), |u| {
             (form.units[u].code.as_str(), form.units[u].name.as_str())
         });
-        // A file set aside says why in the DUP warning, addressed to the clerk (which
-        // file was kept and how to undo the choice).
+        // A file set aside says why: in the DUP warning, addressed to the clerk (which
+        // file was kept and how to undo the choice), or, set aside by a clerk's `keep`,
+        // in that decision's finding (who chose which file). Its own first error is in
+        // *Lỗi*; here it would read as the reason the file was not used.
         let dup = s.findings.iter().find(|f| f.code.is(Builtin::Dup));
-        let note = match (&s.superseded_by, dup, s.findings.first()) {
-            (Some(_), Some(f), _) => cell_text(f.message.get(lang)).into_owned(),
+        let decided = s
+            .findings
+            .iter()
+            .rev()
+            .find(|f| f.code.is(Builtin::Decision));
+        let why = match s.superseded_by {
+            Some(_) => dup.or(decided),
+            None => dup,
+        };
+        let note = match (&s.superseded_by, why, s.findings.first()) {
+            (_, Some(f), _) => cell_text(f.message.get(lang)).into_owned(),
             (Some(by), None, _) => format!("{} {by}", lang.pick("Thay bằng", "Superseded by")),
-            (None, Some(f), _) => cell_text(f.message.get(lang)).into_owned(),
             (None, None, Some(f)) => cell_text(f.message.get(lang)).into_owned(),
             (None, None, None) => String::new(),
         };
@@ -1512,6 +1577,8 @@ fn errors(ws: &mut Worksheet, form: &Form, c: &Consolidation, lang: Lang) -> Res
             16.0,
             16.0,
         ],
+        3,
+        11,
     )?;
     let text = style::text();
     let wrap = style::label();

@@ -127,35 +127,39 @@ pub fn decisions_json(c: &Consolidation, d: &Applied, lang: Lang) -> Json {
 
 const HEAD: u32 = 2;
 
+/// Narrow enough for one A4 page across in legible type: the file's name and the
+/// decision wrap (their rows are as tall as they need); the full hash takes its four
+/// lines of 16.
 fn columns(lang: Lang) -> [(&'static str, f64); 13] {
     [
         (lang.pick("STT", "No."), 5.0),
-        (lang.pick("Mã ĐV", "Unit"), 12.0),
-        (lang.pick("Tệp", "File"), 24.0),
-        (lang.pick("Tình trạng", "Status"), 15.0),
-        (lang.pick("Đang dùng", "Used now"), 8.0),
-        (lang.pick("Ngày báo cáo", "Date of report"), 11.0),
+        (lang.pick("Mã ĐV", "Unit"), 11.0),
+        (lang.pick("Tệp", "File"), 18.0),
+        (lang.pick("Tình trạng", "Status"), 12.0),
+        (lang.pick("Đang dùng", "Used now"), 7.0),
+        (lang.pick("Ngày báo cáo", "Date of report"), 10.0),
         (
             lang.pick("Thời gian lưu tệp (chỉ để xem)", "File time (shown only)"),
-            15.0,
+            14.0,
         ),
-        (lang.pick("Nhận lần đầu", "First seen"), 11.0),
-        (lang.pick("Thấy lần cuối", "Last seen"), 11.0),
-        (lang.pick("Lỗi / cảnh báo", "Errors / warnings"), 9.0),
-        (lang.pick("Mã băm (12 ký tự đầu)", "Hash (first 12)"), 14.0),
+        (lang.pick("Nhận lần đầu", "First seen"), 10.0),
+        (lang.pick("Thấy lần cuối", "Last seen"), 10.0),
+        (lang.pick("Lỗi / cảnh báo", "Errors / warnings"), 8.0),
+        (lang.pick("Mã băm (12 ký tự đầu)", "Hash (first 12)"), 13.0),
         (lang.pick("SHA-256 đầy đủ", "Full SHA-256"), 18.0),
-        (lang.pick("Quyết định", "Decision"), 30.0),
+        (lang.pick("Quyết định", "Decision"), 16.0),
     ]
 }
 
 /// The page setup both sheets share.
-fn print_setup(ws: &mut Worksheet, lang: Lang) -> Result<(), XlsxError> {
+/// A4 landscape, as many pages across as legible type needs, the unit's number and
+/// code starting each.
+fn print_setup(ws: &mut Worksheet, cols: &[(&str, f64)], lang: Lang) -> Result<(), XlsxError> {
     ws.set_freeze_panes(HEAD + 1, 0)?;
-    ws.set_landscape();
-    ws.set_paper_size(9);
-    ws.set_print_fit_to_pages(1, 0);
+    let widths: Vec<f64> = cols.iter().map(|c| c.1).collect();
+    let plan = super::print::across(ws, &widths, 2, &|_| true, None)?;
     ws.set_repeat_rows(HEAD, HEAD)?;
-    ws.set_print_center_horizontally(true);
+    ws.set_print_center_horizontally(plan.pages == 1);
     ws.set_footer(lang.pick("&CTrang &P/&N", "&CPage &P of &N"));
     Ok(())
 }
@@ -180,7 +184,7 @@ fn head(
         subtitle,
         &style::note().set_align(FormatAlign::Center),
     )?;
-    ws.set_row_height(HEAD, 32)?;
+    ws.set_row_height(HEAD, 48)?;
     let h = style::header();
     for (k, (t, _)) in cols.iter().enumerate() {
         ws.write_string_with_format(HEAD, k as u16, *t, &h)?;
@@ -360,7 +364,7 @@ fn history(
             &style::note().set_align(FormatAlign::Center),
         )?;
     }
-    print_setup(ws, lang)
+    print_setup(ws, &cols, lang)
 }
 
 fn decision_sheet(
@@ -429,7 +433,7 @@ fn decision_sheet(
         row += 1;
     }
     problems(ws, row, &d.problems, cols.len() as u16 - 1, lang)?;
-    print_setup(ws, lang)
+    print_setup(ws, &cols, lang)
 }
 
 /// The unusable entries, one merged line each, below the decisions.

@@ -8,6 +8,7 @@ pub mod consolidated;
 pub mod form;
 pub mod history_sheet;
 pub mod mark;
+mod print;
 pub mod report;
 pub mod returned;
 pub mod staging;
