@@ -101,7 +101,7 @@ fn the_blank_form_has_instructions_a_heading_and_signatures() {
     assert!(
         lines
             .iter()
-            .any(|l| l.starts_with("Hạn gửi báo cáo: chậm nhất 20 ngày")),
+            .any(|l| l.starts_with("Thời hạn gửi báo cáo: chậm nhất 20 ngày")),
         "the deadline of [form] deadline_days: {lines:?}"
     );
     assert!(
@@ -112,28 +112,49 @@ fn the_blank_form_has_instructions_a_heading_and_signatures() {
     );
     // Biểu 1: the body over the table, then under D (row 22) the date and signatures.
     let b1 = cells(&blank, "Biểu 1");
-    assert_eq!(text(b1.get(&(1, 0))), Some("ĐẢNG BỘ ……………\nSố: ……-BC/ĐU"));
+    assert_eq!(text(b1.get(&(1, 0))), Some("ĐẢNG BỘ ……………\nSố ……-BC/ĐU"));
+    // The unit writes its own place by hand.
     assert_eq!(
         text(b1.get(&(23, 2))),
-        Some("Điện Biên, ngày …… tháng …… năm ……")
+        Some("……………, ngày …… tháng …… năm ……")
     );
     assert_eq!(text(b1.get(&(24, 0))), Some("NGƯỜI LẬP BIỂU"));
+    // What the form can compute it computes: the admissions of Biểu 1 and Biểu 2 from
+    // the Kết nạp total (row 19), Biểu 3's members from Biểu 1's D (row 22).
+    use calamine::Reader;
+    let mut wb = calamine::open_workbook_auto(&blank).unwrap();
+    for (sheet, cell, formula) in [
+        ("Biểu 1", (7, 2), "'Kết nạp'!E19"),
+        ("Biểu 2", (5, 2), "'Kết nạp'!E19"),
+        ("Biểu 2", (6, 2), "'Kết nạp'!F19"),
+        ("Biểu 2", (5, 3), "'Biểu 1'!D8"),
+        ("Biểu 3", (5, 2), "'Biểu 1'!C22"),
+        ("Biểu 3", (5, 3), "'Biểu 1'!D22"),
+    ] {
+        let f = wb.worksheet_formula(sheet).unwrap();
+        assert_eq!(
+            f.get_value(cell).map(String::as_str),
+            Some(formula),
+            "{sheet} {cell:?}"
+        );
+    }
     assert_eq!(text(b1.get(&(24, 2))), Some("T/M BAN THƯỜNG VỤ"));
     // Kết nạp: under its Tổng cộng row (row 19), which rows inserted push down.
     let adm = cells(&blank, "Kết nạp");
     assert_eq!(text(adm.get(&(18, 1))), Some("Tổng cộng"));
     assert_eq!(
         text(adm.get(&(20, 4))),
-        Some("Điện Biên, ngày …… tháng …… năm ……")
+        Some("……………, ngày …… tháng …… năm ……")
     );
     assert_eq!(text(adm.get(&(21, 0))), Some("NGƯỜI LẬP BIỂU"));
-    // The province's own report is signed by the head of the board, dated and named.
+    // The province's own report is sent by the Organisation Board and signed by its
+    // head, with the board's number, place and date.
     w.samples("inbox", &["--units", "3"]);
     w.run_expect(&["run", "inbox", "--out", "kq", "--no-archive"], 0);
     let up = cells(&w.path("kq/bao-cao-11.xlsx"), "Biểu 1");
     assert_eq!(
         text(up.get(&(1, 0))),
-        Some("TỈNH ỦY ĐIỆN BIÊN\nSố: ……-BC/ĐU")
+        Some("TỈNH ỦY ĐIỆN BIÊN\nBAN TỔ CHỨC\nSố ……-BC/BTCTU")
     );
     assert_eq!(text(up.get(&(24, 2))), Some("TRƯỞNG BAN"));
     let dated = text(up.get(&(23, 2))).unwrap_or_default();

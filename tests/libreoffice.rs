@@ -389,7 +389,7 @@ fn a_name_chosen_in_the_blank_form_fills_in_the_code_in_libreoffice() {
         let heading = cells(&saved, sheet);
         assert_eq!(
             text(heading.get(&(1, 0))),
-            Some(format!("{}\nSố: ……-BC/ĐU", name.to_uppercase()).as_str()),
+            Some(format!("{}\nSố ……-BC/ĐU", name.to_uppercase()).as_str()),
             "{sheet}'s heading after LibreOffice recalculated it"
         );
     }

@@ -520,12 +520,13 @@ impl Ctx<'_> {
             data.rows.push(r);
         }
         if data.total.is_none() {
+            let sheet_name = &cells_of.actual_name;
             self.findings.push(
                 Finding::error(
                     Builtin::Total,
                     Msg::new(
-                        format!("Không tìm thấy dòng \"{}\" của bảng {} (trong {} dòng từ dòng {}). Không xóa hoặc đổi tên dòng này.", t.total_label, t.label.to_lowercase(), t.max_rows, t.first_row + 1),
-                        format!("The \"{}\" row of the table is missing (searched {} rows from row {}). Do not delete or rename it.", t.total_label, t.max_rows, t.first_row + 1),
+                        format!("Không tìm thấy dòng \"{}\" ở cuối bảng của sheet \"{}\" (đã tìm {} dòng, từ dòng {}). Không được xóa hay đổi tên dòng này; nếu đã xóa, hãy chép lại bảng từ biểu mẫu gốc.", t.total_label, sheet_name, Lang::Vi.number(t.max_rows as f64), t.first_row + 1),
+                        format!("The \"{}\" row at the end of the table on sheet \"{}\" is missing (searched {} rows from row {}). Do not delete or rename it; if it was deleted, copy the table again from the blank form.", t.total_label, sheet_name, Lang::En.number(t.max_rows as f64), t.first_row + 1),
                     ),
                 )
                 .at(sheet, None)
@@ -633,7 +634,7 @@ impl Ctx<'_> {
                         self.findings.push(at(Finding::error(
                             Builtin::Type,
                             Msg::new(
-                                format!("Ô \"{label}\" phải là số nhưng ghi \"{}\". Hãy nhập số, {}.", s.trim(), if required { "ghi 0 nếu không có; không ghi chữ" } else { "hoặc để trống nếu không có; không ghi chữ" }),
+                                format!("Ô \"{label}\" phải ghi số nhưng đang ghi \"{}\". Hãy nhập số; {}.", s.trim(), if required { "nếu không có thì ghi 0, không ghi chữ" } else { "nếu không có thì ghi 0 hoặc để trống; không ghi chữ" }),
                                 format!("\"{label_en}\" must be a number but holds \"{}\". Type a number, {}.", s.trim(), if required { "0 if there is none; no words" } else { "or leave it blank if there is none; no words" }),
                             ),
                         ))

@@ -25,18 +25,22 @@ use serde::Deserialize;
 #[serde(deny_unknown_fields)]
 pub struct Fields {
     keys: Vec<String>,
+    /// The blank form computes every other key as a copy of the first and locks it.
+    #[serde(default)]
+    formula: bool,
 }
 
 /// Every one of `keys` equals the first, in each lane.
 #[derive(Debug, Clone)]
 pub struct Equal {
     lanes: Vec<Vec<FieldRef>>,
+    formula: bool,
 }
 
 impl Kind for Equal {
     const DOC: Doc = Doc {
         kind: "equal",
-        fields: "`keys` (two or more; lines of lists: in each figure column)",
+        fields: "`keys` (two or more; lines of lists: in each figure column), `formula` (the blank form computes the other keys as copies of the first)",
         holds: "all are equal",
         why: "A form repeats some figures across sheets; when the copies differ, one of them is wrong.",
         example: Example {
@@ -57,6 +61,7 @@ description = "Số kết nạp ở dòng Tổng cộng bằng số kết nạp 
         let keys: Vec<&str> = f.keys.iter().map(String::as_str).collect();
         Some(Equal {
             lanes: r.lanes(&keys, "keys")?,
+            formula: f.formula,
         })
     }
 
@@ -64,6 +69,19 @@ description = "Số kết nạp ở dòng Tổng cộng bằng số kết nạp 
         for lane in &self.lanes {
             check_lane(lane, rule, c);
         }
+    }
+}
+
+impl Equal {
+    /// When the blank form computes the copies: each (copy, the figure it copies). The
+    /// first key is the one a unit types (or a table's total), so a finding always
+    /// names the copy, the figure that was typed over or not recalculated.
+    pub fn formulas(&self) -> impl Iterator<Item = (FieldRef, FieldRef)> + '_ {
+        self.lanes
+            .iter()
+            .filter(|_| self.formula)
+            .filter_map(|l| l.split_first())
+            .flat_map(|(&first, rest)| rest.iter().map(move |&k| (k, first)))
     }
 }
 

@@ -1055,9 +1055,13 @@ pub(super) fn inject(
                 set_item(form, d, "movement.b1.pct", Out::Number(typed));
                 out.push(fault("PCT", (sh, pos), "B.1 % off by 1.5 points".into()));
             }
-            // A youth-union member added on the table, not on Biểu 2: reported on the
-            // table's total, the equality's second figure.
+            // A youth-union member added on the table while Biểu 2's I.4 keeps the old
+            // count typed over its formula (a file saved without recalculating, or typed
+            // by hand): reported on I.4, the copy the form computes from the table.
             "XSHEET" => {
+                let Some((copy_sheet, copy_at, _)) = item(form, d, "admitted.youth.this") else {
+                    continue;
+                };
                 let (Some(t), Some(tab)) = (form.tables.first(), d.tables.first_mut()) else {
                     continue;
                 };
@@ -1076,11 +1080,10 @@ pub(super) fn inject(
                 if let Some(total) = tab.total.as_mut() {
                     total[y] = Out::Number(num(&total[y]) + 1.0);
                 }
-                let pos = Pos::new(tab.total_row, t.columns[y].col);
                 out.push(fault(
                     "XSHEET",
-                    (t.sheet, pos),
-                    "a youth-union member added on Kết nạp only".into(),
+                    (copy_sheet, copy_at),
+                    "a youth-union member added on Kết nạp, Biểu 2 I.4 typed over".into(),
                 ));
             }
             // A required line left blank (one no other figure depends on).

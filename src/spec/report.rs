@@ -25,10 +25,23 @@ pub struct ReportFile {
     #[serde(default)]
     pub heading_to: Option<String>,
     /// The report's number as printed under the body, to be completed by hand when the
-    /// report is registered ("Số: ……-BC/ĐU").
+    /// report is registered ("Số ……-BC/ĐU").
     pub number: String,
-    /// The place before the date ("Điện Biên, ngày … tháng … năm …").
+    /// The place before the date on a unit's form; blank (the default): dots, each unit
+    /// writes its own commune by hand.
+    #[serde(default)]
     pub place: String,
+    /// The reporting body over the province's own report to the level above, lines
+    /// separated by `\n` ("TỈNH ỦY ĐIỆN BIÊN\nBAN TỔ CHỨC"); absent: the province's name
+    /// in capitals.
+    #[serde(default)]
+    pub upward_body: Option<String>,
+    /// The number of that report ("Số ……-BC/BTCTU"); absent: `number`.
+    #[serde(default)]
+    pub upward_number: Option<String>,
+    /// The place before the date on that report ("Điện Biên"); absent: `place`.
+    #[serde(default)]
+    pub upward_place: Option<String>,
     /// The left signature: who prepared the form.
     pub preparer: String,
     /// What the preparer writes under it.
@@ -62,6 +75,12 @@ pub struct Paper {
     pub number: String,
     /// See [`ReportFile::place`].
     pub place: String,
+    /// See [`ReportFile::upward_body`].
+    pub upward_body: Option<String>,
+    /// See [`ReportFile::upward_number`].
+    pub upward_number: String,
+    /// See [`ReportFile::upward_place`].
+    pub upward_place: String,
     /// See [`ReportFile::preparer`].
     pub preparer: String,
     /// See [`ReportFile::preparer_note`].
@@ -129,6 +148,15 @@ pub(super) fn resolve(
         heading: (at, last),
         number: raw.number.clone(),
         place: raw.place.clone(),
+        upward_body: raw.upward_body.clone().filter(|b| !b.trim().is_empty()),
+        upward_number: raw
+            .upward_number
+            .clone()
+            .unwrap_or_else(|| raw.number.clone()),
+        upward_place: raw
+            .upward_place
+            .clone()
+            .unwrap_or_else(|| raw.place.clone()),
         preparer: raw.preparer.clone(),
         preparer_note: raw.preparer_note.clone().unwrap_or_default(),
         signer: raw.signer.clone(),
@@ -151,8 +179,11 @@ mod tests {
             sheets: sheets.iter().map(|s| s.to_string()).collect(),
             heading: heading.to_string(),
             heading_to: to.map(str::to_string),
-            number: "Số: ……-BC/ĐU".to_string(),
-            place: "Điện Biên".to_string(),
+            number: "Số ……-BC/ĐU".to_string(),
+            place: String::new(),
+            upward_body: Some(" ".to_string()),
+            upward_number: None,
+            upward_place: Some("Điện Biên".to_string()),
             preparer: "NGƯỜI LẬP BIỂU".to_string(),
             preparer_note: None,
             signer: "T/M BAN THƯỜNG VỤ".to_string(),
@@ -175,6 +206,13 @@ mod tests {
         assert_eq!(r.sheets, vec![1]);
         assert_eq!(r.heading, (Pos::new(1, 0), 1));
         assert_eq!(r.upward_signer, "T/M BAN THƯỜNG VỤ");
+        assert_eq!(r.upward_number, "Số ……-BC/ĐU");
+        assert_eq!(
+            (r.place.as_str(), r.upward_place.as_str()),
+            ("", "Điện Biên")
+        );
+        // A blank body is no body: the province's name is printed instead.
+        assert_eq!(r.upward_body, None);
         // A blank contact is no contact: the instructions would print an empty line.
         assert_eq!(r.contact, None);
     }

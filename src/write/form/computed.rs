@@ -25,6 +25,8 @@ enum How {
         plus: Vec<FieldRef>,
         minus: Vec<FieldRef>,
     },
+    /// The same figure written elsewhere (B.1 of Biểu 1 from the *Kết nạp* total).
+    Copy(FieldRef),
 }
 
 /// The form's computed figures.
@@ -34,8 +36,8 @@ pub(super) struct Computed {
 }
 
 impl Computed {
-    /// Every percentage of a `percent` rule and every result of a `balance` rule with
-    /// `formula = true`.
+    /// Every percentage of a `percent` rule, every result of a `balance` rule with
+    /// `formula = true` and every copy of an `equal` rule with `formula = true`.
     pub(super) fn of(form: &Form) -> Computed {
         let mut map = HashMap::new();
         for r in form.rules.iter() {
@@ -55,6 +57,11 @@ impl Computed {
                             plus: plus.to_vec(),
                             minus: minus.to_vec(),
                         });
+                    }
+                }
+                RuleKind::Equal(e) => {
+                    for (copy, of) in e.formulas() {
+                        map.entry(copy).or_insert(How::Copy(of));
                     }
                 }
                 _ => {}
@@ -135,6 +142,7 @@ impl Computed {
                 }
                 Some(Out::Formula(text, v))
             }
+            How::Copy(of) => Some(Out::Formula(r(*of)?, value(*of).unwrap_or(0.0))),
         }
     }
 }

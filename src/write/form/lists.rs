@@ -58,21 +58,29 @@ pub(super) fn value<R>(data: Option<&FormData<R>>, f: FieldRef) -> Option<f64> {
     }
 }
 
-/// A figure's value for a formula's cached result: [`value`], and with `sums` (a
-/// returned workbook, whose totals are all formulas) a table column's total as the sum
-/// of its rows, which is what the total's formula gives.
+/// A figure's value for a formula's cached result: [`value`], and a table column's
+/// total as the total row shows it: the total the unit typed over its SUM, or the sum
+/// of its rows, which is what the total's formula gives. With `sums` (a returned
+/// workbook, whose totals are all formulas again) always the sum of the rows.
 pub(super) fn figure<R: TableRows>(
     data: Option<&FormData<R>>,
     f: FieldRef,
     sums: bool,
 ) -> Option<f64> {
     match (data, f) {
-        (Some(d), FieldRef::Column { table, column }) if sums => {
-            let rows = &d.tables.get(table)?.rows;
+        (Some(d), FieldRef::Column { table, column }) => {
+            let t = d.tables.get(table)?;
+            if !sums && let Some(given) = &t.total {
+                return match given.get(column)? {
+                    Out::Number(n) | Out::Formula(_, n) => Some(*n),
+                    _ => None,
+                };
+            }
+            let rows = &t.rows;
             Some(
                 (0..rows.len())
                     .filter_map(|i| match rows.value(i, column) {
-                        Some(OutRef::Number(n)) if n.is_finite() => Some(n),
+                        Some(OutRef::Number(n) | OutRef::Formula(_, n)) if n.is_finite() => Some(n),
                         _ => None,
                     })
                     .sum(),

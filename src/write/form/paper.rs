@@ -71,8 +71,21 @@ fn date_of<R>(data: Option<&FormData<R>>, ci: usize) -> Option<NaiveDate> {
 }
 
 /// The reporting body over the form, in capitals as the official forms print it, then
-/// the report's number on the next line: the unit's name as typed on *Thông tin*.
-fn heading<R>(form: &Form, paper: &Paper, si: usize, data: Option<&FormData<R>>) -> Out {
+/// the report's number on the next line: the unit's name as typed on *Thông tin*. The
+/// province's own report names the body that sends it (`upward_body`: the Organisation
+/// Board under the provincial committee, who signs it) with that body's number.
+fn heading<R>(
+    form: &Form,
+    paper: &Paper,
+    si: usize,
+    data: Option<&FormData<R>>,
+    signs: Signs,
+) -> Out {
+    if signs == Signs::Upward
+        && let Some(body) = &paper.upward_body
+    {
+        return Out::Text(format!("{body}\n{}", paper.upward_number));
+    }
     let id = form.identity;
     let ci = id.unit_name.unwrap_or(id.unit_code);
     let at = reference(form, si, ci);
@@ -95,11 +108,11 @@ fn place_and_date<R>(
     data: Option<&FormData<R>>,
     signs: Signs,
 ) -> String {
-    let place = if paper.place.trim().is_empty() {
-        DOTS
-    } else {
-        paper.place.as_str()
+    let place = match signs {
+        Signs::Unit => paper.place.trim(),
+        Signs::Upward => paper.upward_place.trim(),
     };
+    let place = if place.is_empty() { DOTS } else { place };
     let date = form
         .identity
         .report_date
@@ -199,10 +212,14 @@ pub(super) fn queue<R>(
     out.merge_value(
         at,
         to,
-        heading(form, paper, si, data),
+        heading(form, paper, si, data, signs),
         centred(Format::new().set_bold()),
     );
-    out.height(at.row, 32.0);
+    let lines = match (signs, &paper.upward_body) {
+        (Signs::Upward, Some(body)) => body.lines().count() + 1,
+        _ => 2,
+    };
+    out.height(at.row, 16.0 * lines as f64);
 
     let widths = &form.sheets[si].column_widths;
     let mid = split(widths, last_col);
@@ -269,7 +286,7 @@ pub(super) fn instructions(wb: &mut Workbook, form: &Form) -> Result<(), XlsxErr
     )?;
     ws.set_row_height(0, 24)?;
     let sub = format!(
-        "{} (mẫu {}, phiên bản {})",
+        "{} (mã mẫu biểu {}, phiên bản {})",
         form.title, form.id, form.version
     );
     ws.merge_range(1, 0, 1, 1, &sub, &centred(Format::new().set_italic()))?;
@@ -277,12 +294,16 @@ pub(super) fn instructions(wb: &mut Workbook, form: &Form) -> Result<(), XlsxErr
     let mut lines: Vec<String> = paper.instructions.clone();
     if let Some(days) = form.deadline_days {
         lines.push(format!(
-            "Hạn gửi báo cáo: chậm nhất {days} ngày sau ngày cuối kỳ báo cáo; ngày ghi ở ô \
-             Ngày báo cáo (trang Thông tin) là ngày dùng để tính đúng hạn hay muộn."
+            "Thời hạn gửi báo cáo: chậm nhất {days} ngày kể từ ngày kết thúc kỳ báo cáo; \
+             ngày ghi ở ô Ngày báo cáo (sheet Thông tin) được dùng để xác định báo cáo \
+             đúng hạn hay chậm."
         ));
     }
     if let Some(c) = &paper.contact {
-        lines.push(format!("Gửi báo cáo và hỏi khi cần: {c}."));
+        lines.push(format!(
+            "Nơi nhận báo cáo và giải đáp vướng mắc: {}.",
+            c.trim_end_matches('.')
+        ));
     }
     let number = centred(Format::new().set_bold());
     let text = Format::new().set_text_wrap().set_align(FormatAlign::Top);
