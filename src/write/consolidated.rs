@@ -350,6 +350,17 @@ fn summary_columns(form: &Form, cmp: Option<&Comparison>) -> Vec<Col> {
     cols
 }
 
+/// The printed table a summary figure belongs to: its list (a form's sheet), its
+/// table, the sheet of its cell, or the derived figures (rates and shares) together.
+fn group_of(form: &Form, f: FieldRef) -> (u8, usize) {
+    match f {
+        FieldRef::Item { list, .. } => (0, form.lists[list].sheet),
+        FieldRef::Column { table, .. } => (0, form.tables[table].sheet),
+        FieldRef::Cell(i) => (0, form.cells[i].sheet),
+        FieldRef::Derived(_) => (1, 0),
+    }
+}
+
 /// The columns before the figures: STT, code, unit, status.
 const FIXED: u16 = 4;
 
@@ -490,21 +501,46 @@ fn summary(
     };
     let mut widths = vec![5.0, 12.0, 30.0, 14.0];
     widths.extend(cols.iter().map(width));
-    // At most two pages across, the second starting at a figure's first column: a
-    // heading merged over a figure's three columns split by the page printed its fill
-    // past the page's edge. The unit's number, code and name start every page.
-    let may_start = |k: usize| k >= fixed as usize && cols[k - fixed as usize].part == Part::This;
-    let plan = super::print::across(ws, &widths, 3, &may_start, Some(2))?;
-    // The lines above and below the table wrap within the first page, as tall as
-    // their text: LibreOffice does not grow a row to fit.
+    // Printed as tables: each page across starts at a form's first figure (Biểu 1,
+    // Biểu 2, the rates, Địa bàn), in type a clerk reads (at least 64 %), the unit's
+    // number, code and name repeated. A group wider than a page breaks at a figure's
+    // first column, never inside its three: a heading merged over them split by the
+    // page printed its fill past the page's edge.
+    let groups: Vec<(u8, usize)> = cols.iter().map(|c| group_of(form, c.field)).collect();
+    let room = super::print::A4_LANDSCAPE * 100.0 / super::print::LEGIBLE_SCALE
+        - widths[..3].iter().sum::<f64>();
+    let group_width = |g: (u8, usize)| -> f64 {
+        cols.iter()
+            .zip(&groups)
+            .filter(|(_, h)| **h == g)
+            .map(|(c, _)| width(c) + 0.71)
+            .sum()
+    };
+    let may_start = |k: usize| {
+        let Some(i) = k.checked_sub(fixed as usize) else {
+            return false;
+        };
+        cols[i].part == Part::This
+            && (i == 0 || groups[i - 1] != groups[i] || group_width(groups[i]) > room)
+    };
+    let plan = super::print::across(ws, &widths, 3, &may_start, None)?;
+    // The title and the lines under it sit over the unit's number, code and name,
+    // which every page across repeats: each printed table carries them whole. Merged
+    // wider, every page after the first printed a clipped piece of them. They wrap, as
+    // tall as their text: LibreOffice does not grow a row to fit.
     let first_page = plan.first_page_end.min(last_col);
-    let page_width: f64 = widths[..=first_page as usize].iter().sum();
+    let head_end: u16 = 2;
+    let page_width: f64 = widths[..=head_end as usize].iter().sum();
     let title = format!(
         "{} — {}",
         lang.pick(&form.title, &form.title_en),
         form.province
     );
-    ws.merge_range(0, 0, 0, first_page, &title, &style::title())?;
+    ws.set_row_height(
+        0,
+        (heading_height(&title, page_width / 1.3) * 1.3).max(24.0),
+    )?;
+    ws.merge_range(0, 0, 0, head_end, &title, &style::title().set_text_wrap())?;
     let period = c.period.map_or_else(String::new, |p| {
         format!("{} {p}", lang.pick("Kỳ báo cáo", "Period"))
     });
@@ -522,13 +558,13 @@ fn summary(
         .set_text_wrap()
         .set_align(rust_xlsxwriter::FormatAlign::Top);
     ws.set_row_height(1, text_height(&subtitle, page_width))?;
-    ws.merge_range(1, 0, 1, first_page, &subtitle, &wrapped)?;
+    ws.merge_range(1, 0, 1, head_end, &subtitle, &wrapped)?;
     if let Some(note) = detail_left_out {
         let note_fmt = style::note()
             .set_text_wrap()
             .set_align(rust_xlsxwriter::FormatAlign::Top);
         ws.set_row_height(2, text_height(note, page_width))?;
-        ws.merge_range(2, 0, 2, first_page, note, &note_fmt)?;
+        ws.merge_range(2, 0, 2, head_end, note, &note_fmt)?;
     }
     let head_row = SUMMARY_HEAD_ROW;
     let sub_row = head_row + 1;
@@ -804,16 +840,12 @@ fn summary(
         let fmt = style::note()
             .set_text_wrap()
             .set_align(rust_xlsxwriter::FormatAlign::Top);
-        let room: f64 = widths[2..=(first_page as usize).max(2)].iter().sum();
+        // Right of the repeated columns, on the first page across only: merged into
+        // them, the pages after it printed a clipped piece.
+        let end = first_page.max(FIXED);
+        let room: f64 = widths[FIXED as usize - 1..=end as usize].iter().sum();
         ws.set_row_height(total_row + 1, text_height(&line, room))?;
-        ws.merge_range(
-            total_row + 1,
-            2,
-            total_row + 1,
-            first_page.max(3),
-            &line,
-            &fmt,
-        )?;
+        ws.merge_range(total_row + 1, FIXED - 1, total_row + 1, end, &line, &fmt)?;
     }
     // How a unit's earlier figures were found when it did not report them itself:
     // added up from the units it took over, exact or an estimate (then not shown).
