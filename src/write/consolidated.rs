@@ -849,9 +849,18 @@ fn summary(
     }
     // How a unit's earlier figures were found when it did not report them itself:
     // added up from the units it took over, exact or an estimate (then not shown).
+    // Wrapped right of the repeated columns as the coverage line: unwrapped, a long
+    // note ran past the printed page.
     let mut row = total_row + 2;
+    let end = first_page.max(FIXED);
+    let room: f64 = widths[FIXED as usize - 1..=end as usize].iter().sum();
+    let note_fmt = style::note()
+        .set_text_wrap()
+        .set_align(rust_xlsxwriter::FormatAlign::Top);
     for (code, note) in &notes {
-        ws.write_string_with_format(row, 1, format!("* {code}: {note}"), &style::note())?;
+        let text = format!("* {code}: {note}");
+        ws.set_row_height(row, text_height(&text, room))?;
+        ws.merge_range(row, FIXED - 1, row, end, &text, &note_fmt)?;
         row += 1;
     }
     ws.set_freeze_panes(FIRST_ROW, 3)?;
