@@ -243,6 +243,25 @@ fn rows_inserted_just_above_the_total_row_in_libreoffice_are_in_the_totals() {
         assert_eq!(total, rows, "column {col}: the total misses rows");
     }
     assert_eq!(total_and_rows(&edited, 20, 3, 19, 4).0, before_total);
+    // STT numbers the named rows in order; the inserted rows have no formula of it.
+    let adm = cells(&edited, "Kết nạp");
+    let stt = |c: &crate::common::Cells, row: u32| c.get(&(row, 0)).and_then(crate::common::as_f64);
+    let named_before = |c: &crate::common::Cells, row: u32| {
+        (3..=row)
+            .filter(|&r| text(c.get(&(r, 1))).is_some_and(|t| !t.trim().is_empty()))
+            .count() as f64
+    };
+    let numbered: Vec<u32> = (3..18).filter(|&r| stt(&adm, r).is_some()).collect();
+    assert!(numbered.len() >= 10, "{numbered:?}");
+    for &r in &numbered {
+        assert_eq!(
+            stt(&adm, r),
+            Some(named_before(&adm, r)),
+            "STT of row {}",
+            r + 1
+        );
+    }
+    assert_eq!((stt(&adm, 18), stt(&adm, 19)), (None, None));
     // tonghop accepts it, with the same figures as before the move.
     let report = w.run_report("inbox", "out", &[], 0);
     let sub = submission(&report, "inserted.xlsx");
@@ -274,6 +293,21 @@ fn rows_inserted_just_above_the_total_row_in_libreoffice_are_in_the_totals() {
         assert_eq!(total, rows, "column {col}: the total misses rows");
     }
     assert_eq!(total_and_rows(&top, 22, 3, 21, 4).0, before_total);
+    // The rows below the two named rows inserted at the top renumber from 3, as
+    // LibreOffice recalculated them: an anchor on the first row would have moved
+    // down with it and counted from 1 again.
+    let adm = cells(&top, "Kết nạp");
+    assert_eq!((stt(&adm, 3), stt(&adm, 4)), (None, None));
+    let mut renumbered = 0;
+    for &r in &numbered {
+        let moved = r + 2;
+        // Rows 17 and 18 were emptied into the new rows: blank, so no number.
+        let named = text(adm.get(&(moved, 1))).is_some_and(|t| !t.trim().is_empty());
+        let want = named.then(|| named_before(&adm, moved));
+        assert_eq!(stt(&adm, moved), want, "STT of row {}", moved + 1);
+        renumbered += usize::from(named && want >= Some(3.0));
+    }
+    assert!(renumbered >= 8, "{renumbered} rows renumbered");
     let report = w.run_report("top", "out-top", &[], 0);
     let sub = submission(&report, "inserted.xlsx");
     assert!(

@@ -16,7 +16,7 @@ use crate::cellref::Pos;
 use crate::form::Form;
 use crate::spec::{FieldRef, FieldType, Layout};
 use crate::write::style;
-use rust_xlsxwriter::{Format, Note, ProtectionOptions, Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::{Format, Formula, Note, ProtectionOptions, Workbook, Worksheet, XlsxError};
 use std::collections::HashSet;
 
 /// Table rows on one sheet above which the sheet is streamed in constant-memory mode.
@@ -672,6 +672,27 @@ fn total_formula(col: u16, header_row: u32, first: u32) -> String {
     }
 }
 
+/// The STT of a table row: its rank among the named rows from the table's first row,
+/// blank on a row without a name. Rows a unit deletes leave no gap and rows below an
+/// inserted one renumber, in Excel and LibreOffice; typed numbers kept the old order.
+/// The inserted row itself has no formula: its number is the gap, until the unit fills
+/// its name and the clerk copies the formula, or not at all; the reader ignores it.
+///
+/// The count starts at the header's cell, less the header itself: rows inserted just
+/// under the header would move an anchor on the first row with them, and the rows
+/// below would count from 1 again (as the total's SUM, see [`total_formula`]).
+fn stt_formula(label_col: u16, header_row: u32, first: u32, row: u32) -> String {
+    let l = crate::cellref::column_name(label_col);
+    let r = row + 1;
+    if header_row < first {
+        let h = header_row + 1;
+        format!("IF(TRIM({l}{r})=\"\",\"\",COUNTIF({l}${h}:{l}{r},\"?*\")-COUNTIF({l}${h},\"?*\"))")
+    } else {
+        let f = first + 1;
+        format!("IF(TRIM({l}{r})=\"\",\"\",COUNTIF({l}${f}:{l}{r},\"?*\"))")
+    }
+}
+
 /// Stream the body rows of a sheet's tables in row order, the held cells in between.
 /// Formats are built once per column; only a marked cell gets its own.
 fn write_bodies(
@@ -700,6 +721,8 @@ fn write_bodies(
         })
         .collect();
     let mut next = vec![0usize; bodies.len()];
+    // Each table's named rows so far: the STT its formula shows, cached.
+    let mut named = vec![0usize; bodies.len()];
     // Tables are few: the next row is the least among their next rows.
     while let Some(k) = (0..bodies.len())
         .filter(|&k| next[k] < bodies[k].len())
@@ -723,7 +746,20 @@ fn write_bodies(
                 .map(|_| ())
         };
         if t.label_col > 0 {
-            ws.write_number_with_format(row, 0, (i + 1) as f64, &p.number)?;
+            let label = rows.label(i);
+            let is_named = match label {
+                OutRef::Blank => false,
+                OutRef::Text(s) => !s.trim().is_empty(),
+                _ => true,
+            };
+            let f = stt_formula(t.label_col, t.header_row, t.first_row, row);
+            let f = if is_named {
+                named[k] += 1;
+                Formula::new(f).set_result(named[k].to_string())
+            } else {
+                Formula::new(f).set_result("")
+            };
+            ws.write_formula_with_format(row, 0, f, &p.number)?;
         }
         put_at(ws, t.label_col, rows.label(i), &p.label, FieldType::Text)?;
         for (ci, c) in t.columns.iter().enumerate() {
