@@ -136,6 +136,14 @@ impl Peers {
                 false,
             )
         };
+        // Rates a few tenths of a point apart (a unit's own three or four periods often
+        // are) give a spread so small that half a point reads as 20 to 100 z-scores: a
+        // warning a clerk learns to ignore. All alike stays no spread at all.
+        let spread = if spread > 0.0 {
+            spread.max(MIN_SPREAD)
+        } else {
+            0.0
+        };
         Some(Peers {
             median: mid,
             spread,
@@ -144,6 +152,10 @@ impl Peers {
         })
     }
 }
+
+/// The least spread a modified z-score divides by, in percentage points: with the default
+/// threshold of 3 a rate is flagged only beyond about 2.2 points from the median.
+pub const MIN_SPREAD: f64 = 0.5;
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
@@ -541,6 +553,17 @@ mod tests {
         assert!(peers.z(9.0).unwrap() > 3.5);
         assert!(Peers::of(&[1.0, 2.0], 2).is_none());
         assert_eq!(Peers::of(&[3.0; 6], 5).unwrap().z(3.0), None);
+    }
+
+    #[test]
+    fn rates_a_few_tenths_apart_do_not_make_half_a_point_an_outlier() {
+        // A unit's own periods: MAD 0.05, so 0.6 points off would be z = 8.
+        let own = [2.0, 2.05, 2.1, 2.0];
+        let peers = Peers::of(&own, 3).unwrap();
+        assert_eq!(peers.spread, MIN_SPREAD);
+        assert!(peers.z(2.6).unwrap() < 1.0);
+        // Far off is still far off.
+        assert!(peers.z(6.0).unwrap() > 3.0);
     }
 }
 

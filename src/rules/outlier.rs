@@ -78,7 +78,7 @@ impl Kind for Outlier {
     const DOC: Doc = Doc {
         kind: "outlier",
         fields: "`numerator`, `denominator`, `threshold` (default 3.5), `min_units` (default 7), `min_periods` (default 3)",
-        holds: "the unit's rate numerator / denominator × 100 lies within `threshold` modified z-scores (median, median absolute deviation) of the run's units' rates, and of the unit's own rates in the archive's earlier periods of the same length (at least `min_periods` of them, the last 8 at most)",
+        holds: "the unit's rate numerator / denominator × 100 lies within `threshold` modified z-scores (median, median absolute deviation) of the run's units' rates (the spread taken as at least 0.5 points), and of the unit's own rates in the archive's earlier periods of the same length (at least `min_periods` of them, the last 8 at most)",
         why: "A slip can be consistent in every cell and still stand out beside the other units, or beside the unit's own earlier periods.",
         example: Example {
             rule: r#"code = "OUTLIER"
