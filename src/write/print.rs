@@ -17,6 +17,9 @@ pub const A4_LANDSCAPE: f64 = 104.0;
 /// The print scale below which 11-point text is under 7 points.
 pub const LEGIBLE_SCALE: f64 = 64.0;
 
+/// The most manual page breaks Excel keeps on a sheet.
+pub const MAX_BREAKS: usize = 1023;
+
 /// What rust_xlsxwriter adds to each column width in the file (Excel's cell padding).
 const PADDING: f64 = 0.71;
 
@@ -144,7 +147,10 @@ pub fn across(
         ws.set_print_fit_to_pages(1, 0);
     } else {
         ws.set_print_scale(p.scale);
-        ws.set_vertical_page_breaks(&p.breaks)?;
+        // Excel holds at most 1,023 manual breaks a sheet, and rust_xlsxwriter refuses
+        // more, which failed the whole run at 10,000 units (the list sheets have a
+        // column a unit). The pages past them print where the program breaks them.
+        ws.set_vertical_page_breaks(&p.breaks[..p.breaks.len().min(MAX_BREAKS)])?;
         if repeat > 0 {
             ws.set_repeat_columns(0, repeat as u16 - 1)?;
         }
@@ -155,6 +161,18 @@ pub fn across(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_sheet_wider_than_excel_has_breaks_for_is_written() {
+        // 10,000 unit columns of 20, as a list sheet of scenario (c): 1,667 pages across.
+        let widths = vec![20.0; 10_000];
+        let p = plan(&widths, 1, &|_| true, None);
+        assert!(p.breaks.len() > MAX_BREAKS, "{}", p.breaks.len());
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let ws = wb.add_worksheet();
+        across(ws, &widths, 1, &|_| true, None).unwrap();
+        wb.save_to_buffer().unwrap();
+    }
 
     #[test]
     fn a_narrow_sheet_is_one_page_and_a_wide_one_breaks_where_pages_may_start() {
