@@ -253,6 +253,14 @@ pub fn file_finding(e: &ReadError) -> Finding {
             ),
         )
         .found(detail.clone()),
+        ReadError::Sniff(SniffError::DamagedPart { part, detail }) => Finding::error(
+            Builtin::FileCorrupt,
+            Msg::new(
+                format!("Phần \"{part}\" bên trong tệp bị hỏng (không khớp mã kiểm tra khi nén): tệp đã bị hỏng sau khi lưu, có thể khi sao chép hoặc gửi. Mở rồi lưu lại cũng không lấy lại được số liệu của phần này. {}", again.0),
+                format!("The part \"{part}\" inside the file is damaged (it does not match its checksum): the file was damaged after it was saved, perhaps when copied or sent. Opening and saving it again cannot bring back what this part held. {}", again.1),
+            ),
+        )
+        .found(detail.clone()),
         ReadError::Sniff(SniffError::CorruptXls { detail }) | ReadError::Sniff(SniffError::CorruptZip { detail }) => Finding::error(
             Builtin::FileCorrupt,
             Msg::new(

@@ -152,7 +152,15 @@ pub fn read_workbook_within(
     )?;
     let format = sniffed.format;
     let bytes = repaired.as_deref().unwrap_or(bytes);
-    let open_err = |detail: String| ReadError::Open { format, detail };
+    let raw = bytes;
+    // A part whose bytes were damaged after saving says so by name, rather than as the
+    // layout calamine did not understand (see `SniffError::DamagedPart`).
+    let open_err = |detail: String| match format {
+        Format::Xlsx | Format::Ods => {
+            sniff::damaged_part(raw).map_or(ReadError::Open { format, detail }, ReadError::Sniff)
+        }
+        Format::Xls => ReadError::Open { format, detail },
+    };
     let bytes = Cursor::new(bytes);
     Ok(match format {
         Format::Xlsx => streamed(Xlsx::new(bytes).map_err(|e| open_err(e.to_string()))?, form),

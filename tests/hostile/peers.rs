@@ -123,3 +123,26 @@ fn peers_workbooks_are_spoken_of_in_the_chosen_language() {
         }
     }
 }
+
+/// calamine's issue252.xlsx has a relationships part whose bytes do not match their
+/// checksum: LibreOffice opens it as an empty workbook, its figures lost. The finding
+/// names that part and asks for the unit's own copy, rather than telling the clerk to
+/// re-save it (which gives the empty workbook).
+#[test]
+fn a_peer_file_damaged_after_saving_names_its_part() {
+    let w = Workdir::official();
+    let name = "calamine--tests-issue252.xlsx";
+    w.put(
+        &format!("inbox/{name}"),
+        &std::fs::read(Path::new(PEERS).join("files").join(name)).unwrap(),
+    );
+    let report = w.run_report("inbox", "out", &["--no-archive"], 1);
+    let f = &submissions(&report)[0]["findings"][0];
+    assert_eq!(f["rule"], "FILE_CORRUPT", "{f}");
+    let msg = f["message"].as_str().unwrap();
+    assert!(msg.contains("\"xl/_rels/workbook.xml.rels\""), "{msg}");
+    assert!(
+        msg.contains("gửi lại tệp") && !msg.contains("Hãy mở bằng"),
+        "{msg}"
+    );
+}

@@ -183,6 +183,55 @@ fn a_damaged_part_is_reported_without_english_in_the_vietnamese_message() {
     assert!(!f["found"].is_null(), "{f}");
 }
 
+/// The package with one bit flipped halfway through `part`'s compressed bytes: what a
+/// faulty copy or mail gateway does to a file after it was saved. Its checksum no longer
+/// matches; the part may still inflate, to other figures than the unit typed.
+fn damaged(bytes: &[u8], part: &str) -> Vec<u8> {
+    let mut z = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
+    let i = z.index_for_name(part).expect(part);
+    let e = z.by_index_raw(i).unwrap();
+    let at = e.data_start().unwrap() + e.compressed_size() / 2;
+    drop(e);
+    let mut out = bytes.to_vec();
+    out[at as usize] ^= 0x10;
+    out
+}
+
+/// calamine stops reading a part at its closing tag (or at the form's last row), before
+/// the zip reader compares the checksum at the part's end: a sheet damaged after saving
+/// was read, its figures changed, and accepted. Each part the figures come from is now
+/// verified: a damaged one is FILE_CORRUPT naming the part and asking for the unit's
+/// own copy (re-saving cannot bring the figures back), in either language; a damaged
+/// part the form does not need (a document property) leaves the file read.
+#[test]
+fn a_part_damaged_after_saving_is_named_and_its_figures_not_read() {
+    let tgi = sample("TGI");
+    for part in [ADM, INFO, "xl/sharedStrings.xml", "xl/workbook.xml"] {
+        let sub = run_one("TGI.xlsx", damaged(&tgi, part), &[], 1);
+        assert_eq!(status(&sub), "unreadable", "{part}: {sub:#}");
+        assert_file_finding(&sub, "FILE_CORRUPT");
+        let msg = findings(&sub, "FILE_CORRUPT")[0]["message"]
+            .as_str()
+            .unwrap();
+        assert!(msg.contains(&format!("\"{part}\"")), "{msg}");
+        assert!(msg.contains("Đề nghị đơn vị gửi lại tệp"), "{msg}");
+        assert!(
+            !msg.contains("Hãy mở bằng"),
+            "re-saving does not help: {msg}"
+        );
+    }
+    let sub = run_one("TGI.xlsx", damaged(&tgi, ADM), &["--lang", "en"], 1);
+    let msg = findings(&sub, "FILE_CORRUPT")[0]["message"]
+        .as_str()
+        .unwrap();
+    assert!(
+        msg.contains(ADM) && msg.contains("send the file again"),
+        "{msg}"
+    );
+    let sub = run_one("TGI.xlsx", damaged(&tgi, "docProps/app.xml"), &[], 0);
+    assert_accepted(&sub);
+}
+
 #[test]
 fn a_compression_ratio_refusal_names_its_limit_and_the_flag_that_raises_it() {
     // A 4 MiB part of spaces that deflates to a few KiB: over 200:1.

@@ -239,6 +239,7 @@ pub fn detail(err: SniffError) -> String {
         SniffError::NotASpreadsheet { detail }
         | SniffError::UnsupportedFormat { detail }
         | SniffError::CorruptZip { detail }
+        | SniffError::DamagedPart { detail, .. }
         | SniffError::Truncated { detail }
         | SniffError::CorruptXls { detail } => detail,
         other => panic!("expected an error with a detail, got {other:?}"),

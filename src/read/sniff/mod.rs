@@ -156,6 +156,17 @@ pub enum SniffError {
         /// What is broken, from the zip reader.
         detail: String,
     },
+    /// One part of a zip package does not match its own checksum or declared size: the
+    /// bytes changed after the file was saved (a faulty copy, a mail gateway, a disk).
+    /// Re-saving cannot bring back what the part held (LibreOffice opens such a file with
+    /// the part dropped, its figures lost); only the unit's own copy can.
+    #[error("zip entry '{part}' is damaged: {detail}")]
+    DamagedPart {
+        /// The entry's name inside the zip.
+        part: String,
+        /// The zip reader's message.
+        detail: String,
+    },
     /// The file ends before its own structure says it does: an attachment cut off in
     /// transit or a download that stopped. Sending it again fixes it; re-saving cannot.
     #[error("file is cut short: {detail}")]
@@ -325,6 +336,13 @@ pub fn sniff_for_reading(
         Format::Xls | Format::Ods => None,
     };
     Ok((sniffed, repaired))
+}
+
+/// After calamine failed to open a zip package: the first part whose bytes do not match
+/// its checksum or declared size, if that is why. Only taken on that failure path, so a
+/// good file never pays for inflating every part; the sizes were bounded by [`inspect`].
+pub fn damaged_part(bytes: &[u8]) -> Option<SniffError> {
+    zip::damaged_part(bytes)
 }
 
 // ---------------------------------------------------------------------------------------

@@ -16,8 +16,10 @@
 //!
 //! Only the parts that need it are rewritten, stored uncompressed; every other entry is
 //! copied as it is, still compressed, so a repair costs the size of those parts and no
-//! inflation of the rest. A package that needs nothing costs a look at three small parts
-//! and the first bytes of each XML part. The upstream fix would be in calamine's
+//! inflation of the rest. A package that needs nothing costs a look at three small parts,
+//! the first bytes of each XML part, and one inflation of the parts the figures are read
+//! from, which verifies their checksums (calamine stops before the point where the zip
+//! reader would: see `read_head`). The upstream fix would be in calamine's
 //! `read_workbook` (skip unknown sheet types and states) and `xml_reader` (decode
 //! UTF-16); until then this wrapper runs before it.
 
@@ -47,16 +49,16 @@ pub(super) fn repair_xlsx(bytes: &[u8], limits: &Limits) -> Result<Option<Vec<u8
             .replace('\\', "/")
             .to_ascii_lowercase();
         if folded.ends_with(".xml") || folded.ends_with(".rels") {
-            xml_parts.push(i);
+            xml_parts.push((i, carries_figures(&folded)));
         }
         by_name.insert(folded, i);
     }
 
     // Which parts are UTF-16: their first four bytes say so.
     let mut utf16 = Vec::new();
-    for &i in &xml_parts {
+    for &(i, verify) in &xml_parts {
         let mut head = [0u8; 4];
-        let n = read_head(&mut archive, i, &mut head)?;
+        let n = read_head(&mut archive, i, &mut head, verify)?;
         if utf16_order(&head[..n]).is_some() {
             utf16.push(i);
         }
@@ -329,22 +331,53 @@ fn fix_sheets(xml: &[u8], kinds: &HashMap<String, String>) -> Option<Vec<u8>> {
     changed.then(|| writer.into_inner())
 }
 
-/// The first bytes of entry `i`, as many as `head` holds or the part has.
+/// Whether a part (its name folded) holds what the figures are read from: the sheets,
+/// their strings and number formats, the workbook's list of sheets and the relationships
+/// that find them. A damaged document property, theme, drawing or comment loses nothing
+/// the form needs, and LibreOffice opens such a file; it is read.
+fn carries_figures(folded: &str) -> bool {
+    let file = folded.rsplit('/').next().unwrap_or(folded);
+    (folded.contains("worksheets/") && !folded.contains("/_rels/"))
+        || file == "sharedstrings.xml"
+        || file == "styles.xml"
+        || file.ends_with("workbook.xml")
+        || file == ".rels"
+        || file.ends_with("workbook.xml.rels")
+}
+
+/// The first bytes of entry `i`, as many as `head` holds or the part has; when `verify`,
+/// the rest of it is inflated into nothing so that its checksum is verified. calamine stops reading a
+/// part at its closing tag (or at the form's last row), before the zip reader reaches
+/// the end where it compares the checksum: a part damaged after saving would be read as
+/// figures that differ from what the unit typed, and accepted. Reading the rest here is
+/// the one extra inflation of the XML parts a sound file pays; the sizes were bounded by
+/// the sniffer before.
 fn read_head(
     archive: &mut ZipArchive<Cursor<&[u8]>>,
     i: usize,
     head: &mut [u8],
+    verify: bool,
 ) -> Result<usize, SniffError> {
     let mut f = archive.by_index(i).map_err(corrupt)?;
+    let damaged = |f: &zip::read::ZipFile<'_, _>, e: std::io::Error| SniffError::DamagedPart {
+        part: f.name().map(|n| n.into_owned()).unwrap_or_default(),
+        detail: e.to_string(),
+    };
     let mut n = 0;
     while n < head.len() {
         match f.read(&mut head[n..]) {
-            Ok(0) => break,
+            Ok(0) => return Ok(n),
             Ok(k) => n += k,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            // A part that cannot be inflated is calamine's to name, when it reads it.
-            Err(_) => break,
+            Err(e) => return Err(damaged(&f, e)),
         }
+    }
+    if !verify {
+        return Ok(n);
+    }
+    let limit = f.size().saturating_add(1);
+    if let Err(e) = std::io::copy(&mut (&mut f).take(limit), &mut std::io::sink()) {
+        return Err(damaged(&f, e));
     }
     Ok(n)
 }
@@ -356,12 +389,16 @@ fn read_part(
     limit: u64,
 ) -> Result<Vec<u8>, SniffError> {
     let mut buf = Vec::new();
-    archive
-        .by_index(i)
-        .map_err(corrupt)?
+    let mut entry = archive.by_index(i).map_err(corrupt)?;
+    let part = entry.name().map(|n| n.into_owned()).unwrap_or_default();
+    // The entry's header was sound and its bytes were not: damaged after saving.
+    (&mut entry)
         .take(limit)
         .read_to_end(&mut buf)
-        .map_err(|e| corrupt(zip::result::ZipError::Io(e)))?;
+        .map_err(|e| SniffError::DamagedPart {
+            part,
+            detail: e.to_string(),
+        })?;
     Ok(buf)
 }
 
@@ -374,6 +411,29 @@ fn corrupt(e: zip::result::ZipError) -> SniffError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_parts_figures_come_from_are_the_ones_verified() {
+        for part in [
+            "xl/worksheets/sheet1.xml",
+            "xl/sharedstrings.xml",
+            "xl/styles.xml",
+            "xl/workbook.xml",
+            "_rels/.rels",
+            "xl/_rels/workbook.xml.rels",
+        ] {
+            assert!(carries_figures(part), "{part}");
+        }
+        for part in [
+            "docprops/app.xml",
+            "xl/theme/theme1.xml",
+            "xl/worksheets/_rels/sheet1.xml.rels",
+            "xl/drawings/drawing1.xml",
+            "xl/comments1.xml",
+        ] {
+            assert!(!carries_figures(part), "{part}");
+        }
+    }
 
     #[test]
     fn utf16_in_either_order_becomes_utf8_with_its_declaration() {

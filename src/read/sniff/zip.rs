@@ -439,6 +439,27 @@ fn ods_grids(archive: &mut ZipArchive<Cursor<&[u8]>>, limits: &Limits) -> Result
     })
 }
 
+/// See [`super::damaged_part`]. Each part is inflated into a sink, at most one byte past
+/// its declared size, so nothing is held and a lying header cannot run on.
+pub(super) fn damaged_part(bytes: &[u8]) -> Option<SniffError> {
+    let mut archive = ZipArchive::new(Cursor::new(bytes)).ok()?;
+    for i in 0..archive.len() {
+        let mut entry = match archive.by_index(i) {
+            Ok(e) => e,
+            Err(_) => continue,
+        };
+        let part = entry.name().map(|n| n.to_string()).unwrap_or_default();
+        let limit = entry.size().saturating_add(1);
+        if let Err(e) = std::io::copy(&mut (&mut entry).take(limit), &mut std::io::sink()) {
+            return Some(SniffError::DamagedPart {
+                part,
+                detail: e.to_string(),
+            });
+        }
+    }
+    None
+}
+
 /// Reads a small package part, at most [`SMALL_PART`] bytes of it.
 fn read_part(
     archive: &mut ZipArchive<Cursor<&[u8]>>,
@@ -446,10 +467,17 @@ fn read_part(
     what: &str,
 ) -> Result<Vec<u8>, SniffError> {
     let mut buf = Vec::new();
-    archive
+    let entry = archive
         .by_index(index)
-        .and_then(|f| Ok(f.take(SMALL_PART).read_to_end(&mut buf)?))
         .map_err(|e| corrupt_zip(format!("cannot read '{what}': {e}")))?;
+    // The entry's header was sound and its bytes were not: damaged after saving.
+    entry
+        .take(SMALL_PART)
+        .read_to_end(&mut buf)
+        .map_err(|e| SniffError::DamagedPart {
+            part: what.to_string(),
+            detail: e.to_string(),
+        })?;
     Ok(buf)
 }
 
