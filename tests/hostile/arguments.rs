@@ -16,6 +16,11 @@ fn a_huge_file_limit_is_refused_naming_the_flag_not_wrapped_to_zero() {
         ("--max-unzipped-mib", "18446744073709551615"),
         ("--max-zip-ratio", "0"),
         ("--jobs", "1e9"),
+        // The run's memory budget: below what one form needs, and past 1 TiB.
+        ("--max-memory-mib", "0"),
+        ("--max-memory-mib", "63"),
+        ("--max-memory-mib", "1048577"),
+        ("--max-memory-mib", "18446744073709551615"),
     ] {
         let out = w.run(&run_args("inbox", "out", &[flag, value]));
         assert_eq!(out.status.code(), Some(2), "{flag} {value}: {}", show(&out));
@@ -29,6 +34,28 @@ fn a_huge_file_limit_is_refused_naming_the_flag_not_wrapped_to_zero() {
     // The largest value allowed is read as it says.
     let report = w.run_report("inbox", "out", &["--max-file-mib", "16384"], 0);
     assert_eq!(files_of(&report, "submissions"), ["KDN.xlsx", "TGI.xlsx"]);
+    // So are the ends of the memory budget's range.
+    for mib in ["64", "1048576"] {
+        let report = w.run_report("inbox", "out", &["--max-memory-mib", mib], 0);
+        assert_eq!(
+            files_of(&report, "submissions"),
+            ["KDN.xlsx", "TGI.xlsx"],
+            "{mib}"
+        );
+    }
+    // In English the message names the flag and the range too.
+    let out = w.run(&run_args(
+        "inbox",
+        "out-en",
+        &["--lang", "en", "--max-memory-mib", "0"],
+    ));
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--max-memory-mib") && err.contains("64"),
+        "{err}"
+    );
+    assert!(!w.path("out-en").exists());
 }
 
 #[test]
@@ -68,4 +95,7 @@ fn check_takes_the_same_limits_as_run() {
     assert_eq!(out.status.code(), Some(2), "{}", show(&out));
     // A 1 MiB limit refuses nothing of a form-sized file.
     w.run_expect(&["check", "inbox", "--max-file-mib", "1"], 0);
+    let out = w.run(&["check", "inbox", "--max-memory-mib", "0"]);
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+    w.run_expect(&["check", "inbox", "--max-memory-mib", "64"], 0);
 }

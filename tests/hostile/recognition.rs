@@ -57,16 +57,23 @@ fn assert_vietnamese(message: &str) {
 
 #[test]
 fn a_valid_workbook_under_any_name_or_none_is_read() {
-    let report = run_batch(
-        &inbox(&[
-            ("TGI.xlsb", sample("TGI")),
-            ("MNH.xltx", sample("MNH")),
-            ("DBP.xlam", sample("DBP")),
-            ("TCH", sample("TCH")),
-        ]),
-        &[],
-        0,
-    );
+    let w = inbox(&[
+        ("TGI.xlsb", sample("TGI")),
+        ("MNH.xltx", sample("MNH")),
+        ("DBP.xlam", sample("DBP")),
+        ("TCH", sample("TCH")),
+    ]);
+    // `check` reads by content too: a folder of them, and the file with no extension
+    // named on its own.
+    let checked = w.run_json(&["check", "inbox", "--json"], 0);
+    for (file, unit) in [("inbox/TGI.xlsb", "TGI"), ("inbox/TCH", "TCH")] {
+        let sub = submission(&checked, file);
+        assert_accepted(sub);
+        assert_eq!(sub["unit"], unit);
+    }
+    let checked = w.run_json(&["check", "inbox/TCH", "--json"], 0);
+    assert_eq!(submission(&checked, "inbox/TCH")["unit"], "TCH");
+    let report = run_batch(&w, &[], 0);
     for (file, unit) in [
         ("TGI.xlsb", "TGI"),
         ("MNH.xltx", "MNH"),
@@ -137,6 +144,8 @@ fn a_zip_attachment_gets_a_finding_that_says_to_unzip_it() {
         .unwrap()
         .to_string();
     assert!(msg.contains("Unzip") && msg.contains("TGI.xlsx"), "{msg}");
+    let checked = w.run_json(&["check", "inbox", "--json"], 1);
+    assert_file_finding(submission(&checked, "inbox/bao-cao-TGI.zip"), "FILE_TYPE");
 }
 
 // ---------------------------------------------------------------------------------------
