@@ -239,6 +239,62 @@ fn the_detail_of_many_rows_stays_under_the_memory_budget() {
     assert!(m.peak_mib < 128, "peak {} MiB", m.peak_mib);
 }
 
+/// `unit`'s submission with `mib` MiB of `<xf>` formats added to styles.xml.
+fn bloated_styles(unit: &str, mib: usize) -> Vec<u8> {
+    let mut p = Pkg::of(unit);
+    p.edit("xl/styles.xml", |x| {
+        let at = x.find("<cellXfs").expect("cellXfs");
+        let at = at + x[at..].find('>').unwrap() + 1;
+        let mut extra = String::with_capacity(mib << 20);
+        let mut i = 0u64;
+        while extra.len() < mib << 20 {
+            i += 1;
+            extra.push_str(&format!("<xf numFmtId=\"{}\"/>", i * 7919 % 200));
+        }
+        format!("{}{extra}{}", &x[..at], &x[at..])
+    });
+    p.bytes()
+}
+
+/// The issue's own case, at the default budget (1 GiB) and 4 jobs: four files of a few
+/// MB with 95 MiB of shared strings and four with a 95 MiB styles.xml took 2.5 GB side by
+/// side. Each is read or refused with FILE_SIZE, the valid submission beside them is
+/// accepted, and the run stays under 1 GiB.
+#[test]
+fn ninety_five_mib_of_strings_and_styles_stay_under_the_default_budget_at_four_jobs() {
+    let strings = bloated_strings("TGI", 95);
+    let styles = bloated_styles("MNH", 95);
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    for i in 1..=4 {
+        files.push((format!("TGI-{i}.xlsx"), strings.clone()));
+        files.push((format!("MNH-{i}.xlsx"), styles.clone()));
+    }
+    let files: Vec<(&str, Vec<u8>)> = files.iter().map(|(n, b)| (n.as_str(), b.clone())).collect();
+    let w = inbox(&files);
+    let m = measured(
+        &w,
+        &run_args("inbox", "out", &["--jobs", "4", "--no-archive"]),
+        Duration::from_secs(300),
+    );
+    assert_eq!(m.signal, None, "{}", m.stderr);
+    assert!(matches!(m.code, Some(0 | 1)), "{:?}: {}", m.code, m.stderr);
+    let report = w.report("out");
+    batch_went_on(&report);
+    for (f, _) in &files {
+        let sub = submission(&report, f);
+        let refused_for_size = sub["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule"] == "FILE_SIZE");
+        assert!(
+            refused_for_size || !sub["unit"].is_null(),
+            "{f} neither read nor refused for its size: {sub:#}"
+        );
+    }
+    assert!(m.peak_mib < 1024, "peak {} MiB over the default 1 GiB", m.peak_mib);
+}
+
 /// calamine builds a full style for every `<xf>` of styles.xml, about 185 bytes each: a
 /// 95 MiB styles.xml in a 0.9 MB file took about 1 GB. Its cost is counted from its
 /// elements before calamine opens the file; under a budget it cannot fit, the file is
@@ -246,19 +302,7 @@ fn the_detail_of_many_rows_stays_under_the_memory_budget() {
 /// 210 MB for this 20 MiB variant).
 #[test]
 fn styles_too_many_for_the_budget_are_refused_before_they_are_built() {
-    let mut p = Pkg::of("TGI");
-    p.edit("xl/styles.xml", |x| {
-        let at = x.find("<cellXfs").expect("cellXfs");
-        let at = at + x[at..].find('>').unwrap() + 1;
-        let mut extra = String::with_capacity(20 << 20);
-        let mut i = 0u64;
-        while extra.len() < 20 << 20 {
-            i += 1;
-            extra.push_str(&format!("<xf numFmtId=\"{}\"/>", i * 7919 % 200));
-        }
-        format!("{}{extra}{}", &x[..at], &x[at..])
-    });
-    let w = inbox(&[("TGI.xlsx", p.bytes())]);
+    let w = inbox(&[("TGI.xlsx", bloated_styles("TGI", 20))]);
     let (report, peak) = run_measured(&w, &["--jobs", "2", "--max-memory-mib", "160"], 1);
     let sub = submission(&report, "TGI.xlsx");
     assert_eq!(status(sub), "unreadable", "{sub:#}");
