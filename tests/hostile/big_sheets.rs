@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 /// Stream the admissions sheet of `unit` with `blank` rows of formatted but empty cells
 /// (what formatting whole columns leaves) inserted at row `at`; the rows from `at` on
 /// move down.
-fn million_rows(unit: &str, at: u32, blank: u32, stray: Option<&str>) -> Vec<u8> {
+pub(super) fn million_rows(unit: &str, at: u32, blank: u32, stray: Option<&str>) -> Vec<u8> {
     let mut p = Pkg::of(unit);
     p.edit(ADM, |x| {
         x.replace(

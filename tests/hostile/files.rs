@@ -143,7 +143,7 @@ pub(super) fn encrypted_cfb() -> Vec<u8> {
     out
 }
 
-fn fixture(name: &str) -> Vec<u8> {
+pub(super) fn fixture(name: &str) -> Vec<u8> {
     let p = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
         .join(name);
@@ -189,16 +189,20 @@ fn lie_about_size(zip: &mut [u8], name: &str, declared: u32) {
     assert_eq!(patched, 2, "headers of {name} not found");
 }
 
-#[test]
-fn zip_bombs_are_refused_without_inflating_them() {
-    // 1 GiB of zeros deflated into the sheet part: about 1 MiB on disk.
+/// 1 GiB of zeros deflated into the sheet part: about 1 MiB on disk.
+pub(super) fn zip_bomb() -> Vec<u8> {
     let zeros = vec![0u8; 1 << 20];
-    let t = Instant::now();
-    let bomb = with_streamed_sheet(&Pkg::of("TGI"), ADM, |w| {
+    with_streamed_sheet(&Pkg::of("TGI"), ADM, |w| {
         for _ in 0..1024 {
             w.write_all(&zeros).unwrap();
         }
-    });
+    })
+}
+
+#[test]
+fn zip_bombs_are_refused_without_inflating_them() {
+    let t = Instant::now();
+    let bomb = zip_bomb();
     eprintln!("bomb: {} bytes, built in {:?}", bomb.len(), t.elapsed());
     assert!(bomb.len() < 16 << 20, "{}", bomb.len());
     // A liar: 64 MiB of blank rows after the sheet, the header claiming the original size.
@@ -234,7 +238,7 @@ fn zip_bombs_are_refused_without_inflating_them() {
 
 /// An `.ods` package (mimetype stored first, as ODF requires) whose sheet "Thông tin"
 /// holds `rows`.
-fn ods_with_rows(rows: &str) -> Vec<u8> {
+pub(super) fn ods_with_rows(rows: &str) -> Vec<u8> {
     let content = format!(
         r#"<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body><office:spreadsheet><table:table table:name="Thông tin">{rows}</table:table></office:spreadsheet></office:body></office:document-content>"#
     );
@@ -252,17 +256,26 @@ fn ods_with_rows(rows: &str) -> Vec<u8> {
     z.finish().unwrap().into_inner()
 }
 
+/// One number repeated over 6,000 rows x 16,000 columns, in under a kilobyte.
+pub(super) fn ods_grid_bomb() -> Vec<u8> {
+    ods_with_rows(
+        r#"<table:table-row table:number-rows-repeated="6000"><table:table-cell table:number-columns-repeated="16000" office:value-type="float" office:value="1"/></table:table-row>"#,
+    )
+}
+
+/// A billion spaces written as repeat counts, in under a kilobyte.
+pub(super) fn ods_spaces_bomb() -> Vec<u8> {
+    ods_with_rows(
+        r#"<table:table-row table:number-rows-repeated="200"><table:table-cell table:number-columns-repeated="100" office:value-type="string"><text:p><text:s text:c="100000"/></text:p></table:table-cell></table:table-row>"#,
+    )
+}
+
 #[test]
 fn ods_repeat_bombs_are_refused_before_they_expand() {
     // Under a kilobyte each. The reader expands repeats when it opens the file: one
     // number over 6,000 rows x 16,000 columns took 6 GB, a billion spaces written as one
     // count took 4 GB. Both runs stay under 1 GiB here, and the batch goes on.
-    let grid = ods_with_rows(
-        r#"<table:table-row table:number-rows-repeated="6000"><table:table-cell table:number-columns-repeated="16000" office:value-type="float" office:value="1"/></table:table-row>"#,
-    );
-    let spaces = ods_with_rows(
-        r#"<table:table-row table:number-rows-repeated="200"><table:table-cell table:number-columns-repeated="100" office:value-type="string"><text:p><text:s text:c="100000"/></text:p></table:table-cell></table:table-row>"#,
-    );
+    let (grid, spaces) = (ods_grid_bomb(), ods_spaces_bomb());
     assert!(grid.len() < 1024 && spaces.len() < 1024);
     let w = inbox(&[("TGI.ods", grid), ("MNH.ods", spaces)]);
     let (report, _) = run_bounded(&w, 1);

@@ -92,7 +92,7 @@ fn run_measured(w: &Workdir, extra: &[&str], code: i32) -> (serde_json::Value, u
 }
 
 /// A submission whose `sharedStrings.xml` claims `count` strings.
-fn claiming_strings(count: &str) -> Vec<u8> {
+pub(super) fn claiming_strings(count: &str) -> Vec<u8> {
     let mut p = Pkg::of("TGI");
     p.edit("xl/sharedStrings.xml", |x| {
         let at = x.find("uniqueCount=\"").expect("uniqueCount") + 13;
@@ -104,7 +104,7 @@ fn claiming_strings(count: &str) -> Vec<u8> {
 
 /// A submission whose admissions sheet holds, past the columns the form reads (K1:L1 of
 /// the title row), a shared formula anchored at index `si` and one cell that uses it.
-fn with_shared_formula(si: &str) -> Vec<u8> {
+pub(super) fn with_shared_formula(si: &str) -> Vec<u8> {
     let mut p = Pkg::of("TGI");
     p.edit(ADM, |x| {
         let row = x.find("<row r=\"1\"").expect("row 1");
@@ -146,7 +146,7 @@ fn a_shared_formula_index_of_billions_costs_nothing() {
 /// `unit`'s submission with `mib` MiB of one-letter shared strings appended (every 33rd a
 /// number, so the part compresses like text, well under the 200:1 ratio refused as a
 /// bomb): a file of a few hundred KB that calamine turns into millions of `String`s.
-fn bloated_strings(unit: &str, mib: usize) -> Vec<u8> {
+pub(super) fn bloated_strings(unit: &str, mib: usize) -> Vec<u8> {
     let mut p = Pkg::of(unit);
     p.edit("xl/sharedStrings.xml", |x| {
         let mut extra = String::with_capacity(mib << 20);
@@ -240,7 +240,7 @@ fn the_detail_of_many_rows_stays_under_the_memory_budget() {
 }
 
 /// `unit`'s submission with `mib` MiB of `<xf>` formats added to styles.xml.
-fn bloated_styles(unit: &str, mib: usize) -> Vec<u8> {
+pub(super) fn bloated_styles(unit: &str, mib: usize) -> Vec<u8> {
     let mut p = Pkg::of(unit);
     p.edit("xl/styles.xml", |x| {
         let at = x.find("<cellXfs").expect("cellXfs");
@@ -292,7 +292,11 @@ fn ninety_five_mib_of_strings_and_styles_stay_under_the_default_budget_at_four_j
             "{f} neither read nor refused for its size: {sub:#}"
         );
     }
-    assert!(m.peak_mib < 1024, "peak {} MiB over the default 1 GiB", m.peak_mib);
+    assert!(
+        m.peak_mib < 1024,
+        "peak {} MiB over the default 1 GiB",
+        m.peak_mib
+    );
 }
 
 /// calamine builds a full style for every `<xf>` of styles.xml, about 185 bytes each: a

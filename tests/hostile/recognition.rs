@@ -14,7 +14,7 @@ use std::io::{Cursor, Write};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipWriter};
 
-fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
+pub(super) fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
     let mut z = ZipWriter::new(Cursor::new(Vec::new()));
     let opts = SimpleFileOptions::default().compression_method(CompressionMethod::Deflated);
     for (n, d) in entries {
@@ -93,7 +93,7 @@ fn a_valid_workbook_under_any_name_or_none_is_read() {
 }
 
 /// An Excel binary workbook: the reader has no way in, and the unit must save as .xlsx.
-fn xlsb() -> Vec<u8> {
+pub(super) fn xlsb() -> Vec<u8> {
     zip_of(&[
         ("[Content_Types].xml", br#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Override PartName="/xl/workbook.bin" ContentType="application/vnd.ms-excel.sheet.binary.macroEnabled.main"/></Types>"#),
         ("_rels/.rels", b"<Relationships/>"),
@@ -195,7 +195,7 @@ fn a_damaged_part_is_reported_without_english_in_the_vietnamese_message() {
 /// The package with one bit flipped halfway through `part`'s compressed bytes: what a
 /// faulty copy or mail gateway does to a file after it was saved. Its checksum no longer
 /// matches; the part may still inflate, to other figures than the unit typed.
-fn damaged(bytes: &[u8], part: &str) -> Vec<u8> {
+pub(super) fn damaged(bytes: &[u8], part: &str) -> Vec<u8> {
     let mut z = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
     let i = z.index_for_name(part).expect(part);
     let e = z.by_index_raw(i).unwrap();
@@ -284,9 +284,9 @@ fn an_inbox_given_as_a_symbolic_link_to_a_folder_is_followed() {
 // ---------------------------------------------------------------------------------------
 // Point 4: valid workbooks the reader did not expect, read as LibreOffice reads them.
 
-#[test]
-fn a_workbook_with_an_excel_4_macro_sheet_is_read() {
-    let mut p = Pkg::of("TGI");
+/// `unit`'s submission with a hidden Excel 4 macro sheet added.
+pub(super) fn with_macro_sheet(unit: &str) -> Vec<u8> {
+    let mut p = Pkg::of(unit);
     p.set(
         "xl/macrosheets/sheet1.xml",
         br#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><xm:macrosheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main"><sheetData><row r="1"><c r="A1" t="str"><f>RETURN()</f><v></v></c></row></sheetData></xm:macrosheet>"#.to_vec(),
@@ -300,25 +300,35 @@ fn a_workbook_with_an_excel_4_macro_sheet_is_read() {
     .edit("xl/workbook.xml", |x| {
         x.replace("</sheets>", r#"<sheet name="Macro1" sheetId="99" state="hidden" r:id="rId99"/></sheets>"#)
     });
-    let sub = run_one("TGI.xlsm", p.bytes(), &[], 0);
+    p.bytes()
+}
+
+#[test]
+fn a_workbook_with_an_excel_4_macro_sheet_is_read() {
+    let sub = run_one("TGI.xlsm", with_macro_sheet("TGI"), &[], 0);
     assert_accepted(&sub);
     assert_eq!(sub["unit"], "TGI");
 }
 
-#[test]
-fn a_sheet_with_state_show_or_another_unknown_state_is_read_as_visible() {
-    let mut p = Pkg::of("TGI");
+/// `unit`'s submission with sheet states no reader lists (`show`, `Visible`).
+pub(super) fn with_unknown_states(unit: &str) -> Vec<u8> {
+    let mut p = Pkg::of(unit);
     p.edit("xl/workbook.xml", |x| {
         x.replacen("r:id=\"rId1\"", "state=\"show\" r:id=\"rId1\"", 1)
             .replacen("r:id=\"rId2\"", "state=\"Visible\" r:id=\"rId2\"", 1)
     });
-    let sub = run_one("TGI.xlsx", p.bytes(), &[], 0);
-    assert_accepted(&sub);
+    p.bytes()
 }
 
 #[test]
-fn a_workbook_with_parts_in_utf16_is_read() {
-    let mut p = Pkg::of("TGI");
+fn a_sheet_with_state_show_or_another_unknown_state_is_read_as_visible() {
+    let sub = run_one("TGI.xlsx", with_unknown_states("TGI"), &[], 0);
+    assert_accepted(&sub);
+}
+
+/// `unit`'s submission with its main parts in UTF-16.
+pub(super) fn in_utf16(unit: &str) -> Vec<u8> {
+    let mut p = Pkg::of(unit);
     for part in [
         "[Content_Types].xml",
         "xl/workbook.xml",
@@ -330,7 +340,12 @@ fn a_workbook_with_parts_in_utf16_is_read() {
         let x = p.text(part);
         p.set(part, utf16(&x));
     }
-    let sub = run_one("TGI.xlsx", p.bytes(), &[], 0);
+    p.bytes()
+}
+
+#[test]
+fn a_workbook_with_parts_in_utf16_is_read() {
+    let sub = run_one("TGI.xlsx", in_utf16("TGI"), &[], 0);
     assert_accepted(&sub);
     assert_eq!(sub["unit"], "TGI");
 }
