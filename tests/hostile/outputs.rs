@@ -158,6 +158,77 @@ fn inputs_are_never_modified_and_report_hashes_match_them() {
     assert_eq!(st("a/b/c/d/e/QST.xlsx"), "accepted");
 }
 
+/// Inputs are opened for reading only: on an inbox that cannot be written to (files
+/// 0444, folder 0555, as a clerk's inbox on a share or a CD is), the same run gives the
+/// same report. As root, permissions bind no one, so the run is made as `nobody`
+/// (`setpriv`): an input opened for writing, or a lock file put beside it, would fail.
+#[cfg(unix)]
+#[test]
+fn a_read_only_inbox_is_read_as_a_writable_one() {
+    use std::os::unix::fs::PermissionsExt;
+    let w = hostile_inbox();
+    // No archive: the run as `nobody` could not write root's, and the two runs must
+    // see the same past (none).
+    let extra = [HOSTILE_RUN, &["--no-archive"]].concat();
+    let writable = run_batch(&w, &extra, 1);
+    lock(&w.path("inbox"), true);
+    // `nobody` must reach the folder and write OUT beside the inbox.
+    std::fs::set_permissions(w.path(""), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let before = hashes(&w.path("inbox"));
+    let root = unsafe { libc_geteuid() } == 0;
+    let mut args: Vec<&str> = vec!["run", "inbox", "--out", "out-ro", "--quiet"];
+    args.extend_from_slice(&extra);
+    let mut cmd = if root {
+        let mut c = std::process::Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+            .arg(env!("CARGO_BIN_EXE_tonghop"))
+            .args(&args)
+            .current_dir(w.path(""));
+        w.with_form(&mut c);
+        c
+    } else {
+        w.command(&args)
+    };
+    let out = cmd.output().expect("tonghop runs");
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    assert_eq!(hashes(&w.path("inbox")), before, "an input changed");
+    let strip = |mut r: serde_json::Value| {
+        r.as_object_mut().unwrap().remove("run");
+        r
+    };
+    let read_only = w.report("out-ro");
+    lock(&w.path("inbox"), false);
+    assert_eq!(strip(read_only), strip(writable));
+}
+
+/// Every file under `dir` 0444 and every folder 0555 (`locked`), or back to 0644 and
+/// 0755: folders are unlocked before their entries are walked and locked after.
+#[cfg(unix)]
+fn lock(dir: &Path, locked: bool) {
+    use std::os::unix::fs::PermissionsExt;
+    let set =
+        |p: &Path, m: u32| std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap();
+    if !locked {
+        set(dir, 0o755);
+    }
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            lock(&p, locked);
+        } else {
+            set(&p, if locked { 0o444 } else { 0o644 });
+        }
+    }
+    if locked {
+        set(dir, 0o555);
+    }
+}
+
+unsafe extern "C" {
+    #[link_name = "geteuid"]
+    fn libc_geteuid() -> u32;
+}
+
 #[test]
 fn two_runs_give_byte_identical_outputs() {
     let w = hostile_inbox();
