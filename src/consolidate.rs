@@ -185,10 +185,10 @@ pub fn consolidate(
                     Builtin::Dup,
                     Msg::new(
                         format!(
-                            "Đơn vị {code} có nhiều tệp cùng ngày báo cáo, cùng thời gian sửa nhưng nội dung khác nhau ({this}; {others}): không xác định được tệp nào là bản sửa. Người tổng hợp: xóa khỏi thư mục nhận các tệp không đúng, chỉ giữ một tệp, rồi chạy lại (nếu không biết tệp nào đúng, đề nghị đơn vị gửi lại một tệp duy nhất)."
+                            "Đơn vị {code} có nhiều tệp cùng ngày báo cáo, cùng thời gian sửa nhưng nội dung khác nhau ({this}; {others}): không xác định được tệp nào là bản sửa. Người tổng hợp: chỉ giữ trong thư mục nhận tệp đúng, xóa các tệp kia rồi chạy lại. Đơn vị nhận được thông báo này: gửi lại một tệp duy nhất là bản đúng."
                         ),
                         format!(
-                            "Unit {code} has several files with the same date of report and the same file time but different content ({this}; {others}): which is the correction cannot be told. Clerk: remove the wrong ones from the inbox, keep one, and run again (if which is right is unknown, ask the unit for one file)."
+                            "Unit {code} has several files with the same date of report and the same file time but different content ({this}; {others}): which is the correction cannot be told. Clerk: keep the right one in the inbox, remove the others and run again. Unit receiving this: send one file, the right one, again."
                         ),
                     ),
                 ));

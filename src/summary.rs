@@ -67,7 +67,7 @@ pub const ATTRS: &[(&str, &str)] = &[
     ),
     (
         "trend",
-        "tăng / giảm / bằng (up / down / unchanged) on the same period a year earlier",
+        "tăng / giảm / thay đổi (up / down / changed, before a 0 %) on the same period a year earlier",
     ),
     (
         "previous_change_pct",
@@ -265,7 +265,9 @@ impl Said {
             Said::Number(v) => lang.number(round2(*v)),
             Said::Trend(v) if round2(*v) > 0.0 => lang.pick("tăng", "up").into(),
             Said::Trend(v) if round2(*v) < 0.0 => lang.pick("giảm", "down").into(),
-            Said::Trend(_) => lang.pick("bằng", "unchanged").into(),
+            // Followed by its percentage, which is 0 here: "bằng 0%" would read as
+            // "equal to 0 % of last year".
+            Said::Trend(_) => lang.pick("thay đổi", "changed").into(),
             Said::Text(m) => m.get(lang).to_string(),
         }
     }
@@ -511,6 +513,7 @@ mod tests {
         assert_eq!(Said::Number(111.1111).shown(Lang::Vi), "111,11");
         assert_eq!(Said::Number(0.694).shown(Lang::En), "0.69");
         assert_eq!(Said::Trend(-3.0).shown(Lang::Vi), "giảm");
-        assert_eq!(Said::Trend(0.001).shown(Lang::En), "unchanged");
+        assert_eq!(Said::Trend(0.001).shown(Lang::En), "changed");
+        assert_eq!(Said::Trend(0.001).shown(Lang::Vi), "thay đổi");
     }
 }

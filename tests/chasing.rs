@@ -193,7 +193,11 @@ fn each_unit_stands_against_the_deadline_by_its_date_of_report() {
     let head = rows(&w.path("out/tong-hop.xlsx"), STATUS, 2);
     assert_eq!(
         head[0][8..11],
-        ["Ngày báo cáo", "Hạn nộp", "Thời gian lưu tệp (chỉ để xem)"]
+        [
+            "Ngày báo cáo",
+            "Tình trạng hạn nộp",
+            "Thời gian lưu tệp (chỉ để xem)"
+        ]
     );
 }
 
@@ -221,7 +225,7 @@ fn the_chasing_sheet_lists_missing_returned_and_late_units_with_whom_to_call() {
             "Người lập biểu",
             "Điện thoại",
             "Ngày báo cáo",
-            "Hạn nộp"
+            "Tình trạng hạn nộp"
         ]
     );
     // The province's total says what it covers, and names what it leaves out.
@@ -321,7 +325,7 @@ fn don_doc_csv_is_the_same_list_for_a_mail_merge() {
             "Người lập biểu",
             "Điện thoại",
             "Ngày báo cáo",
-            "Hạn nộp"
+            "Tình trạng hạn nộp"
         ]
     );
     assert_eq!(records.len(), 1 + 47);

@@ -409,7 +409,8 @@ fn from_table(form: &Form, path: &Path) -> Result<Parts, ArchiveError> {
         };
         let cell = Pos::new(row, 0);
         if form.units.by_code(&code).is_none() {
-            problems.push(format!("{cell}: mã đơn vị '{code}' / unit code '{code}'"));
+            // Language-neutral: the list goes into a message of either language.
+            problems.push(format!("{cell}: '{code}' ∉"));
             continue;
         }
         if let Some(first) = seen.insert(code.clone(), row) {
@@ -471,11 +472,11 @@ fn from_table(form: &Form, path: &Path) -> Result<Parts, ArchiveError> {
         return Err(refuse(
             path,
             format!(
-                "cells that are not a unit code or a figure of their column: {}",
+                "cells that are not a unit code of the form (∉), a unit already listed (= its first row) or a figure of their column: {}",
                 shown(&problems)
             ),
             format!(
-                "ô không phải mã đơn vị hoặc không phải số hợp lệ của cột: {}",
+                "ô không phải mã đơn vị của biểu mẫu (∉), đơn vị đã có ở dòng trên (= dòng đầu tiên) hoặc không phải số hợp lệ của cột: {}",
                 shown(&problems)
             ),
         ));

@@ -234,7 +234,7 @@ pub const VI: &[(&str, &str, &str)] = &[
     (
         "run",
         "period",
-        "Kỳ báo cáo đang thu, ví dụ 01/01/2026..30/06/2026, 1/1/2026-30/6/2026, \"6 tháng đầu năm 2026\", \"quý 2/2026\", 6/2026 hoặc 2026. Không ghi thì chỉ kiểm tra từ ngày ≤ đến ngày",
+        "Kỳ báo cáo đang thu, ví dụ 01/01/2026..30/06/2026, 1/1/2026-30/6/2026, \"6 tháng đầu năm 2026\", \"quý 2/2026\", 6/2026 hoặc 2026. Không ghi thì chỉ kiểm tra ngày bắt đầu không sau ngày kết thúc",
     ),
     (
         "run",
@@ -587,6 +587,10 @@ const VI_VALUE_NAMES: &[(&str, &str)] = &[
     ("NOTE", "LÝ_DO"),
     ("BY", "NGƯỜI"),
     ("UNIT", "MÃ_ĐV"),
+    ("NAME", "HỌ_TÊN"),
+    ("PHONE", "SỐ_ĐIỆN_THOẠI"),
+    ("MIB", "SỐ_MIB"),
+    ("CARRY_FAULTS", "SỐ"),
 ];
 
 /// The Vietnamese help of argument `id` of command `cmd` (`""` for the command itself).

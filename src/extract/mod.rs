@@ -649,8 +649,8 @@ impl Ctx<'_> {
                     self.findings.push(at(Finding::warning(
                         Builtin::Encoding,
                         Msg::new(
-                            format!("Ô \"{label}\" gõ bằng bảng mã {enc:?} (\"{}\"), đã hiểu là \"{fixed}\". Hãy gõ lại bằng Unicode.", s.trim()),
-                            format!("\"{label_en}\" is typed in {enc:?} (\"{}\"), read as \"{fixed}\". Retype it in Unicode.", s.trim()),
+                            format!("Ô \"{label}\" gõ bằng bảng mã {} (\"{}\"), đã hiểu là \"{fixed}\". Hãy gõ lại bằng Unicode.", enc.name(), s.trim()),
+                            format!("\"{label_en}\" is typed in {} (\"{}\"), read as \"{fixed}\". Retype it in Unicode.", enc.name(), s.trim()),
                         ),
                     ))
                     .found(s.trim().to_string())

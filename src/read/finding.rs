@@ -143,7 +143,7 @@ pub fn file_finding(e: &ReadError) -> Finding {
     match e {
         ReadError::Sniff(SniffError::Empty) => Finding::error(
             Builtin::FileEmpty,
-            Msg::new(format!("Tệp rỗng (0 byte), có thể gửi lỗi. {}", again.0), format!("The file is empty (0 bytes), perhaps a failed transfer. {}", again.1)),
+            Msg::new(format!("Tệp rỗng (0 byte), có thể do gửi tệp bị lỗi. {}", again.0), format!("The file is empty (0 bytes), perhaps a failed transfer. {}", again.1)),
         ),
         ReadError::Sniff(SniffError::Encrypted) => Finding::error(
             Builtin::FileEncrypted,

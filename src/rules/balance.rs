@@ -159,12 +159,19 @@ impl Lane {
             (String::new(), String::new())
         };
         let ((fv, fe), (ev, ee)) = (num(found), num(expected));
+        // A derived figure is counted by tonghop from the unit's sheet, not written by
+        // the unit: "ghi" (wrote) would blame the unit for a number it never typed.
+        let (verb, verb_en) = if matches!(self.result, FieldRef::Derived(_)) {
+            ("đếm được", "counts")
+        } else {
+            ("ghi", "is")
+        };
         c.push(
             rule,
             at,
             Msg::new(
-                format!("\"{l}\" ghi {fv}, nhưng {} = {ev}{rest}.", join(terms)),
-                format!("\"{le}\" is {fe}, but {} = {ee}{rest_en}.", join(terms_en)),
+                format!("\"{l}\" {verb} {fv}, nhưng {} = {ev}{rest}.", join(terms)),
+                format!("\"{le}\" {verb_en} {fe}, but {} = {ee}{rest_en}.", join(terms_en)),
             ),
             Some(Shown::Number(found)),
             Some(Shown::Number(expected)),

@@ -56,7 +56,7 @@ percent = 50
 persons = 10
 description = "Số kết nạp thay đổi nhiều so với cùng kỳ""#,
             figures: &[("admitted", Figure::Number(30.0))],
-            message: "\"Kết nạp mới trong kỳ\" là 30, cùng kỳ năm trước (kỳ 01/01/2025 – 30/06/2025, tệp DBP.xlsx) là 10: tăng 20 (200%), vượt ngưỡng 50% và 10 người; hãy xác nhận số liệu với đơn vị.",
+            message: "\"Kết nạp mới trong kỳ\" là 30, cùng kỳ năm trước (kỳ 01/01/2025 – 30/06/2025, tệp DBP.xlsx) là 10: tăng 20 (200%), vượt ngưỡng 50% và 10 người; đề nghị kiểm tra lại; nếu số liệu đúng, ghi rõ lý do khi gửi báo cáo.",
         },
     };
     const LOOKS_BACK: bool = true;
@@ -128,8 +128,8 @@ description = "Số kết nạp thay đổi nhiều so với cùng kỳ""#,
                 rule,
                 at,
                 Msg::new(
-                    format!("\"{l}\" là {av}, cùng kỳ năm trước ({src}) là {bv}: {up} {dv}{sv}, vượt ngưỡng {pv}% và {tv} người; hãy xác nhận số liệu với đơn vị."),
-                    format!("\"{le}\" is {ae}, against {be} in the same period a year earlier ({srce}): {upe} {de}{se}, beyond {pe}% and {te} persons; confirm the figure with the unit."),
+                    format!("\"{l}\" là {av}, cùng kỳ năm trước ({src}) là {bv}: {up} {dv}{sv}, vượt ngưỡng {pv}% và {tv} người; đề nghị kiểm tra lại; nếu số liệu đúng, ghi rõ lý do khi gửi báo cáo."),
+                    format!("\"{le}\" is {ae}, against {be} in the same period a year earlier ({srce}): {upe} {de}{se}, beyond {pe}% and {te} persons; check it; if the figure is right, state the reason when sending the report."),
                 ),
                 Some(Shown::Number(a)),
                 Some(Shown::Number(b)),

@@ -88,7 +88,7 @@ numerator = "admitted"
 denominator = "members_start"
 description = "Tỷ lệ kết nạp khác xa các đơn vị khác""#,
             figures: &[("admitted", Figure::Number(30.0))],
-            message: "Tỷ lệ \"Kết nạp mới trong kỳ\" trên \"Đảng viên đầu kỳ\" là 30%, khác xa các đơn vị khác (trung vị 5%, điểm z hiệu chỉnh 16,9 > 3,5) và khác xa các kỳ trước của đơn vị (4 kỳ, trung vị 4%, điểm z hiệu chỉnh 35,1 > 3,5); hãy xác nhận số liệu với đơn vị.",
+            message: "Tỷ lệ \"Kết nạp mới trong kỳ\" trên \"Đảng viên đầu kỳ\" là 30%, khác xa các đơn vị khác (trung vị 5%, điểm z hiệu chỉnh 16,9 > 3,5) và khác xa các kỳ trước của đơn vị (4 kỳ, trung vị 4%, điểm z hiệu chỉnh 35,1 > 3,5); đề nghị kiểm tra lại; nếu số liệu đúng, ghi rõ lý do khi gửi báo cáo.",
         },
     };
     const LOOKS_BACK: bool = true;
@@ -190,12 +190,12 @@ description = "Tỷ lệ kết nạp khác xa các đơn vị khác""#,
             at,
             Msg::new(
                 format!(
-                    "Tỷ lệ \"{ln}\" trên \"{ld}\" là {}%, {}; hãy xác nhận số liệu với đơn vị.",
+                    "Tỷ lệ \"{ln}\" trên \"{ld}\" là {}%, {}; đề nghị kiểm tra lại; nếu số liệu đúng, ghi rõ lý do khi gửi báo cáo.",
                     pct(r, Lang::Vi),
                     says(Lang::Vi)
                 ),
                 format!(
-                    "The rate \"{lne}\" per \"{lde}\" is {}%, {}; confirm the figures with the unit.",
+                    "The rate \"{lne}\" per \"{lde}\" is {}%, {}; check them; if the figures are right, state the reason when sending the report.",
                     pct(r, Lang::En),
                     says(Lang::En)
                 ),

@@ -9,8 +9,8 @@
 //! old figures summed into this period's report.
 //!
 //! # Example
-//! A period from 01/07/2026 to 30/06/2026 gives: *Kỳ báo cáo từ ngày 01/07/2026 sau đến
-//! ngày 30/06/2026.*
+//! A period from 01/07/2026 to 30/06/2026 gives: *Ngày bắt đầu kỳ báo cáo (01/07/2026)
+//! sau ngày kết thúc (30/06/2026).*
 
 use super::checker::At;
 use super::{Checker, Doc, Example, Figure, Kind, Meta, Resolver, RuleSet};
@@ -43,7 +43,7 @@ impl Kind for PeriodRule {
 kind = "period"
 description = "Kỳ báo cáo đúng kỳ đang tổng hợp""#,
             figures: &[("period_from", Figure::Text("01/07/2026"))],
-            message: "Kỳ báo cáo từ ngày 01/07/2026 sau đến ngày 30/06/2026.",
+            message: "Ngày bắt đầu kỳ báo cáo (01/07/2026) sau ngày kết thúc (30/06/2026). Hãy sửa lại cho đúng kỳ báo cáo.",
         },
     };
     type Fields = Fields;
@@ -71,8 +71,8 @@ description = "Kỳ báo cáo đúng kỳ đang tổng hợp""#,
                 rule,
                 at(from_cell),
                 Msg::new(
-                    format!("Kỳ báo cáo từ ngày {f} sau đến ngày {t}."),
-                    format!("The period starts on {f} after it ends on {t}."),
+                    format!("Ngày bắt đầu kỳ báo cáo ({f}) sau ngày kết thúc ({t}). Hãy sửa lại cho đúng kỳ báo cáo."),
+                    format!("The period starts on {f}, after it ends on {t}. Correct it to the period reported."),
                 ),
                 Some(Shown::Date(from)),
                 Some(Shown::NotAfter(to)),

@@ -34,6 +34,17 @@ pub enum Legacy {
     Vni,
 }
 
+impl Legacy {
+    /// The name clerks know the encoding by (their font menus say "TCVN3 (ABC)" and
+    /// "VNI Windows"), not the Rust variant's.
+    pub fn name(self) -> &'static str {
+        match self {
+            Legacy::Tcvn3 => "TCVN3 (ABC)",
+            Legacy::Vni => "VNI Windows",
+        }
+    }
+}
+
 /// Guess whether `s` is text in a legacy encoding (as read through cp1252). None for ASCII, for
 /// proper Unicode Vietnamese, and for ordinary text (e.g. French/English with a few accents) —
 /// be conservative: a false positive would corrupt a correct name.

@@ -7,6 +7,20 @@ pub mod number;
 use std::borrow::Cow;
 use unicode_normalization::UnicodeNormalization;
 
+/// `s` with its first letter in capitals: a message that began mid-sentence (after
+/// a semicolon elsewhere) starts a sentence of its own here.
+///
+/// ```
+/// assert_eq!(tonghop::text::sentence_case("đã nhận"), "Đã nhận");
+/// ```
+pub fn sentence_case(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(first) => first.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
 /// The comparison form of a label, name or sheet name: legacy TCVN3/VNI decoded, Unicode
 /// NFC, lower case, inner whitespace collapsed. Two texts a clerk would call the same
 /// fold to the same string, however they were typed.

@@ -31,7 +31,7 @@ fn columns(lang: Lang) -> [(&'static str, f64); 9] {
         (lang.pick("Người lập biểu", "Prepared by"), 18.0),
         (lang.pick("Điện thoại", "Phone"), 15.0),
         (lang.pick("Ngày báo cáo", "Date of report"), 12.0),
-        (lang.pick("Hạn nộp", "Deadline"), 18.0),
+        (lang.pick("Tình trạng hạn nộp", "Deadline status"), 18.0),
     ]
 }
 

@@ -51,7 +51,7 @@ pub fn sheet(
     let heads = [
         (lang.pick("Mã", "Code"), 11.0),
         (lang.pick("Đơn vị", "Unit"), UNIT_WIDTH),
-        (lang.pick("Chỉ tiêu", "Figure"), FIGURE_WIDTH),
+        (lang.pick("Nội dung", "Figure"), FIGURE_WIDTH),
         (lang.pick("Kỳ này", "This period"), 9.0),
         (
             lang.pick("Cùng kỳ năm trước", "Same period a year earlier"),
@@ -79,7 +79,7 @@ pub fn sheet(
     let this = period.map_or_else(String::new, |p| {
         format!("{}: {p}; ", lang.pick("Kỳ này", "This period"))
     });
-    let mut sub = format!(
+    let sub = format!(
         "{this}{}; {}.",
         reference(
             lang,
@@ -88,9 +88,10 @@ pub fn sheet(
         ),
         reference(lang, ("kỳ trước", "previous period"), cmp.previous),
     );
+    let mut sub = crate::text::sentence_case(&sub);
     for m in &cmp.not_possible {
         sub.push(' ');
-        sub.push_str(m.get(lang));
+        sub.push_str(&crate::text::sentence_case(m.get(lang)));
         sub.push('.');
     }
     // One row per unit and figure, in up to three blocks: past Excel's rows (a national
@@ -342,12 +343,12 @@ fn targets_block(
         &[
             lang.pick("Mã", "Code"),
             lang.pick("Đơn vị", "Unit"),
-            lang.pick("Chỉ tiêu", "Target"),
+            lang.pick("Nội dung", "Figure"),
             lang.pick("Kỳ này", "This period"),
             lang.pick("Chỉ tiêu giao", "Target set"),
             lang.pick("% đạt chỉ tiêu", "% of target"),
-            lang.pick("Cơ sở (đầu kỳ)", "Base (at the start)"),
-            lang.pick("% so với cơ sở", "% of the base"),
+            lang.pick("Số đầu kỳ", "At the start"),
+            lang.pick("% so với đầu kỳ", "% of the start"),
             "",
             "",
             lang.pick("Ghi chú", "Note"),
@@ -455,7 +456,7 @@ fn term_block(
         &[
             lang.pick("Mã", "Code"),
             lang.pick("Đơn vị", "Unit"),
-            lang.pick("Chỉ tiêu", "Figure"),
+            lang.pick("Nội dung", "Figure"),
             lang.pick("Trong nhiệm kỳ", "In the term"),
             lang.pick("Nhiệm kỳ trước", "Previous term"),
             lang.pick("% tăng, giảm", "Change %"),
@@ -474,9 +475,13 @@ fn term_block(
         .join("; ");
     let mut head = vec![format!(
         "{}: {periods}",
-        lang.pick("các kỳ đã cộng", "periods summed")
+        lang.pick("Các kỳ đã cộng", "Periods summed")
     )];
-    head.extend(t.notes().iter().map(|m| m.get(lang).to_string()));
+    head.extend(
+        t.notes()
+            .iter()
+            .map(|m| crate::text::sentence_case(m.get(lang))),
+    );
     let text = head.join(". ");
     ws.merge_range(row, 0, row, 10, &text, &style::note().set_text_wrap())?;
     if let Some(h) = style::wrapped_height(&text, 180.0) {

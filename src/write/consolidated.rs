@@ -242,7 +242,7 @@ pub fn write<R: Send>(
         || {
             let handed = caught(catch_quietly(|| {
                 let mut ws = status_ws;
-                status_rows(&mut ws, form, c, skipped, chase, decisions, lang)
+                status_rows(&mut ws, form, c, skipped, chase, decisions, mark, lang)
                     .map_err(&e)
                     .and_then(|()| hand_in(None, Some(ws)))
             }));
@@ -1369,7 +1369,7 @@ fn status_head(ws: &mut Worksheet, lang: Lang) -> Result<(), XlsxError> {
         lang.pick("Số cảnh báo", "Warnings"),
         lang.pick("Ghi chú", "Note"),
         lang.pick("Ngày báo cáo", "Date of report"),
-        lang.pick("Hạn nộp", "Deadline"),
+        lang.pick("Tình trạng hạn nộp", "Deadline status"),
         lang.pick("Thời gian lưu tệp (chỉ để xem)", "File time (shown only)"),
         "SHA-256",
     ];
@@ -1396,8 +1396,18 @@ fn status_rows(
     skipped: &[Skipped],
     chase: Option<&Chase>,
     decisions: Option<&crate::decision::Applied>,
+    mark: Option<&super::report::RunMark>,
     lang: Lang,
 ) -> Result<(), XlsxError> {
+    // A file with warnings only for the clerk (a change on last year) is not returned:
+    // the sheet names a returned workbook only where the run writes one.
+    let written = |code: &str| {
+        mark.is_none_or(|m| {
+            m.returned
+                .iter()
+                .any(|r| r.file == format!("{}/{code}.xlsx", super::staging::RETURNED_DIR))
+        })
+    };
     let mut row = 3u32;
     let mut n = 1;
     // The date of report, the standing it gives, and the file time, shown beside it
@@ -1486,6 +1496,12 @@ fn status_rows(
                         + ".xlsx"
                 } else if s.findings.is_empty() {
                     String::new()
+                } else if !written(&unit.code) {
+                    lang.pick(
+                        "Có cảnh báo cho người tổng hợp (xem sheet Lỗi); không gửi trả",
+                        "Warnings for the clerk (see the Findings sheet); nothing to return",
+                    )
+                    .to_string()
                 } else {
                     lang.pick("Có cảnh báo: tra-lai/", "Warnings: tra-lai/")
                         .to_string()
@@ -1599,7 +1615,7 @@ fn errors(ws: &mut Worksheet, form: &Form, c: &Consolidation, lang: Lang) -> Res
         lang.pick("Mức độ", "Severity"),
         lang.pick("Nội dung", "Message"),
         lang.pick("Giá trị tìm thấy", "Found"),
-        lang.pick("Giá trị đúng", "Expected"),
+        lang.pick("Giá trị theo quy tắc", "Expected"),
     ];
     headers(
         ws,

@@ -145,7 +145,7 @@ fn build_and_save(
             let expected = f.expected.as_ref().map(|x| x.render(VI));
             let mut text = format!("[{}] {}", f.code, f.message.vi);
             if let Some(x) = &expected {
-                text.push_str("\nGiá trị đúng: ");
+                text.push_str("\nGiá trị theo quy tắc: ");
                 text.push_str(x);
             }
             marks.add(si, pos, error, text);
@@ -178,7 +178,7 @@ fn explanation(
     let level = if error { "Lỗi" } else { "Cảnh báo" };
     let mut line = format!("⚠ {level} {code} (ô {pos}): {}", message.trim_end());
     if let Some(x) = expected.filter(|x| !x.is_empty()) {
-        line.push_str(&format!(" Giá trị đúng: {x}."));
+        line.push_str(&format!(" Giá trị theo quy tắc: {x}."));
     }
     line
 }
@@ -243,7 +243,7 @@ fn findings_sheet(
         "Mức độ",
         "Nội dung",
         "Giá trị tìm thấy",
-        "Giá trị đúng",
+        "Giá trị theo quy tắc",
     ];
     let widths = WIDTHS;
     let h = style::header();
