@@ -13,14 +13,13 @@ use super::{WriteError, cell_text, chasing, io_failure, new_workbook, save, styl
 use crate::cellref::{Pos, column_name};
 use crate::compare::{Comparison, Line};
 use crate::consolidate::Consolidation;
-use crate::deadline::Chase;
 use crate::extract::Value;
 use crate::finding::{Builtin, Notation};
 use crate::form::Form;
 use crate::guard::catch_quietly;
 use crate::lang::Lang;
 use crate::spec::{FieldRef, FieldType};
-use crate::submission::{Skipped, Status};
+use crate::submission::Status;
 use rust_xlsxwriter::{Chart, ChartType, Format, Workbook, Worksheet, XlsxError};
 use std::path::Path;
 
@@ -87,7 +86,7 @@ pub fn write<R: Send>(
     let &Report {
         form,
         c,
-        skipped,
+        skipped: _,
         lang,
         detail: decision,
         run: mark,
@@ -242,7 +241,7 @@ pub fn write<R: Send>(
         || {
             let handed = caught(catch_quietly(|| {
                 let mut ws = status_ws;
-                status_rows(&mut ws, form, c, skipped, chase, decisions, mark, lang)
+                status_rows(&mut ws, run)
                     .map_err(&e)
                     .and_then(|()| hand_in(None, Some(ws)))
             }));
@@ -1389,16 +1388,17 @@ const STATUS_WIDTHS: [f64; 12] = [
 const STATUS_NOTE_COL: u16 = 7;
 
 /// The status sheet's rows, without formats (see [`write`]).
-fn status_rows(
-    ws: &mut Worksheet,
-    form: &Form,
-    c: &Consolidation,
-    skipped: &[Skipped],
-    chase: Option<&Chase>,
-    decisions: Option<&crate::decision::Applied>,
-    mark: Option<&super::report::RunMark>,
-    lang: Lang,
-) -> Result<(), XlsxError> {
+fn status_rows(ws: &mut Worksheet, run: &Report<'_>) -> Result<(), XlsxError> {
+    let &Report {
+        form,
+        c,
+        skipped,
+        lang,
+        run: mark,
+        chase,
+        decisions,
+        ..
+    } = run;
     // A file with warnings only for the clerk (a change on last year) is not returned:
     // the sheet names a returned workbook only where the run writes one.
     let written = |code: &str| {
