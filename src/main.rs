@@ -19,6 +19,7 @@ fn main() -> ExitCode {
         // The reader of our output has all it wants (`| head`): nothing is wrong.
         Err(e) if tonghop::cmd::is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
+            // Escaped piece by piece (see `error_text`): shown, never obeyed.
             eprintln!("tonghop: {}", tonghop::cmd::error_text(&e, lang));
             ExitCode::from(2)
         }

@@ -93,8 +93,9 @@ pub fn run(a: Args, lang: Lang) -> Result<u8> {
     }
 }
 
-fn sha_of(path: &Path) -> Result<String> {
-    let bytes = std::fs::read(path).map_err(|e| anyhow!("'{}': {}", path.display(), e))?;
+fn sha_of(path: &Path, lang: Lang) -> Result<String> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| anyhow!("'{}': {}", path.display(), crate::lang::io_text(&e, lang)))?;
     Ok(crate::text::hex(&sha2::Digest::finalize(
         <sha2::Sha256 as sha2::Digest>::new_with_prefix(&bytes),
     )))
@@ -152,7 +153,7 @@ fn record(w: Which, kind: &str, codes: Vec<String>, lang: Lang) -> Result<u8> {
             } else {
                 w.inbox.join(f)
             };
-            sha_of(&path)?
+            sha_of(&path, lang)?
         }
         (None, Some(h)) => clean_hash(h).ok_or_else(|| {
             anyhow!(
@@ -265,7 +266,10 @@ fn list(inbox: &Path, form: &Form, lang: Lang) -> Result<u8> {
         return Ok(0);
     }
     let (inputs, _) = crate::inbox::list_inputs(inbox)?;
-    let hashes: Vec<String> = inputs.iter().filter_map(|(p, _)| sha_of(p).ok()).collect();
+    let hashes: Vec<String> = inputs
+        .iter()
+        .filter_map(|(p, _)| sha_of(p, lang).ok())
+        .collect();
     for d in &book.decisions {
         let present = hashes.iter().any(|h| d.names(h));
         writeln!(

@@ -104,27 +104,38 @@ pub fn error_text(e: &anyhow::Error, lang: Lang) -> String {
     use crate::run::RunError;
     use crate::spec::SpecError;
     use crate::write::WriteError;
-    let spec = |e: &SpecError| match (e, lang) {
-        (SpecError::Io { path, source }, _) => format!(
-            "{} '{path}': {}",
+    // Paths, cells and file contents reach these texts: each piece is escaped
+    // (`visible`), so that none drives the terminal; a list keeps its own line breaks.
+    let v = |s: &str| crate::text::visible(s).into_owned();
+    let spec = |e: &SpecError| match e {
+        SpecError::Io { path, source } => format!(
+            "{} '{}': {}",
             lang.pick(
                 "không đọc được tệp đặc tả biểu mẫu",
                 "cannot read form specification"
             ),
+            v(path),
             crate::lang::io_text(source, lang)
         ),
-        (SpecError::Toml { origin, message }, Lang::Vi) => {
-            format!("tệp đặc tả biểu mẫu '{origin}' không phải TOML hợp lệ: {message}")
-        }
-        (SpecError::Invalid { origin, problems }, Lang::Vi) => format!(
-            "tệp đặc tả biểu mẫu '{origin}' có lỗi:\n{}",
+        SpecError::Toml { origin, message } => format!(
+            "{} '{}' {}: {}",
+            lang.pick("tệp đặc tả biểu mẫu", "form specification"),
+            v(origin),
+            lang.pick("không phải TOML hợp lệ", "is not valid TOML"),
+            // The parser's own text points at the line in the file, over several lines.
+            message.lines().map(v).collect::<Vec<_>>().join("\n")
+        ),
+        SpecError::Invalid { origin, problems } => format!(
+            "{} '{}' {}:\n{}",
+            lang.pick("tệp đặc tả biểu mẫu", "form specification"),
+            v(origin),
+            lang.pick("có lỗi", "is invalid"),
             problems
                 .iter()
-                .map(|p| format!("  - {p}"))
+                .map(|p| format!("  - {}", v(p)))
                 .collect::<Vec<_>>()
                 .join("\n")
         ),
-        (e, _) => e.to_string(),
     };
     let mut parts = Vec::new();
     for cause in e.chain() {
@@ -140,10 +151,14 @@ pub fn error_text(e: &anyhow::Error, lang: Lang) -> String {
         } else if let Some(x) = cause.downcast_ref::<crate::deadline::DeadlineError>() {
             x.message(lang)
         } else if let Some(x) = cause.downcast_ref::<SpecError>() {
-            spec(x)
+            parts.push(spec(x));
+            break;
         } else if let Some(x) = cause.downcast_ref::<RunError>() {
             match (x, lang) {
-                (RunError::Form(x), _) => spec(x),
+                (RunError::Form(x), _) => {
+                    parts.push(spec(x));
+                    break;
+                }
                 (RunError::Inbox(x), _) => x.message(lang),
                 (RunError::NotAFolder(p), Lang::Vi) => {
                     format!(
@@ -154,10 +169,10 @@ pub fn error_text(e: &anyhow::Error, lang: Lang) -> String {
                 (x, _) => x.to_string(),
             }
         } else {
-            parts.push(cause.to_string());
+            parts.push(v(&cause.to_string()));
             continue;
         };
-        parts.push(said);
+        parts.push(v(&said));
         break;
     }
     parts.join(": ")

@@ -86,6 +86,26 @@ pub fn identify(layout: &Layout, rules: &RuleSet, report: &Report) -> (Option<us
         if code != typed {
             out.push(hidden_characters(rules.unit_rule(), &typed, &unit.code).at(cell.sheet, Some(cell.pos)));
         }
+        // The code decides, but a name holding an invisible character is the same mistake
+        // (pasted from a web page or a chat): said, so that the unit's next file is clean.
+        if let Some(ni) = id.unit_name
+            && name.chars().any(is_invisible)
+        {
+            let at = &layout.cells[ni];
+            let hidden = hidden_list(&name);
+            out.push(
+                Finding::warning(
+                    Builtin::UnitName,
+                    Msg::new(
+                        format!("Tên đơn vị \"{name}\" chứa ký tự ẩn không nhìn thấy được ({hidden}). Hãy xóa hết nội dung ô rồi chọn lại tên {}.", unit.name),
+                        format!("Unit name \"{name}\" holds invisible characters ({hidden}). Clear the cell and choose the name {} again.", unit.name),
+                    ),
+                )
+                .at(at.sheet, Some(at.pos))
+                .found(name.clone())
+                .expected(unit.name.clone()),
+            );
+        }
         match on.filter(|&d| !unit.exists_on(d)) {
             None => return (Some(u), out),
             Some(day) => {
@@ -153,16 +173,21 @@ pub fn identify(layout: &Layout, rules: &RuleSet, report: &Report) -> (Option<us
     (by_name, out)
 }
 
-/// A unit code that names `code` once its invisible characters are taken out: the
-/// form's `unit` rule finding (an error by default: the unit is identified, and its file
-/// returned to be fixed), or a UNITNAME warning when the form has no such rule.
-fn hidden_characters(rule: Option<&Meta>, typed: &str, code: &str) -> Finding {
-    let hidden: Vec<String> = typed
+/// The invisible characters of `s` by their code points: `U+200B, U+202E`.
+fn hidden_list(s: &str) -> String {
+    let hidden: Vec<String> = s
         .chars()
         .filter(|&c| is_invisible(c))
         .map(|c| format!("U+{:04X}", c as u32))
         .collect();
-    let hidden = hidden.join(", ");
+    hidden.join(", ")
+}
+
+/// A unit code that names `code` once its invisible characters are taken out: the
+/// form's `unit` rule finding (an error by default: the unit is identified, and its file
+/// returned to be fixed), or a UNITNAME warning when the form has no such rule.
+fn hidden_characters(rule: Option<&Meta>, typed: &str, code: &str) -> Finding {
+    let hidden = hidden_list(typed);
     let message = Msg::new(
         format!("Mã đơn vị \"{typed}\" chứa ký tự ẩn không nhìn thấy được ({hidden}); đã đọc là {code}. Hãy xóa hết nội dung ô rồi gõ lại mã {code}."),
         format!("Unit code \"{typed}\" holds invisible characters ({hidden}); read as {code}. Clear the cell and type the code {code} again."),

@@ -279,13 +279,31 @@ fn ods_repeat_bombs_are_refused_before_they_expand() {
     assert!(grid.len() < 1024 && spaces.len() < 1024);
     let w = inbox(&[("TGI.ods", grid), ("MNH.ods", spaces)]);
     let (report, _) = run_bounded(&w, 1);
-    for (file, says) in [("TGI.ods", "16000"), ("MNH.ods", "MB")] {
+    // Each names its limit and the flag that raises it.
+    for (file, says) in [("TGI.ods", "16.000 cột"), ("MNH.ods", "MB")] {
         let sub = submission(&report, file);
         assert_eq!(status(sub), "unreadable", "{sub:#}");
         assert_file_finding(sub, "FILE_SIZE");
         let message = findings(sub, "FILE_SIZE")[0]["message"].as_str().unwrap();
         assert!(message.contains(says), "{file}: {message}");
+        assert!(message.contains("--max-unzipped-mib"), "{file}: {message}");
     }
+}
+
+/// A package claiming 60,000 parts is refused before they are listed, and the message
+/// says that this limit is fixed: no flag the clerk could try raises it.
+#[test]
+fn a_package_of_too_many_parts_says_no_option_raises_the_limit() {
+    let mut z = super::recognition::zip_of(&[("a", b"1")]);
+    let eocd = z.len() - 22;
+    z[eocd + 8..eocd + 12].copy_from_slice(&[0x60, 0xEA, 0x60, 0xEA]);
+    let sub = run_one("TGI.xlsx", z, &[], 1);
+    assert_file_finding(&sub, "FILE_SIZE");
+    let message = findings(&sub, "FILE_SIZE")[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("60.000 phần") && message.contains("không có tùy chọn nào nâng được"),
+        "{message}"
+    );
 }
 
 /// A 16 GiB sparse file (no bytes on disk) named like a submission: refused by its size

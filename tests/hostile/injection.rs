@@ -222,3 +222,20 @@ fn a_skipped_file_name_is_escaped_on_the_terminal() {
     assert_eq!(lines.len(), 2, "{lines:#?}");
     assert!(lines[1].contains("\\u{1b}[31m\\n[KDN]"), "{lines:#?}");
 }
+
+/// An error that stops the run names what it could not use, escaped: an inbox path
+/// holding a screen-clearing sequence and a forged line is shown, not obeyed.
+#[cfg(unix)]
+#[test]
+fn an_error_naming_a_path_escapes_its_control_characters() {
+    let w = inbox(&[]);
+    let out = w.run_expect(&["run", "no\x1b[2J\n[KDN] accepted", "--out", "out"], 2);
+    assert!(
+        !out.stderr.contains(&0x1b),
+        "raw ESC printed: {:?}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let said = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(said.lines().count(), 1, "{said}");
+    assert!(said.contains("no\\u{1b}[2J\\n[KDN] accepted"), "{said}");
+}

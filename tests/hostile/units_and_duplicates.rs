@@ -278,3 +278,27 @@ fn an_invisible_character_in_the_unit_name_does_not_hide_the_unit() {
     assert_eq!(sub["unit"], "DBP", "{:#}", sub["findings"]);
     assert_finding(&sub, "UNITNAME", "Thông tin", Some("C6"));
 }
+
+/// With the right code, a name holding a right-to-left override still gets its warning
+/// at the name's cell, the characters named by code point (the code decides the unit).
+#[test]
+fn an_invisible_character_in_the_name_beside_a_right_code_is_a_warning() {
+    let mut p = Pkg::of("DBP");
+    p.cell(INFO, "C7", text("Thành phố Điện\u{202e} Biên Phủ"));
+    let sub = run_one("DBP.xlsx", p.bytes(), &[], 0);
+    assert_eq!(sub["unit"], "DBP");
+    assert_eq!(sub["status"], "accepted");
+    assert_finding(&sub, "UNITNAME", "Thông tin", Some("C7"));
+    let f = sub["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "UNITNAME")
+        .unwrap();
+    let said = f["message"].as_str().unwrap();
+    assert!(
+        said.contains("U+202E") && said.contains("chọn lại tên"),
+        "{said}"
+    );
+    assert_eq!(f["expected"], "Thành phố Điện Biên Phủ");
+}
