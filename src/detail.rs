@@ -70,7 +70,10 @@ fn row_bytes(r: &Row) -> u64 {
         .values
         .iter()
         .map(|v| match v {
-            Value::Text(s) | Value::Invalid(s) => s.capacity() + ALLOCATION,
+            // The text and the box holding its `String`.
+            Value::Text(s) | Value::Invalid(s) => {
+                s.capacity() + size_of::<String>() + 2 * ALLOCATION
+            }
             _ => 0,
         })
         .sum();

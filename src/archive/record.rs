@@ -139,14 +139,8 @@ fn place_of(form: &Form, r: &Report, f: FieldRef) -> Option<(usize, Place)> {
             let l = &form.lists[list];
             r.lists
                 .get(list)
-                .and_then(|d| d.rows.get(row))
-                .and_then(Option::as_ref)
-                .map(|found| {
-                    (
-                        l.sheet,
-                        Place::Cell(Pos::new(found.row, l.columns[column].col)),
-                    )
-                })
+                .and_then(|d| d.row(row))
+                .map(|at| (l.sheet, Place::Cell(Pos::new(at, l.columns[column].col))))
         }
         FieldRef::Column { table, column } => {
             let t = &form.tables[table];

@@ -1,7 +1,7 @@
 //! A fixed-row list read from a unit's sheet: each line found by its row code or its
 //! label wherever it moved, its figures converted like any cell's.
 
-use super::{Ctx, Row};
+use super::{Ctx, Value};
 use crate::cellref::Pos;
 use crate::finding::{Builtin, Finding, Shown};
 use crate::lang::{Msg, plain_number};
@@ -11,24 +11,115 @@ use crate::text;
 
 /// What a unit's sheet holds of a list: each line where it was found, `None` when it
 /// is missing (its figures are then absent, never zero).
+///
+/// Flat, because a run holds every list of every submission until it has consolidated
+/// them: one `Line` (8 bytes) per line of the form and one [`Value`] per figure, no
+/// allocation per line and no copy of the line's label (the form has it). A `Vec` of
+/// rows each with its label and its own `Vec` of values cost 30 KB per submission of
+/// the official form, half of all a run held per file.
 #[derive(Debug, Clone, Default)]
 pub struct ListData {
-    /// By the list's line.
-    pub rows: Vec<Option<Row>>,
+    lines: Vec<Line>,
+    /// Every found line's figures, the line's `first` onwards, `width` of them.
+    values: Vec<Value>,
+    width: u32,
+}
+
+/// Where a line is in the unit's sheet and where its figures are in `values`.
+#[derive(Debug, Clone, Copy)]
+struct Line {
+    /// Zero-based row in the unit's sheet; [`Line::MISSING`] when not found.
+    row: u32,
+    /// Index of its first figure; [`Line::MISSING`] for a line without figures (a
+    /// heading line of the form).
+    first: u32,
+}
+
+impl Line {
+    const MISSING: u32 = u32::MAX;
 }
 
 impl ListData {
-    /// The figure of `row`, `column`, when the line was found.
-    pub fn value(&self, row: usize, column: usize) -> Option<&super::Value> {
-        self.rows.get(row)?.as_ref()?.values.get(column)
+    /// A list of `lines` lines of `width` figures each, none found yet.
+    fn new(lines: usize, width: usize) -> Self {
+        ListData {
+            lines: vec![
+                Line {
+                    row: Line::MISSING,
+                    first: Line::MISSING,
+                };
+                lines
+            ],
+            values: Vec::new(),
+            width: width as u32,
+        }
+    }
+
+    /// The list's lines, found or not.
+    pub fn len(&self) -> usize {
+        self.lines.len()
+    }
+
+    /// Whether the list has no lines (a sheet that was missing).
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+    }
+
+    /// The row in the unit's sheet where `line` was found.
+    pub fn row(&self, line: usize) -> Option<u32> {
+        self.lines
+            .get(line)
+            .map(|l| l.row)
+            .filter(|&r| r != Line::MISSING)
+    }
+
+    /// The figures of `line`, when it was found (empty for a line without figures).
+    pub fn values(&self, line: usize) -> Option<&[Value]> {
+        let l = self.lines.get(line).filter(|l| l.row != Line::MISSING)?;
+        if l.first == Line::MISSING {
+            return Some(&[]);
+        }
+        let first = l.first as usize;
+        self.values.get(first..first + self.width as usize)
+    }
+
+    /// The figure of `line`, `column`, when the line was found.
+    pub fn value(&self, line: usize, column: usize) -> Option<&Value> {
+        self.values(line)?.get(column)
+    }
+
+    /// [`ListData::value`], to change (tests that build a report by hand).
+    pub fn value_mut(&mut self, line: usize, column: usize) -> Option<&mut Value> {
+        let l = self.lines.get(line).filter(|l| l.row != Line::MISSING)?;
+        if l.first == Line::MISSING || column >= self.width as usize {
+            return None;
+        }
+        self.values.get_mut(l.first as usize + column)
+    }
+
+    /// `line` found at `row` of the unit's sheet with `values` (the list's width of
+    /// them, or none for a line without figures).
+    fn set(&mut self, line: usize, row: u32, values: Vec<Value>) {
+        let first = if values.is_empty() {
+            Line::MISSING
+        } else {
+            debug_assert_eq!(values.len(), self.width as usize);
+            let first = self.values.len() as u32;
+            self.values.extend(values);
+            first
+        };
+        self.lines[line] = Line { row, first };
+    }
+
+    /// Once every line is read: the figures' room trimmed to what they hold.
+    fn finish(&mut self) {
+        self.values.shrink_to_fit();
     }
 }
 
 impl Ctx<'_> {
     pub(super) fn list(&mut self, l: &List, cells_of: &SheetCells, sheet: usize) -> ListData {
-        let mut data = ListData {
-            rows: vec![None; l.rows.len()],
-        };
+        let mut data = ListData::new(l.rows.len(), l.columns.len());
         // Lines are expected in order: of two lines with one label (the "Có kết nạp"
         // of đảng bộ cơ sở and of chi bộ cơ sở), the next unmatched one is meant.
         let mut next = 0usize;
@@ -66,8 +157,8 @@ impl Ctx<'_> {
                 candidates
                     .iter()
                     .copied()
-                    .find(|&r| r >= next && data.rows[r].is_none())
-                    .or_else(|| candidates.iter().copied().find(|&r| data.rows[r].is_none()))
+                    .find(|&r| r >= next && data.row(r).is_none())
+                    .or_else(|| candidates.iter().copied().find(|&r| data.row(r).is_none()))
                     .or_else(|| candidates.first().copied())
             });
             let at = Pos::new(row, l.label_col);
@@ -93,14 +184,14 @@ impl Ctx<'_> {
                 continue;
             };
             let spec = &l.rows[r];
-            if let Some(first) = &data.rows[r] {
+            if let Some(first) = data.row(r) {
                 if numbers {
                     self.findings.push(
                         Finding::error(
                             Builtin::RowExtra,
                             Msg::new(
-                                format!("Dòng {} lặp lại dòng \"{}\" đã có ở dòng {}. Mỗi dòng của biểu chỉ ghi một lần.", row + 1, spec.label, first.row + 1),
-                                format!("Row {} repeats the line \"{}\" already on row {}. Each line of the form is written once.", row + 1, spec.label_en, first.row + 1),
+                                format!("Dòng {} lặp lại dòng \"{}\" đã có ở dòng {}. Mỗi dòng của biểu chỉ ghi một lần.", row + 1, spec.label, first + 1),
+                                format!("Row {} repeats the line \"{}\" already on row {}. Each line of the form is written once.", row + 1, spec.label_en, first + 1),
                             ),
                         )
                         .at(sheet, Some(at))
@@ -130,10 +221,10 @@ impl Ctx<'_> {
             } else {
                 Vec::new()
             };
-            data.rows[r] = Some(Row { row, label, values });
+            data.set(r, row, values);
         }
         for (r, spec) in l.rows.iter().enumerate() {
-            if !spec.figures || data.rows[r].is_some() {
+            if !spec.figures || data.row(r).is_some() {
                 continue;
             }
             let code = spec
@@ -153,6 +244,7 @@ impl Ctx<'_> {
                 .expected(Shown::Text(spec.label.clone())),
             );
         }
+        data.finish();
         data
     }
 }
@@ -160,6 +252,36 @@ impl Ctx<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A found line gives its row and its own figures, a line without figures an empty
+    /// slice, a missing line nothing: the flat store keeps each line's figures apart.
+    #[test]
+    fn the_flat_store_gives_each_line_its_own_figures() {
+        let mut d = ListData::new(4, 2);
+        d.set(2, 30, vec![Value::Number(1.0), Value::Blank]);
+        d.set(0, 10, Vec::new());
+        d.set(
+            3,
+            31,
+            vec![Value::Text(Box::new("x".into())), Value::Number(4.0)],
+        );
+        assert_eq!((d.len(), d.row(1), d.values(1)), (4, None, None));
+        assert_eq!((d.row(0), d.values(0)), (Some(10), Some(&[][..])));
+        assert_eq!(d.value(0, 0), None);
+        assert_eq!(d.row(2), Some(30));
+        assert_eq!(d.value(2, 0), Some(&Value::Number(1.0)));
+        assert_eq!(d.value(2, 1), Some(&Value::Blank));
+        assert_eq!(d.value(2, 2), None);
+        assert_eq!(d.value(3, 1), Some(&Value::Number(4.0)));
+        *d.value_mut(3, 1).unwrap() = Value::Number(5.0);
+        assert_eq!(d.values(3).unwrap()[1], Value::Number(5.0));
+        assert!(d.value_mut(3, 2).is_none() && d.value_mut(0, 0).is_none());
+        assert_eq!(
+            d.value(2, 1),
+            Some(&Value::Blank),
+            "the next line is untouched"
+        );
+    }
     use crate::finding::Capped;
     use crate::form::Form;
     use crate::text::legacy;
@@ -214,7 +336,8 @@ mod tests {
         .list(l, &sheet, l.sheet);
         let row = |key: &str| {
             let r = l.rows.iter().position(|r| r.key == key).unwrap();
-            data.rows[r].as_ref().map(|x| (x.row, x.values[0].clone()))
+            data.row(r)
+                .map(|at| (at, data.value(r, 0).unwrap().clone()))
         };
         use crate::extract::Value::Number;
         assert_eq!(row("a"), Some((5, Number(100.0))));
@@ -272,7 +395,7 @@ mod tests {
             findings: &mut findings,
         }
         .list(l, &sheet, l.sheet);
-        assert_eq!(data.rows[a].as_ref().map(|r| r.row), Some(20));
-        assert_eq!(data.rows[b].as_ref().map(|r| r.row), Some(24));
+        assert_eq!(data.row(a), Some(20));
+        assert_eq!(data.row(b), Some(24));
     }
 }

@@ -95,12 +95,12 @@ impl<'a> Checker<'a> {
             }
             FieldRef::Item { list, row, column } => {
                 let l = &self.layout.lists[list];
-                let found = self.report.lists.get(list)?.rows.get(row)?.as_ref()?;
+                let found = self.report.lists.get(list)?;
                 Some((
-                    found.values.get(column)?,
+                    found.value(row, column)?,
                     At {
                         sheet: l.sheet,
-                        pos: Pos::new(found.row, l.columns[column].col),
+                        pos: Pos::new(found.row(row)?, l.columns[column].col),
                     },
                 ))
             }

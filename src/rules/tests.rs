@@ -162,7 +162,7 @@ fn apply(form: &Form, r: &mut Report, figures: &[(&str, Figure)]) {
             Figure::Text(t) if form.field_type(f) == crate::spec::FieldType::Date => {
                 Value::Date(crate::text::date::parse_date_text(t).unwrap())
             }
-            Figure::Text(t) => Value::Text(t.to_string()),
+            Figure::Text(t) => Value::Text(Box::new(t.to_string())),
         };
         match f {
             FieldRef::Cell(i) => r.cells[i] = v,
@@ -170,7 +170,7 @@ fn apply(form: &Form, r: &mut Report, figures: &[(&str, Figure)]) {
                 r.tables[table].total.as_mut().unwrap().values[column] = v
             }
             FieldRef::Item { list, row, column } => {
-                r.lists[list].rows[row].as_mut().unwrap().values[column] = v
+                *r.lists[list].value_mut(row, column).unwrap() = v
             }
             FieldRef::Derived(_) => panic!("{key}: a derived figure is not written"),
         }

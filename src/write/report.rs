@@ -533,21 +533,20 @@ impl Serialize for FiguresJson<'_> {
                 continue;
             };
             let l = &self.form.lists[list];
-            let Some(found) = r
+            let Some((at, value)) = r
                 .lists
                 .get(list)
-                .and_then(|d| d.rows.get(row))
-                .and_then(Option::as_ref)
+                .and_then(|d| Some((d.row(row)?, d.value(row, column)?)))
             else {
                 continue;
             };
             m.serialize_entry(
                 key,
                 &FigureJson {
-                    value: ValueJson(&found.values[column]),
+                    value: ValueJson(value),
                     sheet: r.sheet(l.sheet),
                     cell: Cow::Owned(
-                        crate::cellref::Pos::new(found.row, l.columns[column].col).to_string(),
+                        crate::cellref::Pos::new(at, l.columns[column].col).to_string(),
                     ),
                 },
             )?;

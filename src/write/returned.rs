@@ -84,13 +84,8 @@ pub fn form_data<'a>(form: &Form, r: &'a Report) -> FormData<&'a [Row]> {
             .lists
             .iter()
             .map(|l| ListOut {
-                rows: l
-                    .rows
-                    .iter()
-                    .map(|row| {
-                        row.as_ref()
-                            .map(|x| (x.row, x.values.iter().map(out).collect()))
-                    })
+                rows: (0..l.len())
+                    .map(|line| Some((l.row(line)?, l.values(line)?.iter().map(out).collect())))
                     .collect(),
             })
             .collect(),
