@@ -97,8 +97,8 @@ pub fn identify(layout: &Layout, rules: &RuleSet, report: &Report) -> (Option<us
                 Finding::warning(
                     Builtin::UnitName,
                     Msg::new(
-                        format!("Tên đơn vị \"{name}\" chứa ký tự ẩn không nhìn thấy được ({hidden}). Hãy xóa hết nội dung ô rồi chọn lại tên {}.", unit.name),
-                        format!("Unit name \"{name}\" holds invisible characters ({hidden}). Clear the cell and choose the name {} again.", unit.name),
+                        format!("Tên đơn vị \"{name}\" chứa ký tự ẩn không nhìn thấy được ({hidden}). Hãy xóa hết nội dung ô rồi chọn lại tên \"{}\".", unit.name),
+                        format!("Unit name \"{name}\" holds invisible characters ({hidden}). Clear the cell and choose the name \"{}\" again.", unit.name),
                     ),
                 )
                 .at(at.sheet, Some(at.pos))
