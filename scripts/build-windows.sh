@@ -26,6 +26,6 @@ fi
 
 cargo build --release --locked --target "$TARGET" --bin tonghop "$@"
 
-EXE="target/$TARGET/release/tonghop.exe"
+EXE="${CARGO_TARGET_DIR:-target}/$TARGET/release/tonghop.exe"
 ls -l "$EXE" >&2
 echo "$EXE"

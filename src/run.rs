@@ -714,8 +714,11 @@ fn write_outputs(
     workbook.map_err(write_err)?;
     json.map_err(write_err)?;
     phases.mark("consolidated workbook and report.json");
-    // The report date of the province's submission is the day it is made.
-    let today = chrono::Local::now().date_naive();
+    // The report date of the province's submission is the day it is made (the day the
+    // run is told it is, as for the deadlines).
+    let today = opts
+        .today
+        .unwrap_or_else(|| chrono::Local::now().date_naive());
     if let Some(cov) = upward {
         upward::write(
             &dir.join(&cov.file),

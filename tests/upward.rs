@@ -378,11 +378,20 @@ fn the_upward_report_names_its_preparer() {
     let at = |c: &str| text(info.get(&crate::common::a1(c))).map(str::to_string);
     assert_eq!(at("C10").as_deref(), Some("Lò Văn Minh"));
     assert_eq!(at("C11").as_deref(), Some("0215 3826 000"));
-    w.run_expect(
+    // Dated the day the run is told it is, as its deadlines are.
+    w.run_expect_env(
         &["run", "nop", "--out", "kq2", "--period", PERIOD, "--quiet"],
+        &[("TONGHOP_TODAY", "2026-07-25")],
         0,
     );
     let info = cells(&w.path("kq2/bao-cao-11.xlsx"), "Thông tin");
+    let serial = chrono::NaiveDate::from_ymd_opt(2026, 7, 25).unwrap()
+        - chrono::NaiveDate::from_ymd_opt(1899, 12, 30).unwrap();
+    assert_eq!(
+        info.get(&crate::common::a1("C12")).map(|d| d.to_string()),
+        Some(serial.num_days().to_string()),
+        "the date of report, as Excel counts days"
+    );
     assert_eq!(
         text(info.get(&crate::common::a1("C10"))),
         Some("Ban Tổ chức Tỉnh ủy Điện Biên")
