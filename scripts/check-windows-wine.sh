@@ -130,9 +130,12 @@ same_inputs() { # LABEL DIR HASHES_BEFORE
 }
 
 # --- The command line: tonghop run samples --out out --no-archive -------------------------
+# The inputs are copied with their times (cp -a), here and below: report.json's versions
+# give each file's modification time (file_time), which copies made a second apart
+# would not share.
 for side in linux windows; do
   mkdir -p "$WORK/$side"
-  cp -r samples "$WORK/$side/samples"
+  cp -a samples "$WORK/$side/samples"
 done
 run normal.linux "$WORK/linux" "$LINUX" run samples --out out --no-archive
 LINUX_RC=$RC
@@ -146,8 +149,7 @@ same_outputs "command line" "$WORK/linux/out" "$WORK/windows/out"
 same_text "command line" summary "$LOGS/normal.linux.out" "$LOGS/normal.windows.out" --
 
 # --- Double-click and drag-and-drop ---------------------------------------------------------
-# Each side in a folder of its own, holding the program as the clerk's PC does; the inputs
-# copied with their times (report.json's versions give each file's time).
+# Each side in a folder of its own, holding the program as the clerk's PC does.
 export TONGHOP_TEST_NO_WAIT=1
 side_root() { mkdir -p "$WORK/$1/$2"; echo "$WORK/$1/$2"; }
 
@@ -215,7 +217,7 @@ for click in 1 2; do
   say "$label: Windows summary"
   python3 "$HELP" summary "$LOGS/clicked$click.windows.out" "$W/$PROG/$out/report.json" \
     "$WL\\$PROG\\bai-nop" "$WL\\$PROG\\$out" '\' || bad "$label: the Windows summary"
-  [ -z "$(ls -A "$L/cwd" "$W/cwd")" ] || bad "$label: something was written into the folder it was started from"
+  [ -z "$(find "$L/cwd" "$W/cwd" -mindepth 1)" ] || bad "$label: something was written into the folder it was started from"
 done
 same_inputs "clicked (Windows)" "$W/$PROG/bai-nop" "$WORK/inbox.hashes"
 
