@@ -378,6 +378,19 @@ fn the_upward_report_names_its_preparer() {
     let at = |c: &str| text(info.get(&crate::common::a1(c))).map(str::to_string);
     assert_eq!(at("C10").as_deref(), Some("Lò Văn Minh"));
     assert_eq!(at("C11").as_deref(), Some("0215 3826 000"));
+    // Signed as the form's own foot says ([report]), not in words of its own.
+    let foot = (0..60u32)
+        .find(|&r| text(info.get(&(r, 2))) == Some("TRƯỞNG BAN"))
+        .expect("the signer's line");
+    assert_eq!(text(info.get(&(foot, 1))), Some("NGƯỜI LẬP BIỂU"));
+    assert_eq!(
+        text(info.get(&(foot + 1, 1))),
+        Some("(Ký, ghi rõ họ và tên; số điện thoại liên hệ)")
+    );
+    assert_eq!(
+        text(info.get(&(foot + 1, 2))),
+        Some("(Ký, đóng dấu, ghi rõ chức vụ, họ và tên)")
+    );
     // Dated the day the run is told it is, as its deadlines are.
     w.run_expect_env(
         &["run", "nop", "--out", "kq2", "--period", PERIOD, "--quiet"],

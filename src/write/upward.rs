@@ -406,10 +406,23 @@ fn coverage_block(wb: &mut Workbook, form: &Form, cov: &Coverage) -> Result<(), 
     let sign = Format::new()
         .set_bold()
         .set_align(rust_xlsxwriter::FormatAlign::Center);
-    ws.write_string_with_format(row, 1, "NGƯỜI LẬP BIỂU", &sign)?;
-    ws.write_string_with_format(row, 2, "TRƯỞNG BAN", &sign)?;
+    // The signers and their notes of the form's own foot ([report]), so that this
+    // sheet and the Biểu say the same; a form without them gets the usual words.
+    let paper = form.paper.as_ref();
+    let pick = |f: fn(&crate::spec::Paper) -> &String, default: &'static str| {
+        paper
+            .map(f)
+            .filter(|s| !s.trim().is_empty())
+            .map_or(default, |s| s.as_str())
+    };
+    let preparer = pick(|p| &p.preparer, "NGƯỜI LẬP BIỂU");
+    let signer = pick(|p| &p.upward_signer, "TRƯỞNG BAN");
     let hint = style::note().set_align(rust_xlsxwriter::FormatAlign::Center);
-    ws.write_string_with_format(row + 1, 1, "(Ký, ghi rõ họ tên)", &hint)?;
-    ws.write_string_with_format(row + 1, 2, "(Ký tên, đóng dấu)", &hint)?;
+    ws.write_string_with_format(row, 1, preparer, &sign)?;
+    ws.write_string_with_format(row, 2, signer, &sign)?;
+    let preparer_note = pick(|p| &p.preparer_note, "(Ký, ghi rõ họ và tên)");
+    let signer_note = pick(|p| &p.signer_note, "(Ký, đóng dấu, ghi rõ họ và tên)");
+    ws.write_string_with_format(row + 1, 1, preparer_note, &hint)?;
+    ws.write_string_with_format(row + 1, 2, signer_note, &hint)?;
     Ok(())
 }
