@@ -19,6 +19,11 @@ use rust_xlsxwriter::{
 
 /// The list sheet's name; a form that has a sheet of that name gets no list.
 pub const SHEET: &str = "Danh sách đơn vị";
+/// The most units a list holds. A national roll-up of every grassroots organisation
+/// (50,000 units) would put a megabyte of names into every unit's file, and every reader
+/// would parse them; a drop-down of that many names is no help to a clerk either. Past
+/// this, the name and the code are typed (or filled in: `template --per-unit`).
+pub const MAX_LISTED: usize = 5_000;
 /// Header row of the list (zero-based); units start on the row below.
 const HEADER_ROW: u32 = 2;
 
@@ -30,14 +35,15 @@ pub struct UnitList {
 
 impl UnitList {
     /// The list for `form`: the units that exist today (no end date). `None` when the
-    /// form has no unit-name cell, no units, or a sheet of the list's name already.
+    /// form has no unit-name cell, no units, more than [`MAX_LISTED`], or a sheet of the
+    /// list's name already.
     pub fn of(form: &Layout) -> Option<UnitList> {
         form.identity.unit_name?;
         if form.sheets.iter().any(|s| s.name == SHEET) {
             return None;
         }
         let units = form.units.expected(None);
-        (!units.is_empty()).then_some(UnitList { units })
+        (!units.is_empty() && units.len() <= MAX_LISTED).then_some(UnitList { units })
     }
 
     /// `'Danh sách đơn vị'!$B$4:$C$52`: the names, and the codes beside them.
@@ -117,5 +123,30 @@ impl UnitList {
         }
         ws.protect();
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The default form with units appended up to `n` expected ones.
+    fn form_of(n: usize) -> Form {
+        let base = Form::from_toml(crate::form::DEFAULT_SPEC, "default").unwrap();
+        let mut text = base.source.clone();
+        for i in base.units.expected(None).len()..n {
+            text.push_str(&format!(
+                "\n[[units]]\ncode = \"U{i:05}\"\nname = \"Đảng bộ cơ sở số {i}\"\n"
+            ));
+        }
+        Form::from_toml(&text, "many").unwrap()
+    }
+
+    #[test]
+    fn a_list_holds_at_most_max_listed_units() {
+        let at = UnitList::of(&form_of(MAX_LISTED)).expect("a list at the limit");
+        assert_eq!(at.units.len(), MAX_LISTED);
+        assert!(at.range("B:C").ends_with(&format!("$C${}", MAX_LISTED + 3)));
+        assert!(UnitList::of(&form_of(MAX_LISTED + 1)).is_none());
     }
 }
