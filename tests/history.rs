@@ -61,6 +61,16 @@ fn consecutive_periods_carry_over_and_compare_with_the_archived_figures() {
         assert!(has_finding(s, "CARRY", "Biểu 1", Some("C6")), "{unit}: {s}");
         assert_eq!(s["status"], "accepted");
         assert!(!w.path(&format!("kq2/tra-lai/{unit}.xlsx")).exists());
+        // And the status sheet does not point the clerk at a file that is not there.
+        let status = crate::common::cells(&w.path("kq2/tong-hop.xlsx"), "Tình trạng nộp");
+        let note = (0..100u32)
+            .find(|&r| crate::common::text(status.get(&(r, 1))) == Some(unit))
+            .and_then(|r| crate::common::text(status.get(&(r, 7))));
+        assert_eq!(
+            note,
+            Some("Có cảnh báo cho người tổng hợp (xem sheet Lỗi); không gửi trả"),
+            "{unit}"
+        );
     }
     let with_carry = second["submissions"]
         .as_array()

@@ -252,78 +252,159 @@ impl Serialize for Report<'_> {
     }
 }
 
+/// An object of report.json written as it is made, not built whole first: a national
+/// roll-up's comparison (every unit × every compared figure × three periods) built as
+/// one `serde_json::Value` held 750 MB at 5,000 units; written unit by unit it holds one
+/// unit's. Keys go out in byte order, as `serde_json::Map` (a `BTreeMap`) orders them,
+/// so the file is byte for byte what the whole value gave.
+struct Obj<'a>(Vec<(&'static str, Field<'a>)>);
+
+enum Field<'a> {
+    Json(Json),
+    Obj(Obj<'a>),
+    /// One entry per key, each value made when it is written.
+    Each(Vec<(String, usize)>, Box<dyn Fn(usize) -> Json + 'a>),
+}
+
+impl Serialize for Obj<'_> {
+    fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        let mut fields: Vec<&(&str, Field<'_>)> = self.0.iter().collect();
+        fields.sort_by_key(|(k, _)| *k);
+        let mut m = ser.serialize_map(Some(fields.len()))?;
+        for (k, v) in fields {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
+}
+
+impl Serialize for Field<'_> {
+    fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Field::Json(j) => j.serialize(ser),
+            Field::Obj(o) => o.serialize(ser),
+            Field::Each(keys, make) => {
+                let mut keys: Vec<&(String, usize)> = keys.iter().collect();
+                keys.sort_by(|a, b| a.0.cmp(&b.0));
+                let mut m = ser.serialize_map(Some(keys.len()))?;
+                for (k, i) in keys {
+                    m.serialize_entry(k, &make(*i))?;
+                }
+                m.end()
+            }
+        }
+    }
+}
+
+/// `Field::Json` of anything `json!` takes.
+fn j(v: Json) -> Field<'static> {
+    Field::Json(v)
+}
+
+fn opt(v: Option<f64>) -> Json {
+    v.map_or(Json::Null, number)
+}
+
+/// One compared figure per key: this period, the two before and the changes.
+fn compared_lines(form: &Form, lines: &[crate::compare::Line], lang: Lang) -> Json {
+    use crate::compare::Comparison;
+    let mut m = Map::new();
+    for l in lines {
+        let points = Comparison::in_points(form, l.figure);
+        let change = |earlier| {
+            l.change(earlier, points).map(|c| {
+                json!({ if points { "points" } else { "persons" }: number(c.by), "percent": opt(c.percent) })
+            })
+        };
+        m.insert(
+            form.field_key(l.figure),
+            json!({
+                "this": opt(l.this),
+                "year_before": opt(l.year_before),
+                "previous": opt(l.previous),
+                "change_year": change(l.year_before),
+                "change_previous": change(l.previous),
+                "note": l.note.as_ref().map(|n| n.get(lang)),
+            }),
+        );
+    }
+    Json::Object(m)
+}
+
+/// The units of `units` (form indexes, in the comparison's order) as keys of an
+/// [`Field::Each`]: their codes, each with its place in the list.
+fn unit_keys<'u>(form: &Form, units: impl Iterator<Item = &'u usize>) -> Vec<(String, usize)> {
+    units
+        .enumerate()
+        .map(|(i, u)| (form.units[*u].code.clone(), i))
+        .collect()
+}
+
 /// `comparison`: the reference periods (or why there are none), and for the province
 /// and each expected unit every compared figure in the three periods with its change.
-fn comparison_json(form: &Form, cmp: &crate::compare::Comparison, lang: Lang) -> Json {
-    use crate::compare::{Comparison, Line};
+fn comparison_json<'a>(form: &'a Form, cmp: &'a crate::compare::Comparison, lang: Lang) -> Obj<'a> {
     let against = |a: Option<crate::compare::Against>| {
         a.map(|a| {
             json!({ "from": format_date(a.period.from), "to": format_date(a.period.to), "closed": a.closed, "chosen": a.chosen })
         })
     };
-    let opt = |v: Option<f64>| v.map_or(Json::Null, number);
-    let lines = |lines: &[Line]| {
-        let mut m = Map::new();
-        for l in lines {
-            let points = Comparison::in_points(form, l.figure);
-            let change = |earlier| {
-                l.change(earlier, points).map(|c| {
-                    json!({ if points { "points" } else { "persons" }: number(c.by), "percent": opt(c.percent) })
-                })
-            };
-            m.insert(
-                form.field_key(l.figure),
-                json!({
-                    "this": opt(l.this),
-                    "year_before": opt(l.year_before),
-                    "previous": opt(l.previous),
-                    "change_year": change(l.year_before),
-                    "change_previous": change(l.previous),
-                    "note": l.note.as_ref().map(|n| n.get(lang)),
-                }),
-            );
-        }
-        Json::Object(m)
-    };
-    let mut units = Map::new();
-    for ((u, l), flags) in cmp.units.iter().zip(&cmp.flags) {
-        let mut v = lines(l);
-        if let Json::Object(o) = &mut v {
-            o.insert("flags".into(), json!(flags));
-        }
-        units.insert(form.units[*u].code.clone(), v);
-    }
+    let units = Field::Each(
+        unit_keys(form, cmp.units.iter().map(|(u, _)| u)),
+        Box::new(move |i| {
+            let mut v = compared_lines(form, &cmp.units[i].1, lang);
+            if let Json::Object(o) = &mut v {
+                o.insert("flags".into(), json!(cmp.flags[i]));
+            }
+            v
+        }),
+    );
+    Obj(vec![
+        ("year_before", j(json!(against(cmp.year_before)))),
+        ("previous", j(json!(against(cmp.previous)))),
+        (
+            "not_possible",
+            j(json!(
+                cmp.not_possible
+                    .iter()
+                    .map(|m| m.get(lang))
+                    .collect::<Vec<_>>()
+            )),
+        ),
+        (
+            "figures",
+            j(json!(
+                cmp.figures
+                    .iter()
+                    .map(|&f| form.field_key(f))
+                    .collect::<Vec<_>>()
+            )),
+        ),
+        ("province", j(compared_lines(form, &cmp.province, lang))),
+        ("units", units),
+        ("targets", Field::Obj(targets_json(form, cmp, lang))),
+        ("term", term_json(form, cmp, lang)),
+    ])
+}
+
+fn achievement(a: &crate::compare::Achievement) -> Json {
     json!({
-        "year_before": against(cmp.year_before),
-        "previous": against(cmp.previous),
-        "not_possible": cmp.not_possible.iter().map(|m| m.get(lang)).collect::<Vec<_>>(),
-        "figures": cmp.figures.iter().map(|&f| form.field_key(f)).collect::<Vec<_>>(),
-        "province": lines(&cmp.province),
-        "units": units,
-        "targets": targets_json(form, cmp, lang),
-        "term": term_json(form, cmp, lang),
+        "this": opt(a.this),
+        "target": opt(a.target),
+        "percent": opt(a.percent),
+        "base": opt(a.base),
+        "rate": opt(a.rate),
+        "below": a.below,
     })
 }
 
 /// `comparison.targets`: where they came from, the cells that could not be read, and
 /// per target figure the province's and each unit's achievement.
-fn targets_json(form: &Form, cmp: &crate::compare::Comparison, lang: Lang) -> Json {
-    use crate::compare::{Achievement, TargetFrom};
-    let opt = |v: Option<f64>| v.map_or(Json::Null, number);
-    let one = |a: &Achievement| {
-        json!({
-            "this": opt(a.this),
-            "target": opt(a.target),
-            "percent": opt(a.percent),
-            "base": opt(a.base),
-            "rate": opt(a.rate),
-            "below": a.below,
-        })
-    };
+fn targets_json<'a>(form: &'a Form, cmp: &'a crate::compare::Comparison, lang: Lang) -> Obj<'a> {
+    use crate::compare::TargetFrom;
     let extra = &cmp.extra;
     let mut province = Map::new();
     for a in &extra.province {
-        let mut v = one(a);
+        let mut v = achievement(a);
         if let Json::Object(o) = &mut v {
             let (source, of) = match a.from {
                 TargetFrom::Province => ("province", Json::Null),
@@ -337,31 +418,63 @@ fn targets_json(form: &Form, cmp: &crate::compare::Comparison, lang: Lang) -> Js
         }
         province.insert(form.targets[a.target_index].key.clone(), v);
     }
-    let mut units = Map::new();
-    for ((u, _), lines) in cmp.units.iter().zip(&extra.units) {
-        let mut m = Map::new();
-        for a in lines {
-            m.insert(form.targets[a.target_index].key.clone(), one(a));
-        }
-        units.insert(form.units[*u].code.clone(), Json::Object(m));
+    let n = cmp.units.len().min(extra.units.len());
+    let units = Field::Each(
+        unit_keys(form, cmp.units[..n].iter().map(|(u, _)| u)),
+        Box::new(move |i| {
+            let mut m = Map::new();
+            for a in &extra.units[i] {
+                m.insert(form.targets[a.target_index].key.clone(), achievement(a));
+            }
+            Json::Object(m)
+        }),
+    );
+    Obj(vec![
+        (
+            "from",
+            j(json!(extra.targets_from.as_ref().map(|m| m.get(lang)))),
+        ),
+        (
+            "figures",
+            j(json!(
+                form.targets.iter().map(|t| &t.key).collect::<Vec<_>>()
+            )),
+        ),
+        (
+            "problems",
+            j(json!(extra.target_problems.iter().map(|p| json!({
+                "file": p.file, "sheet": p.sheet, "cell": p.cell, "message": p.message.get(lang),
+            })).collect::<Vec<_>>())),
+        ),
+        ("province", j(Json::Object(province))),
+        ("units", units),
+    ])
+}
+
+/// One term sum per key.
+fn term_lines(form: &Form, ls: &[crate::term::TermLine]) -> Json {
+    let mut m = Map::new();
+    for l in ls {
+        m.insert(
+            form.field_key(l.figure),
+            json!({
+                "sum": opt(l.sum),
+                "previous_term": opt(l.previous),
+                "change_percent": opt(l.change_pct()),
+                "target": opt(l.target),
+                "target_percent": opt(l.target_pct()),
+                "target_summed": l.target_summed,
+            }),
+        );
     }
-    json!({
-        "from": extra.targets_from.as_ref().map(|m| m.get(lang)),
-        "figures": form.targets.iter().map(|t| &t.key).collect::<Vec<_>>(),
-        "problems": extra.target_problems.iter().map(|p| json!({
-            "file": p.file, "sheet": p.sheet, "cell": p.cell, "message": p.message.get(lang),
-        })).collect::<Vec<_>>(),
-        "province": province,
-        "units": units,
-    })
+    Json::Object(m)
 }
 
 /// `comparison.term`: the term, the periods summed, the months missing, and the sums.
-fn term_json(form: &Form, cmp: &crate::compare::Comparison, lang: Lang) -> Json {
+fn term_json<'a>(form: &'a Form, cmp: &'a crate::compare::Comparison, lang: Lang) -> Field<'a> {
     let Some(t) = &cmp.extra.term else {
-        return Json::Null;
+        return j(Json::Null);
     };
-    let opt = |v: Option<f64>| v.map_or(Json::Null, number);
     let period =
         |p: &crate::period::Period| json!({ "from": format_date(p.from), "to": format_date(p.to) });
     let months = |runs: &[(chrono::NaiveDate, chrono::NaiveDate)]| {
@@ -369,42 +482,44 @@ fn term_json(form: &Form, cmp: &crate::compare::Comparison, lang: Lang) -> Json 
             .map(|(a, b)| json!({ "from": a.format("%m/%Y").to_string(), "to": b.format("%m/%Y").to_string() }))
             .collect::<Vec<_>>()
     };
-    let lines = |ls: &[crate::term::TermLine]| {
-        let mut m = Map::new();
-        for l in ls {
-            m.insert(
-                form.field_key(l.figure),
-                json!({
-                    "sum": opt(l.sum),
-                    "previous_term": opt(l.previous),
-                    "change_percent": opt(l.change_pct()),
-                    "target": opt(l.target),
-                    "target_percent": opt(l.target_pct()),
-                    "target_summed": l.target_summed,
-                }),
-            );
-        }
-        Json::Object(m)
-    };
-    let mut units = Map::new();
-    for (u, ls) in &t.units {
-        units.insert(form.units[*u].code.clone(), lines(ls));
-    }
-    json!({
-        "name": t.term.name.get(lang),
-        "from": format_date(t.term.period.from),
-        "to": format_date(t.term.period.to),
-        "until": format_date(t.until),
-        "periods": t.periods.iter().map(period).collect::<Vec<_>>(),
-        "missing_months": months(&t.missing),
-        "complete": t.missing.is_empty(),
-        "previous": t.previous.as_ref().map(period),
-        "previous_periods": t.previous_periods.iter().map(period).collect::<Vec<_>>(),
-        "previous_missing_months": months(&t.previous_missing),
-        "notes": t.notes().iter().map(|m| m.get(lang).to_string()).collect::<Vec<_>>(),
-        "province": lines(&t.province),
-        "units": units,
-    })
+    let units = Field::Each(
+        unit_keys(form, t.units.iter().map(|(u, _)| u)),
+        Box::new(move |i| term_lines(form, &t.units[i].1)),
+    );
+    Field::Obj(Obj(vec![
+        ("name", j(json!(t.term.name.get(lang)))),
+        ("from", j(json!(format_date(t.term.period.from)))),
+        ("to", j(json!(format_date(t.term.period.to)))),
+        ("until", j(json!(format_date(t.until)))),
+        (
+            "periods",
+            j(json!(t.periods.iter().map(period).collect::<Vec<_>>())),
+        ),
+        ("missing_months", j(json!(months(&t.missing)))),
+        ("complete", j(json!(t.missing.is_empty()))),
+        ("previous", j(json!(t.previous.as_ref().map(period)))),
+        (
+            "previous_periods",
+            j(json!(
+                t.previous_periods.iter().map(period).collect::<Vec<_>>()
+            )),
+        ),
+        (
+            "previous_missing_months",
+            j(json!(months(&t.previous_missing))),
+        ),
+        (
+            "notes",
+            j(json!(
+                t.notes()
+                    .iter()
+                    .map(|m| m.get(lang).to_string())
+                    .collect::<Vec<_>>()
+            )),
+        ),
+        ("province", j(term_lines(form, &t.province))),
+        ("units", units),
+    ]))
 }
 
 struct SubmissionJson<'a> {
@@ -677,5 +792,49 @@ pub fn status_text(st: Status, included: bool) -> Msg {
         (Status::Unreadable, _) => Msg::new("Không đọc được", "unreadable"),
         (Status::Duplicate, _) => Msg::new("Trùng, đã có tệp mới hơn", "duplicate, superseded"),
         (Status::UnknownUnit, _) => Msg::new("Không rõ đơn vị", "unknown unit"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Written piece by piece, an object gives the bytes the whole `serde_json::Value`
+    /// gave: its keys and its units' keys in byte order, whatever order they were made in.
+    #[test]
+    fn an_object_written_as_made_is_the_value_built_whole() {
+        let codes = ["MUONGNHE", "BUNGLAO", "Z", "AN"];
+        let made = Obj(vec![
+            (
+                "units",
+                Field::Each(
+                    codes
+                        .iter()
+                        .enumerate()
+                        .map(|(i, c)| (c.to_string(), i))
+                        .collect(),
+                    Box::new(|i| json!({ "b": i, "a": [codes[i]] })),
+                ),
+            ),
+            ("figures", j(json!(["x"]))),
+            (
+                "term",
+                Field::Obj(Obj(vec![("z", j(Json::Null)), ("a", j(json!(1.5)))])),
+            ),
+        ]);
+        let whole = json!({
+            "units": {
+                "MUONGNHE": { "b": 0, "a": ["MUONGNHE"] },
+                "BUNGLAO": { "b": 1, "a": ["BUNGLAO"] },
+                "Z": { "b": 2, "a": ["Z"] },
+                "AN": { "b": 3, "a": ["AN"] },
+            },
+            "figures": ["x"],
+            "term": { "z": null, "a": 1.5 },
+        });
+        assert_eq!(
+            serde_json::to_string_pretty(&made).unwrap(),
+            serde_json::to_string_pretty(&whole).unwrap()
+        );
     }
 }
