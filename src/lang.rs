@@ -68,7 +68,12 @@ fn notation(v: f64, point: char, group: Option<char>) -> String {
     if !v.is_finite() {
         return v.to_string();
     }
-    let s = if v.fract() == 0.0 || v.abs() >= EXACT_INTEGERS {
+    let s = if v.fract() == 0.0 && v.abs() < EXACT_INTEGERS {
+        // An integer's digits without the float formatter's exact mode: a list's row
+        // codes typed as numbers are read this way on every line of every file (5 % of
+        // `check` at 50,000 files).
+        (v as i64).to_string()
+    } else if v.fract() == 0.0 || v.abs() >= EXACT_INTEGERS {
         format!("{v:.0}")
     } else {
         let s = format!("{v:.4}");
@@ -207,6 +212,25 @@ mod tests {
             (1234.5, "1.234,5", "1,234.5", "1234.5"),
             (1.0 / 3.0, "0,3333", "0.3333", "0.3333"),
             (-8443.0, "-8.443", "-8,443", "-8443"),
+            // The last integers an f64 holds exactly, on either side of the fast path.
+            (
+                9_007_199_254_740_991.0,
+                "9.007.199.254.740.991",
+                "9,007,199,254,740,991",
+                "9007199254740991",
+            ),
+            (
+                9_007_199_254_740_992.0,
+                "9.007.199.254.740.992",
+                "9,007,199,254,740,992",
+                "9007199254740992",
+            ),
+            (
+                -9_007_199_254_740_991.0,
+                "-9.007.199.254.740.991",
+                "-9,007,199,254,740,991",
+                "-9007199254740991",
+            ),
         ] {
             assert_eq!(Lang::Vi.number(v), vi, "{v}");
             assert_eq!(Lang::En.number(v), en, "{v}");
