@@ -185,10 +185,10 @@ pub fn consolidate(
                     Builtin::Dup,
                     Msg::new(
                         format!(
-                            "Đơn vị {code} có nhiều tệp cùng ngày báo cáo, cùng thời gian sửa nhưng nội dung khác nhau ({this}; {others}): không xác định được tệp nào là bản sửa. Người tổng hợp: chỉ giữ trong thư mục nhận tệp đúng, xóa các tệp kia rồi chạy lại. Đơn vị nhận được thông báo này: gửi lại một tệp duy nhất là bản đúng."
+                            "Đơn vị {code} có nhiều tệp cùng ngày báo cáo, cùng thời gian lưu tệp nhưng nội dung khác nhau ({this}; {others}): không xác định được tệp nào là bản sửa, nên chưa tổng hợp tệp nào. Người tổng hợp: chỉ giữ lại tệp đúng trong thư mục nhận, xóa các tệp còn lại rồi chạy lại. Đơn vị nhận được thông báo này: hãy gửi lại một tệp duy nhất, là bản đúng."
                         ),
                         format!(
-                            "Unit {code} has several files with the same date of report and the same file time but different content ({this}; {others}): which is the correction cannot be told. Clerk: keep the right one in the inbox, remove the others and run again. Unit receiving this: send one file, the right one, again."
+                            "Unit {code} has several files with the same date of report and the same file time but different content ({this}; {others}): which is the correction cannot be told, so none is consolidated. Clerk: keep the right one in the inbox, remove the others and run again. Unit receiving this: send one file, the right one, again."
                         ),
                     ),
                 ));

@@ -75,7 +75,7 @@ pub const ATTRS: &[(&str, &str)] = &[
     ),
     (
         "previous_trend",
-        "tăng / giảm / bằng on the previous period",
+        "tăng / giảm / thay đổi on the previous period",
     ),
     ("target", "this period's target"),
     ("target_pct", "the figure in per cent of its target"),
@@ -96,7 +96,7 @@ pub const ATTRS: &[(&str, &str)] = &[
         "term_change_pct",
         "the term's sum against the previous term, per cent, without sign",
     ),
-    ("term_trend", "tăng / giảm / bằng on the previous term"),
+    ("term_trend", "tăng / giảm / thay đổi on the previous term"),
     ("term_target", "the term's target"),
     (
         "term_target_pct",

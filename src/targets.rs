@@ -185,11 +185,11 @@ pub struct Problem {
 }
 
 impl Problem {
-    /// "tệp X, trang Y, ô Z: ..." in the chosen language.
+    /// "tệp X, sheet Y, ô Z: ..." in the chosen language.
     pub fn shown(&self, lang: crate::lang::Lang) -> String {
         let mut at = format!("{} {}", lang.pick("tệp", "file"), self.file);
         if let Some(s) = &self.sheet {
-            at.push_str(&format!(", {} {s}", lang.pick("trang", "sheet")));
+            at.push_str(&format!(", sheet {s}"));
         }
         if let Some(c) = &self.cell {
             at.push_str(&format!(", {} {c}", lang.pick("ô", "cell")));
@@ -230,7 +230,7 @@ pub fn read(form: &Form, path: &Path, period: Option<Period>) -> Targets {
         Ok(r) => r,
         Err(_) => {
             t.problems.push(whole(Msg::new(
-                format!("không có trang '{SHEET}': hãy lập tệp từ mẫu `tonghop targets template`"),
+                format!("không có sheet '{SHEET}': hãy lập tệp từ mẫu `tonghop targets template`"),
                 format!("no sheet '{SHEET}': make the file from `tonghop targets template`"),
             )));
             return t;

@@ -68,7 +68,7 @@ fn consecutive_periods_carry_over_and_compare_with_the_archived_figures() {
             .and_then(|r| crate::common::text(status.get(&(r, 7))));
         assert_eq!(
             note,
-            Some("Có cảnh báo cho người tổng hợp (xem sheet Lỗi); không gửi trả"),
+            Some("Có cảnh báo cần xác nhận với đơn vị (xem sheet Lỗi); không có tệp gửi trả"),
             "{unit}"
         );
     }

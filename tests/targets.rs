@@ -350,7 +350,7 @@ fn a_broken_targets_file_gives_findings_naming_file_sheet_and_cell() {
         0,
     );
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("trang Chỉ tiêu, ô A7: mã đơn vị 'MUONGNHEE' không có trong danh sách đơn vị; gần nhất: MUONGNHE"), "{err}");
+    assert!(err.contains("sheet Chỉ tiêu, ô A7: mã đơn vị 'MUONGNHEE' không có trong danh sách đơn vị; gần nhất: MUONGNHE"), "{err}");
     assert!(
         err.contains("ô C8: chỉ tiêu 'mười' không phải số không âm"),
         "{err}"

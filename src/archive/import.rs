@@ -472,11 +472,11 @@ fn from_table(form: &Form, path: &Path) -> Result<Parts, ArchiveError> {
         return Err(refuse(
             path,
             format!(
-                "cells that are not a unit code of the form (∉), a unit already listed (= its first row) or a figure of their column: {}",
+                "cells that cannot be imported: a unit code not in the form (marked ∉), a unit code repeated (marked = and the cell of its first entry), or a figure not valid for its column (the cell's address alone): {}",
                 shown(&problems)
             ),
             format!(
-                "ô không phải mã đơn vị của biểu mẫu (∉), đơn vị đã có ở dòng trên (= dòng đầu tiên) hoặc không phải số hợp lệ của cột: {}",
+                "có ô không nhập được — mã đơn vị không có trong biểu mẫu (đánh dấu ∉), mã đơn vị ghi lặp lại (đánh dấu = và ô ghi lần đầu), hoặc số liệu không hợp lệ với cột (chỉ ghi địa chỉ ô): {}",
                 shown(&problems)
             ),
         ));

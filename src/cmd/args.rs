@@ -234,7 +234,7 @@ pub const VI: &[(&str, &str, &str)] = &[
     (
         "run",
         "period",
-        "Kỳ báo cáo đang thu, ví dụ 01/01/2026..30/06/2026, 1/1/2026-30/6/2026, \"6 tháng đầu năm 2026\", \"quý 2/2026\", 6/2026 hoặc 2026. Không ghi thì chỉ kiểm tra ngày bắt đầu không sau ngày kết thúc",
+        "Kỳ báo cáo đang thu, ví dụ 01/01/2026..30/06/2026, 1/1/2026-30/6/2026, \"6 tháng đầu năm 2026\", \"quý 2/2026\", 6/2026 hoặc 2026. Nếu không ghi, chỉ kiểm tra ngày bắt đầu kỳ không muộn hơn ngày kết thúc",
     ),
     (
         "run",
@@ -570,7 +570,7 @@ const VI_VALUE_NAMES: &[(&str, &str)] = &[
     ("PERIOD", "KỲ"),
     ("DATE", "NGÀY"),
     ("JOBS", "SỐ_LUỒNG"),
-    ("RATIO", "TỈ_LỆ"),
+    ("RATIO", "TỶ_LỆ"),
     ("LANG", "NGÔN_NGỮ"),
     ("UNITS", "SỐ"),
     ("ROWS", "SỐ"),

@@ -656,7 +656,7 @@ impl Ctx<'_> {
                     self.findings.push(at(Finding::warning(
                         Builtin::Encoding,
                         Msg::new(
-                            format!("Ô \"{label}\" gõ bằng bảng mã {} (\"{}\"), đã hiểu là \"{fixed}\". Hãy gõ lại bằng Unicode.", enc.name(), s.trim()),
+                            format!("Ô \"{label}\" được gõ bằng bảng mã {}: \"{}\", đã đọc là \"{fixed}\". Hãy gõ lại bằng bảng mã Unicode.", enc.name(), s.trim()),
                             format!("\"{label_en}\" is typed in {} (\"{}\"), read as \"{fixed}\". Retype it in Unicode.", enc.name(), s.trim()),
                         ),
                     ))

@@ -226,7 +226,7 @@ pub fn file_finding(e: &ReadError) -> Finding {
         ReadError::Sniff(SniffError::TooManyEntries { count, limit }) => Finding::error(
             Builtin::FileSize,
             Msg::new(
-                format!("Tệp chứa {} phần (giới hạn cố định {}, không có tùy chọn nào nâng được), bất thường với một biểu mẫu; tệp bị từ chối. Hãy lưu lại từ biểu mẫu gốc.", Lang::Vi.count(*count), Lang::Vi.count(*limit)),
+                format!("Tệp chứa {} phần (giới hạn cố định {}, không thể nâng bằng tùy chọn nào), bất thường với một biểu mẫu; tệp bị từ chối. Hãy lưu lại từ biểu mẫu gốc.", Lang::Vi.count(*count), Lang::Vi.count(*limit)),
                 format!("The file holds {} parts (a fixed limit of {}, which no option raises), abnormal for a form; refused. Save it again from the original form.", Lang::En.count(*count), Lang::En.count(*limit)),
             ),
         )
@@ -236,7 +236,7 @@ pub fn file_finding(e: &ReadError) -> Finding {
             Finding::error(
                 Builtin::FileSize,
                 Msg::new(
-                    format!("Sheet thứ {} trải trên {} dòng x {} cột, quá lớn so với biểu mẫu: mở ra cần khoảng {} byte, vượt giới hạn {} byte (người tổng hợp có thể nâng bằng --max-unzipped-mib). Hãy xóa dữ liệu thừa, lưu lại và gửi lại.", sheet + 1, Lang::Vi.count(*rows), Lang::Vi.count(*cols), n.0, l.0),
+                    format!("Sheet thứ {} trải trên {} dòng x {} cột, quá lớn so với biểu mẫu: để mở cần khoảng {} byte bộ nhớ, vượt giới hạn {} byte (người tổng hợp có thể nâng bằng --max-unzipped-mib). Hãy xóa các dòng, cột thừa, lưu lại và gửi lại.", sheet + 1, Lang::Vi.count(*rows), Lang::Vi.count(*cols), n.0, l.0),
                     format!("Sheet {} spans {} rows x {} columns, far beyond the form: opening it takes about {} bytes, beyond the limit of {} bytes (raised with --max-unzipped-mib). Delete extra content, save and send it again.", sheet + 1, Lang::En.count(*rows), Lang::En.count(*cols), n.1, l.1),
                 ),
             )

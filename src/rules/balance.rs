@@ -162,7 +162,7 @@ impl Lane {
         // A derived figure is counted by tonghop from the unit's sheet, not written by
         // the unit: "ghi" (wrote) would blame the unit for a number it never typed.
         let (verb, verb_en) = if matches!(self.result, FieldRef::Derived(_)) {
-            ("đếm được", "counts")
+            ("đếm được là", "counts")
         } else {
             ("ghi", "is")
         };

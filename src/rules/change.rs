@@ -14,8 +14,8 @@
 //! # Example
 //! 30 admitted against 10 a year earlier, with 50% and 10 persons as thresholds, gives:
 //! *"Kết nạp mới trong kỳ" là 30, cùng kỳ năm trước (kỳ 01/01/2025 – 30/06/2025, tệp
-//! DBP.xlsx) là 10: tăng 20 (200%), vượt ngưỡng 50% và 10 người; hãy xác nhận số liệu
-//! với đơn vị.*
+//! DBP.xlsx) là 10: tăng 20 (200%), vượt cả hai ngưỡng 50% và 10 người. Đề nghị đơn vị
+//! kiểm tra lại; nếu số liệu đúng, giải trình rõ lý do.*
 
 use super::checker::{num, source_note};
 use super::{Checker, Doc, Example, Figure, Kind, Meta, PastExample, Resolver};
@@ -56,7 +56,7 @@ percent = 50
 persons = 10
 description = "Số kết nạp thay đổi nhiều so với cùng kỳ""#,
             figures: &[("admitted", Figure::Number(30.0))],
-            message: "\"Kết nạp mới trong kỳ\" là 30, cùng kỳ năm trước (kỳ 01/01/2025 – 30/06/2025, tệp DBP.xlsx) là 10: tăng 20 (200%), vượt ngưỡng 50% và 10 người; đề nghị kiểm tra lại; nếu số liệu đúng, ghi rõ lý do khi gửi báo cáo.",
+            message: "\"Kết nạp mới trong kỳ\" là 30, cùng kỳ năm trước (kỳ 01/01/2025 – 30/06/2025, tệp DBP.xlsx) là 10: tăng 20 (200%), vượt cả hai ngưỡng 50% và 10 người. Đề nghị đơn vị kiểm tra lại; nếu số liệu đúng, giải trình rõ lý do.",
         },
     };
     const LOOKS_BACK: bool = true;
@@ -128,11 +128,13 @@ description = "Số kết nạp thay đổi nhiều so với cùng kỳ""#,
                 rule,
                 at,
                 Msg::new(
-                    format!("\"{l}\" là {av}, cùng kỳ năm trước ({src}) là {bv}: {up} {dv}{sv}, vượt ngưỡng {pv}% và {tv} người; đề nghị kiểm tra lại; nếu số liệu đúng, ghi rõ lý do khi gửi báo cáo."),
-                    format!("\"{le}\" is {ae}, against {be} in the same period a year earlier ({srce}): {upe} {de}{se}, beyond {pe}% and {te} persons; check it; if the figure is right, state the reason when sending the report."),
+                    format!("\"{l}\" là {av}, cùng kỳ năm trước ({src}) là {bv}: {up} {dv}{sv}, vượt cả hai ngưỡng {pv}% và {tv} người. Đề nghị đơn vị kiểm tra lại; nếu số liệu đúng, giải trình rõ lý do."),
+                    format!("\"{le}\" is {ae}, against {be} in the same period a year earlier ({srce}): {upe} {de}{se}, beyond both thresholds, {pe}% and {te} persons. Ask the unit to check it; if the figure is right, the unit explains why."),
                 ),
                 Some(Shown::Number(a)),
-                Some(Shown::Number(b)),
+                // Last year's figure is in the message; as the expected value it would
+                // read "the rule wants 10" and invite overwriting a right 30.
+                None,
             );
         }
     }

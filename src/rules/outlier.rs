@@ -29,10 +29,10 @@
 //! # Example
 //! 30 admitted of 100 members at the start, where the units' median is 5% with a median
 //! absolute deviation of 1, and the unit's own four earlier periods gave 4%, 5%, 4% and
-//! 3%, gives: *Tỷ lệ "Kết nạp mới trong kỳ" trên "Đảng viên đầu kỳ" là 30%, khác xa
+//! 3%, gives: *Tỷ lệ "Kết nạp mới trong kỳ" so với "Đảng viên đầu kỳ" là 30%, khác xa
 //! các đơn vị khác (trung vị 5%, điểm z hiệu chỉnh 16,9 > 3,5) và khác xa các kỳ trước
-//! của đơn vị (4 kỳ, trung vị 4%, điểm z hiệu chỉnh 35,1 > 3,5); hãy xác nhận số liệu
-//! với đơn vị.*
+//! của đơn vị (4 kỳ, trung vị 4%, điểm z hiệu chỉnh 35,1 > 3,5). Đề nghị đơn vị kiểm tra
+//! lại; nếu số liệu đúng, giải trình rõ lý do.*
 
 use super::{Checker, Doc, Example, Figure, Kind, Meta, PastExample, Resolver};
 use crate::finding::Shown;
@@ -88,7 +88,7 @@ numerator = "admitted"
 denominator = "members_start"
 description = "Tỷ lệ kết nạp khác xa các đơn vị khác""#,
             figures: &[("admitted", Figure::Number(30.0))],
-            message: "Tỷ lệ \"Kết nạp mới trong kỳ\" trên \"Đảng viên đầu kỳ\" là 30%, khác xa các đơn vị khác (trung vị 5%, điểm z hiệu chỉnh 16,9 > 3,5) và khác xa các kỳ trước của đơn vị (4 kỳ, trung vị 4%, điểm z hiệu chỉnh 35,1 > 3,5); đề nghị kiểm tra lại; nếu số liệu đúng, ghi rõ lý do khi gửi báo cáo.",
+            message: "Tỷ lệ \"Kết nạp mới trong kỳ\" so với \"Đảng viên đầu kỳ\" là 30%, khác xa các đơn vị khác (trung vị 5%, điểm z hiệu chỉnh 16,9 > 3,5) và khác xa các kỳ trước của đơn vị (4 kỳ, trung vị 4%, điểm z hiệu chỉnh 35,1 > 3,5). Đề nghị đơn vị kiểm tra lại; nếu số liệu đúng, giải trình rõ lý do.",
         },
     };
     const LOOKS_BACK: bool = true;
@@ -190,12 +190,12 @@ description = "Tỷ lệ kết nạp khác xa các đơn vị khác""#,
             at,
             Msg::new(
                 format!(
-                    "Tỷ lệ \"{ln}\" trên \"{ld}\" là {}%, {}; đề nghị kiểm tra lại; nếu số liệu đúng, ghi rõ lý do khi gửi báo cáo.",
+                    "Tỷ lệ \"{ln}\" so với \"{ld}\" là {}%, {}. Đề nghị đơn vị kiểm tra lại; nếu số liệu đúng, giải trình rõ lý do.",
                     pct(r, Lang::Vi),
                     says(Lang::Vi)
                 ),
                 format!(
-                    "The rate \"{lne}\" per \"{lde}\" is {}%, {}; check them; if the figures are right, state the reason when sending the report.",
+                    "The rate \"{lne}\" per \"{lde}\" is {}%, {}. Ask the unit to check them; if the figures are right, the unit explains why.",
                     pct(r, Lang::En),
                     says(Lang::En)
                 ),

@@ -10,7 +10,7 @@
 //!
 //! # Example
 //! A period from 01/07/2026 to 30/06/2026 gives: *Ngày bắt đầu kỳ báo cáo (01/07/2026)
-//! sau ngày kết thúc (30/06/2026).*
+//! muộn hơn ngày kết thúc (30/06/2026).*
 
 use super::checker::At;
 use super::{Checker, Doc, Example, Figure, Kind, Meta, Resolver, RuleSet};
@@ -43,7 +43,7 @@ impl Kind for PeriodRule {
 kind = "period"
 description = "Kỳ báo cáo đúng kỳ đang tổng hợp""#,
             figures: &[("period_from", Figure::Text("01/07/2026"))],
-            message: "Ngày bắt đầu kỳ báo cáo (01/07/2026) sau ngày kết thúc (30/06/2026). Hãy sửa lại cho đúng kỳ báo cáo.",
+            message: "Ngày bắt đầu kỳ báo cáo (01/07/2026) muộn hơn ngày kết thúc (30/06/2026). Hãy sửa lại cho đúng kỳ báo cáo.",
         },
     };
     type Fields = Fields;
@@ -71,7 +71,7 @@ description = "Kỳ báo cáo đúng kỳ đang tổng hợp""#,
                 rule,
                 at(from_cell),
                 Msg::new(
-                    format!("Ngày bắt đầu kỳ báo cáo ({f}) sau ngày kết thúc ({t}). Hãy sửa lại cho đúng kỳ báo cáo."),
+                    format!("Ngày bắt đầu kỳ báo cáo ({f}) muộn hơn ngày kết thúc ({t}). Hãy sửa lại cho đúng kỳ báo cáo."),
                     format!("The period starts on {f}, after it ends on {t}. Correct it to the period reported."),
                 ),
                 Some(Shown::Date(from)),

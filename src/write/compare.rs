@@ -103,7 +103,7 @@ pub fn sheet(
             " {}",
             lang.pick(
                 &format!(
-                    "Trang này ghi {} đơn vị đầu trong {} (giới hạn số dòng của Excel); số liệu so sánh của mọi đơn vị có trong report.json (comparison).",
+                    "Sheet này chỉ ghi {} đơn vị đầu tiên trong số {} (giới hạn số dòng của Excel); số liệu so sánh của mọi đơn vị có trong report.json (comparison).",
                     lang.count(shown as u64),
                     lang.count(cmp.units.len() as u64)
                 ),

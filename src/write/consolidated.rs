@@ -1498,8 +1498,8 @@ fn status_rows(ws: &mut Worksheet, run: &Report<'_>) -> Result<(), XlsxError> {
                     String::new()
                 } else if !written(&unit.code) {
                     lang.pick(
-                        "Có cảnh báo cho người tổng hợp (xem sheet Lỗi); không gửi trả",
-                        "Warnings for the clerk (see the Findings sheet); nothing to return",
+                        "Có cảnh báo cần xác nhận với đơn vị (xem sheet Lỗi); không có tệp gửi trả",
+                        "Warnings to confirm with the unit (see the Findings sheet); no file to return",
                     )
                     .to_string()
                 } else {

@@ -301,7 +301,7 @@ fn a_package_of_too_many_parts_says_no_option_raises_the_limit() {
     assert_file_finding(&sub, "FILE_SIZE");
     let message = findings(&sub, "FILE_SIZE")[0]["message"].as_str().unwrap();
     assert!(
-        message.contains("60.000 phần") && message.contains("không có tùy chọn nào nâng được"),
+        message.contains("60.000 phần") && message.contains("không thể nâng bằng tùy chọn nào"),
         "{message}"
     );
 }

@@ -107,7 +107,7 @@ impl UnitList {
             1,
             0,
             format!(
-                "Chọn tên đơn vị ở ô Tên đơn vị (trang {on}): mã đơn vị tự điền theo danh sách này."
+                "Chọn tên đơn vị ở ô Tên đơn vị (sheet {on}): mã đơn vị tự điền theo danh sách này."
             ),
             &style::note(),
         )?;
