@@ -80,6 +80,8 @@ pub fn identify(layout: &Layout, rules: &RuleSet, report: &Report) -> (Option<us
         .to_string();
     let on = report_day(layout, report);
     let cell = &layout.cells[id.unit_code];
+    // Whether the blank form offers the names in a drop-down, for what the messages ask.
+    let listed = layout.units.listed();
     let mut out = Vec::new();
     if let Some(u) = layout.units.by_code(&code) {
         let unit = &layout.units[u];
@@ -97,8 +99,8 @@ pub fn identify(layout: &Layout, rules: &RuleSet, report: &Report) -> (Option<us
                 Finding::warning(
                     Builtin::UnitName,
                     Msg::new(
-                        format!("Tên đơn vị \"{name}\" chứa ký tự ẩn không nhìn thấy được ({hidden}). Hãy xóa hết nội dung ô rồi chọn lại tên \"{}\".", unit.name),
-                        format!("Unit name \"{name}\" holds invisible characters ({hidden}). Clear the cell and choose the name \"{}\" again.", unit.name),
+                        format!("Tên đơn vị \"{name}\" chứa ký tự ẩn không nhìn thấy được ({hidden}). Hãy xóa hết nội dung ô rồi {} tên \"{}\".", if listed { "chọn lại" } else { "gõ lại" }, unit.name),
+                        format!("Unit name \"{name}\" holds invisible characters ({hidden}). Clear the cell and {} the name \"{}\" again.", if listed { "choose" } else { "type" }, unit.name),
                     ),
                 )
                 .at(at.sheet, Some(at.pos))
@@ -144,16 +146,21 @@ pub fn identify(layout: &Layout, rules: &RuleSet, report: &Report) -> (Option<us
             .into_iter()
             .map(|u| &layout.units[u])
             .collect();
-        let (vi, en) = if near.is_empty() {
+        let (what, what_en) = if listed {
             (
-                "Hãy chọn đúng tên đơn vị (mã tự điền) hoặc ghi đúng mã đơn vị.".to_string(),
-                "Choose the right unit name (the code follows) or write the right unit code.".to_string(),
+                "Hãy chọn đúng tên đơn vị (mã tự điền) hoặc ghi đúng mã đơn vị.",
+                "Choose the right unit name (the code follows) or write the right unit code.",
             )
+        } else {
+            ("Hãy ghi đúng tên và mã đơn vị.", "Write the right unit name and code.")
+        };
+        let (vi, en) = if near.is_empty() {
+            (what.to_string(), what_en.to_string())
         } else {
             let list = |w: &str| near.iter().map(|u| format!("{} ({w} {})", u.name, u.code)).collect::<Vec<_>>().join("; ");
             (
-                format!("Có phải là: {}? Hãy chọn đúng tên đơn vị (mã tự điền) hoặc ghi đúng mã đơn vị.", list("mã")),
-                format!("Did you mean: {}? Choose the right unit name (the code follows) or write the right unit code.", list("code")),
+                format!("Có phải là: {}? {what}", list("mã")),
+                format!("Did you mean: {}? {what_en}", list("code")),
             )
         };
         out.push(

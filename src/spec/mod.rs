@@ -17,7 +17,7 @@ pub use file::RuleFile;
 pub use lists::{List, ListRow, RowStyle, match_key};
 pub use report::Paper;
 pub use resolve::*;
-pub use units::{Predecessor, Roster, Unit};
+pub use units::{MAX_LISTED, Predecessor, Roster, Unit};
 
 /// Why a form specification was rejected. Each names the key and the reason so the
 /// author can fix the file without reading code.

@@ -52,6 +52,13 @@ impl Unit {
     }
 }
 
+/// The most units the blank form lists by name. A national roll-up of every grassroots
+/// organisation (50,000 units) would put a megabyte of names into every unit's file, and
+/// every reader would parse them; a drop-down of that many names is no help to a clerk
+/// either. Past this, the name and the code are typed (or filled in: `template
+/// --per-unit`).
+pub const MAX_LISTED: usize = 5_000;
+
 /// Every unit of the form, past and present, indexed by code.
 #[derive(Debug, Clone, Default)]
 pub struct Roster {
@@ -140,6 +147,14 @@ impl Roster {
     /// The units expected to report for `period`: those that exist on its last day,
     /// since a report counts the members at the end of the period. Without a period,
     /// the units that still exist.
+    /// Whether the blank form lists the units for its name drop-down: up to
+    /// [`MAX_LISTED`] of those that exist today. Past it the name and code are typed,
+    /// and messages must not tell the unit to choose from a list it does not have.
+    pub fn listed(&self) -> bool {
+        let today = self.expected(None).len();
+        today > 0 && today <= MAX_LISTED
+    }
+
     pub fn expected(&self, period: Option<Period>) -> Vec<usize> {
         (0..self.units.len())
             .filter(|&u| self.units[u].exists_on_end(period))

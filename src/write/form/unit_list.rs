@@ -19,11 +19,6 @@ use rust_xlsxwriter::{
 
 /// The list sheet's name; a form that has a sheet of that name gets no list.
 pub const SHEET: &str = "Danh sách đơn vị";
-/// The most units a list holds. A national roll-up of every grassroots organisation
-/// (50,000 units) would put a megabyte of names into every unit's file, and every reader
-/// would parse them; a drop-down of that many names is no help to a clerk either. Past
-/// this, the name and the code are typed (or filled in: `template --per-unit`).
-pub const MAX_LISTED: usize = 5_000;
 /// Header row of the list (zero-based); units start on the row below.
 const HEADER_ROW: u32 = 2;
 
@@ -35,7 +30,7 @@ pub struct UnitList {
 
 impl UnitList {
     /// The list for `form`: the units that exist today (no end date). `None` when the
-    /// form has no unit-name cell, no units, more than [`MAX_LISTED`], or a sheet of the
+    /// form has no unit-name cell, no units, more than [`crate::spec::MAX_LISTED`], or a sheet of the
     /// list's name already.
     pub fn of(form: &Layout) -> Option<UnitList> {
         form.identity.unit_name?;
@@ -43,7 +38,7 @@ impl UnitList {
             return None;
         }
         let units = form.units.expected(None);
-        (!units.is_empty() && units.len() <= MAX_LISTED).then_some(UnitList { units })
+        form.units.listed().then_some(UnitList { units })
     }
 
     /// `'Danh sách đơn vị'!$B$4:$C$52`: the names, and the codes beside them.
@@ -129,6 +124,7 @@ impl UnitList {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::spec::MAX_LISTED;
 
     /// The default form with units appended up to `n` expected ones.
     fn form_of(n: usize) -> Form {
@@ -147,6 +143,9 @@ mod tests {
         let at = UnitList::of(&form_of(MAX_LISTED)).expect("a list at the limit");
         assert_eq!(at.units.len(), MAX_LISTED);
         assert!(at.range("B:C").ends_with(&format!("$C${}", MAX_LISTED + 3)));
-        assert!(UnitList::of(&form_of(MAX_LISTED + 1)).is_none());
+        let past = form_of(MAX_LISTED + 1);
+        assert!(UnitList::of(&past).is_none());
+        // The messages that ask to choose from the list know there is none.
+        assert!(!past.units.listed() && form_of(MAX_LISTED).units.listed());
     }
 }
