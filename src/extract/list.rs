@@ -73,14 +73,20 @@ impl ListData {
             .filter(|&r| r != Line::MISSING)
     }
 
-    /// The figures of `line`, when it was found (empty for a line without figures).
-    pub fn values(&self, line: usize) -> Option<&[Value]> {
+    /// Where `line`'s figures are in `values`, when it was found (empty for a line
+    /// without figures).
+    fn span(&self, line: usize) -> Option<std::ops::Range<usize>> {
         let l = self.lines.get(line).filter(|l| l.row != Line::MISSING)?;
         if l.first == Line::MISSING {
-            return Some(&[]);
+            return Some(0..0);
         }
         let first = l.first as usize;
-        self.values.get(first..first + self.width as usize)
+        Some(first..first + self.width as usize)
+    }
+
+    /// The figures of `line`, when it was found (empty for a line without figures).
+    pub fn values(&self, line: usize) -> Option<&[Value]> {
+        self.values.get(self.span(line)?)
     }
 
     /// The figure of `line`, `column`, when the line was found.
@@ -90,11 +96,8 @@ impl ListData {
 
     /// [`ListData::value`], to change (tests that build a report by hand).
     pub fn value_mut(&mut self, line: usize, column: usize) -> Option<&mut Value> {
-        let l = self.lines.get(line).filter(|l| l.row != Line::MISSING)?;
-        if l.first == Line::MISSING || column >= self.width as usize {
-            return None;
-        }
-        self.values.get_mut(l.first as usize + column)
+        let span = self.span(line)?;
+        self.values.get_mut(span)?.get_mut(column)
     }
 
     /// `line` found at `row` of the unit's sheet with `values` (the list's width of

@@ -65,6 +65,9 @@ pub struct Roster {
     units: Vec<Unit>,
     /// Every submission is looked up by code, and a roll-up has thousands of units.
     by_code: HashMap<String, usize>,
+    /// See [`Roster::listed`]; known when the roster is made, since every file's
+    /// identification asks it.
+    listed: bool,
 }
 
 impl std::ops::Deref for Roster {
@@ -82,7 +85,12 @@ impl Roster {
             .enumerate()
             .map(|(i, u)| (u.code.clone(), i))
             .collect();
-        Roster { units, by_code }
+        let today = units.iter().filter(|u| u.exists_on_end(None)).count();
+        Roster {
+            units,
+            by_code,
+            listed: today > 0 && today <= MAX_LISTED,
+        }
     }
 
     /// The unit with this code, however it was cased or spaced.
@@ -144,17 +152,16 @@ impl Roster {
         scored.into_iter().take(n).map(|(_, u)| u).collect()
     }
 
-    /// The units expected to report for `period`: those that exist on its last day,
-    /// since a report counts the members at the end of the period. Without a period,
-    /// the units that still exist.
     /// Whether the blank form lists the units for its name drop-down: up to
     /// [`MAX_LISTED`] of those that exist today. Past it the name and code are typed,
     /// and messages must not tell the unit to choose from a list it does not have.
     pub fn listed(&self) -> bool {
-        let today = self.expected(None).len();
-        today > 0 && today <= MAX_LISTED
+        self.listed
     }
 
+    /// The units expected to report for `period`: those that exist on its last day,
+    /// since a report counts the members at the end of the period. Without a period,
+    /// the units that still exist.
     pub fn expected(&self, period: Option<Period>) -> Vec<usize> {
         (0..self.units.len())
             .filter(|&u| self.units[u].exists_on_end(period))

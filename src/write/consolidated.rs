@@ -1401,11 +1401,11 @@ fn status_rows(ws: &mut Worksheet, run: &Report<'_>) -> Result<(), XlsxError> {
     } = run;
     // A file with warnings only for the clerk (a change on last year) is not returned:
     // the sheet names a returned workbook only where the run writes one.
+    let returned: Option<std::collections::HashSet<&str>> =
+        mark.map(|m| m.returned.iter().map(|r| r.file.as_str()).collect());
     let written = |code: &str| {
-        mark.is_none_or(|m| {
-            m.returned
-                .iter()
-                .any(|r| r.file == format!("{}/{code}.xlsx", super::staging::RETURNED_DIR))
+        returned.as_ref().is_none_or(|set| {
+            set.contains(format!("{}/{code}.xlsx", super::staging::RETURNED_DIR).as_str())
         })
     };
     let mut row = 3u32;
