@@ -23,7 +23,7 @@ pub(super) struct Window {
 }
 
 impl Window {
-    fn wants(&self, pos: Pos) -> bool {
+    pub(super) fn wants(&self, pos: Pos) -> bool {
         pos.row <= self.last_row && self.cols.get(pos.col as usize).copied().unwrap_or(false)
     }
 }

@@ -14,6 +14,7 @@ mod cells;
 mod finding;
 mod ods_grid;
 pub mod sniff;
+mod xlsx;
 
 pub use finding::{file_finding, io_finding};
 
@@ -142,7 +143,46 @@ pub fn read_workbook_within(
     limits: &Limits,
     held: &mut budget::Reservation,
 ) -> Result<WorkbookCells, ReadError> {
-    let (sniffed, repaired) = sniff::sniff_for_reading(bytes, limits)?;
+    let sniffed = sniff::inspect(bytes, limits)?;
+    if sniffed.format == Format::Xlsx && !calamine_for_xlsx() {
+        held.grow_to((bytes.len() as u64).saturating_add(sniffed.cost))?;
+        return xlsx::read(bytes, form);
+    }
+    read_with_calamine(bytes, form, limits, held, sniffed)
+}
+
+/// Whether xlsx files are read by calamine instead of tonghop's own reader: set by
+/// `TONGHOP_XLSX_READER=calamine`, a hook for the differential tests and the benchmark,
+/// which run the whole job both ways and compare what it found.
+fn calamine_for_xlsx() -> bool {
+    static FORCED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *FORCED.get_or_init(|| std::env::var_os("TONGHOP_XLSX_READER").is_some_and(|v| v == "calamine"))
+}
+
+/// The cells of a workbook as calamine reads them, for any format: how `.xls` and `.ods`
+/// are read, and the oracle the streaming xlsx reader is compared with
+/// (`tests/differential.rs`). An xlsx is first repaired where calamine would refuse a
+/// valid workbook (see `sniff::repair`).
+#[doc(hidden)]
+pub fn read_workbook_calamine(
+    bytes: &[u8],
+    form: &Layout,
+    limits: &Limits,
+) -> Result<WorkbookCells, ReadError> {
+    let budget = budget::shared(limits.max_memory_bytes);
+    let mut held = budget.reserve(bytes.len() as u64)?;
+    let sniffed = sniff::inspect(bytes, limits)?;
+    read_with_calamine(bytes, form, limits, &mut held, sniffed)
+}
+
+fn read_with_calamine(
+    bytes: &[u8],
+    form: &Layout,
+    limits: &Limits,
+    held: &mut budget::Reservation,
+    sniffed: sniff::Sniffed,
+) -> Result<WorkbookCells, ReadError> {
+    let repaired = sniff::repair_for_calamine(bytes, &sniffed, limits)?;
     // A repaired package is held beside the file's own bytes.
     let repaired_len = repaired.as_ref().map_or(0, |r| r.len() as u64);
     held.grow_to(
@@ -189,7 +229,7 @@ pub fn read_workbook_within(
 /// row, so no sheet is ever held whole.
 fn streamed<RS: Read + Seek>(mut wb: Xlsx<RS>, form: &Layout) -> WorkbookCells {
     let meta = wb.sheets_metadata().to_vec();
-    read_sheets(Format::Xlsx, form, &meta, |name, win| {
+    read_sheets(Format::Xlsx, form, &meta, |_, name, win| {
         let mut reader = wb.worksheet_cells_reader(name)?;
         let source = std::iter::from_fn(|| reader.next_cell_with_formula().transpose());
         window_cells(
@@ -213,7 +253,7 @@ where
     R::Error: std::fmt::Display,
 {
     let meta = wb.sheets_metadata().to_vec();
-    read_sheets(format, form, &meta, |name, win| {
+    read_sheets(format, form, &meta, |_, name, win| {
         let values = wb.worksheet_range(name)?;
         // Without its formulas a sheet still reads; only uncalculated formulas go unnamed.
         let formulas = wb.worksheet_formula(name).ok();
@@ -222,25 +262,27 @@ where
     })
 }
 
-/// Finds each declared sheet in `meta` and reads it with `read`: one sheet's failure is
-/// that sheet's error, not the workbook's.
+/// Finds each declared sheet in `meta` and reads it with `read` (given the form's index of
+/// the sheet, its name in the workbook and its window): one sheet's failure is that
+/// sheet's error, not the workbook's.
 fn read_sheets<E: std::fmt::Display>(
     format: Format,
     form: &Layout,
     meta: &[calamine::Sheet],
-    mut read: impl FnMut(&str, &Window) -> Result<Cells, E>,
+    mut read: impl FnMut(usize, &str, &Window) -> Result<Cells, E>,
 ) -> WorkbookCells {
     let sheets = form
         .sheets
         .iter()
         .zip(windows(form))
-        .map(|(spec_sheet, win)| {
+        .enumerate()
+        .map(|(index, (spec_sheet, win))| {
             let m = find_sheet(meta, &spec_sheet.name).ok_or(SheetError::Missing)?;
             let Cells {
                 cells,
                 truncated,
                 sums,
-            } = read(&m.name, &win).map_err(|e| SheetError::Broken(e.to_string()))?;
+            } = read(index, &m.name, &win).map_err(|e| SheetError::Broken(e.to_string()))?;
             Ok(SheetCells {
                 actual_name: m.name.clone(),
                 hidden: m.visible != SheetVisible::Visible,

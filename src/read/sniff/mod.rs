@@ -28,6 +28,8 @@ mod biff;
 mod ole;
 mod other;
 mod repair;
+// The streaming xlsx reader decodes UTF-16 parts as the repair does for calamine.
+pub(crate) use repair::{to_utf8, utf16_order};
 mod zip;
 
 #[cfg(test)]
@@ -323,19 +325,19 @@ pub fn inspect(bytes: &[u8], limits: &Limits) -> Result<Sniffed, SniffError> {
     Err(other::classify_other(bytes))
 }
 
-/// [`inspect`], and for an xlsx the package rewritten where calamine would refuse a valid
-/// workbook (an Excel 4 macro sheet, a sheet state such as `show`, parts in UTF-16; see
-/// `repair`): `Some(bytes)` to read instead of the file's own, `None` to read those.
-pub fn sniff_for_reading(
+/// For calamine, an xlsx package rewritten where it would refuse a valid workbook (an
+/// Excel 4 macro sheet, a sheet state such as `show`, parts in UTF-16; see `repair`):
+/// `Some(bytes)` to read instead of the file's own, `None` to read those. tonghop's own
+/// xlsx reader needs none of it; calamine reads xlsx only as its oracle.
+pub fn repair_for_calamine(
     bytes: &[u8],
+    sniffed: &Sniffed,
     limits: &Limits,
-) -> Result<(Sniffed, Option<Vec<u8>>), SniffError> {
-    let sniffed = inspect(bytes, limits)?;
-    let repaired = match sniffed.format {
-        Format::Xlsx => repair::repair_xlsx(bytes, limits)?,
-        Format::Xls | Format::Ods => None,
-    };
-    Ok((sniffed, repaired))
+) -> Result<Option<Vec<u8>>, SniffError> {
+    match sniffed.format {
+        Format::Xlsx => repair::repair_xlsx(bytes, limits),
+        Format::Xls | Format::Ods => Ok(None),
+    }
 }
 
 /// After calamine failed to open a zip package: the first part whose bytes do not match

@@ -159,7 +159,7 @@ fn finish(
 }
 
 /// The byte order of a UTF-16 text: `Some(true)` little-endian, `Some(false)` big-endian.
-fn utf16_order(head: &[u8]) -> Option<bool> {
+pub(crate) fn utf16_order(head: &[u8]) -> Option<bool> {
     match head {
         [0xFF, 0xFE, ..] | [b'<', 0, b'?', 0, ..] | [b'<', 0, ..] => Some(true),
         [0xFE, 0xFF, ..] | [0, b'<', 0, b'?', ..] | [0, b'<', ..] => Some(false),
@@ -169,7 +169,7 @@ fn utf16_order(head: &[u8]) -> Option<bool> {
 
 /// UTF-16 bytes as UTF-8, the byte order mark dropped and the declaration corrected.
 /// Unpaired surrogates become U+FFFD, as a spreadsheet program would show them.
-fn to_utf8(raw: &[u8], le: bool) -> Vec<u8> {
+pub(crate) fn to_utf8(raw: &[u8], le: bool) -> Vec<u8> {
     let body = if raw.starts_with(&[0xFF, 0xFE]) || raw.starts_with(&[0xFE, 0xFF]) {
         &raw[2..]
     } else {
@@ -189,7 +189,7 @@ fn to_utf8(raw: &[u8], le: bool) -> Vec<u8> {
 }
 
 /// `text` with the encoding its XML declaration names replaced by UTF-8.
-fn declare_utf8(text: &str) -> String {
+pub(crate) fn declare_utf8(text: &str) -> String {
     if !text.starts_with("<?xml") {
         return text.to_string();
     }

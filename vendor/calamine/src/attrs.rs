@@ -20,7 +20,7 @@ use quick_xml::events::BytesStart;
 
 /// Zero-allocation iterator over raw XML attributes, yielding
 /// `(key, value)` string-slice pairs or an [`AttrError`] for malformed input.
-pub(crate) struct RawAttrIter<'a> {
+pub struct RawAttrIter<'a> {
     raw: &'a str,
     pos: usize,
 }
@@ -99,7 +99,7 @@ impl<'a> Iterator for RawAttrIter<'a> {
 /// Compare an attribute key against a local name, ignoring any namespace
 /// prefix, eg: both `id` and `r:id` would match a `local_name` of `"id"`.
 #[inline]
-pub(crate) fn local_name_matches(key: &str, local_name: &str) -> bool {
+pub fn local_name_matches(key: &str, local_name: &str) -> bool {
     // exact match, or `<prefix>:<local>`
     key == local_name
         || key
@@ -108,7 +108,7 @@ pub(crate) fn local_name_matches(key: &str, local_name: &str) -> bool {
 }
 
 /// Extension trait for fast/raw attribute access on XML elements.
-pub(crate) trait RawAttributes {
+pub trait RawAttributes {
     /// Iterate over attributes, yielding `(key, value)` string-slice
     /// pairs (or an [`AttrError`] for malformed input).
     fn iter_raw_attrs(&self) -> RawAttrIter<'_>;
@@ -183,7 +183,7 @@ macro_rules! get_attrs {
 
 /// Decode a raw attribute into a `String`, with XML entity unescaping.
 /// Only needed for values that can contain entities (eg: sheet names, table names, etc).
-pub(crate) fn decode_attr(val: &str) -> Result<String, quick_xml::Error> {
+pub fn decode_attr(val: &str) -> Result<String, quick_xml::Error> {
     let unescaped = unescape(val).map_err(quick_xml::Error::from)?;
     Ok(unescaped.into_owned())
 }

@@ -107,6 +107,29 @@ use std::io::{BufReader, Read, Seek};
 use std::ops::{Index, IndexMut};
 use std::path::Path;
 
+/// tonghop patch: the leaf parsers of the xlsx reader, for tonghop's streaming reader
+/// (`src/read/xlsx/` there), so that the two agree by construction on every attribute,
+/// cell reference, number, date format and escape. Not part of calamine's API.
+#[doc(hidden)]
+pub mod tonghop {
+    pub use crate::attrs::{decode_attr, local_name_matches, RawAttrIter, RawAttributes};
+    pub use crate::formats::{
+        builtin_format_by_id, detect_custom_number_format, format_excel_f64_ref, CellFormat,
+    };
+    pub use crate::utils::{unescape_entity_to_buffer, unescape_xml};
+    pub use crate::xlsx::{get_dimension, get_row, get_row_column};
+
+    /// An unsigned integer as calamine reads a style id, a string index or `si`.
+    pub fn parse_usize(s: &str) -> Option<usize> {
+        atoi_simd::parse::<usize, true, false>(s.as_bytes()).ok()
+    }
+
+    /// A number as calamine reads a `<v>`.
+    pub fn parse_f64(s: &str) -> Option<f64> {
+        fast_float2::parse::<f64, _>(s.as_bytes()).ok()
+    }
+}
+
 pub use crate::auto::{open_workbook_auto, open_workbook_auto_from_rs, Sheets};
 pub use crate::datatype::{Data, DataRef, DataType, ExcelDateTime, ExcelDateTimeType};
 pub use crate::de::{

@@ -3040,7 +3040,7 @@ pub(crate) fn xml_reader<'a, RS: Read + Seek>(
 /// converts a text representation (e.g. "A6:G67") of a dimension into integers
 /// - top left (row, column),
 /// - bottom right (row, column)
-pub(crate) fn get_dimension(dimension: &str) -> Result<Dimensions, XlsxError> {
+pub fn get_dimension(dimension: &str) -> Result<Dimensions, XlsxError> {
     let parts: Vec<_> = dimension
         .split(':')
         .map(get_row_column)
@@ -3072,7 +3072,7 @@ pub(crate) fn get_dimension(dimension: &str) -> Result<Dimensions, XlsxError> {
 
 /// Converts a text range name into its position (row, column) (0 based index).
 /// If the row or column component in the range is missing, an Error is returned.
-pub(crate) fn get_row_column(range: &str) -> Result<(u32, u32), XlsxError> {
+pub fn get_row_column(range: &str) -> Result<(u32, u32), XlsxError> {
     let (row, col) = get_row_and_optional_column(range)?;
     let col = col.ok_or(XlsxError::RangeWithoutColumnComponent)?;
     Ok((row, col))
@@ -3081,7 +3081,7 @@ pub(crate) fn get_row_column(range: &str) -> Result<(u32, u32), XlsxError> {
 /// Converts a text row name into its position (0 based index).
 /// If the row component in the range is missing, an Error is returned.
 /// If the text row name also contains a column component, it is ignored.
-pub(crate) fn get_row(range: &str) -> Result<u32, XlsxError> {
+pub fn get_row(range: &str) -> Result<u32, XlsxError> {
     get_row_and_optional_column(range).map(|(row, _)| row)
 }
 

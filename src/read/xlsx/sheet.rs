@@ -1,0 +1,400 @@
+//! A worksheet part, streamed cell by cell into the one pass of `cells.rs`.
+//!
+//! Each cell is read as calamine's `XlsxCellReader::next_cell_with_formula` reads it
+//! (the same positions for cells without `r=`, the same value for every type, shared
+//! formulas expanded from their anchor, the same faults), so that the window, the stop at
+//! the form's last row and the truncation rule stay in one place for every format. What
+//! differs is the cost: a cell outside the form's window is checked but not built, and a
+//! shared string is only noted by its index, resolved once the strings part is scanned.
+
+use std::collections::HashMap;
+
+use calamine::tonghop::{
+    CellFormat, RawAttributes, format_excel_f64_ref, get_dimension, get_row, get_row_column,
+    parse_f64, parse_usize, unescape_xml,
+};
+use calamine::{CellErrorType, DataRef, Dimensions, expand_shared_formula};
+use quick_xml::events::{BytesStart, Event};
+
+use super::strings::{TextBufs, read_string};
+use super::xml::{Fault, Part, attrs, eof, invalid};
+use crate::cellref::Pos;
+use crate::read::RawValue;
+use crate::read::cells::{Cell, CellValue, Window};
+
+/// What the workbook tells every sheet's cells.
+pub(super) struct Context {
+    /// Each cell style's format, by the style's index.
+    pub formats: Vec<CellFormat>,
+    /// Dates count from 1904 (`workbookPr date1904`).
+    pub is_1904: bool,
+}
+
+/// A cell's value as streamed: built only where the form's window wants it.
+pub(super) enum Value {
+    /// A wanted cell, as calamine would give it.
+    Data(DataRef<'static>),
+    /// A wanted cell holding a shared string, filled in after the strings part (its index
+    /// is in [`State::strings`]).
+    Shared,
+    /// A cell outside the window: only whether it holds something matters (past the last
+    /// row it ends the pass).
+    Unwanted { empty: bool },
+}
+
+impl CellValue for Value {
+    fn is_empty(&self) -> bool {
+        match self {
+            Value::Data(d) => matches!(d, DataRef::Empty),
+            Value::Shared => false,
+            Value::Unwanted { empty } => *empty,
+        }
+    }
+
+    fn into_raw(self) -> RawValue {
+        match self {
+            Value::Data(d) => d.into_raw(),
+            // A placeholder, replaced by `resolve` once the strings are known.
+            Value::Shared => RawValue::Text(String::new()),
+            Value::Unwanted { .. } => RawValue::Empty,
+        }
+    }
+}
+
+/// A shared formula's anchor: its text and the range it was written for.
+struct Anchor {
+    formula: String,
+    range: Dimensions,
+}
+
+/// One worksheet, from `<sheetData>` on.
+pub(super) struct Sheet<'s, 'p, 'c> {
+    part: &'s mut Part<'p>,
+    /// The events of the row and cell elements being read; apart from `st` so that a
+    /// cell's attributes can be held while its children are read.
+    buf: Vec<u8>,
+    cell_buf: Vec<u8>,
+    pub st: State<'c>,
+}
+
+/// What reading a sheet keeps between cells.
+pub(super) struct State<'c> {
+    ctx: &'c Context,
+    win: &'c Window,
+    row: u32,
+    col: u32,
+    inner: Vec<u8>,
+    text: String,
+    formula: String,
+    bufs: TextBufs,
+    anchors: HashMap<usize, Anchor>,
+    /// The wanted cells holding a shared string, with its index, in stream order.
+    pub strings: Vec<(Pos, usize)>,
+    /// The highest shared-string index of any cell read: calamine fails the sheet when a
+    /// cell points past the table, wanted or not.
+    pub max_string: Option<usize>,
+}
+
+impl<'s, 'p, 'c> Sheet<'s, 'p, 'c> {
+    /// Reads up to `<sheetData>`, checking what calamine checks on the way.
+    pub fn open(part: &'s mut Part<'p>, ctx: &'c Context, win: &'c Window) -> Result<Self, Fault> {
+        let mut buf = Vec::with_capacity(1024);
+        let mut kind: Option<String> = None;
+        loop {
+            match part.next(&mut buf)? {
+                Event::Start(e) => match e.local_name().as_ref() {
+                    "dimension" => match e.raw_attr("ref")? {
+                        Some(r) => {
+                            get_dimension(r)?;
+                        }
+                        None => return Err(invalid("Unexpected node: 'dimension'")),
+                    },
+                    "sheetData" => break,
+                    other => {
+                        kind.get_or_insert_with(|| other.to_string());
+                    }
+                },
+                Event::Eof => {
+                    return Err(match kind {
+                        Some(k) => invalid(format!("'{k}' is not a worksheet")),
+                        None => eof("worksheet"),
+                    });
+                }
+                _ => {}
+            }
+        }
+        Ok(Sheet {
+            part,
+            buf,
+            cell_buf: Vec::with_capacity(1024),
+            st: State {
+                ctx,
+                win,
+                row: 0,
+                col: 0,
+                inner: Vec::with_capacity(256),
+                text: String::new(),
+                formula: String::new(),
+                bufs: TextBufs::default(),
+                anchors: HashMap::new(),
+                strings: Vec::new(),
+                max_string: None,
+            },
+        })
+    }
+
+    /// The next cell in stream order, `None` at the end of `<sheetData>`.
+    pub fn next_cell(&mut self) -> Result<Option<Cell<Value, String>>, Fault> {
+        let st = &mut self.st;
+        loop {
+            self.buf.clear();
+            match self.part.xml.read_event_into(&mut self.buf)? {
+                Event::Start(e) if e.local_name().as_ref() == "row" => {
+                    if let Some(r) = e.raw_attr("r")? {
+                        st.row = get_row(r)?;
+                    }
+                }
+                Event::End(e) if e.local_name().as_ref() == "row" => {
+                    st.row += 1;
+                    st.col = 0;
+                }
+                Event::Start(c) if c.local_name().as_ref() == "c" => {
+                    let [r, s, t] = attrs(&c, ["r", "s", "t"])?;
+                    let (row, col) = match r {
+                        Some(r) => {
+                            let (row, col) = get_row_column(r)?;
+                            st.col = col;
+                            (row, col)
+                        }
+                        None => (st.row, st.col),
+                    };
+                    let pos = Pos::new(row, col.min(u16::MAX as u32) as u16);
+                    let wanted = st.win.wants(pos);
+                    let mut value = Value::Data(DataRef::Empty);
+                    let mut formula = None;
+                    loop {
+                        self.cell_buf.clear();
+                        match self.part.xml.read_event_into(&mut self.cell_buf)? {
+                            Event::Start(e) if e.local_name().as_ref() == "f" => {
+                                formula = read_formula(
+                                    self.part,
+                                    &mut st.anchors,
+                                    &e,
+                                    (row, col),
+                                    &mut st.formula,
+                                    &mut st.inner,
+                                )?;
+                            }
+                            Event::Start(e) => {
+                                let cell = CellType { style: s, kind: t };
+                                value = read_value(self.part, st, &e, cell, (row, col), wanted)?;
+                            }
+                            Event::End(e) if e.local_name().as_ref() == "c" => break,
+                            Event::Eof => return Err(eof("c")),
+                            _ => {}
+                        }
+                    }
+                    st.col += 1;
+                    if !wanted {
+                        // Past the window only the presence of a formula matters.
+                        formula = formula.map(|_| String::new());
+                    }
+                    return Ok(Some(Cell {
+                        row,
+                        col,
+                        value,
+                        formula,
+                    }));
+                }
+                Event::End(e) if e.local_name().as_ref() == "sheetData" => return Ok(None),
+                Event::Eof => return Err(eof("sheetData")),
+                _ => {}
+            }
+        }
+    }
+}
+
+/// A cell's `s` and `t` attributes.
+#[derive(Clone, Copy)]
+struct CellType<'a> {
+    style: Option<&'a str>,
+    kind: Option<&'a str>,
+}
+
+/// The formula of a cell, its `<f>` start just read: its text, a shared formula's anchor
+/// noted, a cell of a shared formula given the anchor's formula moved to it (nothing when
+/// its anchor has not been met yet, as calamine gives).
+fn read_formula(
+    part: &mut Part<'_>,
+    anchors: &mut HashMap<usize, Anchor>,
+    e: &BytesStart<'_>,
+    pos: (u32, u32),
+    text: &mut String,
+    buf: &mut Vec<u8>,
+) -> Result<Option<String>, Fault> {
+    text.clear();
+    part.text_into(e.name().as_ref(), text, buf, "f")?;
+    let [t, si, range] = attrs(e, ["t", "si", "ref"])?;
+    if t != Some("shared") {
+        return Ok(Some(text.clone()));
+    }
+    let index = match si {
+        Some(si) => parse_usize(si).ok_or_else(|| invalid("si attribute must be a number"))?,
+        None => return Err(invalid("si attribute is mandatory if it is shared")),
+    };
+    match range {
+        Some(range) => {
+            let range = get_dimension(range)?;
+            anchors.insert(
+                index,
+                Anchor {
+                    formula: text.clone(),
+                    range,
+                },
+            );
+            Ok(Some(text.clone()))
+        }
+        None => anchors
+            .get(&index)
+            .map(|a| expand_shared_formula(&a.formula, a.range.start, pos))
+            .transpose()
+            .map_err(Fault::from),
+    }
+}
+
+/// A cell's value, the start of its `<v>` or `<is>` just read.
+fn read_value(
+    part: &mut Part<'_>,
+    sheet: &mut State<'_>,
+    e: &BytesStart<'_>,
+    cell: CellType<'_>,
+    pos: (u32, u32),
+    wanted: bool,
+) -> Result<Value, Fault> {
+    let name = e.name();
+    let name = name.as_ref();
+    match e.local_name().as_ref() {
+        "is" => {
+            let s = read_string(part, name, wanted, &mut sheet.bufs)?;
+            Ok(match s {
+                Some(s) => Value::Data(DataRef::String(s)),
+                None if wanted => Value::Data(DataRef::Empty),
+                // An inline string is never empty for calamine, even with no text.
+                None => Value::Unwanted { empty: false },
+            })
+        }
+        // The value of an inline string is in `<is>`; a `<v>` beside it is ignored.
+        "v" if matches!(cell.kind, Some("inlineStr" | "is")) => {
+            part.skip(name, &mut sheet.inner)?;
+            Ok(Value::Data(DataRef::Empty))
+        }
+        "v" => {
+            sheet.text.clear();
+            match cell.kind {
+                // Types that are plain ASCII: calamine takes the first piece of text as
+                // it is, without resolving entities.
+                Some("n" | "s" | "b" | "e") | None => {
+                    sheet.inner.clear();
+                    match part.xml.read_event_into(&mut sheet.inner)? {
+                        Event::Text(t) => sheet.text.push_str(&t),
+                        Event::End(end) if end.name().as_ref() == name => {
+                            return Ok(Value::Data(DataRef::Empty));
+                        }
+                        Event::Eof => return Err(eof("v")),
+                        _ => return finish_v(part, name, &mut sheet.inner, DataRef::Empty),
+                    }
+                    part.skip(name, &mut sheet.inner)?;
+                }
+                _ => part.text_into(name, &mut sheet.text, &mut sheet.inner, "v")?,
+            }
+            let text = std::mem::take(&mut sheet.text);
+            let v = typed(sheet, &text, cell, pos, wanted);
+            sheet.text = text;
+            v
+        }
+        "f" => {
+            part.skip(name, &mut sheet.inner)?;
+            Ok(Value::Data(DataRef::Empty))
+        }
+        _ => Err(invalid("Unexpected node: 'v, f, or is'")),
+    }
+}
+
+/// The rest of a `<v>` skipped, the value being `v`.
+fn finish_v(
+    part: &mut Part<'_>,
+    name: &str,
+    buf: &mut Vec<u8>,
+    v: DataRef<'static>,
+) -> Result<Value, Fault> {
+    part.skip(name, buf)?;
+    Ok(Value::Data(v))
+}
+
+/// A `<v>`'s text as a value of the cell's type (calamine's `read_v`).
+fn typed(
+    sheet: &mut State<'_>,
+    v: &str,
+    cell: CellType<'_>,
+    pos: (u32, u32),
+    wanted: bool,
+) -> Result<Value, Fault> {
+    let data = |d: DataRef<'static>| {
+        if wanted {
+            Value::Data(d)
+        } else {
+            Value::Unwanted {
+                empty: matches!(d, DataRef::Empty),
+            }
+        }
+    };
+    Ok(match cell.kind {
+        Some("s") => {
+            if v.is_empty() {
+                return Ok(data(DataRef::Empty));
+            }
+            let index = parse_usize(v).unwrap_or(0);
+            sheet.max_string = sheet.max_string.max(Some(index));
+            if wanted {
+                let p = Pos::new(pos.0, pos.1.min(u16::MAX as u32) as u16);
+                sheet.strings.push((p, index));
+                Value::Shared
+            } else {
+                Value::Unwanted { empty: false }
+            }
+        }
+        Some("b") => data(read_bool(v)?),
+        Some("d") => data(DataRef::DateTimeIso(v.to_string())),
+        Some("e") => data(DataRef::Error(v.parse::<CellErrorType>()?)),
+        Some("str") => data(DataRef::String(unescape_xml(v).into_owned())),
+        Some("n") | None => {
+            if v.is_empty() {
+                return Ok(data(DataRef::Empty));
+            }
+            let format = match cell.style {
+                Some(s) => sheet.ctx.formats.get(parse_usize(s).unwrap_or(0)),
+                None => Some(&CellFormat::Other),
+            };
+            match parse_f64(v) {
+                Some(n) => data(format_excel_f64_ref(n, format, sheet.ctx.is_1904)),
+                None if cell.kind.is_none() => data(DataRef::String(v.to_string())),
+                None => return Err(invalid(format!("invalid float '{v}'"))),
+            }
+        }
+        Some(t) => return Err(invalid(format!("Unrecognized cell t attribute: '{t}'"))),
+    })
+}
+
+/// A boolean cell's `<v>`, as calamine accepts it.
+fn read_bool(v: &str) -> Result<DataRef<'static>, Fault> {
+    let value = v.trim();
+    if value.is_empty() {
+        Ok(DataRef::Empty)
+    } else if value == "0" || value.eq_ignore_ascii_case("false") {
+        Ok(DataRef::Bool(false))
+    } else if value == "1" || value.eq_ignore_ascii_case("true") {
+        Ok(DataRef::Bool(true))
+    } else {
+        Err(invalid(format!("Unrecognized boolean cell value: '{v}'")))
+    }
+}

@@ -1,0 +1,117 @@
+//! Texts: a cell's inline string and the shared-strings part.
+//!
+//! calamine reads every shared string into a `Vec<String>` when it opens a workbook,
+//! whatever the sheets use; a form needs a few dozen of them (its labels, a unit's name).
+//! Here the sheets are read first, noting the indices their wanted cells use, and the part
+//! is then scanned once: only those strings are built, and nothing is reserved from the
+//! `uniqueCount` the file declares.
+
+use calamine::tonghop::{RawAttributes, unescape_entity_to_buffer, unescape_xml};
+use quick_xml::events::Event;
+
+use super::xml::{Fault, Part, eof};
+
+/// Reusable buffers for reading texts.
+#[derive(Default)]
+pub(super) struct TextBufs {
+    xml: Vec<u8>,
+    inner: Vec<u8>,
+    piece: String,
+}
+
+/// A string element (`<si>` or `<is>`), its start just read, to its end named `closing`,
+/// as calamine's `read_string` reads it: the runs of rich text joined, phonetic runs
+/// (`<rPh>`) left out, each `<t>` trimmed of ASCII white space unless it preserves space,
+/// `_xHHHH_` escapes decoded. With `keep` false the XML is checked the same way and nothing
+/// is built. An element with no `<t>` is the empty text.
+pub(super) fn read_string(
+    part: &mut Part<'_>,
+    closing: &str,
+    keep: bool,
+    bufs: &mut TextBufs,
+) -> Result<Option<String>, Fault> {
+    let mut out: Option<String> = None;
+    let mut phonetic = false;
+    loop {
+        bufs.xml.clear();
+        match part.xml.read_event_into(&mut bufs.xml)? {
+            // The runs of rich text are joined into one text.
+            Event::Start(e) if e.local_name().as_ref() == "r" && out.is_none() => {
+                out = Some(String::new());
+            }
+            Event::Start(e) if e.local_name().as_ref() == "rPh" => phonetic = true,
+            Event::End(e) if e.name().as_ref() == closing => {
+                return Ok(Some(out.unwrap_or_default()).filter(|_| keep));
+            }
+            Event::End(e) if e.local_name().as_ref() == "rPh" => phonetic = false,
+            Event::Start(e) if e.local_name().as_ref() == "t" && !phonetic => {
+                let preserve = matches!(e.raw_attr("xml:space")?, Some("preserve"));
+                let name = e.name();
+                bufs.piece.clear();
+                loop {
+                    bufs.inner.clear();
+                    match part.xml.read_event_into(&mut bufs.inner)? {
+                        Event::Text(t) => bufs.piece.push_str(&t.xml10_content()),
+                        Event::CData(t) => bufs.piece.push_str(&t.xml10_content()),
+                        Event::GeneralRef(r) => unescape_entity_to_buffer(&r, &mut bufs.piece)?,
+                        Event::End(end) if end.name() == name => break,
+                        Event::Eof => return Err(eof("t")),
+                        _ => {}
+                    }
+                }
+                if !keep {
+                    // Nothing is built, but the run still counts as the text's first.
+                    out.get_or_insert_with(String::new);
+                    continue;
+                }
+                let piece = if preserve {
+                    unescape_xml(&bufs.piece)
+                } else {
+                    unescape_xml(bufs.piece.trim_matches([' ', '\t', '\r', '\n']))
+                };
+                match &mut out {
+                    Some(s) => s.push_str(&piece),
+                    None => out = Some(piece.into_owned()),
+                }
+            }
+            Event::Eof => return Err(eof("")),
+            _ => {}
+        }
+    }
+}
+
+/// The shared strings at `wanted` (sorted, distinct indices), each `None` past the
+/// table's end; and how many strings the table holds.
+pub(super) fn shared_strings(
+    part: &mut Part<'_>,
+    wanted: &[usize],
+) -> Result<(Vec<Option<String>>, usize), Fault> {
+    let mut buf = Vec::with_capacity(1024);
+    loop {
+        match part.next(&mut buf)? {
+            Event::Start(e) if e.local_name().as_ref() == "sst" => break,
+            Event::Eof => return Err(eof("sst")),
+            _ => {}
+        }
+    }
+    let mut found = vec![None; wanted.len()];
+    let mut next = 0;
+    let mut count = 0usize;
+    let mut bufs = TextBufs::default();
+    loop {
+        match part.next(&mut buf)? {
+            Event::Start(e) if e.local_name().as_ref() == "si" => {
+                let keep = wanted.get(next) == Some(&count);
+                if let Some(s) = read_string(part, e.name().as_ref(), keep, &mut bufs)? {
+                    found[next] = Some(s);
+                    next += 1;
+                }
+                count += 1;
+            }
+            Event::End(e) if e.local_name().as_ref() == "sst" => break,
+            Event::Eof => return Err(eof("sst")),
+            _ => {}
+        }
+    }
+    Ok((found, count))
+}
