@@ -15,6 +15,7 @@ mod clicked;
 mod commands;
 mod decisions;
 mod detail;
+mod differential;
 mod history;
 mod hostile;
 mod libreoffice;

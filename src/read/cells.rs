@@ -23,6 +23,14 @@ pub(super) struct Window {
 }
 
 impl Window {
+    /// Rows `0..=last_row`, columns `0..cols`.
+    pub(super) fn every(last_row: u32, cols: u16) -> Window {
+        Window {
+            last_row,
+            cols: vec![true; cols as usize],
+        }
+    }
+
     pub(super) fn wants(&self, pos: Pos) -> bool {
         pos.row <= self.last_row && self.cols.get(pos.col as usize).copied().unwrap_or(false)
     }

@@ -90,6 +90,21 @@ pub struct WorkbookCells {
     pub sheet_names: Vec<String>,
 }
 
+/// Which sheets to read, and which part of each.
+#[derive(Debug, Clone, Copy)]
+pub enum Want<'a> {
+    /// The form's sheets, each through its window: what every command reads.
+    Form(&'a Layout),
+    /// Every sheet of the workbook, rows `0..=last_row` and columns `0..cols`: for the
+    /// differential tests, which compare the two xlsx readers on cells no form looks at.
+    Every {
+        /// Last row read, zero-based.
+        last_row: u32,
+        /// Columns read.
+        cols: u16,
+    },
+}
+
 /// Why one declared sheet has no cells, kept to that sheet.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum SheetError {
@@ -146,9 +161,9 @@ pub fn read_workbook_within(
     let sniffed = sniff::inspect(bytes, limits)?;
     if sniffed.format == Format::Xlsx && !calamine_for_xlsx() {
         held.grow_to((bytes.len() as u64).saturating_add(sniffed.cost))?;
-        return xlsx::read(bytes, form);
+        return xlsx::read(bytes, Want::Form(form));
     }
-    read_with_calamine(bytes, form, limits, held, sniffed)
+    read_with_calamine(bytes, Want::Form(form), limits, held, sniffed)
 }
 
 /// Whether xlsx files are read by calamine instead of tonghop's own reader: set by
@@ -159,25 +174,30 @@ fn calamine_for_xlsx() -> bool {
     *FORCED.get_or_init(|| std::env::var_os("TONGHOP_XLSX_READER").is_some_and(|v| v == "calamine"))
 }
 
-/// The cells of a workbook as calamine reads them, for any format: how `.xls` and `.ods`
-/// are read, and the oracle the streaming xlsx reader is compared with
-/// (`tests/differential.rs`). An xlsx is first repaired where calamine would refuse a
-/// valid workbook (see `sniff::repair`).
+/// The cells `want` asks for, read by tonghop's xlsx reader or (`calamine`) as calamine
+/// reads them, for the differential tests (`tests/differential.rs`): calamine is the
+/// oracle of the streaming reader. Formats other than xlsx are calamine's either way.
 #[doc(hidden)]
-pub fn read_workbook_calamine(
+pub fn read_cells(
     bytes: &[u8],
-    form: &Layout,
+    want: Want<'_>,
     limits: &Limits,
+    calamine: bool,
 ) -> Result<WorkbookCells, ReadError> {
     let budget = budget::shared(limits.max_memory_bytes);
     let mut held = budget.reserve(bytes.len() as u64)?;
     let sniffed = sniff::inspect(bytes, limits)?;
-    read_with_calamine(bytes, form, limits, &mut held, sniffed)
+    if sniffed.format == Format::Xlsx && !calamine {
+        return xlsx::read(bytes, want);
+    }
+    read_with_calamine(bytes, want, limits, &mut held, sniffed)
 }
 
+/// calamine's reading: how `.xls` and `.ods` are read. An xlsx is first repaired where
+/// calamine would refuse a valid workbook (see `sniff::repair`).
 fn read_with_calamine(
     bytes: &[u8],
-    form: &Layout,
+    want: Want<'_>,
     limits: &Limits,
     held: &mut budget::Reservation,
     sniffed: sniff::Sniffed,
@@ -203,7 +223,7 @@ fn read_with_calamine(
     };
     let bytes = Cursor::new(bytes);
     Ok(match format {
-        Format::Xlsx => streamed(Xlsx::new(bytes).map_err(|e| open_err(e.to_string()))?, form),
+        Format::Xlsx => streamed(Xlsx::new(bytes).map_err(|e| open_err(e.to_string()))?, want),
         Format::Xls => ranged(
             match sniffed.force_codepage {
                 None => Xls::new(bytes),
@@ -215,21 +235,21 @@ fn read_with_calamine(
             }
             .map_err(|e| open_err(e.to_string()))?,
             format,
-            form,
+            want,
         ),
         Format::Ods => ranged(
             Ods::new(bytes).map_err(|e| open_err(e.to_string()))?,
             format,
-            form,
+            want,
         ),
     })
 }
 
 /// The sheets of an xlsx, streamed: the XML is read cell by cell up to the form's last
 /// row, so no sheet is ever held whole.
-fn streamed<RS: Read + Seek>(mut wb: Xlsx<RS>, form: &Layout) -> WorkbookCells {
+fn streamed<RS: Read + Seek>(mut wb: Xlsx<RS>, want: Want<'_>) -> WorkbookCells {
     let meta = wb.sheets_metadata().to_vec();
-    read_sheets(Format::Xlsx, form, &meta, |_, name, win| {
+    read_sheets(Format::Xlsx, want, &meta, |_, name, win| {
         let mut reader = wb.worksheet_cells_reader(name)?;
         let source = std::iter::from_fn(|| reader.next_cell_with_formula().transpose());
         window_cells(
@@ -248,12 +268,16 @@ fn streamed<RS: Read + Seek>(mut wb: Xlsx<RS>, form: &Layout) -> WorkbookCells {
 
 /// The sheets of a reader that only offers whole ranges (`.xls`, `.ods`): calamine built
 /// them when the file was opened, within the bounds the sniffer checked.
-fn ranged<RS: Read + Seek, R: Reader<RS>>(mut wb: R, format: Format, form: &Layout) -> WorkbookCells
+fn ranged<RS: Read + Seek, R: Reader<RS>>(
+    mut wb: R,
+    format: Format,
+    want: Want<'_>,
+) -> WorkbookCells
 where
     R::Error: std::fmt::Display,
 {
     let meta = wb.sheets_metadata().to_vec();
-    read_sheets(format, form, &meta, |_, name, win| {
+    read_sheets(format, want, &meta, |_, name, win| {
         let values = wb.worksheet_range(name)?;
         // Without its formulas a sheet still reads; only uncalculated formulas go unnamed.
         let formulas = wb.worksheet_formula(name).ok();
@@ -262,22 +286,32 @@ where
     })
 }
 
-/// Finds each declared sheet in `meta` and reads it with `read` (given the form's index of
-/// the sheet, its name in the workbook and its window): one sheet's failure is that
-/// sheet's error, not the workbook's.
+/// Finds each sheet `want` asks for in `meta` and reads it with `read` (given the index
+/// of the sheet in the result, its name in the workbook and its window): one sheet's
+/// failure is that sheet's error, not the workbook's.
 fn read_sheets<E: std::fmt::Display>(
     format: Format,
-    form: &Layout,
+    want: Want<'_>,
     meta: &[calamine::Sheet],
     mut read: impl FnMut(usize, &str, &Window) -> Result<Cells, E>,
 ) -> WorkbookCells {
-    let sheets = form
-        .sheets
-        .iter()
-        .zip(windows(form))
+    let targets: Vec<(Option<&calamine::Sheet>, Window)> = match want {
+        Want::Form(form) => form
+            .sheets
+            .iter()
+            .zip(windows(form))
+            .map(|(s, w)| (find_sheet(meta, &s.name), w))
+            .collect(),
+        Want::Every { last_row, cols } => meta
+            .iter()
+            .map(|m| (Some(m), Window::every(last_row, cols)))
+            .collect(),
+    };
+    let sheets = targets
+        .into_iter()
         .enumerate()
-        .map(|(index, (spec_sheet, win))| {
-            let m = find_sheet(meta, &spec_sheet.name).ok_or(SheetError::Missing)?;
+        .map(|(index, (m, win))| {
+            let m = m.ok_or(SheetError::Missing)?;
             let Cells {
                 cells,
                 truncated,

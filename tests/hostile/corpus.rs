@@ -23,7 +23,7 @@ const BUDGET_MIB: u64 = 160;
 
 /// Each hostile file with the outcome it must get: `read` (opened and checked, whatever
 /// its findings) or the file-level finding that refuses it.
-fn variants() -> Vec<(String, Vec<u8>, &'static str)> {
+pub(crate) fn variants() -> Vec<(String, Vec<u8>, &'static str)> {
     let tgi = sample("TGI");
     let typed = |unit: &str, part: &str, cell: &str, v: Cell| {
         let mut p = Pkg::of(unit);

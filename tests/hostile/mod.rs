@@ -24,7 +24,7 @@
 
 mod arguments;
 mod big_sheets;
-mod corpus;
+pub(crate) mod corpus;
 mod dates;
 pub(crate) mod edit;
 mod files;

@@ -39,14 +39,13 @@ use zip::ZipArchive;
 
 use super::cells::{Cells, Window, window_cells};
 use super::sniff::{Format, SniffError};
-use super::{ReadError, SheetError, WorkbookCells, read_sheets};
+use super::{ReadError, SheetError, Want, WorkbookCells, read_sheets};
 use crate::cellref::Pos;
-use crate::spec::Layout;
 use sheet::{Context, Sheet};
 use xml::{Fault, Part, attrs, eof, invalid, read_part};
 
 /// Reads the cells `form` needs from an xlsx package the sniffer accepted.
-pub(super) fn read(bytes: &[u8], form: &Layout) -> Result<WorkbookCells, ReadError> {
+pub(super) fn read(bytes: &[u8], want: Want<'_>) -> Result<WorkbookCells, ReadError> {
     let mut archive = ZipArchive::new(Cursor::new(bytes)).map_err(|e| open_error(e.to_string()))?;
     let package = Package::index(&archive);
     let workbook = package
@@ -67,11 +66,14 @@ pub(super) fn read(bytes: &[u8], form: &Layout) -> Result<WorkbookCells, ReadErr
 
     // The sheets first, noting the shared strings their wanted cells use.
     let mut damaged: Option<ReadError> = None;
-    let mut pending: Vec<Option<(Vec<(Pos, usize)>, Option<usize>)>> =
-        vec![None; form.sheets.len()];
+    let read_count = match want {
+        Want::Form(form) => form.sheets.len(),
+        Want::Every { .. } => workbook.sheets.len(),
+    };
+    let mut pending: Vec<Option<StringRefs>> = vec![None; read_count];
     let mut wb = read_sheets(
         Format::Xlsx,
-        form,
+        want,
         &workbook.sheets,
         |index, name, win| -> Result<Cells, String> {
             let path = workbook
@@ -135,8 +137,15 @@ pub(super) fn read(bytes: &[u8], form: &Layout) -> Result<WorkbookCells, ReadErr
     Ok(wb)
 }
 
+/// The wanted cells of a sheet that hold a shared string, with its index; and the highest
+/// index any cell of the sheet read used.
+type StringRefs = (Vec<(Pos, usize)>, Option<usize>);
+
 /// One sheet's cells through the form's window, and the shared strings it points at.
 type SheetRead = (Cells, Vec<(Pos, usize)>, Option<usize>);
+
+/// A relationships part: each relationship's id, and its target and type.
+type Relationships = HashMap<String, (String, String)>;
 
 fn read_sheet(
     archive: &mut ZipArchive<Cursor<&[u8]>>,
@@ -216,7 +225,7 @@ impl Package {
         archive: &mut ZipArchive<Cursor<&[u8]>>,
         path: &str,
         base: &str,
-    ) -> Result<Option<HashMap<String, (String, String)>>, Fault> {
+    ) -> Result<Option<Relationships>, Fault> {
         let Some(i) = self.find(path) else {
             return Ok(None);
         };
@@ -288,10 +297,7 @@ impl Package {
 
 /// A relationships part: each relationship by id, as (target resolved against `base`,
 /// type).
-fn read_relationships(
-    part: &mut Part<'_>,
-    base: &str,
-) -> Result<HashMap<String, (String, String)>, Fault> {
+fn read_relationships(part: &mut Part<'_>, base: &str) -> Result<Relationships, Fault> {
     let mut buf = Vec::new();
     let mut rels = HashMap::new();
     loop {
@@ -319,7 +325,7 @@ fn read_relationships(
 
 fn read_workbook(
     part: &mut Part<'_>,
-    rels: &HashMap<String, (String, String)>,
+    rels: &Relationships,
     wb: &mut Workbook,
 ) -> Result<(), Fault> {
     let mut buf = Vec::new();

@@ -1,0 +1,245 @@
+//! tonghop's own xlsx reader against calamine, its oracle (issue 16): both read the same
+//! workbooks, and what they extract must be the same, cell for cell.
+//!
+//! Two windows are compared: the form's (what every command reads) and a wide one over
+//! every sheet (300 rows × 40 columns), so that cells no form looks at, in other
+//! projects' test workbooks, are compared too. The corpus is every committed `.xlsx`
+//! (the samples, the template, the peers' files), the hostile variants of
+//! `hostile::corpus`, and seeded mutations of a sample's sheet and strings XML: for
+//! those, wherever calamine reads a sheet, the reader must read it alike, and it must
+//! never panic. Where the readers are meant to differ, the case is listed with the
+//! reason (see `src/read/xlsx/mod.rs`).
+//!
+//! A sheet calamine cannot read is compared as "broken" only: the two messages differ.
+
+use crate::hostile::edit::Pkg;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+use tonghop::form::Form;
+use tonghop::read::sniff::Limits;
+use tonghop::read::{SheetError, Want, WorkbookCells, read_cells};
+
+const WIDE: Want<'static> = Want::Every {
+    last_row: 299,
+    cols: 40,
+};
+
+/// What a reader made of a file, in a form both can be compared in.
+fn outcome(r: &Result<WorkbookCells, tonghop::read::ReadError>) -> String {
+    match r {
+        Err(_) => "refused".into(),
+        Ok(wb) => {
+            let mut s = format!("{:?} sheets={:?}\n", wb.format, wb.sheet_names);
+            for sheet in &wb.sheets {
+                match sheet {
+                    Ok(c) => s.push_str(&format!(
+                        "{:?} hidden={} truncated={} sums={:?}\n{:?}\n",
+                        c.actual_name, c.hidden, c.truncated, c.sums, c.cells
+                    )),
+                    Err(SheetError::Missing) => s.push_str("missing\n"),
+                    Err(SheetError::Broken(_)) => s.push_str("broken\n"),
+                }
+            }
+            s
+        }
+    }
+}
+
+fn both(bytes: &[u8], want: Want<'_>) -> (String, String) {
+    let limits = Limits::default();
+    let oracle = read_cells(bytes, want, &limits, true);
+    let own = read_cells(bytes, want, &limits, false);
+    (outcome(&oracle), outcome(&own))
+}
+
+fn committed_xlsx() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    for dir in [
+        "samples",
+        "templates",
+        "tests/peers/files",
+        "tests/fixtures",
+    ] {
+        for e in std::fs::read_dir(root.join(dir)).unwrap() {
+            let p = e.unwrap().path();
+            let ext = p
+                .extension()
+                .map(|e| e.to_string_lossy().to_ascii_lowercase());
+            if matches!(ext.as_deref(), Some("xlsx" | "xlsm")) {
+                files.push(p);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+#[test]
+fn every_committed_workbook_reads_alike_with_calamine() {
+    let form = Form::default_form().unwrap();
+    let old = Form::load(Some(Path::new(crate::common::FORM_2026_1))).unwrap();
+    let files = committed_xlsx();
+    assert!(files.len() >= 60, "{} files", files.len());
+    let mut read = 0;
+    for p in &files {
+        let bytes = std::fs::read(p).unwrap();
+        for want in [Want::Form(&form.layout), Want::Form(&old.layout), WIDE] {
+            let (oracle, own) = both(&bytes, want);
+            assert_eq!(own, oracle, "{} read through {want:?}", p.display());
+            read += usize::from(oracle != "refused");
+        }
+    }
+    assert!(read > files.len(), "only {read} readings succeeded");
+}
+
+#[test]
+fn every_hostile_variant_reads_alike_with_calamine() {
+    let form = Form::load(Some(Path::new(crate::common::FORM_2026_1))).unwrap();
+    for (name, bytes, _) in crate::hostile::corpus::variants() {
+        for want in [Want::Form(&form.layout), WIDE] {
+            let (oracle, own) = both(&bytes, want);
+            assert_eq!(own, oracle, "{name}");
+        }
+    }
+}
+
+/// Small edits that a writer's bug, a hand edit or a hostile file make in a sheet's XML.
+const TOKENS: &[&str] = &[
+    "<",
+    ">",
+    "\"",
+    "&amp;",
+    "&#x41;",
+    "&bogus;",
+    "<v>7</v>",
+    "<v></v>",
+    "</c>",
+    "<c r=\"A1\">",
+    "<c>",
+    "<c r=\"B5\" t=\"s\"><v>3</v></c>",
+    "<c r=\"C7\" t=\"inlineStr\"><is><t> x </t></is></c>",
+    "<c r=\"D9\" t=\"str\"><f>SUM(D4:D8)</f><v>1</v></c>",
+    "<c r=\"E9\"><f t=\"shared\" si=\"0\" ref=\"E9:E12\">SUM(E4:E8)</f><v>2</v></c>",
+    "<c r=\"E10\"><f t=\"shared\" si=\"0\"/><v></v></c>",
+    "<c r=\"F3\" t=\"b\"><v>2</v></c>",
+    "<c r=\"F4\" t=\"e\"><v>#N/A</v></c>",
+    "<c r=\"G4\" t=\"d\"><v>2025-06-30</v></c>",
+    "<c r=\"A400\"><v>1</v></c>",
+    "<row r=\"3\">",
+    "</row>",
+    "<row>",
+    " t=\"s\"",
+    " t=\"n\"",
+    " t=\"zz\"",
+    " s=\"999\"",
+    " r=\"ZZ9\"",
+    " r=\"9A\"",
+    "_x000D_",
+    "_xD83D_",
+    "<t xml:space=\"preserve\"> a </t>",
+    "<r><t>b</t></r>",
+    "<rPh><t>c</t></rPh>",
+    "<![CDATA[x]]>",
+    "<!-- c -->",
+    "1e400",
+    "-0",
+    "NaN",
+];
+
+fn mutate(xml: &str, rng: &mut ChaCha8Rng) -> String {
+    let mut s = xml.to_string();
+    for _ in 0..rng.random_range(1..=3) {
+        let mut at = rng.random_range(0..s.len());
+        while !s.is_char_boundary(at) {
+            at -= 1;
+        }
+        match rng.random_range(0..4) {
+            0 => {
+                let mut end = (at + rng.random_range(1..24)).min(s.len());
+                while !s.is_char_boundary(end) {
+                    end -= 1;
+                }
+                s.replace_range(at..end, "");
+            }
+            1 => {
+                let mut end = (at + rng.random_range(1..40)).min(s.len());
+                while !s.is_char_boundary(end) {
+                    end -= 1;
+                }
+                let copy = s[at..end].to_string();
+                s.insert_str(at, &copy);
+            }
+            2 => s.insert_str(at, TOKENS[rng.random_range(0..TOKENS.len())]),
+            _ => {
+                // A digit changed: another row, column, index, style or figure.
+                if let Some(i) = s[at..].find(|c: char| c.is_ascii_digit()) {
+                    let i = at + i;
+                    let d = char::from(b'0' + rng.random_range(0..10u8));
+                    s.replace_range(i..i + 1, &d.to_string());
+                }
+            }
+        }
+    }
+    s
+}
+
+/// Seeded mutations of a submission's figures sheet, identity sheet and shared strings.
+/// Wherever calamine reads a sheet the reader reads it alike; it never panics; and enough
+/// of the mutants stay readable for the comparison to mean something.
+#[test]
+fn mutated_workbooks_read_alike_wherever_calamine_reads_them() {
+    let form = Form::load(Some(Path::new(crate::common::FORM_2026_1))).unwrap();
+    let base = Pkg::of("TGI");
+    let parts = [
+        "xl/worksheets/sheet2.xml",
+        "xl/worksheets/sheet1.xml",
+        "xl/sharedStrings.xml",
+    ];
+    let mut rng = ChaCha8Rng::seed_from_u64(16);
+    let (mut compared, mut total) = (0, 0);
+    for round in 0..600 {
+        let part = parts[round % parts.len()];
+        let mut pkg = Pkg::open(&base.bytes());
+        let original = pkg.text(part);
+        let mutated = mutate(&original, &mut rng);
+        pkg.set(part, mutated.clone().into_bytes());
+        let bytes = pkg.bytes();
+        for want in [Want::Form(&form.layout), WIDE] {
+            total += 1;
+            let limits = Limits::default();
+            let oracle = read_cells(&bytes, want, &limits, true);
+            let own = catch_unwind(AssertUnwindSafe(|| {
+                read_cells(&bytes, want, &limits, false)
+            }))
+            .unwrap_or_else(|_| {
+                panic!("the reader panicked on round {round} ({part}):\n{mutated}")
+            });
+            let Ok(oracle) = oracle else { continue };
+            let own = own.unwrap_or_else(|e| {
+                panic!(
+                    "round {round} ({part}): calamine read it, the reader refused: {e}\n{mutated}"
+                )
+            });
+            assert_eq!(own.sheet_names, oracle.sheet_names, "round {round}");
+            for (i, (a, b)) in own.sheets.iter().zip(&oracle.sheets).enumerate() {
+                let Ok(b) = b else { continue };
+                let a = a.as_ref().unwrap_or_else(|e| {
+                    panic!("round {round} ({part}) sheet {i}: calamine read it, the reader: {e}\n{mutated}")
+                });
+                compared += 1;
+                assert_eq!(
+                    (&a.cells, a.truncated, &a.sums, a.hidden),
+                    (&b.cells, b.truncated, &b.sums, b.hidden),
+                    "round {round} ({part}) sheet {i}:\n{mutated}"
+                );
+            }
+        }
+    }
+    assert!(
+        compared > total,
+        "only {compared} sheets compared in {total} readings"
+    );
+}
