@@ -243,3 +243,32 @@ fn mutated_workbooks_read_alike_wherever_calamine_reads_them() {
         "only {compared} sheets compared in {total} readings"
     );
 }
+
+/// LibreOffice writes xlsx its own way (shared formulas, inline styles, no `r=` on some
+/// cells, its own relationships): the shipped samples and the template saved by it read
+/// alike with both readers.
+#[test]
+fn workbooks_saved_by_libreoffice_read_alike_with_calamine() {
+    crate::common::lo::soffice_or_panic();
+    let form = Form::default_form().unwrap();
+    let w = crate::common::Workdir::new();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut inputs: Vec<PathBuf> = committed_xlsx()
+        .into_iter()
+        .filter(|p| p.starts_with(root.join("samples")))
+        .take(8)
+        .collect();
+    inputs.push(root.join("templates/phat-trien-dang-vien.xlsx"));
+    // As .ods first and back, so that LibreOffice writes every part itself.
+    let ods = crate::common::lo::convert_many(&inputs, "ods", &w.path("ods"));
+    let saved = crate::common::lo::convert_many(&ods, "xlsx", &w.path("xlsx"));
+    assert_eq!(saved.len(), inputs.len());
+    for p in &saved {
+        let bytes = std::fs::read(p).unwrap();
+        for want in [Want::Form(&form.layout), WIDE] {
+            let (oracle, own) = both(&bytes, want);
+            assert_ne!(oracle, "refused", "{}", p.display());
+            assert_eq!(own, oracle, "{} read through {want:?}", p.display());
+        }
+    }
+}
