@@ -107,13 +107,19 @@ pub struct FloorArgs {
     /// Folder of workbooks, listed as `run` lists them.
     inbox: PathBuf,
     /// Threads (default: one per core).
-    #[arg(long)]
+    #[arg(long, value_parser = jobs_parser())]
     jobs: Option<usize>,
+    /// Only inflate every part of every package, parsing nothing: the least that reading
+    /// these files can cost.
+    #[arg(long)]
+    inflate: bool,
 }
 
-/// Read every cell of every sheet of every workbook with calamine alone and print the count.
+/// Read every cell of every sheet of every workbook with calamine alone (or only inflate
+/// their parts) and print the count.
 pub fn run_floor(a: FloorArgs) -> Result<u8> {
-    let count = bench::floor(&a.inbox, a.jobs.unwrap_or_else(bench::cores))?;
+    let (jobs, _) = resolve_jobs(a.jobs, bench::cores());
+    let count = bench::floor(&a.inbox, jobs, a.inflate)?;
     print(&format!("{}\n", count.line()))?;
     Ok(u8::from(count.failed > 0))
 }
