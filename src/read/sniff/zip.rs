@@ -125,109 +125,33 @@ pub(super) fn sniff_zip(bytes: &[u8], limits: &Limits) -> Result<Sniffed, SniffE
     })
 }
 
-/// Bytes calamine keeps per shared string beyond its text: the `String` in a vector that
-/// grows by doubling. Measured: 5.8 M strings of one letter took 56 bytes each.
-const STRING_COST: u64 = 64;
-/// Bytes per `<xf>` of styles.xml: calamine builds a full `Style` (font, fill, borders,
-/// number format text) for each. Measured: 5.4 M plain `<xf>` took about 185 bytes each.
-const XF_COST: u64 = 256;
-/// Bytes per font, fill or border definition, kept as calamine values too.
-const STYLE_PART_COST: u64 = 256;
-
-/// What calamine's `Xlsx::new` will hold for the whole time the workbook is open: every
-/// shared string and every style, read in full whatever the form needs; and the cells of
-/// the worksheets, streamed, that the form's window keeps. The elements are counted by inflating the two parts once:
-/// their declared sizes alone cannot tell 95 MiB of one-letter strings (6 M `String`s)
-/// from 95 MiB of long ones.
+/// What tonghop's xlsx reader (`crate::read::xlsx`) holds while it reads a package, from
+/// the sizes the central directory declares (already bounded above), nothing inflated:
+/// - the cells the form's window keeps until the file is checked, and then its table
+///   rows: about four bytes per byte of worksheet XML (`<c r="C5"><v>7</v></c>` is 23
+///   bytes; its cell about 40, its share of a row about 50). Measured: a table of 80,000
+///   rows, 18 MB of XML, peaked at about 65 MB while read and checked;
+/// - at most the text of the shared strings the window uses: the part's size;
+/// - one format per cell style and the custom number formats: less than the styles
+///   part's size.
+///
+/// calamine, which built every shared string and a full style per `<xf>`, needed the
+/// elements counted; the reader allocates nothing from what a part declares.
 fn xlsx_cost(archive: &mut ZipArchive<Cursor<&[u8]>>, names: &[String]) -> u64 {
     let mut cost = 0u64;
     for (i, name) in names.iter().enumerate() {
-        if name.contains("worksheets/") {
-            // Streamed, but the cells the form's window takes are kept until the file
-            // is checked, and then its table rows: about four bytes per byte of XML
-            // (`<c r="C5"><v>7</v></c>` is 23 bytes; its cell about 40, its share of a
-            // row about 50). Measured: a table of 80,000 rows, 18 MB of XML, peaked at
-            // about 65 MB while read and checked.
-            if let Ok(part) = archive.by_index_raw(i) {
-                cost = cost.saturating_add(part.size().saturating_mul(4));
-            }
-            continue;
-        }
-        let (tags, costs): (&[&[u8]], &[u64]) = if name.ends_with("sharedstrings.xml") {
-            (&[b"si"], &[STRING_COST])
-        } else if name.ends_with("styles.xml") {
-            (
-                &[b"xf", b"font", b"fill", b"border", b"numFmt"],
-                &[
-                    XF_COST,
-                    STYLE_PART_COST,
-                    STYLE_PART_COST,
-                    STYLE_PART_COST,
-                    STYLE_PART_COST,
-                ],
-            )
+        let per_byte = if name.contains("worksheets/") {
+            4
+        } else if name.ends_with("sharedstrings.xml") || name.ends_with("styles.xml") {
+            1
         } else {
             continue;
         };
-        let Ok(part) = archive.by_index(i) else {
-            continue;
-        };
-        // The text itself is at most the part's size; then each element's own cost. A
-        // part that fails to inflate fails calamine too: what was counted still holds.
-        cost = cost.saturating_add(part.size());
-        let counts = count_elements(part, tags);
-        for (n, c) in counts.iter().zip(costs) {
-            cost = cost.saturating_add(n.saturating_mul(*c));
+        if let Ok(part) = archive.by_index_raw(i) {
+            cost = cost.saturating_add(part.size().saturating_mul(per_byte));
         }
     }
     cost
-}
-
-/// How many elements named each of `tags` the XML read from `r` opens (`<si>`, `<si `,
-/// `<x:si/>`...; a prefix counts as calamine matches local names). Counted in a stream,
-/// a buffer at a time; stops quietly at a read error.
-fn count_elements(mut r: impl Read, tags: &[&[u8]]) -> Vec<u64> {
-    let mut counts = vec![0u64; tags.len()];
-    // An element opens at `at`: `<` or a prefix's `:`, the name, then a delimiter.
-    let mut count_at = |window: &[u8], at: usize| {
-        if window[at] != b'<' && window[at] != b':' {
-            return;
-        }
-        let rest = &window[at + 1..];
-        for (k, t) in tags.iter().enumerate() {
-            if rest.starts_with(t)
-                && matches!(
-                    rest.get(t.len()),
-                    Some(b' ' | b'>' | b'/' | b'\t' | b'\r' | b'\n')
-                )
-            {
-                counts[k] += 1;
-            }
-        }
-    };
-    let longest = tags.iter().map(|t| t.len()).max().unwrap_or(0) + 2;
-    let mut buf = vec![0u8; 64 * 1024];
-    // Bytes kept from the previous buffer: a name cut by a buffer's end is counted once,
-    // in the next buffer.
-    let mut kept = 0;
-    loop {
-        let n = match r.read(&mut buf[kept..]) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => n,
-        };
-        let end = kept + n;
-        let last = end.saturating_sub(longest);
-        for at in 0..last {
-            count_at(&buf[..end], at);
-        }
-        buf.copy_within(last..end, 0);
-        kept = end - last;
-    }
-    // The last bytes: an element opening there has its delimiter in them or nowhere.
-    for at in 0..kept {
-        count_at(&buf[..kept], at);
-    }
-    counts
 }
 
 /// The entry count the end-of-central-directory record claims, read without building the
@@ -552,35 +476,21 @@ mod tests {
         }
     }
 
-    /// Elements are counted however they are cut across buffers, with or without a
-    /// prefix, and a longer name (`<fonts>`) is not its shorter one (`<font>`).
+    /// The reader's cost follows the declared sizes of the parts it reads, inflating
+    /// nothing: a worksheet four times, the strings and styles once, other parts not.
     #[test]
-    fn elements_are_counted_across_buffers() {
-        let mut xml = b"<sst count=\"9\">".to_vec();
-        for i in 0..50_000 {
-            xml.extend_from_slice(if i % 2 == 0 {
-                b"<si><t>a</t></si>"
-            } else {
-                b"<x:si/>"
-            });
-        }
-        xml.extend_from_slice(b"<fonts><font/><font>\n</font></fonts></sst>");
-        let counts = count_elements(&xml[..], &[b"si", b"font", b"sst"]);
-        assert_eq!(counts, vec![50_000, 2, 1]);
-        // A package's cost grows with its strings' count, not only their bytes.
-        let few = zip_of(&[(
-            "xl/sharedStrings.xml",
-            b"<sst><si><t>aaaaaaaaaaaaaaaa</t></si></sst>",
-        )]);
-        let many = zip_of(&[(
-            "xl/sharedStrings.xml",
-            b"<sst><si/><si/><si/><si/><si/><si/></sst>",
-        )]);
-        let cost = |z: &[u8]| {
-            let mut a = ZipArchive::new(Cursor::new(z)).unwrap();
-            xlsx_cost(&mut a, &["xl/sharedstrings.xml".to_string()])
-        };
-        assert!(cost(&many) > cost(&few) + 4 * STRING_COST);
+    fn the_cost_of_an_xlsx_is_its_parts_declared_sizes() {
+        let z = zip_of(&[
+            ("xl/worksheets/sheet1.xml", &[b'a'; 1000][..]),
+            ("xl/sharedStrings.xml", &[b'b'; 300][..]),
+            ("xl/styles.xml", &[b'c'; 200][..]),
+            ("docProps/app.xml", &[b'd'; 5000][..]),
+        ]);
+        let mut a = ZipArchive::new(Cursor::new(&z[..])).unwrap();
+        let names: Vec<String> = (0..a.len())
+            .map(|i| a.name_for_index(i).unwrap().unwrap().to_ascii_lowercase())
+            .collect();
+        assert_eq!(xlsx_cost(&mut a, &names), 4 * 1000 + 300 + 200);
     }
 
     #[test]

@@ -22,7 +22,10 @@
 //!   hidden or very hidden (in any case) is visible; parts in UTF-16 are decoded. calamine
 //!   refuses such workbooks; tonghop repaired them for it before (`sniff/repair.rs`);
 //! - the styles part is read for number formats only: a font or fill calamine cannot parse
-//!   does not make the workbook unreadable.
+//!   does not make the workbook unreadable;
+//! - the shared strings are parsed only as far as the last index a cell read uses (the
+//!   rest is inflated, so a damaged part is still named): XML broken after that point
+//!   does not make the workbook unreadable either.
 
 mod sheet;
 mod strings;
@@ -111,13 +114,14 @@ pub(super) fn read(bytes: &[u8], want: Want<'_>) -> Result<WorkbookCells, ReadEr
         .collect();
     wanted.sort_unstable();
     wanted.dedup();
+    let reach = pending.iter().flatten().filter_map(|(_, max)| *max).max();
     let (strings, count) = match workbook
         .strings
         .as_deref()
         .and_then(|p| package.find(p).map(|i| (p, i)))
     {
         Some((p, i)) => read_part(&mut archive, i, |part| {
-            strings::shared_strings(part, &wanted)
+            strings::shared_strings(part, &wanted, reach)
         })
         .map_err(|f| fault(p, f))?,
         None => (vec![None; wanted.len()], 0),

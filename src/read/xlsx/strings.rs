@@ -81,11 +81,16 @@ pub(super) fn read_string(
 }
 
 /// The shared strings at `wanted` (sorted, distinct indices), each `None` past the
-/// table's end; and how many strings the table holds.
+/// table's end; and how many strings were counted. The scan stops once it has passed
+/// both the last wanted index and `reach` (the highest index any cell read used, which
+/// must exist): a form's labels come early in the table, and the rest, often a long list
+/// of unit names, is only inflated (see `read_part`), not parsed.
 pub(super) fn shared_strings(
     part: &mut Part<'_>,
     wanted: &[usize],
+    reach: Option<usize>,
 ) -> Result<(Vec<Option<String>>, usize), Fault> {
+    let enough = wanted.last().copied().max(reach).map_or(0, |i| i + 1);
     let mut buf = Vec::with_capacity(1024);
     loop {
         match part.next(&mut buf)? {
@@ -98,7 +103,7 @@ pub(super) fn shared_strings(
     let mut next = 0;
     let mut count = 0usize;
     let mut bufs = TextBufs::default();
-    loop {
+    while count < enough {
         match part.next(&mut buf)? {
             Event::Start(e) if e.local_name().as_ref() == "si" => {
                 let keep = wanted.get(next) == Some(&count);
