@@ -16,7 +16,7 @@ pub fn io_finding(e: &std::io::Error) -> Finding {
     let msg = match e.kind() {
         // Listed, then gone before it was read: the inbox changed during the run.
         std::io::ErrorKind::NotFound => Msg::new(
-            "Tệp đã bị xóa hoặc đổi tên trong khi đang tổng hợp. Hãy chạy lại khi thư mục nhận không còn thay đổi.",
+            "Tệp đã bị xóa hoặc đổi tên trong khi đang tổng hợp. Hãy chạy lại khi thư mục bài nộp không còn thay đổi.",
             "The file was deleted or renamed while the run was reading the inbox. Run again once the inbox no longer changes.",
         ),
         _ => Msg::new(
@@ -218,7 +218,7 @@ pub fn file_finding(e: &ReadError) -> Finding {
             Finding::error(
                 Builtin::FileType,
                 Msg::new(
-                    format!("Tệp là tệp nén .zip, không phải bảng tính{vi_in}. Hãy giải nén và đặt từng bảng tính vào thư mục nộp (hoặc đề nghị đơn vị gửi bảng tính .xlsx, không nén)."),
+                    format!("Tệp là tệp nén .zip, không phải bảng tính{vi_in}. Hãy giải nén và đặt từng bảng tính vào thư mục bài nộp (hoặc đề nghị đơn vị gửi bảng tính .xlsx, không nén)."),
                     format!("The file is a .zip archive, not a workbook{en_in}. Unzip it and put each workbook in the inbox (or ask the unit to send the .xlsx workbook itself, not zipped)."),
                 ),
             )
