@@ -185,7 +185,7 @@ pub fn consolidate(
                     Builtin::Dup,
                     Msg::new(
                         format!(
-                            "Đơn vị {code} có nhiều tệp cùng ngày báo cáo, cùng thời gian lưu tệp nhưng nội dung khác nhau ({this}; {others}): không xác định được tệp nào là bản sửa, nên chưa tổng hợp tệp nào. Người tổng hợp: chỉ giữ lại tệp đúng trong thư mục nhận, xóa các tệp còn lại rồi chạy lại. Đơn vị nhận được thông báo này: hãy gửi lại một tệp duy nhất, là bản đúng."
+                            "Đơn vị {code} có nhiều tệp cùng ngày báo cáo, cùng thời gian lưu tệp nhưng nội dung khác nhau ({this}; {others}): không xác định được tệp nào là bản sửa, nên chưa tổng hợp tệp nào. Người tổng hợp: chỉ giữ lại tệp đúng trong thư mục bài nộp, xóa các tệp còn lại rồi chạy lại. Đơn vị nhận được thông báo này: hãy gửi lại một tệp duy nhất, là bản đúng."
                         ),
                         format!(
                             "Unit {code} has several files with the same date of report and the same file time but different content ({this}; {others}): which is the correction cannot be told, so none is consolidated. Clerk: keep the right one in the inbox, remove the others and run again. Unit receiving this: send one file, the right one, again."
@@ -204,7 +204,7 @@ pub fn consolidate(
                 // A correction: said to the clerk, who can undo the choice.
                 Msg::new(
                     format!(
-                        "Đơn vị {code} đã gửi tệp sửa cùng ngày báo cáo: {newer} (lưu sau) được tổng hợp, tệp này bỏ qua. Nếu tệp này mới là bản đúng, hãy xóa {newer} khỏi thư mục nhận rồi chạy lại."
+                        "Đơn vị {code} đã gửi tệp sửa cùng ngày báo cáo: {newer} (lưu sau) được tổng hợp, tệp này bỏ qua. Nếu tệp này mới là bản đúng, hãy xóa {newer} khỏi thư mục bài nộp rồi chạy lại."
                     ),
                     format!(
                         "Unit {code} sent a corrected file with the same date of report: {newer} (saved later) is consolidated, this one is set aside. If this one is the right one, remove {newer} from the inbox and run again."

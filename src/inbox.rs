@@ -155,7 +155,7 @@ pub fn list_inputs_except(
                     )
                 } else {
                     Msg::new(
-                        "tệp quyết định ở thư mục con: không đọc, chỉ đọc tệp quyết định ở ngay thư mục nhận",
+                        "tệp quyết định ở thư mục con: không đọc, chỉ đọc tệp quyết định ở ngay thư mục bài nộp",
                         "a decisions' file in a sub-folder: not read, only the one directly in the inbox is",
                     )
                 },

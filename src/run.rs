@@ -191,7 +191,7 @@ pub enum RunError {
 fn same_folder(lang: Lang, inbox: &str, out: &str) -> String {
     match lang {
         Lang::Vi => format!(
-            "thư mục kết quả '{out}' trùng với thư mục nộp bài '{inbox}' hoặc nằm ở chỗ tonghop sẽ ghi đè bài nộp; hãy chọn một thư mục khác cho --out (ví dụ: ket-qua)"
+            "thư mục kết quả '{out}' trùng với thư mục bài nộp '{inbox}' hoặc nằm ở chỗ tonghop sẽ ghi đè bài nộp; hãy chọn một thư mục khác cho --out (ví dụ: ket-qua)"
         ),
         Lang::En => format!(
             "the output folder '{out}' is the inbox '{inbox}', or overlaps it where tonghop writes; choose another folder for --out (e.g. ket-qua)"

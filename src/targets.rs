@@ -51,6 +51,13 @@ pub enum TargetFile {
         /// start, for admissions).
         #[serde(default)]
         base: Option<String>,
+        /// The base's name as So sánh heads its column ("Đảng viên đầu kỳ"); absent:
+        /// the base figure's label in the form.
+        #[serde(default)]
+        base_label: Option<String>,
+        /// English name of the base; absent: `base_label`, else the figure's label.
+        #[serde(default)]
+        base_label_en: Option<String>,
     },
 }
 
@@ -67,6 +74,10 @@ pub struct TargetSpec {
     pub label_en: String,
     /// The base of its rate.
     pub base: Option<FieldRef>,
+    /// Vietnamese name of the base; empty when the base figure's own label is to be used.
+    pub base_label: String,
+    /// English name of the base; empty likewise.
+    pub base_label_en: String,
 }
 
 impl TargetSpec {
@@ -84,6 +95,22 @@ impl TargetSpec {
             format!("Chỉ tiêu: {figure}")
         }
     }
+
+    /// The base's name in the chosen language: the declared one, or the base figure's
+    /// label in the form; `None` without a base.
+    pub fn base_label(&self, form: &Form, en: bool) -> Option<String> {
+        let base = self.base?;
+        let own = if en {
+            &self.base_label_en
+        } else {
+            &self.base_label
+        };
+        Some(if own.is_empty() {
+            form.field_label(base, en).to_string()
+        } else {
+            own.clone()
+        })
+    }
 }
 
 /// `[form] targets` checked: each a numeric figure, none twice.
@@ -94,15 +121,28 @@ pub fn resolve(
 ) -> Vec<TargetSpec> {
     let mut out: Vec<TargetSpec> = Vec::new();
     for (i, t) in raw.iter().enumerate() {
-        let (key, label, label_en, base) = match t {
-            TargetFile::Key(k) => (k, None, None, None),
+        let (key, label, label_en, base, base_names) = match t {
+            TargetFile::Key(k) => (k, None, None, None, (None, None)),
             TargetFile::Full {
                 figure,
                 label,
                 label_en,
                 base,
-            } => (figure, label.as_ref(), label_en.as_ref(), base.as_ref()),
+                base_label,
+                base_label_en,
+            } => (
+                figure,
+                label.as_ref(),
+                label_en.as_ref(),
+                base.as_ref(),
+                (base_label.as_ref(), base_label_en.as_ref()),
+            ),
         };
+        if base.is_none() && (base_names.0.is_some() || base_names.1.is_some()) {
+            p.push(format!(
+                "form.targets[{i}].base_label: names the base of a target that has none"
+            ));
+        }
         let Some(f) = field(key) else {
             p.push(format!(
                 "form.targets[{i}]: '{key}' is not a numeric figure"
@@ -123,12 +163,15 @@ pub fn resolve(
             found
         });
         let label_vi = label.cloned().unwrap_or_default();
+        let base_vi = base_names.0.cloned().unwrap_or_default();
         out.push(TargetSpec {
             figure: f,
             key: key.clone(),
             label_en: label_en.cloned().unwrap_or_else(|| label_vi.clone()),
             label: label_vi,
             base,
+            base_label_en: base_names.1.cloned().unwrap_or_else(|| base_vi.clone()),
+            base_label: base_vi,
         });
     }
     out
@@ -544,6 +587,47 @@ mod tests {
             near.first().is_some_and(|n| n.starts_with("MUONGNHE ")),
             "{near:?}"
         );
+    }
+
+    #[test]
+    fn the_base_is_named_as_declared_else_by_its_figure() {
+        let form = Form::load(None).unwrap();
+        let t = &form.targets[0];
+        assert_eq!(
+            t.base_label(&form, false).as_deref(),
+            Some("Đảng viên đầu kỳ")
+        );
+        assert_eq!(
+            t.base_label(&form, true).as_deref(),
+            Some("Members at the start")
+        );
+        let raw: Vec<TargetFile> = toml::from_str::<toml::Table>(
+            r#"t = [
+  { figure = "f", base = "b" },
+  { figure = "g", base_label = "Đảng viên đầu kỳ" },
+]"#,
+        )
+        .unwrap()["t"]
+            .clone()
+            .try_into()
+            .unwrap();
+        let field = |k: &str| match k {
+            "f" => Some(form.targets[0].figure),
+            "b" => form.targets[0].base,
+            "g" => form.field("movement.b2.this"),
+            _ => None,
+        };
+        let mut p = Vec::new();
+        let specs = resolve(&raw, &field, &mut p);
+        // Without a label of its own, the base is the figure the form labels.
+        assert_eq!(
+            specs[0].base_label(&form, false).as_deref(),
+            Some(form.field_label(form.targets[0].base.unwrap(), false))
+        );
+        // A name for a base that is not there is the spec's mistake.
+        assert_eq!(specs[1].base_label(&form, false), None);
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(p[0].starts_with("form.targets[1].base_label"), "{p:?}");
     }
 
     #[test]

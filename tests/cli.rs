@@ -130,7 +130,7 @@ fn io_and_period_errors_are_vietnamese_and_english_on_request() {
         "{err}"
     );
     let err = stderr(&w.run_expect(&["run", "nowhere", "--out", "o"], 2));
-    assert!(err.contains("thư mục nộp bài 'nowhere'"), "{err}");
+    assert!(err.contains("thư mục bài nộp 'nowhere'"), "{err}");
     let err = stderr(&w.run_expect(&["run", "x", "--out", "o", "--period", "hôm qua"], 2));
     assert!(
         err.contains("không hiểu kỳ báo cáo") && err.contains("6 tháng đầu năm 2026"),

@@ -129,7 +129,7 @@ fn two_versions_are_kept_and_a_decision_keeps_the_older_until_it_changes() {
         "{all:?}"
     );
     assert!(all.iter().any(|t| t.replace('\n', "") == sha1));
-    assert!(all.contains(&"Đã thay (không còn trong thư mục nhận)"));
+    assert!(all.contains(&"Đã thay (không còn trong thư mục bài nộp)"));
 
     // Both files in the inbox; the clerk keeps the older one.
     w.put("inbox/MUONGNHE-cu.xlsx", &v1.bytes());

@@ -2,7 +2,7 @@
 //! achievement, the units below target, the term's sum and the summary's sentences,
 //! each checked against what is computed here from the runs' own sums.
 
-use crate::common::{Workdir, sheet_names, show, submission_of_unit};
+use crate::common::{Workdir, cells, sheet_names, show, submission_of_unit, text};
 use rust_xlsxwriter::Workbook;
 use serde_json::Value;
 
@@ -100,6 +100,28 @@ fn targets_file(w: &Workdir, name: &str, keys: &[&str], rows: &[(&str, Vec<Optio
         }
     }
     wb.save(w.path(name)).unwrap();
+}
+
+/// A block of So sánh found by its title: its column heads, and its lines below them
+/// (11 cells each, blank as "").
+fn block(path: &std::path::Path, sheet: &str, title: &str) -> (Vec<String>, Vec<Vec<String>>) {
+    let c = cells(path, sheet);
+    let at = c
+        .iter()
+        .find(|(_, v)| text(Some(v)).is_some_and(|t| t.starts_with(title)))
+        .map(|((r, _), _)| *r)
+        .unwrap_or_else(|| panic!("no block {title}"));
+    let line = |r: u32| -> Vec<String> {
+        (0..11)
+            .map(|col| text(c.get(&(r, col))).unwrap_or("").to_string())
+            .collect()
+    };
+    let last = c.keys().map(|(r, _)| *r).max().unwrap_or(at);
+    let lines = (at + 2..=last)
+        .map(line)
+        .take_while(|l| l.iter().any(|t| !t.is_empty()))
+        .collect();
+    (line(at + 1), lines)
 }
 
 #[test]
@@ -292,6 +314,18 @@ fn two_periods_give_targets_achieved_the_term_so_far_and_the_summary() {
     let names = sheet_names(&w.path("kq3/tong-hop.xlsx"));
     assert_eq!(names[1], "Tóm tắt", "{names:?}");
     assert!(names.iter().any(|n| n == "So sánh"));
+    // The targets block heads its base column with the base's name (`base_label`).
+    let vi = block(
+        &w.path("kq3/tong-hop.xlsx"),
+        "So sánh",
+        "CHỈ TIÊU VÀ MỨC ĐẠT",
+    )
+    .0;
+    assert_eq!(
+        vi[6..8],
+        ["Gốc so sánh: Đảng viên đầu kỳ", "% so với gốc so sánh"],
+        "{vi:?}"
+    );
 
     // The same in English.
     let english = w.run_report(
@@ -307,6 +341,17 @@ fn two_periods_give_targets_achieved_the_term_so_far_and_the_summary() {
             en(admitted),
             en(pct)
         )
+    );
+    let in_en = block(
+        &w.path("kq4/tong-hop.xlsx"),
+        "Comparison",
+        "TARGETS AND ACHIEVEMENT",
+    )
+    .0;
+    assert_eq!(
+        in_en[6..8],
+        ["Base: Members at the start", "% of the base"],
+        "{in_en:?}"
     );
 
     // Kept in the archive, the targets serve a run given none.
@@ -391,4 +436,87 @@ fn the_blank_targets_workbook_lists_the_units_and_the_province() {
     let codes: Vec<String> = (6..200).filter_map(|r| text(r, 0)).collect();
     assert_eq!(codes.last().map(String::as_str), Some("TOAN_TINH"));
     assert_eq!(codes.len(), 50, "49 units and the province");
+}
+
+/// Targets over different bases: no one name heads the base column, so each line's note
+/// names its own base, declared or the form's label of the figure.
+#[test]
+fn targets_over_different_bases_name_each_base_in_the_note() {
+    let w = Workdir::official();
+    let one = r#"base = "movement.a.this", base_label = "Đảng viên đầu kỳ", base_label_en = "Members at the start" },"#;
+    let spec = include_str!("../templates/phat-trien-dang-vien.toml");
+    assert!(spec.contains(one));
+    let two = format!(
+        "{one}\n  {{ figure = \"movement.b2.this\", label = \"Chỉ tiêu tiếp nhận\", base = \"movement.d.this\" }},"
+    );
+    std::fs::write(w.path("hai-goc.toml"), spec.replace(one, &two)).unwrap();
+    w.samples(
+        "h2",
+        &[
+            "--form",
+            "hai-goc.toml",
+            "--units",
+            "3",
+            "--faults",
+            "0",
+            "--seed",
+            "5",
+            "--period",
+            H2,
+        ],
+    );
+    targets_file(
+        &w,
+        "chi-tieu.xlsx",
+        &[B1, "movement.b2.this"],
+        &[("TOAN_TINH", vec![Some("100"), Some("50")])],
+    );
+    w.run_report(
+        "h2",
+        "kq",
+        &[
+            "--form",
+            "hai-goc.toml",
+            "--period",
+            H2,
+            "--targets",
+            "chi-tieu.xlsx",
+            "--no-archive",
+        ],
+        0,
+    );
+    let (heads, lines) = block(
+        &w.path("kq/tong-hop.xlsx"),
+        "So sánh",
+        "CHỈ TIÊU VÀ MỨC ĐẠT",
+    );
+    assert_eq!(
+        heads[6..8],
+        ["Gốc so sánh", "% so với gốc so sánh"],
+        "{heads:?}"
+    );
+    let note = |label: &str| -> Vec<&str> {
+        lines
+            .iter()
+            .filter(|l| l[2] == label)
+            .map(|l| l[10].as_str())
+            .collect()
+    };
+    let admitted = note("Chỉ tiêu kết nạp");
+    let moved_in = note("Chỉ tiêu tiếp nhận");
+    // The province and every unit expected, a line each.
+    assert_eq!(admitted.len(), 1 + 49, "{lines:?}");
+    assert_eq!(moved_in.len(), admitted.len(), "{lines:?}");
+    assert!(
+        admitted
+            .iter()
+            .all(|n| n.contains("gốc so sánh: Đảng viên đầu kỳ")),
+        "{admitted:?}"
+    );
+    assert!(
+        moved_in
+            .iter()
+            .all(|n| n.contains("gốc so sánh: Biểu 1, dòng D (")),
+        "{moved_in:?}"
+    );
 }

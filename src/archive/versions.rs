@@ -61,7 +61,7 @@ impl VersionStatus {
                 Msg::new("Bỏ qua (dùng tệp khác)", "set aside (another file used)")
             }
             VersionStatus::Superseded => Msg::new(
-                "Đã thay (không còn trong thư mục nhận)",
+                "Đã thay (không còn trong thư mục bài nộp)",
                 "superseded (no longer in the inbox)",
             ),
             VersionStatus::Decided => {

@@ -281,7 +281,7 @@ pub const VI: &[(&str, &str, &str)] = &[
     (
         "decide",
         "",
-        "Quyết định của người tổng hợp về tệp của đơn vị (tệp quyet-dinh.toml trong thư mục nhận): nhận, giữ tệp cũ, xem, xóa",
+        "Quyết định của người tổng hợp về tệp của đơn vị (tệp quyet-dinh.toml trong thư mục bài nộp): nhận, giữ tệp cũ, xem, xóa",
     ),
     (
         "decide accept",
@@ -322,34 +322,34 @@ pub const VI: &[(&str, &str, &str)] = &[
     (
         "decide accept",
         "inbox",
-        "Thư mục nhận bài (giữ tệp quyet-dinh.toml)",
+        "Thư mục bài nộp (giữ tệp quyet-dinh.toml)",
     ),
     (
         "decide keep",
         "inbox",
-        "Thư mục nhận bài (giữ tệp quyet-dinh.toml)",
+        "Thư mục bài nộp (giữ tệp quyet-dinh.toml)",
     ),
     (
         "decide list",
         "inbox",
-        "Thư mục nhận bài (giữ tệp quyet-dinh.toml)",
+        "Thư mục bài nộp (giữ tệp quyet-dinh.toml)",
     ),
     (
         "decide remove",
         "inbox",
-        "Thư mục nhận bài (giữ tệp quyet-dinh.toml)",
+        "Thư mục bài nộp (giữ tệp quyet-dinh.toml)",
     ),
     ("decide accept", "unit", "Mã đơn vị"),
     ("decide keep", "unit", "Mã đơn vị"),
     (
         "decide accept",
         "file",
-        "Tệp của đơn vị (trong thư mục nhận, hoặc đường dẫn)",
+        "Tệp của đơn vị (trong thư mục bài nộp, hoặc đường dẫn)",
     ),
     (
         "decide keep",
         "file",
-        "Tệp của đơn vị (trong thư mục nhận, hoặc đường dẫn)",
+        "Tệp của đơn vị (trong thư mục bài nộp, hoặc đường dẫn)",
     ),
     ("decide accept", "note", "Lý do (ghi kèm quyết định)"),
     ("decide keep", "note", "Lý do (ghi kèm quyết định)"),

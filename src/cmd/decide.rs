@@ -176,7 +176,7 @@ fn record(w: Which, kind: &str, codes: Vec<String>, lang: Lang) -> Result<u8> {
             "{}",
             lang.pick(
                 &format!(
-                    "trong thư mục nhận không có tệp nào của đơn vị {} có mã băm {wanted}",
+                    "trong thư mục bài nộp không có tệp nào của đơn vị {} có mã băm {wanted}",
                     w.unit
                 ),
                 &format!("no file of unit {} in the inbox has hash {wanted}", w.unit)
@@ -287,10 +287,10 @@ fn list(inbox: &Path, form: &Form, lang: Lang) -> Result<u8> {
             out,
             "   {}",
             if present {
-                lang.pick("tệp còn trong thư mục nhận", "the file is in the inbox")
+                lang.pick("tệp còn trong thư mục bài nộp", "the file is in the inbox")
             } else {
                 lang.pick(
-                    "HẾT HIỆU LỰC: không còn tệp có mã băm này trong thư mục nhận",
+                    "HẾT HIỆU LỰC: không còn tệp có mã băm này trong thư mục bài nộp",
                     "EXPIRED: no file with this hash is in the inbox",
                 )
             }

@@ -162,7 +162,7 @@ pub fn error_text(e: &anyhow::Error, lang: Lang) -> String {
                 (RunError::Inbox(x), _) => x.message(lang),
                 (RunError::NotAFolder(p), Lang::Vi) => {
                     format!(
-                        "không đọc được thư mục nộp bài '{p}': không có, hoặc không phải là thư mục"
+                        "không đọc được thư mục bài nộp '{p}': không có, hoặc không phải là thư mục"
                     )
                 }
                 (RunError::Pool(_), Lang::Vi) => "không khởi động được các luồng xử lý".into(),

@@ -187,7 +187,7 @@ fn gone(d: &Decision) -> Msg {
     let h = &d.sha256;
     Msg::new(
         format!(
-            "HẾT HIỆU LỰC: không còn tệp nào của đơn vị {} có mã băm {h} trong thư mục nhận (tệp đã thay đổi hoặc bị xóa); hãy xem lại và quyết định lại nếu cần",
+            "HẾT HIỆU LỰC: không còn tệp nào của đơn vị {} có mã băm {h} trong thư mục bài nộp (tệp đã thay đổi hoặc bị xóa); hãy xem lại và quyết định lại nếu cần",
             d.unit
         ),
         format!(

@@ -16,7 +16,7 @@ pub fn io_finding(e: &std::io::Error) -> Finding {
     let msg = match e.kind() {
         // Listed, then gone before it was read: the inbox changed during the run.
         std::io::ErrorKind::NotFound => Msg::new(
-            "Tệp đã bị xóa hoặc đổi tên trong khi đang tổng hợp. Hãy chạy lại khi thư mục nhận không còn thay đổi.",
+            "Tệp đã bị xóa hoặc đổi tên trong khi đang tổng hợp. Hãy chạy lại khi thư mục bài nộp không còn thay đổi.",
             "The file was deleted or renamed while the run was reading the inbox. Run again once the inbox no longer changes.",
         ),
         _ => Msg::new(
@@ -130,6 +130,19 @@ fn bytes(n: u64) -> (String, String) {
     (Lang::Vi.count(n), Lang::En.count(n))
 }
 
+/// A size in MiB as each language writes it, for a limit the clerk sets in MiB: whole
+/// MiB as they are, others to a tenth rounded up, so a size just over a limit never
+/// reads as equal to it (`50,1 MiB` against `50 MiB`).
+fn mib(n: u64) -> (String, String) {
+    const MIB: u64 = 1024 * 1024;
+    let v = if n.is_multiple_of(MIB) {
+        (n / MIB) as f64
+    } else {
+        (n as f64 * 10.0 / MIB as f64).ceil() / 10.0
+    };
+    (Lang::Vi.number(v), Lang::En.number(v))
+}
+
 /// A whole-file failure as a finding that tells the unit what to do.
 pub fn file_finding(e: &ReadError) -> Finding {
     let save = (
@@ -153,19 +166,19 @@ pub fn file_finding(e: &ReadError) -> Finding {
             ),
         ),
         ReadError::Sniff(SniffError::TooLarge { size, limit }) => {
-            let (s, l) = (bytes(*size), bytes(*limit));
+            let (s, l) = (mib(*size), mib(*limit));
             Finding::error(
                 Builtin::FileSize,
                 Msg::new(
-                    format!("Tệp quá lớn ({} byte, giới hạn {} byte, người tổng hợp có thể nâng bằng --max-file-mib) so với một biểu mẫu; tệp không được đọc và không tính mã băm SHA-256. Hãy xóa dữ liệu thừa, lưu lại và gửi lại.", s.0, l.0),
-                    format!("The file is too large ({} bytes, limit {} bytes, raised with --max-file-mib); it was not read and its SHA-256 was not taken. Delete extra content, save and send it again.", s.1, l.1),
+                    format!("Tệp quá lớn ({} MiB, giới hạn {} MiB, người tổng hợp có thể nâng bằng --max-file-mib) so với một biểu mẫu; tệp không được đọc và không tính mã băm SHA-256. Hãy xóa dữ liệu thừa, lưu lại và gửi lại.", s.0, l.0),
+                    format!("The file is too large ({} MiB, limit {} MiB, raised with --max-file-mib); it was not read and its SHA-256 was not taken. Delete extra content, save and send it again.", s.1, l.1),
                 ),
             )
             .found(Shown::Number(*size as f64))
             .expected(Shown::AtMost(*limit as f64))
         }
         ReadError::Sniff(SniffError::ZipBomb { entry, declared, limit, .. }) => {
-            let (d, l) = (bytes(*declared), bytes(*limit));
+            let (d, l) = (mib(*declared), mib(*limit));
             let entry = crate::text::visible(entry);
             let (vi_part, en_part) = if entry == "(all entries)" {
                 ("Các phần của tệp cộng lại".to_string(), "The file's parts together".to_string())
@@ -175,8 +188,8 @@ pub fn file_finding(e: &ReadError) -> Finding {
             Finding::error(
                 Builtin::FileSize,
                 Msg::new(
-                    format!("{vi_part} giải nén ra {} byte, vượt giới hạn {} byte (người tổng hợp có thể nâng bằng --max-unzipped-mib); tệp bị từ chối. Hãy lưu lại từ biểu mẫu gốc.", d.0, l.0),
-                    format!("{en_part} inflates to {} bytes, beyond the limit of {} bytes (raised with --max-unzipped-mib); refused. Save it again from the original form.", d.1, l.1),
+                    format!("{vi_part} giải nén ra {} MiB, vượt giới hạn {} MiB (người tổng hợp có thể nâng bằng --max-unzipped-mib); tệp bị từ chối. Hãy lưu lại từ biểu mẫu gốc.", d.0, l.0),
+                    format!("{en_part} inflates to {} MiB, beyond the limit of {} MiB (raised with --max-unzipped-mib); refused. Save it again from the original form.", d.1, l.1),
                 ),
             )
             .found(Shown::Number(*declared as f64))
@@ -218,7 +231,7 @@ pub fn file_finding(e: &ReadError) -> Finding {
             Finding::error(
                 Builtin::FileType,
                 Msg::new(
-                    format!("Tệp là tệp nén .zip, không phải bảng tính{vi_in}. Hãy giải nén và đặt từng bảng tính vào thư mục nộp (hoặc đề nghị đơn vị gửi bảng tính .xlsx, không nén)."),
+                    format!("Tệp là tệp nén .zip, không phải bảng tính{vi_in}. Hãy giải nén và đặt từng bảng tính vào thư mục bài nộp (hoặc đề nghị đơn vị gửi bảng tính .xlsx, không nén)."),
                     format!("The file is a .zip archive, not a workbook{en_in}. Unzip it and put each workbook in the inbox (or ask the unit to send the .xlsx workbook itself, not zipped)."),
                 ),
             )
@@ -232,12 +245,12 @@ pub fn file_finding(e: &ReadError) -> Finding {
         )
         .found(Shown::Number(*count as f64)),
         ReadError::Sniff(SniffError::SheetTooLarge { sheet, rows, cols, bytes: need, limit }) => {
-            let (n, l) = (bytes(*need), bytes(*limit));
+            let (n, l) = (mib(*need), mib(*limit));
             Finding::error(
                 Builtin::FileSize,
                 Msg::new(
-                    format!("Sheet thứ {} trải trên {} dòng x {} cột, quá lớn so với biểu mẫu: để mở cần khoảng {} byte bộ nhớ, vượt giới hạn {} byte (người tổng hợp có thể nâng bằng --max-unzipped-mib). Hãy xóa các dòng, cột thừa, lưu lại và gửi lại.", sheet + 1, Lang::Vi.count(*rows), Lang::Vi.count(*cols), n.0, l.0),
-                    format!("Sheet {} spans {} rows x {} columns, far beyond the form: opening it takes about {} bytes, beyond the limit of {} bytes (raised with --max-unzipped-mib). Delete extra content, save and send it again.", sheet + 1, Lang::En.count(*rows), Lang::En.count(*cols), n.1, l.1),
+                    format!("Sheet thứ {} trải trên {} dòng x {} cột, quá lớn so với biểu mẫu: để mở cần khoảng {} MiB bộ nhớ, vượt giới hạn {} MiB (người tổng hợp có thể nâng bằng --max-unzipped-mib). Hãy xóa các dòng, cột thừa, lưu lại và gửi lại.", sheet + 1, Lang::Vi.count(*rows), Lang::Vi.count(*cols), n.0, l.0),
+                    format!("Sheet {} spans {} rows x {} columns, far beyond the form: opening it takes about {} MiB, beyond the limit of {} MiB (raised with --max-unzipped-mib). Delete extra content, save and send it again.", sheet + 1, Lang::En.count(*rows), Lang::En.count(*cols), n.1, l.1),
                 ),
             )
             .found(Shown::Number(*need as f64))
@@ -246,8 +259,8 @@ pub fn file_finding(e: &ReadError) -> Finding {
         ReadError::Sniff(SniffError::TextTooLarge { sheet, limit }) => Finding::error(
             Builtin::FileSize,
             Msg::new(
-                format!("Sheet thứ {} chứa chữ lặp lại hoặc khoảng trắng quá nhiều (hơn {} MB khi mở, người tổng hợp có thể nâng bằng --max-unzipped-mib), bất thường với biểu mẫu. Hãy xóa dữ liệu thừa, lưu lại và gửi lại.", sheet + 1, limit / (1024 * 1024)),
-                format!("Sheet {} holds repeated text or spaces that would take more than {} MB to open (raised with --max-unzipped-mib), abnormal for the form. Delete extra content, save and send it again.", sheet + 1, limit / (1024 * 1024)),
+                format!("Sheet thứ {} chứa chữ lặp lại hoặc khoảng trắng quá nhiều (hơn {} MiB khi mở, người tổng hợp có thể nâng bằng --max-unzipped-mib), bất thường với biểu mẫu. Hãy xóa dữ liệu thừa, lưu lại và gửi lại.", sheet + 1, mib(*limit).0),
+                format!("Sheet {} holds repeated text or spaces that would take more than {} MiB to open (raised with --max-unzipped-mib), abnormal for the form. Delete extra content, save and send it again.", sheet + 1, mib(*limit).1),
             ),
         ),
         ReadError::Sniff(SniffError::Truncated { detail }) => Finding::error(
@@ -280,8 +293,8 @@ pub fn file_finding(e: &ReadError) -> Finding {
             Finding::error(
                 Builtin::FileSize,
                 Msg::new(
-                    format!("Đọc tệp này cần khoảng {needed} MiB bộ nhớ, vượt giới hạn bộ nhớ của cả lần chạy ({limit} MiB, nâng bằng --max-memory-mib); tệp không được đọc, các tệp khác vẫn được xử lý. Tệp chứa quá nhiều chuỗi chữ hoặc định dạng so với một biểu mẫu: hãy chép số liệu sang biểu mẫu gốc, lưu lại và gửi lại."),
-                    format!("Reading this file needs about {needed} MiB of memory, over the whole run's memory limit ({limit} MiB, raised by --max-memory-mib); it was not read, the other files were. It holds far more texts or formats than a form: copy the figures into the original form, save and send it again."),
+                    format!("Đọc tệp này cần khoảng {needed} MiB bộ nhớ, vượt giới hạn bộ nhớ của cả lần chạy ({limit} MiB, người tổng hợp có thể nâng bằng --max-memory-mib); tệp không được đọc, các tệp khác vẫn được xử lý. Tệp chứa quá nhiều chuỗi chữ hoặc định dạng so với một biểu mẫu: hãy chép số liệu sang biểu mẫu gốc, lưu lại và gửi lại."),
+                    format!("Reading this file needs about {needed} MiB of memory, over the whole run's memory limit ({limit} MiB, raised with --max-memory-mib); it was not read, the other files were. It holds far more texts or formats than a form: copy the figures into the original form, save and send it again."),
                 ),
             )
             .found(Shown::Number(needed as f64))
@@ -419,16 +432,65 @@ mod tests {
             compressed: 1 << 20,
             limit: 300 << 20,
         }));
+        // A limit set in MiB is said in MiB, in both languages.
         assert!(
             size.message.vi.contains("--max-unzipped-mib")
-                && size.message.vi.contains("314.572.800"),
+                && size.message.vi.contains("400 MiB, vượt giới hạn 300 MiB"),
             "{}",
             size.message.vi
         );
+        assert!(
+            size.message
+                .en
+                .contains("400 MiB, beyond the limit of 300 MiB"),
+            "{}",
+            size.message.en
+        );
         let file = file_finding(&ReadError::Sniff(SniffError::TooLarge {
-            size: 60 << 20,
+            size: (50 << 20) + 1,
             limit: 50 << 20,
         }));
         assert!(file.message.en.contains("--max-file-mib"));
+        // Just over the limit reads as over it, never as equal to it.
+        assert!(
+            file.message.vi.contains("(50,1 MiB, giới hạn 50 MiB"),
+            "{}",
+            file.message.vi
+        );
+        assert!(
+            file.message.en.contains("(50.1 MiB, limit 50 MiB"),
+            "{}",
+            file.message.en
+        );
+        let text = file_finding(&ReadError::Sniff(SniffError::TextTooLarge {
+            sheet: 0,
+            limit: 256 << 20,
+        }));
+        assert!(
+            text.message.vi.contains("hơn 256 MiB") && text.message.en.contains("than 256 MiB"),
+            "{:?}",
+            text.message
+        );
+        // The run's memory budget says who raises it, and with what.
+        let budget = file_finding(&ReadError::OverBudget(crate::read::budget::OverBudget {
+            needed: 700 << 20,
+            limit: 512 << 20,
+        }));
+        assert!(
+            budget
+                .message
+                .vi
+                .contains("(512 MiB, người tổng hợp có thể nâng bằng --max-memory-mib)"),
+            "{}",
+            budget.message.vi
+        );
+        assert!(
+            budget
+                .message
+                .en
+                .contains("(512 MiB, raised with --max-memory-mib)"),
+            "{}",
+            budget.message.en
+        );
     }
 }

@@ -29,10 +29,15 @@
 //! # Example
 //! 30 admitted of 100 members at the start, where the units' median is 5% with a median
 //! absolute deviation of 1, and the unit's own four earlier periods gave 4%, 5%, 4% and
-//! 3%, gives: *Tỷ lệ "Kết nạp mới trong kỳ" so với "Đảng viên đầu kỳ" là 30%, khác xa
-//! các đơn vị khác (trung vị 5%, điểm z hiệu chỉnh 16,9 > 3,5) và khác xa các kỳ trước
-//! của đơn vị (4 kỳ, trung vị 4%, điểm z hiệu chỉnh 35,1 > 3,5). Đề nghị đơn vị kiểm tra
-//! lại; nếu số liệu đúng, giải trình rõ lý do.*
+//! 3%, gives: *Tỷ lệ "Kết nạp mới trong kỳ" so với "Đảng viên đầu kỳ" là 30%, khác
+//! thường nhiều so với các đơn vị khác (mức giữa của các đơn vị: 5%; độ lệch gấp 16,9 lần
+//! mức chênh lệch thường gặp, ngưỡng 3,5) và khác thường nhiều so với các kỳ trước của
+//! đơn vị (4 kỳ, mức giữa: 4%; độ lệch gấp 35,1 lần mức chênh lệch thường gặp, ngưỡng
+//! 3,5). Đề nghị đơn vị kiểm tra lại; nếu số liệu đúng, giải trình rõ lý do.*
+//!
+//! The message says the score in plain words, as a commune's clerk reads it: "mức giữa"
+//! is the median, and the score is how many times the usual difference between the rates
+//! (the median absolute deviation, scaled) the unit's rate lies from it.
 
 use super::{Checker, Doc, Example, Figure, Kind, Meta, PastExample, Resolver};
 use crate::finding::Shown;
@@ -88,7 +93,7 @@ numerator = "admitted"
 denominator = "members_start"
 description = "Tỷ lệ kết nạp khác xa các đơn vị khác""#,
             figures: &[("admitted", Figure::Number(30.0))],
-            message: "Tỷ lệ \"Kết nạp mới trong kỳ\" so với \"Đảng viên đầu kỳ\" là 30%, khác xa các đơn vị khác (trung vị 5%, điểm z hiệu chỉnh 16,9 > 3,5) và khác xa các kỳ trước của đơn vị (4 kỳ, trung vị 4%, điểm z hiệu chỉnh 35,1 > 3,5). Đề nghị đơn vị kiểm tra lại; nếu số liệu đúng, giải trình rõ lý do.",
+            message: "Tỷ lệ \"Kết nạp mới trong kỳ\" so với \"Đảng viên đầu kỳ\" là 30%, khác thường nhiều so với các đơn vị khác (mức giữa của các đơn vị: 5%; độ lệch gấp 16,9 lần mức chênh lệch thường gặp, ngưỡng 3,5) và khác thường nhiều so với các kỳ trước của đơn vị (4 kỳ, mức giữa: 4%; độ lệch gấp 35,1 lần mức chênh lệch thường gặp, ngưỡng 3,5). Đề nghị đơn vị kiểm tra lại; nếu số liệu đúng, giải trình rõ lý do.",
         },
     };
     const LOOKS_BACK: bool = true;
@@ -156,12 +161,12 @@ description = "Tỷ lệ kết nạp khác xa các đơn vị khác""#,
             if let Some((p, z)) = peers {
                 parts.push(lang.pick(
                     &format!(
-                        "khác xa các đơn vị khác (trung vị {}%, điểm z hiệu chỉnh {} > {t})",
+                        "khác thường nhiều so với các đơn vị khác (mức giữa của các đơn vị: {}%; độ lệch gấp {} lần mức chênh lệch thường gặp, ngưỡng {t})",
                         pct(p.median, lang),
                         one(z.abs(), lang)
                     ),
                     &format!(
-                        "far from the other units' (median {}%, modified z-score {} > {t})",
+                        "unusually far from the other units' (their middle rate: {}%; {} times the usual difference between rates, the limit {t})",
                         pct(p.median, lang),
                         one(z.abs(), lang)
                     ),
@@ -170,13 +175,13 @@ description = "Tỷ lệ kết nạp khác xa các đơn vị khác""#,
             if let Some((p, z)) = own {
                 parts.push(lang.pick(
                     &format!(
-                        "khác xa các kỳ trước của đơn vị ({} kỳ, trung vị {}%, điểm z hiệu chỉnh {} > {t})",
+                        "khác thường nhiều so với các kỳ trước của đơn vị ({} kỳ, mức giữa: {}%; độ lệch gấp {} lần mức chênh lệch thường gặp, ngưỡng {t})",
                         p.units,
                         pct(p.median, lang),
                         one(z.abs(), lang)
                     ),
                     &format!(
-                        "far from the unit's own earlier periods ({} periods, median {}%, modified z-score {} > {t})",
+                        "unusually far from the unit's own earlier periods ({} periods, their middle rate: {}%; {} times the usual difference between rates, the limit {t})",
                         p.units,
                         pct(p.median, lang),
                         one(z.abs(), lang)

@@ -81,7 +81,7 @@ pub fn identify(layout: &Layout, rules: &RuleSet, report: &Report) -> (Option<us
     let on = report_day(layout, report);
     let cell = &layout.cells[id.unit_code];
     // Whether the blank form offers the names in a drop-down, for what the messages ask.
-    let listed = layout.units.listed();
+    let listed = layout.has_unit_list();
     let mut out = Vec::new();
     if let Some(u) = layout.units.by_code(&code) {
         let unit = &layout.units[u];

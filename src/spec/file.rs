@@ -174,6 +174,11 @@ pub struct TextFile {
     /// columns ("Thực hiện" over Kỳ này and Cùng kỳ).
     #[serde(default)]
     pub to: Option<String>,
+    /// The text in its place when the blank form has no drop-down list of unit names
+    /// (more than [`super::MAX_LISTED`] units): a note that says to choose the name from
+    /// the list says instead to write it.
+    #[serde(default)]
+    pub unlisted: Option<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize, Validate)]

@@ -58,10 +58,44 @@ pub struct ReportFile {
     pub upward_signer: Option<String>,
     /// The instructions sheet's lines, in order; none: no instructions sheet.
     #[serde(default)]
-    pub instructions: Vec<String>,
+    pub instructions: Vec<Instruction>,
     /// Whom a unit asks, printed with the deadline at the end of the instructions.
     #[serde(default)]
     pub contact: Option<String>,
+}
+
+/// One line of `[report] instructions`: a text, or `{ text, unlisted }` when the line
+/// tells the unit how to give its name and the blank form may have no drop-down list
+/// of unit names (more than [`crate::spec::MAX_LISTED`] units): `unlisted` is printed
+/// then.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Instruction {
+    /// The same line whatever the form lists.
+    Text(String),
+    /// A line worded for each case.
+    Either(Either),
+}
+
+/// See [`Instruction::Either`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Either {
+    /// The line where the blank form lists the unit names.
+    pub text: String,
+    /// The line where it does not.
+    pub unlisted: String,
+}
+
+impl Instruction {
+    /// The line for a blank form that lists the unit names (`listed`) or not.
+    pub fn text(&self, listed: bool) -> &str {
+        match self {
+            Instruction::Text(t) => t,
+            Instruction::Either(e) if listed => &e.text,
+            Instruction::Either(e) => &e.unlisted,
+        }
+    }
 }
 
 /// `[report]` resolved: the sheets by index, the heading by position.
@@ -97,10 +131,12 @@ pub struct Paper {
     pub contact: Option<String>,
 }
 
-/// Resolve `[report]`; `sheet` finds a form sheet by name, or says it is not one.
+/// Resolve `[report]`; `sheet` finds a form sheet by name, or says it is not one;
+/// `listed`: whether the blank form lists the unit names, for the instructions' lines.
 pub(super) fn resolve(
     raw: &ReportFile,
     sheet: &dyn Fn(&str) -> Option<usize>,
+    listed: bool,
     p: &mut Vec<String>,
 ) -> Option<Paper> {
     let mut sheets = Vec::new();
@@ -141,7 +177,13 @@ pub(super) fn resolve(
     text("preparer", &raw.preparer, p);
     text("signer", &raw.signer, p);
     for (i, line) in raw.instructions.iter().enumerate() {
-        text(&format!("instructions[{i}]"), line, p);
+        match line {
+            Instruction::Text(t) => text(&format!("instructions[{i}]"), t, p),
+            Instruction::Either(e) => {
+                text(&format!("instructions[{i}].text"), &e.text, p);
+                text(&format!("instructions[{i}].unlisted"), &e.unlisted, p);
+            }
+        }
     }
     Some(Paper {
         sheets,
@@ -165,7 +207,11 @@ pub(super) fn resolve(
             .upward_signer
             .clone()
             .unwrap_or_else(|| raw.signer.clone()),
-        instructions: raw.instructions.clone(),
+        instructions: raw
+            .instructions
+            .iter()
+            .map(|l| l.text(listed).to_string())
+            .collect(),
         contact: raw.contact.clone().filter(|c| !c.trim().is_empty()),
     })
 }
@@ -189,7 +235,13 @@ mod tests {
             signer: "T/M BAN THƯỜNG VỤ".to_string(),
             signer_note: None,
             upward_signer: None,
-            instructions: vec!["Chỉ nhập vào ô nền vàng.".to_string()],
+            instructions: vec![
+                Instruction::Text("Chỉ nhập vào ô nền vàng.".to_string()),
+                Instruction::Either(Either {
+                    text: "Chọn tên đơn vị trong danh sách.".to_string(),
+                    unlisted: "Ghi tên và mã đơn vị.".to_string(),
+                }),
+            ],
             contact: Some("  ".to_string()),
         }
     }
@@ -201,7 +253,7 @@ mod tests {
     #[test]
     fn a_heading_spans_its_row_and_the_upward_signer_defaults_to_the_signer() {
         let mut p = Vec::new();
-        let r = resolve(&file(&["Biểu 1"], "A2", Some("B2")), &sheet, &mut p).unwrap();
+        let r = resolve(&file(&["Biểu 1"], "A2", Some("B2")), &sheet, true, &mut p).unwrap();
         assert!(p.is_empty(), "{p:?}");
         assert_eq!(r.sheets, vec![1]);
         assert_eq!(r.heading, (Pos::new(1, 0), 1));
@@ -218,11 +270,54 @@ mod tests {
     }
 
     #[test]
+    fn a_line_worded_for_each_case_is_printed_as_the_form_lists_the_units_or_not() {
+        let mut p = Vec::new();
+        let listed = resolve(&file(&["Biểu 1"], "A2", None), &sheet, true, &mut p).unwrap();
+        let unlisted = resolve(&file(&["Biểu 1"], "A2", None), &sheet, false, &mut p).unwrap();
+        assert!(p.is_empty(), "{p:?}");
+        assert_eq!(
+            listed.instructions,
+            [
+                "Chỉ nhập vào ô nền vàng.",
+                "Chọn tên đơn vị trong danh sách."
+            ]
+        );
+        assert_eq!(
+            unlisted.instructions,
+            ["Chỉ nhập vào ô nền vàng.", "Ghi tên và mã đơn vị."]
+        );
+        // Written in TOML, a line is a text or a table of both.
+        let lines: ReportFile = toml::from_str(
+            r#"sheets = []
+heading = "A2"
+number = "Số"
+preparer = "A"
+signer = "B"
+instructions = ["Một.", { text = "Chọn.", unlisted = "Ghi." }]"#,
+        )
+        .unwrap();
+        assert_eq!(lines.instructions[1].text(false), "Ghi.");
+        assert!(
+            toml::from_str::<ReportFile>(
+                r#"sheets = []
+heading = "A2"
+number = "Số"
+preparer = "A"
+signer = "B"
+instructions = [{ text = "Chọn." }]"#
+            )
+            .is_err(),
+            "a line of one case only"
+        );
+    }
+
+    #[test]
     fn every_wrong_reference_is_named() {
         let mut p = Vec::new();
         resolve(
             &file(&["Biểu 9", "Biểu 1", "Biểu 1"], "A2", Some("B3")),
             &sheet,
+            true,
             &mut p,
         );
         assert_eq!(p.len(), 3, "{p:?}");
@@ -230,7 +325,7 @@ mod tests {
         assert!(p[1].contains("listed twice"), "{p:?}");
         assert!(p[2].starts_with("report.heading_to"), "{p:?}");
         let mut p = Vec::new();
-        assert_eq!(resolve(&file(&[], "2A", None), &sheet, &mut p), None);
+        assert_eq!(resolve(&file(&[], "2A", None), &sheet, true, &mut p), None);
         assert!(p[0].starts_with("report.heading:"), "{p:?}");
     }
 }

@@ -258,7 +258,26 @@ pub struct Layout {
     keys: BTreeMap<String, FieldRef>,
 }
 
+/// The sheet of the blank form that lists the units by name and code for the unit-name
+/// cell's drop-down; a form with a sheet of that name of its own gets no list.
+pub const UNIT_LIST_SHEET: &str = "Danh sách đơn vị";
+
+/// Whether the blank form carries the units' name list: it asks for the unit's name, no
+/// sheet of its own bears the list's name, and the roster is small enough to list
+/// ([`Roster::listed`]).
+fn lists_units(identity: &Identity, units: &Roster, sheets: &[Sheet]) -> bool {
+    identity.unit_name.is_some()
+        && units.listed()
+        && !sheets.iter().any(|s| s.name == UNIT_LIST_SHEET)
+}
+
 impl Layout {
+    /// Whether the blank form offers the unit names in a drop-down (and fills the code
+    /// from the name): what its instructions and the messages may ask the unit to do.
+    pub fn has_unit_list(&self) -> bool {
+        lists_units(&self.identity, &self.units, &self.sheets)
+    }
+
     /// `key` or `table.column` as used in rules, describe and report.json.
     pub fn field(&self, key: &str) -> Option<FieldRef> {
         self.keys.get(key).copied()
@@ -413,6 +432,9 @@ pub(super) fn resolve(raw: &SpecFile) -> (Layout, Vec<String>) {
 
     let mut sheets = Vec::new();
     let mut sheet_idx: HashMap<String, usize> = HashMap::new();
+    // Texts worded otherwise for a blank form with no unit list: (sheet, text, wording),
+    // put in place once the units are known.
+    let mut unlisted: Vec<(usize, usize, String)> = Vec::new();
     for (i, s) in raw.sheets.iter().enumerate() {
         if sheet_idx.insert(fold(&s.name), i).is_some() {
             p.push(format!("sheets[{i}].name: duplicate sheet '{}'", s.name));
@@ -438,6 +460,9 @@ pub(super) fn resolve(raw: &SpecFile) -> (Layout, Vec<String>) {
                             "sheets[{i}].texts[{j}].to: '{to}' must be a cell to the right on the same row"
                         )),
                     }
+                }
+                if let Some(u) = &t.unlisted {
+                    unlisted.push((i, texts.len(), u.clone()));
                 }
                 texts.push((pos, t.text.clone(), style));
             }
@@ -674,6 +699,12 @@ pub(super) fn resolve(raw: &SpecFile) -> (Layout, Vec<String>) {
     });
 
     let units = super::units::resolve(&raw.units, &mut p);
+    let listed = lists_units(&identity, &units, &sheets);
+    if !listed {
+        for (s, t, text) in unlisted {
+            sheets[s].texts[t].1 = text;
+        }
+    }
 
     let numeric = |f: &FieldRef| type_of(*f, &derived).is_numeric();
     let chart = raw.form.chart.as_deref().and_then(|k| match keys.get(k) {
@@ -732,7 +763,12 @@ pub(super) fn resolve(raw: &SpecFile) -> (Layout, Vec<String>) {
         .as_ref()
         .and_then(|t| crate::term::resolve(t, &targets, &numeric_key, &mut p));
     let paper = raw.report.as_ref().and_then(|r| {
-        super::report::resolve(r, &|name| sheet_idx.get(&fold(name)).copied(), &mut p)
+        super::report::resolve(
+            r,
+            &|name| sheet_idx.get(&fold(name)).copied(),
+            listed,
+            &mut p,
+        )
     });
     let brief = raw
         .summary

@@ -166,7 +166,8 @@ pub fn sheet(
     Ok(())
 }
 
-/// The CSV header, in the clerk's language: the merge fields' names.
+/// The CSV header, in the clerk's language: the merge fields' names. A mail-merge
+/// template names them, so they stay as they are; README lists them.
 fn csv_header(lang: Lang) -> [&'static str; 8] {
     let cols = columns(lang);
     [
@@ -210,14 +211,28 @@ pub fn is_own_csv(path: &Path) -> bool {
     if file.take(512).read_to_end(&mut head).is_err() {
         return false;
     }
-    let head = String::from_utf8_lossy(&head);
-    [Lang::Vi, Lang::En].into_iter().any(|lang| {
-        let header: Vec<String> = csv_header(lang)
-            .iter()
-            .map(|h| super::csv_field(h))
-            .collect();
-        head.starts_with(&format!("\u{FEFF}{}\r\n", header.join(",")))
-    })
+    is_own_head(&String::from_utf8_lossy(&head))
+}
+
+/// The last column's name in lists written by the builds of 2 to 4 December 2026, before
+/// commit 338a2a2 renamed it *Tình trạng hạn nộp* (*Deadline status*): such a list copied
+/// into an inbox is still known as tonghop's.
+const FORMER_LAST: [&str; 2] = ["Hạn nộp", "Deadline"];
+
+/// Whether a file beginning with `head` is a chasing list: the byte-order mark and the
+/// header of either language, as now or as before the last column was renamed.
+fn is_own_head(head: &str) -> bool {
+    [(Lang::Vi, FORMER_LAST[0]), (Lang::En, FORMER_LAST[1])]
+        .into_iter()
+        .any(|(lang, former)| {
+            let now = csv_header(lang);
+            let mut before = now;
+            before[before.len() - 1] = former;
+            [now, before].iter().any(|header| {
+                let fields: Vec<String> = header.iter().map(|h| super::csv_field(h)).collect();
+                head.starts_with(&format!("\u{FEFF}{}\r\n", fields.join(",")))
+            })
+        })
 }
 
 /// A standing as a cell says it; a run without a deadline says so in every row.
@@ -225,5 +240,40 @@ pub fn standing_cell(standing: Option<Standing>, lang: Lang) -> String {
     match standing {
         Some(s) => s.text().get(lang).to_string(),
         None => lang.pick("Không có hạn nộp", "No deadline").to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The merge fields are what a clerk's mail-merge template names: README lists them
+    /// exactly, in both languages.
+    #[test]
+    fn readme_lists_the_csv_header_exactly() {
+        let readme = include_str!("../../README.md");
+        for lang in [Lang::Vi, Lang::En] {
+            let header = format!("`{}`", csv_header(lang).join(","));
+            assert!(readme.contains(&header), "README.md does not list {header}");
+        }
+    }
+
+    #[test]
+    fn a_list_is_known_by_its_header_as_now_and_as_before_the_rename() {
+        for head in [
+            "\u{FEFF}Mã,Đơn vị,Cần làm,Số lỗi,Người lập biểu,Điện thoại,Ngày báo cáo,Tình trạng hạn nộp\r\n",
+            "\u{FEFF}Mã,Đơn vị,Cần làm,Số lỗi,Người lập biểu,Điện thoại,Ngày báo cáo,Hạn nộp\r\n",
+            "\u{FEFF}Code,Unit,Wanted,Errors,Prepared by,Phone,Date of report,Deadline status\r\nX",
+            "\u{FEFF}Code,Unit,Wanted,Errors,Prepared by,Phone,Date of report,Deadline\r\n",
+        ] {
+            assert!(is_own_head(head), "{head}");
+        }
+        for head in [
+            "Mã,Đơn vị,Cần làm,Số lỗi,Người lập biểu,Điện thoại,Ngày báo cáo,Hạn nộp\r\n",
+            "\u{FEFF}Mã,Đơn vị,Cần làm,Số lỗi,Người lập biểu,Điện thoại,Ngày báo cáo,Deadline\r\n",
+            "\u{FEFF}Mã,Đơn vị\r\n",
+        ] {
+            assert!(!is_own_head(head), "{head}");
+        }
     }
 }

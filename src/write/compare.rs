@@ -280,6 +280,8 @@ fn put(
 const UNIT_WIDTH: f64 = 20.0;
 const FIGURE_WIDTH: f64 = 36.0;
 const NOTE_WIDTH: f64 = 22.0;
+/// Width of the targets block's base column (the main block's first "% tăng, giảm").
+const BASE_WIDTH: f64 = 8.0;
 
 fn note_cell(
     ws: &mut Worksheet,
@@ -336,6 +338,20 @@ fn targets_block(
             " — no targets (--targets FILE or archive import-targets)",
         )),
     }
+    // The base column is headed by the base's name when the targets share one (the
+    // default form's one target: members at the start); where they differ, each line's
+    // note names its own.
+    let base = lang.pick("Gốc so sánh", "Base");
+    let bases: Vec<(crate::spec::FieldRef, String)> = form
+        .targets
+        .iter()
+        .filter_map(|t| Some((t.base?, t.base_label(form, lang.en())?)))
+        .collect();
+    let shared = bases
+        .first()
+        .filter(|b| bases.iter().all(|o| o == *b))
+        .map(|b| b.1.as_str());
+    let base_head = shared.map_or_else(|| base.to_string(), |name| format!("{base}: {name}"));
     row = block_head(
         ws,
         row,
@@ -347,13 +363,16 @@ fn targets_block(
             lang.pick("Kỳ này", "This period"),
             lang.pick("Chỉ tiêu giao", "Target set"),
             lang.pick("% đạt chỉ tiêu", "% of target"),
-            lang.pick("Số đầu kỳ", "At the start"),
-            lang.pick("% so với đầu kỳ", "% of the start"),
+            &base_head,
+            lang.pick("% so với gốc so sánh", "% of the base"),
             "",
             "",
             lang.pick("Ghi chú", "Note"),
         ],
     )?;
+    if let Some(h) = style::wrapped_height(&base_head, BASE_WIDTH).filter(|&h| h > 45.0) {
+        ws.set_row_height(row - 1, h)?;
+    }
     for p in &extra.target_problems {
         ws.merge_range(
             row,
@@ -411,6 +430,11 @@ fn targets_block(
         }
         if a.below {
             notes.push(lang.pick("DƯỚI CHỈ TIÊU", "BELOW TARGET").to_string());
+        }
+        if shared.is_none()
+            && let Some(name) = spec.base_label(form, lang.en())
+        {
+            notes.push(format!("{}: {name}", base.to_lowercase()));
         }
         note_cell(ws, row, &notes, name, &spec.label(form, lang.en()))
     };

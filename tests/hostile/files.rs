@@ -280,7 +280,7 @@ fn ods_repeat_bombs_are_refused_before_they_expand() {
     let w = inbox(&[("TGI.ods", grid), ("MNH.ods", spaces)]);
     let (report, _) = run_bounded(&w, 1);
     // Each names its limit and the flag that raises it.
-    for (file, says) in [("TGI.ods", "16.000 cột"), ("MNH.ods", "MB")] {
+    for (file, says) in [("TGI.ods", "16.000 cột"), ("MNH.ods", "MiB")] {
         let sub = submission(&report, file);
         assert_eq!(status(sub), "unreadable", "{sub:#}");
         assert_file_finding(sub, "FILE_SIZE");

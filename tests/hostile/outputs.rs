@@ -327,7 +327,7 @@ fn out_as_the_inbox_or_its_returned_folder_is_refused() {
         let got = w.run(&run_args(inbox, out, HOSTILE_RUN));
         assert_eq!(got.status.code(), Some(2), "{out}: {}", show(&got));
         let err = String::from_utf8_lossy(&got.stderr);
-        assert!(err.contains("trùng với thư mục nộp bài"), "{err}");
+        assert!(err.contains("trùng với thư mục bài nộp"), "{err}");
     }
     // An inbox inside OUT's tra-lai/ would have its files replaced by returned workbooks.
     w.put("out/tra-lai/DBP.xlsx", &sample("DBP"));

@@ -18,7 +18,7 @@ use rust_xlsxwriter::{
 };
 
 /// The list sheet's name; a form that has a sheet of that name gets no list.
-pub const SHEET: &str = "Danh sách đơn vị";
+pub const SHEET: &str = crate::spec::UNIT_LIST_SHEET;
 /// Header row of the list (zero-based); units start on the row below.
 const HEADER_ROW: u32 = 2;
 
@@ -33,12 +33,9 @@ impl UnitList {
     /// form has no unit-name cell, no units, more than [`crate::spec::MAX_LISTED`], or a sheet of the
     /// list's name already.
     pub fn of(form: &Layout) -> Option<UnitList> {
-        form.identity.unit_name?;
-        if form.sheets.iter().any(|s| s.name == SHEET) {
-            return None;
-        }
-        let units = form.units.expected(None);
-        form.units.listed().then_some(UnitList { units })
+        form.has_unit_list().then(|| UnitList {
+            units: form.units.expected(None),
+        })
     }
 
     /// `'Danh sách đơn vị'!$B$4:$C$52`: the names, and the codes beside them.
@@ -147,5 +144,39 @@ mod tests {
         assert!(UnitList::of(&past).is_none());
         // The messages that ask to choose from the list know there is none.
         assert!(!past.units.listed() && form_of(MAX_LISTED).units.listed());
+    }
+
+    /// The form's own words (the instructions sheet, the note on Thông tin) ask to
+    /// choose the name from the list only where the blank form has one.
+    #[test]
+    fn past_the_limit_the_form_asks_to_write_the_name_and_code() {
+        let said = |f: &Form| -> Vec<String> {
+            let info = f.sheets.iter().find(|s| s.name == "Thông tin").unwrap();
+            f.paper
+                .as_ref()
+                .unwrap()
+                .instructions
+                .iter()
+                .cloned()
+                .chain(info.texts.iter().map(|t| t.1.clone()))
+                .filter(|t| t.contains("tên đơn vị"))
+                .collect()
+        };
+        let listed = said(&form_of(MAX_LISTED));
+        assert_eq!(listed.len(), 2, "{listed:?}");
+        for t in &listed {
+            assert!(
+                t.to_lowercase().contains("chọn tên đơn vị trong danh sách")
+                    && t.contains("tự điền"),
+                "{t}"
+            );
+        }
+        let unlisted = said(&form_of(MAX_LISTED + 1));
+        assert_eq!(unlisted.len(), 2, "{unlisted:?}");
+        for t in &unlisted {
+            let t = t.to_lowercase();
+            assert!(t.contains("ghi đúng tên đơn vị và mã đơn vị"), "{t}");
+            assert!(!t.contains("chọn") && !t.contains("tự điền"), "{t}");
+        }
     }
 }
