@@ -11,27 +11,7 @@
 use std::path::Path;
 use tonghop::form::Form;
 use tonghop::read::sniff::Limits;
-use tonghop::read::{SheetError, Want, WorkbookCells, read_cells};
-
-fn outcome(r: &Result<WorkbookCells, tonghop::read::ReadError>) -> String {
-    match r {
-        Err(_) => "refused".into(),
-        Ok(wb) => {
-            let mut s = format!("{:?} sheets={:?}\n", wb.format, wb.sheet_names);
-            for sheet in &wb.sheets {
-                match sheet {
-                    Ok(c) => s.push_str(&format!(
-                        "{:?} hidden={} truncated={} sums={:?}\n{:?}\n",
-                        c.actual_name, c.hidden, c.truncated, c.sums, c.cells
-                    )),
-                    Err(SheetError::Missing) => s.push_str("missing\n"),
-                    Err(SheetError::Broken(_)) => s.push_str("broken\n"),
-                }
-            }
-            s
-        }
-    }
-}
+use tonghop::read::{Want, comparable, read_cells};
 
 fn main() {
     let dir = std::env::args()
@@ -54,8 +34,8 @@ fn main() {
         };
         files += 1;
         for want in [Want::Form(&form.layout), wide] {
-            let oracle = outcome(&read_cells(&bytes, want, &limits, true));
-            let own = outcome(&read_cells(&bytes, want, &limits, false));
+            let oracle = comparable(&read_cells(&bytes, want, &limits, true));
+            let own = comparable(&read_cells(&bytes, want, &limits, false));
             if oracle == own {
                 same += 1;
             } else if oracle == "refused" {

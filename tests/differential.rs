@@ -19,39 +19,19 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use tonghop::form::Form;
 use tonghop::read::sniff::Limits;
-use tonghop::read::{SheetError, Want, WorkbookCells, read_cells};
+use tonghop::read::{Want, comparable, read_cells};
 
 const WIDE: Want<'static> = Want::Every {
     last_row: 299,
     cols: 40,
 };
 
-/// What a reader made of a file, in a form both can be compared in.
-fn outcome(r: &Result<WorkbookCells, tonghop::read::ReadError>) -> String {
-    match r {
-        Err(_) => "refused".into(),
-        Ok(wb) => {
-            let mut s = format!("{:?} sheets={:?}\n", wb.format, wb.sheet_names);
-            for sheet in &wb.sheets {
-                match sheet {
-                    Ok(c) => s.push_str(&format!(
-                        "{:?} hidden={} truncated={} sums={:?}\n{:?}\n",
-                        c.actual_name, c.hidden, c.truncated, c.sums, c.cells
-                    )),
-                    Err(SheetError::Missing) => s.push_str("missing\n"),
-                    Err(SheetError::Broken(_)) => s.push_str("broken\n"),
-                }
-            }
-            s
-        }
-    }
-}
-
+/// Both readers' results on one file, each in the comparable form.
 fn both(bytes: &[u8], want: Want<'_>) -> (String, String) {
     let limits = Limits::default();
     let oracle = read_cells(bytes, want, &limits, true);
     let own = read_cells(bytes, want, &limits, false);
-    (outcome(&oracle), outcome(&own))
+    (comparable(&oracle), comparable(&own))
 }
 
 fn committed_xlsx() -> Vec<PathBuf> {

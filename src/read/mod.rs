@@ -193,6 +193,28 @@ pub fn read_cells(
     read_with_calamine(bytes, want, limits, &mut held, sniffed)
 }
 
+/// What a reading of [`read_cells`] found, as one text two readings are compared by:
+/// the format, the sheet names, and each sheet's cells, flags and sums; a sheet that
+/// could not be read counts as "broken" whatever the message (the readers word it apart).
+#[doc(hidden)]
+pub fn comparable(r: &Result<WorkbookCells, ReadError>) -> String {
+    let Ok(wb) = r else {
+        return "refused".into();
+    };
+    let mut s = format!("{:?} sheets={:?}\n", wb.format, wb.sheet_names);
+    for sheet in &wb.sheets {
+        match sheet {
+            Ok(c) => s.push_str(&format!(
+                "{:?} hidden={} truncated={} sums={:?}\n{:?}\n",
+                c.actual_name, c.hidden, c.truncated, c.sums, c.cells
+            )),
+            Err(SheetError::Missing) => s.push_str("missing\n"),
+            Err(SheetError::Broken(_)) => s.push_str("broken\n"),
+        }
+    }
+    s
+}
+
 /// calamine's reading: how `.xls` and `.ods` are read. An xlsx is first repaired where
 /// calamine would refuse a valid workbook (see `sniff::repair`).
 fn read_with_calamine(
