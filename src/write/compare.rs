@@ -49,7 +49,7 @@ pub fn sheet(
     // Narrow enough for one A4 page across in legible type: the figure's name and the
     // note wrap instead (their rows are as tall as they need).
     let heads = [
-        (lang.pick("Mã", "Code"), 11.0),
+        (lang.pick("Mã", "Code"), style::code_width(form, 11.0)),
         (lang.pick("Đơn vị", "Unit"), UNIT_WIDTH),
         (lang.pick("Nội dung", "Figure"), FIGURE_WIDTH),
         (lang.pick("Kỳ này", "This period"), 9.0),

@@ -161,7 +161,7 @@ pub fn write<R: Send>(
         }
         let status_at = wb.worksheets_mut().len();
         add(&mut wb, names.status)?;
-        status_head(&mut wb.worksheets_mut()[status_at], lang)?;
+        status_head(&mut wb.worksheets_mut()[status_at], form, lang)?;
         add(&mut wb, names.errors)?;
         Ok((wb, status_at, lists_at, chasing_at, brief_at))
     });
@@ -499,6 +499,7 @@ fn summary(
         _ => 13.0,
     };
     let mut widths = vec![5.0, 12.0, 30.0, 14.0];
+    style::fit_codes(form, &mut widths, 1, 2);
     widths.extend(cols.iter().map(width));
     // Printed as tables: each page across starts at a form's first figure (Biểu 1,
     // Biểu 2, the rates, Địa bàn), in type a clerk reads (at least 64 %), the unit's
@@ -1121,9 +1122,10 @@ fn list_sheet(
         )
     }));
     let first = l.columns.first();
+    // The code on a line of its own: wrapped by width it broke inside the code.
     head.extend(units.iter().map(|&u| {
         format!(
-            "{} ({})",
+            "{}\n({})",
             form.units[u].code,
             first.map_or("", |col| lang.pick(&col.label, &col.label_en))
         )
@@ -1134,6 +1136,12 @@ fn list_sheet(
     widths.extend(units.iter().map(|_| 11.0));
     // The lines' codes and labels on every page; the province's figures once.
     headers(ws, head_row, &refs, &widths, 2, widths.len())?;
+    // A unit's code in bold 11-point type wraps inside itself past nine letters
+    // ("MUONGTOO" over "NG"); at 9 points the codes of the default roster fit.
+    let small = style::header().set_font_size(9);
+    for (k, t) in refs.iter().enumerate().skip(units_at as usize) {
+        ws.write_string_with_format(head_row, k as u16, *t, &small)?;
+    }
     for (k, col) in l.columns.iter().enumerate() {
         let fmt = fmt_for(col.ty).set_bold();
         ws.set_column_format(first_fig + k as u16, &fmt)?;
@@ -1336,6 +1344,7 @@ fn detail_sheet(
     let refs: Vec<&str> = head.iter().map(String::as_str).collect();
     // One page across in legible type for the columns that print.
     let mut widths = vec![8.0, 26.0, 38.0];
+    style::fit_codes(form, &mut widths, 0, 2);
     widths.extend(t.columns.iter().map(|_| 11.0));
     widths.push(40.0);
     // The source (file › cell) is for tracing on screen: on paper it would take a
@@ -1348,7 +1357,7 @@ fn detail_sheet(
 }
 
 /// The status sheet's title and headers: every format the sheet uses.
-fn status_head(ws: &mut Worksheet, lang: Lang) -> Result<(), XlsxError> {
+fn status_head(ws: &mut Worksheet, form: &Form, lang: Lang) -> Result<(), XlsxError> {
     // Centred across the table: in A1 alone the title ran off the page's left edge.
     ws.merge_range(
         0,
@@ -1374,7 +1383,10 @@ fn status_head(ws: &mut Worksheet, lang: Lang) -> Result<(), XlsxError> {
     ];
     // Two pages across, the unit on both: the file and its standing, then the note and
     // the dates. The note wraps (its rows carry no format: the column's).
-    headers(ws, 2, &head, &STATUS_WIDTHS, 3, STATUS_WIDTHS.len())?;
+    let mut widths = STATUS_WIDTHS;
+    // The name gives the room: the note's rows are sized for its width.
+    style::fit_codes(form, &mut widths, 1, 2);
+    headers(ws, 2, &head, &widths, 3, widths.len())?;
     ws.set_column_format(STATUS_NOTE_COL, &Format::new().set_text_wrap())?;
     Ok(())
 }
@@ -1617,26 +1629,22 @@ fn errors(ws: &mut Worksheet, form: &Form, c: &Consolidation, lang: Lang) -> Res
         lang.pick("Giá trị tìm thấy", "Found"),
         lang.pick("Giá trị theo quy tắc", "Expected"),
     ];
-    headers(
-        ws,
-        2,
-        &head,
-        &[
-            5.0,
-            8.0,
-            28.0,
-            30.0,
-            14.0,
-            7.0,
-            11.0,
-            10.0,
-            MESSAGE_WIDTH,
-            16.0,
-            16.0,
-        ],
-        3,
-        11,
-    )?;
+    let mut widths = [
+        5.0,
+        8.0,
+        28.0,
+        30.0,
+        14.0,
+        7.0,
+        11.0,
+        10.0,
+        MESSAGE_WIDTH,
+        16.0,
+        16.0,
+    ];
+    // The file's name gives the room: the message's rows are sized for its width.
+    style::fit_codes(form, &mut widths, 1, 3);
+    headers(ws, 2, &head, &widths, 3, 11)?;
     let text = style::text();
     let wrap = style::label();
     let form_names: Vec<String> = form.sheets.iter().map(|s| s.name.clone()).collect();

@@ -221,7 +221,7 @@ pub fn add(
     if let Some(d) = decisions.filter(|d| d.file.is_some() || !d.problems.is_empty()) {
         let ws = wb.add_worksheet();
         ws.set_name(lang.pick("Quyết định", "Decisions"))?;
-        decision_sheet(ws, c, d, lang)?;
+        decision_sheet(ws, form, c, d, lang)?;
     }
     Ok(())
 }
@@ -233,7 +233,12 @@ fn history(
     versions: &Versions,
     lang: Lang,
 ) -> Result<(), XlsxError> {
-    let cols = columns(lang);
+    let mut cols = columns(lang);
+    let mut widths: Vec<f64> = cols.iter().map(|c| c.1).collect();
+    style::fit_codes(form, &mut widths, 1, 2);
+    for (c, w) in cols.iter_mut().zip(widths) {
+        c.1 = w;
+    }
     let last = cols.len() as u16 - 1;
     let period = c.period.map_or_else(
         || {
@@ -369,13 +374,14 @@ fn history(
 
 fn decision_sheet(
     ws: &mut Worksheet,
+    form: &Form,
     c: &Consolidation,
     d: &Applied,
     lang: Lang,
 ) -> Result<(), XlsxError> {
     let cols: [(&str, f64); 9] = [
         (lang.pick("Số", "No."), 5.0),
-        (lang.pick("Mã ĐV", "Unit"), 12.0),
+        (lang.pick("Mã ĐV", "Unit"), style::code_width(form, 12.0)),
         (lang.pick("Quyết định", "Decision"), 22.0),
         (lang.pick("Mã băm của tệp", "File's hash"), 18.0),
         (lang.pick("Người quyết định", "By"), 18.0),

@@ -132,8 +132,49 @@ pub fn wrapped_height(text: &str, width: f64) -> Option<f64> {
     (lines > 1.0).then_some(15.0 * lines)
 }
 
+/// The width of a column of unit codes, at least `least`: a code is upper-case ASCII,
+/// wider than the digit a column's width is counted in, and a code that wraps
+/// ("MUONGTOO" over "NG") reads as two units on paper. Sized from the form's longest
+/// code (DIENBIENPHU, eleven letters, was seen to fit in 12 on LibreOffice's page).
+pub fn code_width(form: &crate::form::Form, least: f64) -> f64 {
+    form.units
+        .iter()
+        .map(|u| width_of_code(&u.code, least))
+        .fold(least, f64::max)
+}
+
+/// The width [`code_width`] gives one code, capped so that a hostile roster cannot push
+/// the rest of a table off the page.
+pub fn width_of_code(code: &str, least: f64) -> f64 {
+    (code.chars().count() as f64 * 1.1 + 0.5).clamp(least, 24.0)
+}
+
+/// Widens `widths[code]` to [`code_width`] and takes what it gains from
+/// `widths[give]`, a column whose text wraps: the table prints on the pages it printed
+/// on before (a sheet planned for one page across stays one page across).
+pub fn fit_codes(form: &crate::form::Form, widths: &mut [f64], code: usize, give: usize) {
+    let wanted = code_width(form, widths[code]);
+    let gained = wanted - widths[code];
+    widths[code] = wanted;
+    widths[give] = (widths[give] - gained).max(10.0);
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_longest_code_fits_its_column() {
+        let form = crate::form::Form::default_form().unwrap();
+        // DIENBIENPHU, eleven letters, is the default roster's longest.
+        assert_eq!(super::code_width(&form, 8.0), 11.0 * 1.1 + 0.5);
+        assert_eq!(super::code_width(&form, 20.0), 20.0);
+        assert_eq!(super::width_of_code("CAT", 11.0), 11.0);
+        assert_eq!(super::width_of_code(&"X".repeat(500), 11.0), 24.0);
+        let mut widths = [5.0, 8.0, 40.0];
+        super::fit_codes(&form, &mut widths, 1, 2);
+        assert_eq!(widths.iter().sum::<f64>(), 53.0);
+        assert!(widths[1] > 12.0);
+    }
+
     #[test]
     fn a_long_text_gets_a_row_for_each_line() {
         assert_eq!(super::wrapped_height("ngắn", 20.0), None);

@@ -218,7 +218,7 @@ pub(super) fn head(
     ws.write_string_with_format(LABEL_ROW, 1, lang.pick("Tên đơn vị", "Unit name"), &header)?;
     ws.write_string_with_format(KEY_ROW, 0, CODE_KEY, &key_fmt)?;
     ws.write_string_with_format(KEY_ROW, 1, NAME_KEY, &key_fmt)?;
-    ws.set_column_width(0, 12)?;
+    ws.set_column_width(0, style::code_width(form, 12.0))?;
     ws.set_column_width(1, 34)?;
     for (k, (key, label)) in columns.iter().enumerate() {
         let col = (k + 2) as u16;
