@@ -60,11 +60,14 @@ pub struct Tracker {
     over_budget: AtomicBool,
     /// The run's memory budget, in bytes, once a file has been checked.
     budget_cap: AtomicUsize,
+    /// What the run's figures hold of the budget ([`crate::keep`]): here because the
+    /// tracker lives as long as the run's submissions, whoever reads them.
+    keeper: std::sync::OnceLock<crate::keep::Keeper>,
 }
 
 /// Bytes one kept row takes: its struct, label and values, and what each allocation
 /// costs the allocator. Measured: 1.2 million rows of 7 figures, about 330 bytes each.
-fn row_bytes(r: &Row) -> u64 {
+pub(crate) fn row_bytes(r: &Row) -> u64 {
     const ALLOCATION: usize = 32;
     let texts: usize = r
         .values
@@ -85,6 +88,12 @@ fn row_bytes(r: &Row) -> u64 {
 }
 
 impl Tracker {
+    /// What holds the run's figures against a budget of `cap` bytes (the first cap
+    /// asked for: one run has one).
+    pub fn keeper(&self, cap: u64) -> &crate::keep::Keeper {
+        self.keeper.get_or_init(|| crate::keep::Keeper::new(cap))
+    }
+
     /// A tracker for a run with `policy`.
     pub fn new(policy: Detail) -> Tracker {
         Tracker {

@@ -46,6 +46,7 @@ pub mod guard;
 pub mod history;
 pub mod inbox;
 pub mod interrupt;
+pub mod keep;
 pub mod lang;
 pub mod lock;
 pub mod period;

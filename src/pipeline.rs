@@ -8,6 +8,7 @@ use crate::finding::{Builtin, Finding};
 use crate::form::Form;
 use crate::guard::catch_quietly;
 use crate::inbox::Input;
+use crate::keep::{self, Keeper};
 use crate::lang::Msg;
 use crate::read::sniff::{Format, Limits, SniffError};
 use crate::read::{self, ReadError, file_finding, io_finding};
@@ -52,18 +53,76 @@ pub fn process_all(
     } else {
         bar.set_draw_target(ProgressDrawTarget::hidden());
     }
-    let mut subs: Vec<Submission> = inputs
+    let keeper = detail.keeper(opts.limits.max_memory_bytes);
+    let checked = |path: &Path, name: &str| {
+        let mut s = process_file(form, path, name, opts);
+        detail.checked(form, &mut s, opts.limits.max_memory_bytes);
+        let bytes = keep::kept_bytes(&s);
+        let kept = keeper.keep(bytes);
+        if !kept {
+            // Let go at once: holding it until the end is what the share prevents.
+            keeper.refuse(&mut s, 0);
+        }
+        Kept { s, bytes, kept }
+    };
+    let mut done: Vec<Kept> = inputs
         .par_iter()
         .map(|(path, name)| {
-            let mut s = process_file(form, path, name, opts);
-            detail.checked(form, &mut s, opts.limits.max_memory_bytes);
+            let k = checked(path, name);
             bar.inc(1);
-            s
+            k
         })
         .collect();
     bar.finish_and_clear();
-    subs.sort_by(|a, b| a.file.cmp(&b.file));
-    subs
+    done.sort_by(|a, b| a.s.file.cmp(&b.s.file));
+    if keeper.refused_any() {
+        settle(keeper, &mut done, inputs, &checked);
+    }
+    done.into_iter().map(|k| k.s).collect()
+}
+
+/// A checked file, what it keeps and whether it could keep it.
+struct Kept {
+    s: Submission,
+    bytes: u64,
+    kept: bool,
+}
+
+/// Once the share was full: the files that fit, counted from the first in name order,
+/// keep their figures (read again where they lost them), and the rest give theirs back
+/// ([`crate::keep`]).
+fn settle(
+    keeper: &Keeper,
+    done: &mut [Kept],
+    inputs: &[Input],
+    checked: &(dyn Fn(&Path, &str) -> Kept + Sync),
+) {
+    let fit = keeper.fitting(done.iter().map(|k| k.bytes));
+    for k in &mut done[fit..] {
+        if k.kept {
+            keeper.release(k.bytes);
+            k.kept = false;
+        }
+        keeper.refuse(&mut k.s, fit);
+    }
+    let paths: std::collections::HashMap<&str, &Path> = inputs
+        .iter()
+        .map(|(path, name)| (name.as_str(), path.as_path()))
+        .collect();
+    done[..fit]
+        .par_iter_mut()
+        .filter(|k| !k.kept)
+        .for_each(|k| {
+            if let Some(path) = paths.get(k.s.file.as_str()) {
+                let again = checked(path, &k.s.file);
+                // Read again, a file that changed meanwhile may no longer fit.
+                if again.kept {
+                    *k = again;
+                } else {
+                    keeper.refuse(&mut k.s, fit);
+                }
+            }
+        });
 }
 
 /// One file, start to finish. Never panics outward: a panic inside a reader becomes a

@@ -55,6 +55,17 @@ impl ListData {
         }
     }
 
+    /// Bytes the list holds on the heap, texts included (see [`crate::keep`]).
+    pub fn heap_bytes(&self) -> u64 {
+        (self.lines.capacity() * size_of::<Line>()) as u64
+            + self
+                .values
+                .iter()
+                .map(super::Value::heap_bytes)
+                .sum::<u64>()
+            + (self.values.capacity() * size_of::<super::Value>()) as u64
+    }
+
     /// The list's lines, found or not.
     pub fn len(&self) -> usize {
         self.lines.len()

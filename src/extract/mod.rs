@@ -38,6 +38,17 @@ pub enum Value {
 const _: () = assert!(std::mem::size_of::<Value>() == 16);
 
 impl Value {
+    /// Bytes a text holds beyond the value itself: the box, the string and what each
+    /// allocation costs the allocator (see [`crate::keep`]).
+    pub fn heap_bytes(&self) -> u64 {
+        match self {
+            Value::Text(s) | Value::Invalid(s) => {
+                (s.capacity() + size_of::<String>()) as u64 + 2 * crate::keep::ALLOCATION
+            }
+            _ => 0,
+        }
+    }
+
     /// The number, if it is one.
     pub fn number(&self) -> Option<f64> {
         match self {

@@ -209,6 +209,13 @@ impl Reservation {
         self.bytes += more;
         true
     }
+
+    /// Gives back `less` of what is held (at most all of it), waking whoever waits.
+    pub fn shrink_by(&mut self, less: u64) {
+        let less = less.min(self.bytes);
+        self.bytes -= less;
+        self.budget.release(less, self.kept);
+    }
 }
 
 /// Reservations at least this large hand their freed memory back to the system.
