@@ -147,8 +147,7 @@ impl<'s, 'p, 'c> Sheet<'s, 'p, 'c> {
     pub fn next_cell(&mut self) -> Result<Option<Cell<Value, String>>, Fault> {
         let st = &mut self.st;
         loop {
-            self.buf.clear();
-            match self.part.xml.read_event_into(&mut self.buf)? {
+            match self.part.next(&mut self.buf)? {
                 Event::Start(e) if e.local_name().as_ref() == "row" => {
                     if let Some(r) = e.raw_attr("r")? {
                         st.row = get_row(r)?;
@@ -173,8 +172,7 @@ impl<'s, 'p, 'c> Sheet<'s, 'p, 'c> {
                     let mut value = Value::Data(DataRef::Empty);
                     let mut formula = None;
                     loop {
-                        self.cell_buf.clear();
-                        match self.part.xml.read_event_into(&mut self.cell_buf)? {
+                        match self.part.next(&mut self.cell_buf)? {
                             Event::Start(e) if e.local_name().as_ref() == "f" => {
                                 formula = read_formula(
                                     self.part,
@@ -294,8 +292,7 @@ fn read_value(
                 // Types that are plain ASCII: calamine takes the first piece of text as
                 // it is, without resolving entities.
                 Some("n" | "s" | "b" | "e") | None => {
-                    sheet.inner.clear();
-                    match part.xml.read_event_into(&mut sheet.inner)? {
+                    match part.next(&mut sheet.inner)? {
                         Event::Text(t) => sheet.text.push_str(&t),
                         Event::End(end) if end.name().as_ref() == name => {
                             return Ok(Value::Data(DataRef::Empty));
