@@ -112,6 +112,24 @@ impl<'a> Part<'a> {
         })
     }
 
+    /// What is left of a whole part, for a scanner that reads ahead of quick-xml
+    /// (`rows.rs`); `None` when the part is streamed.
+    pub fn rest(&self) -> Option<&'a [u8]> {
+        match &self.xml {
+            Xml::Whole(r) => Some(r.get_ref()),
+            Xml::Streamed(_) => None,
+        }
+    }
+
+    /// Moves a whole part's reading `len` bytes on, past what a scanner read: it must end
+    /// at a tag's end, where quick-xml has nothing pending.
+    pub fn advance(&mut self, len: usize) {
+        if let Xml::Whole(r) = &mut self.xml {
+            let rest = r.get_mut();
+            *rest = &rest[len..];
+        }
+    }
+
     /// Reads what is left of a streamed part, unparsed, so that its checksum is compared
     /// (a whole part was compared when it was inflated).
     fn finish(&mut self) -> Result<(), Fault> {
