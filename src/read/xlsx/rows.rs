@@ -5,7 +5,7 @@
 //! Why hand-written: a sheet is most of what the reader parses, and a cell such as
 //! `<c r="C7" s="22"><v>5</v></c>` costs quick-xml five events, each checked, named and
 //! matched; profiled on 2,000 small submissions, that was a third of the time. This scan
-//! finds a row's tags with `memchr` and only delimits them: what the tags say (attributes,
+//! only delimits a row's tags: what the tags say (attributes,
 //! references, types, values) is still read by the code that reads quick-xml's events,
 //! from the same bytes, so the two paths cannot read a cell apart.
 //!
@@ -15,8 +15,6 @@
 //! bytes that are not UTF-8) makes it decline the whole row before anything is read from
 //! it, and quick-xml reads that row as before, with its own checks and faults. A row is
 //! taken whole or not at all, so quick-xml never sees half of an element.
-
-use memchr::{memchr, memchr3};
 
 /// One cell of a scanned row, as slices of the part.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,27 +60,28 @@ pub(super) fn scan(b: &[u8]) -> Option<Scanned<'_>> {
 }
 
 /// A start tag at `b[0]` (`<`): its content, whether it closed itself, and its length;
-/// the end found as quick-xml finds it (the first `>` outside quotes).
+/// the end found as quick-xml finds it (the first `>` outside quotes). A plain loop: a
+/// cell's tag is a few dozen bytes with six quotes, where restarting `memchr3` after each
+/// quote cost more than looking at every byte.
 fn start_tag(b: &[u8]) -> Option<(&[u8], bool, usize)> {
     debug_assert_eq!(b.first(), Some(&b'<'));
-    let mut at = 1;
-    let mut quote: Option<u8> = None;
-    loop {
-        let i = at + memchr3(b'>', b'"', b'\'', &b[at..])?;
-        match (quote, b[i]) {
-            (None, b'>') => {
-                let content = &b[1..i];
-                return Some(match content.strip_suffix(b"/") {
-                    Some(c) => (c, true, i + 1),
-                    None => (content, false, i + 1),
-                });
+    let mut quote = 0u8;
+    for (i, &c) in b.iter().enumerate().skip(1) {
+        if quote != 0 {
+            if c == quote {
+                quote = 0;
             }
-            (None, q) => quote = Some(q),
-            (Some(q), c) if q == c => quote = None,
-            _ => {}
+        } else if c == b'>' {
+            let content = &b[1..i];
+            return Some(match content.strip_suffix(b"/") {
+                Some(c) => (c, true, i + 1),
+                None => (content, false, i + 1),
+            });
+        } else if c == b'"' || c == b'\'' {
+            quote = c;
         }
-        at = i + 1;
     }
+    None
 }
 
 /// The name of a start tag's content, as quick-xml delimits it (up to white space).
@@ -104,13 +103,14 @@ fn start_named<'b>(b: &'b [u8], want: &[u8]) -> Option<(&'b [u8], bool, usize)> 
 }
 
 /// The text at `b[0]` up to `</{closing}>`, when it holds nothing quick-xml would split
-/// or change (`<`, `&`, `\r`): (text, length including the end tag).
+/// or change (`<`, `&`, `\r`): (text, length including the end tag). Texts here are
+/// numbers and formulas, a few bytes: one loop checks and delimits them.
 fn text_until<'b>(b: &'b [u8], closing: &[u8]) -> Option<(&'b [u8], usize)> {
-    let i = memchr(b'<', b)?;
-    let text = &b[..i];
-    if memchr(b'&', text).is_some() || memchr(b'\r', text).is_some() {
+    let i = b.iter().position(|&c| matches!(c, b'<' | b'&' | b'\r'))?;
+    if b[i] != b'<' {
         return None;
     }
+    let text = &b[..i];
     let rest = &b[i..];
     let end_len = closing.len() + 3;
     (rest.len() >= end_len
