@@ -122,7 +122,7 @@ fn text_until<'b>(b: &'b [u8], closing: &[u8]) -> Option<(&'b [u8], usize)> {
 
 fn scan_row(b: &[u8]) -> Option<(RawRow<'_>, usize)> {
     let (tag, empty, mut at) = start_named(b, b"row")?;
-    let mut cells: Vec<(&[u8], Option<(&[u8], &[u8])>, Option<&[u8]>)> = Vec::new();
+    let mut cells: Vec<CellBytes<'_>> = Vec::new();
     if !empty {
         loop {
             let rest = &b[at..];

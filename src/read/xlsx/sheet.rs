@@ -6,6 +6,8 @@
 //! the form's last row and the truncation rule stay in one place for every format. What
 //! differs is the cost: a cell outside the form's window is checked but not built, and a
 //! shared string is only noted by its index, resolved once the strings part is scanned.
+//! Rows of the plain shape spreadsheet programs write are delimited by the scanner of
+//! `rows.rs` instead of quick-xml's events; their tags are read by the same functions.
 
 use std::collections::HashMap;
 
