@@ -120,6 +120,11 @@ pub struct Sniffed {
     pub force_codepage: Option<u16>,
 }
 
+/// tonghop's xlsx reader inflates a part of at most this many bytes whole before parsing
+/// it (its events then borrow from the bytes instead of being copied out of a stream);
+/// a larger part is streamed. One part is held at a time, and the cost counts it.
+pub const WHOLE_PART_MAX: u64 = 8 * MIB;
+
 /// Entries at or below this declared size escape the ratio check.
 pub const RATIO_FLOOR: u64 = MIB;
 

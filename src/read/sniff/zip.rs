@@ -14,8 +14,8 @@ use std::io::{Cursor, Read};
 use zip::ZipArchive;
 
 use super::{
-    Format, Limits, MAX_ZIP_ENTRIES, RATIO_FLOOR, SniffError, Sniffed, ZIP_EMPTY, not_sheet,
-    u16_at, u64_at, unsupported,
+    Format, Limits, MAX_ZIP_ENTRIES, RATIO_FLOOR, SniffError, Sniffed, WHOLE_PART_MAX, ZIP_EMPTY,
+    not_sheet, u16_at, u64_at, unsupported,
 };
 
 /// What an ODS package names itself in its `mimetype` entry (a template adds `-template`).
@@ -133,13 +133,21 @@ pub(super) fn sniff_zip(bytes: &[u8], limits: &Limits) -> Result<Sniffed, SniffE
 ///   rows, 18 MB of XML, peaked at about 65 MB while read and checked;
 /// - at most the text of the shared strings the window uses: the part's size;
 /// - one format per cell style and the custom number formats: less than the styles
-///   part's size.
+///   part's size;
+/// - the one part being read, when it is small enough to be inflated whole
+///   ([`WHOLE_PART_MAX`]): at most the largest such part's size.
 ///
 /// calamine, which built every shared string and a full style per `<xf>`, needed the
 /// elements counted; the reader allocates nothing from what a part declares.
 fn xlsx_cost(archive: &mut ZipArchive<Cursor<&[u8]>>, names: &[String]) -> u64 {
     let mut cost = 0u64;
+    let mut whole = 0u64;
     for (i, name) in names.iter().enumerate() {
+        if let Ok(part) = archive.by_index_raw(i)
+            && part.size() <= WHOLE_PART_MAX
+        {
+            whole = whole.max(part.size());
+        }
         let per_byte = if name.contains("worksheets/") {
             4
         } else if name.ends_with("sharedstrings.xml") || name.ends_with("styles.xml") {
@@ -151,7 +159,7 @@ fn xlsx_cost(archive: &mut ZipArchive<Cursor<&[u8]>>, names: &[String]) -> u64 {
             cost = cost.saturating_add(part.size().saturating_mul(per_byte));
         }
     }
-    cost
+    cost.saturating_add(whole)
 }
 
 /// The entry count the end-of-central-directory record claims, read without building the
@@ -477,7 +485,8 @@ mod tests {
     }
 
     /// The reader's cost follows the declared sizes of the parts it reads, inflating
-    /// nothing: a worksheet four times, the strings and styles once, other parts not.
+    /// nothing: a worksheet four times, the strings and styles once, other parts not; and
+    /// the largest part, which is inflated whole while it is read.
     #[test]
     fn the_cost_of_an_xlsx_is_its_parts_declared_sizes() {
         let z = zip_of(&[
@@ -490,7 +499,7 @@ mod tests {
         let names: Vec<String> = (0..a.len())
             .map(|i| a.name_for_index(i).unwrap().unwrap().to_ascii_lowercase())
             .collect();
-        assert_eq!(xlsx_cost(&mut a, &names), 4 * 1000 + 300 + 200);
+        assert_eq!(xlsx_cost(&mut a, &names), 4 * 1000 + 300 + 200 + 5000);
     }
 
     #[test]

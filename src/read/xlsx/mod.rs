@@ -27,6 +27,7 @@
 //!   rest is inflated, so a damaged part is still named): XML broken after that point
 //!   does not make the workbook unreadable either.
 
+mod rows;
 mod sheet;
 mod strings;
 mod styles;

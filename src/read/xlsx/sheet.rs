@@ -6,6 +6,8 @@
 //! the form's last row and the truncation rule stay in one place for every format. What
 //! differs is the cost: a cell outside the form's window is checked but not built, and a
 //! shared string is only noted by its index, resolved once the strings part is scanned.
+//! Rows of the plain shape spreadsheet programs write are delimited by the scanner of
+//! `rows.rs` instead of quick-xml's events; their tags are read by the same functions.
 
 use std::collections::HashMap;
 
@@ -16,6 +18,7 @@ use calamine::tonghop::{
 use calamine::{CellErrorType, DataRef, Dimensions, expand_shared_formula};
 use quick_xml::events::{BytesStart, Event};
 
+use super::rows::{self, RawCell, RawRow, Scanned};
 use super::strings::{TextBufs, read_string};
 use super::xml::{Fault, Part, attrs, eof, invalid};
 use crate::cellref::Pos;
@@ -74,6 +77,14 @@ pub(super) struct Sheet<'s, 'p, 'c> {
     /// cell's attributes can be held while its children are read.
     buf: Vec<u8>,
     cell_buf: Vec<u8>,
+    /// The row `rows.rs` delimited, being handed out cell by cell: its cells from `next`
+    /// on are still to read, its start tag too unless `started`.
+    fast: Option<RawRow<'p>>,
+    next: usize,
+    started: bool,
+    /// Whether quick-xml's last event left nothing pending, so that the scanner may read
+    /// on from where quick-xml stands (see [`Sheet::next_event`]).
+    clean: bool,
     pub st: State<'c>,
 }
 
@@ -127,6 +138,11 @@ impl<'s, 'p, 'c> Sheet<'s, 'p, 'c> {
             part,
             buf,
             cell_buf: Vec::with_capacity(1024),
+            fast: None,
+            next: 0,
+            started: false,
+            // `<sheetData>` was just read, and may have been `<sheetData/>`.
+            clean: false,
             st: State {
                 ctx,
                 win,
@@ -143,75 +159,173 @@ impl<'s, 'p, 'c> Sheet<'s, 'p, 'c> {
         })
     }
 
-    /// The next cell in stream order, `None` at the end of `<sheetData>`.
+    /// The next cell in stream order, `None` at the end of `<sheetData>`. Rows of the
+    /// plain shape are delimited by `rows.rs`; any other is read from quick-xml's events.
     pub fn next_cell(&mut self) -> Result<Option<Cell<Value, String>>, Fault> {
-        let st = &mut self.st;
         loop {
-            self.buf.clear();
-            match self.part.xml.read_event_into(&mut self.buf)? {
-                Event::Start(e) if e.local_name().as_ref() == "row" => {
-                    if let Some(r) = e.raw_attr("r")? {
+            if let Some(row) = &self.fast {
+                let st = &mut self.st;
+                if !self.started {
+                    self.started = true;
+                    if let Some(r) = BytesStart::from_content(row.tag, 3).raw_attr("r")? {
                         st.row = get_row(r)?;
                     }
                 }
-                Event::End(e) if e.local_name().as_ref() == "row" => {
-                    st.row += 1;
-                    st.col = 0;
+                if let Some(&cell) = row.cells.get(self.next) {
+                    self.next += 1;
+                    return fast_cell(st, &cell).map(Some);
                 }
-                Event::Start(c) if c.local_name().as_ref() == "c" => {
-                    let [r, s, t] = attrs(&c, ["r", "s", "t"])?;
-                    let (row, col) = match r {
-                        Some(r) => {
-                            let (row, col) = get_row_column(r)?;
-                            st.col = col;
-                            (row, col)
-                        }
-                        None => (st.row, st.col),
-                    };
-                    let pos = Pos::new(row, col.min(u16::MAX as u32) as u16);
-                    let wanted = st.win.wants(pos);
-                    let mut value = Value::Data(DataRef::Empty);
-                    let mut formula = None;
-                    loop {
-                        self.cell_buf.clear();
-                        match self.part.xml.read_event_into(&mut self.cell_buf)? {
-                            Event::Start(e) if e.local_name().as_ref() == "f" => {
-                                formula = read_formula(
-                                    self.part,
-                                    &mut st.anchors,
-                                    &e,
-                                    (row, col),
-                                    &mut st.formula,
-                                    &mut st.inner,
-                                )?;
-                            }
-                            Event::Start(e) => {
-                                let cell = CellType { style: s, kind: t };
-                                value = read_value(self.part, st, &e, cell, (row, col), wanted)?;
-                            }
-                            Event::End(e) if e.local_name().as_ref() == "c" => break,
-                            Event::Eof => return Err(eof("c")),
-                            _ => {}
-                        }
+                st.row += 1;
+                st.col = 0;
+                self.fast = None;
+            }
+            if self.clean
+                && let Some(rest) = self.part.rest()
+            {
+                match rows::scan(rest) {
+                    Some(Scanned::Row(row, len)) => {
+                        self.part.advance(len);
+                        self.fast = Some(row);
+                        self.next = 0;
+                        self.started = false;
+                        continue;
                     }
-                    st.col += 1;
-                    if !wanted {
-                        // Past the window only the presence of a formula matters.
-                        formula = formula.map(|_| String::new());
+                    Some(Scanned::End(len)) => {
+                        self.part.advance(len);
+                        return Ok(None);
                     }
-                    return Ok(Some(Cell {
-                        row,
-                        col,
-                        value,
-                        formula,
-                    }));
+                    None => {}
                 }
-                Event::End(e) if e.local_name().as_ref() == "sheetData" => return Ok(None),
-                Event::Eof => return Err(eof("sheetData")),
-                _ => {}
+            }
+            if let Some(cell) = self.next_event()? {
+                return Ok(cell);
             }
         }
     }
+
+    /// One event of quick-xml's, read as the sheet reader reads it: `Some` with the next
+    /// cell (or `None` at the end of `<sheetData>`), or `None` to read on.
+    #[allow(clippy::option_option)]
+    fn next_event(&mut self) -> Result<Option<Option<Cell<Value, String>>>, Fault> {
+        let st = &mut self.st;
+        let event = self.part.next(&mut self.buf)?;
+        // Only an end tag leaves quick-xml between tags with nothing pending: a start tag
+        // may owe its end (`<row/>`), and after a text it stands on the next tag's `<`.
+        self.clean = matches!(event, Event::End(_));
+        match event {
+            Event::Start(e) if e.local_name().as_ref() == "row" => {
+                if let Some(r) = e.raw_attr("r")? {
+                    st.row = get_row(r)?;
+                }
+            }
+            Event::End(e) if e.local_name().as_ref() == "row" => {
+                st.row += 1;
+                st.col = 0;
+            }
+            Event::Start(c) if c.local_name().as_ref() == "c" => {
+                let [r, s, t] = attrs(&c, ["r", "s", "t"])?;
+                let (row, col) = place(st, r)?;
+                let wanted = st.win.wants(pos_of(row, col));
+                let mut value = Value::Data(DataRef::Empty);
+                let mut formula = None;
+                loop {
+                    match self.part.next(&mut self.cell_buf)? {
+                        Event::Start(e) if e.local_name().as_ref() == "f" => {
+                            formula = read_formula(
+                                self.part,
+                                &mut st.anchors,
+                                &e,
+                                (row, col),
+                                &mut st.formula,
+                                &mut st.inner,
+                            )?;
+                        }
+                        Event::Start(e) => {
+                            let cell = CellType { style: s, kind: t };
+                            value = read_value(self.part, st, &e, cell, (row, col), wanted)?;
+                        }
+                        Event::End(e) if e.local_name().as_ref() == "c" => break,
+                        Event::Eof => return Err(eof("c")),
+                        _ => {}
+                    }
+                }
+                // The cell's end was read: nothing is pending.
+                self.clean = true;
+                return Ok(Some(Some(finish_cell(
+                    st, row, col, value, formula, wanted,
+                ))));
+            }
+            Event::End(e) if e.local_name().as_ref() == "sheetData" => return Ok(Some(None)),
+            Event::Eof => return Err(eof("sheetData")),
+            _ => {}
+        }
+        Ok(None)
+    }
+}
+
+/// A cell's position: its `r`, or the one after the previous cell's (calamine's rule).
+fn place(st: &mut State<'_>, r: Option<&str>) -> Result<(u32, u32), Fault> {
+    Ok(match r {
+        Some(r) => {
+            let (row, col) = get_row_column(r)?;
+            st.col = col;
+            (row, col)
+        }
+        None => (st.row, st.col),
+    })
+}
+
+fn pos_of(row: u32, col: u32) -> Pos {
+    Pos::new(row, col.min(u16::MAX as u32) as u16)
+}
+
+/// The cell read, the next one's column counted on.
+fn finish_cell(
+    st: &mut State<'_>,
+    row: u32,
+    col: u32,
+    value: Value,
+    formula: Option<String>,
+    wanted: bool,
+) -> Cell<Value, String> {
+    st.col += 1;
+    Cell {
+        row,
+        col,
+        value,
+        // Past the window only the presence of a formula matters.
+        formula: if wanted {
+            formula
+        } else {
+            formula.map(|_| String::new())
+        },
+    }
+}
+
+/// A cell `rows.rs` delimited, read as [`Sheet::next_event`] reads the same bytes: its
+/// attributes, then its formula, then its value, each through the same functions.
+fn fast_cell(st: &mut State<'_>, cell: &RawCell<'_>) -> Result<Cell<Value, String>, Fault> {
+    let c = BytesStart::from_content(cell.tag, 1);
+    let [r, s, t] = attrs(&c, ["r", "s", "t"])?;
+    let (row, col) = place(st, r)?;
+    let wanted = st.win.wants(pos_of(row, col));
+    let mut formula = None;
+    if let Some((tag, text)) = cell.formula {
+        let f = BytesStart::from_content(tag, 1);
+        formula = formula_of(&mut st.anchors, &f, (row, col), text)?;
+    }
+    let mut value = Value::Data(DataRef::Empty);
+    if let Some(text) = cell.value {
+        let cell = CellType { style: s, kind: t };
+        value = match cell.kind {
+            // As `read_value`: an inline string's `<v>` is ignored; for the plain types an
+            // empty `<v>` is empty without being parsed.
+            Some("inlineStr" | "is") => Value::Data(DataRef::Empty),
+            Some("n" | "s" | "b" | "e") | None if text.is_empty() => Value::Data(DataRef::Empty),
+            _ => typed(st, text, cell, (row, col), wanted)?,
+        };
+    }
+    Ok(finish_cell(st, row, col, value, formula, wanted))
 }
 
 /// A cell's `s` and `t` attributes.
@@ -234,9 +348,20 @@ fn read_formula(
 ) -> Result<Option<String>, Fault> {
     text.clear();
     part.text_into(e.name().as_ref(), text, buf, "f")?;
+    formula_of(anchors, e, pos, text)
+}
+
+/// A formula's text read: itself, or for a cell of a shared formula the anchor's formula
+/// moved to it (an anchor, with `ref`, noted).
+fn formula_of(
+    anchors: &mut HashMap<usize, Anchor>,
+    e: &BytesStart<'_>,
+    pos: (u32, u32),
+    text: &str,
+) -> Result<Option<String>, Fault> {
     let [t, si, range] = attrs(e, ["t", "si", "ref"])?;
     if t != Some("shared") {
-        return Ok(Some(text.clone()));
+        return Ok(Some(text.to_string()));
     }
     let index = match si {
         Some(si) => parse_usize(si).ok_or_else(|| invalid("si attribute must be a number"))?,
@@ -248,11 +373,11 @@ fn read_formula(
             anchors.insert(
                 index,
                 Anchor {
-                    formula: text.clone(),
+                    formula: text.to_string(),
                     range,
                 },
             );
-            Ok(Some(text.clone()))
+            Ok(Some(text.to_string()))
         }
         None => anchors
             .get(&index)
@@ -294,8 +419,7 @@ fn read_value(
                 // Types that are plain ASCII: calamine takes the first piece of text as
                 // it is, without resolving entities.
                 Some("n" | "s" | "b" | "e") | None => {
-                    sheet.inner.clear();
-                    match part.xml.read_event_into(&mut sheet.inner)? {
+                    match part.next(&mut sheet.inner)? {
                         Event::Text(t) => sheet.text.push_str(&t),
                         Event::End(end) if end.name().as_ref() == name => {
                             return Ok(Value::Data(DataRef::Empty));

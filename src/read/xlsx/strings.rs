@@ -33,8 +33,7 @@ pub(super) fn read_string(
     let mut out: Option<String> = None;
     let mut phonetic = false;
     loop {
-        bufs.xml.clear();
-        match part.xml.read_event_into(&mut bufs.xml)? {
+        match part.next(&mut bufs.xml)? {
             // The runs of rich text are joined into one text.
             Event::Start(e) if e.local_name().as_ref() == "r" && out.is_none() => {
                 out = Some(String::new());
@@ -49,8 +48,7 @@ pub(super) fn read_string(
                 let name = e.name();
                 bufs.piece.clear();
                 loop {
-                    bufs.inner.clear();
-                    match part.xml.read_event_into(&mut bufs.inner)? {
+                    match part.next(&mut bufs.inner)? {
                         Event::Text(t) => bufs.piece.push_str(&t.xml10_content()),
                         Event::CData(t) => bufs.piece.push_str(&t.xml10_content()),
                         Event::GeneralRef(r) => unescape_entity_to_buffer(&r, &mut bufs.piece)?,

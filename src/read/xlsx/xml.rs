@@ -2,9 +2,10 @@
 //!
 //! Every part is read with the configuration calamine gives its own reader (no end-name
 //! check, text untrimmed, empty elements expanded), so the two see the same events.
-//! A part is always read to its end ([`Part::finish`]): the zip reader compares a part's
-//! checksum only there, and a part damaged after saving must be named as such rather than
-//! read with other figures (calamine stops at a sheet's closing tag and never gets there).
+//! A part is always inflated to its end (whole before it is parsed, or, when it is large,
+//! by [`Part::finish`] after): the zip reader compares a part's checksum only there, and a
+//! part damaged after saving must be named as such rather than read with other figures
+//! (calamine stops at a sheet's closing tag and never gets there).
 
 use std::io::{BufRead, BufReader, Cursor, Read};
 
@@ -14,7 +15,7 @@ use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::QName;
 use zip::ZipArchive;
 
-use crate::read::sniff::{to_utf8, utf16_order};
+use crate::read::sniff::{WHOLE_PART_MAX, to_utf8, utf16_order};
 
 /// Why a part could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -67,60 +68,86 @@ pub(super) fn eof(what: &str) -> Fault {
     Fault::Invalid(format!("Unexpected end of xml, expecting '</{what}>'"))
 }
 
-pub(super) type Source<'a> = Box<dyn BufRead + 'a>;
+type Source<'a> = Box<dyn BufRead + 'a>;
 
 /// A part being read.
 pub(super) struct Part<'a> {
-    pub xml: Reader<Source<'a>>,
+    xml: Xml<'a>,
 }
 
-/// Bytes read from a part at a time; also the largest head looked at for UTF-16.
+/// Where a part's events come from.
+enum Xml<'a> {
+    /// The whole part, inflated first: events borrow from it. Most parts are a few KiB,
+    /// and a buffered reader copied each event into a buffer, behind a chain of boxed
+    /// readers, which cost more than the parsing itself.
+    Whole(Reader<&'a [u8]>),
+    /// A part too large to hold whole ([`WHOLE_PART_MAX`]), read as it is inflated.
+    Streamed(Reader<Source<'a>>),
+}
+
+/// Bytes read from a streamed part at a time; also the largest head looked at for UTF-16.
 const CHUNK: usize = 64 * 1024;
 
+/// Reads `xml` with the configuration calamine gives its own reader.
+fn configured<R>(mut xml: Reader<R>) -> Reader<R> {
+    let config = xml.config_mut();
+    config.check_end_names = false;
+    config.trim_text(false);
+    config.check_comments = false;
+    config.expand_empty_elements = true;
+    xml
+}
+
 impl<'a> Part<'a> {
-    /// Opens entry `index`. A UTF-16 part (a byte order mark or `<` in two-byte units) is
-    /// transcoded whole: quick-xml reads only ASCII-compatible encodings, and the sniffer
-    /// has bounded every part's size.
-    pub fn open(archive: &'a mut ZipArchive<Cursor<&[u8]>>, index: usize) -> Result<Self, Fault> {
-        let entry = archive
-            .by_index(index)
-            .map_err(|e| Fault::Damaged(std::io::Error::other(e.to_string())))?;
-        let mut r = BufReader::with_capacity(CHUNK, entry);
-        let head = r.fill_buf().map_err(Fault::Damaged)?;
-        let source: Source<'a> = match utf16_order(&head[..head.len().min(4)]) {
-            None => Box::new(r),
-            Some(le) => {
-                let mut raw = Vec::new();
-                r.read_to_end(&mut raw).map_err(Fault::Damaged)?;
-                Box::new(Cursor::new(to_utf8(&raw, le)))
-            }
-        };
-        let mut xml = Reader::from_reader(source);
-        let config = xml.config_mut();
-        config.check_end_names = false;
-        config.trim_text(false);
-        config.check_comments = false;
-        config.expand_empty_elements = true;
-        Ok(Part { xml })
-    }
-
-    /// Reads what is left of the part, unparsed, so that its checksum is compared.
-    fn finish(&mut self) -> Result<(), Fault> {
-        std::io::copy(self.xml.get_mut(), &mut std::io::sink())
-            .map(|_| ())
-            .map_err(Fault::Damaged)
-    }
-
-    /// The next event, read into `buf` (cleared first).
-    pub fn next<'b>(&mut self, buf: &'b mut Vec<u8>) -> Result<Event<'b>, Fault> {
+    /// The next event, read into `buf` (cleared first) when the part is streamed; a whole
+    /// part's events borrow from the part's bytes, which outlive `buf`.
+    pub fn next<'b>(&mut self, buf: &'b mut Vec<u8>) -> Result<Event<'b>, Fault>
+    where
+        'a: 'b,
+    {
         buf.clear();
-        Ok(self.xml.read_event_into(buf)?)
+        Ok(match &mut self.xml {
+            Xml::Whole(r) => r.read_event()?,
+            Xml::Streamed(r) => r.read_event_into(buf)?,
+        })
+    }
+
+    /// What is left of a whole part, for a scanner that reads ahead of quick-xml
+    /// (`rows.rs`); `None` when the part is streamed.
+    pub fn rest(&self) -> Option<&'a [u8]> {
+        match &self.xml {
+            Xml::Whole(r) => Some(r.get_ref()),
+            Xml::Streamed(_) => None,
+        }
+    }
+
+    /// Moves a whole part's reading `len` bytes on, past what a scanner read: it must end
+    /// at a tag's end, where quick-xml has nothing pending.
+    pub fn advance(&mut self, len: usize) {
+        if let Xml::Whole(r) = &mut self.xml {
+            let rest = r.get_mut();
+            *rest = &rest[len..];
+        }
+    }
+
+    /// Reads what is left of a streamed part, unparsed, so that its checksum is compared
+    /// (a whole part was compared when it was inflated).
+    fn finish(&mut self) -> Result<(), Fault> {
+        match &mut self.xml {
+            Xml::Whole(_) => Ok(()),
+            Xml::Streamed(r) => std::io::copy(r.get_mut(), &mut std::io::sink())
+                .map(|_| ())
+                .map_err(Fault::Damaged),
+        }
     }
 
     /// Skips to the end of the element whose start was just read, whatever it holds.
     pub fn skip(&mut self, name: &str, buf: &mut Vec<u8>) -> Result<(), Fault> {
         buf.clear();
-        self.xml.read_to_end_into(QName(name), buf)?;
+        match &mut self.xml {
+            Xml::Whole(r) => r.read_to_end(QName(name)).map(|_| ())?,
+            Xml::Streamed(r) => r.read_to_end_into(QName(name), buf).map(|_| ())?,
+        }
         Ok(())
     }
 
@@ -134,8 +161,7 @@ impl<'a> Part<'a> {
         what: &str,
     ) -> Result<(), Fault> {
         loop {
-            buf.clear();
-            match self.xml.read_event_into(buf)? {
+            match self.next(buf)? {
                 Event::Text(t) => out.push_str(&t.xml10_content()),
                 Event::GeneralRef(e) => unescape_entity_to_buffer(&e, out)?,
                 Event::End(end) if end.name().as_ref() == name => return Ok(()),
@@ -149,12 +175,53 @@ impl<'a> Part<'a> {
 /// Entry `index` read by `read`, then to its end whatever `read` met: a part whose bytes
 /// were damaged after saving can inflate to XML that breaks anywhere, and is then named
 /// as damaged, not as a workbook of a layout the reader does not understand.
+///
+/// A part of at most [`WHOLE_PART_MAX`] bytes is inflated whole before it is parsed (the
+/// sniffer's cost counts that buffer, `sniff::zip::xlsx_cost`); a larger one, or one that
+/// inflates past that size whatever it declares, is streamed. A part in UTF-16 (a byte
+/// order mark or `<` in two-byte units) is transcoded whole: quick-xml reads only
+/// ASCII-compatible encodings, and the sniffer has bounded every part's size.
 pub(super) fn read_part<T>(
     archive: &mut ZipArchive<Cursor<&[u8]>>,
     index: usize,
     read: impl FnOnce(&mut Part<'_>) -> Result<T, Fault>,
 ) -> Result<T, Fault> {
-    let mut part = Part::open(archive, index)?;
+    let mut entry = archive
+        .by_index(index)
+        .map_err(|e| Fault::Damaged(std::io::Error::other(e.to_string())))?;
+    let mut head = Vec::new();
+    if entry.size() <= WHOLE_PART_MAX {
+        head.reserve_exact(entry.size() as usize);
+        (&mut entry)
+            .take(WHOLE_PART_MAX + 1)
+            .read_to_end(&mut head)
+            .map_err(Fault::Damaged)?;
+        if head.len() as u64 <= WHOLE_PART_MAX {
+            drop(entry);
+            let bytes = match utf16_order(&head[..head.len().min(4)]) {
+                None => head,
+                Some(le) => to_utf8(&head, le),
+            };
+            let mut part = Part {
+                xml: Xml::Whole(configured(Reader::from_reader(&bytes[..]))),
+            };
+            return read(&mut part);
+        }
+    }
+    // What was inflated already comes first, then the rest of the entry.
+    let mut r = BufReader::with_capacity(CHUNK, Cursor::new(head).chain(entry));
+    let first = r.fill_buf().map_err(Fault::Damaged)?;
+    let source: Source<'_> = match utf16_order(&first[..first.len().min(4)]) {
+        None => Box::new(r),
+        Some(le) => {
+            let mut raw = Vec::new();
+            r.read_to_end(&mut raw).map_err(Fault::Damaged)?;
+            Box::new(Cursor::new(to_utf8(&raw, le)))
+        }
+    };
+    let mut part = Part {
+        xml: Xml::Streamed(configured(Reader::from_reader(source))),
+    };
     let read = read(&mut part);
     match (read, part.finish()) {
         (Err(Fault::Damaged(e)), _) | (_, Err(Fault::Damaged(e))) => Err(Fault::Damaged(e)),
