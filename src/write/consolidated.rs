@@ -123,8 +123,14 @@ pub fn write<R: Send>(
         if (detail && table_rows > FAST_ZIP_ROWS) || c.submissions.len() > FAST_ZIP_ROWS {
             wb.set_zip_compression_level(1);
         }
+        // A streamed sheet forgets a row's height once the row is written (patched
+        // rust_xlsxwriter): the comparison sheet sizes every row of every unit, and a
+        // national roll-up held a whole Format per row until the save. These sheets
+        // carry no drawing object, the one thing placed by earlier rows' heights.
         let add = |wb: &mut Workbook, name: &str| -> Result<(), XlsxError> {
-            wb.add_worksheet_with_constant_memory()?.set_name(name)?;
+            wb.add_worksheet_with_constant_memory()?
+                .set_name(name)?
+                .forget_written_rows(true);
             Ok(())
         };
         // The chart keeps its own copy of its data, so the summary streams whatever

@@ -215,12 +215,18 @@ pub fn add(
     let Some(versions) = versions else {
         return Ok(());
     };
-    let ws = wb.add_worksheet();
-    ws.set_name(lang.pick("Lịch sử", "History"))?;
+    // Streamed, rows forgotten once written: the history has a row per file and
+    // two for a unit, 100,000 rows of 13 cells for a national roll-up, which held
+    // about 270 MB as a cell table until the save. Both sheets are written top to
+    // bottom and carry no drawing object.
+    let ws = wb.add_worksheet_with_constant_memory()?;
+    ws.set_name(lang.pick("Lịch sử", "History"))?
+        .forget_written_rows(true);
     history(ws, form, c, versions, lang)?;
     if let Some(d) = decisions.filter(|d| d.file.is_some() || !d.problems.is_empty()) {
-        let ws = wb.add_worksheet();
-        ws.set_name(lang.pick("Quyết định", "Decisions"))?;
+        let ws = wb.add_worksheet_with_constant_memory()?;
+        ws.set_name(lang.pick("Quyết định", "Decisions"))?
+            .forget_written_rows(true);
         decision_sheet(ws, form, c, d, lang)?;
     }
     Ok(())

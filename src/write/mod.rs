@@ -432,6 +432,53 @@ mod tests {
         assert!(e.message(Lang::Vi).contains("ổ đĩa đã đầy"));
     }
 
+    /// The patched rust_xlsxwriter (vendor/rust_xlsxwriter) drops a streamed row's
+    /// options once the row is written: the sheet's XML must be the one written when
+    /// they are kept, heights and hidden rows included, rows sized ahead of the data
+    /// or not, the last row sized (upstream writes its options twice) or not.
+    #[test]
+    fn a_streamed_sheet_that_forgets_its_rows_writes_the_same_xml() {
+        let sheet = |forget: bool, last: u32, ahead: bool| -> String {
+            let mut wb = new_workbook("t");
+            let ws = wb.add_worksheet_with_constant_memory().unwrap();
+            ws.forget_written_rows(forget);
+            ws.set_row_height(0, 30).unwrap();
+            for r in 0..=last {
+                if r % 3 == 0 {
+                    ws.set_row_height(r, 15.0 + f64::from(r % 7)).unwrap();
+                }
+                if r % 50 == 7 {
+                    ws.set_row_hidden(r).unwrap();
+                }
+                ws.write_string(r, 0, format!("hàng {r}")).unwrap();
+                ws.write_number(r, 1, f64::from(r)).unwrap();
+            }
+            if ahead {
+                // A row sized with no data, and one past the last written.
+                ws.set_row_height(last + 5, 40).unwrap();
+                ws.set_row_height(last + 10, 50).unwrap();
+            }
+            let bytes = wb.save_to_buffer().unwrap();
+            let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+            let mut xml = String::new();
+            std::io::Read::read_to_string(
+                &mut zip.by_name("xl/worksheets/sheet1.xml").unwrap(),
+                &mut xml,
+            )
+            .unwrap();
+            xml
+        };
+        for (last, ahead) in [(299, true), (300, true), (299, false), (300, false)] {
+            let kept = sheet(false, last, ahead);
+            assert!(kept.contains(r#"<row r="4" ht="18" customHeight="1">"#));
+            assert_eq!(
+                sheet(true, last, ahead),
+                kept,
+                "last row {last}, ahead {ahead}"
+            );
+        }
+    }
+
     #[test]
     fn over_long_text_is_cut_to_what_a_cell_holds() {
         let long = "ư".repeat(40_000);
