@@ -8,10 +8,10 @@
 //! may take the other half). A file that does not fit loses its figures at once.
 //!
 //! Which files fit must not depend on which thread finished first: once every file is
-//! read, the files are taken in name order and those whose figures fit in the share,
-//! counted from the first, are kept; a file past that point gives its figures back and
-//! gets `FILE_SIZE` naming `--max-memory-mib`, and a file before it that lost its figures
-//! while others held the share is read again. Two runs on one inbox keep the same files.
+//! read, the files are taken in name order and each keeps its figures if they fit in
+//! what the files kept before it leave of the share; a file that does not gives its
+//! figures back and gets `FILE_SIZE` naming `--max-memory-mib`, and a file that fits but
+//! lost its figures while others held the share is read again. Two runs on one inbox keep the same files.
 //! A count-based refusal before reading would be wrong: junk files keep next to nothing.
 
 use crate::finding::{Builtin, Finding, Shown};
@@ -130,17 +130,21 @@ impl Keeper {
         self.refused.load(Ordering::Relaxed)
     }
 
-    /// How many of `bytes` (each file's kept bytes, in name order) fit in the share,
-    /// counted from the first.
-    pub fn fitting(&self, bytes: impl IntoIterator<Item = u64>) -> usize {
+    /// Which of `bytes` (each file's kept bytes, in name order) keep their figures:
+    /// each in turn, if it fits in what the ones kept before it leave of the share. A
+    /// large file past the room does not stop the smaller ones after it.
+    pub fn fitting(&self, bytes: impl IntoIterator<Item = u64>) -> Vec<bool> {
         let mut total = 0u64;
         bytes
             .into_iter()
-            .take_while(|&b| {
-                total = total.saturating_add(b);
-                total <= self.share
+            .map(|b| {
+                let fits = total.saturating_add(b) <= self.share;
+                if fits {
+                    total += b;
+                }
+                fits
             })
-            .count()
+            .collect()
     }
 
     /// Takes the figures away from `s`, which did not fit: a FILE_SIZE finding takes
@@ -192,6 +196,17 @@ mod tests {
         assert!(clean.findings.is_empty() && !faulty.findings.is_empty());
         assert!((2_000..100_000).contains(&c), "{c}");
         assert!(f > c, "{f} {c}");
+    }
+
+    #[test]
+    fn a_large_file_does_not_stop_the_smaller_ones_after_it() {
+        // Half of 200 for the figures: 30 + 30 + 40 fit, the 80 between them does not.
+        let keeper = Keeper::new(200);
+        assert_eq!(
+            keeper.fitting([30, 80, 30, 40, 1]),
+            [true, false, true, true, false]
+        );
+        assert_eq!(keeper.fitting([101, 100]), [false, true]);
     }
 
     /// Files named so that each keeps the same bytes: `n` copies of a clean sample.

@@ -88,38 +88,47 @@ struct Kept {
     kept: bool,
 }
 
-/// Once the share was full: the files that fit, counted from the first in name order,
-/// keep their figures (read again where they lost them), and the rest give theirs back
-/// ([`crate::keep`]).
+/// Once the share was full: in name order, each file that fits in what the files kept
+/// before it leave keeps its figures (read again where it lost them), and the others
+/// give theirs back ([`crate::keep`]).
 fn settle(
     keeper: &Keeper,
     done: &mut [Kept],
     inputs: &[Input],
     checked: &(dyn Fn(&Path, &str) -> Kept + Sync),
 ) {
-    let fit = keeper.fitting(done.iter().map(|k| k.bytes));
-    for k in &mut done[fit..] {
+    let fits = keeper.fitting(done.iter().map(|k| k.bytes));
+    // For each file: the files kept before it, which its finding counts.
+    let mut before = vec![0; done.len()];
+    let mut kept = 0;
+    for ((k, &fit), b) in done.iter_mut().zip(&fits).zip(&mut before) {
+        *b = kept;
+        if fit {
+            kept += 1;
+            continue;
+        }
         if k.kept {
             keeper.release(k.bytes);
             k.kept = false;
         }
-        keeper.refuse(&mut k.s, fit);
+        keeper.refuse(&mut k.s, kept);
     }
     let paths: std::collections::HashMap<&str, &Path> = inputs
         .iter()
         .map(|(path, name)| (name.as_str(), path.as_path()))
         .collect();
-    done[..fit]
-        .par_iter_mut()
-        .filter(|k| !k.kept)
-        .for_each(|k| {
+    done.par_iter_mut()
+        .zip(&fits)
+        .zip(&before)
+        .filter(|((k, fit), _)| **fit && !k.kept)
+        .for_each(|((k, _), &before)| {
             if let Some(path) = paths.get(k.s.file.as_str()) {
                 let again = checked(path, &k.s.file);
                 // Read again, a file that changed meanwhile may no longer fit.
                 if again.kept {
                     *k = again;
                 } else {
-                    keeper.refuse(&mut k.s, fit);
+                    keeper.refuse(&mut k.s, before);
                 }
             }
         });
