@@ -92,11 +92,8 @@ pub fn sheet(
     lang: Lang,
 ) -> Result<(), XlsxError> {
     let mut cols = columns(lang);
-    let mut widths: Vec<f64> = cols.iter().map(|c| c.1).collect();
-    style::fit_codes(form, &mut widths, 1, WANTED_COL as usize);
-    for (c, w) in cols.iter_mut().zip(widths) {
-        c.1 = w;
-    }
+    let give = WANTED_COL as usize;
+    (cols[1].1, cols[give].1) = style::fitted(form, cols[1].1, cols[give].1);
     let last = cols.len() as u16 - 1;
     for (k, (_, w)) in cols.iter().enumerate() {
         ws.set_column_width(k as u16, *w)?;

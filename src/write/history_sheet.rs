@@ -240,11 +240,7 @@ fn history(
     lang: Lang,
 ) -> Result<(), XlsxError> {
     let mut cols = columns(lang);
-    let mut widths: Vec<f64> = cols.iter().map(|c| c.1).collect();
-    style::fit_codes(form, &mut widths, 1, 2);
-    for (c, w) in cols.iter_mut().zip(widths) {
-        c.1 = w;
-    }
+    (cols[1].1, cols[2].1) = style::fitted(form, cols[1].1, cols[2].1);
     let last = cols.len() as u16 - 1;
     let period = c.period.map_or_else(
         || {

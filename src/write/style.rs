@@ -153,10 +153,14 @@ pub fn width_of_code(code: &str, least: f64) -> f64 {
 /// `widths[give]`, a column whose text wraps: the table prints on the pages it printed
 /// on before (a sheet planned for one page across stays one page across).
 pub fn fit_codes(form: &crate::form::Form, widths: &mut [f64], code: usize, give: usize) {
-    let wanted = code_width(form, widths[code]);
-    let gained = wanted - widths[code];
-    widths[code] = wanted;
-    widths[give] = (widths[give] - gained).max(10.0);
+    (widths[code], widths[give]) = fitted(form, widths[code], widths[give]);
+}
+
+/// [`fit_codes`] on two widths: the code column's and the giving column's, as they
+/// become.
+pub fn fitted(form: &crate::form::Form, code: f64, give: f64) -> (f64, f64) {
+    let wanted = code_width(form, code);
+    (wanted, (give - (wanted - code)).max(10.0))
 }
 
 #[cfg(test)]
