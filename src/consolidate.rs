@@ -33,12 +33,35 @@ pub struct Consolidation {
 }
 
 impl Consolidation {
-    /// The expected units that sent nothing.
+    /// The expected units that sent nothing that could be used (a unit whose file was
+    /// held back for the run's memory limit is not one of them).
     pub fn missing_units(&self) -> Vec<usize> {
+        let held = self.held_back_units();
         self.expected
             .iter()
             .copied()
-            .filter(|&u| self.kept[u].is_none())
+            .filter(|&u| self.kept[u].is_none() && !held.contains(&u))
+            .collect()
+    }
+
+    /// The expected units whose file was read but not consolidated because the run's
+    /// memory limit (`--max-memory-mib`) could keep no more figures: for the clerk to
+    /// run again with a larger limit, not for the unit to send again.
+    pub fn held_back_units(&self) -> Vec<usize> {
+        let mut units: Vec<usize> = self
+            .submissions
+            .iter()
+            .filter(|s| s.held_back)
+            .filter_map(|s| s.unit)
+            .filter(|&u| self.kept[u].is_none() && self.expected.contains(&u))
+            .collect();
+        units.sort_unstable();
+        units.dedup();
+        // In the form's order, as the other lists.
+        self.expected
+            .iter()
+            .copied()
+            .filter(|u| units.binary_search(u).is_ok())
             .collect()
     }
 }

@@ -315,11 +315,13 @@ impl Chase {
                 None => {
                     // Nothing kept; a file of the unit that could not be used still
                     // says whom to call.
-                    let last = c
-                        .submissions
-                        .iter()
-                        .filter(|s| s.unit == Some(u))
-                        .max_by_key(|s| (report_date(form, s), s.modified));
+                    let files = c.submissions.iter().filter(|s| s.unit == Some(u));
+                    if files.clone().any(|s| s.held_back) {
+                        // Read, but held back for the run's memory limit: the clerk
+                        // runs again, the unit has nothing to do.
+                        continue;
+                    }
+                    let last = files.max_by_key(|s| (report_date(form, s), s.modified));
                     // Nothing at all this period: whom its last report named.
                     let earlier = last
                         .is_none()
@@ -468,7 +470,6 @@ fn report_date(form: &Form, s: &Submission) -> Option<NaiveDate> {
     s.report.as_ref()?.cells[cell].date()
 }
 
-/// A text identity cell of a submission, trimmed; `None` when blank.
 /// The text of identity cell `cell` (the preparer, the phone) of a read file, trimmed;
 /// `None` when blank or not asked for.
 pub fn text_of(s: &Submission, cell: Option<usize>) -> Option<String> {
@@ -482,6 +483,40 @@ mod tests {
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    /// A unit whose file was read but held back for the run's memory limit is the
+    /// clerk's to run again: not missing, not chased, and the upward report says so.
+    #[test]
+    fn a_unit_held_back_for_memory_is_neither_missing_nor_chased() {
+        use crate::pipeline::{Options, process_file};
+        let form = Form::default_form().unwrap();
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
+        let mut subs: Vec<Submission> = ["MUONGNHE.xlsx", "CAT.xlsx"]
+            .iter()
+            .map(|n| process_file(&form, &dir.join(n), n, &Options::default()))
+            .collect();
+        let held = subs[1].unit.unwrap();
+        crate::keep::Keeper::new(1 << 30).refuse(&mut subs[1], 1);
+        let c = crate::consolidate::consolidate(&form, subs, false, None);
+        assert!(!c.missing_units().contains(&held));
+        assert_eq!(c.held_back_units(), vec![held]);
+        let chase = Chase::new(&form, &c, None, d(2026, 8, 1), &HashMap::new());
+        assert!(chase.units.iter().all(|x| x.unit != held));
+        // The units that sent nothing are still chased.
+        assert!(chase.units.iter().any(|x| x.want == Want::Send));
+        let cov = crate::write::upward::Coverage::counted(&form, &c);
+        assert!(!cov.complete() && cov.held_back == vec![held]);
+        let said = cov.sentence(&form, 3, Lang::Vi);
+        assert!(said.contains("chưa tổng hợp vì giới hạn bộ nhớ"), "{said}");
+        assert_eq!(
+            crate::write::report::status_text(
+                c.submissions.iter().find(|s| s.held_back).unwrap(),
+                false
+            )
+            .vi,
+            "Đã đọc, chưa tổng hợp (giới hạn bộ nhớ)"
+        );
     }
 
     #[test]

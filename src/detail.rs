@@ -6,11 +6,9 @@
 
 use crate::extract::{Row, Value};
 use crate::lang::Lang;
-use crate::read::budget::{self, Reservation};
 use crate::spec::Layout;
 use crate::submission::Submission;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Whether the per-organisation detail (every table row of every unit) is written.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -46,22 +44,18 @@ impl Detail {
 /// can only serve a detail that will not be written: a national roll-up then holds a
 /// few numbers per unit instead of every organisation.
 ///
-/// The rows kept for the detail are held against the run's memory budget
-/// ([`crate::read::budget`]): `--detail` on 4 million rows took 1.4 GB. They may take at
-/// most half of it, so files still to be read always find room; past that the detail is
-/// left out (the [`Decision`] says why) and later clean files let their rows go.
+/// The rows kept for the detail are held in the run's kept share of the memory budget
+/// ([`crate::keep`]), together with every file's figures: `--detail` on 4 million rows
+/// took 1.4 GB. The figures come first; past the share the detail is left out (the
+/// [`Decision`] says why) and later clean files let their rows go.
 #[derive(Debug, Default)]
 pub struct Tracker {
     policy: Detail,
     rows: AtomicUsize,
-    /// What the detail's rows hold of the run's budget.
-    held: Mutex<Option<Reservation>>,
-    /// The rows would have taken more than their share of the budget: no detail.
-    over_budget: AtomicBool,
     /// The run's memory budget, in bytes, once a file has been checked.
     budget_cap: AtomicUsize,
-    /// What the run's figures hold of the budget ([`crate::keep`]): here because the
-    /// tracker lives as long as the run's submissions, whoever reads them.
+    /// What the run's figures and the detail's rows hold of the budget: here because
+    /// the tracker lives as long as the run's submissions, whoever reads them.
     keeper: std::sync::OnceLock<crate::keep::Keeper>,
 }
 
@@ -75,9 +69,11 @@ pub(crate) fn row_bytes(r: &Row) -> u64 {
 }
 
 impl Tracker {
-    /// What holds the run's figures against a budget of `cap` bytes (the first cap
-    /// asked for: one run has one).
+    /// What holds the run's figures and rows against a budget of `cap` bytes (the first
+    /// cap asked for: one run has one).
     pub fn keeper(&self, cap: u64) -> &crate::keep::Keeper {
+        self.budget_cap
+            .store(cap.min(usize::MAX as u64) as usize, Ordering::Relaxed);
         self.keeper.get_or_init(|| crate::keep::Keeper::new(cap))
     }
 
@@ -89,49 +85,49 @@ impl Tracker {
         }
     }
 
-    /// Called once per file after it is checked, with the run's memory budget
-    /// (`--max-memory-mib`, in bytes). A file with findings keeps its rows for its
-    /// returned workbook.
-    pub fn checked(&self, layout: &Layout, sub: &mut Submission, memory_budget: u64) {
-        let Some(r) = &mut sub.report else { return };
+    /// Called once per reading of a file after it is checked, with the run's memory
+    /// budget (`--max-memory-mib`, in bytes); `again` for a file read a second time,
+    /// whose rows were counted the first time. A file with findings keeps its rows for
+    /// its returned workbook. The bytes of rows held for the detail, which the caller
+    /// gives back if the file's figures are not kept.
+    pub fn checked(
+        &self,
+        layout: &Layout,
+        sub: &mut Submission,
+        memory_budget: u64,
+        again: bool,
+    ) -> u64 {
+        let Some(r) = &mut sub.report else { return 0 };
         let n: usize = r.tables.iter().map(|t| t.row_count()).sum();
-        let so_far = self.rows.fetch_add(n, Ordering::Relaxed) + n;
+        let so_far = if again {
+            self.rows.load(Ordering::Relaxed)
+        } else {
+            self.rows.fetch_add(n, Ordering::Relaxed) + n
+        };
         if !sub.findings.is_empty() {
-            return;
+            return 0;
         }
-        let keep = self.policy.written(so_far)
-            && !self.over_budget.load(Ordering::Relaxed)
-            && self.hold(r, memory_budget);
-        if !keep {
-            for (t, d) in layout.tables.iter().zip(&mut r.tables) {
-                d.drop_rows(t.columns.len());
-            }
+        let bytes: u64 = r.tables.iter().flat_map(|t| &t.rows).map(row_bytes).sum();
+        let keep = bytes == 0
+            || (self.policy.written(so_far) && self.keeper(memory_budget).hold_rows(bytes));
+        if keep {
+            return bytes;
         }
+        drop_rows(layout, r);
+        0
     }
 
-    /// Holds a clean file's rows for the detail, if they fit in half the budget.
-    fn hold(&self, r: &crate::extract::Report, memory_budget: u64) -> bool {
-        let bytes: u64 = r.tables.iter().flat_map(|t| &t.rows).map(row_bytes).sum();
-        if bytes == 0 {
-            return true;
+    /// The figures did not all fit beside the detail's rows: the rows go (from every
+    /// clean file of `subs`), so that the figures have the whole share.
+    pub fn let_rows_go(&self, layout: &Layout, subs: &mut [&mut Submission], cap: u64) {
+        if !self.keeper(cap).drop_rows() {
+            return;
         }
-        self.budget_cap.store(
-            memory_budget.min(usize::MAX as u64) as usize,
-            Ordering::Relaxed,
-        );
-        let budget = budget::shared(memory_budget);
-        let share = memory_budget / 2;
-        let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
-        let now = held.as_ref().map_or(0, Reservation::bytes);
-        let fits = now.saturating_add(bytes) <= share
-            && match held.as_mut() {
-                Some(h) => h.try_grow(bytes),
-                None => budget.try_keep(bytes).map(|h| *held = Some(h)).is_some(),
-            };
-        if !fits {
-            self.over_budget.store(true, Ordering::Relaxed);
+        for s in subs.iter_mut().filter(|s| s.findings.is_empty()) {
+            if let Some(r) = &mut s.report {
+                drop_rows(layout, r);
+            }
         }
-        fits
     }
 
     /// The decision for the outputs, once every file is read.
@@ -141,13 +137,23 @@ impl Tracker {
             .filter_map(|s| s.report.as_ref())
             .map(|r| r.tables.iter().map(|t| t.row_count()).sum::<usize>())
             .sum();
-        let over = self.over_budget.load(Ordering::Relaxed);
+        let over = self.keeper.get().is_some_and(|k| k.rows_off());
+        let wanted = self.policy.written(rows);
         Decision {
-            written: self.policy.written(rows) && !over,
+            written: wanted && !over,
             rows,
             policy: self.policy,
-            memory_limit: over.then(|| self.budget_cap.load(Ordering::Relaxed) as u64),
+            // Only where the rows would have been written: past the automatic limit,
+            // whether the share also ran out depends on which files came first.
+            memory_limit: (over && wanted).then(|| self.budget_cap.load(Ordering::Relaxed) as u64),
         }
+    }
+}
+
+/// Lets a clean file's rows go: they can only serve the detail.
+fn drop_rows(layout: &Layout, r: &mut crate::extract::Report) {
+    for (t, d) in layout.tables.iter().zip(&mut r.tables) {
+        d.drop_rows(t.columns.len());
     }
 }
 
@@ -160,8 +166,8 @@ pub struct Decision {
     pub rows: usize,
     /// What was asked for.
     pub policy: Detail,
-    /// Left out because its rows would have taken more than half of the run's memory
-    /// budget (this many bytes, `--max-memory-mib`).
+    /// Left out because its rows and the figures together would have taken more than
+    /// half of the run's memory budget (this many bytes, `--max-memory-mib`).
     pub memory_limit: Option<u64>,
 }
 
@@ -176,10 +182,10 @@ impl Decision {
             let mib = limit / (1024 * 1024);
             return Some(match lang {
                 Lang::Vi => format!(
-                    "Không ghi sheet chi tiết từng tổ chức cơ sở ({rows} dòng): giữ chừng ấy dòng cần hơn nửa giới hạn bộ nhớ của lần chạy ({mib} MiB). Muốn có, chạy lại với --max-memory-mib lớn hơn."
+                    "Không ghi sheet chi tiết từng tổ chức cơ sở ({rows} dòng): giữ chừng ấy dòng cùng số liệu của các đơn vị cần hơn nửa giới hạn bộ nhớ của lần chạy ({mib} MiB). Muốn có, chạy lại với --max-memory-mib lớn hơn."
                 ),
                 Lang::En => format!(
-                    "The per-organisation detail sheet ({rows} rows) is left out: holding that many rows needs more than half the run's memory limit ({mib} MiB). Run again with a larger --max-memory-mib to include it."
+                    "The per-organisation detail sheet ({rows} rows) is left out: holding that many rows beside the units' figures needs more than half the run's memory limit ({mib} MiB). Run again with a larger --max-memory-mib to include it."
                 ),
             });
         }

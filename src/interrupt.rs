@@ -10,7 +10,11 @@
 //!   folder and the lock as for any other error. A second signal ends the process at
 //!   once, removing both itself;
 //! - while the finished set is swapped in (a few renames), the signal waits for the swap,
-//!   which then completes, so OUT never holds half of two runs.
+//!   which then completes, so OUT never holds half of two runs;
+//! - in the other commands that write (`template`, `samples`, ...), every output is
+//!   written to a temporary file beside it and renamed into place: the temporary files
+//!   being written are removed and the process ends at once, so a stop leaves each output
+//!   as it was or whole, and no `.tonghop-*.tmp` behind.
 //!
 //! It also holds the test-only pause and failure points ([`step`]) that the kill tests
 //! use to land a signal or a failure between two output steps.
@@ -35,6 +39,8 @@ struct State {
     /// The new set is in place: a stop now loses nothing, and says so.
     published: bool,
     signals: u32,
+    /// Temporary files being written outside a staging folder.
+    temps: Vec<PathBuf>,
 }
 
 static STATE: Mutex<State> = Mutex::new(State {
@@ -44,6 +50,7 @@ static STATE: Mutex<State> = Mutex::new(State {
     swapping: false,
     published: false,
     signals: 0,
+    temps: Vec::new(),
 });
 
 fn state() -> MutexGuard<'static, State> {
@@ -80,6 +87,14 @@ pub fn set_published() {
     state().published = true;
 }
 
+/// What the clerk reads when a command that holds no output folder stops on a signal.
+pub fn message_no_run(lang: Lang) -> &'static str {
+    lang.pick(
+        "đã dừng theo yêu cầu (Ctrl-C); không có tệp nào bị ghi dở",
+        "stopped on request (Ctrl-C); no file was left half-written",
+    )
+}
+
 /// What the clerk reads when the run stops on a signal.
 pub fn message(lang: Lang) -> &'static str {
     lang.pick(
@@ -104,13 +119,19 @@ fn on_signal() {
     if let Some(dir) = st.staging.take() {
         let _ = std::fs::remove_dir_all(dir);
     }
+    for temp in std::mem::take(&mut st.temps) {
+        let _ = std::fs::remove_file(temp);
+    }
+    let run = st.lock.is_some();
     if let Some(lock) = st.lock.take() {
         let _ = std::fs::remove_file(lock);
     }
     let said = if st.published {
         message_published(st.lang)
-    } else {
+    } else if run {
         message(st.lang)
+    } else {
+        message_no_run(st.lang)
     };
     eprintln!("tonghop: {said}");
     // The state stays locked: nothing registers a new staging folder after this.
@@ -131,6 +152,23 @@ pub fn create_staging<T>(
     let (made, path) = create()?;
     st.staging = Some(path);
     Ok(made)
+}
+
+/// Create a temporary file with `create` and record its path (`path_of`), in one step the
+/// handler cannot fall between, so a signal removes it.
+pub fn create_temp<T>(
+    create: impl FnOnce() -> std::io::Result<T>,
+    path_of: impl FnOnce(&T) -> &std::path::Path,
+) -> std::io::Result<T> {
+    let mut st = state();
+    let made = create()?;
+    st.temps.push(path_of(&made).to_path_buf());
+    Ok(made)
+}
+
+/// Forget a temporary file (renamed into place, or removed).
+pub fn forget_temp(path: &std::path::Path) {
+    state().temps.retain(|p| p != path);
 }
 
 /// Forget the staging folder (removed, or swapped in).

@@ -1,22 +1,26 @@
 //! What the run keeps of each file once it is read (its figures and findings, to be
-//! summed and written), held against the run's one memory budget.
+//! summed and written, and the detail's table rows), held against the run's one memory
+//! budget.
 //!
 //! Reading is bounded file by file ([`crate::read::budget`]), but what is kept grows
 //! with the inbox: about 24 KB a submission of the official form, so an inbox of a few
-//! hundred thousand small files would have passed any budget. Each file's figures are
-//! charged as *kept* bytes once it is checked, up to half the budget (the detail's rows
-//! may take the other half). A file that does not fit loses its figures at once.
+//! hundred thousand small files would have passed any budget. Kept bytes have half of
+//! `--max-memory-mib` to themselves (reading has the other half): each file's figures
+//! once it is checked, and the clean files' table rows while the detail may still be
+//! written. One account for both, so that together they can never take reading's room.
 //!
-//! Which files fit must not depend on which thread finished first: once every file is
-//! read, the files are taken in name order and each keeps its figures if they fit in
-//! what the files kept before it leave of the share; a file that does not gives its
-//! figures back and gets `FILE_SIZE` naming `--max-memory-mib`, and a file that fits but
-//! lost its figures while others held the share is read again. Two runs on one inbox keep the same files.
+//! What is kept must not depend on which thread finished first. The figures come
+//! first: if the figures and the detail's rows together do not fit, the detail is left
+//! out (its rows let go), whichever was refused first. Then, once every file is read,
+//! the files are taken in name order and each keeps its figures if they fit in what the
+//! files kept before it leave of the share; a file that does not gives its figures back
+//! and gets `FILE_SIZE` naming `--max-memory-mib`, and a file that fits but lost its
+//! figures while others held the share is read again. Two runs on one inbox keep the
+//! same files, and write the detail or not alike.
 //! A count-based refusal before reading would be wrong: junk files keep next to nothing.
 
 use crate::finding::{Builtin, Finding, Shown};
 use crate::lang::Msg;
-use crate::read::budget::{self, Reservation};
 use crate::submission::{Status, Submission};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -81,11 +85,20 @@ pub fn kept_bytes(s: &Submission) -> u64 {
 pub struct Keeper {
     /// The run's budget, in bytes (`--max-memory-mib`).
     cap: u64,
-    /// What the figures may hold of it.
+    /// What the figures and the detail's rows may hold of it together.
     share: u64,
-    held: Mutex<Option<Reservation>>,
-    /// A file lost its figures: the run ends with [`Keeper::settle`]'s second pass.
+    held: Mutex<Held>,
+    /// A file lost its figures: the run ends with a second pass in name order.
     refused: AtomicBool,
+}
+
+/// What is held of the share now.
+#[derive(Debug, Default)]
+struct Held {
+    figures: u64,
+    rows: u64,
+    /// The detail's rows did not fit, or were let go for the figures: no more are held.
+    rows_off: bool,
 }
 
 impl Keeper {
@@ -94,35 +107,65 @@ impl Keeper {
         Keeper {
             cap,
             share: cap / 2,
-            held: Mutex::new(None),
+            held: Mutex::new(Held::default()),
             refused: AtomicBool::new(false),
         }
     }
 
+    fn lock(&self) -> std::sync::MutexGuard<'_, Held> {
+        self.held.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// Holds `bytes` for a file's figures if they fit in the share now.
     pub fn keep(&self, bytes: u64) -> bool {
-        let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
-        let now = held.as_ref().map_or(0, Reservation::bytes);
-        let fits = now.saturating_add(bytes) <= self.share
-            && match held.as_mut() {
-                Some(h) => h.try_grow(bytes),
-                None => budget::shared(self.cap)
-                    .try_keep(bytes)
-                    .map(|h| *held = Some(h))
-                    .is_some(),
-            };
-        if !fits {
+        let mut held = self.lock();
+        let fits = held.figures.saturating_add(held.rows).saturating_add(bytes) <= self.share;
+        if fits {
+            held.figures += bytes;
+        } else {
             self.refused.store(true, Ordering::Relaxed);
         }
         fits
     }
 
-    /// Gives back `bytes` a file held.
-    pub fn release(&self, bytes: u64) {
-        let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(h) = held.as_mut() {
-            h.shrink_by(bytes);
+    /// Holds `bytes` for a clean file's rows, for the detail, if they fit in the share
+    /// now and no rows were refused before (the detail is then left out for good).
+    pub fn hold_rows(&self, bytes: u64) -> bool {
+        let mut held = self.lock();
+        if held.rows_off {
+            return false;
         }
+        if held.figures.saturating_add(held.rows).saturating_add(bytes) > self.share {
+            held.rows_off = true;
+            return false;
+        }
+        held.rows += bytes;
+        true
+    }
+
+    /// Gives back `bytes` a file's figures held.
+    pub fn release(&self, bytes: u64) {
+        let mut held = self.lock();
+        held.figures = held.figures.saturating_sub(bytes);
+    }
+
+    /// Gives back `bytes` a file's rows held (its figures were not kept).
+    pub fn release_rows(&self, bytes: u64) {
+        let mut held = self.lock();
+        held.rows = held.rows.saturating_sub(bytes);
+    }
+
+    /// Lets every row go, for the figures' sake: no more rows are held. Whether some
+    /// were held (they must then be dropped from the submissions).
+    pub fn drop_rows(&self) -> bool {
+        let mut held = self.lock();
+        held.rows_off = true;
+        std::mem::take(&mut held.rows) > 0
+    }
+
+    /// Whether the detail's rows stopped being held: they did not fit.
+    pub fn rows_off(&self) -> bool {
+        self.lock().rows_off
     }
 
     /// Whether some file lost its figures while the files were read.
@@ -153,6 +196,7 @@ impl Keeper {
         s.report = None;
         s.findings = vec![self.finding(before)];
         s.status = Status::Unreadable;
+        s.held_back = true;
     }
 
     fn finding(&self, before: usize) -> Finding {
@@ -207,6 +251,51 @@ mod tests {
             [true, false, true, true, false]
         );
         assert_eq!(keeper.fitting([101, 100]), [false, true]);
+    }
+
+    /// With the detail asked for, the figures and the rows share one account: the
+    /// figures all fit, the rows beside them do not, so every file is consolidated and
+    /// the detail is left out, saying why, whatever the threads. (Each used to have half
+    /// the budget of its own: both fitted, and reading was left no room.)
+    #[test]
+    fn the_figures_come_first_and_the_detail_goes_alike_however_many_jobs() {
+        use crate::detail::{Detail, Tracker, row_bytes};
+        let form = Form::default_form().unwrap();
+        let (_dir, inputs) = inbox(150);
+        let opts = Options::default();
+        let first = |policy| {
+            let detail = Tracker::new(policy);
+            crate::pipeline::process_all(&form, &inputs[..1], &opts, &detail).remove(0)
+        };
+        // What a file keeps once its rows are let go (the larger), and its rows.
+        let one = kept_bytes(&first(Detail::Never));
+        let with_rows = first(Detail::Always);
+        let rows: u64 = (with_rows.report.as_ref().unwrap().tables.iter())
+            .flat_map(|t| &t.rows)
+            .map(row_bytes)
+            .sum();
+        assert!(rows > 0 && kept_bytes(&with_rows) <= one);
+        // The figures fit, with room for half the rows.
+        let cap = 2 * (150 * one + 75 * rows) + 11;
+        let mut opts = Options::default();
+        opts.limits.max_memory_bytes = cap;
+        for jobs in [1, 2, 4] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(jobs)
+                .build()
+                .unwrap();
+            let detail = Tracker::new(Detail::Always);
+            let subs =
+                pool.install(|| crate::pipeline::process_all(&form, &inputs, &opts, &detail));
+            for s in &subs {
+                assert_eq!(s.status, Status::Accepted, "jobs {jobs}: {:?}", s.findings);
+                let r = s.report.as_ref().unwrap();
+                assert!(r.tables.iter().all(|t| t.rows.is_empty()), "rows let go");
+            }
+            let decision = detail.decide(&subs);
+            assert!(!decision.written, "jobs {jobs}");
+            assert_eq!(decision.memory_limit, Some(cap), "jobs {jobs}");
+        }
     }
 
     /// Files named so that each keeps the same bytes: `n` copies of a clean sample.

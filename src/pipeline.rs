@@ -53,14 +53,16 @@ pub fn process_all(
     } else {
         bar.set_draw_target(ProgressDrawTarget::hidden());
     }
-    let keeper = detail.keeper(opts.limits.max_memory_bytes);
-    let checked = |path: &Path, name: &str| {
+    let cap = opts.limits.max_memory_bytes;
+    let keeper = detail.keeper(cap);
+    let checked = |path: &Path, name: &str, again: bool| {
         let mut s = process_file(form, path, name, opts);
-        detail.checked(form, &mut s, opts.limits.max_memory_bytes);
+        let rows = detail.checked(form, &mut s, cap, again);
         let bytes = keep::kept_bytes(&s);
         let kept = keeper.keep(bytes);
         if !kept {
             // Let go at once: holding it until the end is what the share prevents.
+            keeper.release_rows(rows);
             keeper.refuse(&mut s, 0);
         }
         Kept { s, bytes, kept }
@@ -68,15 +70,23 @@ pub fn process_all(
     let mut done: Vec<Kept> = inputs
         .par_iter()
         .map(|(path, name)| {
-            let k = checked(path, name);
+            let k = checked(path, name, false);
             bar.inc(1);
             k
         })
         .collect();
     bar.finish_and_clear();
     done.sort_by(|a, b| a.s.file.cmp(&b.s.file));
+    if keeper.refused_any() || keeper.rows_off() {
+        // The figures come first: the detail's rows give them the whole share; and
+        // once the detail is left out, the rows held before are of no use.
+        let mut subs: Vec<&mut Submission> = done.iter_mut().map(|k| &mut k.s).collect();
+        detail.let_rows_go(form, &mut subs, cap);
+    }
     if keeper.refused_any() {
-        settle(keeper, &mut done, inputs, &checked);
+        settle(keeper, &mut done, inputs, &|path: &Path, name: &str| {
+            checked(path, name, true)
+        });
     }
     done.into_iter().map(|k| k.s).collect()
 }
@@ -148,6 +158,7 @@ pub fn process_file(form: &Form, path: &Path, name: &str, opts: &Options) -> Sub
         findings: Vec::new(),
         status: Status::Unreadable,
         superseded_by: None,
+        held_back: false,
     };
     let too_large = |size| {
         file_finding(&ReadError::Sniff(SniffError::TooLarge {

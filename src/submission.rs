@@ -50,6 +50,10 @@ pub struct Submission {
     pub status: Status,
     /// For a duplicate: the file kept instead.
     pub superseded_by: Option<String>,
+    /// Read, but its figures were let go because the run's kept share of
+    /// `--max-memory-mib` was full ([`crate::keep`]): the province's limit, not the
+    /// unit's fault, so the unit is neither chased nor counted as missing.
+    pub held_back: bool,
 }
 
 impl Submission {

@@ -98,7 +98,7 @@ pub fn run(a: Args, lang: Lang) -> Result<u8> {
                 out,
                 "{} [{unit}] {}",
                 visible(&s.file),
-                report::status_text(s.status, false).get(lang)
+                report::status_text(s, false).get(lang)
             )?;
             for f in &s.findings {
                 let at = match (f.at.sheet, f.at.cell) {

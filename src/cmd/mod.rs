@@ -210,6 +210,18 @@ pub fn print(text: &str) -> Result<()> {
 /// Run a parsed command line; the number is the process exit code.
 /// `lang` is the language of messages, as [`args::parse`] settled it.
 pub fn run(cli: Cli, lang: Lang) -> Result<u8> {
+    // The other commands that write files: Ctrl-C removes the temporary file being
+    // written and ends at once (`run` installs it itself, with its staging folder).
+    if matches!(
+        cli.command,
+        Command::Template(_)
+            | Command::Samples(_)
+            | Command::Targets(_)
+            | Command::Decide(_)
+            | Command::Archive(_)
+    ) {
+        crate::interrupt::install(lang);
+    }
     match cli.command {
         Command::Template(a) => template::run(a, lang),
         Command::Describe(a) => describe::run(a, lang),

@@ -185,6 +185,19 @@ pub fn run(a: Args, lang: crate::lang::Lang) -> Result<u8> {
                 codes.join(", ")
             )?;
         }
+        let held = c.held_back_units();
+        if !held.is_empty() {
+            let codes: Vec<&str> = held.iter().map(|&u| form.units[u].code.as_str()).collect();
+            writeln!(
+                out,
+                "{}: {}",
+                lang.pick(
+                    "Đã đọc nhưng chưa tổng hợp vì giới hạn bộ nhớ (chạy lại với --max-memory-mib lớn hơn)",
+                    "Read but not consolidated for the memory limit (run again with a larger --max-memory-mib)"
+                ),
+                codes.join(", ")
+            )?;
+        }
         for line in done.chase.summary(&done.form, lang) {
             writeln!(out, "{line}")?;
         }

@@ -5,14 +5,20 @@
 //! under every limit took 1.3 GB at two jobs and 2.5 GB at four, so the peak grew with the
 //! number of cores. Here a file reserves what reading it will cost before calamine opens
 //! it (its bytes, then [`crate::read::sniff::Sniffed::cost`]) and waits while other files
-//! hold the budget; a file that alone costs more than the whole budget is refused with a
-//! finding, and the batch goes on. The detail's rows are held against the same budget
-//! ([`crate::detail`]).
+//! hold the budget; a file that alone costs more than the reading half is refused with
+//! a finding, and the batch goes on.
+//!
+//! The budget is cut in two halves once for all: reading gets one ([`reading_share`]),
+//! what the run keeps to its end (every file's figures and the detail's rows,
+//! [`crate::keep`]) the other. Sharing one pool made refusals depend on timing: a file
+//! that cost more than what the kept bytes left at the moment it was read was refused,
+//! the same file read earlier was not, and a figure could not be kept while readers
+//! happened to hold the rest. Cut in two, a file is refused by its own cost alone, and
+//! which figures are kept by their own sizes alone.
 //!
 //! Waiting never deadlocks: a job holds at most one reservation, and one that must grow
-//! gives back what it holds before it waits, so a waiting job holds nothing; what is kept
-//! to the end of the run (the detail's rows) is known, and a request it leaves no room
-//! for fails at once instead of waiting for it.
+//! gives back what it holds before it waits, so a waiting job holds nothing and every
+//! request within the cap is granted once the others are done.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
@@ -25,20 +31,16 @@ pub struct Budget {
     freed: Condvar,
 }
 
-/// Bytes held, and how many of them are kept to the end of the run (the detail's rows):
-/// a request larger than what the others can ever give back fails instead of waiting
-/// forever.
+/// Bytes held by the readers now.
 #[derive(Debug, Default)]
 struct Held {
     used: u64,
-    kept: u64,
 }
 
-impl Held {
-    /// What any wait could ever free for a request.
-    fn reachable(&self, cap: u64) -> u64 {
-        cap.saturating_sub(self.kept)
-    }
+/// What reading may hold of a run budget of `cap` bytes (`--max-memory-mib`): half,
+/// rounded up. The other half is [`crate::keep`]'s.
+pub fn reading_share(cap: u64) -> u64 {
+    cap - cap / 2
 }
 
 /// A request larger than the whole budget: no waiting can grant it.
@@ -51,13 +53,14 @@ pub struct OverBudget {
     pub limit: u64,
 }
 
-/// The budget of every run in this process with this cap: the jobs of one run, the
-/// re-reads of its write phase and its detail share it, whoever asks.
+/// The reading budget of every run in this process whose whole budget is `cap` bytes
+/// (its [`reading_share`]): the jobs of one run and the re-reads of its write phase
+/// share it, whoever asks.
 pub fn shared(cap: u64) -> Arc<Budget> {
     static ALL: OnceLock<Mutex<HashMap<u64, Arc<Budget>>>> = OnceLock::new();
     let mut all = lock(ALL.get_or_init(Default::default));
     all.entry(cap)
-        .or_insert_with(|| Arc::new(Budget::new(cap)))
+        .or_insert_with(|| Arc::new(Budget::new(reading_share(cap))))
         .clone()
 }
 
@@ -92,43 +95,12 @@ impl Budget {
         self.check(bytes)?;
         let mut held = lock(&self.used);
         while held.used + bytes > self.cap {
-            self.reachable(&held, bytes)?;
             held = self.freed.wait(held).unwrap_or_else(|e| e.into_inner());
         }
         held.used += bytes;
         Ok(Reservation {
             budget: self.clone(),
             bytes,
-            kept: false,
-        })
-    }
-
-    /// Fails when `bytes` could not be had even once every other reader is done.
-    fn reachable(&self, held: &Held, bytes: u64) -> Result<(), OverBudget> {
-        let limit = held.reachable(self.cap);
-        if bytes > limit {
-            return Err(OverBudget {
-                needed: bytes,
-                limit,
-            });
-        }
-        Ok(())
-    }
-
-    /// Holds `bytes` to the end of the run if they fit now, without waiting: for what
-    /// can be let go instead (the detail's rows). Readers then know these bytes will not
-    /// come back while they wait.
-    pub fn try_keep(self: &Arc<Self>, bytes: u64) -> Option<Reservation> {
-        let mut held = lock(&self.used);
-        if held.used.saturating_add(bytes) > self.cap {
-            return None;
-        }
-        held.used += bytes;
-        held.kept += bytes;
-        Some(Reservation {
-            budget: self.clone(),
-            bytes,
-            kept: true,
         })
     }
 
@@ -142,12 +114,9 @@ impl Budget {
         Ok(())
     }
 
-    fn release(&self, bytes: u64, kept: bool) {
+    fn release(&self, bytes: u64) {
         let mut held = lock(&self.used);
         held.used = held.used.saturating_sub(bytes);
-        if kept {
-            held.kept = held.kept.saturating_sub(bytes);
-        }
         drop(held);
         self.freed.notify_all();
     }
@@ -158,8 +127,6 @@ impl Budget {
 pub struct Reservation {
     budget: Arc<Budget>,
     bytes: u64,
-    /// Made by [`Budget::try_keep`].
-    kept: bool,
 }
 
 impl Reservation {
@@ -183,12 +150,10 @@ impl Reservation {
             self.bytes = total;
             return Ok(());
         }
-        budget.reachable(&held, total)?;
         held.used -= self.bytes;
         self.bytes = 0;
         budget.freed.notify_all();
         while held.used + total > budget.cap {
-            budget.reachable(&held, total)?;
             held = budget.freed.wait(held).unwrap_or_else(|e| e.into_inner());
         }
         held.used += total;
@@ -196,25 +161,11 @@ impl Reservation {
         Ok(())
     }
 
-    /// Adds `more` bytes to what is held if they fit now, without waiting.
-    pub fn try_grow(&mut self, more: u64) -> bool {
-        let mut held = lock(&self.budget.used);
-        if held.used.saturating_add(more) > self.budget.cap {
-            return false;
-        }
-        held.used += more;
-        if self.kept {
-            held.kept += more;
-        }
-        self.bytes += more;
-        true
-    }
-
     /// Gives back `less` of what is held (at most all of it), waking whoever waits.
     pub fn shrink_by(&mut self, less: u64) {
         let less = less.min(self.bytes);
         self.bytes -= less;
-        self.budget.release(less, self.kept);
+        self.budget.release(less);
     }
 }
 
@@ -226,7 +177,7 @@ impl Drop for Reservation {
         if self.bytes >= TRIM_ABOVE {
             give_back_freed_memory();
         }
-        self.budget.release(self.bytes, self.kept);
+        self.budget.release(self.bytes);
     }
 }
 
@@ -278,22 +229,13 @@ mod tests {
         });
         assert!(*lock(&peak) <= 100);
         assert_eq!(b.used(), 0, "every reservation given back");
-        let mut r = b.try_keep(60).unwrap();
-        assert!(b.try_keep(50).is_none());
-        // What is kept never comes back while a reader waits: no wait for it.
-        assert_eq!(
-            b.reserve(41).unwrap_err(),
-            OverBudget {
-                needed: 41,
-                limit: 40
-            }
-        );
-        let mut reader = b.reserve(30).unwrap();
-        assert!(reader.grow_to(41).is_err());
-        drop(reader);
-        assert!(r.try_grow(40) && !r.try_grow(1));
+        let mut r = b.reserve(60).unwrap();
+        r.shrink_by(20);
+        assert_eq!(b.used(), 40);
         drop(r);
         assert_eq!(b.used(), 0);
+        // The run's budget: reading gets half of it, rounded up.
+        assert_eq!((shared(7).cap(), reading_share(1 << 30)), (4, 512 << 20));
         assert!(Arc::ptr_eq(&shared(7), &shared(7)));
     }
 }

@@ -293,8 +293,8 @@ pub fn file_finding(e: &ReadError) -> Finding {
             Finding::error(
                 Builtin::FileSize,
                 Msg::new(
-                    format!("Đọc tệp này cần khoảng {needed} MiB bộ nhớ, vượt giới hạn bộ nhớ của cả lần chạy ({limit} MiB, người tổng hợp có thể nâng bằng --max-memory-mib); tệp không được đọc, các tệp khác vẫn được xử lý. Tệp chứa quá nhiều chuỗi chữ hoặc định dạng so với một biểu mẫu: hãy chép số liệu sang biểu mẫu gốc, lưu lại và gửi lại."),
-                    format!("Reading this file needs about {needed} MiB of memory, over the whole run's memory limit ({limit} MiB, raised with --max-memory-mib); it was not read, the other files were. It holds far more texts or formats than a form: copy the figures into the original form, save and send it again."),
+                    format!("Đọc tệp này cần khoảng {needed} MiB bộ nhớ, vượt phần bộ nhớ dành cho việc đọc tệp ({limit} MiB, một nửa giới hạn bộ nhớ của lần chạy, người tổng hợp có thể nâng bằng --max-memory-mib); tệp không được đọc, các tệp khác vẫn được xử lý. Tệp chứa quá nhiều chuỗi chữ hoặc định dạng so với một biểu mẫu: hãy chép số liệu sang biểu mẫu gốc, lưu lại và gửi lại."),
+                    format!("Reading this file needs about {needed} MiB of memory, over the part of the run's memory kept for reading files ({limit} MiB, half the run's limit, raised with --max-memory-mib); it was not read, the other files were. It holds far more texts or formats than a form: copy the figures into the original form, save and send it again."),
                 ),
             )
             .found(Shown::Number(needed as f64))
@@ -480,7 +480,7 @@ mod tests {
             budget
                 .message
                 .vi
-                .contains("(512 MiB, người tổng hợp có thể nâng bằng --max-memory-mib)"),
+                .contains("(512 MiB, một nửa giới hạn bộ nhớ của lần chạy, người tổng hợp có thể nâng bằng --max-memory-mib)"),
             "{}",
             budget.message.vi
         );
@@ -488,7 +488,7 @@ mod tests {
             budget
                 .message
                 .en
-                .contains("(512 MiB, raised with --max-memory-mib)"),
+                .contains("(512 MiB, half the run's limit, raised with --max-memory-mib)"),
             "{}",
             budget.message.en
         );

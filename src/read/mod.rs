@@ -132,8 +132,8 @@ pub enum ReadError {
         /// Calamine's own message.
         detail: String,
     },
-    /// Reading it would cost more memory than the whole run may spend
-    /// (`--max-memory-mib`); refused before calamine opened it.
+    /// Reading it would cost more memory than reading may hold of the run's budget
+    /// (half of `--max-memory-mib`); refused before calamine opened it.
     #[error(transparent)]
     OverBudget(#[from] budget::OverBudget),
 }

@@ -689,7 +689,7 @@ fn summary(
         let msg;
         let st = match sub {
             Some(i) => {
-                msg = status_text(c.submissions[i].status, c.included[i]);
+                msg = status_text(&c.submissions[i], c.included[i]);
                 msg.get(lang)
             }
             None => lang.pick("Chưa nộp", "missing"),
@@ -1531,7 +1531,7 @@ fn status_rows(ws: &mut Worksheet, run: &Report<'_>) -> Result<(), XlsxError> {
                     &unit.code,
                     &unit.name,
                     &s.file,
-                    status_text(s.status, c.included[i]).get(lang),
+                    status_text(s, c.included[i]).get(lang),
                     Some((s.errors(), s.warnings())),
                     &note,
                     &s.sha256,
@@ -1587,7 +1587,7 @@ fn status_rows(ws: &mut Worksheet, run: &Report<'_>) -> Result<(), XlsxError> {
             code,
             name,
             &s.file,
-            status_text(s.status, c.included[i]).get(lang),
+            status_text(s, c.included[i]).get(lang),
             Some((s.errors(), s.warnings())),
             &note,
             &s.sha256,

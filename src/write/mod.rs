@@ -160,11 +160,12 @@ pub fn atomic_write(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
 /// see the old file or the new one, never half of one. A failed write leaves no trace.
 pub fn atomic_write_with(
     path: &Path,
-    fill: impl FnOnce(&mut std::io::BufWriter<tempfile::NamedTempFile>) -> std::io::Result<()>,
+    fill: impl FnOnce(&mut std::io::BufWriter<&std::fs::File>) -> std::io::Result<()>,
 ) -> Result<(), WriteError> {
-    let mut w = std::io::BufWriter::new(temp_beside(path)?);
+    let tmp = temp_beside(path)?;
+    let mut w = std::io::BufWriter::new(tmp.as_file());
     fill(&mut w).map_err(io_err(path))?;
-    let tmp = w.into_inner().map_err(|e| io_err(path)(e.into_error()))?;
+    w.into_inner().map_err(|e| io_err(path)(e.into_error()))?;
     publish(tmp, path)
 }
 
@@ -177,22 +178,46 @@ pub(crate) fn io_err(path: &Path) -> impl Fn(std::io::Error) -> WriteError + '_ 
 
 /// A temporary file in `path`'s folder (created if needed), so the final rename stays
 /// within one file system and is atomic.
-fn temp_beside(path: &Path) -> Result<tempfile::NamedTempFile, WriteError> {
+fn temp_beside(path: &Path) -> Result<Temp, WriteError> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(io_err(path))?;
-    tempfile::Builder::new()
-        .prefix(".tonghop-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(io_err(path))
+    let tmp = crate::interrupt::create_temp(
+        || {
+            tempfile::Builder::new()
+                .prefix(".tonghop-")
+                .suffix(".tmp")
+                .tempfile_in(dir)
+        },
+        |t| t.path(),
+    )
+    .map_err(io_err(path))?;
+    Ok(Temp(Some(tmp)))
+}
+
+/// A temporary file the signal handler knows of until it is dropped (removed by
+/// tempfile) or renamed into place.
+struct Temp(Option<tempfile::NamedTempFile>);
+
+impl Temp {
+    fn as_file(&self) -> &std::fs::File {
+        self.0.as_ref().expect("held until published").as_file()
+    }
+}
+
+impl Drop for Temp {
+    fn drop(&mut self) {
+        if let Some(t) = &self.0 {
+            crate::interrupt::forget_temp(t.path());
+        }
+    }
 }
 
 /// Temporary files are created private (0600); outputs are ordinary files for the
 /// clerk's other programs, so they get the usual 0644 before being renamed into place.
-fn publish(tmp: tempfile::NamedTempFile, path: &Path) -> Result<(), WriteError> {
+fn publish(mut tmp: Temp, path: &Path) -> Result<(), WriteError> {
     let io = &io_err(path);
     #[cfg(unix)]
     {
@@ -202,7 +227,14 @@ fn publish(tmp: tempfile::NamedTempFile, path: &Path) -> Result<(), WriteError> 
             .map_err(io)?;
     }
     tmp.as_file().sync_all().map_err(io)?;
-    tmp.persist(path).map_err(|e| io(e.error))?;
+    let Some(named) = tmp.0.take() else {
+        unreachable!("a temporary file is published once")
+    };
+    let temp_path = named.path().to_path_buf();
+    let persisted = named.persist(path);
+    crate::interrupt::forget_temp(&temp_path);
+    // A failed rename gives the file back; dropped here, tempfile removes it.
+    persisted.map_err(|e| io(e.error))?;
     Ok(())
 }
 
@@ -210,6 +242,8 @@ fn publish(tmp: tempfile::NamedTempFile, path: &Path) -> Result<(), WriteError> 
 /// workbook is never held whole in memory), then renaming it into place.
 pub fn save(wb: &mut Workbook, path: &Path) -> Result<(), WriteError> {
     let tmp = temp_beside(path)?;
+    // A test-only point (see `interrupt::step`): a signal while a workbook is written.
+    let _ = crate::interrupt::step("saving");
     let mut w = Latched::new(std::io::BufWriter::with_capacity(1 << 16, tmp.as_file()));
     let saved = wb.save_to_writer(&mut w);
     let flushed = w.inner.flush();

@@ -126,6 +126,13 @@ impl Serialize for Report<'_> {
             }),
         )?;
         m.serialize_entry("detail", &self.detail.written)?;
+        m.serialize_entry(
+            "held_back_units",
+            &c.held_back_units()
+                .iter()
+                .map(|&u| &form.units[u].code)
+                .collect::<Vec<_>>(),
+        )?;
         if let Some(chase) = self.chase {
             m.serialize_entry(
                 "deadline",
@@ -171,6 +178,7 @@ impl Serialize for Report<'_> {
                     "expected": cov.expected,
                     "returned": codes(&cov.returned),
                     "missing": codes(&cov.missing),
+                    "held_back": codes(&cov.held_back),
                     "complete": cov.complete(),
                 }),
             )?;
@@ -199,6 +207,13 @@ impl Serialize for Report<'_> {
         m.serialize_entry(
             "missing_units",
             &c.missing_units()
+                .iter()
+                .map(|&u| &form.units[u].code)
+                .collect::<Vec<_>>(),
+        )?;
+        m.serialize_entry(
+            "held_back_units",
+            &c.held_back_units()
                 .iter()
                 .map(|&u| &form.units[u].code)
                 .collect::<Vec<_>>(),
@@ -783,9 +798,15 @@ pub fn write(path: &Path, report: &Report) -> Result<(), WriteError> {
     })
 }
 
-/// Status words shown to people.
-pub fn status_text(st: Status, included: bool) -> Msg {
-    match (st, included) {
+/// Status words shown to people, for a submission summed (`included`) or not.
+pub fn status_text(s: &crate::submission::Submission, included: bool) -> Msg {
+    if s.held_back {
+        return Msg::new(
+            "Đã đọc, chưa tổng hợp (giới hạn bộ nhớ)",
+            "read, not consolidated (memory limit)",
+        );
+    }
+    match (s.status, included) {
         (Status::Accepted, _) => Msg::new("Đã nhận", "accepted"),
         (Status::Rejected, true) => Msg::new("Trả lại (vẫn tổng hợp)", "returned (summed anyway)"),
         (Status::Rejected, false) => Msg::new("Trả lại", "returned"),

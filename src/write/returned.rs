@@ -318,6 +318,7 @@ mod tests {
             findings,
             status: Status::Rejected,
             superseded_by: None,
+            held_back: false,
         };
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("tra-lai").join("DBP.xlsx");

@@ -35,6 +35,8 @@ pub struct Coverage {
     pub returned: Vec<usize>,
     /// Expected units that sent nothing.
     pub missing: Vec<usize>,
+    /// Expected units whose file was read but held back for the run's memory limit.
+    pub held_back: Vec<usize>,
     /// How many units were expected.
     pub expected: usize,
 }
@@ -65,6 +67,7 @@ impl Coverage {
             covered,
             returned,
             missing: c.missing_units(),
+            held_back: c.held_back_units(),
             expected: c.expected.len(),
         }
     }
@@ -97,6 +100,11 @@ impl Coverage {
         for part in [
             group(&self.returned, "trả lại", "returned"),
             group(&self.missing, "chưa nộp", "missing"),
+            group(
+                &self.held_back,
+                "chưa tổng hợp vì giới hạn bộ nhớ",
+                "not consolidated for the memory limit",
+            ),
         ]
         .into_iter()
         .flatten()
@@ -109,12 +117,12 @@ impl Coverage {
 
     /// Whether every expected unit is summed.
     pub fn complete(&self) -> bool {
-        self.returned.is_empty() && self.missing.is_empty()
+        self.returned.is_empty() && self.missing.is_empty() && self.held_back.is_empty()
     }
 
     /// How many of the expected units are summed.
     pub fn covered_expected(&self) -> usize {
-        self.expected - self.returned.len() - self.missing.len()
+        self.expected - self.returned.len() - self.missing.len() - self.held_back.len()
     }
 
     /// "CHƯA ĐỦ: n/N đơn vị", or "ĐỦ: N/N đơn vị", as the first sheet and `run` say it.

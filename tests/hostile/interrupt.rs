@@ -460,3 +460,35 @@ fn files_deleted_or_cut_short_while_the_inbox_is_read_get_findings_and_the_batch
     assert_eq!(of("DBP.xlsx")["status"], "accepted");
     assert_eq!(of("CAT.xlsx")["status"], "rejected");
 }
+
+/// `template` and `samples` stopped by Ctrl-C or SIGTERM while a workbook is being
+/// written: the temporary file is removed and the process ends at once, saying so; no
+/// `.tonghop-*.tmp` is left beside the outputs (they used to stay, the process dying
+/// where it stood).
+#[test]
+fn a_signal_while_template_or_samples_writes_leaves_no_temporary_file() {
+    let w = Workdir::new();
+    let cases: [(&[&str], &str); 2] = [
+        (&["template", "--out", "mau/mau.xlsx"], "mau"),
+        (&["samples", "--out", "mau2"], "mau2"),
+    ];
+    for (args, dir) in cases {
+        for signal in [libc::SIGINT, libc::SIGTERM] {
+            let mut child = paused_with(&w, args, &[("TONGHOP_TEST_PAUSE_AT", "saving")], "saving");
+            // The temporary file is there while the workbook is written.
+            let temps = || -> Vec<String> {
+                tree(&w.path(dir))
+                    .into_iter()
+                    .filter(|f| f.contains(".tonghop-"))
+                    .collect()
+            };
+            assert_eq!(temps().len(), 1, "{args:?}: {:?}", temps());
+            assert_eq!(
+                terminate(&mut child, signal),
+                Some(130),
+                "{args:?} {signal}"
+            );
+            assert!(temps().is_empty(), "{args:?} {signal}: {:?}", temps());
+        }
+    }
+}
