@@ -8,6 +8,7 @@ use crate::period::Period;
 use crate::rules;
 use crate::spec::{Derivation, FieldRef, FieldType};
 use crate::submission::{Status, Submission};
+use crate::text::number::{MAX_FIGURE, within_bound};
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 
@@ -28,8 +29,13 @@ pub struct Consolidation {
     pub kept: Vec<Option<usize>>,
     /// Submissions whose figures are summed (accepted, or any kept one with `include_invalid`).
     pub included: Vec<bool>,
-    /// The form's numeric fields and their provincial figure (None: nothing to sum).
+    /// The form's numeric fields and their provincial figure (None: nothing to sum,
+    /// or a sum past what a figure can hold, listed in [`Consolidation::beyond`]).
     pub totals: Vec<(FieldRef, Option<f64>)>,
+    /// Fields whose provincial sum is past 2^53 in size: each unit's figure is within
+    /// it (a larger one is a TYPE error at its cell), but together they are not, and an
+    /// `f64` would hold the sum only roughly. Left without a figure, and said.
+    pub beyond: Vec<FieldRef>,
 }
 
 impl Consolidation {
@@ -265,7 +271,7 @@ pub fn consolidate(
         })
         .collect();
 
-    let totals = totals(form, &subs, &included);
+    let (totals, beyond) = totals(form, &subs, &included);
     Consolidation {
         submissions: subs,
         period,
@@ -274,17 +280,19 @@ pub fn consolidate(
         kept,
         included,
         totals,
+        beyond,
     }
 }
 
 /// The province's figure for every summed field: counts summed exactly; a percentage
 /// or a ratio recomputed from the summed count and base, never averaged; a mean (an
-/// average age) weighted by the line it is the mean of.
+/// average age) weighted by the line it is the mean of. With them, the summed fields
+/// whose sum is past what a figure can hold ([`Consolidation::beyond`]).
 pub(crate) fn totals(
     form: &Form,
     subs: &[Submission],
     included: &[bool],
-) -> Vec<(FieldRef, Option<f64>)> {
+) -> (Vec<(FieldRef, Option<f64>)>, Vec<FieldRef>) {
     let fields = form.summed_fields();
     let index: HashMap<FieldRef, usize> = fields.iter().enumerate().map(|(k, &f)| (f, k)).collect();
     let weight_of = |f: FieldRef| match f {
@@ -298,6 +306,11 @@ pub(crate) fn totals(
         _ => None,
     };
     let mut sums: Vec<Option<f64>> = vec![None; fields.len()];
+    // Whole figures summed exactly, whatever their number: an f64 sum stays exact only
+    // while every partial sum is within 2^53. A field with a fraction somewhere is
+    // summed as f64 (`whole` false).
+    let mut exact: Vec<i128> = vec![0; fields.len()];
+    let mut whole: Vec<bool> = vec![true; fields.len()];
     // Σ value × weight and Σ weight, for the means.
     let mut weighted: HashMap<FieldRef, (f64, f64)> = HashMap::new();
     for (s, _) in subs.iter().zip(included).filter(|(_, inc)| **inc) {
@@ -305,11 +318,33 @@ pub(crate) fn totals(
         for (k, &f) in fields.iter().enumerate() {
             let Some(v) = r.figure(f) else { continue };
             *sums[k].get_or_insert(0.0) += v;
+            if v.fract() == 0.0 && within_bound(v) {
+                // Exact: |v| ≤ 2^53, and 2^74 files would be needed to overflow i128.
+                exact[k] += v as i128;
+            } else {
+                whole[k] = false;
+            }
             if let Some(w) = weight_of(f).and_then(|w| r.figure(w)) {
                 let e = weighted.entry(f).or_insert((0.0, 0.0));
                 e.0 += v * w;
                 e.1 += w;
             }
+        }
+    }
+    let mut beyond = Vec::new();
+    for (k, sum) in sums.iter_mut().enumerate() {
+        let Some(s) = sum else { continue };
+        let value = if whole[k] { exact[k] as f64 } else { *s };
+        let fits = if whole[k] {
+            exact[k].unsigned_abs() <= MAX_FIGURE as u128
+        } else {
+            within_bound(value)
+        };
+        if fits {
+            *s = value;
+        } else {
+            *sum = None;
+            beyond.push(fields[k]);
         }
     }
     let sum_of = |f: FieldRef| index.get(&f).and_then(|&k| sums[k]);
@@ -336,7 +371,7 @@ pub(crate) fn totals(
         }
         _ => None,
     };
-    fields
+    let values = fields
         .iter()
         .enumerate()
         .map(|(k, &f)| {
@@ -365,5 +400,47 @@ pub(crate) fn totals(
             };
             (f, v)
         })
-        .collect()
+        .collect();
+    (values, beyond)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::extract::Value;
+    use crate::pipeline::{Options, process_file};
+
+    /// Each unit's figure is within 2^53 (a larger one is a TYPE error at its cell), but
+    /// two of them together are not: the province gets no figure rather than a rounded
+    /// one, and the field is named. Up to 2^53 itself, the sum is exact.
+    #[test]
+    fn a_provincial_sum_past_two_to_the_53_is_left_blank_and_named() {
+        let form = Form::default_form().unwrap();
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
+        let mut subs: Vec<Submission> = ["MUONGNHE.xlsx", "CAT.xlsx"]
+            .iter()
+            .map(|n| process_file(&form, &dir.join(n), n, &Options::default()))
+            .collect();
+        let f = form
+            .summed_fields()
+            .into_iter()
+            .find(|&f| matches!(f, FieldRef::Cell(_)) && form.field_type(f) == FieldType::Count)
+            .unwrap();
+        let FieldRef::Cell(cell) = f else {
+            unreachable!()
+        };
+        let included = [true, true];
+        let mut sum = |a: f64, b: f64| {
+            for (s, v) in subs.iter_mut().zip([a, b]) {
+                s.report.as_mut().unwrap().cells[cell] = Value::Number(v);
+            }
+            let (totals, beyond) = totals(&form, &subs, &included);
+            let total = totals.iter().find(|(g, _)| *g == f).unwrap().1;
+            (total, beyond)
+        };
+        assert_eq!(sum(MAX_FIGURE, 1.0), (None, vec![f]));
+        assert_eq!(sum(MAX_FIGURE, MAX_FIGURE), (None, vec![f]));
+        assert_eq!(sum(MAX_FIGURE - 1.0, 1.0), (Some(MAX_FIGURE), vec![]));
+        assert_eq!(sum(12.0, 30.0), (Some(42.0), vec![]));
+    }
 }

@@ -297,7 +297,8 @@ impl RunOutcome {
         let bad = self.count(Status::Rejected)
             + self.count(Status::Unreadable)
             + self.count(Status::UnknownUnit);
-        u8::from(bad > 0)
+        // A provincial total left blank, past 2^53, is as much for the clerk to see.
+        u8::from(bad > 0 || !self.consolidation.beyond.is_empty())
     }
 }
 

@@ -152,6 +152,20 @@ pub fn run(a: Args, lang: crate::lang::Lang) -> Result<u8> {
             p.shown(lang)
         );
     }
+    // A provincial sum past 2^53 is left blank: said even with --quiet.
+    for &f in &done.consolidation.beyond {
+        let form = &done.form;
+        eprintln!(
+            "tonghop: {} '{}' ({}): {}",
+            lang.pick("tổng toàn tỉnh của", "the provincial total of"),
+            form.field_label(f, lang == crate::lang::Lang::En),
+            form.field_key(f),
+            lang.pick(
+                "vượt 2^53 (9.007.199.254.740.992), quá lớn để cộng chính xác, nên để trống; hãy xem lại số liệu các đơn vị",
+                "is past 2^53 (9,007,199,254,740,992), too large to add exactly, and is left blank; check the units' figures"
+            )
+        );
+    }
     if !a.quiet {
         let (form, c) = (&done.form, &done.consolidation);
         let mut out = stdout();

@@ -152,7 +152,7 @@ pub fn apply(form: &Form, c: &mut Consolidation, book: Book, include_invalid: bo
                                 .any(|f| f.code.is(Builtin::Dup) && f.is_error())))
             })
             .collect();
-        c.totals = crate::consolidate::totals(form, &c.submissions, &c.included);
+        (c.totals, c.beyond) = crate::consolidate::totals(form, &c.submissions, &c.included);
     }
     applied
 }

@@ -1152,11 +1152,9 @@ fn list_sheet(
         let fmt = fmt_for(col.ty).set_bold();
         ws.set_column_format(first_fig + k as u16, &fmt)?;
     }
-    if let Some(col) = first {
-        for k in 0..units.len() {
-            ws.set_column_format(units_at + k as u16, &fmt_for(col.ty))?;
-        }
-    }
+    // The units' figures carry their number format cell by cell: a format set on each
+    // of 50,000 columns was a whole Format held per column until the sheet was saved.
+    let unit_fmt = first.map(|col| fmt_for(col.ty));
     let reports: Vec<Option<&crate::extract::Report>> = units
         .iter()
         .map(|&u| {
@@ -1197,7 +1195,12 @@ fn list_sheet(
             };
             for (k, r) in reports.iter().enumerate() {
                 if let Some(v) = r.and_then(|r| r.figure(f)) {
-                    ws.write_number(row, units_at + k as u16, v)?;
+                    match &unit_fmt {
+                        Some(fmt) => {
+                            ws.write_number_with_format(row, units_at + k as u16, v, fmt)?
+                        }
+                        None => ws.write_number(row, units_at + k as u16, v)?,
+                    };
                 }
             }
         }

@@ -126,13 +126,6 @@ impl Serialize for Report<'_> {
             }),
         )?;
         m.serialize_entry("detail", &self.detail.written)?;
-        m.serialize_entry(
-            "held_back_units",
-            &c.held_back_units()
-                .iter()
-                .map(|&u| &form.units[u].code)
-                .collect::<Vec<_>>(),
-        )?;
         if let Some(chase) = self.chase {
             m.serialize_entry(
                 "deadline",
@@ -209,6 +202,13 @@ impl Serialize for Report<'_> {
             &c.missing_units()
                 .iter()
                 .map(|&u| &form.units[u].code)
+                .collect::<Vec<_>>(),
+        )?;
+        m.serialize_entry(
+            "totals_beyond_bound",
+            &c.beyond
+                .iter()
+                .map(|&f| form.field_key(f))
                 .collect::<Vec<_>>(),
         )?;
         m.serialize_entry(

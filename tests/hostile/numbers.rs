@@ -291,3 +291,46 @@ fn a_count_beyond_what_a_form_holds_is_a_type_error_and_no_total_overflows() {
         );
     }
 }
+
+/// Each unit's figure is within what a form holds (2^53 itself is the last), but two such
+/// figures summed are not: an `f64` would hold the provincial total only roughly. It is
+/// left without a figure and named in report.json's `totals_beyond_bound`, rather than
+/// printed rounded, and the run exits 1; the other totals stand.
+#[test]
+fn a_provincial_total_past_two_to_the_53_is_left_blank_and_named() {
+    let mut files = Vec::new();
+    for unit in ["TGI", "MNH"] {
+        let mut p = Pkg::of(unit);
+        p.cell(SRC, "C4", Cell::Number(9_007_199_254_740_992.0));
+        files.push((format!("{unit}.xlsx"), p.bytes()));
+    }
+    let files: Vec<(&str, Vec<u8>)> = files.iter().map(|(n, b)| (n.as_str(), b.clone())).collect();
+    let report = super::run_inbox(&files, &["--include-invalid"], 1);
+    for (file, _) in &files {
+        let sub = super::submission(&report, file);
+        assert_no_rule(sub, "TYPE");
+        assert_eq!(sub["included_in_totals"], true, "{sub:#}");
+    }
+    assert!(
+        report["totals"]["classes"].is_null(),
+        "{}",
+        report["totals"]
+    );
+    assert_eq!(
+        report["totals_beyond_bound"],
+        serde_json::json!(["classes"])
+    );
+    let ok = super::submission(&report, "KDN.xlsx");
+    assert_eq!(
+        report["totals"]["attendees"],
+        ok["figures"]["attendees"]["value"].as_f64().unwrap()
+            + files
+                .iter()
+                .map(
+                    |(f, _)| super::submission(&report, f)["figures"]["attendees"]["value"]
+                        .as_f64()
+                        .unwrap()
+                )
+                .sum::<f64>()
+    );
+}

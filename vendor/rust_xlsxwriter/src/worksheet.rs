@@ -6720,7 +6720,7 @@ impl Worksheet {
                     hidden: false,
                     level: 0,
                     collapsed: false,
-                    format: Some(format.clone()),
+                    format: Some(Box::new(format.clone())), // tonghop patch: boxed
                 };
                 self.changed_rows.insert(row, row_options);
             }
@@ -8192,7 +8192,7 @@ impl Worksheet {
                     level: 0,
                     collapsed: false,
                     autofit: false,
-                    format: Some(format.clone()),
+                    format: Some(Box::new(format.clone())), // tonghop patch: boxed
                 };
                 self.changed_cols.insert(col, col_options);
             }
@@ -8447,7 +8447,7 @@ impl Worksheet {
                         level: 0,
                         collapsed: false,
                         autofit: false,
-                        format: Some(format.clone()),
+                        format: Some(Box::new(format.clone())), // tonghop patch: boxed
                     };
                     self.changed_cols.insert(col_num, col_options);
                 }
@@ -21197,7 +21197,9 @@ struct RowOptions {
     level: u8,
     hidden: bool,
     collapsed: bool,
-    format: Option<Format>,
+    // tonghop patch: boxed, so a row or column without a format of its own costs a
+    // pointer, not a whole Format.
+    format: Option<Box<Format>>,
 }
 
 #[derive(Clone, PartialEq)]
@@ -21208,7 +21210,8 @@ struct ColOptions {
     hidden: bool,
     collapsed: bool,
     autofit: bool,
-    format: Option<Format>,
+    // tonghop patch: boxed (see RowOptions).
+    format: Option<Box<Format>>,
 }
 
 impl ColOptions {
