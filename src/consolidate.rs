@@ -42,11 +42,11 @@ impl Consolidation {
     /// The expected units that sent nothing that could be used (a unit whose file was
     /// held back for the run's memory limit is not one of them).
     pub fn missing_units(&self) -> Vec<usize> {
-        let held = self.held_back_units();
+        let held = self.held_back_flags();
         self.expected
             .iter()
             .copied()
-            .filter(|&u| self.kept[u].is_none() && !held.contains(&u))
+            .filter(|&u| self.kept[u].is_none() && !held[u])
             .collect()
     }
 
@@ -54,21 +54,25 @@ impl Consolidation {
     /// memory limit (`--max-memory-mib`) could keep no more figures: for the clerk to
     /// run again with a larger limit, not for the unit to send again.
     pub fn held_back_units(&self) -> Vec<usize> {
-        let mut units: Vec<usize> = self
+        let held = self.held_back_flags();
+        self.expected.iter().copied().filter(|&u| held[u]).collect()
+    }
+
+    /// For each unit of the form: whether a file of it was held back and none of it
+    /// is kept. Flags, not a search: a national inbox can hold back tens of thousands.
+    pub fn held_back_flags(&self) -> Vec<bool> {
+        let mut held = vec![false; self.kept.len()];
+        for u in self
             .submissions
             .iter()
             .filter(|s| s.held_back)
             .filter_map(|s| s.unit)
-            .filter(|&u| self.kept[u].is_none() && self.expected.contains(&u))
-            .collect();
-        units.sort_unstable();
-        units.dedup();
-        // In the form's order, as the other lists.
-        self.expected
-            .iter()
-            .copied()
-            .filter(|u| units.binary_search(u).is_ok())
-            .collect()
+        {
+            if let Some(h) = held.get_mut(u) {
+                *h = self.kept[u].is_none();
+            }
+        }
+        held
     }
 }
 
@@ -331,7 +335,8 @@ pub(crate) fn totals(
             }
         }
     }
-    let mut beyond = Vec::new();
+    // Sums past the bound; which fields they leave blank is found below.
+    let mut over = vec![false; fields.len()];
     for (k, sum) in sums.iter_mut().enumerate() {
         let Some(s) = sum else { continue };
         let value = if whole[k] { exact[k] as f64 } else { *s };
@@ -344,9 +349,13 @@ pub(crate) fn totals(
             *s = value;
         } else {
             *sum = None;
-            beyond.push(fields[k]);
+            over[k] = true;
         }
     }
+    let is_over = |f: FieldRef| index.get(&f).is_some_and(|&k| over[k]);
+    // The fields left blank by a sum past the bound: the summed ones, and the ratios
+    // and percentages computed from them. A weighted mean is no sum of counts.
+    let mut beyond = Vec::new();
     let sum_of = |f: FieldRef| index.get(&f).and_then(|&k| sums[k]);
     // A percentage of two means (the average age this period against a year earlier) is
     // the ratio of the province's means, not of the sums of the units' means.
@@ -375,29 +384,40 @@ pub(crate) fn totals(
         .iter()
         .enumerate()
         .map(|(k, &f)| {
-            let v = if let FieldRef::Derived(i) = f
+            let (v, blank) = if let FieldRef::Derived(i) = f
                 && let Derivation::Ratio {
                     numerator,
                     denominator,
                     scale,
                 } = form.derived[i].how
             {
-                ratio(sum_of(numerator), sum_of(denominator), scale)
+                (
+                    ratio(sum_of(numerator), sum_of(denominator), scale),
+                    is_over(numerator) || is_over(denominator),
+                )
             } else if form.field_type(f) == FieldType::Percent
                 && let Some((count, base)) = form.rules.percent_source(f)
             {
                 // Before the weighted means: the % column of a mean's line is a ratio of
                 // the province's means, not a mean of the units' percentages.
-                ratio(value_of(count), value_of(base), 100.0)
+                let summed = |g: FieldRef| weight_of(g).is_none() && is_over(g);
+                (
+                    ratio(value_of(count), value_of(base), 100.0),
+                    summed(count) || summed(base),
+                )
             } else if weight_of(f).is_some() {
-                weighted
+                let mean = weighted
                     .get(&f)
-                    .and_then(|&(vw, w)| ratio(Some(vw), Some(w), 1.0))
+                    .and_then(|&(vw, w)| ratio(Some(vw), Some(w), 1.0));
+                (mean, false)
             } else if form.field_type(f) == FieldType::Percent {
-                None
+                (None, false)
             } else {
-                sums[k]
+                (sums[k], over[k])
             };
+            if blank {
+                beyond.push(f);
+            }
             (f, v)
         })
         .collect();
@@ -412,7 +432,8 @@ mod tests {
 
     /// Each unit's figure is within 2^53 (a larger one is a TYPE error at its cell), but
     /// two of them together are not: the province gets no figure rather than a rounded
-    /// one, and the field is named. Up to 2^53 itself, the sum is exact.
+    /// one, and the field is named, with every percentage computed from it. Up to 2^53
+    /// itself, the sum is exact.
     #[test]
     fn a_provincial_sum_past_two_to_the_53_is_left_blank_and_named() {
         let form = Form::default_form().unwrap();
@@ -436,11 +457,15 @@ mod tests {
             }
             let (totals, beyond) = totals(&form, &subs, &included);
             let total = totals.iter().find(|(g, _)| *g == f).unwrap().1;
-            (total, beyond)
+            // What is named is blank.
+            for g in &beyond {
+                assert!(totals.iter().any(|(h, v)| h == g && v.is_none()), "{g:?}");
+            }
+            (total, beyond.first().copied())
         };
-        assert_eq!(sum(MAX_FIGURE, 1.0), (None, vec![f]));
-        assert_eq!(sum(MAX_FIGURE, MAX_FIGURE), (None, vec![f]));
-        assert_eq!(sum(MAX_FIGURE - 1.0, 1.0), (Some(MAX_FIGURE), vec![]));
-        assert_eq!(sum(12.0, 30.0), (Some(42.0), vec![]));
+        assert_eq!(sum(MAX_FIGURE, 1.0), (None, Some(f)));
+        assert_eq!(sum(MAX_FIGURE, MAX_FIGURE), (None, Some(f)));
+        assert_eq!(sum(MAX_FIGURE - 1.0, 1.0), (Some(MAX_FIGURE), None));
+        assert_eq!(sum(12.0, 30.0), (Some(42.0), None));
     }
 }

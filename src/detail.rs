@@ -47,7 +47,8 @@ impl Detail {
 /// The rows kept for the detail are held in the run's kept share of the memory budget
 /// ([`crate::keep`]), together with every file's figures: `--detail` on 4 million rows
 /// took 1.4 GB. The figures come first; past the share the detail is left out (the
-/// [`Decision`] says why) and later clean files let their rows go.
+/// [`Decision`] says why), later clean files let their rows go at once and the earlier
+/// ones once every file is read.
 #[derive(Debug, Default)]
 pub struct Tracker {
     policy: Detail,
@@ -115,6 +116,12 @@ impl Tracker {
         }
         drop_rows(layout, r);
         0
+    }
+
+    /// Whether the detail may still be written, the rows read so far counted: past the
+    /// automatic limit it will not, and the rows held before it was passed can go.
+    pub fn may_be_written(&self) -> bool {
+        self.policy.written(self.rows.load(Ordering::Relaxed))
     }
 
     /// The figures did not all fit beside the detail's rows: the rows go (from every

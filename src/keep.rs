@@ -3,7 +3,7 @@
 //! budget.
 //!
 //! Reading is bounded file by file ([`crate::read::budget`]), but what is kept grows
-//! with the inbox: about 24 KB a submission of the official form, so an inbox of a few
+//! with the inbox: about 28 KB a submission of the official form, so an inbox of a few
 //! hundred thousand small files would have passed any budget. Kept bytes have half of
 //! `--max-memory-mib` to themselves (reading has the other half): each file's figures
 //! once it is checked, and the clean files' table rows while the detail may still be
@@ -30,8 +30,11 @@ pub const ALLOCATION: u64 = 32;
 
 /// Bytes the run holds for `s` once it is checked: the submission, its findings and its
 /// figures. A clean file's table rows are the detail's ([`crate::detail::Tracker`]
-/// holds them against its own half, or lets them go), so they count only for a file
-/// with findings, which keeps them for its returned workbook.
+/// holds them in the same share, or lets them go), so they count only for a file with
+/// findings, which keeps them for its returned workbook. The column sums a clean file
+/// keeps once its rows go (a few hundred bytes) are left out: whether the rows went at
+/// the first reading depends on which files came first, and the count must not, or the
+/// files kept in name order would.
 pub fn kept_bytes(s: &Submission) -> u64 {
     let text = |t: &String| t.capacity() as u64 + ALLOCATION;
     let shown = |v: &Option<Shown>| match v {
@@ -61,9 +64,6 @@ pub fn kept_bytes(s: &Submission) -> u64 {
                 rows + t.total.as_ref().map_or(0, crate::detail::row_bytes)
                     + (t.total_ranges.capacity() * size_of::<Option<crate::read::SumRange>>())
                         as u64
-                    + t.dropped
-                        .as_ref()
-                        .map_or(0, |d| (d.sums.capacity() * size_of::<Option<f64>>()) as u64)
                     + size_of::<crate::extract::TableData>() as u64
             })
             .sum();

@@ -77,9 +77,10 @@ pub fn process_all(
         .collect();
     bar.finish_and_clear();
     done.sort_by(|a, b| a.s.file.cmp(&b.s.file));
-    if keeper.refused_any() || keeper.rows_off() {
+    if keeper.refused_any() || keeper.rows_off() || !detail.may_be_written() {
         // The figures come first: the detail's rows give them the whole share; and
-        // once the detail is left out, the rows held before are of no use.
+        // once the detail is left out (for memory, or past the automatic limit), the
+        // rows held before are of no use.
         let mut subs: Vec<&mut Submission> = done.iter_mut().map(|k| &mut k.s).collect();
         detail.let_rows_go(form, &mut subs, cap);
     }

@@ -156,7 +156,7 @@ pub fn run(a: Args, lang: crate::lang::Lang) -> Result<u8> {
     for &f in &done.consolidation.beyond {
         let form = &done.form;
         eprintln!(
-            "tonghop: {} '{}' ({}): {}",
+            "tonghop: {} '{}' ({}) {}",
             lang.pick("tổng toàn tỉnh của", "the provincial total of"),
             form.field_label(f, lang == crate::lang::Lang::En),
             form.field_key(f),
@@ -170,6 +170,8 @@ pub fn run(a: Args, lang: crate::lang::Lang) -> Result<u8> {
         let (form, c) = (&done.form, &done.consolidation);
         let mut out = stdout();
         let missing = c.missing_units();
+        // Read, but held back for the memory limit: said on its own line below.
+        let held_files = c.submissions.iter().filter(|s| s.held_back).count();
         writeln!(
             out,
             "{}: {} {}, {} {}, {} {}, {} {}, {} {}, {} {}",
@@ -178,7 +180,7 @@ pub fn run(a: Args, lang: crate::lang::Lang) -> Result<u8> {
             lang.pick("đã nhận", "accepted"),
             done.count(Status::Rejected),
             lang.pick("trả lại", "returned"),
-            done.count(Status::Unreadable),
+            done.count(Status::Unreadable) - held_files,
             lang.pick("không đọc được", "unreadable"),
             done.count(Status::Duplicate),
             lang.pick("trùng", "duplicate"),

@@ -43,7 +43,7 @@ pub fn reading_share(cap: u64) -> u64 {
     cap - cap / 2
 }
 
-/// A request larger than the whole budget: no waiting can grant it.
+/// A request larger than reading's half of the budget: no waiting can grant it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("needs about {needed} bytes of memory, over the run's budget of {limit} bytes")]
 pub struct OverBudget {

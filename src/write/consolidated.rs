@@ -679,6 +679,7 @@ fn summary(
     )?;
     let cell = |row: u32, col: u16| format!("{}{}", column_name(col), row + 1);
     let mut notes: Vec<(String, String)> = Vec::new();
+    let held = c.held_back_flags();
     for (k, &u) in c.expected.iter().enumerate() {
         let unit = &form.units[u];
         let row = first + k as u32;
@@ -692,6 +693,7 @@ fn summary(
                 msg = status_text(&c.submissions[i], c.included[i]);
                 msg.get(lang)
             }
+            None if held[u] => lang.pick(super::report::HELD_BACK.0, super::report::HELD_BACK.1),
             None => lang.pick("Chưa nộp", "missing"),
         };
         ws.write_string(row, 3, st)?;
@@ -1501,6 +1503,7 @@ fn status_rows(ws: &mut Worksheet, run: &Report<'_>) -> Result<(), XlsxError> {
         n += 1;
         Ok(())
     };
+    let held = c.held_back_flags();
     for &u in &c.expected {
         let unit = &form.units[u];
         match c.kept[u] {
@@ -1541,6 +1544,21 @@ fn status_rows(ws: &mut Worksheet, run: &Report<'_>) -> Result<(), XlsxError> {
                     &dated(i),
                 )?;
             }
+            // Read, but held back for the run's memory limit: its file is listed below.
+            None if held[u] => line(
+                ws,
+                &unit.code,
+                &unit.name,
+                "",
+                lang.pick(super::report::HELD_BACK.0, super::report::HELD_BACK.1),
+                None,
+                lang.pick(
+                    "Chạy lại với --max-memory-mib lớn hơn; đơn vị không cần gửi lại",
+                    "Run again with a larger --max-memory-mib; the unit need not send again",
+                ),
+                "",
+                &[String::new(), String::new(), String::new()],
+            )?,
             None => line(
                 ws,
                 &unit.code,

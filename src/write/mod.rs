@@ -209,8 +209,11 @@ impl Temp {
 
 impl Drop for Temp {
     fn drop(&mut self) {
-        if let Some(t) = &self.0 {
-            crate::interrupt::forget_temp(t.path());
+        if let Some(t) = self.0.take() {
+            let path = t.path().to_path_buf();
+            // Removed first, forgotten after: a signal between them removes nothing.
+            drop(t);
+            crate::interrupt::forget_temp(&path);
         }
     }
 }
@@ -231,10 +234,10 @@ fn publish(mut tmp: Temp, path: &Path) -> Result<(), WriteError> {
         unreachable!("a temporary file is published once")
     };
     let temp_path = named.path().to_path_buf();
-    let persisted = named.persist(path);
+    // A failed rename gives the file back: removed (dropped) before it is forgotten.
+    let persisted = named.persist(path).map_err(|e| io(e.error));
     crate::interrupt::forget_temp(&temp_path);
-    // A failed rename gives the file back; dropped here, tempfile removes it.
-    persisted.map_err(|e| io(e.error))?;
+    persisted?;
     Ok(())
 }
 

@@ -103,6 +103,7 @@ impl Serialize for Report<'_> {
     fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
         let (form, c, lang) = (self.form, self.c, self.lang);
         let count = |st: Status| c.submissions.iter().filter(|s| s.status == st).count();
+        let held_back = c.submissions.iter().filter(|s| s.held_back).count();
         let mut totals = Map::new();
         for (f, v) in &c.totals {
             totals.insert(form.field_key(*f), v.map_or(Json::Null, number));
@@ -147,7 +148,9 @@ impl Serialize for Report<'_> {
                 "files": c.submissions.len(),
                 "accepted": count(Status::Accepted),
                 "rejected": count(Status::Rejected),
-                "unreadable": count(Status::Unreadable),
+                // A file held back for the memory limit was read: counted apart.
+                "unreadable": count(Status::Unreadable) - held_back,
+                "held_back": held_back,
                 "duplicate": count(Status::Duplicate),
                 "unknown_unit": count(Status::UnknownUnit),
                 "missing": c.missing_units().len(),
@@ -589,6 +592,7 @@ impl Serialize for SubmissionJson<'_> {
         m.serialize_entry("unit", &unit.map(|u| &u.code))?;
         m.serialize_entry("unit_name", &unit.map(|u| &u.name))?;
         m.serialize_entry("status", &s.status)?;
+        m.serialize_entry("held_back", &s.held_back)?;
         m.serialize_entry("included_in_totals", &self.c.included[self.i])?;
         m.serialize_entry("superseded_by", &s.superseded_by)?;
         m.serialize_entry("errors", &s.errors())?;
@@ -798,13 +802,16 @@ pub fn write(path: &Path, report: &Report) -> Result<(), WriteError> {
     })
 }
 
+/// The status of a unit whose file was held back for the run's memory limit.
+pub const HELD_BACK: (&str, &str) = (
+    "Đã đọc, chưa tổng hợp (giới hạn bộ nhớ)",
+    "read, not consolidated (memory limit)",
+);
+
 /// Status words shown to people, for a submission summed (`included`) or not.
 pub fn status_text(s: &crate::submission::Submission, included: bool) -> Msg {
     if s.held_back {
-        return Msg::new(
-            "Đã đọc, chưa tổng hợp (giới hạn bộ nhớ)",
-            "read, not consolidated (memory limit)",
-        );
+        return Msg::new(HELD_BACK.0, HELD_BACK.1);
     }
     match (s.status, included) {
         (Status::Accepted, _) => Msg::new("Đã nhận", "accepted"),

@@ -387,7 +387,7 @@ fn coverage_block(wb: &mut Workbook, form: &Form, cov: &Coverage) -> Result<(), 
     )?;
     row += 2;
     let wrap = style::label();
-    let lines = [
+    let mut lines = vec![
         (
             format!("Đã tổng hợp ({} đơn vị):", cov.covered.len()),
             names(&cov.covered),
@@ -401,6 +401,16 @@ fn coverage_block(wb: &mut Workbook, form: &Form, cov: &Coverage) -> Result<(), 
             names(&cov.missing),
         ),
     ];
+    // Only when the run's memory limit held some back: the clerk runs again.
+    if !cov.held_back.is_empty() {
+        lines.push((
+            format!(
+                "Đã đọc nhưng chưa tổng hợp vì giới hạn bộ nhớ ({} đơn vị):",
+                cov.held_back.len()
+            ),
+            names(&cov.held_back),
+        ));
+    }
     for (label, text) in lines {
         ws.merge_range(row, 0, row, 2, &label, &style::bold())?;
         ws.merge_range(row + 1, 0, row + 1, 2, &text, &wrap)?;
