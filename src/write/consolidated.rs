@@ -1096,8 +1096,9 @@ fn list_sheet(
     let label_col = 1u16;
     let first_fig = 2u16;
     let units_at = first_fig + l.columns.len() as u16;
+    // "— theo đơn vị" on a line of its own: wrapped by width, it broke inside itself.
     let mut title = format!(
-        "{} — {}",
+        "{}\n— {}",
         form.sheets[l.sheet]
             .title
             .as_deref()
@@ -1112,7 +1113,18 @@ fn list_sheet(
             of.1
         ));
     }
-    ws.merge_range(0, 0, 0, units_at.max(4) - 1, &title, &style::title())?;
+    // Over the columns every printed page repeats (code and label), wrapped: merged
+    // over the province's columns too, a page further right showed only the part of
+    // the title above its repeated columns, cut in the middle of a word.
+    ws.merge_range(0, 0, 0, label_col, &title, &style::title().set_text_wrap())?;
+    // About 0.65 of a column's width in 14-point bold capitals: two lines for most.
+    let per_line = ACROSS_HEAD.iter().sum::<f64>() * 0.65;
+    let lines: f64 = (title.split('\n'))
+        .map(|l| (l.chars().count() as f64 / per_line).ceil().max(1.0))
+        .sum();
+    if lines > 1.0 {
+        ws.set_row_height(0, 19.0 * lines)?;
+    }
     let period = c.period.map_or_else(String::new, |p| {
         format!("{} {p}", lang.pick("Kỳ báo cáo", "Period"))
     });
@@ -1139,7 +1151,7 @@ fn list_sheet(
         )
     }));
     let refs: Vec<&str> = head.iter().map(String::as_str).collect();
-    let mut widths = vec![8.0, 46.0];
+    let mut widths = ACROSS_HEAD.to_vec();
     widths.extend(l.columns.iter().map(|_| 13.0));
     widths.extend(units.iter().map(|_| 11.0));
     // The lines' codes and labels on every page; the province's figures once.
@@ -1210,6 +1222,10 @@ fn list_sheet(
     ws.set_freeze_panes(head_row + 1, units_at)?;
     Ok(())
 }
+
+/// Widths of the code and label columns of a units-across sheet, which every printed
+/// page repeats.
+const ACROSS_HEAD: [f64; 2] = [8.0, 46.0];
 
 /// Width of the message column of *Lỗi*, in characters.
 const MESSAGE_WIDTH: f64 = 80.0;
