@@ -489,13 +489,8 @@ mod tests {
     /// clerk's to run again: not missing, not chased, and the upward report says so.
     #[test]
     fn a_unit_held_back_for_memory_is_neither_missing_nor_chased() {
-        use crate::pipeline::{Options, process_file};
         let form = Form::default_form().unwrap();
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
-        let mut subs: Vec<Submission> = ["MUONGNHE.xlsx", "CAT.xlsx"]
-            .iter()
-            .map(|n| process_file(&form, &dir.join(n), n, &Options::default()))
-            .collect();
+        let mut subs = crate::pipeline::samples(&form, &["MUONGNHE.xlsx", "CAT.xlsx"]);
         let held = subs[1].unit.unwrap();
         crate::keep::Keeper::new(1 << 30).refuse(&mut subs[1], 1);
         let c = crate::consolidate::consolidate(&form, subs, false, None);

@@ -221,15 +221,12 @@ impl Keeper {
 mod tests {
     use super::*;
     use crate::form::Form;
-    use crate::pipeline::{Options, process_file};
+    use crate::pipeline::Options;
     use std::path::Path;
 
     fn sample(name: &str) -> Submission {
         let form = Form::default_form().unwrap();
-        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("samples")
-            .join(name);
-        process_file(&form, &path, name, &Options::default())
+        crate::pipeline::samples(&form, &[name]).remove(0)
     }
 
     #[test]

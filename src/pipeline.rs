@@ -306,3 +306,14 @@ fn process_held(
         ..Outcome::default()
     })
 }
+
+/// The shipped samples `names`, each read and checked as a run reads it: for the tests of
+/// what comes after the pipeline.
+#[cfg(test)]
+pub(crate) fn samples(form: &Form, names: &[&str]) -> Vec<Submission> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
+    names
+        .iter()
+        .map(|n| process_file(form, &dir.join(n), n, &Options::default()))
+        .collect()
+}
