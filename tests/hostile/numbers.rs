@@ -334,3 +334,23 @@ fn a_provincial_total_past_two_to_the_53_is_left_blank_and_named() {
                 .sum::<f64>()
     );
 }
+
+/// A cell reference past what a row number holds: `C4294967300` is row 2^32 + 4, which
+/// release builds wrapped around to row 4, so its value was read as C4's, a form cell
+/// (found by the `read_differential` fuzz target: debug builds panicked). It is no cell
+/// of the form: the sheet is refused with a finding, the batch goes on.
+#[test]
+fn a_cell_reference_past_a_row_number_does_not_wrap_onto_a_form_cell() {
+    let mut p = Pkg::of("TGI");
+    p.edit(SRC, |x| {
+        let (from, to) = cell_span(&x, "C4").expect("C4 on Tạo nguồn");
+        let cell = x[from..to].replacen("r=\"C4\"", "r=\"C4294967300\"", 1);
+        assert_ne!(cell, x[from..to]);
+        format!("{}{cell}{}", &x[..from], &x[to..])
+    });
+    let report = super::run_inbox(&[("TGI.xlsx", p.bytes())], &[], 1);
+    let sub = super::submission(&report, "TGI.xlsx");
+    assert_finding(sub, "SHEET", "Tạo nguồn", None);
+    // Not read as C4's figure.
+    assert!(!sub["figures"]["classes"]["value"].is_number(), "{sub:#}");
+}

@@ -3085,6 +3085,13 @@ pub fn get_row(range: &str) -> Result<u32, XlsxError> {
     get_row_and_optional_column(range).map(|(row, _)| row)
 }
 
+/// tonghop patch: `n * base + digit`, or an error when it passes `u32`.
+fn base_add(n: u32, base: u32, digit: u32) -> Result<u32, XlsxError> {
+    n.checked_mul(base)
+        .and_then(|n| n.checked_add(digit))
+        .ok_or(XlsxError::Unexpected("cell reference out of range"))
+}
+
 /// Converts a text-based range name into its `(row, column)` position (0-based index).
 /// If the column component of the range is missing, a None is returned (for the column).
 /// If the row component of the range is missing, an Error is returned.
@@ -3101,8 +3108,10 @@ fn get_row_and_optional_column(range: &str) -> Result<(u32, Option<u32>), XlsxEr
     let mut row: u32 = 0;
     while i < len {
         match range[i] {
-            c @ b'A'..=b'Z' => col = col * 26 + (c - b'A') as u32 + 1,
-            c @ b'a'..=b'z' => col = col * 26 + (c - b'a') as u32 + 1,
+            // tonghop patch: checked, so a reference past u32 is an error, not a
+            // wrapped-around cell (release builds wrap silently; `A4294967297` was A1).
+            c @ b'A'..=b'Z' => col = base_add(col, 26, (c - b'A') as u32 + 1)?,
+            c @ b'a'..=b'z' => col = base_add(col, 26, (c - b'a') as u32 + 1)?,
             c @ b'0'..=b'9' => {
                 // on first digit, capture it and transition to the row loop
                 row = (c - b'0') as u32;
@@ -3117,7 +3126,7 @@ fn get_row_and_optional_column(range: &str) -> Result<(u32, Option<u32>), XlsxEr
     // Row: accumulate base-10 from remaining digits (1-based in source)
     while i < len {
         match range[i] {
-            c @ b'0'..=b'9' => row = row * 10 + (c - b'0') as u32,
+            c @ b'0'..=b'9' => row = base_add(row, 10, (c - b'0') as u32)?,
             c => return Err(XlsxError::Alphanumeric(c)),
         }
         i += 1;
