@@ -9,6 +9,7 @@ use crate::rules;
 use crate::spec::{Derivation, FieldRef, FieldType};
 use crate::submission::{Status, Submission};
 use crate::text::number::{MAX_FIGURE, within_bound};
+use std::cmp::Reverse;
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 
@@ -151,19 +152,37 @@ pub fn consolidate(
             by_unit[u].push(i);
         }
     }
+    // Which of two files of a unit is the newer: by date of report, then by file time
+    // (a unit that corrects its file keeps the date of report, so the file saved later
+    // is the correction); the file name only makes the order of a true tie
+    // deterministic.
+    let outranks = |subs: &[Submission], a: usize, b: usize| {
+        let key = |i: usize| {
+            (
+                subs[i].report_date,
+                subs[i].modified,
+                Reverse(&subs[i].file),
+            )
+        };
+        key(a) > key(b)
+    };
+    // The newest file of each unit that was held back for the memory limit: its
+    // figures are gone, but it still supersedes the older files of its unit.
+    let mut newest_held: Vec<Option<usize>> = vec![None; form.units.len()];
+    for (i, s) in subs.iter().enumerate().filter(|(_, s)| s.held_back) {
+        if let Some(slot) = s.unit.and_then(|u| newest_held.get_mut(u))
+            && slot.is_none_or(|h| outranks(&subs, i, h))
+        {
+            *slot = Some(i);
+        }
+    }
     for (u, slot) in kept.iter_mut().enumerate() {
         let claims = std::mem::take(&mut by_unit[u]);
         if claims.is_empty() {
             continue;
         }
-        let report_date = |i: usize| {
-            form.identity
-                .report_date
-                .and_then(|c| subs[i].report.as_ref().and_then(|r| r.cells[c].date()))
-        };
-        // Newest by date of report, then by file time (a unit that corrects its file
-        // keeps the date of report, so the file saved later is the correction); the
-        // file name only makes the order of a true tie deterministic.
+        let report_date = |i: usize| subs[i].report_date;
+        // Newest first.
         let mut order = claims.clone();
         order.sort_by(|&a, &b| {
             (report_date(b), subs[b].modified, &subs[a].file).cmp(&(
@@ -174,6 +193,28 @@ pub fn consolidate(
         });
         let winner = order[0];
         let code = &form.units[u].code;
+        if let Some(h) = newest_held[u].filter(|&h| outranks(&subs, h, winner)) {
+            // Consolidating an older file in place of the newer one would sum figures
+            // the unit has replaced: the unit is held back as a whole, for the clerk to
+            // run again with a larger limit.
+            let newer = subs[h].file.clone();
+            for &i in &order {
+                subs[i].findings.push(Finding::warning(
+                    Builtin::Dup,
+                    Msg::new(
+                        format!(
+                            "Tệp mới hơn của đơn vị {code} ({newer}) đã được đọc nhưng chưa tổng hợp vì giới hạn bộ nhớ của lần chạy; tệp cũ này không được tổng hợp thay cho nó. Người tổng hợp: chạy lại với --max-memory-mib lớn hơn; đơn vị không cần gửi lại."
+                        ),
+                        format!(
+                            "The newer file of unit {code} ({newer}) was read but not consolidated because of the run's memory limit; this older one is not consolidated in its place. Clerk: run again with a larger --max-memory-mib; the unit need not send again."
+                        ),
+                    ),
+                ));
+                subs[i].status = Status::Duplicate;
+                subs[i].superseded_by = Some(newer.clone());
+            }
+            continue;
+        }
         let mut same_date: Vec<usize> = order
             .iter()
             .copied()
@@ -462,5 +503,39 @@ mod tests {
         assert_eq!(sum(MAX_FIGURE, MAX_FIGURE), (None, Some(f)));
         assert_eq!(sum(MAX_FIGURE - 1.0, 1.0), (Some(MAX_FIGURE), None));
         assert_eq!(sum(12.0, 30.0), (Some(42.0), None));
+    }
+
+    /// A unit's newer file held back for the memory limit still supersedes its older
+    /// one: the older figures are not summed in its place, the unit is held back (not
+    /// missing), and the older file names the newer. When the held-back file is the
+    /// older one, the newer file is consolidated as ever.
+    #[test]
+    fn an_older_file_is_not_consolidated_in_place_of_a_newer_one_held_back() {
+        let form = Form::default_form().unwrap();
+        let newer_held = |held_is_newer: bool| {
+            let mut subs = crate::pipeline::samples(&form, &["MUONGNHE.xlsx", "MUONGNHE.xlsx"]);
+            subs[1].file = "MUONGNHE-sua.xlsx".into();
+            let date = subs[0].report_date.unwrap();
+            subs[1].report_date = Some(date + chrono::Days::new(1));
+            let held = if held_is_newer { 1 } else { 0 };
+            crate::keep::Keeper::new(1 << 30).refuse(&mut subs[held], 1);
+            consolidate(&form, subs, false, None)
+        };
+        let c = newer_held(true);
+        let u = c.submissions[0].unit.unwrap();
+        assert_eq!(c.kept[u], None);
+        assert!(!c.included[0]);
+        assert_eq!(c.held_back_units(), vec![u]);
+        assert!(!c.missing_units().contains(&u));
+        let older = &c.submissions[0];
+        assert_eq!(older.status, Status::Duplicate);
+        assert_eq!(older.superseded_by.as_deref(), Some("MUONGNHE-sua.xlsx"));
+        let said = &older.findings.last().unwrap().message.vi;
+        assert!(said.contains("--max-memory-mib"), "{said}");
+
+        let c = newer_held(false);
+        assert_eq!(c.kept[u], Some(1));
+        assert!(c.included[1] && c.held_back_units().is_empty());
+        assert_eq!(c.submissions[1].status, Status::Accepted);
     }
 }

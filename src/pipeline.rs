@@ -160,6 +160,7 @@ pub fn process_file(form: &Form, path: &Path, name: &str, opts: &Options) -> Sub
         status: Status::Unreadable,
         superseded_by: None,
         held_back: false,
+        report_date: None,
     };
     let too_large = |size| {
         file_finding(&ReadError::Sniff(SniffError::TooLarge {
@@ -220,6 +221,10 @@ pub fn process_file(form: &Form, path: &Path, name: &str, opts: &Options) -> Sub
     sub.format = out.format;
     sub.report = out.report;
     sub.unit = out.unit;
+    sub.report_date = form
+        .identity
+        .report_date
+        .and_then(|c| sub.report.as_ref().and_then(|r| r.cells[c].date()));
     sub.findings = out.findings;
     sub.status = if sub.report.is_none() {
         Status::Unreadable

@@ -5,6 +5,7 @@ use crate::extract::Report;
 use crate::finding::Finding;
 use crate::lang::Msg;
 use crate::read::sniff::Format;
+use chrono::NaiveDate;
 use serde::Serialize;
 use std::time::SystemTime;
 
@@ -54,6 +55,10 @@ pub struct Submission {
     /// `--max-memory-mib` was full ([`crate::keep`]): the province's limit, not the
     /// unit's fault, so the unit is neither chased nor counted as missing.
     pub held_back: bool,
+    /// The date of report its identity cell gives, kept apart from the figures: a
+    /// file held back for memory still outranks an older file of its unit, which must
+    /// not be consolidated in its place.
+    pub report_date: Option<NaiveDate>,
 }
 
 impl Submission {

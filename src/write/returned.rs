@@ -319,6 +319,7 @@ mod tests {
             status: Status::Rejected,
             superseded_by: None,
             held_back: false,
+            report_date: None,
         };
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("tra-lai").join("DBP.xlsx");
