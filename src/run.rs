@@ -507,80 +507,76 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome, RunError> {
     looked_up += loading.elapsed();
     let versions = versions.with_run(&form, &c, &noted, &started_at);
     phases.took(crate::timing::HISTORY_LOAD, looked_up);
-    let written = write_outputs(
-        opts,
-        &form,
-        &c,
-        &inputs,
-        &popts,
-        &pool,
-        &returns,
-        &skipped,
-        detail,
-        &mark,
-        &comparison,
-        &chase,
-        upward.as_ref(),
-        &versions,
-        &decisions,
-        &phases,
-    );
-    written.map_err(|e| {
-        if crate::interrupt::requested() {
-            RunError::Interrupted { lang }
-        } else {
-            e
-        }
-    })?;
-    // The outputs are in place: a signal from here on changes nothing of them, and the
-    // run ends as it would have (a test may still pause here, then be killed).
-    match crate::interrupt::step("done") {
-        Err(crate::interrupt::Step::Failed(source)) => {
-            return Err(RunError::Write {
+    let write = || {
+        let written = write_outputs(
+            opts,
+            &form,
+            &c,
+            &inputs,
+            &popts,
+            &pool,
+            &returns,
+            &skipped,
+            detail,
+            &mark,
+            &comparison,
+            &chase,
+            upward.as_ref(),
+            &versions,
+            &decisions,
+            &phases,
+        );
+        written.map_err(|e| {
+            if crate::interrupt::requested() {
+                RunError::Interrupted { lang }
+            } else {
+                e
+            }
+        })?;
+        // The outputs are in place: a signal from here on changes nothing of them, and
+        // the run ends as it would have (a test may still pause here, then be killed).
+        match crate::interrupt::step("done") {
+            Err(crate::interrupt::Step::Failed(source)) => Err(RunError::Write {
                 lang,
                 error: WriteError::Io {
                     path: "done".into(),
                     source,
                 },
-            });
+            }),
+            Ok(()) | Err(crate::interrupt::Step::Interrupted) => Ok(()),
         }
-        Ok(()) | Err(crate::interrupt::Step::Interrupted) => {}
+    };
+    let recording = Recording {
+        opts,
+        form: &form,
+        c: &c,
+        noted: &noted,
+        started_at: &started_at,
+        run_key: &mark.id,
+    };
+    let archive = if recording.overlaps(pool.current_num_threads()) {
+        // Recorded while the outputs are written, committed once they are in place.
+        std::thread::scope(|scope| {
+            let (go, wait) = std::sync::mpsc::channel::<bool>();
+            let store = &mut store;
+            let recorder =
+                scope.spawn(move || recording.record(store, &mut || wait.recv().unwrap_or(false)));
+            let written = write();
+            // Failed outputs: the recording is rolled back (a dropped sender says no).
+            let _ = go.send(written.is_ok());
+            let recorded = recorder
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            written.map(|()| recorded)
+        })?
+    } else {
+        write()?;
+        recording.record(&mut store, &mut || true)
+    };
+    if let Some((_, took)) = &archive {
+        phases.took(crate::timing::ARCHIVE_WRITE, *took);
     }
-    let archive = opts.archive.as_deref().map(|path| {
-        if c.period.is_none() {
-            return ArchiveOutcome::NoPeriod {
-                path: path.to_path_buf(),
-            };
-        }
-        let recording = std::time::Instant::now();
-        let store = match &mut store {
-            Some(store) => store,
-            None => match Archive::open(path, true) {
-                Ok(opened) => store.insert(opened),
-                Err(error) => {
-                    return ArchiveOutcome::Failed {
-                        path: path.to_path_buf(),
-                        error,
-                    };
-                }
-            },
-        };
-        let info = RunInfo {
-            started_at,
-            run_key: Some(&mark.id),
-            source: "run",
-            inbox: &opts.inbox,
-            out: Some(&opts.out),
-        };
-        let path = store.path().to_path_buf();
-        let recorded = store.record(&form, &c, &noted, &info, opts.reopen);
-        phases.took(crate::timing::ARCHIVE_WRITE, recording.elapsed());
-        match recorded {
-            Ok(Some(recorded)) => ArchiveOutcome::Recorded { path, recorded },
-            Ok(None) => ArchiveOutcome::NoPeriod { path },
-            Err(error) => ArchiveOutcome::Failed { path, error },
-        }
-    });
+    let archive = archive.map(|(outcome, _)| outcome);
     phases.mark("archive");
     Ok(RunOutcome {
         form,
@@ -600,6 +596,142 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome, RunError> {
 
 /// A warning of a rule that looks back (a change or an outlier to confirm, a start that
 /// differs from an open period's end) is for the clerk to confirm with the unit: it does
+/// What recording a run's period into its archive needs.
+struct Recording<'a> {
+    opts: &'a RunOptions,
+    form: &'a Form,
+    c: &'a Consolidation,
+    noted: &'a [Option<String>],
+    started_at: &'a str,
+    run_key: &'a str,
+}
+
+/// The pages a recording changes, roughly, for each figure it stores: the row, its
+/// index entries and the page slack.
+const RECORDED_BYTES_PER_FIGURE: u64 = 64;
+
+impl Recording<'_> {
+    /// Whether to record while the outputs are written rather than after: the recording
+    /// is one thread's work, about a tenth of a 2-thread run, that the output phase
+    /// leaves room for. Not on one thread (`--jobs 1` is a promise of one), and not
+    /// where SQLite's page cache for the recording, held beside the output phase's
+    /// memory, would take more than an eighth of the run's memory limit (a national
+    /// period's millions of figures): those record after, as before.
+    fn overlaps(&self, threads: usize) -> bool {
+        let Some(_) = (self.opts.archive.as_ref()).zip(self.c.period) else {
+            return false;
+        };
+        let figures = self.c.included.iter().filter(|&&i| i).count() as u64
+            * self.form.summed_fields().len() as u64;
+        let pages = (figures * RECORDED_BYTES_PER_FIGURE).min(archive::RECORDING_CACHE_BYTES);
+        threads >= 2 && pages <= self.opts.limits.max_memory_bytes / 8
+    }
+
+    /// Record the period in the archive (opened, or created, here), committing it when
+    /// `commit` says so; how long it took. `None` without an archive. An archive created
+    /// for a recording that is not committed is removed again: a run that fails leaves
+    /// no archive behind.
+    fn record(
+        &self,
+        slot: &mut Option<Archive>,
+        commit: &mut dyn FnMut() -> bool,
+    ) -> Option<(ArchiveOutcome, std::time::Duration)> {
+        let path = self.opts.archive.as_deref()?;
+        if self.c.period.is_none() {
+            return Some((
+                ArchiveOutcome::NoPeriod {
+                    path: path.to_path_buf(),
+                },
+                std::time::Duration::ZERO,
+            ));
+        }
+        let started = std::time::Instant::now();
+        let mut created = Vec::new();
+        let store = match slot {
+            Some(store) => store,
+            None => {
+                // A new archive is a temporary file until its period is committed: a
+                // signal that ends the run meanwhile removes it.
+                let journal = journal_of(path);
+                for p in [path.to_path_buf(), journal] {
+                    if !p.exists() {
+                        let _ = crate::interrupt::create_temp(|| Ok(p.clone()), |p| p.as_path());
+                        created.push(p);
+                    }
+                }
+                match Archive::open(path, true) {
+                    Ok(opened) => slot.insert(opened),
+                    Err(error) => {
+                        forget(&created);
+                        return Some((
+                            ArchiveOutcome::Failed {
+                                path: path.to_path_buf(),
+                                error,
+                            },
+                            started.elapsed(),
+                        ));
+                    }
+                }
+            }
+        };
+        let info = RunInfo {
+            started_at: self.started_at.to_string(),
+            run_key: Some(self.run_key),
+            source: "run",
+            inbox: &self.opts.inbox,
+            out: Some(&self.opts.out),
+        };
+        let mut withdrawn = false;
+        let mut gate = || {
+            let go = commit();
+            withdrawn = !go;
+            if go {
+                // Forgotten before the commit: a signal between the two leaves an
+                // archive without the period, never removes one that holds it.
+                forget(&created);
+            }
+            go
+        };
+        let at = store.path().to_path_buf();
+        let recorded = store.record_when(
+            self.form,
+            self.c,
+            self.noted,
+            &info,
+            self.opts.reopen,
+            &mut gate,
+        );
+        let took = started.elapsed();
+        let outcome = match recorded {
+            Ok(Some(recorded)) => ArchiveOutcome::Recorded { path: at, recorded },
+            Ok(None) => ArchiveOutcome::NoPeriod { path: at },
+            Err(error) => ArchiveOutcome::Failed { path: at, error },
+        };
+        if withdrawn && !created.is_empty() {
+            // Closed before it is removed (Windows removes no open file).
+            *slot = None;
+            for p in &created {
+                let _ = std::fs::remove_file(p);
+            }
+        }
+        forget(&created);
+        Some((outcome, took))
+    }
+}
+
+/// SQLite's rollback journal beside the archive at `path`.
+fn journal_of(path: &std::path::Path) -> PathBuf {
+    let mut j = path.as_os_str().to_os_string();
+    j.push("-journal");
+    PathBuf::from(j)
+}
+
+fn forget(paths: &[PathBuf]) {
+    for p in paths {
+        crate::interrupt::forget_temp(p);
+    }
+}
+
 /// not send the unit's workbook back by itself; nor does a word on a clerk's decision.
 fn for_the_clerk(form: &Form, f: &crate::finding::Finding) -> bool {
     f.code.is(crate::finding::Builtin::Decision)

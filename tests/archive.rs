@@ -270,6 +270,36 @@ fn a_run_killed_while_it_records_leaves_the_archive_as_it_was() {
     assert_eq!(archived(&db(&w, ARCHIVE), "movement.a.this").len(), 1);
 }
 
+/// The period is recorded while the outputs are written and committed only once they
+/// are in place: a run whose outputs fail records nothing, creates no archive where
+/// there was none, and leaves an existing one as it was; on one thread (recorded after
+/// the outputs) as on two (recorded beside them).
+#[test]
+fn a_run_whose_outputs_fail_records_nothing_and_creates_no_archive() {
+    for jobs in ["1", "2"] {
+        let w = Workdir::official();
+        inbox(&w, "a", "3");
+        inbox(&w, "b", "1");
+        let fail = [("TONGHOP_TEST_FAIL_AT", "swapped")];
+        let args = |dir| run_args(dir, "out", &["--period", PERIOD, "--jobs", jobs]).to_vec();
+        let failed = w.run_env(&args("a"), &fail);
+        assert_eq!(failed.status.code(), Some(2), "{jobs}: {}", show(&failed));
+        assert!(!w.path(ARCHIVE).exists(), "{jobs}: an archive was left");
+        assert!(!w.path(&format!("{ARCHIVE}-journal")).exists());
+        w.run_expect(&args("a"), 0);
+        let before = archived(&db(&w, ARCHIVE), "movement.a.this");
+        assert_eq!(before.len(), 3);
+        let failed = w.run_env(&args("b"), &fail);
+        assert_eq!(failed.status.code(), Some(2), "{jobs}: {}", show(&failed));
+        let c = db(&w, ARCHIVE);
+        assert_eq!(archived(&c, "movement.a.this"), before, "{jobs}");
+        assert_eq!(count(&c, "SELECT count(*) FROM run"), 1, "{jobs}");
+        drop(c);
+        w.run_expect(&args("b"), 0);
+        assert_eq!(archived(&db(&w, ARCHIVE), "movement.a.this").len(), 1);
+    }
+}
+
 #[test]
 fn a_file_that_is_no_archive_stops_the_run_before_anything_changes() {
     let w = Workdir::official();

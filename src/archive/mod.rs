@@ -21,8 +21,8 @@ pub use error::ArchiveError;
 pub use import::{ImportSource, Imported};
 pub use query::{Contact, PeriodSummary, StoredFigure, StoredSubmission};
 pub use record::{
-    FileRecord, Recorded, RunInfo, UnitFigure, figures_of, files_of, files_without_figures,
-    status_name,
+    FileRecord, RECORDING_CACHE_BYTES, Recorded, RunInfo, UnitFigure, figures_of, files_of,
+    files_without_figures, status_name,
 };
 pub use versions::{Version, VersionStatus, merge as merge_versions};
 

@@ -248,6 +248,22 @@ impl Archive {
         info: &RunInfo<'_>,
         reopen: bool,
     ) -> Result<Option<Recorded>, ArchiveError> {
+        self.record_when(form, c, decisions, info, reopen, &mut || true)
+    }
+
+    /// [`Archive::record`], committed only if `commit` says so once everything is
+    /// written: a run records its period while it writes its outputs, and commits once
+    /// they are in place (`false`: they are not, and the archive stays as it was,
+    /// [`ArchiveError::Interrupted`]).
+    pub fn record_when(
+        &mut self,
+        form: &Form,
+        c: &Consolidation,
+        decisions: &[Option<String>],
+        info: &RunInfo<'_>,
+        reopen: bool,
+        commit: &mut dyn FnMut() -> bool,
+    ) -> Result<Option<Recorded>, ArchiveError> {
         let Some(period) = c.period else {
             return Ok(None);
         };
@@ -273,6 +289,7 @@ impl Archive {
             &totals,
             info,
             reopen,
+            commit,
         )
         .map(Some)
     }
@@ -299,6 +316,7 @@ impl Archive {
             totals,
             info,
             reopen,
+            &mut || true,
         )
     }
 
@@ -325,6 +343,7 @@ impl Archive {
         totals: &[(String, f64)],
         info: &RunInfo<'_>,
         reopen: bool,
+        commit: &mut dyn FnMut() -> bool,
     ) -> Result<Recorded, ArchiveError> {
         let cache: i64 = self
             .conn
@@ -344,6 +363,7 @@ impl Archive {
             totals,
             info,
             reopen,
+            commit,
         );
         let restored = self
             .conn
@@ -367,6 +387,7 @@ impl Archive {
         totals: &[(String, f64)],
         info: &RunInfo<'_>,
         reopen: bool,
+        commit: &mut dyn FnMut() -> bool,
     ) -> Result<Recorded, ArchiveError> {
         let path = self.path.display().to_string();
         let sql = |source| ArchiveError::Sql {
@@ -441,6 +462,10 @@ impl Archive {
         if let Err(crate::interrupt::Step::Failed(_)) = crate::interrupt::step("archive") {
             return Err(ArchiveError::Interrupted { path });
         }
+        if !commit() {
+            // Dropped, the transaction is rolled back.
+            return Err(ArchiveError::Interrupted { path });
+        }
         tx.commit().map_err(sql)?;
         Ok(Recorded {
             period,
@@ -471,6 +496,9 @@ enum Figures<'a> {
 /// recording changes ((c)'s 10,000 units: about 70 MB), so none is spilled before the
 /// commit. SQLite takes the memory only as pages are used.
 const RECORDING_CACHE_KIB: i64 = 256 * 1024;
+
+/// [`RECORDING_CACHE_KIB`] in bytes: the most memory a recording's pages take.
+pub const RECORDING_CACHE_BYTES: u64 = RECORDING_CACHE_KIB as u64 * 1024;
 
 /// Figure rows per INSERT statement: one statement of many rows costs SQLite (and
 /// rusqlite) far less per row than a statement per row.
