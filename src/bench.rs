@@ -643,7 +643,11 @@ pub struct ArchiveCost {
     /// Reading what the run looks back at (the earlier periods, each unit's own
     /// history, targets, the term's periods, the versions of the files), in seconds.
     pub history_s: f64,
-    /// Both, over the run's wall time.
+    /// What recording added to the run's wall time, in seconds: all of `write_s` when
+    /// recorded after the outputs, the wait for its commit when recorded beside them
+    /// (`--jobs` 2 and more, see `Recording::overlaps` in `run.rs`).
+    pub added_s: f64,
+    /// What the archive added to the run (`added_s` and `history_s`), over its wall time.
     pub share: f64,
 }
 
@@ -651,20 +655,23 @@ impl ArchiveCost {
     /// From a run's standard error and its wall time; `None` unless both spans are
     /// there (a run with `--no-archive` still times them, as nothing).
     pub fn from_timings(stderr: &str, wall_s: f64) -> Option<ArchiveCost> {
-        let (mut write, mut history) = (None, None);
+        let (mut write, mut history, mut wait) = (None, None, None);
         for (name, secs) in stderr.lines().filter_map(crate::timing::parse_took) {
             match name {
                 crate::timing::ARCHIVE_WRITE => write = Some(secs),
                 crate::timing::HISTORY_LOAD => history = Some(secs),
+                crate::timing::ARCHIVE_WAIT => wait = Some(secs),
                 _ => {}
             }
         }
         let (write_s, history_s) = (write?, history?);
+        let added_s = wait.unwrap_or(write_s);
         Some(ArchiveCost {
             write_s,
             history_s,
+            added_s,
             share: if wall_s > 0.0 {
-                (write_s + history_s) / wall_s
+                (added_s + history_s) / wall_s
             } else {
                 0.0
             },
@@ -1229,6 +1236,11 @@ mod tests {
         let cost = ArchiveCost::from_timings(stderr, 10.0).unwrap();
         assert_eq!((cost.write_s, cost.history_s), (1.5, 0.5));
         assert!((cost.share - 0.2).abs() < 1e-12, "{cost:?}");
+        // Recorded beside the outputs: the run waited 0.1 s of the 1.5 s for its commit.
+        let beside = format!("{stderr}timing archive wait took 0.100s\n");
+        let overlapped = ArchiveCost::from_timings(&beside, 10.0).unwrap();
+        assert_eq!((overlapped.write_s, overlapped.added_s), (1.5, 0.1));
+        assert!((overlapped.share - 0.06).abs() < 1e-12, "{overlapped:?}");
         // A run that did not time its archive (an older tonghop) has no cost to show.
         assert_eq!(
             ArchiveCost::from_timings("timing archive: 8.6s", 10.0),

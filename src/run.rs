@@ -564,19 +564,23 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome, RunError> {
             let written = write();
             // Failed outputs: the recording is rolled back (a dropped sender says no).
             let _ = go.send(written.is_ok());
+            let waiting = std::time::Instant::now();
             let recorded = recorder
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            written.map(|()| recorded)
+            written.map(|()| recorded.map(|(outcome, took)| (outcome, took, waiting.elapsed())))
         })?
     } else {
         write()?;
-        recording.record(&mut store, &mut || true)
+        recording
+            .record(&mut store, &mut || true)
+            .map(|(outcome, took)| (outcome, took, took))
     };
-    if let Some((_, took)) = &archive {
+    if let Some((_, took, waited)) = &archive {
         phases.took(crate::timing::ARCHIVE_WRITE, *took);
+        phases.took(crate::timing::ARCHIVE_WAIT, *waited);
     }
-    let archive = archive.map(|(outcome, _)| outcome);
+    let archive = archive.map(|(outcome, ..)| outcome);
     phases.mark("archive");
     Ok(RunOutcome {
         form,

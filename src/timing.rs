@@ -44,6 +44,11 @@ impl Phases {
 /// new archive, the transaction, its commit).
 pub const ARCHIVE_WRITE: &str = "archive write";
 
+/// The span [`Phases::took`] names for what recording the period added to the run's
+/// wall time: all of [`ARCHIVE_WRITE`] when it is recorded after the outputs, the wait
+/// for its commit once they are in place when it is recorded beside them.
+pub const ARCHIVE_WAIT: &str = "archive wait";
+
 /// The span [`Phases::took`] names for loading what the run looks back at from the
 /// archive: the earlier periods and each unit's own history.
 pub const HISTORY_LOAD: &str = "history load";
