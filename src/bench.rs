@@ -809,9 +809,12 @@ fn case(cfg: &Config, sc: &Scenario, data: &Dataset, out: &Path, jobs: usize) ->
         if out.exists() {
             std::fs::remove_dir_all(out)?;
         }
-        // Every run records the period into a new archive: replacing a period recorded
-        // by the run before costs about twice as much, and the first of all the runs
-        // would otherwise be the only one that did less (it made 1 thread look faster).
+        // Every run records the period into an archive that holds no period yet:
+        // replacing a period recorded by the run before costs about twice as much, and
+        // the first of all the runs would otherwise be the only one that did less (it
+        // made 1 thread look faster). The archive exists, as it does for every run but a
+        // province's first: a run creates a new one only after its outputs, but records
+        // into an existing one beside them (with 2 jobs or more).
         let archive = out.with_extension("sqlite");
         for end in ["", "-wal", "-shm", "-journal"] {
             let mut p = archive.clone().into_os_string();
@@ -821,6 +824,7 @@ fn case(cfg: &Config, sc: &Scenario, data: &Dataset, out: &Path, jobs: usize) ->
                 _ => {}
             }
         }
+        drop(crate::archive::Archive::open(&archive, true)?);
         let mut cmd = Command::new(&cfg.exe);
         cmd.arg("run")
             .arg(&data.inbox)

@@ -152,26 +152,16 @@ pub fn consolidate(
             by_unit[u].push(i);
         }
     }
-    // Which of two files of a unit is the newer: by date of report, then by file time
-    // (a unit that corrects its file keeps the date of report, so the file saved later
-    // is the correction); the file name only makes the order of a true tie
-    // deterministic.
-    let outranks = |subs: &[Submission], a: usize, b: usize| {
-        let key = |i: usize| {
-            (
-                subs[i].report_date,
-                subs[i].modified,
-                Reverse(&subs[i].file),
-            )
-        };
-        key(a) > key(b)
-    };
-    // The newest file of each unit that was held back for the memory limit: its
-    // figures are gone, but it still supersedes the older files of its unit.
+    // The newest file of each unit that was held back for the memory limit, by date of
+    // report, then file time (the name only picks which one is named): its figures are
+    // gone, but it may still supersede the files of its unit that were kept.
+    let when = |s: &Submission| (s.report_date, s.modified);
     let mut newest_held: Vec<Option<usize>> = vec![None; form.units.len()];
     for (i, s) in subs.iter().enumerate().filter(|(_, s)| s.held_back) {
         if let Some(slot) = s.unit.and_then(|u| newest_held.get_mut(u))
-            && slot.is_none_or(|h| outranks(&subs, i, h))
+            && slot.is_none_or(|h| {
+                (when(s), Reverse(&s.file)) > (when(&subs[h]), Reverse(&subs[h].file))
+            })
         {
             *slot = Some(i);
         }
@@ -193,7 +183,17 @@ pub fn consolidate(
         });
         let winner = order[0];
         let code = &form.units[u].code;
-        if let Some(h) = newest_held[u].filter(|&h| outranks(&subs, h, winner)) {
+        // A held-back file supersedes the kept ones unless it is older than the newest
+        // of them, or a byte-identical copy of one of them (then nothing is lost). One
+        // of the same date and file time but other content would have been a true tie,
+        // none of whose files is summed: held back as a whole too, until a larger limit
+        // lets the run see the tie.
+        let superseding = newest_held[u].filter(|&h| {
+            let held = &subs[h];
+            when(held) >= when(&subs[winner])
+                && (held.sha256.is_empty() || claims.iter().all(|&i| subs[i].sha256 != held.sha256))
+        });
+        if let Some(h) = superseding {
             // Consolidating an older file in place of the newer one would sum figures
             // the unit has replaced: the unit is held back as a whole, for the clerk to
             // run again with a larger limit.
@@ -203,10 +203,10 @@ pub fn consolidate(
                     Builtin::Dup,
                     Msg::new(
                         format!(
-                            "Tệp mới hơn của đơn vị {code} ({newer}) đã được đọc nhưng chưa tổng hợp vì giới hạn bộ nhớ của lần chạy; tệp cũ này không được tổng hợp thay cho nó. Người tổng hợp: chạy lại với --max-memory-mib lớn hơn; đơn vị không cần gửi lại."
+                            "Tệp {newer} của đơn vị {code} (không cũ hơn tệp này) đã được đọc nhưng chưa tổng hợp vì giới hạn bộ nhớ của lần chạy; tệp này không được tổng hợp thay cho nó. Người tổng hợp: chạy lại với --max-memory-mib lớn hơn; đơn vị không cần gửi lại."
                         ),
                         format!(
-                            "The newer file of unit {code} ({newer}) was read but not consolidated because of the run's memory limit; this older one is not consolidated in its place. Clerk: run again with a larger --max-memory-mib; the unit need not send again."
+                            "File {newer} of unit {code} (not older than this one) was read but not consolidated because of the run's memory limit; this one is not consolidated in its place. Clerk: run again with a larger --max-memory-mib; the unit need not send again."
                         ),
                     ),
                 ));
@@ -508,20 +508,27 @@ mod tests {
     /// A unit's newer file held back for the memory limit still supersedes its older
     /// one: the older figures are not summed in its place, the unit is held back (not
     /// missing), and the older file names the newer. When the held-back file is the
-    /// older one, the newer file is consolidated as ever.
+    /// older one, or a byte-identical copy of the kept one, the kept file is
+    /// consolidated as ever; one of the same date and file time with other content (a
+    /// true tie, whatever the names) holds the unit back too.
     #[test]
     fn an_older_file_is_not_consolidated_in_place_of_a_newer_one_held_back() {
         let form = Form::default_form().unwrap();
-        let newer_held = |held_is_newer: bool| {
+        // Two files of one unit; `later` days between their dates of report, the second
+        // file held back when `held_second`, its bytes the first's when `copy`.
+        let run = |later: u64, held_second: bool, copy: bool, name: &str| {
             let mut subs = crate::pipeline::samples(&form, &["MUONGNHE.xlsx", "MUONGNHE.xlsx"]);
-            subs[1].file = "MUONGNHE-sua.xlsx".into();
+            subs[1].file = name.into();
+            if !copy {
+                subs[1].sha256 = "0".repeat(64);
+            }
             let date = subs[0].report_date.unwrap();
-            subs[1].report_date = Some(date + chrono::Days::new(1));
-            let held = if held_is_newer { 1 } else { 0 };
+            subs[1].report_date = Some(date + chrono::Days::new(later));
+            let held = usize::from(held_second);
             crate::keep::Keeper::new(1 << 30).refuse(&mut subs[held], 1);
             consolidate(&form, subs, false, None)
         };
-        let c = newer_held(true);
+        let c = run(1, true, false, "MUONGNHE-sua.xlsx");
         let u = c.submissions[0].unit.unwrap();
         assert_eq!(c.kept[u], None);
         assert!(!c.included[0]);
@@ -533,9 +540,23 @@ mod tests {
         let said = &older.findings.last().unwrap().message.vi;
         assert!(said.contains("--max-memory-mib"), "{said}");
 
-        let c = newer_held(false);
+        // The held-back file is the older one.
+        let c = run(1, false, false, "MUONGNHE-sua.xlsx");
         assert_eq!(c.kept[u], Some(1));
         assert!(c.included[1] && c.held_back_units().is_empty());
         assert_eq!(c.submissions[1].status, Status::Accepted);
+
+        // A copy held back, however late its date: the kept copy is the same report.
+        let c = run(1, true, true, "MUONGNHE (1).xlsx");
+        assert_eq!(c.kept[u], Some(0));
+        assert!(c.included[0] && c.held_back_units().is_empty());
+
+        // Same date and file time, other content: held back whatever the names' order.
+        for name in ["A.xlsx", "Z.xlsx"] {
+            let c = run(0, true, false, name);
+            assert_eq!(c.kept[u], None, "{name}");
+            assert!(!c.included.iter().any(|&i| i), "{name}");
+            assert_eq!(c.held_back_units(), vec![u], "{name}");
+        }
     }
 }

@@ -554,7 +554,7 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome, RunError> {
         started_at: &started_at,
         run_key: &mark.id,
     };
-    let archive = if recording.overlaps(pool.current_num_threads()) {
+    let archive = if recording.overlaps(store.as_ref(), pool.current_num_threads()) {
         // Recorded while the outputs are written, committed once they are in place.
         std::thread::scope(|scope| {
             let (go, wait) = std::sync::mpsc::channel::<bool>();
@@ -598,8 +598,6 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome, RunError> {
     })
 }
 
-/// A warning of a rule that looks back (a change or an outlier to confirm, a start that
-/// differs from an open period's end) is for the clerk to confirm with the unit: it does
 /// What recording a run's period into its archive needs.
 struct Recording<'a> {
     opts: &'a RunOptions,
@@ -618,25 +616,26 @@ const RECORDED_BYTES_PER_FIGURE: u64 = 16;
 impl Recording<'_> {
     /// Whether to record while the outputs are written rather than after: the recording
     /// is one thread's work, about a tenth of a 2-thread run, that the output phase
-    /// leaves room for. Not on one thread (`--jobs 1` is a promise of one), and not
-    /// where SQLite's page cache for the recording, held beside the output phase's
-    /// memory, would take more than a sixteenth of the run's memory limit (a national
-    /// period's millions of figures, whose output phase keeps both cores busy anyway:
-    /// recorded beside it, (e) took as long and 180 MB more): those record after.
-    fn overlaps(&self, threads: usize) -> bool {
-        let Some(_) = (self.opts.archive.as_ref()).zip(self.c.period) else {
+    /// leaves room for. Only into an archive that exists (`store`): a new one is created
+    /// after the outputs, so that a run that fails, however it fails, leaves none. Not
+    /// on one thread (`--jobs 1` is a promise of one), and not where SQLite's page cache
+    /// for the recording, held beside the output phase's memory, would take more than a
+    /// sixteenth of the run's memory limit (a national period's millions of figures,
+    /// whose output phase keeps both cores busy anyway: recorded beside it, (e) took as
+    /// long and 180 MB more); those record after.
+    fn overlaps(&self, store: Option<&Archive>, threads: usize) -> bool {
+        if store.is_none() || self.opts.archive.is_none() || self.c.period.is_none() {
             return false;
-        };
+        }
         let figures = self.c.included.iter().filter(|&&i| i).count() as u64
             * self.form.summed_fields().len() as u64;
-        let pages = (figures * RECORDED_BYTES_PER_FIGURE).min(archive::RECORDING_CACHE_BYTES);
+        // Replacing a period dirties the pages of the rows it deletes as well.
+        let pages = (2 * figures * RECORDED_BYTES_PER_FIGURE).min(archive::RECORDING_CACHE_BYTES);
         threads >= 2 && pages <= self.opts.limits.max_memory_bytes / 16
     }
 
     /// Record the period in the archive (opened, or created, here), committing it when
-    /// `commit` says so; how long it took. `None` without an archive. An archive created
-    /// for a recording that is not committed is removed again: a run that fails leaves
-    /// no archive behind.
+    /// `commit` says so; how long it took. `None` without an archive.
     fn record(
         &self,
         slot: &mut Option<Archive>,
@@ -652,33 +651,15 @@ impl Recording<'_> {
             ));
         }
         let started = std::time::Instant::now();
-        let mut created = Vec::new();
         let store = match slot {
             Some(store) => store,
-            None => {
-                // A new archive is a temporary file until its period is committed: a
-                // signal that ends the run meanwhile removes it.
-                let journal = journal_of(path);
-                for p in [path.to_path_buf(), journal] {
-                    if !p.exists() {
-                        let _ = crate::interrupt::create_temp(|| Ok(p.clone()), |p| p.as_path());
-                        created.push(p);
-                    }
+            None => match Archive::open(path, true) {
+                Ok(opened) => slot.insert(opened),
+                Err(error) => {
+                    let path = path.to_path_buf();
+                    return Some((ArchiveOutcome::Failed { path, error }, started.elapsed()));
                 }
-                match Archive::open(path, true) {
-                    Ok(opened) => slot.insert(opened),
-                    Err(error) => {
-                        forget(&created);
-                        return Some((
-                            ArchiveOutcome::Failed {
-                                path: path.to_path_buf(),
-                                error,
-                            },
-                            started.elapsed(),
-                        ));
-                    }
-                }
-            }
+            },
         };
         let info = RunInfo {
             started_at: self.started_at.to_string(),
@@ -687,17 +668,6 @@ impl Recording<'_> {
             inbox: &self.opts.inbox,
             out: Some(&self.opts.out),
         };
-        let mut withdrawn = false;
-        let mut gate = || {
-            let go = commit();
-            withdrawn = !go;
-            if go {
-                // Forgotten before the commit: a signal between the two leaves an
-                // archive without the period, never removes one that holds it.
-                forget(&created);
-            }
-            go
-        };
         let at = store.path().to_path_buf();
         let recorded = store.record_when(
             self.form,
@@ -705,39 +675,19 @@ impl Recording<'_> {
             self.noted,
             &info,
             self.opts.reopen,
-            &mut gate,
+            commit,
         );
-        let took = started.elapsed();
         let outcome = match recorded {
             Ok(Some(recorded)) => ArchiveOutcome::Recorded { path: at, recorded },
             Ok(None) => ArchiveOutcome::NoPeriod { path: at },
             Err(error) => ArchiveOutcome::Failed { path: at, error },
         };
-        if withdrawn && !created.is_empty() {
-            // Closed before it is removed (Windows removes no open file).
-            *slot = None;
-            for p in &created {
-                let _ = std::fs::remove_file(p);
-            }
-        }
-        forget(&created);
-        Some((outcome, took))
+        Some((outcome, started.elapsed()))
     }
 }
 
-/// SQLite's rollback journal beside the archive at `path`.
-fn journal_of(path: &std::path::Path) -> PathBuf {
-    let mut j = path.as_os_str().to_os_string();
-    j.push("-journal");
-    PathBuf::from(j)
-}
-
-fn forget(paths: &[PathBuf]) {
-    for p in paths {
-        crate::interrupt::forget_temp(p);
-    }
-}
-
+/// A warning of a rule that looks back (a change or an outlier to confirm, a start that
+/// differs from an open period's end) is for the clerk to confirm with the unit: it does
 /// not send the unit's workbook back by itself; nor does a word on a clerk's decision.
 fn for_the_clerk(form: &Form, f: &crate::finding::Finding) -> bool {
     f.code.is(crate::finding::Builtin::Decision)

@@ -300,6 +300,66 @@ fn a_run_whose_outputs_fail_records_nothing_and_creates_no_archive() {
     }
 }
 
+/// With two jobs the period is recorded while the outputs are written: paused before
+/// the outputs are swapped in, the run already holds the archive's write lock (its
+/// transaction open, nothing visible); killed there, it leaves the archive as it was.
+/// With one job nothing of the archive is touched before the outputs are in place.
+#[test]
+fn with_two_jobs_the_period_is_recorded_beside_the_outputs_and_committed_after() {
+    for jobs in ["2", "1"] {
+        let w = Workdir::official();
+        inbox(&w, "a", "3");
+        inbox(&w, "b", "1");
+        w.run_expect(&run_args("a", "out", &["--period", PERIOD]), 0);
+        let before = archived(&db(&w, ARCHIVE), "movement.a.this");
+        let mut child = w
+            .command(&run_args("b", "out", &["--period", PERIOD, "--jobs", jobs]))
+            .env("TONGHOP_TEST_PAUSE_AT", "staged")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        loop {
+            let line = lines.next().expect("the run pauses at staged").unwrap();
+            if line.contains("test pause at staged") {
+                break;
+            }
+        }
+        // Whether another writer can take the archive's write lock at once.
+        let writable = || {
+            let c = db(&w, ARCHIVE);
+            c.busy_timeout(Duration::ZERO).unwrap();
+            c.execute_batch("BEGIN IMMEDIATE; ROLLBACK").is_ok()
+        };
+        let started = Instant::now();
+        if jobs == "2" {
+            // The recorder's first statement may come a moment after the pause.
+            while writable() {
+                assert!(
+                    started.elapsed() < Duration::from_secs(30),
+                    "never recorded"
+                );
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        } else {
+            assert!(
+                writable(),
+                "--jobs 1 touched the archive before its outputs"
+            );
+        }
+        assert_eq!(archived(&db(&w, ARCHIVE), "movement.a.this"), before);
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let c = db(&w, ARCHIVE);
+        assert_eq!(archived(&c, "movement.a.this"), before, "{jobs}");
+        let check: String = c
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(check, "ok");
+    }
+}
+
 #[test]
 fn a_file_that_is_no_archive_stops_the_run_before_anything_changes() {
     let w = Workdir::official();

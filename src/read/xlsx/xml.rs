@@ -172,24 +172,20 @@ impl<'a> Part<'a> {
     }
 }
 
-thread_local! {
-    /// Each reading thread's buffer for the part it inflates whole, kept from part to
-    /// part and file to file. A fresh buffer for every sheet was zeroed and faulted in
-    /// page by page (a sixth of reading a large sheet); this one is initialised once and
-    /// overwritten. It holds at most [`WHOLE_PART_MAX`] and a byte, which the sniffer
-    /// counts in each file's cost; between files it is the thread's alone.
-    static WHOLE: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
-}
-
-/// Inflates `entry` into `buf` from its start, over bytes already initialised, growing it
-/// as needed but never past [`WHOLE_PART_MAX`] and a byte (a part that inflates past its
-/// declared `size` is one the caller streams instead); how many bytes it holds.
+/// Inflates `entry` into `buf` from its start, growing it as needed but never past
+/// [`WHOLE_PART_MAX`] and a byte (a part that inflates past its declared `size` is one the
+/// caller streams instead); how many bytes it holds.
+///
+/// Why not `read_to_end`: for a reader without `read_buf` (a zip entry), it zeroes the
+/// spare capacity before each read, a sixteenth of reading a large sheet. Here a new
+/// buffer comes zeroed from the allocator (`calloc`: fresh pages need no zeroing) and is
+/// read into in place.
 fn fill(entry: &mut impl Read, buf: &mut Vec<u8>, size: u64) -> std::io::Result<usize> {
     let cap = WHOLE_PART_MAX as usize + 1;
     // The declared size and the byte that shows the end; a lie costs a regrowth.
     let want = (size as usize).saturating_add(1).min(cap);
     if buf.len() < want {
-        buf.resize(want, 0);
+        *buf = vec![0; want];
     }
     let mut filled = 0;
     loop {
@@ -227,15 +223,9 @@ pub(super) fn read_part<T>(
         .map_err(|e| Fault::Damaged(std::io::Error::other(e.to_string())))?;
     let mut head = Vec::new();
     if entry.size() <= WHOLE_PART_MAX {
-        let mut buf = WHOLE.take();
+        let mut buf = Vec::new();
         let size = entry.size();
-        let filled = match fill(&mut entry, &mut buf, size) {
-            Ok(n) => n,
-            Err(e) => {
-                WHOLE.set(buf);
-                return Err(Fault::Damaged(e));
-            }
-        };
+        let filled = fill(&mut entry, &mut buf, size).map_err(Fault::Damaged)?;
         if filled as u64 <= WHOLE_PART_MAX {
             drop(entry);
             let whole = &buf[..filled];
@@ -250,7 +240,6 @@ pub(super) fn read_part<T>(
                     })
                 }
             };
-            WHOLE.set(buf);
             return read;
         }
         // Larger than it said: streamed from what was inflated.
@@ -315,9 +304,9 @@ mod tests {
         }
     }
 
-    /// The buffer kept from an earlier, longer part holds its old bytes past the new
-    /// part's end: only what was filled is the part. A part longer than it declares
-    /// grows the buffer; one past the limit stops at the limit and a byte.
+    /// A buffer used before holds its old bytes past the new part's end: only what was
+    /// filled is the part. A part longer than it declares grows the buffer; one past the
+    /// limit stops at the limit and a byte.
     #[test]
     fn a_kept_buffer_gives_exactly_the_part_however_it_is_inflated() {
         let mut buf = Vec::new();
