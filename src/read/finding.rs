@@ -121,6 +121,15 @@ fn vi_kind(detail: &str) -> Option<&'static str> {
 }
 
 /// `detail` in Vietnamese in parentheses, or nothing when it has no translation.
+/// A sheet's name after its number, as ` ("Kết nạp")`, when the reader knew it: cut to
+/// 80 characters and shown with its invisible characters, since a hostile file chose it.
+fn sheet_called(name: Option<&str>) -> String {
+    name.map_or_else(String::new, |n| {
+        let cut: String = n.chars().take(80).collect();
+        format!(" (\"{}\")", crate::text::visible(&cut))
+    })
+}
+
 fn vi_paren(detail: &str) -> String {
     vi_kind(detail).map_or_else(String::new, |k| format!(" ({k})"))
 }
@@ -244,25 +253,29 @@ pub fn file_finding(e: &ReadError) -> Finding {
             ),
         )
         .found(Shown::Number(*count as f64)),
-        ReadError::Sniff(SniffError::SheetTooLarge { sheet, rows, cols, bytes: need, limit }) => {
+        ReadError::Sniff(SniffError::SheetTooLarge { sheet, name, rows, cols, bytes: need, limit }) => {
             let (n, l) = (mib(*need), mib(*limit));
+            let called = sheet_called(name.as_deref());
             Finding::error(
                 Builtin::FileSize,
                 Msg::new(
-                    format!("Sheet thứ {} trải trên {} dòng x {} cột, quá lớn so với biểu mẫu: để mở cần khoảng {} MiB bộ nhớ, vượt giới hạn {} MiB (người tổng hợp có thể nâng bằng --max-unzipped-mib). Hãy xóa các dòng, cột thừa, lưu lại và gửi lại.", sheet + 1, Lang::Vi.count(*rows), Lang::Vi.count(*cols), n.0, l.0),
-                    format!("Sheet {} spans {} rows x {} columns, far beyond the form: opening it takes about {} MiB, beyond the limit of {} MiB (raised with --max-unzipped-mib). Delete extra content, save and send it again.", sheet + 1, Lang::En.count(*rows), Lang::En.count(*cols), n.1, l.1),
+                    format!("Sheet thứ {}{called} trải trên {} dòng x {} cột, quá lớn so với biểu mẫu: để mở cần khoảng {} MiB bộ nhớ, vượt giới hạn {} MiB (người tổng hợp có thể nâng bằng --max-unzipped-mib). Hãy xóa các dòng, cột thừa, lưu lại và gửi lại.", sheet + 1, Lang::Vi.count(*rows), Lang::Vi.count(*cols), n.0, l.0),
+                    format!("Sheet {}{called} spans {} rows x {} columns, far beyond the form: opening it takes about {} MiB, beyond the limit of {} MiB (raised with --max-unzipped-mib). Delete extra content, save and send it again.", sheet + 1, Lang::En.count(*rows), Lang::En.count(*cols), n.1, l.1),
                 ),
             )
             .found(Shown::Number(*need as f64))
             .expected(Shown::AtMost(*limit as f64))
         }
-        ReadError::Sniff(SniffError::TextTooLarge { sheet, limit }) => Finding::error(
+        ReadError::Sniff(SniffError::TextTooLarge { sheet, name, limit }) => {
+            let called = sheet_called(name.as_deref());
+            Finding::error(
             Builtin::FileSize,
             Msg::new(
-                format!("Sheet thứ {} chứa chữ lặp lại hoặc khoảng trắng quá nhiều (hơn {} MiB khi mở, người tổng hợp có thể nâng bằng --max-unzipped-mib), bất thường với biểu mẫu. Hãy xóa dữ liệu thừa, lưu lại và gửi lại.", sheet + 1, mib(*limit).0),
-                format!("Sheet {} holds repeated text or spaces that would take more than {} MiB to open (raised with --max-unzipped-mib), abnormal for the form. Delete extra content, save and send it again.", sheet + 1, mib(*limit).1),
+                format!("Sheet thứ {}{called} chứa chữ lặp lại hoặc khoảng trắng quá nhiều (hơn {} MiB khi mở, người tổng hợp có thể nâng bằng --max-unzipped-mib), bất thường với biểu mẫu. Hãy xóa dữ liệu thừa, lưu lại và gửi lại.", sheet + 1, mib(*limit).0),
+                format!("Sheet {}{called} holds repeated text or spaces that would take more than {} MiB to open (raised with --max-unzipped-mib), abnormal for the form. Delete extra content, save and send it again.", sheet + 1, mib(*limit).1),
             ),
-        ),
+        )
+        }
         ReadError::Sniff(SniffError::Truncated { detail }) => Finding::error(
             Builtin::FileCorrupt,
             Msg::new(
@@ -464,6 +477,7 @@ mod tests {
         );
         let text = file_finding(&ReadError::Sniff(SniffError::TextTooLarge {
             sheet: 0,
+            name: None,
             limit: 256 << 20,
         }));
         assert!(

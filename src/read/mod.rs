@@ -12,7 +12,6 @@
 pub mod budget;
 mod cells;
 mod finding;
-mod ods_grid;
 pub mod sniff;
 mod xlsx;
 
@@ -260,11 +259,119 @@ fn read_with_calamine(
             want,
         ),
         Format::Ods => ranged(
-            Ods::new(bytes).map_err(|e| open_err(e.to_string()))?,
+            open_ods(raw, limits, held).map_err(|e| match e {
+                OdsOpenError::Refused(e) => e,
+                OdsOpenError::Calamine(e) => open_err(e.to_string()),
+            })?,
             format,
             want,
         ),
     })
+}
+
+/// Why [`open_ods`] did not open a workbook.
+enum OdsOpenError {
+    /// Over a limit or the run's budget: the finding is decided.
+    Refused(ReadError),
+    /// calamine's own failure to read the file.
+    Calamine(calamine::OdsError),
+}
+
+/// Why calamine's budget refused to grow.
+enum Refusal {
+    /// Past `--max-unzipped-mib`: the file is refused.
+    Limit,
+    /// Past what reading may hold of the run's budget: the file is refused.
+    Budget(budget::OverBudget),
+    /// Other files hold the budget now: read again once `ask` bytes are free (twice
+    /// what was asked, so that a busy run reads a file again a few times at most, not
+    /// once per MiB), or `need` if `ask` is over the budget.
+    Busy { need: u64, ask: u64 },
+}
+
+/// Opens an ODS workbook whose sheets may hold no more than `max_total_bytes`
+/// (`--max-unzipped-mib`), charging what they hold to `held` as calamine reads them.
+///
+/// calamine expands every sheet's repeats (`table:number-rows-repeated`,
+/// `number-columns-repeated`, `text:s text:c`) when it opens the file: an 800-byte file
+/// repeating one number over 6,000 rows of 16,000 columns took 6 GB. Its reader is
+/// patched to ask a budget before it grows (vendor/calamine, patch 5), so the file is
+/// parsed once and refused at the point the limit is passed, naming the sheet. The
+/// budget is charged as the sheets grow, never more than they hold (rounded up to a MiB).
+/// When other files hold the run's budget, calamine does not wait holding what it read
+/// (the budget would not count it while it waited): it stops, frees it all, and the file
+/// is read again once the bytes are free.
+fn open_ods<'a>(
+    bytes: &'a [u8],
+    limits: &Limits,
+    held: &mut budget::Reservation,
+) -> Result<Ods<Cursor<&'a [u8]>>, OdsOpenError> {
+    let file = bytes.len() as u64;
+    let limit = limits.max_total_bytes;
+    loop {
+        let mut refusal = None;
+        let opened = Ods::new_with_budget(Cursor::new(bytes), &mut |need: u64| {
+            let why = if need > limit {
+                Refusal::Limit
+            } else {
+                match held.try_grow_to(file.saturating_add(need)) {
+                    Ok(true) => return true,
+                    Ok(false) => Refusal::Busy {
+                        need,
+                        ask: need.saturating_mul(2).min(limit),
+                    },
+                    Err(e) => Refusal::Budget(e),
+                }
+            };
+            refusal = Some(why);
+            false
+        });
+        let (sheet, name, rows, cols, bytes_needed, mostly_text) = match opened {
+            Ok(wb) => return Ok(wb),
+            Err(calamine::OdsError::OverBudget {
+                sheet,
+                name,
+                rows,
+                cols,
+                bytes,
+                mostly_text,
+            }) => (sheet, name, rows, cols, bytes, mostly_text),
+            // A file that ends inside a sheet: cut short, or damaged.
+            Err(calamine::OdsError::Eof(node)) => {
+                return Err(OdsOpenError::Refused(ReadError::Sniff(
+                    SniffError::CorruptZip {
+                        detail: format!("'content.xml' ends inside '{node}' (truncated?)"),
+                    },
+                )));
+            }
+            Err(e) => return Err(OdsOpenError::Calamine(e)),
+        };
+        let refused = |e: SniffError| Err(OdsOpenError::Refused(ReadError::Sniff(e)));
+        match refusal {
+            Some(Refusal::Busy { need, ask }) => held
+                .grow_to(file.saturating_add(ask))
+                .or_else(|_| held.grow_to(file.saturating_add(need)))
+                .map_err(|e| OdsOpenError::Refused(e.into()))?,
+            Some(Refusal::Budget(e)) => return Err(OdsOpenError::Refused(e.into())),
+            Some(Refusal::Limit) | None if mostly_text => {
+                return refused(SniffError::TextTooLarge {
+                    sheet,
+                    name: Some(name),
+                    limit,
+                });
+            }
+            Some(Refusal::Limit) | None => {
+                return refused(SniffError::SheetTooLarge {
+                    sheet,
+                    name: Some(name),
+                    rows,
+                    cols,
+                    bytes: bytes_needed,
+                    limit,
+                });
+            }
+        }
+    }
 }
 
 /// The sheets of an xlsx, streamed: the XML is read cell by cell up to the form's last
@@ -288,23 +395,51 @@ fn streamed<RS: Read + Seek>(mut wb: Xlsx<RS>, want: Want<'_>) -> WorkbookCells 
     })
 }
 
+/// A calamine reader that holds every sheet's ranges once opened (`.xls`, `.ods`), and
+/// lends them (vendor/calamine, patch 6): `worksheet_range` and `worksheet_formula`
+/// hand out copies, which took a tenth of a check of `.xls` files and as much memory
+/// again as the sheet.
+trait HeldRanges {
+    fn meta(&self) -> &[calamine::Sheet];
+    fn ranges(
+        &self,
+        name: &str,
+    ) -> Option<(&calamine::Range<calamine::Data>, &calamine::Range<String>)>;
+}
+
+impl<RS: Read + Seek> HeldRanges for Xls<RS> {
+    fn meta(&self) -> &[calamine::Sheet] {
+        self.sheets_metadata()
+    }
+    fn ranges(
+        &self,
+        name: &str,
+    ) -> Option<(&calamine::Range<calamine::Data>, &calamine::Range<String>)> {
+        self.sheet_ranges(name)
+    }
+}
+
+impl<RS: Read + Seek> HeldRanges for Ods<RS> {
+    fn meta(&self) -> &[calamine::Sheet] {
+        self.sheets_metadata()
+    }
+    fn ranges(
+        &self,
+        name: &str,
+    ) -> Option<(&calamine::Range<calamine::Data>, &calamine::Range<String>)> {
+        self.sheet_ranges(name)
+    }
+}
+
 /// The sheets of a reader that only offers whole ranges (`.xls`, `.ods`): calamine built
-/// them when the file was opened, within the bounds the sniffer checked.
-fn ranged<RS: Read + Seek, R: Reader<RS>>(
-    mut wb: R,
-    format: Format,
-    want: Want<'_>,
-) -> WorkbookCells
-where
-    R::Error: std::fmt::Display,
-{
-    let meta = wb.sheets_metadata().to_vec();
-    read_sheets(format, want, &meta, |_, name, win| {
-        let values = wb.worksheet_range(name)?;
-        // Without its formulas a sheet still reads; only uncalculated formulas go unnamed.
-        let formulas = wb.worksheet_formula(name).ok();
-        let Ok(cells) = window_cells(range_cells(&values, formulas.as_ref()), win);
-        Ok::<_, R::Error>(cells)
+/// them when the file was opened, within the bounds the sniffer checked (`.xls`) or the
+/// budget it was given (`.ods`).
+fn ranged(wb: impl HeldRanges, format: Format, want: Want<'_>) -> WorkbookCells {
+    read_sheets(format, want, wb.meta(), |_, name, win| {
+        // The name comes from the workbook's own list of sheets.
+        let (values, formulas) = wb.ranges(name).ok_or("sheet listed but not read")?;
+        let Ok(cells) = window_cells(range_cells(values, Some(formulas)), win);
+        Ok::<_, &str>(cells)
     })
 }
 
@@ -388,5 +523,233 @@ mod tests {
         let s = capped("1+".repeat(30_000));
         assert_eq!(s.chars().count(), MAX_TEXT_CHARS + 1);
         assert_eq!(capped("=SUM(C4:C9)".into()), "=SUM(C4:C9)");
+    }
+
+    /// Opens an ODS package of `rows` (one sheet, "Data") within `limit` bytes of sheets
+    /// and a run budget of `run` bytes: the workbook's sheet sizes, or why it was refused,
+    /// and what the reservation held once it was open.
+    fn open_rows(rows: &str, limit: u64, run: u64) -> Result<((usize, usize), u64), ReadError> {
+        use sniff::fixtures::ods_of;
+        let bytes = ods_of(rows);
+        let limits = Limits {
+            max_total_bytes: limit,
+            ..Limits::default()
+        };
+        let budget = std::sync::Arc::new(budget::Budget::new(run));
+        let mut held = budget.reserve(bytes.len() as u64)?;
+        match open_ods(&bytes, &limits, &mut held) {
+            Ok(wb) => {
+                let (values, _) = wb.sheet_ranges("Data").expect("the sheet is read");
+                Ok((values.get_size(), held.bytes()))
+            }
+            Err(OdsOpenError::Refused(e)) => Err(e),
+            Err(OdsOpenError::Calamine(e)) => Err(ReadError::Open {
+                format: Format::Ods,
+                detail: e.to_string(),
+            }),
+        }
+    }
+
+    const MIB: u64 = 1 << 20;
+    const NUM: &str = r#"office:value-type="float" office:value="1""#;
+
+    /// Under 1 KB: one value repeated over 6,000 rows of 16,000 columns, which calamine
+    /// expanded into 96 M cells (about 6 GB) when opening the file. It is refused as the
+    /// repeats are expanded, before the grid is allocated, naming the sheet and its size.
+    #[test]
+    fn ods_repeats_past_the_limit_are_refused_as_calamine_expands_them() {
+        let started = std::time::Instant::now();
+        let bomb = format!(
+            r#"<table:table-row table:number-rows-repeated="6000"><table:table-cell table:number-columns-repeated="16000" {NUM}/></table:table-row>"#
+        );
+        match open_rows(&bomb, 300 * MIB, 1 << 40) {
+            Err(ReadError::Sniff(SniffError::SheetTooLarge {
+                sheet: 0,
+                name: Some(name),
+                rows: 6000,
+                cols: 16000,
+                bytes,
+                limit,
+            })) => assert!(name == "Data" && bytes > limit && limit == 300 * MIB),
+            other => panic!("{other:?}"),
+        }
+        // Capped like calamine: no more than 1,048,576 rows and 16,384 columns.
+        let capped = format!(
+            r#"<table:table-row table:number-rows-repeated="99999999"><table:table-cell table:number-columns-repeated="99999999" {NUM}/></table:table-row>"#
+        );
+        assert!(matches!(
+            open_rows(&capped, 300 * MIB, 1 << 40),
+            Err(ReadError::Sniff(SniffError::SheetTooLarge {
+                rows: 1_048_576,
+                cols: 16_384,
+                ..
+            }))
+        ));
+        // Rows of full width, one after another: refused while the rows are read.
+        let wide = format!(
+            r#"<table:table-row><table:table-cell table:number-columns-repeated="16384" {NUM}/></table:table-row>"#
+        )
+        .repeat(2000);
+        match open_rows(&wide, 100 * MIB, 1 << 40) {
+            Err(ReadError::Sniff(SniffError::SheetTooLarge {
+                rows, cols: 16_384, ..
+            })) => assert!(rows < 2000, "{rows}"),
+            other => panic!("{other:?}"),
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    }
+
+    #[test]
+    fn ods_spaces_and_repeated_text_past_the_limit_are_refused_as_text() {
+        // A billion spaces written as one count, in a cell calamine reads.
+        let spaces = r#"<table:table-row><table:table-cell office:value-type="string"><text:p><text:s text:c="1000000000"/></text:p></table:table-cell></table:table-row>"#;
+        assert!(matches!(
+            open_rows(spaces, 300 * MIB, 1 << 40),
+            Err(ReadError::Sniff(SniffError::TextTooLarge { sheet: 0, name: Some(n), .. })) if n == "Data"
+        ));
+        // A long string value copied across columns and rows.
+        let long = "x".repeat(10_000);
+        let copied = format!(
+            r#"<table:table-row table:number-rows-repeated="1000"><table:table-cell table:number-columns-repeated="1000" office:value-type="string" office:string-value="{long}"/></table:table-row>"#
+        );
+        assert!(matches!(
+            open_rows(&copied, 300 * MIB, 1 << 40),
+            Err(ReadError::Sniff(SniffError::TextTooLarge { .. }))
+        ));
+        // Spaces inside a note are skipped by calamine, and cost nothing.
+        let note = r#"<table:table-row><table:table-cell office:value-type="string"><office:annotation><text:p><text:s text:c="1000000000"/></text:p></office:annotation><text:p>a</text:p></table:table-cell></table:table-row>"#;
+        assert_eq!(open_rows(note, MIB, 1 << 40).unwrap().0, (1, 1));
+    }
+
+    /// LibreOffice ends every sheet with empty repeats to the last row and column, which
+    /// calamine does not expand; a form-sized table is read, and what it holds is charged.
+    #[test]
+    fn ods_forms_are_read_and_what_they_hold_is_charged() {
+        let form = r#"<table:table-row table:number-rows-repeated="20000"><table:table-cell table:number-columns-repeated="9" office:value-type="float" office:value="7"/><table:table-cell table:number-columns-repeated="16375"/></table:table-row><table:table-row table:number-rows-repeated="1028556"><table:table-cell table:number-columns-repeated="16384"/></table:table-row>"#;
+        let (size, held) = open_rows(form, 300 * MIB, 1 << 40).unwrap();
+        assert_eq!(size, (20_000, 9));
+        // A value per cell (no formula: calamine keeps an empty formula range), rounded
+        // up to a MiB, and not much more.
+        let cells = 20_000 * 9 * size_of::<calamine::Data>() as u64;
+        assert!(
+            held >= cells && held <= 2 * cells + 2 * MIB,
+            "{held} for {cells}"
+        );
+        // Past what reading may hold of the run's budget: that budget's finding.
+        assert!(matches!(
+            open_rows(form, 300 * MIB, 4 * MIB),
+            Err(ReadError::OverBudget(budget::OverBudget { limit, .. })) if limit == 4 * MIB
+        ));
+    }
+
+    /// calamine read a sheet to its end tag and looped forever at the end of a file
+    /// without one, inside a sheet or inside a note.
+    #[test]
+    fn an_ods_ending_inside_a_sheet_is_damaged_not_a_hang() {
+        use sniff::fixtures::ods_package;
+        let head = r#"<office:document-content><office:body><office:spreadsheet><table:table table:name="A"><table:table-row><table:table-cell/></table:table-row>"#;
+        let note = r#"<office:document-content><office:body><office:spreadsheet><table:table table:name="A"><table:table-row><table:table-cell office:value-type="string"><office:annotation><text:p>x"#;
+        for content in [head, note] {
+            let bytes = ods_package(content.as_bytes());
+            let budget = std::sync::Arc::new(budget::Budget::new(1 << 30));
+            let mut held = budget.reserve(0).unwrap();
+            match open_ods(&bytes, &Limits::default(), &mut held) {
+                Err(OdsOpenError::Refused(ReadError::Sniff(SniffError::CorruptZip { detail }))) => {
+                    assert!(detail.contains("ends inside"), "{detail}")
+                }
+                Err(OdsOpenError::Calamine(e)) => panic!("{e}"),
+                Err(OdsOpenError::Refused(e)) => panic!("{e}"),
+                Ok(_) => panic!("opened"),
+            }
+        }
+    }
+
+    /// While other files hold the run's budget, calamine stops rather than wait holding
+    /// what it read; the file is read again once they are done, and opens.
+    #[test]
+    fn an_ods_read_while_the_budget_is_busy_waits_for_it_holding_nothing() {
+        use sniff::fixtures::ods_of;
+        let rows = format!(
+            r#"<table:table-row table:number-rows-repeated="20000"><table:table-cell table:number-columns-repeated="9" {NUM}/></table:table-row>"#
+        );
+        let bytes = ods_of(&rows);
+        let budget = std::sync::Arc::new(budget::Budget::new(64 * MIB));
+        let other = budget.reserve(60 * MIB).unwrap();
+        let mut held = budget.reserve(bytes.len() as u64).unwrap();
+        std::thread::scope(|s| {
+            s.spawn(move || {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+                drop(other);
+            });
+            let wb = open_ods(&bytes, &Limits::default(), &mut held)
+                .ok()
+                .unwrap();
+            assert_eq!(wb.sheet_ranges("Data").unwrap().0.get_size(), (20_000, 9));
+        });
+        assert!(held.bytes() > 4 * MIB);
+        // Busy where twice what is asked would pass the budget: what is asked is waited
+        // for instead, and the file opens.
+        // (The sheet holds about 5.5 MiB: asked for as 6.)
+        let budget = std::sync::Arc::new(budget::Budget::new(12 * MIB));
+        let other = budget.reserve(6 * MIB).unwrap();
+        let mut held = budget.reserve(bytes.len() as u64).unwrap();
+        std::thread::scope(|s| {
+            s.spawn(move || {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+                drop(other);
+            });
+            let wb = open_ods(&bytes, &Limits::default(), &mut held)
+                .ok()
+                .unwrap();
+            assert_eq!(wb.sheet_ranges("Data").unwrap().0.get_size(), (20_000, 9));
+        });
+    }
+
+    /// The budget only watches calamine: it must read every shape of repeats exactly as
+    /// it does without one.
+    #[test]
+    fn the_budget_changes_nothing_calamine_reads() {
+        use calamine::Reader;
+        use sniff::fixtures::ods_of;
+        let str_cell = r#"office:value-type="string"><text:p>ab</text:p></table:table-cell"#;
+        let sheets = [
+            format!(
+                r#"<table:table-row table:number-rows-repeated="3"><table:table-cell table:number-columns-repeated="4" {NUM}/><table:table-cell table:number-columns-repeated="1020"/></table:table-row><table:table-row table:number-rows-repeated="1048573"><table:table-cell table:number-columns-repeated="1024"/></table:table-row>"#
+            ),
+            format!(
+                r#"<table:table-row><table:table-cell {NUM}/></table:table-row><table:table-row table:number-rows-repeated="50"><table:table-cell/></table:table-row><table:table-row><table:table-cell table:number-columns-repeated="20"/><table:table-cell {NUM}/></table:table-row>"#
+            ),
+            format!(
+                r#"<table:table-row table:number-rows-repeated="5"><table:table-cell table:number-columns-repeated="7"/></table:table-row><table:table-row><table:table-cell table:number-columns-repeated="3"/><table:table-cell {NUM}/></table:table-row>"#
+            ),
+            format!(
+                r#"<table:table-row x y="" table:number-rows-repeated="&#50;0"><table:table-cell x y="" table:number-columns-repeated="7" {NUM}/></table:table-row>"#
+            ),
+            format!(
+                r#"<table:table-row><table:table-cell {NUM}/><table:covered-table-cell table:number-columns-repeated="3"/><table:table-cell table:number-columns-repeated="2" {str_cell}></table:table-row>"#
+            ),
+            r#"<table:table-row table:number-rows-repeated="9"><table:table-cell table:number-columns-repeated="9"/></table:table-row>"#.to_string(),
+            r#"<table:table-row><table:table-cell office:value-type="string"><text:p>a<text:s text:c="3"/>b</text:p><text:p>c</text:p></table:table-cell></table:table-row>"#.to_string(),
+        ];
+        for rows in sheets {
+            let bytes = ods_of(&rows);
+            let mut plain: Ods<_> = calamine::open_workbook_from_rs(Cursor::new(&bytes)).unwrap();
+            let mut asked = Vec::new();
+            let metered = Ods::new_with_budget(Cursor::new(&bytes), &mut |b| {
+                asked.push(b);
+                true
+            })
+            .unwrap();
+            let (values, formulas) = metered.sheet_ranges("Data").unwrap();
+            assert_eq!(values, &plain.worksheet_range("Data").unwrap(), "{rows}");
+            assert_eq!(
+                formulas,
+                &plain.worksheet_formula("Data").unwrap(),
+                "{rows}"
+            );
+            // Asked in whole steps, each more than the last.
+            assert!(asked.windows(2).all(|w| w[0] < w[1]), "{asked:?}");
+            assert!(asked.iter().all(|b| b % calamine::BUDGET_STEP == 0));
+        }
     }
 }

@@ -3,12 +3,13 @@
 
 use super::edit::{Pkg, with_streamed_sheet};
 use super::{
-    ADM, assert_file_finding, findings, inbox, run_bounded, run_inbox, run_one, sample, status,
+    ADM, assert_file_finding, findings, inbox, run_bounded, run_inbox, run_limited, run_one,
+    sample, status,
 };
-use crate::common::{rules_of, submission};
+use crate::common::{rules_of, run_args, show, submission};
 use std::io::{Cursor, Write};
 use std::path::Path;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipWriter};
 
@@ -288,6 +289,72 @@ fn ods_repeat_bombs_are_refused_before_they_expand() {
         assert!(message.contains(says), "{file}: {message}");
         assert!(message.contains("--max-unzipped-mib"), "{file}: {message}");
     }
+}
+
+/// The reader now refuses an `.ods` as it expands it (calamine's budget, patch 5) rather
+/// than after a scan of its own: the finding names the sheet by its number and its name,
+/// the limit and the flag, in both languages. A repeat past the reader's own cell cap
+/// (over a million rows of 16,384 columns) gets the same finding, not a damaged-file one,
+/// and a `content.xml` cut inside a sheet or a note is damaged, not a hang.
+#[test]
+fn ods_refused_while_read_names_the_sheet_and_the_batch_goes_on() {
+    let huge = ods_with_rows(
+        r#"<table:table-row table:number-rows-repeated="99999999"><table:table-cell table:number-columns-repeated="99999999" office:value-type="float" office:value="1"/></table:table-row>"#,
+    );
+    let w = inbox(&[
+        ("TGI.ods", ods_grid_bomb()),
+        ("MNH.ods", huge),
+        ("LDU.ods", ods_cut_inside_a_sheet()),
+    ]);
+    let (report, took) = run_bounded(&w, 1);
+    assert!(took < Duration::from_secs(20), "{took:?}");
+    for file in ["TGI.ods", "MNH.ods"] {
+        let sub = submission(&report, file);
+        assert_eq!(status(sub), "unreadable", "{sub:#}");
+        let message = findings(sub, "FILE_SIZE")[0]["message"].as_str().unwrap();
+        for says in [
+            "Sheet thứ 1 (\"Thông tin\")",
+            "dòng x",
+            "--max-unzipped-mib",
+        ] {
+            assert!(message.contains(says), "{file}: {message}");
+        }
+    }
+    let sub = submission(&report, "LDU.ods");
+    assert_file_finding(sub, "FILE_CORRUPT");
+    // English on request.
+    let out = run_limited(
+        &w,
+        &run_args("inbox", "out-en", &["--jobs", "2", "--lang", "en"]),
+        1024,
+        Duration::from_secs(30),
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    let report = w.report("out-en");
+    let message = findings(submission(&report, "TGI.ods"), "FILE_SIZE")[0]["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        message.contains("Sheet 1 (\"Thông tin\") spans 6,000 rows x 16,000 columns"),
+        "{message}"
+    );
+}
+
+/// An `.ods` whose `content.xml` stops inside a note of its first sheet.
+fn ods_cut_inside_a_sheet() -> Vec<u8> {
+    let content = r#"<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body><office:spreadsheet><table:table table:name="Thông tin"><table:table-row><table:table-cell office:value-type="string"><office:annotation><text:p>x"#;
+    let manifest = r#"<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/></manifest:manifest>"#;
+    let mut z = ZipWriter::new(Cursor::new(Vec::new()));
+    let stored = SimpleFileOptions::default().compression_method(CompressionMethod::Stored);
+    z.start_file("mimetype", stored).unwrap();
+    z.write_all(b"application/vnd.oasis.opendocument.spreadsheet")
+        .unwrap();
+    z.start_file("META-INF/manifest.xml", stored).unwrap();
+    z.write_all(manifest.as_bytes()).unwrap();
+    z.start_file("content.xml", stored).unwrap();
+    z.write_all(content.as_bytes()).unwrap();
+    z.finish().unwrap().into_inner()
 }
 
 /// A package claiming 60,000 parts is refused before they are listed, and the message

@@ -193,6 +193,7 @@ pub(super) fn check_biff(stream: &[u8], limits: &Limits) -> Result<BiffCheck, Sn
             };
             return Err(SniffError::SheetTooLarge {
                 sheet,
+                name: None,
                 rows,
                 cols,
                 bytes,

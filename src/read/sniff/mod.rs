@@ -6,8 +6,8 @@
 //! web pages as `.xls` and forward whatever a portal produced, so every check here looks at
 //! the bytes only, runs before calamine sees them, and costs no inflation of worksheet data:
 //! sizes come from the zip central directory, and the `.xls` checks walk records in place.
-//! The exception is an ODS workbook's `content.xml`, scanned once (see [`super::ods_grid`]):
-//! its repeat attributes multiply cells that no declared size bounds.
+//! An ODS workbook's repeat attributes, which multiply cells that no declared size bounds,
+//! are bounded by calamine as it expands them (see `crate::read`), not here.
 //!
 //! What is refused is what calamine would read wrongly, or could not survive: a loop, a
 //! memory blow-up or an abort cannot be caught by the caller, while a plain parse error can.
@@ -45,7 +45,7 @@ pub enum Format {
     /// file, hence the record checks before it does.
     Xls,
     /// OpenDocument (`.ods`, `.ots`): calamine expands every sheet when it opens the file,
-    /// hence the `content.xml` scan before it does.
+    /// within the budget tonghop gives it (see `crate::read`).
     Ods,
 }
 
@@ -228,9 +228,11 @@ pub enum SniffError {
         /// [`MAX_ZIP_ENTRIES`].
         limit: u64,
     },
-    /// An `.xls` whose cells span grids calamine would allocate densely: it builds one per
-    /// sheet when the file is opened, and copies it on every `worksheet_range`. `sheet` is
-    /// 0-based; `bytes` estimates the peak for this and earlier sheets.
+    /// An `.xls` whose cells span grids calamine would allocate densely (it builds one per
+    /// sheet when the file is opened), or an `.ods` whose repeats calamine would expand
+    /// into more cells than the budget (refused by calamine's meter as it reads, see
+    /// `crate::read`). `sheet` is 0-based; `bytes` estimates the peak for this and earlier
+    /// sheets.
     #[error(
         "sheet {} spans {rows} rows x {cols} columns; opening the file would take about \
          {bytes} bytes (limit {limit})",
@@ -239,6 +241,8 @@ pub enum SniffError {
     SheetTooLarge {
         /// The sheet, 0-based in the workbook's order.
         sheet: usize,
+        /// Its name, where the reader that refused it knew it (`.ods`).
+        name: Option<String>,
         /// Rows the sheet's cells span.
         rows: u64,
         /// Columns the sheet's cells span.
@@ -257,6 +261,8 @@ pub enum SniffError {
     TextTooLarge {
         /// The sheet, 0-based in the workbook's order.
         sheet: usize,
+        /// Its name, where the reader that refused it knew it (`.ods`).
+        name: Option<String>,
         /// The memory budget in bytes for opening the file.
         limit: u64,
     },
@@ -404,6 +410,7 @@ mod tests {
         assert_eq!(SniffError::Empty.to_string(), "file is empty");
         let e = SniffError::SheetTooLarge {
             sheet: 0,
+            name: None,
             rows: 2,
             cols: 3,
             bytes: 9,

@@ -5,9 +5,10 @@
 //! entry. So every size is taken from the central directory before anything is inflated
 //! (the entry count from the end record, before the zip crate even builds its index), names
 //! are compared as calamine compares them, and the package is classified by the parts that
-//! decide which reader calamine would use. The one part inflated whole is an ODS workbook's
-//! `content.xml`, scanned by [`crate::read::ods_grid`]: its repeat attributes can multiply a
-//! few bytes into gigabytes of cells, which no declared size bounds.
+//! decide which reader calamine would use. No worksheet data is inflated here: an ODS
+//! workbook's repeat attributes, which can multiply a few bytes of `content.xml` into
+//! gigabytes of cells, are bounded by calamine itself as it expands them (the budget given
+//! to `Ods::new_with_budget`, see `crate::read`), so the XML is parsed once.
 
 use std::io::{Cursor, Read};
 
@@ -115,7 +116,9 @@ pub(super) fn sniff_zip(bytes: &[u8], limits: &Limits) -> Result<Sniffed, SniffE
     }
     let format = classify_package(&mut archive, &names)?;
     let cost = match format {
-        Format::Ods => ods_grids(&mut archive, limits)?,
+        // calamine charges what it expands as it reads (`crate::read`): nothing to
+        // reserve before it opens the file.
+        Format::Ods => 0,
         _ => xlsx_cost(&mut archive, &names),
     };
     Ok(Sniffed {
@@ -335,42 +338,6 @@ fn classify_odf(
     Err(not_sheet(kind))
 }
 
-/// calamine expands an ODS workbook's repeats into every sheet's cells when it opens the
-/// file; refuse one whose expansion would exceed `max_total_bytes`, the budget the zip
-/// entries and the `.xls` grids are held to. This is the one check here that inflates
-/// worksheet data: repeat attributes cannot be bounded from sizes.
-/// Returns the estimate, which the run's memory budget holds.
-fn ods_grids(archive: &mut ZipArchive<Cursor<&[u8]>>, limits: &Limits) -> Result<u64, SniffError> {
-    let content = archive
-        .by_name("content.xml")
-        .map_err(|e| corrupt_zip(format!("cannot read 'content.xml': {e}")))?;
-    let limit = limits.max_total_bytes;
-    let e = crate::read::ods_grid::estimate(std::io::BufReader::new(content), limit);
-    if e.unterminated {
-        return Err(corrupt_zip(format!(
-            "'content.xml' ends inside sheet {} (truncated?)",
-            e.sheet + 1
-        )));
-    }
-    if e.bytes <= limit {
-        return Ok(e.bytes);
-    }
-    Err(if e.mostly_text {
-        SniffError::TextTooLarge {
-            sheet: e.sheet,
-            limit,
-        }
-    } else {
-        SniffError::SheetTooLarge {
-            sheet: e.sheet,
-            rows: e.rows,
-            cols: e.cols,
-            bytes: e.bytes,
-            limit,
-        }
-    })
-}
-
 /// See [`super::damaged_part`]. Each part is inflated into a sink, at most one byte past
 /// its declared size, so nothing is held and a lying header cannot run on.
 pub(super) fn damaged_part(bytes: &[u8]) -> Option<SniffError> {
@@ -539,44 +506,6 @@ mod tests {
             false,
         );
         assert_eq!(check(&ots).unwrap(), Format::Ods);
-    }
-
-    #[test]
-    fn ods_repeats_that_would_expand_past_the_budget_are_refused() {
-        // Under 1 KB: one value repeated over 6,000 rows of 16,000 columns. calamine
-        // would expand it into 96 M cells (about 6 GB) when opening the file.
-        let bomb = ods_of(
-            r#"<table:table-row table:number-rows-repeated="6000"><table:table-cell table:number-columns-repeated="16000" office:value-type="float" office:value="1"/></table:table-row>"#,
-        );
-        assert!(bomb.len() < 2048);
-        match check(&bomb) {
-            Err(SniffError::SheetTooLarge {
-                sheet: 0,
-                rows: 6000,
-                cols: 16000,
-                bytes,
-                limit,
-            }) => assert!(bytes > limit),
-            other => panic!("{other:?}"),
-        }
-        // A billion spaces written as one count, in a cell calamine reads.
-        let spaces = ods_of(
-            r#"<table:table-row><table:table-cell office:value-type="string"><text:p><text:s text:c="1000000000"/></text:p></table:table-cell></table:table-row>"#,
-        );
-        assert!(matches!(
-            check(&spaces),
-            Err(SniffError::TextTooLarge { sheet: 0, .. })
-        ));
-        // LibreOffice's own trailing repeats (empty, to the last row and column) are fine,
-        // and so is a form-sized table.
-        let form = ods_of(
-            r#"<table:table-row table:number-rows-repeated="20000"><table:table-cell table:number-columns-repeated="9" office:value-type="float" office:value="7"/><table:table-cell table:number-columns-repeated="16375"/></table:table-row><table:table-row table:number-rows-repeated="1028556"><table:table-cell table:number-columns-repeated="16384"/></table:table-row>"#,
-        );
-        assert_eq!(check(&form).unwrap(), Format::Ods);
-        use calamine::Reader;
-        let mut wb: calamine::Ods<_> = calamine::open_workbook_from_rs(Cursor::new(form)).unwrap();
-        let range = wb.worksheet_range("Data").unwrap();
-        assert_eq!(range.get_size(), (20_000, 9));
     }
 
     #[test]

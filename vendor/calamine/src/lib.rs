@@ -136,7 +136,7 @@ pub use crate::de::{
     DeError, RangeDeserializer, RangeDeserializerBuilder, RowDeserializer, ToCellDeserializer,
 };
 pub use crate::errors::Error;
-pub use crate::ods::{Ods, OdsError};
+pub use crate::ods::{Ods, OdsError, BUDGET_STEP};
 pub use crate::style::{
     Alignment, Border, BorderStyle, Borders, Color, Fill, FillPattern, Font, FontStyle, FontWeight,
     HorizontalAlignment, NumberFormat, Protection, Style, StyleRange, StyleRangeCells,

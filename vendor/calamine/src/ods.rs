@@ -94,6 +94,22 @@ pub enum OdsError {
         /// Maximum allowed cells
         max: usize,
     },
+    /// tonghop patch 5: the budget given to [`Ods::new_with_budget`] refused to grow to
+    /// `bytes` while sheet `sheet` (0-based, named `name`) was read.
+    OverBudget {
+        /// The sheet being read, 0-based in the workbook's order.
+        sheet: usize,
+        /// Its name.
+        name: String,
+        /// Rows (repeats expanded) it spanned when reading stopped.
+        rows: u64,
+        /// Columns it spanned when reading stopped.
+        cols: u64,
+        /// Bytes the workbook would have held, the refused growth included.
+        bytes: u64,
+        /// Text (strings and their repeats) rather than cells is most of those bytes.
+        mostly_text: bool,
+    },
 }
 
 /// Ods reader options
@@ -139,6 +155,19 @@ impl std::fmt::Display for OdsError {
                     "Cell limit exceeded ({requested} cells requested, max {max})"
                 )
             }
+            OdsError::OverBudget {
+                sheet,
+                name,
+                rows,
+                cols,
+                bytes,
+                ..
+            } => write!(
+                f,
+                "sheet {} ('{name}', {rows} rows x {cols} columns so far) would take more \
+                 than {bytes} bytes, over the budget",
+                sheet + 1
+            ),
         }
     }
 }
@@ -180,6 +209,15 @@ pub struct Ods<RS> {
 }
 
 impl<RS> Ods<RS> {
+    /// tonghop patch 6: a sheet's values and formulas, lent rather than copied as
+    /// [`Reader::worksheet_range`] and [`Reader::worksheet_formula`] copy them (the
+    /// header-row option does not apply); `None` if there is no sheet of that name.
+    pub fn sheet_ranges(&self, name: &str) -> Option<(&Range<Data>, &Range<String>)> {
+        self.sheets
+            .get(name)
+            .map(|(values, formulas)| (values, formulas))
+    }
+
     /// Get the workbook document properties.
     ///
     /// Read the document properties, such as the creator, title and
@@ -198,13 +236,23 @@ impl<RS> Ods<RS> {
     }
 }
 
-impl<RS> Reader<RS> for Ods<RS>
-where
-    RS: Read + Seek,
-{
-    type Error = OdsError;
+/// tonghop patch 5: an ODS workbook opened within a memory budget.
+impl<RS: Read + Seek> Ods<RS> {
+    /// Like [`Reader::new`], asking `grow` before the workbook's sheets grow past what it
+    /// last granted: `grow(bytes)` is called with the bytes the sheets read so far will
+    /// hold (cells, formulas and their text, repeats expanded, in steps of
+    /// [`BUDGET_STEP`]), before they are allocated; `false` stops the reading with
+    /// [`OdsError::OverBudget`]. Repeat attributes (`table:number-rows-repeated`,
+    /// `table:number-columns-repeated`, `text:s text:c`) can make a file of a few hundred
+    /// bytes expand into gigabytes, which no size of the file bounds.
+    pub fn new_with_budget(
+        reader: RS,
+        grow: &mut dyn FnMut(u64) -> bool,
+    ) -> Result<Self, OdsError> {
+        Self::open(reader, Meter::new(grow))
+    }
 
-    fn new(reader: RS) -> Result<Self, OdsError> {
+    fn open(reader: RS, mut meter: Meter<'_>) -> Result<Self, OdsError> {
         let mut zip = ZipArchive::new(reader)?;
 
         // check mimetype
@@ -231,7 +279,7 @@ where
             sheets,
             sheets_metadata,
             defined_names,
-        } = parse_content(zip)?;
+        } = parse_content(zip, &mut meter)?;
         let metadata = Metadata {
             sheets: sheets_metadata,
             names: defined_names,
@@ -246,6 +294,17 @@ where
             meta_xml,
             options: OdsOptions::default(),
         })
+    }
+}
+
+impl<RS> Reader<RS> for Ods<RS>
+where
+    RS: Read + Seek,
+{
+    type Error = OdsError;
+
+    fn new(reader: RS) -> Result<Self, OdsError> {
+        Self::open(reader, Meter::unbounded())
     }
 
     fn with_header_row(&mut self, header_row: HeaderRow) -> &mut Self {
@@ -356,7 +415,10 @@ fn check_for_password_protected<RS: Read + Seek>(zip: &mut ZipArchive<RS>) -> Re
 }
 
 /// Parses content.xml and store the result in `self.content`
-fn parse_content<RS: Read + Seek>(mut zip: ZipArchive<RS>) -> Result<Content, OdsError> {
+fn parse_content<RS: Read + Seek>(
+    mut zip: ZipArchive<RS>,
+    meter: &mut Meter<'_>,
+) -> Result<Content, OdsError> {
     let mut reader = match zip.by_name("content.xml") {
         Ok(f) => {
             let mut r = XmlReader::from_reader(BufReader::new(f));
@@ -407,7 +469,8 @@ fn parse_content<RS: Read + Seek>(mut zip: ZipArchive<RS>) -> Result<Content, Od
                     .unwrap_or(SheetVisible::Visible);
                 if let Some(v) = e.raw_attr("table:name")? {
                     let name = decode_attr(v)?;
-                    let (range, formulas) = read_table(&mut reader)?;
+                    meter.sheet(sheets_metadata.len(), &name);
+                    let (range, formulas) = read_table(&mut reader, meter)?;
                     sheets_metadata.push(Sheet {
                         name: name.clone(),
                         typ: SheetType::WorkSheet,
@@ -432,7 +495,10 @@ fn parse_content<RS: Read + Seek>(mut zip: ZipArchive<RS>) -> Result<Content, Od
     })
 }
 
-fn read_table<RS>(reader: &mut OdsReader<'_, RS>) -> Result<(Range<Data>, Range<String>), OdsError>
+fn read_table<RS>(
+    reader: &mut OdsReader<'_, RS>,
+    meter: &mut Meter<'_>,
+) -> Result<(Range<Data>, Range<String>), OdsError>
 where
     RS: Read + Seek,
 {
@@ -444,6 +510,8 @@ where
     let mut row_buf = Vec::with_capacity(1024);
     let mut cell_buf = Vec::with_capacity(1024);
     let mut total_rows = 0;
+    // tonghop patch 5: what the row elements' cells hold, charged as they are pushed.
+    let mut raw = RawCost::default();
     cols.push(0);
     loop {
         match reader.read_event_into(&mut buf) {
@@ -462,6 +530,7 @@ where
                     );
                 }
                 total_rows = total_rows.saturating_add(capped_repeats);
+                meter.rows = total_rows as u64;
 
                 read_row(
                     reader,
@@ -469,30 +538,256 @@ where
                     &mut cell_buf,
                     &mut cells,
                     &mut formulas,
+                    meter,
+                    &mut raw,
                 )?;
+                raw.grow(meter, &mut cols, 1)?;
                 cols.push(cells.len());
+                raw.grow(meter, &mut rows_repeats, 1)?;
                 rows_repeats.push(capped_repeats);
             }
             Ok(Event::End(e)) if e.name() == QName("table:table") => break,
             Err(e) => return Err(OdsError::Xml(e)),
+            // tonghop patch 5: a file that ends inside a sheet looped here forever.
+            Ok(Event::Eof) => return Err(OdsError::Eof("table:table")),
             Ok(_) => (),
         }
         buf.clear();
     }
-    Ok((
-        get_range(cells, &cols, &rows_repeats)?,
-        get_range(formulas, &cols, &rows_repeats)?,
-    ))
+    let values = get_range(cells, &cols, &rows_repeats, meter)?;
+    meter.release(raw.values);
+    let formulas = get_range(formulas, &cols, &rows_repeats, meter)?;
+    meter.release(raw.formulas);
+    meter.release(raw.index);
+    Ok((values, formulas))
+}
+
+/// tonghop patch 5: what a budget is asked for at a time: growing by at least a step
+/// keeps the calls to it few (one per MiB at most).
+pub const BUDGET_STEP: u64 = 1 << 20;
+
+/// What a heap string costs beyond its bytes: its allocation's header and rounding.
+const STRING_OVERHEAD: u64 = 32;
+
+/// tonghop patch 5: bytes a cell's value or formula holds on the heap.
+trait HeapBytes {
+    fn heap_bytes(&self) -> u64;
+}
+
+fn str_heap(s: &str) -> u64 {
+    if s.is_empty() {
+        0
+    } else {
+        s.len() as u64 + STRING_OVERHEAD
+    }
+}
+
+impl HeapBytes for Data {
+    fn heap_bytes(&self) -> u64 {
+        match self {
+            Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => str_heap(s),
+            _ => 0,
+        }
+    }
+}
+
+impl HeapBytes for String {
+    fn heap_bytes(&self) -> u64 {
+        str_heap(self)
+    }
+}
+
+/// tonghop patch 5: bytes held, split into cells and text.
+#[derive(Debug, Default, Clone, Copy)]
+struct Bytes {
+    cells: u64,
+    text: u64,
+}
+
+impl Bytes {
+    fn add(&mut self, more: Bytes) {
+        self.cells = self.cells.saturating_add(more.cells);
+        self.text = self.text.saturating_add(more.text);
+    }
+
+    fn total(self) -> u64 {
+        self.cells.saturating_add(self.text)
+    }
+}
+
+/// tonghop patch 5: what the sheets read so far hold, charged before it is allocated,
+/// and the budget asked whenever that passes what it last granted.
+pub(crate) struct Meter<'a> {
+    grow: Option<&'a mut dyn FnMut(u64) -> bool>,
+    held: Bytes,
+    granted: u64,
+    /// The sheet being read, its rows and columns so far: what an error names.
+    sheet: usize,
+    name: String,
+    rows: u64,
+    cols: u64,
+}
+
+impl<'a> Meter<'a> {
+    fn new(grow: &'a mut dyn FnMut(u64) -> bool) -> Self {
+        Meter {
+            grow: Some(grow),
+            held: Bytes::default(),
+            granted: 0,
+            sheet: 0,
+            name: String::new(),
+            rows: 0,
+            cols: 0,
+        }
+    }
+
+    /// No budget: what [`Reader::new`] reads with, as before the patch.
+    fn unbounded() -> Self {
+        Meter {
+            grow: None,
+            held: Bytes::default(),
+            granted: u64::MAX,
+            sheet: 0,
+            name: String::new(),
+            rows: 0,
+            cols: 0,
+        }
+    }
+
+    fn sheet(&mut self, sheet: usize, name: &str) {
+        if self.grow.is_some() {
+            self.sheet = sheet;
+            self.name = name.to_string();
+            self.rows = 0;
+            self.cols = 0;
+        }
+    }
+
+    /// Holds `more` bytes, if the budget grants them.
+    fn charge(&mut self, more: Bytes) -> Result<(), OdsError> {
+        self.held.add(more);
+        let held = self.held.total();
+        if held <= self.granted {
+            return Ok(());
+        }
+        let ask = held
+            .checked_next_multiple_of(BUDGET_STEP)
+            .unwrap_or(u64::MAX);
+        let granted = match self.grow.as_mut() {
+            Some(grow) => grow(ask),
+            None => true,
+        };
+        if !granted {
+            return Err(OdsError::OverBudget {
+                sheet: self.sheet,
+                name: self.name.clone(),
+                rows: self.rows,
+                cols: self.cols,
+                bytes: held,
+                mostly_text: self.held.text > self.held.cells,
+            });
+        }
+        self.granted = ask;
+        Ok(())
+    }
+
+    /// Gives back what a freed allocation held (the budget keeps what it granted).
+    fn release(&mut self, less: Bytes) {
+        self.held.cells = self.held.cells.saturating_sub(less.cells);
+        self.held.text = self.held.text.saturating_sub(less.text);
+    }
+
+    /// Charges what `v` allocates to hold `more` elements beyond its length, then
+    /// reserves them, so pushing them allocates nothing else: the growth `Vec::reserve`
+    /// makes (double the capacity, or the length needed if more).
+    fn reserve<T>(&mut self, v: &mut Vec<T>, more: usize) -> Result<Bytes, OdsError> {
+        let need = v.len().saturating_add(more);
+        if need <= v.capacity() {
+            return Ok(Bytes::default());
+        }
+        let cap = need.max(v.capacity().saturating_mul(2)).max(4);
+        let cost = Bytes {
+            cells: ((cap - v.capacity()) as u64).saturating_mul(std::mem::size_of::<T>() as u64),
+            text: 0,
+        };
+        self.charge(cost)?;
+        v.reserve(more);
+        Ok(cost)
+    }
+}
+
+/// tonghop patch 5: what a sheet's row elements hold until its ranges are built.
+#[derive(Default)]
+struct RawCost {
+    values: Bytes,
+    formulas: Bytes,
+    /// The row index (`cols`, `rows_repeats`).
+    index: Bytes,
+}
+
+impl RawCost {
+    fn grow<T>(
+        &mut self,
+        meter: &mut Meter<'_>,
+        v: &mut Vec<T>,
+        more: usize,
+    ) -> Result<(), OdsError> {
+        let cost = meter.reserve(v, more)?;
+        self.index.add(cost);
+        Ok(())
+    }
+
+    /// Charges `n` copies of `value` and `formula`, and makes room for them.
+    fn push_cost(
+        &mut self,
+        meter: &mut Meter<'_>,
+        cells: &mut Vec<Data>,
+        formulas: &mut Vec<String>,
+        n: usize,
+        value: &Data,
+        formula: &String,
+    ) -> Result<(), OdsError> {
+        if n == 0 {
+            return Ok(());
+        }
+        let text = |b: u64| Bytes {
+            cells: 0,
+            text: b.saturating_mul(n as u64),
+        };
+        let (v, f) = (text(value.heap_bytes()), text(formula.heap_bytes()));
+        meter.charge(v)?;
+        self.values.add(v);
+        meter.charge(f)?;
+        self.formulas.add(f);
+        let v = meter.reserve(cells, n)?;
+        self.values.add(v);
+        let f = meter.reserve(formulas, n)?;
+        self.formulas.add(f);
+        Ok(())
+    }
+}
+
+/// tonghop patch 5: what `n` more cells would take, asked of the budget (and not
+/// allocated) when calamine's own `MAX_CELLS` refuses them: the budget's refusal, which
+/// names the sheet and its size, comes first when both would refuse.
+fn over_max_cells<T>(n: usize) -> Bytes {
+    Bytes {
+        cells: (n as u64).saturating_mul(std::mem::size_of::<T>() as u64),
+        text: 0,
+    }
 }
 
 fn is_empty_row<T: Default + Clone + PartialEq>(row: &[T]) -> bool {
     row.iter().all(|x| x == &T::default())
 }
 
-fn get_range<T: Default + Clone + PartialEq>(
+/// tonghop patch 5: `meter` is charged for the range before each row is copied into it;
+/// the row elements' cells are given back by the caller once the range is built.
+fn get_range<T: Default + Clone + PartialEq + HeapBytes>(
     mut cells: Vec<T>,
     cols: &[usize],
     rows_repeats: &[usize],
+    meter: &mut Meter<'_>,
 ) -> Result<Range<T>, OdsError> {
     // find smallest area with non empty Cells
     let mut row_min = None;
@@ -528,9 +823,19 @@ fn get_range<T: Default + Clone + PartialEq>(
     // rebuild cells into its smallest non empty area
     let row_width = col_max + 1 - col_min;
     let cells_len = (row_max + 1 - row_min) * row_width;
+    // tonghop patch 5: the area the range spans, repeats expanded, for an error to name.
+    if meter.grow.is_some() {
+        meter.rows = rows_repeats[row_min..=row_max]
+            .iter()
+            .fold(0u64, |a, &r| a.saturating_add(r as u64));
+        meter.cols = row_width as u64;
+    }
     {
-        let mut new_cells = Vec::with_capacity(cells_len.min(MAX_CELLS));
-        let empty_cells = vec![T::default(); col_max + 1];
+        let mut new_cells = Vec::new();
+        meter.reserve(&mut new_cells, cells_len.min(MAX_CELLS))?;
+        let mut empty_cells = Vec::new();
+        meter.reserve(&mut empty_cells, col_max + 1)?;
+        empty_cells.resize(col_max + 1, T::default());
         let mut empty_row_repeats = 0_usize;
         let mut consecutive_empty_rows = 0_usize;
         for (w, row_repeats) in cols
@@ -551,7 +856,11 @@ fn get_range<T: Default + Clone + PartialEq>(
             if empty_row_repeats > 0 {
                 // Check if expanding empty rows would exceed MAX_CELLS
                 let cells_to_add = empty_row_repeats.saturating_mul(row_width);
-                if new_cells.len().saturating_add(cells_to_add) > MAX_CELLS {
+                // tonghop patch 5: the budget first, whose refusal names the sheet.
+                if new_cells.len().saturating_add(cells_to_add) <= MAX_CELLS {
+                    meter.reserve(&mut new_cells, cells_to_add)?;
+                } else {
+                    meter.charge(over_max_cells::<T>(cells_to_add))?;
                     return Err(OdsError::CellLimitExceeded {
                         requested: new_cells.len().saturating_add(cells_to_add),
                         max: MAX_CELLS,
@@ -572,11 +881,26 @@ fn get_range<T: Default + Clone + PartialEq>(
             // Check if expanding this row would exceed MAX_CELLS
             let cells_to_add = row_repeats.saturating_mul(row_width);
             if new_cells.len().saturating_add(cells_to_add) > MAX_CELLS {
+                // tonghop patch 5: the budget first, whose refusal names the sheet.
+                meter.charge(over_max_cells::<T>(cells_to_add))?;
                 return Err(OdsError::CellLimitExceeded {
                     requested: new_cells.len().saturating_add(cells_to_add),
                     max: MAX_CELLS,
                 });
             }
+            // tonghop patch 5: the row's text, copied once per repeat, and its cells.
+            let kept = match row.len().cmp(&(col_max + 1)) {
+                std::cmp::Ordering::Greater => &row[col_min..=col_max],
+                _ => row.get(col_min..).unwrap_or(&[]),
+            };
+            let text = kept
+                .iter()
+                .fold(0u64, |a, c| a.saturating_add(c.heap_bytes()));
+            meter.charge(Bytes {
+                cells: 0,
+                text: text.saturating_mul(row_repeats as u64),
+            })?;
+            meter.reserve(&mut new_cells, cells_to_add)?;
 
             for _ in 0..row_repeats {
                 match row.len().cmp(&(col_max + 1)) {
@@ -593,6 +917,10 @@ fn get_range<T: Default + Clone + PartialEq>(
                 }
             }
         }
+        meter.release(Bytes {
+            cells: (empty_cells.capacity() as u64).saturating_mul(std::mem::size_of::<T>() as u64),
+            text: 0,
+        });
         cells = new_cells;
     }
     let row_min = row_min + first_empty_rows_repeated;
@@ -610,12 +938,15 @@ fn read_row<RS>(
     cell_buf: &mut Vec<u8>,
     cells: &mut Vec<Data>,
     formulas: &mut Vec<String>,
+    meter: &mut Meter<'_>,
+    raw: &mut RawCost,
 ) -> Result<(), OdsError>
 where
     RS: Read + Seek,
 {
     let mut empty_col_repeats = 0;
     let row_start = cells.len();
+    let (empty, no_formula) = (Data::Empty, String::new());
     loop {
         row_buf.clear();
         match reader.read_event_into(row_buf) {
@@ -628,7 +959,7 @@ where
                     None => 1,
                 };
 
-                let (value, formula, is_closed) = get_datatype(reader, &e, cell_buf)?;
+                let (value, formula, is_closed, built) = get_datatype(reader, &e, cell_buf, meter)?;
 
                 // Cap empty_col_repeats to not exceed MAX_COLUMNS
                 let current_cols = cells.len() - row_start;
@@ -640,6 +971,7 @@ where
                     );
                 }
 
+                raw.push_cost(meter, cells, formulas, capped_empty, &empty, &no_formula)?;
                 for _ in 0..capped_empty {
                     cells.push(Data::Empty);
                     formulas.push("".to_string());
@@ -659,11 +991,15 @@ where
                 if value.is_empty() && formula.is_empty() {
                     empty_col_repeats = capped_repeats;
                 } else {
+                    raw.push_cost(meter, cells, formulas, capped_repeats, &value, &formula)?;
                     for _ in 0..capped_repeats {
                         cells.push(value.clone());
                         formulas.push(formula.clone());
                     }
                 }
+                // tonghop patch 5: the text built for this cell is dropped here.
+                meter.release(built);
+                meter.cols = meter.cols.max((cells.len() - row_start) as u64);
                 if !is_closed {
                     reader.read_to_end_into(e.name(), cell_buf)?;
                 }
@@ -688,7 +1024,8 @@ fn get_datatype<RS>(
     reader: &mut OdsReader<'_, RS>,
     e: &BytesStart<'_>,
     buf: &mut Vec<u8>,
-) -> Result<(Data, String, bool), OdsError>
+    meter: &mut Meter<'_>,
+) -> Result<(Data, String, bool, Bytes), OdsError>
 where
     RS: Read + Seek,
 {
@@ -736,6 +1073,8 @@ where
         // also stores error text in the content with an empty string-value.
         let mut s = String::new();
         let mut first_paragraph = true;
+        // tonghop patch 5: spaces written as a count, charged before they are built.
+        let mut built = Bytes::default();
         loop {
             buf.clear();
             match reader.read_event_into(buf) {
@@ -749,7 +1088,7 @@ where
                     if e.name() == QName("table:table-cell")
                         || e.name() == QName("table:covered-table-cell") =>
                 {
-                    return Ok((Data::String(s), formula, true));
+                    return Ok((Data::String(s), formula, true, built));
                 }
                 Ok(Event::Start(e)) if e.name() == QName("office:annotation") => loop {
                     match reader.read_event_into(buf) {
@@ -757,6 +1096,8 @@ where
                             break;
                         }
                         Err(e) => return Err(OdsError::Xml(e)),
+                        // tonghop patch 5: a file that ends inside a note looped here.
+                        Ok(Event::Eof) => return Err(OdsError::Eof("office:annotation")),
                         _ => (),
                     }
                 },
@@ -772,6 +1113,12 @@ where
                         Some(v) => decode_attr(v)?.parse()?,
                         None => 1,
                     };
+                    let spaces = Bytes {
+                        cells: 0,
+                        text: count as u64,
+                    };
+                    meter.charge(spaces)?;
+                    built.add(spaces);
                     for _ in 0..count {
                         s.push(' ');
                     }
@@ -784,7 +1131,7 @@ where
             }
         }
     } else {
-        Ok((val, formula, false))
+        Ok((val, formula, false, Bytes::default()))
     }
 }
 

@@ -423,6 +423,15 @@ impl<RS: Read + Seek> Xls<RS> {
     }
 }
 
+impl<RS> Xls<RS> {
+    /// tonghop patch 6: a sheet's values and formulas, lent rather than copied as
+    /// [`Reader::worksheet_range`] and [`Reader::worksheet_formula`] copy them (the
+    /// header-row option does not apply); `None` if there is no sheet of that name.
+    pub fn sheet_ranges(&self, name: &str) -> Option<(&Range<Data>, &Range<String>)> {
+        self.sheets.get(name).map(|s| (&s.range, &s.formula))
+    }
+}
+
 impl<RS: Read + Seek> Reader<RS> for Xls<RS> {
     type Error = XlsError;
 
