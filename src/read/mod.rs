@@ -673,36 +673,29 @@ mod tests {
             r#"<table:table-row table:number-rows-repeated="20000"><table:table-cell table:number-columns-repeated="9" {NUM}/></table:table-row>"#
         );
         let bytes = ods_of(&rows);
-        let budget = std::sync::Arc::new(budget::Budget::new(64 * MIB));
-        let other = budget.reserve(60 * MIB).unwrap();
-        let mut held = budget.reserve(bytes.len() as u64).unwrap();
-        std::thread::scope(|s| {
-            s.spawn(move || {
-                std::thread::sleep(std::time::Duration::from_millis(100));
-                drop(other);
+        // Opened from a budget of `cap` MiB while another reader holds `busy` MiB of it
+        // for a moment; what the file's reading holds at the end.
+        let opens = |cap: u64, busy: u64| {
+            let budget = std::sync::Arc::new(budget::Budget::new(cap * MIB));
+            let other = budget.reserve(busy * MIB).unwrap();
+            let mut held = budget.reserve(bytes.len() as u64).unwrap();
+            std::thread::scope(|s| {
+                s.spawn(move || {
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                    drop(other);
+                });
+                let wb = open_ods(&bytes, &Limits::default(), &mut held)
+                    .ok()
+                    .unwrap();
+                assert_eq!(wb.sheet_ranges("Data").unwrap().0.get_size(), (20_000, 9));
             });
-            let wb = open_ods(&bytes, &Limits::default(), &mut held)
-                .ok()
-                .unwrap();
-            assert_eq!(wb.sheet_ranges("Data").unwrap().0.get_size(), (20_000, 9));
-        });
-        assert!(held.bytes() > 4 * MIB);
+            held.bytes()
+        };
+        assert!(opens(64, 60) > 4 * MIB);
         // Busy where twice what is asked would pass the budget: what is asked is waited
         // for instead, and the file opens.
         // (The sheet holds about 5.5 MiB: asked for as 6.)
-        let budget = std::sync::Arc::new(budget::Budget::new(12 * MIB));
-        let other = budget.reserve(6 * MIB).unwrap();
-        let mut held = budget.reserve(bytes.len() as u64).unwrap();
-        std::thread::scope(|s| {
-            s.spawn(move || {
-                std::thread::sleep(std::time::Duration::from_millis(100));
-                drop(other);
-            });
-            let wb = open_ods(&bytes, &Limits::default(), &mut held)
-                .ok()
-                .unwrap();
-            assert_eq!(wb.sheet_ranges("Data").unwrap().0.get_size(), (20_000, 9));
-        });
+        opens(12, 6);
     }
 
     /// The budget only watches calamine: it must read every shape of repeats exactly as
