@@ -175,11 +175,7 @@ pub fn consolidate(
         // Newest first.
         let mut order = claims.clone();
         order.sort_by(|&a, &b| {
-            (report_date(b), subs[b].modified, &subs[a].file).cmp(&(
-                report_date(a),
-                subs[a].modified,
-                &subs[b].file,
-            ))
+            (when(&subs[b]), &subs[a].file).cmp(&(when(&subs[a]), &subs[b].file))
         });
         let winner = order[0];
         let code = &form.units[u].code;

@@ -407,29 +407,24 @@ trait HeldRanges {
     ) -> Option<(&calamine::Range<calamine::Data>, &calamine::Range<String>)>;
 }
 
-impl<RS: Read + Seek> HeldRanges for Xls<RS> {
-    fn meta(&self) -> &[calamine::Sheet] {
-        self.sheets_metadata()
-    }
-    fn ranges(
-        &self,
-        name: &str,
-    ) -> Option<(&calamine::Range<calamine::Data>, &calamine::Range<String>)> {
-        self.sheet_ranges(name)
-    }
+/// Both readers hold their ranges alike (patch 6).
+macro_rules! held_ranges {
+    ($($reader:ident),+) => {$(
+        impl<RS: Read + Seek> HeldRanges for $reader<RS> {
+            fn meta(&self) -> &[calamine::Sheet] {
+                self.sheets_metadata()
+            }
+            fn ranges(
+                &self,
+                name: &str,
+            ) -> Option<(&calamine::Range<calamine::Data>, &calamine::Range<String>)> {
+                self.sheet_ranges(name)
+            }
+        }
+    )+};
 }
 
-impl<RS: Read + Seek> HeldRanges for Ods<RS> {
-    fn meta(&self) -> &[calamine::Sheet] {
-        self.sheets_metadata()
-    }
-    fn ranges(
-        &self,
-        name: &str,
-    ) -> Option<(&calamine::Range<calamine::Data>, &calamine::Range<String>)> {
-        self.sheet_ranges(name)
-    }
-}
+held_ranges!(Xls, Ods);
 
 /// The sheets of a reader that only offers whole ranges (`.xls`, `.ods`): calamine built
 /// them when the file was opened, within the bounds the sniffer checked (`.xls`) or the
