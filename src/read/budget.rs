@@ -234,7 +234,7 @@ impl Drop for Reservation {
 /// given back are faulted in again by the next file. On ten `.xls` files of 10,000
 /// formula rows (scenario (f)'s) that was 30 % of a check's CPU time (320 against 230 ms
 /// on one thread, 29,000 page faults against 16,000), where the budget was never short.
-fn give_back_freed_memory() {
+pub(crate) fn give_back_freed_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: malloc_trim takes no pointers and only walks the allocator's own state.
     unsafe {
