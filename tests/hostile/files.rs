@@ -237,24 +237,38 @@ fn zip_bombs_are_refused_without_inflating_them() {
     );
 }
 
-/// An `.ods` package (mimetype stored first, as ODF requires) whose sheet "Thông tin"
-/// holds `rows`.
-pub(super) fn ods_with_rows(rows: &str) -> Vec<u8> {
-    let content = format!(
-        r#"<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body><office:spreadsheet><table:table table:name="Thông tin">{rows}</table:table></office:spreadsheet></office:body></office:document-content>"#
+/// The opening of an `.ods` `content.xml`, up to its spreadsheet body.
+const ODS_CONTENT_OPEN: &str = r#"<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body><office:spreadsheet>"#;
+
+/// An `.ods` package: the mimetype stored first, as ODF requires, then a manifest listing
+/// the root and `entries`, then `content`, those two packed with `method`.
+fn ods_package(content: &str, entries: &str, method: CompressionMethod) -> Vec<u8> {
+    let manifest = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>{entries}</manifest:manifest>"#
     );
-    let manifest = r#"<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>"#;
     let mut z = ZipWriter::new(Cursor::new(Vec::new()));
     let stored = SimpleFileOptions::default().compression_method(CompressionMethod::Stored);
-    let deflated = SimpleFileOptions::default().compression_method(CompressionMethod::Deflated);
+    let packed = SimpleFileOptions::default().compression_method(method);
     z.start_file("mimetype", stored).unwrap();
     z.write_all(b"application/vnd.oasis.opendocument.spreadsheet")
         .unwrap();
-    z.start_file("META-INF/manifest.xml", deflated).unwrap();
+    z.start_file("META-INF/manifest.xml", packed).unwrap();
     z.write_all(manifest.as_bytes()).unwrap();
-    z.start_file("content.xml", deflated).unwrap();
+    z.start_file("content.xml", packed).unwrap();
     z.write_all(content.as_bytes()).unwrap();
     z.finish().unwrap().into_inner()
+}
+
+/// An `.ods` package whose sheet "Thông tin" holds `rows`.
+pub(super) fn ods_with_rows(rows: &str) -> Vec<u8> {
+    let content = format!(
+        r#"{ODS_CONTENT_OPEN}<table:table table:name="Thông tin">{rows}</table:table></office:spreadsheet></office:body></office:document-content>"#
+    );
+    ods_package(
+        &content,
+        r#"<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>"#,
+        CompressionMethod::Deflated,
+    )
 }
 
 /// One number repeated over 6,000 rows x 16,000 columns, in under a kilobyte.
@@ -341,20 +355,12 @@ fn ods_refused_while_read_names_the_sheet_and_the_batch_goes_on() {
     );
 }
 
-/// An `.ods` whose `content.xml` stops inside a note of its first sheet.
+/// An `.ods` whose `content.xml` stops inside a note of its first sheet, its parts stored.
 fn ods_cut_inside_a_sheet() -> Vec<u8> {
-    let content = r#"<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body><office:spreadsheet><table:table table:name="Thông tin"><table:table-row><table:table-cell office:value-type="string"><office:annotation><text:p>x"#;
-    let manifest = r#"<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/></manifest:manifest>"#;
-    let mut z = ZipWriter::new(Cursor::new(Vec::new()));
-    let stored = SimpleFileOptions::default().compression_method(CompressionMethod::Stored);
-    z.start_file("mimetype", stored).unwrap();
-    z.write_all(b"application/vnd.oasis.opendocument.spreadsheet")
-        .unwrap();
-    z.start_file("META-INF/manifest.xml", stored).unwrap();
-    z.write_all(manifest.as_bytes()).unwrap();
-    z.start_file("content.xml", stored).unwrap();
-    z.write_all(content.as_bytes()).unwrap();
-    z.finish().unwrap().into_inner()
+    let content = format!(
+        r#"{ODS_CONTENT_OPEN}<table:table table:name="Thông tin"><table:table-row><table:table-cell office:value-type="string"><office:annotation><text:p>x"#
+    );
+    ods_package(&content, "", CompressionMethod::Stored)
 }
 
 /// A package claiming 60,000 parts is refused before they are listed, and the message
