@@ -86,6 +86,117 @@ fn every_hostile_variant_reads_alike_with_calamine() {
     }
 }
 
+/// Every cell start tag of a sheet rewritten by `edit` (given the tag's attributes, as
+/// written, without the `<c` and the closing `>` or `/>`).
+fn rewrite_cell_tags(xml: &str, edit: impl Fn(&str) -> String) -> String {
+    let mut out = String::with_capacity(xml.len() * 2);
+    let mut rest = xml;
+    while let Some(i) = rest.find("<c ") {
+        out.push_str(&rest[..i]);
+        let tag = &rest[i..];
+        let end = tag.find('>').unwrap();
+        let (attrs, close) = match tag[..end].strip_suffix('/') {
+            Some(a) => (&a[2..], "/>"),
+            None => (&tag[2..end], ">"),
+        };
+        out.push_str("<c");
+        out.push_str(&edit(attrs));
+        out.push_str(close);
+        rest = &tag[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// A cell tag's attributes as (name, value) pairs; the values hold no white space.
+fn pairs(attrs: &str) -> Vec<(String, String)> {
+    attrs
+        .split_whitespace()
+        .map(|kv| {
+            let (k, v) = kv.split_once('=').unwrap();
+            (k.to_string(), v.trim_matches('"').to_string())
+        })
+        .collect()
+}
+
+/// Attributes written back, each quoted with `q`.
+fn join(pairs: &[(String, String)], q: char) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| format!(" {k}={q}{v}{q}"))
+        .collect()
+}
+
+/// The reader picks a cell's `r`, `s` and `t` out of its tag itself where the tag has the
+/// plain shape (`src/read/xlsx/rows.rs`), and leaves any other shape to quick-xml: every
+/// shape of a sheet's cell tags reads as calamine reads it, duplicates included.
+#[test]
+fn cell_tags_in_every_shape_read_alike_with_calamine() {
+    let form = Form::load(Some(Path::new(crate::common::FORM_2026_1))).unwrap();
+    let base = Pkg::of("TGI");
+    let part = "xl/worksheets/sheet2.xml";
+    let original = Pkg::open(&base.bytes()).text(part);
+    type Shape = (&'static str, fn(&str) -> String);
+    let shapes: [Shape; 10] = [
+        ("reversed", |a| {
+            let mut p = pairs(a);
+            p.reverse();
+            join(&p, '"')
+        }),
+        ("single quotes", |a| join(&pairs(a), '\'')),
+        ("two spaces", |a| format!(" {a}")),
+        ("space before the end", |a| format!("{a} ")),
+        ("r twice", |a| format!("{a} r=\"B2\"")),
+        ("t twice", |a| format!("{a} t=\"s\"")),
+        ("s twice", |a| format!(" s=\"0\"{a}")),
+        ("prefixed r", |a| format!(" x:r=\"Z1\"{a}")),
+        ("spaces around =", |a| a.replace('=', " = ")),
+        ("other attributes", |a| {
+            format!(" cm=\"1\"{a} x14ac:dyDescent=\"0.25\"")
+        }),
+    ];
+    for (name, edit) in &shapes {
+        let mut pkg = Pkg::open(&base.bytes());
+        let edited = rewrite_cell_tags(&original, edit);
+        assert_ne!(edited, original, "{name}");
+        pkg.set(part, edited.into_bytes());
+        let bytes = pkg.bytes();
+        for want in [Want::Form(&form.layout), WIDE] {
+            let (oracle, own) = both(&bytes, want);
+            assert_eq!(own, oracle, "{name}");
+        }
+    }
+}
+
+/// A cell with two values, the second a text in the shared strings: calamine keeps the
+/// second, and so must the reader (it used to keep the string of the first, found by the
+/// mutations above).
+#[test]
+fn a_cell_of_two_values_reads_its_last_as_calamine_does() {
+    let form = Form::load(Some(Path::new(crate::common::FORM_2026_1))).unwrap();
+    let base = Pkg::of("TGI");
+    let part = "xl/worksheets/sheet1.xml";
+    let original = Pkg::open(&base.bytes()).text(part);
+    for (from, to) in [
+        (r#"t="s"><v>5</v></c>"#, r#"t="s"><v>5</v><v>6</v></c>"#),
+        (r#"t="s"><v>5</v></c>"#, r#"t="s"><v>5</v>x<v>6</v></c>"#),
+        (
+            r#"t="s"><v>5</v></c>"#,
+            r#"t="s"><v>5</v><is><t>y</t></is></c>"#,
+        ),
+    ] {
+        assert!(original.contains(from));
+        let mut pkg = Pkg::open(&base.bytes());
+        pkg.set(part, original.replacen(from, to, 1).into_bytes());
+        let bytes = pkg.bytes();
+        for want in [Want::Form(&form.layout), WIDE] {
+            let (oracle, own) = both(&bytes, want);
+            assert_eq!(own, oracle, "{to}");
+            assert!(oracle != "refused", "{to}");
+        }
+    }
+}
+
 /// Small edits that a writer's bug, a hand edit or a hostile file make in a sheet's XML.
 const TOKENS: &[&str] = &[
     "<",
@@ -117,6 +228,11 @@ const TOKENS: &[&str] = &[
     " s=\"999\"",
     " r=\"ZZ9\"",
     " r=\"9A\"",
+    " r='B7'",
+    " x:r=\"A1\"",
+    "  ",
+    " =",
+    "'",
     "_x000D_",
     "_xD83D_",
     "<t xml:space=\"preserve\"> a </t>",

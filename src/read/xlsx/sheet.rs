@@ -18,7 +18,7 @@ use calamine::tonghop::{
 use calamine::{CellErrorType, DataRef, Dimensions, expand_shared_formula};
 use quick_xml::events::{BytesStart, Event};
 
-use super::rows::{self, RawCell, RawRow, Scanned};
+use super::rows::{self, RawCell, RowCells, Scanned};
 use super::strings::{TextBufs, read_string};
 use super::xml::{Fault, Part, attrs, eof, invalid};
 use crate::cellref::Pos;
@@ -77,9 +77,11 @@ pub(super) struct Sheet<'s, 'p, 'c> {
     /// cell's attributes can be held while its children are read.
     buf: Vec<u8>,
     cell_buf: Vec<u8>,
-    /// The row `rows.rs` delimited, being handed out cell by cell: its cells from `next`
-    /// on are still to read, its start tag too unless `started`.
-    fast: Option<RawRow<'p>>,
+    /// The start tag of the row `rows.rs` delimited, being handed out cell by cell: its
+    /// cells (in `cells`) from `next` on are still to read, its start tag too unless
+    /// `started`.
+    fast: Option<&'p str>,
+    cells: RowCells<'p>,
     next: usize,
     started: bool,
     /// Whether quick-xml's last event left nothing pending, so that the scanner may read
@@ -139,6 +141,7 @@ impl<'s, 'p, 'c> Sheet<'s, 'p, 'c> {
             buf,
             cell_buf: Vec::with_capacity(1024),
             fast: None,
+            cells: RowCells::default(),
             next: 0,
             started: false,
             // `<sheetData>` was just read, and may have been `<sheetData/>`.
@@ -163,15 +166,15 @@ impl<'s, 'p, 'c> Sheet<'s, 'p, 'c> {
     /// plain shape are delimited by `rows.rs`; any other is read from quick-xml's events.
     pub fn next_cell(&mut self) -> Result<Option<Cell<Value, String>>, Fault> {
         loop {
-            if let Some(row) = &self.fast {
+            if let Some(tag) = self.fast {
                 let st = &mut self.st;
                 if !self.started {
                     self.started = true;
-                    if let Some(r) = BytesStart::from_content(row.tag, 3).raw_attr("r")? {
+                    if let Some(r) = BytesStart::from_content(tag, 3).raw_attr("r")? {
                         st.row = get_row(r)?;
                     }
                 }
-                if let Some(&cell) = row.cells.get(self.next) {
+                if let Some(&cell) = self.cells.cells.get(self.next) {
                     self.next += 1;
                     return fast_cell(st, &cell).map(Some);
                 }
@@ -182,10 +185,10 @@ impl<'s, 'p, 'c> Sheet<'s, 'p, 'c> {
             if self.clean
                 && let Some(rest) = self.part.rest()
             {
-                match rows::scan(rest) {
-                    Some(Scanned::Row(row, len)) => {
+                match rows::scan(rest, &mut self.cells) {
+                    Some(Scanned::Row(tag, len)) => {
                         self.part.advance(len);
-                        self.fast = Some(row);
+                        self.fast = Some(tag);
                         self.next = 0;
                         self.started = false;
                         continue;
@@ -228,6 +231,9 @@ impl<'s, 'p, 'c> Sheet<'s, 'p, 'c> {
                 let wanted = st.win.wants(pos_of(row, col));
                 let mut value = Value::Data(DataRef::Empty);
                 let mut formula = None;
+                // A later `<v>` or `<is>` replaces an earlier one, as in calamine: the
+                // shared string an earlier one pointed at is no longer this cell's.
+                let refs = st.strings.len();
                 loop {
                     match self.part.next(&mut self.cell_buf)? {
                         Event::Start(e) if e.local_name().as_ref() == "f" => {
@@ -241,6 +247,7 @@ impl<'s, 'p, 'c> Sheet<'s, 'p, 'c> {
                             )?;
                         }
                         Event::Start(e) => {
+                            st.strings.truncate(refs);
                             let cell = CellType { style: s, kind: t };
                             value = read_value(self.part, st, &e, cell, (row, col), wanted)?;
                         }
@@ -303,11 +310,11 @@ fn finish_cell(
 }
 
 /// A cell `rows.rs` delimited, read as [`Sheet::next_event`] reads the same bytes: its
-/// attributes, then its formula, then its value, each through the same functions.
+/// attributes (picked out by the scan as calamine's attribute reader gives them), then
+/// its formula, then its value, each through the same functions.
 fn fast_cell(st: &mut State<'_>, cell: &RawCell<'_>) -> Result<Cell<Value, String>, Fault> {
-    let c = BytesStart::from_content(cell.tag, 1);
-    let [r, s, t] = attrs(&c, ["r", "s", "t"])?;
-    let (row, col) = place(st, r)?;
+    let (s, t) = (cell.s, cell.t);
+    let (row, col) = place(st, cell.r)?;
     let wanted = st.win.wants(pos_of(row, col));
     let mut formula = None;
     if let Some((tag, text)) = cell.formula {
