@@ -21,7 +21,9 @@
 # Explorer quotes it, which arrives as P:"): outputs beside the program, the same
 # report.json as the dropped folder's; and the wait: in a console of its own the window
 # asks for Enter and closes on it, from cmd (a shared console) it does not ask; the
-# Linux build in a terminal does not ask. TONGHOP_TEST_NO_WAIT is set for every other run
+# Linux build in a terminal does not ask. And Ctrl-C on both sides (SIGINT, which Wine
+# hands to tonghop.exe as a console CTRL_C_EVENT) while reading, with the new set staged
+# and while `template` writes: exit 130, OUT as it was. TONGHOP_TEST_NO_WAIT is set for every other run
 # (standard input is /dev/null as well); each run is stopped after 5 minutes as hung.
 #
 # Wine 8 (Debian 12's) has no bcryptprimitives.dll, whose ProcessPrng Rust's standard
@@ -282,7 +284,38 @@ for d in "$C/windows/prog/$DAY" "$C/windows/prog/$DAY-2" "$C/linux/prog/$DAY"; d
   [ -f "$d/tong-hop.xlsx" ] || bad "wait: no ${d#"$C"/}/tong-hop.xlsx"
 done
 
+# --- Ctrl-C ---------------------------------------------------------------------------------
+# Each side stopped by Ctrl-C (SIGINT; under Wine a CTRL_C_EVENT to tonghop.exe's console
+# control handler) at three moments, on top of the command line's outputs: while the
+# files are read, once the new set is staged inside OUT (before the swap), and while
+# `template` writes its one workbook. Each must end with exit 130 on both sides, say so
+# in Vietnamese, and leave OUT (and the template's folder) exactly as it was: the same
+# files with the same bytes, no staging folder, lock or temporary file.
+interrupted() { # LABEL SIDE STEP DIR WATCHED CMD...: stopped at STEP; WATCHED unchanged
+  local label=$1 side=$2 step=$3 dir=$4 watched=$5 got; shift 5
+  mkdir -p "$dir/$watched"
+  python3 "$HELP" hashes "$dir/$watched" >"$WORK/ctrlc.before"
+  got=$(cd "$dir" && python3 "$HELP" interrupt "$step" 120 "$LOGS/ctrlc.$side.$step.err" "$@") || true
+  if [ "$got" != "paused=yes rc=130" ]; then
+    bad "Ctrl-C $label ($side): $got, paused=yes rc=130 expected"
+  elif ! python3 "$HELP" hashes "$dir/$watched" | cmp -s - "$WORK/ctrlc.before"; then
+    bad "Ctrl-C $label ($side): $watched changed or something was left in it"
+  elif ! grep -qF "đã dừng theo yêu cầu (Ctrl-C)" "$LOGS/ctrlc.$side.$step.err"; then
+    bad "Ctrl-C $label ($side): the message does not say it stopped on Ctrl-C"
+  else say "Ctrl-C $label ($side): exit 130, $watched as it was"; fi
+}
+for side in linux windows; do
+  if [ "$side" = linux ]; then PROGRAM=("$LINUX"); else PROGRAM=(wine "$EXE"); fi
+  # TONGHOP_TEST_RESUME names a file that never comes: the pause lasts until the signal.
+  interrupted "while reading" "$side" reading "$WORK/$side" out \
+    env TONGHOP_TEST_RESUME=never "${PROGRAM[@]}" run samples --out out --no-archive --jobs 1
+  interrupted "with the new set staged" "$side" staged "$WORK/$side" out \
+    "${PROGRAM[@]}" run samples --out out --no-archive
+  interrupted "while template writes" "$side" saving "$WORK/$side" mau \
+    "${PROGRAM[@]}" template --out mau/mau.xlsx
+done
+
 if [ "$fail" -ne 0 ]; then
   say "FAILED"; exit 1
 fi
-say "OK: the Windows executable under Wine gives the Linux build's outputs, from the command line, a dropped folder and a double-click"
+say "OK: the Windows executable under Wine gives the Linux build's outputs, from the command line, a dropped folder and a double-click, and stops on Ctrl-C as it does"

@@ -18,6 +18,13 @@ Linux build and tonghop.exe under Wine wrote, and drive a program in a terminal.
                                   CMD in a terminal (a pseudo-terminal: under Wine, a
                                   console); with ENTER, Enter is pressed when it asks
                                   for it. Prints prompt=yes|no rc=N; exit 3 on a hang
+  interrupt STEP SECONDS ERR CMD...
+                                  CMD with TONGHOP_TEST_PAUSE_AT=STEP, standard input
+                                  /dev/null; once it says it paused there, SIGINT (under
+                                  Wine, Ctrl-C: Wine hands a SIGINT to the process's
+                                  console control handlers as CTRL_C_EVENT). Its standard
+                                  error in ERR. Prints paused=yes|no rc=N|hung; exit 3
+                                  when it never paused or hung
 
 What legitimately differs between the two sides, and only that, is taken out:
 - report.json's versions[].first_seen / last_seen: the archive's wall clock (the day
@@ -224,6 +231,42 @@ def cmd_console(argv):
             print(f"prompt={'yes' if prompt in buf else 'no'} rc=hung")
             sys.exit(3)
     print(f"prompt={'yes' if prompt in buf else 'no'} rc={status}")
+
+
+def cmd_interrupt(argv):
+    import signal
+    import subprocess
+    import threading
+    step, limit, err, cmd = argv[0], float(argv[1]), argv[2], argv[3:]
+    env = dict(os.environ, TONGHOP_TEST_PAUSE_AT=step)
+    p = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    want = f"test pause at {step}".encode()
+    lines, paused = [], threading.Event()
+
+    def pump():
+        for line in p.stderr:
+            lines.append(line)
+            if want in line:
+                paused.set()
+
+    reader = threading.Thread(target=pump, daemon=True)
+    reader.start()
+    was_paused = paused.wait(limit)
+    if was_paused:
+        p.send_signal(signal.SIGINT)
+    try:
+        rc = p.wait(limit) if was_paused else None
+    except subprocess.TimeoutExpired:
+        rc = None
+    if rc is None:
+        p.kill()
+        p.wait()
+    reader.join(5)
+    pathlib.Path(err).write_bytes(b"".join(lines))
+    print(f"paused={'yes' if was_paused else 'no'} rc={'hung' if rc is None else rc}")
+    if rc is None:
+        sys.exit(3)
 
 
 if __name__ == "__main__":
