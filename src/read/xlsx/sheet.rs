@@ -9,6 +9,7 @@
 //! Rows of the plain shape spreadsheet programs write are delimited by the scanner of
 //! `rows.rs` instead of quick-xml's events; their tags are read by the same functions.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use calamine::tonghop::{
@@ -164,7 +165,7 @@ impl<'s, 'p, 'c> Sheet<'s, 'p, 'c> {
 
     /// The next cell in stream order, `None` at the end of `<sheetData>`. Rows of the
     /// plain shape are delimited by `rows.rs`; any other is read from quick-xml's events.
-    pub fn next_cell(&mut self) -> Result<Option<Cell<Value, String>>, Fault> {
+    pub fn next_cell(&mut self) -> Result<Option<Cell<Value, Cow<'p, str>>>, Fault> {
         loop {
             if let Some(tag) = self.fast {
                 let st = &mut self.st;
@@ -209,7 +210,7 @@ impl<'s, 'p, 'c> Sheet<'s, 'p, 'c> {
     /// One event of quick-xml's, read as the sheet reader reads it: `Some` with the next
     /// cell (or `None` at the end of `<sheetData>`), or `None` to read on.
     #[allow(clippy::option_option)]
-    fn next_event(&mut self) -> Result<Option<Option<Cell<Value, String>>>, Fault> {
+    fn next_event(&mut self) -> Result<Option<Option<Cell<Value, Cow<'p, str>>>>, Fault> {
         let st = &mut self.st;
         let event = self.part.next(&mut self.buf)?;
         // Only an end tag leaves quick-xml between tags with nothing pending: a start tag
@@ -244,7 +245,8 @@ impl<'s, 'p, 'c> Sheet<'s, 'p, 'c> {
                                 (row, col),
                                 &mut st.formula,
                                 &mut st.inner,
-                            )?;
+                            )?
+                            .map(|f| Cow::Owned(f.into_owned()));
                         }
                         Event::Start(e) => {
                             st.strings.truncate(refs);
@@ -287,14 +289,14 @@ fn pos_of(row: u32, col: u32) -> Pos {
 }
 
 /// The cell read, the next one's column counted on.
-fn finish_cell(
+fn finish_cell<'a>(
     st: &mut State<'_>,
     row: u32,
     col: u32,
     value: Value,
-    formula: Option<String>,
+    formula: Option<Cow<'a, str>>,
     wanted: bool,
-) -> Cell<Value, String> {
+) -> Cell<Value, Cow<'a, str>> {
     st.col += 1;
     Cell {
         row,
@@ -304,7 +306,7 @@ fn finish_cell(
         formula: if wanted {
             formula
         } else {
-            formula.map(|_| String::new())
+            formula.map(|_| Cow::Borrowed(""))
         },
     }
 }
@@ -312,7 +314,10 @@ fn finish_cell(
 /// A cell `rows.rs` delimited, read as [`Sheet::next_event`] reads the same bytes: its
 /// attributes (picked out by the scan as calamine's attribute reader gives them), then
 /// its formula, then its value, each through the same functions.
-fn fast_cell(st: &mut State<'_>, cell: &RawCell<'_>) -> Result<Cell<Value, String>, Fault> {
+fn fast_cell<'p>(
+    st: &mut State<'_>,
+    cell: &RawCell<'p>,
+) -> Result<Cell<Value, Cow<'p, str>>, Fault> {
     let (s, t) = (cell.s, cell.t);
     let (row, col) = place(st, cell.r)?;
     let wanted = st.win.wants(pos_of(row, col));
@@ -345,30 +350,31 @@ struct CellType<'a> {
 /// The formula of a cell, its `<f>` start just read: its text, a shared formula's anchor
 /// noted, a cell of a shared formula given the anchor's formula moved to it (nothing when
 /// its anchor has not been met yet, as calamine gives).
-fn read_formula(
+fn read_formula<'t>(
     part: &mut Part<'_>,
     anchors: &mut HashMap<usize, Anchor>,
     e: &BytesStart<'_>,
     pos: (u32, u32),
-    text: &mut String,
+    text: &'t mut String,
     buf: &mut Vec<u8>,
-) -> Result<Option<String>, Fault> {
+) -> Result<Option<Cow<'t, str>>, Fault> {
     text.clear();
     part.text_into(e.name().as_ref(), text, buf, "f")?;
     formula_of(anchors, e, pos, text)
 }
 
-/// A formula's text read: itself, or for a cell of a shared formula the anchor's formula
-/// moved to it (an anchor, with `ref`, noted).
-fn formula_of(
+/// A formula's text read: itself (borrowed, most cells' formulas being read only to be
+/// dropped or tested), or for a cell of a shared formula the anchor's formula moved to it
+/// (an anchor, with `ref`, noted).
+fn formula_of<'t>(
     anchors: &mut HashMap<usize, Anchor>,
     e: &BytesStart<'_>,
     pos: (u32, u32),
-    text: &str,
-) -> Result<Option<String>, Fault> {
+    text: &'t str,
+) -> Result<Option<Cow<'t, str>>, Fault> {
     let [t, si, range] = attrs(e, ["t", "si", "ref"])?;
     if t != Some("shared") {
-        return Ok(Some(text.to_string()));
+        return Ok(Some(Cow::Borrowed(text)));
     }
     let index = match si {
         Some(si) => parse_usize(si).ok_or_else(|| invalid("si attribute must be a number"))?,
@@ -384,11 +390,11 @@ fn formula_of(
                     range,
                 },
             );
-            Ok(Some(text.to_string()))
+            Ok(Some(Cow::Borrowed(text)))
         }
         None => anchors
             .get(&index)
-            .map(|a| expand_shared_formula(&a.formula, a.range.start, pos))
+            .map(|a| expand_shared_formula(&a.formula, a.range.start, pos).map(Cow::Owned))
             .transpose()
             .map_err(Fault::from),
     }
