@@ -65,6 +65,9 @@ impl CellValue for Value {
     }
 }
 
+/// A cell as streamed, its formula borrowed from the part where it can be.
+pub(super) type SheetCell<'p> = Cell<Value, Cow<'p, str>>;
+
 /// A shared formula's anchor: its text and the range it was written for.
 struct Anchor {
     formula: String,
@@ -165,7 +168,7 @@ impl<'s, 'p, 'c> Sheet<'s, 'p, 'c> {
 
     /// The next cell in stream order, `None` at the end of `<sheetData>`. Rows of the
     /// plain shape are delimited by `rows.rs`; any other is read from quick-xml's events.
-    pub fn next_cell(&mut self) -> Result<Option<Cell<Value, Cow<'p, str>>>, Fault> {
+    pub fn next_cell(&mut self) -> Result<Option<SheetCell<'p>>, Fault> {
         loop {
             if let Some(tag) = self.fast {
                 let st = &mut self.st;
@@ -210,7 +213,7 @@ impl<'s, 'p, 'c> Sheet<'s, 'p, 'c> {
     /// One event of quick-xml's, read as the sheet reader reads it: `Some` with the next
     /// cell (or `None` at the end of `<sheetData>`), or `None` to read on.
     #[allow(clippy::option_option)]
-    fn next_event(&mut self) -> Result<Option<Option<Cell<Value, Cow<'p, str>>>>, Fault> {
+    fn next_event(&mut self) -> Result<Option<Option<SheetCell<'p>>>, Fault> {
         let st = &mut self.st;
         let event = self.part.next(&mut self.buf)?;
         // Only an end tag leaves quick-xml between tags with nothing pending: a start tag
