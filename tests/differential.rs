@@ -168,6 +168,53 @@ fn cell_tags_in_every_shape_read_alike_with_calamine() {
     }
 }
 
+/// The shared strings in every shape, in turn, so that the hand-delimited plain strings
+/// and those quick-xml reads alternate in one table: each index still names its string,
+/// and every text reads as calamine reads it (trimmed unless it preserves space, escapes
+/// and entities decoded, rich runs joined).
+#[test]
+fn shared_strings_of_every_shape_in_turn_read_alike_with_calamine() {
+    let form = Form::load(Some(Path::new(crate::common::FORM_2026_1))).unwrap();
+    let base = Pkg::of("TGI");
+    let part = "xl/sharedStrings.xml";
+    let original = Pkg::open(&base.bytes()).text(part);
+    let (head, rest) = original.split_once("<si>").unwrap();
+    let mut edited = head.to_string();
+    let mut shapes = 0;
+    for (i, si) in rest.split("<si>").enumerate() {
+        let Some(text) = si
+            .strip_prefix("<t>")
+            .and_then(|t| t.split_once("</t></si>"))
+            .map(|(t, after)| (t.to_string(), after.to_string()))
+        else {
+            edited.push_str("<si>");
+            edited.push_str(si);
+            continue;
+        };
+        let (t, after) = text;
+        shapes += 1;
+        edited.push_str(&match i % 7 {
+            0 => format!("<si><r><t>{t}</t></r><r><t>!</t></r></si>"),
+            1 => format!("<si><t> {t} </t></si>"),
+            2 => format!("<si><t xml:space=\"preserve\"> {t} </t></si>"),
+            3 => format!("<si><t>{t}_x000D_</t></si>"),
+            4 => format!("<si><t>{t}&amp;</t></si>"),
+            5 => format!("<si><t>{t}</t><rPh><t>x</t></rPh></si>"),
+            _ => format!("<si><t>{t}</t></si>"),
+        });
+        edited.push_str(&after);
+    }
+    assert!(shapes > 14, "{shapes} plain strings in the sample");
+    let mut pkg = Pkg::open(&base.bytes());
+    pkg.set(part, edited.into_bytes());
+    let bytes = pkg.bytes();
+    for want in [Want::Form(&form.layout), WIDE] {
+        let (oracle, own) = both(&bytes, want);
+        assert_eq!(own, oracle);
+        assert!(oracle != "refused");
+    }
+}
+
 /// A cell with two values, the second a text in the shared strings: calamine keeps the
 /// second, and so must the reader (it used to keep the string of the first, found by the
 /// mutations above).

@@ -7,15 +7,17 @@
 //! matched; profiled on 2,000 small submissions, that was a third of the time. This scan
 //! delimits a row's tags and, while it delimits a cell's start tag, picks out its `r`,
 //! `s` and `t` (profiled on 50 submissions of 20,000 rows, reading them again from the
-//! delimited tag was a fifth of the time). What those say (references, types, values) is
-//! still read by the code that reads quick-xml's events, so the two paths cannot read a
-//! cell apart.
+//! delimited tag was a fifth of the time). Those three are then picked by a second
+//! reader of attributes, [`cell_tag`]: the two paths agree because it declines every
+//! shape calamine's attribute reader might read otherwise (see its doc and
+//! `tests/differential.rs`). What they say (references, types, values), and everything
+//! else in the row, is still read by the code that reads quick-xml's events.
 //!
 //! It only accepts a row it can delimit without judging it. Anything else (a prefixed
 //! name such as `<x:c>` of Strict or prefixed OOXML, an entity or `\r` in a text,
 //! CDATA, a comment, white space or text between tags, an inline string, a tag cut off,
 //! bytes that are not UTF-8, a cell's attributes written other than as ` name="value"`
-//! or `r`, `s` or `t` given twice) makes it decline the whole row before anything is read
+//! or ` name='value'`, or `r`, `s` or `t` given twice) makes it decline the whole row before anything is read
 //! from it, and quick-xml reads that row as before, with its own checks and faults. A row
 //! is taken whole or not at all, so quick-xml never sees half of an element.
 
@@ -287,7 +289,7 @@ mod tests {
         }
     }
 
-    /// A cell of `r` and `s` (each `""` for none), and `t` given as `t=..`.
+    /// A cell of `[r, s, t]`, each the attribute's value or `""` for none.
     fn cell<'a>(
         attrs: [&'a str; 3],
         formula: Option<(&'a str, &'a str)>,
@@ -414,6 +416,32 @@ mod tests {
         ] {
             assert_eq!(row(xml), None, "{xml}");
         }
+    }
+
+    /// One `RowCells` serves every row: a shorter row after a longer one, or after a
+    /// row declined halfway, holds its own cells only.
+    #[test]
+    fn kept_cell_lists_hold_only_the_row_just_scanned() {
+        let mut out = RowCells::default();
+        let long = r#"<row r="1"><c r="A1"><v>1</v></c><c r="B1"><v>2</v></c><c r="C1"><v>3</v></c></row>"#;
+        assert!(matches!(
+            scan(long.as_bytes(), &mut out),
+            Some(Scanned::Row(_, _))
+        ));
+        assert_eq!(out.cells.len(), 3);
+        let cut = r#"<row r="2"><c r="A2"><v>1</v></c><c r="B2"> <v>2</v></c></row>"#;
+        assert_eq!(scan(cut.as_bytes(), &mut out), None);
+        let short = r#"<row r="3"><c r="A3" t="s"><v>7</v></c></row>"#;
+        assert!(matches!(
+            scan(short.as_bytes(), &mut out),
+            Some(Scanned::Row(_, _))
+        ));
+        assert_eq!(out.cells, vec![cell(["A3", "", "s"], None, Some("7"))]);
+        assert!(matches!(
+            scan(b"<row/>", &mut out),
+            Some(Scanned::Row("row", 6))
+        ));
+        assert!(out.cells.is_empty());
     }
 
     #[test]

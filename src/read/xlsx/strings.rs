@@ -18,6 +18,9 @@ use quick_xml::events::Event;
 
 use super::xml::{Fault, Part, eof};
 
+/// What a `<t>` that does not preserve space is trimmed of, on both paths.
+const TRIMMED: [char; 4] = [' ', '\t', '\r', '\n'];
+
 /// Reusable buffers for reading texts.
 #[derive(Default)]
 pub(super) struct TextBufs {
@@ -72,7 +75,7 @@ pub(super) fn read_string(
                 let piece = if preserve {
                     unescape_xml(&bufs.piece)
                 } else {
-                    unescape_xml(bufs.piece.trim_matches([' ', '\t', '\r', '\n']))
+                    unescape_xml(bufs.piece.trim_matches(TRIMMED))
                 };
                 match &mut out {
                     Some(s) => s.push_str(&piece),
@@ -118,7 +121,7 @@ pub(super) fn shared_strings(
                 let text = if preserve {
                     text
                 } else {
-                    text.trim_matches([' ', '\t', '\n'])
+                    text.trim_matches(TRIMMED)
                 };
                 found[next] = Some(unescape_xml(text).into_owned());
                 next += 1;
