@@ -21,10 +21,11 @@
 # Explorer quotes it, which arrives as P:"): outputs beside the program, the same
 # report.json as the dropped folder's; and the wait: in a console of its own the window
 # asks for Enter and closes on it, from cmd (a shared console) it does not ask; the
-# Linux build in a terminal does not ask. And Ctrl-C on both sides (SIGINT, which Wine
-# hands to tonghop.exe as a console CTRL_C_EVENT) while reading, with the new set staged
-# and while `template` writes: exit 130, OUT as it was. TONGHOP_TEST_NO_WAIT is set for every other run
+# Linux build in a terminal does not ask. TONGHOP_TEST_NO_WAIT is set for every other run
 # (standard input is /dev/null as well); each run is stopped after 5 minutes as hung.
+# Last, Ctrl-C on both sides (SIGINT, which Wine hands to tonghop.exe as a console
+# CTRL_C_EVENT) while reading, with the new set staged and while `template` writes:
+# exit 130, OUT as it was.
 #
 # Wine 8 (Debian 12's) has no bcryptprimitives.dll, whose ProcessPrng Rust's standard
 # library calls on Windows 10 and 11; the check builds scripts/wine-only/

@@ -7,7 +7,8 @@
 //! differs is the cost: a cell outside the form's window is checked but not built, and a
 //! shared string is only noted by its index, resolved once the strings part is scanned.
 //! Rows of the plain shape spreadsheet programs write are delimited by the scanner of
-//! `rows.rs` instead of quick-xml's events; their tags are read by the same functions.
+//! `rows.rs` instead of quick-xml's events; it also picks each cell's `r`, `s` and `t`,
+//! and everything else in their tags is read by the same functions as on quick-xml's path.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
