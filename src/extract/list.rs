@@ -112,15 +112,17 @@ impl ListData {
     }
 
     /// `line` found at `row` of the unit's sheet with `values` (the list's width of
-    /// them, or none for a line without figures).
-    fn set(&mut self, line: usize, row: u32, values: Vec<Value>) {
-        let first = if values.is_empty() {
-            Line::MISSING
-        } else {
-            debug_assert_eq!(values.len(), self.width as usize);
-            let first = self.values.len() as u32;
-            self.values.extend(values);
-            first
+    /// them), or `None` for a line without figures. Taken as they are converted, into
+    /// the list's one store: no `Vec` for each line of every file.
+    fn set(&mut self, line: usize, row: u32, values: Option<impl Iterator<Item = Value>>) {
+        let first = match values {
+            Some(values) if self.width > 0 => {
+                let first = self.values.len();
+                self.values.extend(values);
+                debug_assert_eq!(self.values.len() - first, self.width as usize);
+                first as u32
+            }
+            _ => Line::MISSING,
         };
         self.lines[line] = Line { row, first };
     }
@@ -139,6 +141,8 @@ impl Ctx<'_> {
         let mut next = 0usize;
         let start = cells_of.cells.partition_point(|(p, _)| p.row < l.first_row);
         let mut i = start;
+        // One row's figures, reused from row to row.
+        let mut figures: Vec<Option<&RawValue>> = Vec::with_capacity(l.columns.len());
         while i < cells_of.cells.len() {
             let row = cells_of.cells[i].0.row;
             if row > l.last_row() {
@@ -156,15 +160,20 @@ impl Ctx<'_> {
                 Some(RawValue::Number(n)) => plain_number(*n),
                 _ => String::new(),
             };
-            let (code, label) = (text_of(l.code_col), text_of(Some(l.label_col)));
-            let figures: Vec<Option<&RawValue>> = l.columns.iter().map(|c| get(c.col)).collect();
+            // The label is cleaned (legacy decoding, NFC) only when the line is not found
+            // by its code, or a finding quotes it: most lines of the official form are
+            // found by code, and cleaning every label cost 3 % of a check.
+            let code = text_of(l.code_col);
+            let mut label: Option<String> = None;
+            figures.clear();
+            figures.extend(l.columns.iter().map(|c| get(c.col)));
             let numbers = figures.iter().flatten().any(|v| match v {
                 RawValue::Number(_) => true,
                 RawValue::Text(s) => s.trim().starts_with(|c: char| c.is_ascii_digit()),
                 _ => false,
             });
             let found = l.row_by_code(&code).or_else(|| {
-                let key = match_key(&label);
+                let key = match_key(label.insert(text_of(Some(l.label_col))));
                 let candidates: Vec<usize> = (0..l.rows.len())
                     .filter(|&r| !key.is_empty() && l.rows[r].keys.contains(&key))
                     .collect();
@@ -178,11 +187,8 @@ impl Ctx<'_> {
             let at = Pos::new(row, l.label_col);
             let Some(r) = found else {
                 if numbers {
-                    let shown = if label.is_empty() {
-                        code.clone()
-                    } else {
-                        label.clone()
-                    };
+                    let label = label.unwrap_or_else(|| text_of(Some(l.label_col)));
+                    let shown = if label.is_empty() { code } else { label };
                     self.findings.push(
                         Finding::error(
                             Builtin::RowExtra,
@@ -209,32 +215,26 @@ impl Ctx<'_> {
                             ),
                         )
                         .at(sheet, Some(at))
-                        .found(label),
+                        .found(label.unwrap_or_else(|| text_of(Some(l.label_col)))),
                     );
                 }
                 continue;
             }
             next = r + 1;
-            let values = if spec.figures {
-                l.columns
-                    .iter()
-                    .enumerate()
-                    .map(|(ci, c)| {
-                        let (vi, en) = &l.item_labels[r][ci];
-                        self.convert(
-                            figures[ci],
-                            l.item_type(r, ci),
-                            sheet,
-                            Pos::new(row, c.col),
-                            vi,
-                            en,
-                            l.item_required(r, ci),
-                        )
-                    })
-                    .collect()
-            } else {
-                Vec::new()
-            };
+            let values = spec.figures.then(|| {
+                l.columns.iter().enumerate().map(|(ci, c)| {
+                    let (vi, en) = &l.item_labels[r][ci];
+                    self.convert(
+                        figures[ci],
+                        l.item_type(r, ci),
+                        sheet,
+                        Pos::new(row, c.col),
+                        vi,
+                        en,
+                        l.item_required(r, ci),
+                    )
+                })
+            });
             data.set(r, row, values);
         }
         for (r, spec) in l.rows.iter().enumerate() {
@@ -272,12 +272,12 @@ mod tests {
     #[test]
     fn the_flat_store_gives_each_line_its_own_figures() {
         let mut d = ListData::new(4, 2);
-        d.set(2, 30, vec![Value::Number(1.0), Value::Blank]);
-        d.set(0, 10, Vec::new());
+        d.set(2, 30, Some([Value::Number(1.0), Value::Blank].into_iter()));
+        d.set(0, 10, None::<std::iter::Empty<Value>>);
         d.set(
             3,
             31,
-            vec![Value::Text(Box::new("x".into())), Value::Number(4.0)],
+            Some([Value::Text(Box::new("x".into())), Value::Number(4.0)].into_iter()),
         );
         assert_eq!((d.len(), d.row(1), d.values(1)), (4, None, None));
         assert_eq!((d.row(0), d.values(0)), (Some(10), Some(&[][..])));

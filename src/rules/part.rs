@@ -149,30 +149,33 @@ impl Lane {
                 .collect()
         };
         // Each part's figures, fetched once: a 20,000-row table must not be walked per row.
-        let part_values: Vec<Vec<Vec<(&Value, At)>>> = self
-            .parts
-            .iter()
-            .map(|group| {
-                group
-                    .iter()
-                    .map(|&f| {
-                        if per_row {
-                            c.all(f).map(|(v, a, _)| (v, a)).collect()
-                        } else {
-                            c.scalar(f).into_iter().collect()
-                        }
-                    })
-                    .collect()
-            })
-            .collect();
+        // Single figures are fetched where they are used, without a list of lists for
+        // each lane of every file.
+        let part_values: Vec<Vec<Vec<(&Value, At)>>> = if per_row {
+            self.parts
+                .iter()
+                .map(|group| {
+                    group
+                        .iter()
+                        .map(|&f| c.all(f).map(|(v, a, _)| (v, a)).collect())
+                        .collect()
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
         for (i, (wv, _, row)) in wholes.iter().enumerate() {
             let Some(w) = wv.number() else { continue };
-            for (group, values) in self.parts.iter().zip(&part_values) {
+            for (g, group) in self.parts.iter().enumerate() {
                 let mut sum = 0.0;
                 let mut at = None;
                 let mut ok = true;
-                for fv in values {
-                    let v = fv.get(if per_row { i } else { 0 }).copied();
+                for (k, &f) in group.iter().enumerate() {
+                    let v = if per_row {
+                        part_values[g][k].get(i).copied()
+                    } else {
+                        c.scalar(f)
+                    };
                     match v.and_then(|(v, a)| v.number().map(|n| (n, a))) {
                         Some((n, a)) => {
                             sum += n;

@@ -127,6 +127,7 @@ pub(super) fn read(bytes: &[u8], want: Want<'_>) -> Result<WorkbookCells, ReadEr
         .map_err(|f| fault(p, f))?,
         None => (vec![None; wanted.len()], 0),
     };
+    let mut strings = Strings::new(strings, &wanted, &mut pending);
     for (sheet, pending) in wb.sheets.iter_mut().zip(pending) {
         let (Ok(cells), Some((refs, max))) = (&mut *sheet, pending) else {
             continue;
@@ -137,9 +138,61 @@ pub(super) fn read(bytes: &[u8], want: Want<'_>) -> Result<WorkbookCells, ReadEr
             ));
             continue;
         }
-        resolve(&mut cells.cells, refs, &wanted, strings.as_slice());
+        resolve(&mut cells.cells, refs, &mut strings);
     }
     Ok(wb)
+}
+
+/// The wanted shared strings, each given to the last cell that uses it and copied for
+/// the others: most are used once (a list line's label), and copying every one cost a
+/// string allocation per text cell.
+struct Strings<'w> {
+    /// By position in `wanted`.
+    texts: Vec<Option<String>>,
+    /// How many of the sheets' references to each are still to be resolved.
+    left: Vec<u32>,
+    wanted: &'w [usize],
+}
+
+impl<'w> Strings<'w> {
+    /// Counts the references each string has, once each sheet's are sorted and every
+    /// position kept once (as [`resolve`] takes them).
+    fn new(
+        texts: Vec<Option<String>>,
+        wanted: &'w [usize],
+        pending: &mut [Option<StringRefs>],
+    ) -> Self {
+        let mut left = vec![0u32; wanted.len()];
+        for (refs, _) in pending.iter_mut().flatten() {
+            refs.sort_by_key(|&(p, _)| p);
+            refs.dedup_by_key(|&mut (p, _)| p);
+            for &(_, index) in refs.iter() {
+                if let Ok(k) = wanted.binary_search(&index) {
+                    left[k] += 1;
+                }
+            }
+        }
+        Strings {
+            texts,
+            left,
+            wanted,
+        }
+    }
+
+    /// The text of shared string `index` for one reference to it (every reference is
+    /// passed here once, used or not, so the last one can take the text).
+    fn take(&mut self, index: usize, used: bool) -> Option<String> {
+        let k = self.wanted.binary_search(&index).ok()?;
+        self.left[k] = self.left[k].saturating_sub(1);
+        if !used {
+            return None;
+        }
+        if self.left[k] == 0 {
+            self.texts[k].take()
+        } else {
+            self.texts[k].clone()
+        }
+    }
 }
 
 /// The wanted cells of a sheet that hold a shared string, with its index; and the highest
@@ -166,29 +219,20 @@ fn read_sheet(
 }
 
 /// The texts of the wanted shared-string cells put in place of their placeholders. A
-/// position read twice keeps its first cell, as `window_cells` does.
-fn resolve(
-    cells: &mut [(Pos, super::RawValue)],
-    mut refs: Vec<(Pos, usize)>,
-    wanted: &[usize],
-    strings: &[Option<String>],
-) {
-    refs.sort_by_key(|&(p, _)| p);
-    refs.dedup_by_key(|&mut (p, _)| p);
+/// position read twice keeps its first cell, as `window_cells` does; `refs` are sorted
+/// and each position is in it once ([`Strings::new`]).
+fn resolve(cells: &mut [(Pos, super::RawValue)], refs: Vec<(Pos, usize)>, strings: &mut Strings) {
     for (pos, index) in refs {
-        let Ok(at) = cells.binary_search_by_key(&pos, |(p, _)| *p) else {
-            continue;
+        let slot = match cells.binary_search_by_key(&pos, |(p, _)| *p) {
+            Ok(at) => match &mut cells[at].1 {
+                super::RawValue::Text(t) if t.is_empty() => Some(t),
+                _ => None,
+            },
+            Err(_) => None,
         };
-        let super::RawValue::Text(t) = &mut cells[at].1 else {
-            continue;
-        };
-        if !t.is_empty() {
-            continue;
-        }
-        if let Ok(k) = wanted.binary_search(&index)
-            && let Some(s) = &strings[k]
-        {
-            *t = super::capped(s.clone());
+        let used = slot.is_some();
+        if let (Some(t), Some(s)) = (slot, strings.take(index, used)) {
+            *t = super::capped(s);
         }
     }
 }
