@@ -224,6 +224,50 @@ fn shared_strings_of_every_shape_in_turn_read_alike_with_calamine() {
     assert!(shapes > 14, "{shapes} plain strings in the sample");
 }
 
+/// Two cells at one position, a shared string's and another: the first is kept, so the
+/// shared string must fill in only its own cell. When the first was an empty text
+/// (`t="str"` with no value), the reader used to put the second cell's shared string in
+/// it, since both leave an empty text until the strings are read (found by the fuzz
+/// target, `read_differential`).
+#[test]
+fn a_shared_string_fills_in_only_its_own_cell_of_two_at_one_position() {
+    for (what, before, after) in [
+        ("an empty text first", r#"t="str"><v></v></c>"#, ""),
+        ("a number first", r#"><v>7</v></c>"#, ""),
+        (
+            "an inline text first",
+            r#"t="inlineStr"><is><t></t></is></c>"#,
+            "",
+        ),
+        ("an empty text second", "", r#"t="str"><v></v></c>"#),
+    ] {
+        alike_after_edit("xl/worksheets/sheet1.xml", what, true, |xml| {
+            let at = xml.find(r#"t="s"><v>"#).expect("a shared-string cell");
+            let open = xml[..at].rfind("<c ").expect("its tag");
+            let end = at + xml[at..].find("</c>").expect("its end") + 4;
+            let r = &xml[open..at];
+            let r = &r[r.find("r=\"").expect("its position") + 3..];
+            let r = &r[..r.find('"').unwrap()];
+            let twin = |v: &str| {
+                if v.is_empty() {
+                    String::new()
+                } else {
+                    let gap = if v.starts_with('>') { "" } else { " " };
+                    format!(r#"<c r="{r}"{gap}{v}"#)
+                }
+            };
+            format!(
+                "{}{}{}{}{}",
+                &xml[..open],
+                twin(before),
+                &xml[open..end],
+                twin(after),
+                &xml[end..]
+            )
+        });
+    }
+}
+
 /// A cell with two values, the second a text in the shared strings: calamine keeps the
 /// second, and so must the reader (it used to keep the string of the first, found by the
 /// mutations above).

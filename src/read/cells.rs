@@ -147,6 +147,10 @@ pub(super) struct Cells {
     pub truncated: bool,
     /// The rows each one-column `SUM` formula with a figure adds up, in `Pos` order.
     pub sums: Vec<(Pos, SumRange)>,
+    /// Whether two cells were read at one position (the first was kept): only a damaged
+    /// or hand-made file has them, and a reader that fills cells in afterwards (the
+    /// shared strings of `.xlsx`) must then tell which cell was kept.
+    pub duplicates: bool,
 }
 
 /// The rows a one-column `SUM(E4:E18)` formula adds up, 0-based and inclusive. Kept
@@ -259,7 +263,9 @@ pub(super) fn window_cells<V: CellValue, F: AsRef<str> + Into<String>, E>(
     if !cells.is_sorted_by_key(|(p, _)| *p) {
         cells.sort_by_key(|(p, _)| *p);
     }
+    let read = cells.len();
     cells.dedup_by_key(|(p, _)| *p);
+    let duplicates = cells.len() != read;
     if !sums.is_sorted_by_key(|(p, _)| *p) {
         sums.sort_by_key(|(p, _)| *p);
     }
@@ -268,6 +274,7 @@ pub(super) fn window_cells<V: CellValue, F: AsRef<str> + Into<String>, E>(
         cells,
         truncated,
         sums,
+        duplicates,
     })
 }
 

@@ -468,6 +468,7 @@ fn read_sheets<E: std::fmt::Display>(
                 cells,
                 truncated,
                 sums,
+                ..
             } = read(index, &m.name, &win).map_err(|e| SheetError::Broken(e.to_string()))?;
             Ok(SheetCells {
                 actual_name: m.name.clone(),

@@ -211,11 +211,33 @@ fn read_sheet(
     ctx: &Context,
     win: &Window,
 ) -> Result<SheetRead, Fault> {
-    read_part(archive, index, |part| {
+    let (cells, mut refs, max) = read_part(archive, index, |part| {
         let mut sheet = Sheet::open(part, ctx, win)?;
         let cells = window_cells(std::iter::from_fn(|| sheet.next_cell().transpose()), win)?;
         Ok((cells, sheet.st.strings, sheet.st.max_string))
-    })
+    })?;
+    // Of two cells at one position the first is kept; when it is not the one holding
+    // the shared string, the string must not fill it in (its placeholder is an empty
+    // text, like a typed empty text's). Only a damaged file has such cells: the sheet is
+    // read again to learn which positions kept a shared-string cell.
+    if cells.duplicates && !refs.is_empty() {
+        let shared = read_part(archive, index, |part| {
+            let mut sheet = Sheet::open(part, ctx, win)?;
+            let marked = window_cells(
+                std::iter::from_fn(|| sheet.next_cell().transpose())
+                    .map(|c| c.map(sheet::mark_shared)),
+                win,
+            )?;
+            Ok(marked
+                .cells
+                .into_iter()
+                .filter(|(_, v)| matches!(v, super::RawValue::Bool(true)))
+                .map(|(p, _)| p)
+                .collect::<Vec<Pos>>())
+        })?;
+        refs.retain(|(p, _)| shared.binary_search(p).is_ok());
+    }
+    Ok((cells, refs, max))
 }
 
 /// The texts of the wanted shared-string cells put in place of their placeholders. A

@@ -66,6 +66,19 @@ impl CellValue for Value {
     }
 }
 
+/// The cell with its value replaced by whether it holds a shared string (`true`), any
+/// other value (`false`) or nothing: read through `window_cells`, the cells it keeps
+/// tell which positions kept a shared-string cell (see `read_sheet`).
+pub(super) fn mark_shared(mut c: SheetCell<'_>) -> SheetCell<'_> {
+    c.value = match c.value {
+        Value::Shared => Value::Data(DataRef::Bool(true)),
+        Value::Data(DataRef::Empty) => Value::Data(DataRef::Empty),
+        Value::Data(_) => Value::Data(DataRef::Bool(false)),
+        u @ Value::Unwanted { .. } => u,
+    };
+    c
+}
+
 /// A cell as streamed, its formula borrowed from the part where it can be.
 pub(super) type SheetCell<'p> = Cell<Value, Cow<'p, str>>;
 
