@@ -19,8 +19,9 @@
 //! Both are separate processes so that start-up, exit and peak memory are measured the same
 //! way: wall time around spawn and `wait4`, peak resident memory (`ru_maxrss`) and CPU time
 //! from the child's `rusage`. Each measurement is repeated; the fastest wall time is kept,
-//! and the highest peak memory. The page cache is warmed before timing, so both read the
-//! files from memory.
+//! and the highest peak memory. Where a scenario is measured at two thread counts, their
+//! rounds take turns, so that a drift in the machine's speed reaches both alike. The page
+//! cache is warmed before timing, so both read the files from memory.
 
 use crate::form::Form;
 use crate::inbox::list_inputs;
@@ -749,105 +750,131 @@ fn check_exit(what: &str, m: &Measured, ok: &[i32]) -> Result<i32> {
     }
 }
 
-/// Measure one scenario at one thread count.
-fn case(cfg: &Config, sc: &Scenario, data: &Dataset, out: &Path, jobs: usize) -> Result<Case> {
-    let mut floors = Vec::new();
-    let mut inflates = Vec::new();
-    let mut runs = Vec::new();
-    let mut checks = Vec::new();
-    let mut count = FloorCount::default();
-    let mut run_exit = 0;
+/// One round of a case: each contender measured once, in the order floor, inflate-only,
+/// check, run.
+#[derive(Default)]
+struct Rounds {
+    floors: Vec<Measured>,
+    inflates: Vec<Measured>,
+    checks: Vec<Measured>,
+    runs: Vec<Measured>,
+    count: FloorCount,
+    run_exit: i32,
+}
+
+/// Measure each contender of one scenario at one thread count once more, adding to
+/// `r`: round `i` of the bench's repeats.
+fn round(
+    cfg: &Config,
+    sc: &Scenario,
+    data: &Dataset,
+    out: &Path,
+    jobs: usize,
+    i: usize,
+    r: &mut Rounds,
+) -> Result<()> {
     // What the run keeps of each submission is held against its memory limit (about
     // 28 KB a submission of the official form, in half the limit: `crate::keep`): past
     // 18,000 submissions the default 1 GiB would refuse files, which is a measurement
     // of something else. The limit is raised to hold them all, and the README says so.
     let memory_mib = (sc.units as u64 * 64 / 1024).max(1024).to_string();
-    for i in 0..cfg.repeat.max(1) {
-        note(&format!(
-            "scenario {} --jobs {jobs}: floor and run, {}/{}",
-            sc.id,
-            i + 1,
-            cfg.repeat.max(1)
-        ));
-        let m = measure(
-            Command::new(&cfg.exe)
-                .arg("bench-floor")
-                .arg(&data.inbox)
-                .arg("--jobs")
-                .arg(jobs.to_string()),
-        )?;
-        check_exit("bench-floor", &m, &[0])?;
-        count = FloorCount::parse(&m.stdout)
-            .with_context(|| format!("bench-floor printed no count: {}", m.stdout))?;
-        floors.push(m);
-
-        let m = measure(
-            Command::new(&cfg.exe)
-                .arg("bench-floor")
-                .arg(&data.inbox)
-                .arg("--inflate")
-                .arg("--jobs")
-                .arg(jobs.to_string()),
-        )?;
-        check_exit("bench-floor --inflate", &m, &[0])?;
-        inflates.push(m);
-
-        let mut cmd = Command::new(&cfg.exe);
-        cmd.arg("check")
+    note(&format!(
+        "scenario {} --jobs {jobs}: floor and run, {}/{}",
+        sc.id,
+        i + 1,
+        cfg.repeat.max(1)
+    ));
+    let m = measure(
+        Command::new(&cfg.exe)
+            .arg("bench-floor")
             .arg(&data.inbox)
-            .arg("--max-memory-mib")
-            .arg(&memory_mib)
-            .env("RAYON_NUM_THREADS", jobs.to_string());
-        match &data.form {
-            Some(f) => cmd.arg("--form").arg(f),
-            None => cmd.env_remove("TONGHOP_FORM"),
-        };
-        let m = measure(&mut cmd)?;
-        check_exit("tonghop check", &m, &[0, 1])?;
-        checks.push(m);
-
-        if out.exists() {
-            std::fs::remove_dir_all(out)?;
-        }
-        // Every run records the period into an archive that holds no period yet:
-        // replacing a period recorded by the run before costs about twice as much, and
-        // the first of all the runs would otherwise be the only one that did less (it
-        // made 1 thread look faster). The archive exists, as it does for every run but a
-        // province's first: a run creates a new one only after its outputs, but records
-        // into an existing one beside them (with 2 jobs or more).
-        let archive = out.with_extension("sqlite");
-        for end in ["", "-wal", "-shm", "-journal"] {
-            let mut p = archive.clone().into_os_string();
-            p.push(end);
-            match std::fs::remove_file(&p) {
-                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
-                _ => {}
-            }
-        }
-        drop(crate::archive::Archive::open(&archive, true)?);
-        let mut cmd = Command::new(&cfg.exe);
-        cmd.arg("run")
-            .arg(&data.inbox)
-            .arg("--out")
-            .arg(out)
-            .arg("--archive")
-            .arg(&archive)
-            .arg("--quiet")
-            .arg("--max-memory-mib")
-            .arg(&memory_mib)
             .arg("--jobs")
-            .arg(jobs.to_string())
-            // The run's own timings of the archive's spans, read back below.
-            .env("TONGHOP_TIMINGS", "1");
-        // The form the data was generated for, whatever TONGHOP_FORM says.
-        match &data.form {
-            Some(f) => cmd.arg("--form").arg(f),
-            None => cmd.env_remove("TONGHOP_FORM"),
-        };
-        let m = measure(&mut cmd)?;
-        run_exit = check_exit("tonghop run", &m, &[0, 1])?;
-        runs.push(m);
+            .arg(jobs.to_string()),
+    )?;
+    check_exit("bench-floor", &m, &[0])?;
+    r.count = FloorCount::parse(&m.stdout)
+        .with_context(|| format!("bench-floor printed no count: {}", m.stdout))?;
+    r.floors.push(m);
+
+    let m = measure(
+        Command::new(&cfg.exe)
+            .arg("bench-floor")
+            .arg(&data.inbox)
+            .arg("--inflate")
+            .arg("--jobs")
+            .arg(jobs.to_string()),
+    )?;
+    check_exit("bench-floor --inflate", &m, &[0])?;
+    r.inflates.push(m);
+
+    let mut cmd = Command::new(&cfg.exe);
+    cmd.arg("check")
+        .arg(&data.inbox)
+        .arg("--max-memory-mib")
+        .arg(&memory_mib)
+        .env("RAYON_NUM_THREADS", jobs.to_string());
+    match &data.form {
+        Some(f) => cmd.arg("--form").arg(f),
+        None => cmd.env_remove("TONGHOP_FORM"),
+    };
+    let m = measure(&mut cmd)?;
+    check_exit("tonghop check", &m, &[0, 1])?;
+    r.checks.push(m);
+
+    if out.exists() {
+        std::fs::remove_dir_all(out)?;
     }
+    // Every run records the period into an archive that holds no period yet:
+    // replacing a period recorded by the run before costs about twice as much, and
+    // the first of all the runs would otherwise be the only one that did less (it
+    // made 1 thread look faster). The archive exists, as it does for every run but a
+    // province's first: a run creates a new one only after its outputs, but records
+    // into an existing one beside them (with 2 jobs or more).
+    let archive = out.with_extension("sqlite");
+    for end in ["", "-wal", "-shm", "-journal"] {
+        let mut p = archive.clone().into_os_string();
+        p.push(end);
+        match std::fs::remove_file(&p) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
+            _ => {}
+        }
+    }
+    drop(crate::archive::Archive::open(&archive, true)?);
+    let mut cmd = Command::new(&cfg.exe);
+    cmd.arg("run")
+        .arg(&data.inbox)
+        .arg("--out")
+        .arg(out)
+        .arg("--archive")
+        .arg(&archive)
+        .arg("--quiet")
+        .arg("--max-memory-mib")
+        .arg(&memory_mib)
+        .arg("--jobs")
+        .arg(jobs.to_string())
+        // The run's own timings of the archive's spans, read back below.
+        .env("TONGHOP_TIMINGS", "1");
+    // The form the data was generated for, whatever TONGHOP_FORM says.
+    match &data.form {
+        Some(f) => cmd.arg("--form").arg(f),
+        None => cmd.env_remove("TONGHOP_FORM"),
+    };
+    let m = measure(&mut cmd)?;
+    r.run_exit = check_exit("tonghop run", &m, &[0, 1])?;
+    r.runs.push(m);
+    Ok(())
+}
+
+/// What the rounds of one scenario at one thread count measured.
+fn case(sc: &Scenario, data: &Dataset, jobs: usize, r: Rounds) -> Result<Case> {
+    let Rounds {
+        floors,
+        inflates,
+        checks,
+        runs,
+        count,
+        run_exit,
+    } = r;
     if count.failed > 0 {
         bail!(
             "the floor could not read {} of {} files",
@@ -935,8 +962,18 @@ pub fn run(cfg: &Config) -> Result<Report> {
         if sc.id == "b" && cfg.jobs > 1 {
             jobs.insert(0, 1);
         }
-        for j in jobs {
-            cases.push(case(cfg, sc, &data, &out, j)?);
+        // The thread counts take turns round by round: this machine's speed drifts
+        // from minute to minute, and measured one after the other, all the rounds of one
+        // count could fall in a faster minute than those of the other, which is the
+        // speed-up the bench reports.
+        let mut rounds: Vec<Rounds> = jobs.iter().map(|_| Rounds::default()).collect();
+        for i in 0..cfg.repeat.max(1) {
+            for (&j, r) in jobs.iter().zip(&mut rounds) {
+                round(cfg, sc, &data, &out, j, i, r)?;
+            }
+        }
+        for (&j, r) in jobs.iter().zip(rounds) {
+            cases.push(case(sc, &data, j, r)?);
         }
         if out.exists() {
             std::fs::remove_dir_all(&out)?;
