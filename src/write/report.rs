@@ -699,8 +699,8 @@ struct FigureJson<'a> {
 }
 
 /// A figure's cell: its address, or a list line's position written out as it is
-/// serialised (a string for each of 600 figures of every submission cost a tenth of
-/// writing report.json).
+/// serialised, without a `String` made for each of the ~600 figures of every
+/// submission.
 enum CellJson<'a> {
     Named(&'a str),
     At(crate::cellref::Pos),
