@@ -710,7 +710,7 @@ impl Serialize for CellJson<'_> {
     fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
         match self {
             CellJson::Named(a) => ser.serialize_str(a),
-            CellJson::At(p) => ser.collect_str(p),
+            CellJson::At(p) => ser.serialize_str(p.a1(&mut [0; 16])),
         }
     }
 }
