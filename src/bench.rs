@@ -750,8 +750,8 @@ fn check_exit(what: &str, m: &Measured, ok: &[i32]) -> Result<i32> {
     }
 }
 
-/// One round of a case: each contender measured once, in the order floor, inflate-only,
-/// check, run.
+/// What the rounds of one case have measured so far: each round measures every
+/// contender once, in the order floor, inflate-only, check, run.
 #[derive(Default)]
 struct Rounds {
     floors: Vec<Measured>,
