@@ -17,9 +17,13 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
+
 use tonghop::form::Form;
 use tonghop::read::sniff::Limits;
 use tonghop::read::{Want, comparable, read_cells};
+
+#[path = "../fuzz/fuzz_targets/input.rs"]
+mod fuzz_input;
 
 const WIDE: Want<'static> = Want::Every {
     last_row: 299,
@@ -129,8 +133,14 @@ fn join(pairs: &[(String, String)], q: char) -> String {
 
 /// TGI's submission with `part` replaced by `edit` of its text, read by both readers
 /// through the form's window and the wide one: they must read it alike (`what` names the
-/// edit in a failure), and calamine must read it when `readable`.
-fn alike_after_edit(part: &str, what: &str, readable: bool, edit: impl FnOnce(&str) -> String) {
+/// edit in a failure), and calamine must read it when `readable`. Returns calamine's
+/// reading through the wide window.
+fn alike_after_edit(
+    part: &str,
+    what: &str,
+    readable: bool,
+    edit: impl FnOnce(&str) -> String,
+) -> String {
     let form = Form::load(Some(Path::new(crate::common::FORM_2026_1))).unwrap();
     let base = Pkg::of("TGI");
     let original = Pkg::open(&base.bytes()).text(part);
@@ -139,6 +149,7 @@ fn alike_after_edit(part: &str, what: &str, readable: bool, edit: impl FnOnce(&s
     let mut pkg = Pkg::open(&base.bytes());
     pkg.set(part, edited.into_bytes());
     let bytes = pkg.bytes();
+    let mut wide = String::new();
     for want in [Want::Form(&form.layout), WIDE] {
         let (oracle, own) = both(&bytes, want);
         assert_eq!(own, oracle, "{what}");
@@ -146,7 +157,9 @@ fn alike_after_edit(part: &str, what: &str, readable: bool, edit: impl FnOnce(&s
             !readable || oracle != "refused",
             "{what}: calamine refused it"
         );
+        wide = oracle;
     }
+    wide
 }
 
 /// The reader picks a cell's `r`, `s` and `t` out of its tag itself where the tag has the
@@ -370,6 +383,37 @@ fn mutate(xml: &str, rng: &mut ChaCha8Rng) -> String {
     s
 }
 
+/// Wherever calamine reads a sheet of `bytes`, the reader must read it alike (the same
+/// cells, truncation, sums and visibility), and it must never panic: what the fuzz target
+/// `read_differential` requires. `what` names the input in a failure. Returns how many
+/// sheets were compared.
+fn alike_where_calamine_reads(bytes: &[u8], want: Want<'_>, what: impl Fn() -> String) -> usize {
+    let limits = Limits::default();
+    let oracle = catch_unwind(AssertUnwindSafe(|| read_cells(bytes, want, &limits, true)));
+    let own = catch_unwind(AssertUnwindSafe(|| read_cells(bytes, want, &limits, false)))
+        .unwrap_or_else(|_| panic!("the reader panicked on {}", what()));
+    let Ok(Ok(oracle)) = oracle else { return 0 };
+    let own =
+        own.unwrap_or_else(|e| panic!("{}: calamine read it, the reader refused: {e}", what()));
+    assert_eq!(own.format, oracle.format, "{}", what());
+    assert_eq!(own.sheet_names, oracle.sheet_names, "{}", what());
+    let mut compared = 0;
+    for (i, (a, b)) in own.sheets.iter().zip(&oracle.sheets).enumerate() {
+        let Ok(b) = b else { continue };
+        let a = a
+            .as_ref()
+            .unwrap_or_else(|e| panic!("{} sheet {i}: calamine read it, the reader: {e}", what()));
+        compared += 1;
+        assert_eq!(
+            (&a.cells, a.truncated, &a.sums, a.hidden),
+            (&b.cells, b.truncated, &b.sums, b.hidden),
+            "{} sheet {i}",
+            what()
+        );
+    }
+    compared
+}
+
 /// Seeded mutations of a submission's figures sheet, identity sheet and shared strings.
 /// Wherever calamine reads a sheet the reader reads it alike; it never panics; and enough
 /// of the mutants stay readable for the comparison to mean something.
@@ -393,33 +437,9 @@ fn mutated_workbooks_read_alike_wherever_calamine_reads_them() {
         let bytes = pkg.bytes();
         for want in [Want::Form(&form.layout), WIDE] {
             total += 1;
-            let limits = Limits::default();
-            let oracle = read_cells(&bytes, want, &limits, true);
-            let own = catch_unwind(AssertUnwindSafe(|| {
-                read_cells(&bytes, want, &limits, false)
-            }))
-            .unwrap_or_else(|_| {
-                panic!("the reader panicked on round {round} ({part}):\n{mutated}")
+            compared += alike_where_calamine_reads(&bytes, want, || {
+                format!("round {round} ({part}):\n{mutated}")
             });
-            let Ok(oracle) = oracle else { continue };
-            let own = own.unwrap_or_else(|e| {
-                panic!(
-                    "round {round} ({part}): calamine read it, the reader refused: {e}\n{mutated}"
-                )
-            });
-            assert_eq!(own.sheet_names, oracle.sheet_names, "round {round}");
-            for (i, (a, b)) in own.sheets.iter().zip(&oracle.sheets).enumerate() {
-                let Ok(b) = b else { continue };
-                let a = a.as_ref().unwrap_or_else(|e| {
-                    panic!("round {round} ({part}) sheet {i}: calamine read it, the reader: {e}\n{mutated}")
-                });
-                compared += 1;
-                assert_eq!(
-                    (&a.cells, a.truncated, &a.sums, a.hidden),
-                    (&b.cells, b.truncated, &b.sums, b.hidden),
-                    "round {round} ({part}) sheet {i}:\n{mutated}"
-                );
-            }
         }
     }
     assert!(
@@ -454,5 +474,70 @@ fn workbooks_saved_by_libreoffice_read_alike_with_calamine() {
             assert_ne!(oracle, "refused", "{}", p.display());
             assert_eq!(own, oracle, "{} read through {want:?}", p.display());
         }
+    }
+}
+
+/// Every input the fuzz target `read_differential` found the readers disagreeing on,
+/// kept in `fuzz/regressions/read_differential`, built into its workbook as the target
+/// builds it: they agree now, through both windows.
+#[test]
+fn the_fuzz_targets_disagreements_read_alike_now() {
+    let form = Form::default_form().unwrap();
+    let base = fuzz_input::Base::new();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/regressions/read_differential");
+    let mut inputs: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    inputs.sort();
+    assert!(!inputs.is_empty(), "no inputs in {}", dir.display());
+    let mut compared = 0;
+    for input in &inputs {
+        let bytes = base.workbook(&std::fs::read(input).unwrap()).unwrap();
+        for want in [Want::Form(&form.layout), WIDE] {
+            compared += alike_where_calamine_reads(&bytes, want, || input.display().to_string());
+        }
+    }
+    assert!(
+        compared > 0,
+        "calamine read none of {} inputs",
+        inputs.len()
+    );
+}
+
+/// The styles part broken as calamine still reads it: an `<xf>`, a font or a border side
+/// whose end was lost runs on to the next end tag of its name. Every cell's `s` after that
+/// point is an index into what was counted, so the reader must count the `<xf>`s as
+/// calamine does (it matched end tags by depth, and refused the workbook or counted
+/// others; found by the fuzz target).
+#[test]
+fn a_styles_part_broken_as_calamine_reads_it_counts_the_same_formats() {
+    type Edit = (&'static str, fn(&str) -> String);
+    let edits: [Edit; 4] = [
+        ("an empty xf lost its slash", |xml| {
+            let xfs = xml.find("<cellXfs").unwrap();
+            let at = xfs + xml[xfs..].find("<xf ").unwrap();
+            let end = at + xml[at..].find("/>").unwrap();
+            format!("{}{}", &xml[..end], &xml[end + 1..])
+        }),
+        ("an xf lost its end tag", |xml| xml.replacen("</xf>", "", 1)),
+        ("a font lost its end tag", |xml| {
+            xml.replacen("</font>", "", 1)
+        }),
+        ("a border side lost its end tag", |xml| {
+            let at = xml.find("<borders").unwrap();
+            let side = at
+                + xml[at..]
+                    .find("</left>")
+                    .expect("a left side with a colour");
+            format!("{}{}", &xml[..side], &xml[side + "</left>".len()..])
+        }),
+    ];
+    let unedited = both(&Pkg::of("TGI").bytes(), WIDE).0;
+    for (i, (what, edit)) in edits.into_iter().enumerate() {
+        let read = alike_after_edit("xl/styles.xml", what, true, edit);
+        // The two broken `<xf>`s shift the formats after them: calamine reads other
+        // cells then, or the test would not tell a reader that counted them wrong.
+        assert_eq!(read != unedited, i < 2, "{what}: calamine's reading moved");
     }
 }

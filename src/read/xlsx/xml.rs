@@ -151,6 +151,26 @@ impl<'a> Part<'a> {
         Ok(())
     }
 
+    /// Reads on to the first end tag whose local name is `local`, nested elements of the
+    /// same name included: calamine's styles reading ends an `<xf>`, `<font>` or border
+    /// side there, not at the matching end tag as [`Part::skip`] does. The two differ
+    /// only on broken XML, and there the elements that follow must be counted alike, since
+    /// a cell's `s` is an index into them.
+    pub fn skip_to_end_of(
+        &mut self,
+        local: &str,
+        buf: &mut Vec<u8>,
+        what: &str,
+    ) -> Result<(), Fault> {
+        loop {
+            match self.next(buf)? {
+                Event::End(e) if e.local_name().as_ref() == local => return Ok(()),
+                Event::Eof => return Err(eof(what)),
+                _ => {}
+            }
+        }
+    }
+
     /// The text of the element whose start was just read, entities resolved and line
     /// ends normalised as calamine reads a formula or a typed value, appended to `out`.
     pub fn text_into(
