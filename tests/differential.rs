@@ -15,7 +15,6 @@
 use crate::hostile::edit::Pkg;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 
 use tonghop::form::Form;
@@ -24,11 +23,7 @@ use tonghop::read::{Want, comparable, read_cells};
 
 #[path = "../fuzz/fuzz_targets/input.rs"]
 mod fuzz_input;
-
-const WIDE: Want<'static> = Want::Every {
-    last_row: 299,
-    cols: 40,
-};
+use fuzz_input::{WIDE, alike_where_calamine_reads};
 
 /// Both readers' results on one file, each in the comparable form.
 fn both(bytes: &[u8], want: Want<'_>) -> (String, String) {
@@ -381,37 +376,6 @@ fn mutate(xml: &str, rng: &mut ChaCha8Rng) -> String {
         }
     }
     s
-}
-
-/// Wherever calamine reads a sheet of `bytes`, the reader must read it alike (the same
-/// cells, truncation, sums and visibility), and it must never panic: what the fuzz target
-/// `read_differential` requires. `what` names the input in a failure. Returns how many
-/// sheets were compared.
-fn alike_where_calamine_reads(bytes: &[u8], want: Want<'_>, what: impl Fn() -> String) -> usize {
-    let limits = Limits::default();
-    let oracle = catch_unwind(AssertUnwindSafe(|| read_cells(bytes, want, &limits, true)));
-    let own = catch_unwind(AssertUnwindSafe(|| read_cells(bytes, want, &limits, false)))
-        .unwrap_or_else(|_| panic!("the reader panicked on {}", what()));
-    let Ok(Ok(oracle)) = oracle else { return 0 };
-    let own =
-        own.unwrap_or_else(|e| panic!("{}: calamine read it, the reader refused: {e}", what()));
-    assert_eq!(own.format, oracle.format, "{}", what());
-    assert_eq!(own.sheet_names, oracle.sheet_names, "{}", what());
-    let mut compared = 0;
-    for (i, (a, b)) in own.sheets.iter().zip(&oracle.sheets).enumerate() {
-        let Ok(b) = b else { continue };
-        let a = a
-            .as_ref()
-            .unwrap_or_else(|e| panic!("{} sheet {i}: calamine read it, the reader: {e}", what()));
-        compared += 1;
-        assert_eq!(
-            (&a.cells, a.truncated, &a.sums, a.hidden),
-            (&b.cells, b.truncated, &b.sums, b.hidden),
-            "{} sheet {i}",
-            what()
-        );
-    }
-    compared
 }
 
 /// Seeded mutations of a submission's figures sheet, identity sheet and shared strings.

@@ -1,6 +1,7 @@
-//! How an input of `read_differential` becomes a workbook, shared by the fuzz target and
-//! by `tests/differential.rs`, which replays every input kept in
-//! `fuzz/regressions/read_differential` in the test suite.
+//! How an input of `read_differential` becomes a workbook, and what the two readers must
+//! agree on: shared by the fuzz target and by `tests/differential.rs`, which compares the
+//! readers the same way on its own corpus and replays every input kept in
+//! `fuzz/regressions/read_differential`.
 //!
 //! Raw zip bytes are a poor thing to mutate: almost every change breaks the deflate
 //! stream or a checksum, and the XML the readers differ on is never reached. So the
@@ -9,8 +10,18 @@
 //! a first byte past the parts' count gives the rest as a whole file instead.
 
 use std::io::{Cursor, Read, Write};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use tonghop::read::sniff::Limits;
+use tonghop::read::{Want, read_cells};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipArchive, ZipWriter};
+
+/// The window over every sheet (300 rows × 40 columns): cells no form looks at are
+/// compared too.
+pub const WIDE: Want<'static> = Want::Every {
+    last_row: 299,
+    cols: 40,
+};
 
 /// The submission every input is made from: a sample of the default form.
 const BASE: &[u8] = include_bytes!("../../samples/DIENBIENPHU.xlsx");
@@ -76,4 +87,40 @@ fn is_parsed(name: &str) -> bool {
                 | "xl/sharedStrings.xml"
                 | "xl/styles.xml"
         )
+}
+
+/// Wherever calamine reads a sheet of `bytes`, the reader must read it alike (the same
+/// cells, truncation, sums and visibility), and it must never panic: what the fuzz target
+/// `read_differential` requires. `what` names the input in a failure. Returns how many
+/// sheets were compared.
+pub fn alike_where_calamine_reads(
+    bytes: &[u8],
+    want: Want<'_>,
+    what: impl Fn() -> String,
+) -> usize {
+    let limits = Limits::default();
+    let oracle = catch_unwind(AssertUnwindSafe(|| read_cells(bytes, want, &limits, true)));
+    let own = catch_unwind(AssertUnwindSafe(|| read_cells(bytes, want, &limits, false)))
+        .unwrap_or_else(|_| panic!("the reader panicked on {}", what()));
+    let Ok(Ok(oracle)) = oracle else { return 0 };
+    let own =
+        own.unwrap_or_else(|e| panic!("{}: calamine read it, the reader refused: {e}", what()));
+    assert_eq!(own.format, oracle.format, "{}", what());
+    assert_eq!(own.sheet_names, oracle.sheet_names, "{}", what());
+    assert_eq!(own.sheets.len(), oracle.sheets.len(), "{}", what());
+    let mut compared = 0;
+    for (i, (a, b)) in own.sheets.iter().zip(&oracle.sheets).enumerate() {
+        let Ok(b) = b else { continue };
+        let a = a
+            .as_ref()
+            .unwrap_or_else(|e| panic!("{} sheet {i}: calamine read it, the reader: {e}", what()));
+        compared += 1;
+        assert_eq!(
+            (&a.cells, a.truncated, &a.sums, a.hidden),
+            (&b.cells, b.truncated, &b.sums, b.hidden),
+            "{} sheet {i}",
+            what()
+        );
+    }
+    compared
 }

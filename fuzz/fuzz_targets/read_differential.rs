@@ -14,18 +14,11 @@
 
 mod input;
 
+use input::{WIDE, alike_where_calamine_reads};
 use libfuzzer_sys::fuzz_target;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::OnceLock;
 use tonghop::form::Form;
-use tonghop::read::sniff::Limits;
-use tonghop::read::{Want, read_cells};
-
-/// The window over every sheet, as in `tests/differential.rs`.
-const WIDE: Want<'static> = Want::Every {
-    last_row: 299,
-    cols: 40,
-};
+use tonghop::read::Want;
 
 fn base() -> &'static (input::Base, Form) {
     static BASE: OnceLock<(input::Base, Form)> = OnceLock::new();
@@ -37,33 +30,12 @@ fn base() -> &'static (input::Base, Form) {
     })
 }
 
-fn compare(bytes: &[u8], want: Want<'_>) {
-    let limits = Limits::default();
-    let oracle = catch_unwind(AssertUnwindSafe(|| read_cells(bytes, want, &limits, true)));
-    let own = read_cells(bytes, want, &limits, false);
-    let Ok(Ok(oracle)) = oracle else { return };
-    let own = own.unwrap_or_else(|e| panic!("calamine read it, the reader refused: {e}"));
-    assert_eq!(own.format, oracle.format);
-    assert_eq!(own.sheet_names, oracle.sheet_names);
-    assert_eq!(own.sheets.len(), oracle.sheets.len());
-    for (i, (a, b)) in own.sheets.iter().zip(&oracle.sheets).enumerate() {
-        let Ok(b) = b else { continue };
-        let a = a
-            .as_ref()
-            .unwrap_or_else(|e| panic!("sheet {i}: calamine read it, the reader: {e}"));
-        assert_eq!(
-            (&a.cells, a.truncated, &a.sums, a.hidden),
-            (&b.cells, b.truncated, &b.sums, b.hidden),
-            "sheet {i}"
-        );
-    }
-}
-
 fuzz_target!(|data: &[u8]| {
     let (base, form) = base();
     let Some(bytes) = base.workbook(data) else {
         return;
     };
-    compare(&bytes, Want::Form(&form.layout));
-    compare(&bytes, WIDE);
+    for want in [Want::Form(&form.layout), WIDE] {
+        alike_where_calamine_reads(&bytes, want, || "the input".to_string());
+    }
 });

@@ -105,17 +105,13 @@ fn borders(
         match part.next(buf)? {
             Event::Start(e) if e.local_name().as_ref() == "border" => loop {
                 match part.next(body)? {
-                    Event::Start(e) => {
-                        let side = e.local_name();
-                        let side = match side.as_ref() {
-                            "left" => "left",
-                            "right" => "right",
-                            "top" => "top",
-                            "bottom" => "bottom",
-                            "diagonal" => "diagonal",
-                            _ => continue,
-                        };
-                        part.skip_to_end_of(side, side_buf, "border side")?;
+                    Event::Start(e)
+                        if matches!(
+                            e.local_name().as_ref(),
+                            "left" | "right" | "top" | "bottom" | "diagonal"
+                        ) =>
+                    {
+                        part.skip_to_end_of(e.local_name().as_ref(), side_buf, "border side")?;
                     }
                     Event::End(e) if e.local_name().as_ref() == "border" => break,
                     Event::Eof => return Err(eof("border")),
