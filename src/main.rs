@@ -1,6 +1,8 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // First, before any thread exists (glibc's `mallopt` wants no other thread).
+    tonghop::read::budget::keep_freed_memory();
     // Help, version and mistyped arguments are said by the parse, in the clerk's language.
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     // A double-click (no arguments) or a folder dropped onto the program: the main job
