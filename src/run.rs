@@ -507,10 +507,9 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome, RunError> {
     looked_up += loading.elapsed();
     let versions = versions.with_run(&form, &c, &noted, &started_at);
     phases.took(crate::timing::HISTORY_LOAD, looked_up);
-    // What reading freed stays in the reader threads' arenas (`keep_freed_memory`), out
-    // of reach of the outputs written on other threads: given back once here rather than
-    // added to the outputs' peak.
-    crate::read::budget::give_back_freed_memory();
+    // The files are read: what they freed, and what the outputs will free, goes back to
+    // the system rather than staying in each thread's arena (see the function).
+    crate::read::budget::return_freed_memory();
     let write = || {
         let written = write_outputs(
             opts,
@@ -812,8 +811,9 @@ fn write_outputs(
     workbook.map_err(write_err)?;
     json.map_err(write_err)?;
     phases.mark("consolidated workbook and report.json");
-    // Saving the workbook freed its buffers into the arenas of the threads that saved it
-    // (`keep_freed_memory`), out of reach of what comes next on this one.
+    // Saving the workbook freed its buffers into the arenas of the threads that saved it,
+    // partly below what the thresholds give back (`return_freed_memory`): out of reach of
+    // what comes next on this one.
     crate::read::budget::give_back_freed_memory();
     // The report date of the province's submission is the day it is made (the day the
     // run is told it is, as for the deadlines).
