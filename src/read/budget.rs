@@ -247,18 +247,6 @@ pub fn keep_freed_memory() {
     }
 }
 
-/// glibc keeps one heap per thread (arena) and keeps what a file's millions of small
-/// strings freed for that thread: the next file, read on another thread, then grows its
-/// own arena, and the process's peak is the sum of both although the budget held one.
-/// Measured: four files of 70 MB each read one after the other on four threads peaked at
-/// 186 MiB. Trimming every arena gives that memory back; the budget counts what freed
-/// reservations may still hold there ([`Held::untrimmed`]) and trims once a request
-/// would pass the cap counting it, so the peak stays what the budget holds.
-///
-/// Trimming after every file, as was done first, cost more than it saved: the pages
-/// given back are faulted in again by the next file. On ten `.xls` files of 10,000
-/// formula rows (scenario (f)'s) that was 30 % of a check's CPU time (320 against 230 ms
-/// on one thread, 29,000 page faults against 16,000), where the budget was never short.
 /// Ends [`keep_freed_memory`] once the files are read: from here on, what is freed goes
 /// back to the system soon after, and what reading left in the arenas is given back now.
 ///
@@ -280,6 +268,18 @@ pub(crate) fn return_freed_memory() {
     give_back_freed_memory();
 }
 
+/// glibc keeps one heap per thread (arena) and keeps what a file's millions of small
+/// strings freed for that thread: the next file, read on another thread, then grows its
+/// own arena, and the process's peak is the sum of both although the budget held one.
+/// Measured: four files of 70 MB each read one after the other on four threads peaked at
+/// 186 MiB. Trimming every arena gives that memory back; the budget counts what freed
+/// reservations may still hold there ([`Held::untrimmed`]) and trims once a request
+/// would pass the cap counting it, so the peak stays what the budget holds.
+///
+/// Trimming after every file, as was done first, cost more than it saved: the pages
+/// given back are faulted in again by the next file. On ten `.xls` files of 10,000
+/// formula rows (scenario (f)'s) that was 30 % of a check's CPU time (320 against 230 ms
+/// on one thread, 29,000 page faults against 16,000), where the budget was never short.
 pub(crate) fn give_back_freed_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: malloc_trim takes no pointers and only walks the allocator's own state.

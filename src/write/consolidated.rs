@@ -1084,7 +1084,7 @@ const GATHER_LINES: usize = 16;
 /// are in a store of its own, so reading them in the sheet's order took a cache miss or
 /// more per figure: on 10,000 units that lookup was the largest single cost of a whole
 /// run (perf). Read so, a unit's few lines are one or two cache lines, and the block at
-/// most 16 lines of 16,384 units (4 MiB).
+/// most 16 lines of 16,000 units (4 MB).
 fn gather(
     block: &mut Vec<Option<f64>>,
     reports: &[Option<&crate::extract::Report>],
