@@ -1210,9 +1210,9 @@ fn list_sheet(
         })
         .collect();
     // Each unit's first figure of a few lines at a time, read unit by unit (see
-    // [`gather`]); `block` holds lines `gathered..` of them, line by line.
+    // [`gather`]); `block` holds the lines `gathered` of them, line by line.
     let mut block: Vec<Option<f64>> = Vec::new();
-    let mut gathered = usize::MAX - GATHER_LINES;
+    let mut gathered = 0..0;
     for (row, (ri, r)) in (head_row + 1..).zip(l.rows.iter().enumerate()) {
         if let Some(code) = &r.code {
             ws.write_string(row, code_col, code)?;
@@ -1238,17 +1238,12 @@ fn list_sheet(
                     ws.write_number(row, first_fig + k as u16, *v)?;
                 }
             }
-            if !(gathered..gathered + GATHER_LINES).contains(&ri) {
-                gathered = ri;
-                gather(
-                    &mut block,
-                    &reports,
-                    li,
-                    ri..(ri + GATHER_LINES).min(l.rows.len()),
-                );
+            if !gathered.contains(&ri) {
+                gathered = ri..(ri + GATHER_LINES).min(l.rows.len());
+                gather(&mut block, &reports, li, gathered.clone());
             }
             let n = reports.len();
-            let line = &block[(ri - gathered) * n..][..n];
+            let line = &block[(ri - gathered.start) * n..][..n];
             for (k, v) in line.iter().enumerate() {
                 if let Some(v) = *v {
                     match &unit_fmt {
