@@ -439,6 +439,39 @@ fn a_name_chosen_in_the_blank_form_fills_in_the_code_in_libreoffice() {
     assert!(about_the_code.is_empty(), "{about_the_code:#?}");
 }
 
+/// A filled form that LibreOffice opens with its default settings (formulas not
+/// recalculated, as for any .xlsx it did not write) and saves as .xls: it writes the
+/// unit-code formula's text result, never calculated, as the number 0. The code is then
+/// the chosen name's, as the formula would give, and the file is accepted with nothing
+/// to fix: the unit could not have written the code into that locked cell.
+#[test]
+fn an_xls_saved_by_libreoffice_without_recalculating_is_read_as_the_named_units() {
+    let w = Workdir::official();
+    w.samples("xlsx", &["--seed", "11", "--units", "3"]);
+    let files: Vec<PathBuf> = files_in(&w.path("xlsx"))
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "xlsx"))
+        .collect();
+    let saved = lo::convert_many_with(&files, "xls", &w.path("xls"), false);
+    for s in &saved {
+        assert_eq!(
+            cells(s, "Thông tin").get(&(5, 2)),
+            Some(&Data::Float(0.0)),
+            "{}: LibreOffice no longer writes 0 for the uncalculated code, so this test \
+             no longer shows what it is about",
+            s.display()
+        );
+    }
+    let report = w.run_json(&["check", w.path("xls").to_str().unwrap(), "--json"], 0);
+    assert_eq!(submissions(&report).len(), 3);
+    for file in &saved {
+        // The samples are named by their unit's code.
+        let sub = submission_of_unit(&report, file.file_stem().unwrap().to_str().unwrap());
+        assert_eq!(sub["status"], "accepted", "{sub:#}");
+        assert_eq!(sub["findings"], serde_json::json!([]), "{sub:#}");
+    }
+}
+
 /// The pages of a PDF LibreOffice wrote: each page's (width, height) in points, from its
 /// page objects' `/MediaBox` (the page tree's own box, which a page may inherit, is not
 /// a page).

@@ -169,6 +169,10 @@ pub struct Report {
     pub sheet_names: Vec<String>,
     /// Sheets that were missing or unreadable: their figures are absent, not blank.
     pub sheet_missing: Vec<bool>,
+    /// The unit-code cell holds the form's lookup of the name, never calculated by the
+    /// program that saved the file ([`RawValue::UncalculatedText`]): the code reads
+    /// blank, and the name gives it, with nothing for the unit to fix.
+    pub code_uncalculated: bool,
 }
 
 impl Report {
@@ -305,12 +309,15 @@ pub fn extract(form: &Layout, wb: &WorkbookCells) -> (Report, Vec<Finding>) {
     }
 
     let mut cells = Vec::with_capacity(form.cells.len());
-    for c in &form.cells {
+    let mut code_uncalculated = false;
+    for (ci, c) in form.cells.iter().enumerate() {
         if sheet_missing[c.sheet] {
             cells.push(Value::Invalid(Box::default()));
             continue;
         }
         let raw = lookup(sheets[c.sheet], c.pos);
+        code_uncalculated |=
+            ci == form.identity.unit_code && matches!(raw, Some(RawValue::UncalculatedText));
         cells.push(ctx.convert(raw, c.ty, c.sheet, c.pos, &c.label, &c.label_en, c.required));
     }
 
@@ -342,6 +349,7 @@ pub fn extract(form: &Layout, wb: &WorkbookCells) -> (Report, Vec<Finding>) {
         derived: Vec::new(),
         sheet_names,
         sheet_missing,
+        code_uncalculated,
     };
     report.derived = derived::compute(form, &report);
     (report, findings)
@@ -586,7 +594,7 @@ impl Ctx<'_> {
         let Some(raw) = raw else { return Value::Blank };
         let at = |f: Finding| f.at(sheet, Some(pos));
         match (raw, ty) {
-            (RawValue::Empty, _) => Value::Blank,
+            (RawValue::Empty | RawValue::UncalculatedText, _) => Value::Blank,
             (RawValue::Text(s), _) if s.trim().is_empty() => Value::Blank,
             (RawValue::Uncalculated(f), _) => {
                 self.findings.push(at(Finding::error(
@@ -764,7 +772,7 @@ impl Ctx<'_> {
 
 fn raw_text(v: &RawValue) -> String {
     match v {
-        RawValue::Empty => String::new(),
+        RawValue::Empty | RawValue::UncalculatedText => String::new(),
         RawValue::Number(n) => plain_number(*n),
         RawValue::Text(s) => s.trim().to_string(),
         RawValue::Bool(b) => if *b { "TRUE" } else { "FALSE" }.into(),

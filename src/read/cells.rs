@@ -20,6 +20,9 @@ use std::iter::Peekable;
 pub(super) struct Window {
     last_row: u32,
     cols: Vec<bool>,
+    /// The unit-code cell, when it is on this sheet: its formula's cached value is read
+    /// with a care no other cell needs (see [`RawValue::UncalculatedText`]).
+    code: Option<Pos>,
 }
 
 impl Window {
@@ -28,6 +31,7 @@ impl Window {
         Window {
             last_row,
             cols: vec![true; cols as usize],
+            code: None,
         }
     }
 
@@ -44,8 +48,11 @@ pub(super) fn windows(form: &Layout) -> Vec<Window> {
         .map(|_| Window {
             last_row: 0,
             cols: Vec::new(),
+            code: None,
         })
         .collect();
+    let code = &form.cells[form.identity.unit_code];
+    w[code.sheet].code = Some(code.pos);
     let mut add = |sheet: usize, pos: Pos| {
         let win = &mut w[sheet];
         win.last_row = win.last_row.max(pos.row);
@@ -244,12 +251,19 @@ pub(super) fn window_cells<V: CellValue, F: AsRef<str> + Into<String>, E>(
             }
             Some(f) => {
                 let v = value.into_raw();
-                if matches!(v, RawValue::Number(_))
-                    && let Some(r) = SumRange::parse(f.as_ref(), col)
-                {
-                    sums.push((pos, r));
+                // The form's unit code is a lookup of the chosen name, so its result is a
+                // text. LibreOffice, saving as .xls a workbook it opened without
+                // recalculating, writes each text result it never calculated as 0.
+                if win.code == Some(pos) && matches!(v, RawValue::Number(_)) {
+                    RawValue::UncalculatedText
+                } else {
+                    if matches!(v, RawValue::Number(_))
+                        && let Some(r) = SumRange::parse(f.as_ref(), col)
+                    {
+                        sums.push((pos, r));
+                    }
+                    v
                 }
-                v
             }
             None => value.into_raw(),
         };
@@ -347,6 +361,7 @@ mod tests {
         Window {
             last_row,
             cols: vec![true; cols],
+            code: None,
         }
     }
 
@@ -399,6 +414,54 @@ mod tests {
     }
 
     #[test]
+    fn only_the_unit_code_formula_with_a_number_reads_as_an_uncalculated_text() {
+        // LibreOffice's .xls of a form it did not recalculate: the code lookup cached as 0.
+        let lookup = "IFERROR(VLOOKUP(C7,'Danh sách đơn vị'!$B$4:$C$52,2,FALSE),\"\")";
+        let mut values = Range::new((0, 0), (1, 2));
+        let mut formulas = Range::new((0, 0), (1, 2));
+        for col in 0..3 {
+            values.set_value((0, col), Data::Float(0.0));
+            values.set_value((1, col), Data::String("MUONGNHE".into()));
+        }
+        // Column 0 holds the lookup, column 1 a number typed; column 2 another formula.
+        for row in 0..2 {
+            formulas.set_value((row, 0), lookup.to_string());
+            formulas.set_value((row, 2), "C5+1".to_string());
+        }
+        let row = |r: u32| {
+            let (cells, _) = cells_of(
+                &values,
+                &formulas,
+                &Window {
+                    code: Some(Pos::new(r, 0)),
+                    ..window(1, 3)
+                },
+            );
+            cells
+        };
+        let number = RawValue::Number(0.0);
+        let code = RawValue::Text("MUONGNHE".into());
+        assert_eq!(
+            row(0)[..3],
+            [
+                (Pos::new(0, 0), RawValue::UncalculatedText),
+                (Pos::new(0, 1), number.clone()),
+                (Pos::new(0, 2), number.clone()),
+            ]
+        );
+        // A text the lookup did calculate, and a number anywhere but the code cell, stay.
+        assert_eq!(
+            row(1)[..3],
+            [
+                (Pos::new(0, 0), number.clone()),
+                (Pos::new(0, 1), number.clone()),
+                (Pos::new(0, 2), number)
+            ]
+        );
+        assert_eq!(row(1)[3], (Pos::new(1, 0), code));
+    }
+
+    #[test]
     fn ranges_merge_values_and_formulas_into_one_pass() {
         // Ranges that do not start at A1, as calamine builds them from the first used cell.
         let mut values = Range::new((1, 1), (4, 2));
@@ -423,6 +486,7 @@ mod tests {
         let narrow = Window {
             last_row: 4,
             cols: vec![false, true],
+            code: None,
         };
         let (cells, truncated) = cells_of(&values, &formulas, &narrow);
         assert_eq!(cells.len(), 3);

@@ -52,6 +52,7 @@ fn good() -> (Form, Report) {
         derived: Vec::new(),
         sheet_names: form.sheets.iter().map(|s| s.name.clone()).collect(),
         sheet_missing: vec![false; form.sheets.len()],
+        code_uncalculated: false,
     };
     (form, report)
 }
@@ -277,4 +278,36 @@ fn the_readme_lists_each_kind_as_it_documents_itself() {
         readme.contains(&table),
         "README.md's table of rule kinds differs from the kinds' documentation; it should read:\n{table}"
     );
+}
+
+/// A unit code its file's program never calculated: the name gives the unit, as the
+/// form's lookup would (exactly, whatever the case), with nothing for the unit to fix.
+/// A name the lookup would not have matched (here in decomposed Unicode) still gets the
+/// UNITNAME warning that asks for the code.
+#[test]
+fn an_uncalculated_code_is_the_unit_the_lookup_would_give() {
+    use unicode_normalization::UnicodeNormalization;
+    let (form, mut r) = good();
+    let id = form.layout.identity;
+    let name = id.unit_name.expect("the 2026.1 form asks for the name");
+    let unit = &form.layout.units[3];
+    r.code_uncalculated = true;
+    r.cells[name] = Value::Text(Box::new(unit.name.to_uppercase()));
+    assert_eq!(
+        identify(&form.layout, &form.rules, &r),
+        (Some(3), Vec::new())
+    );
+
+    r.cells[name] = Value::Text(Box::new(unit.name.nfd().collect()));
+    let (u, found) = identify(&form.layout, &form.rules, &r);
+    assert_eq!(u, Some(3));
+    let codes: Vec<&str> = found.iter().map(|f| f.code.as_str()).collect();
+    assert_eq!(codes, ["UNITNAME"]);
+
+    // A blank code the file's program did calculate (no name chosen yet, then typed).
+    r.code_uncalculated = false;
+    r.cells[name] = Value::Text(Box::new(unit.name.clone()));
+    let (u, found) = identify(&form.layout, &form.rules, &r);
+    assert_eq!(u, Some(3));
+    assert_eq!(found.len(), 1, "{found:?}");
 }

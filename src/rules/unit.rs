@@ -5,6 +5,10 @@
 //! names one, in which case a `UNITNAME` warning asks for the code instead. This rule
 //! is applied by [`identify`], which also decides whose figures the file holds.
 //!
+//! When the code cell holds the form's lookup of the name and the program that saved the
+//! file never calculated it (LibreOffice's `.xls` writes it as 0), the name gives the
+//! code as that lookup would, and nothing is asked of the unit.
+//!
 //! # Why
 //! A file of an unknown unit cannot be summed: its figures belong to nobody in the
 //! province, and a code typed wrong must not make a unit look missing.
@@ -121,6 +125,11 @@ pub fn identify(layout: &Layout, rules: &RuleSet, report: &Report) -> (Option<us
     let by_name = layout.units.by_name(&strip_invisible(&name), on);
     if let Some(u) = by_name {
         let unit = &layout.units[u];
+        // The form's formula would have given this unit's code: VLOOKUP matches the name
+        // exactly, ignoring case. The unit chose the name and cannot write the code.
+        if report.code_uncalculated && name.to_lowercase() == unit.name.to_lowercase() {
+            return (by_name, out);
+        }
         out.push(
             Finding::warning(
                 Builtin::UnitName,
