@@ -163,7 +163,10 @@ pub fn atomic_write_with(
     fill: impl FnOnce(&mut std::io::BufWriter<&std::fs::File>) -> std::io::Result<()>,
 ) -> Result<(), WriteError> {
     let tmp = temp_beside(path)?;
-    let mut w = std::io::BufWriter::new(tmp.as_file());
+    // 64 KiB, as for the workbooks: report.json of a national period is 2 GB, and with
+    // the default 8 KiB its writes took a third more system time (dd here: 1.3–1.5 s
+    // against 0.8–1.1 s for 2 GB).
+    let mut w = std::io::BufWriter::with_capacity(1 << 16, tmp.as_file());
     fill(&mut w).map_err(io_err(path))?;
     w.into_inner().map_err(|e| io_err(path)(e.into_error()))?;
     publish(tmp, path)
