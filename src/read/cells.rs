@@ -51,8 +51,11 @@ pub(super) fn windows(form: &Layout) -> Vec<Window> {
             code: None,
         })
         .collect();
-    let code = &form.cells[form.identity.unit_code];
-    w[code.sheet].code = Some(code.pos);
+    // Only a form with a unit list makes the code a lookup of the name.
+    if form.has_unit_list() {
+        let code = &form.cells[form.identity.unit_code];
+        w[code.sheet].code = Some(code.pos);
+    }
     let mut add = |sheet: usize, pos: Pos| {
         let win = &mut w[sheet];
         win.last_row = win.last_row.max(pos.row);
@@ -254,7 +257,7 @@ pub(super) fn window_cells<V: CellValue, F: AsRef<str> + Into<String>, E>(
                 // The form's unit code is a lookup of the chosen name, so its result is a
                 // text. LibreOffice, saving as .xls a workbook it opened without
                 // recalculating, writes each text result it never calculated as 0.
-                if win.code == Some(pos) && matches!(v, RawValue::Number(_)) {
+                if win.code == Some(pos) && v == RawValue::Number(0.0) {
                     RawValue::UncalculatedText
                 } else {
                     if matches!(v, RawValue::Number(_))
@@ -449,6 +452,17 @@ mod tests {
                 (Pos::new(0, 2), number.clone()),
             ]
         );
+        // A number typed at the code cell, with no formula, stays a number.
+        let typed = cells_of(
+            &values,
+            &Range::empty(),
+            &Window {
+                code: Some(Pos::new(0, 1)),
+                ..window(1, 3)
+            },
+        )
+        .0;
+        assert_eq!(typed[1], (Pos::new(0, 1), number.clone()));
         // A text the lookup did calculate, and a number anywhere but the code cell, stay.
         assert_eq!(
             row(1)[..3],

@@ -26,8 +26,9 @@ pub struct Checker<'a> {
     /// What the run knows beyond the file.
     pub ctx: &'a super::Context,
     out: Capped,
-    /// The unit code is blank but the name names a unit: the unit rule warns
-    /// (UNITNAME), so the blank code is not also a required-cell error.
+    /// The unit code is blank but the name names a unit, or the code is the form's lookup
+    /// never calculated: the unit rule speaks of it, so the blank code is not also a
+    /// required-cell error.
     pub code_by_name: bool,
     /// The past, for the rules that look back; `None` while the file alone is checked.
     pub past: Option<PastView<'a>>,
@@ -52,7 +53,10 @@ impl<'a> Checker<'a> {
             report,
             ctx,
             out: Capped::default(),
-            code_by_name: super::unit::code_blank_but_named(layout, report),
+            // A lookup never calculated reads blank too: the unit cannot fill it in, and
+            // the unit rule says what to do.
+            code_by_name: report.code_uncalculated
+                || super::unit::code_blank_but_named(layout, report),
             past: None,
         }
     }

@@ -282,32 +282,58 @@ fn the_readme_lists_each_kind_as_it_documents_itself() {
 
 /// A unit code its file's program never calculated: the name gives the unit, as the
 /// form's lookup would (exactly, whatever the case), with nothing for the unit to fix.
-/// A name the lookup would not have matched (here in decomposed Unicode) still gets the
-/// UNITNAME warning that asks for the code.
+/// A name the lookup would not have matched (an alias, or two spaces for one) is still
+/// recognised, with the UNITNAME warning asking to choose the name from the list.
 #[test]
 fn an_uncalculated_code_is_the_unit_the_lookup_would_give() {
-    use unicode_normalization::UnicodeNormalization;
     let (form, mut r) = good();
     let id = form.layout.identity;
     let name = id.unit_name.expect("the 2026.1 form asks for the name");
-    let unit = &form.layout.units[3];
     r.code_uncalculated = true;
+    let unit = &form.layout.units[3];
     r.cells[name] = Value::Text(Box::new(unit.name.to_uppercase()));
     assert_eq!(
         identify(&form.layout, &form.rules, &r),
         (Some(3), Vec::new())
     );
 
-    r.cells[name] = Value::Text(Box::new(unit.name.nfd().collect()));
-    let (u, found) = identify(&form.layout, &form.rules, &r);
-    assert_eq!(u, Some(3));
-    let codes: Vec<&str> = found.iter().map(|f| f.code.as_str()).collect();
-    assert_eq!(codes, ["UNITNAME"]);
+    let police = form
+        .layout
+        .units
+        .iter()
+        .position(|u| u.aliases.iter().any(|a| a == "Công an tỉnh"))
+        .expect("the provincial police have an alias");
+    let spaced = unit.name.replacen(' ', "  ", 1);
+    for (typed, u) in [("Công an tỉnh".to_string(), police), (spaced, 3)] {
+        r.cells[name] = Value::Text(Box::new(typed.clone()));
+        let (found_unit, found) = identify(&form.layout, &form.rules, &r);
+        assert_eq!(found_unit, Some(u), "{typed}");
+        let codes: Vec<&str> = found.iter().map(|f| f.code.as_str()).collect();
+        assert_eq!(codes, ["UNITNAME"], "{typed}");
+        assert!(
+            found[0].message.vi.contains("Hãy chọn lại tên"),
+            "{found:?}"
+        );
+    }
+    // The blank code is the lookup's, even for a name of no unit: not a required-cell
+    // error (the unit rule speaks of it).
+    let at = &form.layout.cells[id.unit_code];
+    for typed in [unit.name.as_str(), "Đảng bộ không có"] {
+        r.cells[name] = Value::Text(Box::new(typed.to_string()));
+        let checked = check(&form.layout, &form.rules, &r, &Context::default());
+        assert!(
+            checked.iter().all(|f| !(f.code.as_str() == "REQ"
+                && f.at.sheet == Some(at.sheet)
+                && f.at.cell == Some(at.pos))),
+            "{typed}: {checked:?}"
+        );
+    }
 
-    // A blank code the file's program did calculate (no name chosen yet, then typed).
+    // A blank code the file's program did calculate: the unit is asked to write it.
     r.code_uncalculated = false;
     r.cells[name] = Value::Text(Box::new(unit.name.clone()));
     let (u, found) = identify(&form.layout, &form.rules, &r);
     assert_eq!(u, Some(3));
     assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].message.vi.contains("Hãy ghi mã"), "{found:?}");
 }

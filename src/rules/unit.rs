@@ -7,7 +7,9 @@
 //!
 //! When the code cell holds the form's lookup of the name and the program that saved the
 //! file never calculated it (LibreOffice's `.xls` writes it as 0), the name gives the
-//! code as that lookup would, and nothing is asked of the unit.
+//! code as that lookup would (the unit's name exactly, but for case, as texts are read:
+//! trimmed and in NFC), and nothing is asked of the unit; a name the lookup would not
+//! have matched is still recognised, with a warning asking to choose it again.
 //!
 //! # Why
 //! A file of an unknown unit cannot be summed: its figures belong to nobody in the
@@ -122,22 +124,35 @@ pub fn identify(layout: &Layout, rules: &RuleSet, report: &Report) -> (Option<us
             }
         }
     }
+    // The form's lookup, never calculated, gives the code of the unit of the name chosen:
+    // VLOOKUP matches the name exactly but for case (the name as every text is read:
+    // trimmed, in NFC). The unit chose the name and cannot write into the code's cell.
+    if report.code_uncalculated {
+        let chosen = name.to_lowercase();
+        if let Some(u) = layout
+            .units
+            .iter()
+            .position(|u| on.is_none_or(|d| u.exists_on(d)) && u.name.to_lowercase() == chosen)
+        {
+            return (Some(u), out);
+        }
+    }
     let by_name = layout.units.by_name(&strip_invisible(&name), on);
     if let Some(u) = by_name {
         let unit = &layout.units[u];
-        // The form's formula would have given this unit's code: VLOOKUP matches the name
-        // exactly, ignoring case. The unit chose the name and cannot write the code.
-        if report.code_uncalculated && name.to_lowercase() == unit.name.to_lowercase() {
-            return (by_name, out);
-        }
-        out.push(
-            Finding::warning(
-                Builtin::UnitName,
-                Msg::new(
-                    format!("Mã đơn vị \"{typed}\" không đúng hoặc để trống; đã nhận theo tên là {} (mã {}). Hãy ghi mã {}.", unit.name, unit.code, unit.code),
-                    format!("Unit code \"{typed}\" is missing or unknown; recognised by name as {} (code {}). Write the code {}.", unit.name, unit.code, unit.code),
-                ),
+        let message = if report.code_uncalculated {
+            Msg::new(
+                format!("Tên đơn vị \"{name}\" không ghi đúng như trong danh sách nên mã đơn vị không tự điền; đã nhận theo tên là {} (mã {}). Hãy chọn lại tên đơn vị trong danh sách.", unit.name, unit.code),
+                format!("The unit name \"{name}\" is not written as in the list, so the unit code is not filled in; recognised by name as {} (code {}). Choose the name from the list again.", unit.name, unit.code),
             )
+        } else {
+            Msg::new(
+                format!("Mã đơn vị \"{typed}\" không đúng hoặc để trống; đã nhận theo tên là {} (mã {}). Hãy ghi mã {}.", unit.name, unit.code, unit.code),
+                format!("Unit code \"{typed}\" is missing or unknown; recognised by name as {} (code {}). Write the code {}.", unit.name, unit.code, unit.code),
+            )
+        };
+        out.push(
+            Finding::warning(Builtin::UnitName, message)
             .at(cell.sheet, Some(cell.pos))
             .found(typed)
             .expected(unit.code.clone()),
