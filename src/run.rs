@@ -336,10 +336,15 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome, RunError> {
         return Err(RunError::NotAFolder(opts.inbox.display().to_string()));
     }
     refuse_overlap(opts)?;
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(j) = opts.jobs {
+        pool = pool.num_threads(j.max(1));
+    }
+    let pool = pool.build()?;
     // A roll-up's form lists thousands of units and its inbox thousands of files: parse
-    // the one while listing the other.
+    // the one while listing the other (on the run's threads: `--jobs 1` is one).
     let (form, listed) = std::thread::scope(|s| {
-        let listing = s.spawn(|| list_inputs_except(&opts.inbox, Some(&opts.out)));
+        let listing = s.spawn(|| pool.install(|| list_inputs_except(&opts.inbox, Some(&opts.out))));
         let form = Form::load(opts.form.as_deref());
         (form, listing.join())
     });
@@ -382,11 +387,6 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome, RunError> {
         },
         progress: opts.progress,
     };
-    let mut pool = rayon::ThreadPoolBuilder::new();
-    if let Some(j) = opts.jobs {
-        pool = pool.num_threads(j.max(1));
-    }
-    let pool = pool.build()?;
     let tracker = Tracker::new(opts.detail);
     let subs = pool.install(|| pipeline::process_all(&form, &inputs, &popts, &tracker));
     phases.mark("read and check");
