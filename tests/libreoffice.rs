@@ -470,6 +470,34 @@ fn an_xls_saved_by_libreoffice_without_recalculating_is_read_as_the_named_units(
         assert_eq!(sub["status"], "accepted", "{sub:#}");
         assert_eq!(sub["findings"], serde_json::json!([]), "{sub:#}");
     }
+
+    // One of them with faults: returned, its workbook shows the code the lookup gives.
+    w.samples(
+        "faulty",
+        &[
+            "--seed",
+            "11",
+            "--units",
+            "1",
+            "--faults",
+            "2",
+            "--faulty-units",
+            "1",
+        ],
+    );
+    let faulty: Vec<PathBuf> = files_in(&w.path("faulty"))
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "xlsx"))
+        .collect();
+    let saved = lo::convert_many_with(&faulty, "xls", &w.path("faulty-xls"), false);
+    let code = saved[0].file_stem().unwrap().to_str().unwrap();
+    let report = w.run_report("faulty-xls", "out-faulty", &[], 1);
+    assert_eq!(submission_of_unit(&report, code)["status"], "rejected");
+    let back = w
+        .path("out-faulty")
+        .join("tra-lai")
+        .join(format!("{code}.xlsx"));
+    assert_eq!(text(cells(&back, "Thông tin").get(&(5, 2))), Some(code));
 }
 
 /// The pages of a PDF LibreOffice wrote: each page's (width, height) in points, from its

@@ -156,7 +156,15 @@ fn build_and_save(
                 ),
             );
         }
-        write_returned_form(&mut wb, form, &form_data(form, r), &marks).map_err(&e)?;
+        let mut data = form_data(form, r);
+        // The code the form's lookup would have given, cached as its result: a program
+        // that again does not recalculate shows it, not a blank.
+        if r.code_uncalculated
+            && let Some(u) = sub.unit
+        {
+            data.cells[form.identity.unit_code] = Out::Text(form.units[u].code.clone());
+        }
+        write_returned_form(&mut wb, form, &data, &marks).map_err(&e)?;
     }
     save(&mut wb, path)
 }
