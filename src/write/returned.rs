@@ -157,8 +157,8 @@ fn build_and_save(
             );
         }
         let mut data = form_data(form, r);
-        // The code the form's lookup would have given, cached as its result: a program
-        // that again does not recalculate shows it, not a blank.
+        // The code the form's lookup would have given, written in (a returned workbook
+        // has no unit list to look it up in): the unit sees its code, not a blank.
         if r.code_uncalculated
             && let Some(u) = sub.unit
         {
