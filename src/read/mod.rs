@@ -47,10 +47,10 @@ pub enum RawValue {
     Error(String),
     /// A formula whose cached value is missing: its value is unknown, not zero.
     Uncalculated(String),
-    /// The unit-code cell's formula (the form's lookup of the chosen name) with a number
-    /// for its result: a text result never calculated, which LibreOffice writes into an
-    /// `.xls` as 0 when it saves a workbook it opened without recalculating. The code is
-    /// then the name's, as the formula would have given.
+    /// The unit-code cell's formula (the form's lookup of the chosen name) with 0 for its
+    /// result: a text result never calculated, which LibreOffice writes into an `.xls` as
+    /// 0 when it saves a workbook it opened without recalculating. The code is then the
+    /// name's, as the formula would have given. Only on a form with a unit list.
     UncalculatedText,
 }
 
