@@ -182,29 +182,27 @@ pub fn list_inputs_except(
     let mut skipped = Vec::new();
     for l in listed.into_par_iter().map(Listed::look).collect::<Vec<_>>() {
         match l {
-            Listed::File(input) => files.push(input),
-            Listed::Skip(s) => skipped.push(s),
-            Listed::Look(..) => unreachable!("every file was looked at"),
+            Ok(input) => files.push(input),
+            Err(s) => skipped.push(s),
         }
     }
     Ok((files, skipped))
 }
 
-/// An entry of the inbox, in the order of the walk: decided from its name and type, or
-/// still to be looked at (its path, its name in the inbox, whether its extension is a
-/// workbook's).
+/// An entry of the inbox, in the order of the walk: skipped for its name or type, or to
+/// be looked at (its path, its name in the inbox, whether its extension is a workbook's).
 enum Listed {
-    File(Input),
     Skip(Skipped),
     Look(PathBuf, String, bool),
 }
 
 impl Listed {
-    /// A file looked at: a workbook by its first bytes (unless its extension says so), and
-    /// not a previous run's output.
-    fn look(self) -> Listed {
-        let Listed::Look(path, file, known) = self else {
-            return self;
+    /// The entry as a submission, or skipped: a file looked at is a workbook by its first
+    /// bytes (unless its extension says so) and not a previous run's output.
+    fn look(self) -> Result<Input, Skipped> {
+        let (path, file, known) = match self {
+            Listed::Skip(s) => return Err(s),
+            Listed::Look(path, file, known) => (path, file, known),
         };
         // Recognised by content whatever the name; a known name saves the read.
         let workbook = if known {
@@ -216,7 +214,7 @@ impl Listed {
             Ok(true) => match crate::write::mark::own_output(&path) {
                 // A previous run's tong-hop.xlsx or returned workbook, unchanged.
                 Some(reason) => reason,
-                None => return Listed::File((path, file)),
+                None => return Ok((path, file)),
             },
             // A previous run's don-doc.csv: named as what it is.
             Ok(false) if crate::write::chasing::is_own_csv(&path) => Msg::new(
@@ -229,7 +227,7 @@ impl Listed {
             ),
             Err(e) => unreadable(Some(e.kind()), &e.to_string()),
         };
-        Listed::Skip(Skipped { file, reason })
+        Err(Skipped { file, reason })
     }
 }
 

@@ -127,15 +127,10 @@ pub fn identify(layout: &Layout, rules: &RuleSet, report: &Report) -> (Option<us
     // The form's lookup, never calculated, gives the code of the unit of the name chosen:
     // VLOOKUP matches the name exactly but for case (the name as every text is read:
     // trimmed, in NFC). The unit chose the name and cannot write into the code's cell.
-    if report.code_uncalculated {
-        let chosen = name.to_lowercase();
-        if let Some(u) = layout
-            .units
-            .iter()
-            .position(|u| on.is_none_or(|d| u.exists_on(d)) && u.name.to_lowercase() == chosen)
-        {
-            return (Some(u), out);
-        }
+    if report.code_uncalculated
+        && let Some(u) = layout.units.by_exact_name(&name, on)
+    {
+        return (Some(u), out);
     }
     let by_name = layout.units.by_name(&strip_invisible(&name), on);
     if let Some(u) = by_name {

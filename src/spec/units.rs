@@ -65,6 +65,8 @@ pub struct Roster {
     units: Vec<Unit>,
     /// Every submission is looked up by code, and a roll-up has thousands of units.
     by_code: HashMap<String, usize>,
+    /// The units of each name, lower-cased: see [`Roster::by_exact_name`].
+    by_lower_name: HashMap<String, Vec<usize>>,
     /// See [`Roster::listed`]; known when the roster is made, since every file's
     /// identification asks it.
     listed: bool,
@@ -85,10 +87,18 @@ impl Roster {
             .enumerate()
             .map(|(i, u)| (u.code.clone(), i))
             .collect();
+        let mut by_lower_name: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, u) in units.iter().enumerate() {
+            by_lower_name
+                .entry(u.name.to_lowercase())
+                .or_default()
+                .push(i);
+        }
         let today = units.iter().filter(|u| u.exists_on_end(None)).count();
         Roster {
             units,
             by_code,
+            by_lower_name,
             listed: today > 0 && today <= MAX_LISTED,
         }
     }
@@ -96,6 +106,17 @@ impl Roster {
     /// The unit with this code, however it was cased or spaced.
     pub fn by_code(&self, code: &str) -> Option<usize> {
         self.by_code.get(&code.trim().to_ascii_uppercase()).copied()
+    }
+
+    /// The first unit whose name is `name` but for case, as a spreadsheet's exact lookup
+    /// (VLOOKUP with FALSE) matches it; with `on`, among the units that exist that day.
+    /// Indexed: it may be asked for every file of a roll-up.
+    pub fn by_exact_name(&self, name: &str, on: Option<NaiveDate>) -> Option<usize> {
+        self.by_lower_name
+            .get(&name.to_lowercase())?
+            .iter()
+            .copied()
+            .find(|&u| on.is_none_or(|d| self.units[u].exists_on(d)))
     }
 
     /// The unit this name or alias names, whatever the Unicode form, case or legacy
@@ -288,6 +309,39 @@ mod tests {
             from: from.map(d),
             to: to.map(d),
             predecessors: vec![],
+        }
+    }
+
+    #[test]
+    fn an_exact_name_is_a_units_own_but_for_case_among_those_of_the_day() {
+        let mut p = Vec::new();
+        let roster = resolve(
+            &[
+                unit("OLD", "Đảng bộ xã Mường Nhé", None, Some("2025-06-30")),
+                unit("MUONGNHE", "Đảng bộ xã Mường Nhé", Some("2025-07-01"), None),
+                unit("CAT", "Đảng bộ Công an tỉnh", None, None),
+            ],
+            &mut p,
+        );
+        assert!(p.is_empty(), "{p:?}");
+        let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
+        assert_eq!(
+            roster.by_exact_name("ĐẢNG BỘ XÃ MƯỜNG NHÉ", day("2026-06-30")),
+            Some(1)
+        );
+        assert_eq!(
+            roster.by_exact_name("Đảng bộ xã Mường Nhé", day("2025-01-01")),
+            Some(0)
+        );
+        assert_eq!(roster.by_exact_name("Đảng bộ xã Mường Nhé", None), Some(0));
+        // Not what an exact lookup matches: spaces, another word, nothing.
+        for other in [
+            "Đảng bộ xã  Mường Nhé",
+            "Đảng bộ xã Mường Nhé ",
+            "Mường Nhé",
+            "",
+        ] {
+            assert_eq!(roster.by_exact_name(other, None), None, "{other:?}");
         }
     }
 
