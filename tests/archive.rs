@@ -2,7 +2,7 @@
 //! closed period is refused, a killed run leaves it whole, and periods come in and go
 //! out as workbooks (export, template, import) and from an earlier run's report.json.
 
-use crate::common::{Workdir, cells, run_args, sha256, show, text};
+use crate::common::{Workdir, cells, figure, run_args, sha256, show, text};
 use rusqlite::Connection;
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
@@ -35,7 +35,7 @@ fn reported(report: &Value, key: &str) -> Vec<(String, f64)> {
         .map(|s| {
             (
                 s["unit"].as_str().unwrap().to_string(),
-                s["figures"][key]["value"].as_f64().unwrap(),
+                figure(report, s, key).value.as_f64().unwrap(),
             )
         })
         .collect();
@@ -84,14 +84,8 @@ fn a_run_records_its_period_beside_out_with_each_figures_file_and_cell() {
         .unwrap();
     assert_eq!(file, s["file"].as_str().unwrap());
     assert_eq!(sha, s["sha256"].as_str().unwrap());
-    assert_eq!(
-        sheet,
-        s["figures"]["movement.a.this"]["sheet"].as_str().unwrap()
-    );
-    assert_eq!(
-        cell,
-        s["figures"]["movement.a.this"]["cell"].as_str().unwrap()
-    );
+    assert_eq!(sheet, figure(&report, s, "movement.a.this").sheet.unwrap());
+    assert_eq!(cell, figure(&report, s, "movement.a.this").cell.unwrap());
     // The province's figures as the run computed them.
     let total: f64 = c
         .query_row(
@@ -515,6 +509,91 @@ fn a_first_year_starts_from_a_hand_made_workbook_and_a_report_json() {
     assert_eq!(
         count(&c, "SELECT count(*) FROM run WHERE source = 'import'"),
         2
+    );
+}
+
+/// report.json as tonghop 0.1 wrote it: each submission's figures an object of
+/// `{"value","sheet","cell"}` by key, a list line the file lacks left out, and no
+/// `form.figures`, `form.sheets`, `sheets` or `moved`.
+fn as_first_version(report: &Value) -> Value {
+    let mut old = report.clone();
+    for s in old["submissions"].as_array_mut().unwrap() {
+        let mut figures = serde_json::Map::new();
+        for f in report["form"]["figures"].as_array().unwrap() {
+            let key = f["key"].as_str().unwrap();
+            if s["moved"].get(key) == Some(&Value::Null) {
+                continue;
+            }
+            let at = figure(report, s, key);
+            let mut one = serde_json::Map::new();
+            one.insert("value".into(), at.value.clone());
+            if let (Some(sheet), Some(cell)) = (at.sheet, at.cell) {
+                one.insert("sheet".into(), sheet.into());
+                one.insert("cell".into(), cell.into());
+            }
+            figures.insert(key.to_string(), Value::Object(one));
+        }
+        let s = s.as_object_mut().unwrap();
+        s.insert("figures".into(), Value::Object(figures));
+        s.remove("sheets");
+        s.remove("moved");
+    }
+    let form = old["form"].as_object_mut().unwrap();
+    form.remove("figures");
+    form.remove("sheets");
+    old
+}
+
+/// An archived figure: unit, key, value, sheet, cell.
+type Traced = (String, String, f64, Option<String>, Option<String>);
+
+/// A province that kept the report.json of a run of tonghop 0.1 can still import it:
+/// the same figures, with their sheets and cells, as from today's layout.
+#[test]
+fn a_report_json_of_the_first_version_imports_as_todays_does() {
+    let w = Workdir::official();
+    inbox(&w, "nop", "3");
+    w.run_expect(
+        &run_args("nop", "out", &["--no-archive", "--period", PERIOD]),
+        0,
+    );
+    let report = w.report("out");
+    assert_eq!(
+        report["submissions"][0]["figures"]
+            .as_array()
+            .unwrap()
+            .len(),
+        report["form"]["figures"].as_array().unwrap().len()
+    );
+    let old = as_first_version(&report);
+    w.put(
+        "cu/report.json",
+        serde_json::to_string(&old).unwrap().as_bytes(),
+    );
+    let provenance = "SELECT unit, figure, value, sheet, cell FROM figure ORDER BY unit, figure";
+    let mut seen = Vec::new();
+    for (from, archive) in [
+        ("out/report.json", "nay.sqlite"),
+        ("cu/report.json", "cu.sqlite"),
+    ] {
+        w.run_expect(&["archive", "import", from, "--archive", archive], 0);
+        let c = db(&w, archive);
+        let mut q = c.prepare(provenance).unwrap();
+        let rows: Vec<Traced> = q
+            .query_map([], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        seen.push(rows);
+    }
+    let traced = seen[0].iter().filter(|r| r.3.is_some() && r.4.is_some());
+    assert!(traced.count() > 3 * 100, "{} figures", seen[0].len());
+    assert_eq!(seen[0], seen[1]);
+    assert_eq!(
+        archived(&db(&w, "cu.sqlite"), "movement.d.this"),
+        reported(&report, "movement.d.this")
     );
 }
 

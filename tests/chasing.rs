@@ -9,7 +9,7 @@
 //! balance (returned), NAMKE left its date of report blank (returned, undated), QUANGLAM
 //! dated its report 10/08, after the day of the run. The other 44 units sent nothing.
 
-use crate::common::{Workdir, cells, run_args, sheet_names, show, submission, text};
+use crate::common::{Workdir, cells, figure, run_args, sheet_names, show, submission, text};
 use crate::hostile::edit::{Cell, Pkg};
 use calamine::Data;
 use chrono::NaiveDate;
@@ -265,7 +265,8 @@ fn the_chasing_sheet_lists_missing_returned_and_late_units_with_whom_to_call() {
     );
 
     let fig = |file: &str, key: &str| {
-        submission(&report, file)["figures"][key]["value"]
+        figure(&report, submission(&report, file), key)
+            .value
             .as_str()
             .unwrap_or_else(|| panic!("{file} {key}"))
             .to_string()
@@ -590,7 +591,8 @@ fn a_unit_silent_this_period_is_chased_with_whom_its_last_report_named() {
         .unwrap()
         .to_string();
     let said = |key: &str| {
-        submission(&first, &format!("{unit}.xlsx"))["figures"][key]["value"]
+        figure(&first, submission(&first, &format!("{unit}.xlsx")), key)
+            .value
             .as_str()
             .unwrap_or_else(|| panic!("no {key} in {}", first["submissions"][0]))
             .to_string()

@@ -35,7 +35,8 @@ fn faults(w: &Workdir, dir: &str) -> Vec<Value> {
 }
 
 fn figure(report: &Value, unit: &str, key: &str) -> f64 {
-    submission_of_unit(report, unit)["figures"][key]["value"]
+    crate::common::figure(report, submission_of_unit(report, unit), key)
+        .value
         .as_f64()
         .unwrap()
 }

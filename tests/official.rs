@@ -27,12 +27,12 @@ fn all_clean(report: &Value) {
 }
 
 /// A figure of a submission as report.json gives it: (value, sheet, cell).
-fn figure(sub: &Value, key: &str) -> (f64, String, String) {
-    let f = &sub["figures"][key];
+fn figure(report: &Value, sub: &Value, key: &str) -> (f64, String, String) {
+    let f = crate::common::figure(report, sub, key);
     (
-        f["value"].as_f64().unwrap_or_else(|| panic!("{key}: {f}")),
-        f["sheet"].as_str().unwrap_or_default().to_string(),
-        f["cell"].as_str().unwrap_or_default().to_string(),
+        f.value.as_f64().unwrap_or_else(|| panic!("{key}: {f:?}")),
+        f.sheet.unwrap_or_default().to_string(),
+        f.cell.unwrap_or_default().to_string(),
     )
 }
 
@@ -160,10 +160,10 @@ fn a_reordered_list_with_a_tcvn3_label_is_read_right() {
     let w = Workdir::official();
     w.samples("made", &["--units", "1", "--rows", "6", "--seed", "3"]);
     let (name, mut p) = first_sample(&w, "made");
-    let before = w.run_json(&["check", &format!("made/{name}"), "--json"], 0);
-    let before = &submissions(&before)[0];
-    let thai = figure(before, "by_group.thai.total");
-    let mong = figure(before, "by_group.mong.total");
+    let first = w.run_json(&["check", &format!("made/{name}"), "--json"], 0);
+    let before = &submissions(&first)[0];
+    let thai = figure(&first, before, "by_group.thai.total");
+    let mong = figure(&first, before, "by_group.mong.total");
     assert_eq!((thai.2.as_str(), mong.2.as_str()), ("C9", "C14"));
     assert!(thai.0 + mong.0 > 0.0, "a sample with Thái or Mông admitted");
     // The Thái line (row 9) and the Mông line (row 14) change places; the Thái label is
@@ -193,16 +193,54 @@ fn a_reordered_list_with_a_tcvn3_label_is_read_right() {
     p.cell(BIEU_2B, "A14", Cell::Blank);
     p.cell(BIEU_2B, "B14", text("Th¸i"));
     w.put(&format!("edited/{name}"), &p.bytes());
-    let after = w.run_json(&["check", &format!("edited/{name}"), "--json"], 0);
-    let after = &submissions(&after)[0];
+    let second = w.run_json(&["check", &format!("edited/{name}"), "--json"], 0);
+    let after = &submissions(&second)[0];
     assert!(rules_of(after).is_empty(), "{:?}", after["findings"]);
     assert_eq!(
-        figure(after, "by_group.thai.total"),
+        figure(&second, after, "by_group.thai.total"),
         (thai.0, thai.1.clone(), "C14".to_string())
     );
+    assert_eq!(after["moved"]["by_group.thai.total"], "C14");
     assert_eq!(
-        figure(after, "by_group.mong.total"),
+        figure(&second, after, "by_group.mong.total"),
         (mong.0, mong.1, "C9".to_string())
+    );
+}
+
+/// A list line deleted from the unit's sheet: report.json says the file lacks it
+/// (`moved` null, its figures null), not a blank where the form has it.
+#[test]
+fn a_deleted_list_line_is_named_as_absent_in_report_json() {
+    let w = Workdir::official();
+    w.samples("made", &["--units", "1", "--rows", "6", "--seed", "3"]);
+    let (name, mut p) = first_sample(&w, "made");
+    p.edit(BIEU_2B, |xml| {
+        let (head, rows, tail) = split_rows(&xml);
+        let body: String = rows
+            .into_iter()
+            .filter(|(n, _)| *n != 9)
+            .map(|(_, r)| r)
+            .collect();
+        format!("{head}{body}{tail}")
+    });
+    w.put(&format!("edited/{name}"), &p.bytes());
+    let report = w.run_json(&["check", &format!("edited/{name}"), "--json"], 1);
+    let sub = &submissions(&report)[0];
+    assert!(!rules_of(sub).is_empty(), "{:?}", sub["findings"]);
+    let thai = crate::common::figure(&report, sub, "by_group.thai.total");
+    assert_eq!(
+        sub["moved"]["by_group.thai.total"],
+        Value::Null,
+        "{}",
+        sub["moved"]
+    );
+    assert!(sub["moved"].get("by_group.thai.total").is_some());
+    assert_eq!((thai.value, thai.cell), (&Value::Null, None));
+    // The lines around it are where the form has them.
+    assert!(sub["moved"].get("by_group.mong.total").is_none());
+    assert_eq!(
+        crate::common::figure(&report, sub, "by_group.mong.total").cell,
+        Some("C14")
     );
 }
 
@@ -213,12 +251,12 @@ fn a_report_with_a_restored_membership_balances() {
     let report = w.run_report("inbox", "out", &PERIOD, 0);
     let restoring = submissions(&report)
         .iter()
-        .find(|s| figure(s, "movement.b3.this").0 > 0.0)
+        .find(|s| figure(&report, s, "movement.b3.this").0 > 0.0)
         .expect("a sample with a membership restored (B.3)");
     // Accepted: D = A + B − C with B.3 in B.
     assert_eq!(restoring["status"], "accepted");
-    let b3 = figure(restoring, "movement.b3.this").0;
-    let d = figure(restoring, "movement.d.this").0;
+    let b3 = figure(&report, restoring, "movement.b3.this").0;
+    let d = figure(&report, restoring, "movement.d.this").0;
     // The same report with D computed as the 2010-era form had it, without B.3: the
     // balance names D.
     let file = restoring["file"].as_str().unwrap();

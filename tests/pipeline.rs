@@ -2,8 +2,8 @@
 //! consolidated by `tonghop run`, outputs read back independently with calamine.
 
 use crate::common::{
-    Workdir, a1, cells, files_in, fill, findings_at, has_fault, notes, number, rules_of, run_args,
-    sha256, sheet_part, submission, submissions, text, zip_of, zip_text,
+    Workdir, a1, cells, figure, files_in, fill, findings_at, has_fault, notes, number, rules_of,
+    run_args, sha256, sheet_part, submission, submissions, text, zip_of, zip_text,
 };
 use calamine::{Data, Reader, open_workbook_auto};
 use serde_json::Value;
@@ -156,9 +156,14 @@ fn every_injected_fault_is_found_at_its_cell_and_only_faulty_units_are_returned(
     let classes: f64 = accepted
         .iter()
         .map(|u| {
-            submission(&report, &format!("{u}.xlsx"))["figures"]["classes"]["value"]
-                .as_f64()
-                .unwrap()
+            figure(
+                &report,
+                submission(&report, &format!("{u}.xlsx")),
+                "classes",
+            )
+            .value
+            .as_f64()
+            .unwrap()
         })
         .sum();
     assert_eq!(report["totals"]["classes"].as_f64().unwrap(), classes);

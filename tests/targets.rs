@@ -2,7 +2,7 @@
 //! achievement, the units below target, the term's sum and the summary's sentences,
 //! each checked against what is computed here from the runs' own sums.
 
-use crate::common::{Workdir, cells, sheet_names, show, submission_of_unit, text};
+use crate::common::{Workdir, cells, figure, sheet_names, show, submission_of_unit, text};
 use rust_xlsxwriter::Workbook;
 use serde_json::Value;
 
@@ -68,8 +68,8 @@ fn units(report: &Value) -> Vec<(String, f64, f64)> {
         .map(|s| {
             (
                 s["unit"].as_str().unwrap().to_string(),
-                s["figures"][B1]["value"].as_f64().unwrap(),
-                s["figures"]["movement.a.this"]["value"].as_f64().unwrap(),
+                figure(report, s, B1).value.as_f64().unwrap(),
+                figure(report, s, "movement.a.this").value.as_f64().unwrap(),
             )
         })
         .collect()
@@ -254,7 +254,8 @@ fn two_periods_give_targets_achieved_the_term_so_far_and_the_summary() {
         "{notes:?}"
     );
     for (u, a, _) in &us {
-        let first_b1 = submission_of_unit(&first, u)["figures"][B1]["value"]
+        let first_b1 = figure(&first, submission_of_unit(&first, u), B1)
+            .value
             .as_f64()
             .unwrap();
         assert_eq!(

@@ -24,7 +24,9 @@ fn samples(w: &Workdir, dir: &str, period: &str, seed: &str, carry_faults: &str)
 
 /// A unit's figure `key` in a report.json, if it has one.
 fn figure(report: &Value, unit: &str, key: &str) -> Option<f64> {
-    submission_of_unit(report, unit)["figures"][key]["value"].as_f64()
+    crate::common::figure(report, submission_of_unit(report, unit), key)
+        .value
+        .as_f64()
 }
 
 /// The units a report.json has figures for.

@@ -5,7 +5,7 @@
 //! reports make a national inbox, and the national totals must be the sums of the
 //! provinces' and of all their units' figures.
 
-use crate::common::{Workdir, cells, run_args, show, submissions, text};
+use crate::common::{Workdir, cells, find_figure, run_args, show, submissions, text};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -85,7 +85,7 @@ fn add_units(report: &Value, keys: &[String], sums: &mut BTreeMap<String, f64>) 
             continue;
         }
         for k in keys {
-            if let Some(v) = s["figures"][k]["value"].as_f64() {
+            if let Some(v) = find_figure(report, s, k).and_then(|f| f.value.as_f64()) {
                 *sums.entry(k.clone()).or_default() += v;
             }
         }

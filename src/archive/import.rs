@@ -200,6 +200,7 @@ fn from_report(form: &Form, path: &Path) -> Result<Parts, ArchiveError> {
         .into_iter()
         .map(|f| (form.field_key(f), f))
         .collect();
+    let layout = FigureLayout::of(&json);
     let mut files = Vec::new();
     for s in json
         .get("submissions")
@@ -215,25 +216,21 @@ fn from_report(form: &Form, path: &Path) -> Result<Parts, ArchiveError> {
             .and_then(Json::as_bool)
             .unwrap_or(false)
             && unit.is_some();
+        let given = layout.figures(s);
         let mut figures = Vec::new();
         if included {
-            for (key, v) in s
-                .get("figures")
-                .and_then(Json::as_object)
-                .into_iter()
-                .flatten()
-            {
-                if !keys.contains_key(key) {
+            for f in &given {
+                if !keys.contains_key(f.key) {
                     continue;
                 }
-                let Some(value) = v.get("value").and_then(Json::as_f64) else {
+                let Some(value) = f.value.as_f64() else {
                     continue;
                 };
                 figures.push(UnitFigure {
-                    key: key.clone(),
+                    key: f.key.to_string(),
                     value,
-                    sheet: v.get("sheet").and_then(Json::as_str).map(str::to_string),
-                    cell: v.get("cell").and_then(Json::as_str).map(str::to_string),
+                    sheet: f.sheet.map(str::to_string),
+                    cell: f.cell.map(str::to_string),
                 });
             }
             for (tkey, t) in s
@@ -254,16 +251,12 @@ fn from_report(form: &Form, path: &Path) -> Result<Parts, ArchiveError> {
             included,
             errors: count("errors"),
             warnings: count("warnings"),
-            report_date: json_date(
-                form.identity
-                    .report_date
-                    .and_then(|c| s.pointer(&format!("/figures/{}/value", form.cells[c].key))),
-            )
-            .map(super::iso),
+            report_date: json_date(identity_value(form, &given, form.identity.report_date))
+                .map(super::iso),
             figures,
             current: included,
-            preparer: identity_text(form, s, form.identity.preparer),
-            phone: identity_text(form, s, form.identity.phone),
+            preparer: identity_text(form, &given, form.identity.preparer),
+            phone: identity_text(form, &given, form.identity.phone),
             ..FileRecord::default()
         });
     }
@@ -508,11 +501,95 @@ fn shown(problems: &[String]) -> String {
 }
 
 /// An identity text of a submission in report.json (its preparer, its phone).
-fn identity_text(form: &Form, s: &Json, cell: Option<usize>) -> Option<String> {
-    let key = &form.cells[cell?].key;
-    let t = s
-        .pointer(&format!("/figures/{key}/value"))?
-        .as_str()?
-        .trim();
+fn identity_text(form: &Form, given: &[JsonFigure], cell: Option<usize>) -> Option<String> {
+    let t = identity_value(form, given, cell)?.as_str()?.trim();
     (!t.is_empty()).then(|| t.to_string())
+}
+
+/// The value of an identity cell among a submission's figures.
+fn identity_value<'a>(
+    form: &Form,
+    given: &[JsonFigure<'a>],
+    cell: Option<usize>,
+) -> Option<&'a Json> {
+    let key = &form.cells[cell?].key;
+    given.iter().find(|f| f.key == key).map(|f| f.value)
+}
+
+/// One figure of a submission in report.json.
+struct JsonFigure<'a> {
+    key: &'a str,
+    value: &'a Json,
+    sheet: Option<&'a str>,
+    cell: Option<&'a str>,
+}
+
+/// How a report.json lays out its submissions' figures. Since version 0.2 they are bare
+/// values in the order of `form.figures`, which gives each one's key, sheet and cell (a
+/// submission names its own sheets and the cells it has elsewhere, under `moved`). A
+/// report.json of an earlier version gives each figure as `{"value","sheet","cell"}` by
+/// key; a province may still import those.
+struct FigureLayout<'a> {
+    /// `form.figures` and `form.sheets`; `None` in an earlier report.json.
+    figures: Option<(&'a [Json], &'a [Json])>,
+}
+
+impl<'a> FigureLayout<'a> {
+    fn of(json: &'a Json) -> FigureLayout<'a> {
+        let arr = |p: &str| json.pointer(p).and_then(Json::as_array).map(Vec::as_slice);
+        FigureLayout {
+            figures: arr("/form/figures").map(|f| (f, arr("/form/sheets").unwrap_or(&[]))),
+        }
+    }
+
+    /// A submission's figures; a list line its file lacks is not among them.
+    fn figures(&self, s: &'a Json) -> Vec<JsonFigure<'a>> {
+        let Some((layout, form_sheets)) = self.figures else {
+            return s
+                .get("figures")
+                .and_then(Json::as_object)
+                .into_iter()
+                .flatten()
+                .map(|(key, v)| JsonFigure {
+                    key,
+                    value: v.get("value").unwrap_or(&Json::Null),
+                    sheet: v.get("sheet").and_then(Json::as_str),
+                    cell: v.get("cell").and_then(Json::as_str),
+                })
+                .collect();
+        };
+        let values = s
+            .get("figures")
+            .and_then(Json::as_array)
+            .map_or(&[][..], Vec::as_slice);
+        let moved = s.get("moved").and_then(Json::as_object);
+        let sheets = s.get("sheets").and_then(Json::as_array);
+        layout
+            .iter()
+            .zip(values)
+            .filter_map(|(f, value)| {
+                let key = f.get("key")?.as_str()?;
+                let cell = match moved.and_then(|m| m.get(key)) {
+                    Some(Json::Null) => return None,
+                    Some(c) => c.as_str(),
+                    None => f.get("cell").and_then(Json::as_str),
+                };
+                let form_sheet = f.get("sheet").and_then(Json::as_str);
+                // The unit's own name of the sheet, found by the form's sheet's place.
+                let sheet = form_sheet.map(|name| {
+                    form_sheets
+                        .iter()
+                        .position(|n| n.as_str() == Some(name))
+                        .and_then(|i| sheets?.get(i)?.as_str())
+                        .unwrap_or(name)
+                });
+                Some(JsonFigure {
+                    key,
+                    value,
+                    sheet,
+                    cell,
+                })
+            })
+            .collect()
+    }
 }

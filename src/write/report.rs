@@ -1,5 +1,7 @@
 //! report.json: everything the run decided, for machines. Keys are the form's describe
-//! keys; figures carry the sheet and cell they were read from.
+//! keys. A submission's figures are an array in the order of `form.figures`, which says
+//! each one's key, sheet and cell; the submission names only the cells its file has
+//! elsewhere (`moved`) and its sheets' names.
 
 use super::{WriteError, atomic_write_with};
 use crate::consolidate::Consolidation;
@@ -115,9 +117,20 @@ impl Serialize for Report<'_> {
         if let Some(run) = self.run {
             m.serialize_entry("run", &json!({ "id": run.id, "returned": run.returned }))?;
         }
+        let sheet_names: Vec<String> = form.sheets.iter().map(|s| s.name.clone()).collect();
+        let layout = FigureLayout::of(form);
         m.serialize_entry(
             "form",
-            &json!({ "id": form.id, "version": form.version, "title": form.title }),
+            &FormJson {
+                id: &form.id,
+                version: &form.version,
+                title: &form.title,
+                sheets: &sheet_names,
+                figures: LayoutJson {
+                    layout: &layout,
+                    sheet_names: &sheet_names,
+                },
+            },
         )?;
         m.serialize_entry(
             "period",
@@ -178,13 +191,6 @@ impl Serialize for Report<'_> {
                 }),
             )?;
         }
-        // Each input cell's address, once, not once per submission.
-        let addresses: Vec<String> = form.cells.iter().map(|c| c.pos.to_string()).collect();
-        let item_keys: Vec<(FieldRef, String)> = (0..form.lists.len())
-            .flat_map(|l| form.list_fields(l))
-            .map(|f| (f, form.field_key(f)))
-            .collect();
-        let sheet_names: Vec<String> = form.sheets.iter().map(|s| s.name.clone()).collect();
         let subs: Vec<SubmissionJson> = (0..c.submissions.len())
             .map(|i| SubmissionJson {
                 form,
@@ -193,8 +199,7 @@ impl Serialize for Report<'_> {
                 i,
                 lang,
                 detail: self.detail.written,
-                addresses: &addresses,
-                item_keys: &item_keys,
+                layout: &layout,
                 standing: self.chase.and_then(|ch| ch.standings[i]),
             })
             .collect();
@@ -546,8 +551,7 @@ struct SubmissionJson<'a> {
     i: usize,
     lang: Lang,
     detail: bool,
-    addresses: &'a [String],
-    item_keys: &'a [(FieldRef, String)],
+    layout: &'a FigureLayout,
     /// Against the run's deadline; `None` without one, or for a file not read.
     standing: Option<Standing>,
 }
@@ -606,15 +610,15 @@ impl Serialize for SubmissionJson<'_> {
             ),
         )?;
         m.serialize_entry("findings", &findings)?;
-        m.serialize_entry(
-            "figures",
-            &FiguresJson {
-                form,
-                r: s.report.as_ref(),
-                addresses: self.addresses,
-                item_keys: self.item_keys,
-            },
-        )?;
+        let figures = FiguresJson {
+            form,
+            r: s.report.as_ref(),
+            layout: self.layout,
+        };
+        // The name each form sheet has in the unit's file, for `form.figures`' sheets.
+        m.serialize_entry("sheets", &s.report.as_ref().map(|r| &r.sheet_names))?;
+        m.serialize_entry("figures", &figures)?;
+        m.serialize_entry("moved", &MovedJson(&figures))?;
         let tables: Vec<TableJson> = match &s.report {
             Some(r) => form
                 .tables
@@ -634,94 +638,179 @@ impl Serialize for SubmissionJson<'_> {
     }
 }
 
-/// Each input cell of the form: its value and where it was read. Serialised field by
-/// field: a roll-up of thousands of submissions builds no JSON tree on the way.
+/// Where the form has each of its figures, in the order of every submission's
+/// `figures` array: its key, its sheet and its cell (none for a derived figure, which is
+/// computed). Written once under `form`, so a submission's figures are bare values: at
+/// 600 figures a file, repeating key, sheet and cell made 43 KB of every submission's
+/// 44, 2 GB of a national roll-up's report.json.
+pub struct FigureLayout {
+    figures: Vec<FigureAt>,
+}
+
+struct FigureAt {
+    key: String,
+    field: FieldRef,
+    /// The form's sheet index and the cell, for a figure read from the file.
+    at: Option<(usize, crate::cellref::Pos)>,
+}
+
+impl FigureLayout {
+    /// Input cells, then each list's figures line by line, then the derived figures.
+    pub fn of(form: &Form) -> FigureLayout {
+        let mut figures: Vec<FigureAt> = form
+            .cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| FigureAt {
+                key: c.key.clone(),
+                field: FieldRef::Cell(i),
+                at: Some((c.sheet, c.pos)),
+            })
+            .collect();
+        for l in 0..form.lists.len() {
+            for f in form.list_fields(l) {
+                let FieldRef::Item { list, row, column } = f else {
+                    continue;
+                };
+                let spec = &form.lists[list];
+                // The blank form has line `row` on the `row`-th row of the list.
+                let pos =
+                    crate::cellref::Pos::new(spec.first_row + row as u32, spec.columns[column].col);
+                figures.push(FigureAt {
+                    key: form.field_key(f),
+                    field: f,
+                    at: Some((spec.sheet, pos)),
+                });
+            }
+        }
+        figures.extend(form.derived.iter().enumerate().map(|(i, d)| FigureAt {
+            key: d.key.clone(),
+            field: FieldRef::Derived(i),
+            at: None,
+        }));
+        FigureLayout { figures }
+    }
+}
+
+/// `form`: what the files were checked against, and the layout of their figures.
+#[derive(Serialize)]
+struct FormJson<'a> {
+    id: &'a str,
+    version: &'a str,
+    title: &'a str,
+    sheets: &'a [String],
+    figures: LayoutJson<'a>,
+}
+
+/// `form.figures`: `[{"key","sheet","cell"}]`, sheet and cell null for a derived figure.
+struct LayoutJson<'a> {
+    layout: &'a FigureLayout,
+    sheet_names: &'a [String],
+}
+
+impl Serialize for LayoutJson<'_> {
+    fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut q = ser.serialize_seq(Some(self.layout.figures.len()))?;
+        for f in &self.layout.figures {
+            q.serialize_element(&FigureAtJson {
+                key: &f.key,
+                sheet: f.at.map(|(s, _)| self.sheet_names[s].as_str()),
+                cell: f.at.map(|(_, p)| CellJson(p)),
+            })?;
+        }
+        q.end()
+    }
+}
+
+#[derive(Serialize)]
+struct FigureAtJson<'a> {
+    key: &'a str,
+    sheet: Option<&'a str>,
+    cell: Option<CellJson>,
+}
+
+/// A submission's figure: its value, and the cell it was read from when that is not the
+/// form's (a list line found on another row: `Some(Some(pos))`; a line the file lacks:
+/// `Some(None)`, its value null).
+fn figure_of<'r>(
+    f: &FigureAt,
+    form: &Form,
+    r: &'r crate::extract::Report,
+) -> (Option<&'r Value>, Option<Option<crate::cellref::Pos>>) {
+    match f.field {
+        FieldRef::Cell(i) => (Some(&r.cells[i]), None),
+        FieldRef::Derived(i) => (r.derived.get(i), None),
+        FieldRef::Item { list, row, column } => {
+            let found = r
+                .lists
+                .get(list)
+                .and_then(|d| Some((d.row(row)?, d.value(row, column)?)));
+            match found {
+                None => (None, Some(None)),
+                Some((at, v)) => {
+                    let pos = crate::cellref::Pos::new(at, form.lists[list].columns[column].col);
+                    (
+                        Some(v),
+                        (Some(pos) != f.at.map(|(_, p)| p)).then_some(Some(pos)),
+                    )
+                }
+            }
+        }
+        FieldRef::Column { .. } => (None, None),
+    }
+}
+
+/// A submission's `figures`: one value for each of `form.figures`, serialised one by
+/// one (a roll-up of thousands of submissions builds no JSON tree on the way). Empty
+/// when the file was not read.
 struct FiguresJson<'a> {
     form: &'a Form,
     r: Option<&'a crate::extract::Report>,
-    addresses: &'a [String],
-    /// Every list figure's key, computed once for all submissions.
-    item_keys: &'a [(FieldRef, String)],
+    layout: &'a FigureLayout,
 }
 
 impl Serialize for FiguresJson<'_> {
     fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
         let Some(r) = self.r else {
-            return ser.serialize_map(Some(0))?.end();
+            return ser.serialize_seq(Some(0))?.end();
         };
+        let mut q = ser.serialize_seq(Some(self.layout.figures.len()))?;
+        for f in &self.layout.figures {
+            match figure_of(f, self.form, r).0 {
+                Some(v) => q.serialize_element(&ValueJson(v))?,
+                None => q.serialize_element(&None::<()>)?,
+            }
+        }
+        q.end()
+    }
+}
+
+/// A submission's `moved`: `{KEY: CELL}` for each figure its file holds elsewhere than
+/// the form's cell, `{KEY: null}` for a list line the file lacks. Nearly always empty.
+struct MovedJson<'a>(&'a FiguresJson<'a>);
+
+impl Serialize for MovedJson<'_> {
+    fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
         let mut m = ser.serialize_map(None)?;
-        for (ci, cell) in self.form.cells.iter().enumerate() {
-            m.serialize_entry(
-                &cell.key,
-                &FigureJson {
-                    value: ValueJson(&r.cells[ci]),
-                    sheet: r.sheet(cell.sheet),
-                    cell: CellJson::Named(&self.addresses[ci]),
-                },
-            )?;
-        }
-        // A list's figures where the unit's file has them; a missing line has none.
-        for (f, key) in self.item_keys {
-            let FieldRef::Item { list, row, column } = *f else {
-                continue;
-            };
-            let l = &self.form.lists[list];
-            let Some((at, value)) = r
-                .lists
-                .get(list)
-                .and_then(|d| Some((d.row(row)?, d.value(row, column)?)))
-            else {
-                continue;
-            };
-            m.serialize_entry(
-                key,
-                &FigureJson {
-                    value: ValueJson(value),
-                    sheet: r.sheet(l.sheet),
-                    cell: CellJson::At(crate::cellref::Pos::new(at, l.columns[column].col)),
-                },
-            )?;
-        }
-        // Derived figures: computed, so without a cell.
-        for (d, v) in self.form.derived.iter().zip(&r.derived) {
-            let mut one = std::collections::BTreeMap::new();
-            one.insert("value", ValueJson(v));
-            m.serialize_entry(&d.key, &one)?;
+        if let Some(r) = self.0.r {
+            for f in &self.0.layout.figures {
+                if let Some(moved) = figure_of(f, self.0.form, r).1 {
+                    m.serialize_entry(&f.key, &moved.map(CellJson))?;
+                }
+            }
         }
         m.end()
     }
 }
 
-struct FigureJson<'a> {
-    value: ValueJson<'a>,
-    sheet: &'a str,
-    cell: CellJson<'a>,
-}
+/// A cell's address, written out as it is serialised, without a `String` made for each.
+struct CellJson(crate::cellref::Pos);
 
-/// A figure's cell: its address, or a list line's position written out as it is
-/// serialised, without a `String` made for each of the ~600 figures of every
-/// submission.
-enum CellJson<'a> {
-    Named(&'a str),
-    At(crate::cellref::Pos),
-}
-
-impl Serialize for CellJson<'_> {
+impl Serialize for CellJson {
     fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
-        match self {
-            CellJson::Named(a) => ser.serialize_str(a),
-            CellJson::At(p) => ser.serialize_str(p.a1(&mut [0; 16])),
-        }
-    }
-}
-
-impl Serialize for FigureJson<'_> {
-    fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
-        let mut m = ser.serialize_map(Some(3))?;
-        m.serialize_entry("value", &self.value)?;
-        m.serialize_entry("sheet", self.sheet)?;
-        m.serialize_entry("cell", &self.cell)?;
-        m.end()
+        ser.serialize_str(self.0.a1(&mut [0; 16]))
     }
 }
 

@@ -285,6 +285,67 @@ pub fn submission_of_unit<'a>(report: &'a Value, unit: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no submission of {unit} in report"))
 }
 
+/// A submission's figure `key` in a report.json: its value (null when blank, or when
+/// the file lacks the list line), and the sheet and cell it was read from (none for a
+/// derived figure). report.json gives the figures as values in the order of
+/// `form.figures`, with the cells a file has elsewhere under `moved`.
+pub fn figure<'a>(report: &'a Value, sub: &'a Value, key: &str) -> Figure<'a> {
+    find_figure(report, sub, key).unwrap_or_else(|| panic!("no figure {key} in form.figures"))
+}
+
+/// [`figure`], or `None` for a key that is not among `form.figures` (a table column).
+pub fn find_figure<'a>(report: &'a Value, sub: &'a Value, key: &str) -> Option<Figure<'a>> {
+    let layout = report["form"]["figures"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no form.figures in report"));
+    let i = layout.iter().position(|f| f["key"] == key)?;
+    let moved = &sub["moved"][key];
+    let cell = if sub["moved"].get(key).is_some() {
+        moved.as_str()
+    } else {
+        layout[i]["cell"].as_str()
+    };
+    let sheet = layout[i]["sheet"].as_str().map(|name| {
+        let at = report["form"]["sheets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .position(|n| n == name)
+            .unwrap();
+        sub["sheets"][at].as_str().unwrap_or(name)
+    });
+    Some(Figure {
+        value: &sub["figures"][i],
+        sheet,
+        cell,
+    })
+}
+
+/// `sub` with its `figures` given by key, `{KEY: {"value","sheet","cell"}}`, as
+/// [`figure`] reads them: for tests that look at many figures of one submission.
+pub fn keyed(report: &Value, sub: &Value) -> Value {
+    let mut out = sub.clone();
+    let mut figures = serde_json::Map::new();
+    for f in report["form"]["figures"].as_array().unwrap() {
+        let key = f["key"].as_str().unwrap();
+        let at = figure(report, sub, key);
+        figures.insert(
+            key.to_string(),
+            serde_json::json!({ "value": at.value, "sheet": at.sheet, "cell": at.cell }),
+        );
+    }
+    out["figures"] = Value::Object(figures);
+    out
+}
+
+/// One figure of a submission, as [`figure`] finds it.
+#[derive(Debug)]
+pub struct Figure<'a> {
+    pub value: &'a Value,
+    pub sheet: Option<&'a str>,
+    pub cell: Option<&'a str>,
+}
+
 /// Does `sub` have a finding with this rule at this sheet and cell?
 pub fn has_finding(sub: &Value, rule: &str, sheet: &str, cell: Option<&str>) -> bool {
     sub["findings"]

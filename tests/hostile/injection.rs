@@ -107,7 +107,7 @@ fn text_that_looks_like_a_formula_stays_text_in_every_output() {
     warn(&mut p);
     let w = inbox(&[("TGI.xlsx", p.bytes())]);
     let report = run_batch(&w, &[], 0);
-    let sub = submission(&report, "TGI.xlsx");
+    let sub = &crate::common::keyed(&report, submission(&report, "TGI.xlsx"));
     assert_accepted(sub);
     assert_eq!(sub["unit"], "TGI");
     assert_eq!(figure(sub, "unit_name"), payloads[0]);

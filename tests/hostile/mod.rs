@@ -41,7 +41,7 @@ mod recognition;
 mod units_and_duplicates;
 mod vietnamese_text;
 
-use crate::common::{Workdir, has_finding, run_args, show, submission, wait_or_kill};
+use crate::common::{Workdir, has_finding, keyed, run_args, show, submission, wait_or_kill};
 use calamine::{Reader, open_workbook_auto};
 use edit::{Pkg, text};
 use serde_json::Value;
@@ -129,7 +129,8 @@ fn run_inbox(files: &[(&str, Vec<u8>)], extra: &[&str], code: i32) -> Value {
 /// [`run_inbox`] of one file beside the valid submission, for a test that needs only
 /// what became of that file: its submission.
 fn run_one(name: &str, bytes: Vec<u8>, extra: &[&str], code: i32) -> Value {
-    submission(&run_inbox(&[(name, bytes)], extra, code), name).clone()
+    let report = run_inbox(&[(name, bytes)], extra, code);
+    keyed(&report, submission(&report, name))
 }
 
 /// [`run_one`] on `unit`'s valid submission with `typed` typed into `part`!`cell`: what
@@ -253,6 +254,7 @@ fn nothing_returned(w: &Workdir) -> bool {
     w.returned("out").is_empty()
 }
 
+/// A figure's value in a submission [`keyed`] by figure.
 fn figure<'a>(sub: &'a Value, key: &str) -> &'a Value {
     &sub["figures"][key]["value"]
 }

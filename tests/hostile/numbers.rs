@@ -282,7 +282,7 @@ fn a_count_beyond_what_a_form_holds_is_a_type_error_and_no_total_overflows() {
         // Shown short, not as 309 digits.
         assert_eq!(f["found"], "1e308", "{f}");
     }
-    let ok = super::submission(&report, "KDN.xlsx");
+    let ok = &crate::common::keyed(&report, super::submission(&report, "KDN.xlsx"));
     for key in ["classes", "attendees"] {
         assert_eq!(
             report["totals"][key], ok["figures"][key]["value"],
@@ -320,14 +320,14 @@ fn a_provincial_total_past_two_to_the_53_is_left_blank_and_named() {
         report["totals_beyond_bound"],
         serde_json::json!(["classes"])
     );
-    let ok = super::submission(&report, "KDN.xlsx");
+    let ok = &crate::common::keyed(&report, super::submission(&report, "KDN.xlsx"));
     assert_eq!(
         report["totals"]["attendees"],
         ok["figures"]["attendees"]["value"].as_f64().unwrap()
             + files
                 .iter()
                 .map(
-                    |(f, _)| super::submission(&report, f)["figures"]["attendees"]["value"]
+                    |(f, _)| crate::common::keyed(&report, super::submission(&report, f))["figures"]["attendees"]["value"]
                         .as_f64()
                         .unwrap()
                 )
@@ -349,7 +349,7 @@ fn a_cell_reference_past_a_row_number_does_not_wrap_onto_a_form_cell() {
         format!("{}{cell}{}", &x[..from], &x[to..])
     });
     let report = super::run_inbox(&[("TGI.xlsx", p.bytes())], &[], 1);
-    let sub = super::submission(&report, "TGI.xlsx");
+    let sub = &crate::common::keyed(&report, super::submission(&report, "TGI.xlsx"));
     assert_finding(sub, "SHEET", "Tạo nguồn", None);
     // Not read as C4's figure.
     assert!(!sub["figures"]["classes"]["value"].is_number(), "{sub:#}");

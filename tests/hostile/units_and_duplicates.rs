@@ -8,7 +8,7 @@ use super::{
     INFO, OK_UNIT, assert_accepted, assert_finding, figure, findings, inbox, is_missing,
     nothing_returned, run, run_batch, run_inbox, run_one, sample, status,
 };
-use crate::common::{Workdir, cells, submission};
+use crate::common::{Workdir, cells, keyed, submission};
 use std::time::{Duration, SystemTime};
 
 /// Give the inbox file `name` the modification time `secs` after the epoch, as a file
@@ -48,7 +48,7 @@ fn the_newer_report_of_a_unit_supersedes_the_older() {
     std::thread::sleep(Duration::from_millis(20));
     w.put("inbox/A-TGI-lan-1.xlsx", &old.bytes());
     let report = run_batch(&w, &[], 0);
-    let kept = submission(&report, "TGI-lan-2.xlsx");
+    let kept = &keyed(&report, submission(&report, "TGI-lan-2.xlsx"));
     assert_accepted(kept);
     assert!(kept["superseded_by"].is_null());
     let older = submission(&report, "A-TGI-lan-1.xlsx");
@@ -75,7 +75,7 @@ fn a_corrected_file_with_the_same_date_of_report_supersedes_the_first() {
     saved_at(&w, "TGI.xlsx", 1_780_000_000);
     saved_at(&w, "A-TGI.xlsx", 1_780_003_600);
     let report = run_batch(&w, &[], 0);
-    let kept = submission(&report, "A-TGI.xlsx");
+    let kept = &keyed(&report, submission(&report, "A-TGI.xlsx"));
     assert_accepted(kept);
     assert_eq!(kept["included_in_totals"], true);
     assert!(findings(kept, "DUP").is_empty(), "{:#}", kept["findings"]);
@@ -139,7 +139,7 @@ fn two_different_files_of_a_unit_with_the_same_date_and_time_are_a_tie_for_the_c
     assert_eq!(w.returned("out").len(), 1);
     assert!(
         report["totals"]["members_end"].as_f64().unwrap()
-            == submission(&report, "KDN.xlsx")["figures"]["members_end"]["value"]
+            == keyed(&report, submission(&report, "KDN.xlsx"))["figures"]["members_end"]["value"]
                 .as_f64()
                 .unwrap()
     );
@@ -170,7 +170,7 @@ fn the_same_file_sent_twice_counts_once() {
     assert!(dup[0]["message"].as_str().unwrap().contains("giống hệt"));
     // Summed once.
     let end = |f: &str| {
-        submission(&report, f)["figures"]["members_end"]["value"]
+        keyed(&report, submission(&report, f))["figures"]["members_end"]["value"]
             .as_f64()
             .unwrap()
     };

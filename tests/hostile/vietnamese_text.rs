@@ -16,7 +16,7 @@ fn unit_by_name_case(name: &str) -> Value {
     let mut p = Pkg::of("TCH");
     p.cell(INFO, "C6", Cell::Blank).cell(INFO, "C7", text(name));
     let report = run_inbox(&[("bao-cao.xlsx", p.bytes())], &[], 0);
-    let sub = submission(&report, "bao-cao.xlsx").clone();
+    let sub = crate::common::keyed(&report, submission(&report, "bao-cao.xlsx"));
     assert_eq!(sub["unit"], "TCH", "{:#}", sub["findings"]);
     assert_finding(&sub, "UNITNAME", "Thông tin", Some("C6"));
     assert_eq!(findings(&sub, "UNITNAME")[0]["severity"], "warning");
