@@ -424,8 +424,11 @@ pub fn floor(inbox: &Path, jobs: usize, inflate: bool) -> Result<FloorCount> {
         .num_threads(jobs.max(1))
         .build()?;
     Ok(pool.install(|| {
+        // One file a task, as `run` schedules them: a floor split into halves of unequal
+        // files would be slowed by the imbalance, not by reading.
         files
             .par_iter()
+            .with_max_len(1)
             .map(|(p, _)| {
                 if inflate {
                     inflate_file(p)

@@ -67,8 +67,13 @@ pub fn process_all(
         }
         Kept { s, bytes, kept }
     };
+    // One file a task: rayon otherwise splits the list into a few runs of neighbours
+    // (names, not sizes, decide who they are), and a thread whose run holds the large
+    // files is still reading them when the other has nothing left it may take. Ten
+    // files of (f), four of them .xls three times the work of an .ods: 0.38 s to 0.31.
     let mut done: Vec<Kept> = inputs
         .par_iter()
+        .with_max_len(1)
         .map(|(path, name)| {
             let k = checked(path, name, false);
             bar.inc(1);

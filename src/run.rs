@@ -777,13 +777,18 @@ fn write_outputs(
     // Returned workbooks, the consolidated workbook and report.json, each written whole
     // to a temporary file in the staging folder and synced.
     pool.install(|| {
-        returns.par_iter().enumerate().try_for_each(|(k, &(u, i))| {
-            if crate::interrupt::requested() {
-                return Err(RunError::Interrupted { lang });
-            }
-            let stamp = &mark.returned[k].stamp;
-            write_returned(form, c, inputs, popts, dir, stamp, u, i).map_err(write_err)
-        })
+        // One workbook a task, as the files were read (see `pipeline::process_all`).
+        returns
+            .par_iter()
+            .enumerate()
+            .with_max_len(1)
+            .try_for_each(|(k, &(u, i))| {
+                if crate::interrupt::requested() {
+                    return Err(RunError::Interrupted { lang });
+                }
+                let stamp = &mark.returned[k].stamp;
+                write_returned(form, c, inputs, popts, dir, stamp, u, i).map_err(write_err)
+            })
     })?;
     phases.mark("returned workbooks");
     step(lang, "returned")?;
