@@ -8,24 +8,54 @@ use crate::lang::{Msg, plain_number};
 use crate::read::{RawValue, SheetCells};
 use crate::spec::{List, match_key};
 use crate::text;
+use std::borrow::Cow;
 
 /// What a unit's sheet holds of a list: each line where it was found, `None` when it
 /// is missing (its figures are then absent, never zero).
 ///
-/// Flat, because a run holds every list of every submission until it has consolidated
-/// them: one `Line` (8 bytes) per line of the form and one [`Value`] per figure, no
-/// allocation per line and no copy of the line's label (the form has it). A `Vec` of
-/// rows each with its label and its own `Vec` of values cost 30 KB per submission of
-/// the official form, half of all a run held per file.
+/// Flat and packed, because a run holds every list of every submission until it has
+/// consolidated them: one `Line` (8 bytes) per line of the form and one 4-byte slot per
+/// figure, no allocation per line and no copy of the line's label (the form has it). A
+/// `Vec` of rows each with its label and its own `Vec` of values cost 30 KB per
+/// submission of the official form; a [`Value`] of 16 bytes per figure still 9.4 KB of
+/// the 13 KB a national roll-up held per file (heaptrack, 20,000 files of scenario (e)).
+/// Nearly every figure is a count: blank or a whole number, which a slot holds itself;
+/// the few others (a fraction, a text, a date, a cell that was not a value) are kept
+/// whole beside the slots.
 #[derive(Debug, Clone, Default)]
 pub struct ListData {
     lines: Vec<Line>,
-    /// Every found line's figures, the line's `first` onwards, `width` of them.
-    values: Vec<Value>,
+    /// Every found line's figures, the line's `first` onwards, `width` of them: a whole
+    /// number up to [`LAST_WHOLE`], [`BLANK`], or [`OTHER`].
+    slots: Vec<u32>,
+    /// The figures of the [`OTHER`] slots, by slot index, in ascending order.
+    others: Vec<(u32, Value)>,
     width: u32,
 }
 
-/// Where a line is in the unit's sheet and where its figures are in `values`.
+/// A blank figure's slot.
+const BLANK: u32 = u32::MAX;
+/// The slot of a figure kept in `others`.
+const OTHER: u32 = u32::MAX - 1;
+/// The largest whole number a slot holds.
+const LAST_WHOLE: u32 = u32::MAX - 2;
+
+/// The slot that holds `v` itself, if one does. Exact: `-0.0` is kept as it is.
+fn slot_of(v: &Value) -> Option<u32> {
+    match *v {
+        Value::Blank => Some(BLANK),
+        Value::Number(n)
+            if n.fract() == 0.0
+                && (0.0..=f64::from(LAST_WHOLE)).contains(&n)
+                && n.is_sign_positive() =>
+        {
+            Some(n as u32)
+        }
+        _ => None,
+    }
+}
+
+/// Where a line is in the unit's sheet and where its figures are in `slots`.
 #[derive(Debug, Clone, Copy)]
 struct Line {
     /// Zero-based row in the unit's sheet; [`Line::MISSING`] when not found.
@@ -50,20 +80,18 @@ impl ListData {
                 };
                 lines
             ],
-            values: Vec::new(),
+            slots: Vec::new(),
+            others: Vec::new(),
             width: width as u32,
         }
     }
 
     /// Bytes the list holds on the heap, texts included (see [`crate::keep`]).
     pub fn heap_bytes(&self) -> u64 {
-        (self.lines.capacity() * size_of::<Line>()) as u64
-            + self
-                .values
-                .iter()
-                .map(super::Value::heap_bytes)
-                .sum::<u64>()
-            + (self.values.capacity() * size_of::<super::Value>()) as u64
+        (self.lines.capacity() * size_of::<Line>()
+            + self.slots.capacity() * size_of::<u32>()
+            + self.others.capacity() * size_of::<(u32, Value)>()) as u64
+            + self.others.iter().map(|(_, v)| v.heap_bytes()).sum::<u64>()
     }
 
     /// The list's lines, found or not.
@@ -84,7 +112,7 @@ impl ListData {
             .filter(|&r| r != Line::MISSING)
     }
 
-    /// Where `line`'s figures are in `values`, when it was found (empty for a line
+    /// Where `line`'s figures are in `slots`, when it was found (empty for a line
     /// without figures).
     fn span(&self, line: usize) -> Option<std::ops::Range<usize>> {
         let l = self.lines.get(line).filter(|l| l.row != Line::MISSING)?;
@@ -95,20 +123,53 @@ impl ListData {
         Some(first..first + self.width as usize)
     }
 
-    /// The figures of `line`, when it was found (empty for a line without figures).
-    pub fn values(&self, line: usize) -> Option<&[Value]> {
-        self.values.get(self.span(line)?)
+    /// The figure in slot `i`.
+    fn at(&self, i: usize) -> Cow<'_, Value> {
+        match self.slots[i] {
+            BLANK => Cow::Owned(Value::Blank),
+            OTHER => {
+                let k = self.others.binary_search_by_key(&(i as u32), |&(j, _)| j);
+                debug_assert!(k.is_ok(), "slot {i} marked other, not among them");
+                k.map_or(Cow::Owned(Value::Blank), |k| {
+                    Cow::Borrowed(&self.others[k].1)
+                })
+            }
+            n => Cow::Owned(Value::Number(f64::from(n))),
+        }
+    }
+
+    /// The figures of `line`, when it was found (none for a line without figures).
+    pub fn values(&self, line: usize) -> Option<impl Iterator<Item = Cow<'_, Value>>> {
+        Some(self.span(line)?.map(|i| self.at(i)))
     }
 
     /// The figure of `line`, `column`, when the line was found.
-    pub fn value(&self, line: usize, column: usize) -> Option<&Value> {
-        self.values(line)?.get(column)
+    pub fn value(&self, line: usize, column: usize) -> Option<Cow<'_, Value>> {
+        let span = self.span(line)?;
+        (column < span.len()).then(|| self.at(span.start + column))
     }
 
-    /// [`ListData::value`], to change (tests that build a report by hand).
-    pub fn value_mut(&mut self, line: usize, column: usize) -> Option<&mut Value> {
-        let span = self.span(line)?;
-        self.values.get_mut(span)?.get_mut(column)
+    /// Change the figure of a found `line`, `column` (tests that build a report by
+    /// hand); false when the line was not found.
+    pub fn set_value(&mut self, line: usize, column: usize, v: Value) -> bool {
+        let Some(span) = self.span(line).filter(|s| column < s.len()) else {
+            return false;
+        };
+        let i = span.start + column;
+        let k = self.others.binary_search_by_key(&(i as u32), |&(j, _)| j);
+        match (slot_of(&v), k) {
+            (Some(slot), Ok(k)) => {
+                self.others.remove(k);
+                self.slots[i] = slot;
+            }
+            (Some(slot), Err(_)) => self.slots[i] = slot,
+            (None, Ok(k)) => self.others[k].1 = v,
+            (None, Err(k)) => {
+                self.others.insert(k, (i as u32, v));
+                self.slots[i] = OTHER;
+            }
+        }
+        true
     }
 
     /// `line` found at `row` of the unit's sheet with `values` (the list's width of
@@ -117,9 +178,16 @@ impl ListData {
     fn set(&mut self, line: usize, row: u32, values: Option<impl Iterator<Item = Value>>) {
         let first = match values {
             Some(values) if self.width > 0 => {
-                let first = self.values.len();
-                self.values.extend(values);
-                debug_assert_eq!(self.values.len() - first, self.width as usize);
+                let first = self.slots.len();
+                for v in values {
+                    let slot = slot_of(&v).unwrap_or_else(|| {
+                        // Ascending, as slots are only ever appended.
+                        self.others.push((self.slots.len() as u32, v));
+                        OTHER
+                    });
+                    self.slots.push(slot);
+                }
+                debug_assert_eq!(self.slots.len() - first, self.width as usize);
                 first as u32
             }
             _ => Line::MISSING,
@@ -129,7 +197,8 @@ impl ListData {
 
     /// Once every line is read: the figures' room trimmed to what they hold.
     fn finish(&mut self) {
-        self.values.shrink_to_fit();
+        self.slots.shrink_to_fit();
+        self.others.shrink_to_fit();
     }
 }
 
@@ -267,8 +336,12 @@ impl Ctx<'_> {
 mod tests {
     use super::*;
 
-    /// A found line gives its row and its own figures, a line without figures an empty
-    /// slice, a missing line nothing: the flat store keeps each line's figures apart.
+    fn all(d: &ListData, line: usize) -> Option<Vec<Value>> {
+        Some(d.values(line)?.map(Cow::into_owned).collect())
+    }
+
+    /// A found line gives its row and its own figures, a line without figures none, a
+    /// missing line nothing: the flat store keeps each line's figures apart.
     #[test]
     fn the_flat_store_gives_each_line_its_own_figures() {
         let mut d = ListData::new(4, 2);
@@ -279,22 +352,81 @@ mod tests {
             31,
             Some([Value::Text(Box::new("x".into())), Value::Number(4.0)].into_iter()),
         );
-        assert_eq!((d.len(), d.row(1), d.values(1)), (4, None, None));
-        assert_eq!((d.row(0), d.values(0)), (Some(10), Some(&[][..])));
+        assert_eq!((d.len(), d.row(1), all(&d, 1)), (4, None, None));
+        assert_eq!((d.row(0), all(&d, 0)), (Some(10), Some(vec![])));
         assert_eq!(d.value(0, 0), None);
         assert_eq!(d.row(2), Some(30));
-        assert_eq!(d.value(2, 0), Some(&Value::Number(1.0)));
-        assert_eq!(d.value(2, 1), Some(&Value::Blank));
+        assert_eq!(d.value(2, 0).as_deref(), Some(&Value::Number(1.0)));
+        assert_eq!(d.value(2, 1).as_deref(), Some(&Value::Blank));
         assert_eq!(d.value(2, 2), None);
-        assert_eq!(d.value(3, 1), Some(&Value::Number(4.0)));
-        *d.value_mut(3, 1).unwrap() = Value::Number(5.0);
-        assert_eq!(d.values(3).unwrap()[1], Value::Number(5.0));
-        assert!(d.value_mut(3, 2).is_none() && d.value_mut(0, 0).is_none());
+        assert_eq!(d.value(3, 1).as_deref(), Some(&Value::Number(4.0)));
+        assert!(d.set_value(3, 1, Value::Number(5.0)));
+        assert_eq!(all(&d, 3).unwrap()[1], Value::Number(5.0));
+        assert!(!d.set_value(3, 2, Value::Blank) && !d.set_value(0, 0, Value::Blank));
         assert_eq!(
-            d.value(2, 1),
+            d.value(2, 1).as_deref(),
             Some(&Value::Blank),
             "the next line is untouched"
         );
+    }
+
+    /// Packing loses nothing: every kind of figure comes back as it went in (a negative
+    /// zero, fractions, numbers past what a slot holds, texts, dates, invalid cells
+    /// beside whole numbers), also after figures are changed from one kind to another.
+    #[test]
+    fn packed_figures_come_back_exactly() {
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 6, 30).unwrap();
+        let kinds = [
+            Value::Blank,
+            Value::Number(0.0),
+            Value::Number(-0.0),
+            Value::Number(7.0),
+            Value::Number(f64::from(LAST_WHOLE)),
+            Value::Number(f64::from(LAST_WHOLE) + 1.0),
+            Value::Number(f64::from(u32::MAX)),
+            Value::Number(1e300),
+            Value::Number(-3.0),
+            Value::Number(2.5),
+            Value::Text(Box::new("năm".into())),
+            Value::Date(day),
+            Value::Invalid(Box::new("nhiều".into())),
+        ];
+        let width = kinds.len();
+        let mut d = ListData::new(3, width);
+        d.set(0, 5, Some(kinds.iter().cloned()));
+        d.set(2, 9, Some(kinds.iter().rev().cloned()));
+        d.finish();
+        let same = |a: &Value, b: &Value| match (a, b) {
+            (Value::Number(x), Value::Number(y)) => x.to_bits() == y.to_bits(),
+            _ => a == b,
+        };
+        let got = all(&d, 0).unwrap();
+        assert!(got.iter().zip(&kinds).all(|(a, b)| same(a, b)), "{got:?}");
+        let got = all(&d, 2).unwrap();
+        assert!(
+            got.iter().zip(kinds.iter().rev()).all(|(a, b)| same(a, b)),
+            "{got:?}"
+        );
+        assert_eq!(
+            d.others.len(),
+            2 * 9,
+            "only what a slot cannot hold is kept whole"
+        );
+        // Each figure of line 0 turned into the kind of the next one, in both ways.
+        for c in 0..width {
+            let v = kinds[(c + 1) % width].clone();
+            assert!(d.set_value(0, c, v));
+        }
+        for c in 0..width {
+            let got = d.value(0, c).unwrap();
+            assert!(same(&got, &kinds[(c + 1) % width]), "{c}: {got:?}");
+        }
+        let got = all(&d, 2).unwrap();
+        assert!(
+            got.iter().zip(kinds.iter().rev()).all(|(a, b)| same(a, b)),
+            "{got:?}"
+        );
+        assert!(d.others.windows(2).all(|w| w[0].0 < w[1].0));
     }
     use crate::finding::Capped;
     use crate::form::Form;
@@ -351,7 +483,7 @@ mod tests {
         let row = |key: &str| {
             let r = l.rows.iter().position(|r| r.key == key).unwrap();
             data.row(r)
-                .map(|at| (at, data.value(r, 0).unwrap().clone()))
+                .map(|at| (at, data.value(r, 0).unwrap().into_owned()))
         };
         use crate::extract::Value::Number;
         assert_eq!(row("a"), Some((5, Number(100.0))));

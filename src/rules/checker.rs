@@ -7,6 +7,7 @@ use crate::extract::{Report, Row, Value};
 use crate::finding::{Capped, Finding, Shown};
 use crate::lang::{Lang, Msg};
 use crate::spec::{FieldRef, FieldType, Layout};
+use std::borrow::Cow;
 
 /// One place a figure was read: which of the form's sheets, which cell.
 #[derive(Debug, Clone, Copy)]
@@ -73,13 +74,14 @@ impl<'a> Checker<'a> {
         )
     }
 
-    /// The single figure of a field: a cell, or a column's total row.
-    pub fn scalar(&self, f: FieldRef) -> Option<(&'a Value, At)> {
+    /// The single figure of a field: a cell, or a column's total row. Borrowed where
+    /// the report holds it as a [`Value`], made where a list holds it packed.
+    pub fn scalar(&self, f: FieldRef) -> Option<(Cow<'a, Value>, At)> {
         match f {
             FieldRef::Cell(i) => {
                 let c = &self.layout.cells[i];
                 Some((
-                    &self.report.cells[i],
+                    Cow::Borrowed(&self.report.cells[i]),
                     At {
                         sheet: c.sheet,
                         pos: c.pos,
@@ -90,7 +92,7 @@ impl<'a> Checker<'a> {
                 let t = &self.layout.tables[table];
                 let total = self.report.tables[table].total.as_ref()?;
                 Some((
-                    &total.values[column],
+                    Cow::Borrowed(&total.values[column]),
                     At {
                         sheet: t.sheet,
                         pos: Pos::new(total.row, t.columns[column].col),
@@ -123,7 +125,7 @@ impl<'a> Checker<'a> {
                     crate::spec::Derivation::Ratio { numerator, .. } => self.scalar(*numerator)?.1,
                     crate::spec::Derivation::Sum { plus } => self.scalar(*plus.first()?)?.1,
                 };
-                Some((v, at))
+                Some((Cow::Borrowed(v), at))
             }
         }
     }
@@ -133,8 +135,8 @@ impl<'a> Checker<'a> {
     /// (which has its own finding) or a blank percentage leaves the rule out.
     pub fn number(&self, f: FieldRef) -> Option<(f64, At)> {
         let (v, at) = self.scalar(f)?;
-        match v {
-            Value::Number(n) => Some((*n, at)),
+        match *v {
+            Value::Number(n) => Some((n, at)),
             Value::Blank
                 if self.layout.field_type(f) == FieldType::Count
                     && !self.layout.field_required(f)
@@ -152,7 +154,7 @@ impl<'a> Checker<'a> {
     pub fn all(
         &self,
         f: FieldRef,
-    ) -> impl Iterator<Item = (&'a Value, At, Option<&'a Row>)> + use<'a> {
+    ) -> impl Iterator<Item = (Cow<'a, Value>, At, Option<&'a Row>)> + use<'a> {
         let cell = match f {
             FieldRef::Column { .. } => None,
             _ => self.scalar(f).map(|(v, a)| (v, a, None)),
@@ -165,7 +167,7 @@ impl<'a> Checker<'a> {
                 let d = &self.report.tables[table];
                 Some(d.rows.iter().chain(d.total.as_ref()).map(move |r| {
                     (
-                        &r.values[column],
+                        Cow::Borrowed(&r.values[column]),
                         At {
                             sheet,
                             pos: Pos::new(r.row, col),

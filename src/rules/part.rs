@@ -20,6 +20,7 @@ use crate::finding::Shown;
 use crate::lang::Msg;
 use crate::spec::FieldRef;
 use serde::Deserialize;
+use std::borrow::Cow;
 
 /// Fields of a `part` rule.
 #[derive(Debug, Deserialize)]
@@ -140,7 +141,7 @@ impl Lane {
         };
         let per_row = self.parts.iter().flatten().all(|&f| same_table(f));
         let (wl, wle) = c.label(self.whole);
-        let wholes: Vec<(&Value, At, Option<&Row>)> = if per_row {
+        let wholes: Vec<(Cow<Value>, At, Option<&Row>)> = if per_row {
             c.all(self.whole).collect()
         } else {
             c.scalar(self.whole)
@@ -151,7 +152,7 @@ impl Lane {
         // Each part's figures, fetched once: a 20,000-row table must not be walked per row.
         // Single figures are fetched where they are used, without a list of lists for
         // each lane of every file.
-        let part_values: Vec<Vec<Vec<(&Value, At)>>> = if per_row {
+        let part_values: Vec<Vec<Vec<(Cow<Value>, At)>>> = if per_row {
             self.parts
                 .iter()
                 .map(|group| {
@@ -172,11 +173,11 @@ impl Lane {
                 let mut ok = true;
                 for (k, &f) in group.iter().enumerate() {
                     let v = if per_row {
-                        part_values[g][k].get(i).copied()
+                        part_values[g][k].get(i).and_then(|(v, a)| Some((v.number()?, *a)))
                     } else {
-                        c.scalar(f)
+                        c.scalar(f).and_then(|(v, a)| Some((v.number()?, a)))
                     };
-                    match v.and_then(|(v, a)| v.number().map(|n| (n, a))) {
+                    match v {
                         Some((n, a)) => {
                             sum += n;
                             at.get_or_insert(a);

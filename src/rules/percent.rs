@@ -16,7 +16,6 @@
 
 use super::checker::{EPS, num};
 use super::{Checker, Doc, Example, Figure, Kind, Meta, Resolver};
-use crate::extract::Value;
 use crate::finding::Shown;
 use crate::lang::Msg;
 use crate::spec::{FieldRef, FieldType};
@@ -211,11 +210,11 @@ impl Percent {
                 // an .xls saved by LibreOffice holds for the template's formula, whose
                 // result is an empty text, and it claims nothing a reader could take
                 // for a growth rate.
-                if let Some((Value::Number(p), at)) = c.scalar(pf)
-                    && *p != 0.0
+                if let Some((p, at)) = c.scalar(pf).and_then(|(v, at)| Some((v.number()?, at)))
+                    && p != 0.0
                 {
                     let (l, le) = c.label(pf);
-                    let (pv, pe) = num(*p);
+                    let (pv, pe) = num(p);
                     c.push(
                         rule,
                         at,
@@ -223,7 +222,7 @@ impl Percent {
                             format!("\"{l}\" ghi {pv}% nhưng \"{bl}\" bằng 0: tỷ lệ so với 0 không tính được, hãy để trống."),
                             format!("\"{le}\" is {pe}% but \"{ble}\" is 0: a percentage of 0 is undefined; leave it blank."),
                         ),
-                        Some(Shown::Number(*p)),
+                        Some(Shown::Number(p)),
                         Some(Shown::Blank),
                     );
                 }

@@ -171,7 +171,10 @@ fn apply(form: &Form, r: &mut Report, figures: &[(&str, Figure)]) {
                 r.tables[table].total.as_mut().unwrap().values[column] = v
             }
             FieldRef::Item { list, row, column } => {
-                *r.lists[list].value_mut(row, column).unwrap() = v
+                assert!(
+                    r.lists[list].set_value(row, column, v),
+                    "{key}: line not found"
+                )
             }
             FieldRef::Derived(_) => panic!("{key}: a derived figure is not written"),
         }

@@ -17,6 +17,7 @@ use crate::text::date::format_date;
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 use serde_json::{Map, Value as Json, json};
+use std::borrow::Cow;
 use std::io::Write;
 use std::path::Path;
 
@@ -737,10 +738,10 @@ fn figure_of<'r>(
     f: &FigureAt,
     form: &Form,
     r: &'r crate::extract::Report,
-) -> (Option<&'r Value>, Option<Option<crate::cellref::Pos>>) {
+) -> (Option<Cow<'r, Value>>, Option<Option<crate::cellref::Pos>>) {
     match f.field {
-        FieldRef::Cell(i) => (Some(&r.cells[i]), None),
-        FieldRef::Derived(i) => (r.derived.get(i), None),
+        FieldRef::Cell(i) => (Some(Cow::Borrowed(&r.cells[i])), None),
+        FieldRef::Derived(i) => (r.derived.get(i).map(Cow::Borrowed), None),
         FieldRef::Item { list, row, column } => {
             let found = r
                 .lists
@@ -779,7 +780,7 @@ impl Serialize for FiguresJson<'_> {
         let mut q = ser.serialize_seq(Some(self.layout.figures.len()))?;
         for f in &self.layout.figures {
             match figure_of(f, self.form, r).0 {
-                Some(v) => q.serialize_element(&ValueJson(v))?,
+                Some(v) => q.serialize_element(&ValueJson(&v))?,
                 None => q.serialize_element(&None::<()>)?,
             }
         }

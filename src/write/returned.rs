@@ -85,7 +85,7 @@ pub fn form_data<'a>(form: &Form, r: &'a Report) -> FormData<&'a [Row]> {
             .iter()
             .map(|l| ListOut {
                 rows: (0..l.len())
-                    .map(|line| Some((l.row(line)?, l.values(line)?.iter().map(out).collect())))
+                    .map(|line| Some((l.row(line)?, l.values(line)?.map(|v| out(&v)).collect())))
                     .collect(),
             })
             .collect(),
