@@ -22,6 +22,9 @@ use crate::spec::FieldRef;
 use serde::Deserialize;
 use std::borrow::Cow;
 
+/// One part's figures down a table, each with where it was read.
+type Lane<'a> = Vec<(Cow<'a, Value>, At)>;
+
 /// Fields of a `part` rule.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -152,7 +155,7 @@ impl Lane {
         // Each part's figures, fetched once: a 20,000-row table must not be walked per row.
         // Single figures are fetched where they are used, without a list of lists for
         // each lane of every file.
-        let part_values: Vec<Vec<Vec<(Cow<Value>, At)>>> = if per_row {
+        let part_values: Vec<Vec<Lane>> = if per_row {
             self.parts
                 .iter()
                 .map(|group| {
