@@ -23,7 +23,7 @@ use serde::Deserialize;
 use std::borrow::Cow;
 
 /// One part's figures down a table, each with where it was read.
-type Lane<'a> = Vec<(Cow<'a, Value>, At)>;
+type LaneFigures<'a> = Vec<(Cow<'a, Value>, At)>;
 
 /// Fields of a `part` rule.
 #[derive(Debug, Deserialize)]
@@ -155,7 +155,7 @@ impl Lane {
         // Each part's figures, fetched once: a 20,000-row table must not be walked per row.
         // Single figures are fetched where they are used, without a list of lists for
         // each lane of every file.
-        let part_values: Vec<Vec<Lane>> = if per_row {
+        let part_values: Vec<Vec<LaneFigures>> = if per_row {
             self.parts
                 .iter()
                 .map(|group| {

@@ -263,7 +263,7 @@ impl Serialize for Report<'_> {
             m.serialize_entry("comparison", &comparison_json(form, cmp, lang))?;
         }
         if let Some(v) = self.versions {
-            m.serialize_entry("versions", &v.json(c.period))?;
+            m.serialize_entry("versions", &v.json())?;
         }
         if let Some(d) = self.decisions {
             m.serialize_entry(
