@@ -207,6 +207,98 @@ fn a_reordered_list_with_a_tcvn3_label_is_read_right() {
     );
 }
 
+/// An archived figure: unit, key, value, sheet, cell.
+type Archived = (String, String, f64, Option<String>, Option<String>);
+
+/// A run's report.json imported into another archive gives the figures the run itself
+/// recorded, with their sheets and cells, also for a list line the unit moved (found at
+/// another row: report.json's `moved`) on a sheet it renamed (report.json's `sheets`).
+#[test]
+fn an_imported_report_json_traces_moved_lines_on_renamed_sheets_as_the_run_did() {
+    let w = Workdir::official();
+    w.samples(
+        "nop",
+        &[
+            "--units", "2", "--rows", "6", "--seed", "3", "--faults", "0",
+        ],
+    );
+    let (name, mut p) = first_sample(&w, "nop");
+    p.edit(BIEU_2B, |xml| {
+        let (head, rows, tail) = split_rows(&xml);
+        let mut rows: Vec<(u32, String)> = rows
+            .into_iter()
+            .map(|(n, r)| match n {
+                9 => (14, renumber(&r, 9, 14)),
+                14 => (9, renumber(&r, 14, 9)),
+                _ => (n, r),
+            })
+            .collect();
+        rows.sort_by_key(|(n, _)| *n);
+        let body: String = rows.into_iter().map(|(_, r)| r).collect();
+        format!("{head}{body}{tail}")
+    });
+    for row in [9, 14] {
+        let e = format!("E{row}");
+        let v = p.value(BIEU_2B, &e);
+        p.cell(BIEU_2B, &e, v.parse().map_or(Cell::Blank, Cell::Number));
+    }
+    p.edit("xl/workbook.xml", |x| {
+        x.replace("name=\"Biểu 2B\"", "name=\"biểu 2b \"")
+    });
+    w.put(&format!("nop/{name}"), &p.bytes());
+    let mut args = vec!["run", "nop", "--out", "out", "--archive", "chay.sqlite"];
+    args.extend(PERIOD);
+    w.run_expect(&args, 0);
+    let report = w.json("out/report.json");
+    let sub = submission(&report, &name);
+    assert_eq!(
+        sub["moved"]["by_group.thai.total"], "C14",
+        "{}",
+        sub["moved"]
+    );
+    assert_eq!(sub["sheets"][3], "biểu 2b ", "{}", sub["sheets"]);
+    w.run_expect(
+        &[
+            "archive",
+            "import",
+            "out/report.json",
+            "--archive",
+            "nhap.sqlite",
+        ],
+        0,
+    );
+    let figures = |archive: &str| -> Vec<Archived> {
+        let c = rusqlite::Connection::open(w.path(archive)).unwrap();
+        let mut q = c
+            .prepare("SELECT unit, figure, value, sheet, cell FROM figure ORDER BY unit, figure")
+            .unwrap();
+        q.query_map([], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+    };
+    let (ran, imported) = (figures("chay.sqlite"), figures("nhap.sqlite"));
+    assert!(ran.len() > 2 * 300, "{}", ran.len());
+    let thai = ran
+        .iter()
+        .find(|f| f.1 == "by_group.thai.total" && f.0 == sub["unit"].as_str().unwrap())
+        .unwrap();
+    assert_eq!(
+        (thai.3.as_deref(), thai.4.as_deref()),
+        (Some("biểu 2b "), Some("C14"))
+    );
+    let only = |a: &[Archived], b: &[Archived]| -> Vec<Archived> {
+        a.iter().filter(|f| !b.contains(f)).cloned().collect()
+    };
+    assert_eq!(
+        (only(&ran, &imported), only(&imported, &ran)),
+        (vec![], vec![]),
+        "recorded by the run, and imported"
+    );
+}
+
 /// A list line deleted from the unit's sheet: report.json says the file lacks it
 /// (`moved` null, its figures null), not a blank where the form has it.
 #[test]

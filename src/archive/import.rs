@@ -239,7 +239,7 @@ fn from_report(form: &Form, path: &Path) -> Result<Parts, ArchiveError> {
                 .into_iter()
                 .flatten()
             {
-                figures.extend(table_figures(tkey, t, &keys));
+                figures.extend(table_figures(form, tkey, t, &keys));
             }
         }
         files.push(FileRecord {
@@ -274,6 +274,7 @@ fn from_report(form: &Form, path: &Path) -> Result<Parts, ArchiveError> {
 /// A table's column figures from report.json: the sum of its rows where the rows are
 /// given, else the unit's total row.
 fn table_figures(
+    form: &Form,
     tkey: &str,
     t: &Json,
     keys: &HashMap<String, crate::spec::FieldRef>,
@@ -288,6 +289,19 @@ fn table_figures(
     let sheet = t.get("sheet").and_then(Json::as_str).map(str::to_string);
     let rows = t.get("rows").and_then(Json::as_array);
     let total = t.get("total").and_then(Json::as_array);
+    // The rows a column's figure adds up, as the run records them: from the table's
+    // first row to the row above the total row (else its last row given). A row is
+    // `[row, label, ...]`, its row counted from 1.
+    let spec = form.tables.iter().find(|s| s.key == tkey);
+    let row_of = |r: Option<&Vec<Json>>| r?.first()?.as_u64()?.checked_sub(1);
+    let last = spec.map(|s| {
+        row_of(total)
+            .map(|r| r.saturating_sub(1))
+            .or_else(|| row_of(rows.and_then(|r| r.last()).and_then(Json::as_array)))
+            .and_then(|r| u32::try_from(r).ok())
+            .unwrap_or(s.first_row)
+            .max(s.first_row)
+    });
     let mut out = Vec::new();
     for (k, col) in columns.iter().enumerate().skip(2) {
         let key = format!("{tkey}.{col}");
@@ -305,11 +319,19 @@ fn table_figures(
             None => total.and_then(|r| r.get(k)).and_then(Json::as_f64),
         };
         if let Some(value) = value {
+            let cell = spec.zip(last).and_then(|(s, last)| {
+                let c = s.columns.iter().find(|c| c.key == *col)?.col;
+                Some(format!(
+                    "{}:{}",
+                    Pos::new(s.first_row, c),
+                    Pos::new(last, c)
+                ))
+            });
             out.push(UnitFigure {
                 key,
                 value,
                 sheet: sheet.clone(),
-                cell: None,
+                cell,
             });
         }
     }
