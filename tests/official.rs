@@ -142,6 +142,30 @@ fn every_fault_kind_of_the_official_form_is_found_at_its_cell() {
     }
 }
 
+/// Biểu 2B's Thái line (row 9) and Mông line (row 14) change places, their percentages
+/// written as the values LibreOffice would show.
+fn swap_thai_and_mong(p: &mut Pkg) {
+    p.edit(BIEU_2B, |xml| {
+        let (head, rows, tail) = split_rows(&xml);
+        let mut rows: Vec<(u32, String)> = rows
+            .into_iter()
+            .map(|(n, r)| match n {
+                9 => (14, renumber(&r, 9, 14)),
+                14 => (9, renumber(&r, 14, 9)),
+                _ => (n, r),
+            })
+            .collect();
+        rows.sort_by_key(|(n, _)| *n);
+        let body: String = rows.into_iter().map(|(_, r)| r).collect();
+        format!("{head}{body}{tail}")
+    });
+    for row in [9, 14] {
+        let e = format!("E{row}");
+        let v = p.value(BIEU_2B, &e);
+        p.cell(BIEU_2B, &e, v.parse().map_or(Cell::Blank, Cell::Number));
+    }
+}
+
 /// The first sample of `inbox` (file name, package).
 fn first_sample(w: &Workdir, inbox: &str) -> (String, Pkg) {
     let mut files: Vec<String> = std::fs::read_dir(w.path(inbox))
@@ -168,28 +192,8 @@ fn a_reordered_list_with_a_tcvn3_label_is_read_right() {
     assert!(thai.0 + mong.0 > 0.0, "a sample with Thái or Mông admitted");
     // The Thái line (row 9) and the Mông line (row 14) change places; the Thái label is
     // typed in TCVN3 (the ABC fonts' "Th¸i") and its code is cleared, so the label alone
-    // must find it; their percentages are the values LibreOffice would show.
-    p.edit(BIEU_2B, |xml| {
-        let (head, rows, tail) = split_rows(&xml);
-        let body: String = rows
-            .into_iter()
-            .map(|(n, r)| match n {
-                9 => renumber(&r, 9, 14),
-                14 => renumber(&r, 14, 9),
-                _ => r,
-            })
-            .collect::<Vec<_>>()
-            .join("");
-        let (head, mut rows, tail) = split_rows(&format!("{head}{body}{tail}"));
-        rows.sort_by_key(|(n, _)| *n);
-        let body: String = rows.into_iter().map(|(_, r)| r).collect();
-        format!("{head}{body}{tail}")
-    });
-    for row in [9, 14] {
-        let e = format!("E{row}");
-        let v = p.value(BIEU_2B, &e);
-        p.cell(BIEU_2B, &e, v.parse().map_or(Cell::Blank, Cell::Number));
-    }
+    // must find it.
+    swap_thai_and_mong(&mut p);
     p.cell(BIEU_2B, "A14", Cell::Blank);
     p.cell(BIEU_2B, "B14", text("Th¸i"));
     w.put(&format!("edited/{name}"), &p.bytes());
@@ -223,25 +227,7 @@ fn an_imported_report_json_traces_moved_lines_on_renamed_sheets_as_the_run_did()
         ],
     );
     let (name, mut p) = first_sample(&w, "nop");
-    p.edit(BIEU_2B, |xml| {
-        let (head, rows, tail) = split_rows(&xml);
-        let mut rows: Vec<(u32, String)> = rows
-            .into_iter()
-            .map(|(n, r)| match n {
-                9 => (14, renumber(&r, 9, 14)),
-                14 => (9, renumber(&r, 14, 9)),
-                _ => (n, r),
-            })
-            .collect();
-        rows.sort_by_key(|(n, _)| *n);
-        let body: String = rows.into_iter().map(|(_, r)| r).collect();
-        format!("{head}{body}{tail}")
-    });
-    for row in [9, 14] {
-        let e = format!("E{row}");
-        let v = p.value(BIEU_2B, &e);
-        p.cell(BIEU_2B, &e, v.parse().map_or(Cell::Blank, Cell::Number));
-    }
+    swap_thai_and_mong(&mut p);
     p.edit("xl/workbook.xml", |x| {
         x.replace("name=\"Biểu 2B\"", "name=\"biểu 2b \"")
     });
