@@ -917,7 +917,7 @@ pub(super) fn clean(
             rows: lines
                 .into_iter()
                 .enumerate()
-                .map(|(ri, v)| Some((l.first_row + ri as u32, v)))
+                .map(|(ri, v)| Some((l.form_row(ri), v)))
                 .collect(),
         })
         .collect();

@@ -169,6 +169,12 @@ pub struct List {
 }
 
 impl List {
+    /// The row the blank form gives line `line`: the lines one under another from
+    /// `first_row`. A unit's file may have it elsewhere (found by code or label).
+    pub fn form_row(&self, line: usize) -> u32 {
+        self.first_row + line as u32
+    }
+
     /// The last sheet row searched.
     pub fn last_row(&self) -> u32 {
         self.first_row.saturating_add(self.max_rows)

@@ -644,7 +644,7 @@ impl Serialize for SubmissionJson<'_> {
 /// computed). Written once under `form`, so a submission's figures are bare values: at
 /// 600 figures a file, repeating key, sheet and cell made 43 KB of every submission's
 /// 44, 2 GB of a national roll-up's report.json.
-pub struct FigureLayout {
+struct FigureLayout {
     figures: Vec<FigureAt>,
 }
 
@@ -657,7 +657,7 @@ struct FigureAt {
 
 impl FigureLayout {
     /// Input cells, then each list's figures line by line, then the derived figures.
-    pub fn of(form: &Form) -> FigureLayout {
+    fn of(form: &Form) -> FigureLayout {
         let mut figures: Vec<FigureAt> = form
             .cells
             .iter()
@@ -674,9 +674,7 @@ impl FigureLayout {
                     continue;
                 };
                 let spec = &form.lists[list];
-                // The blank form has line `row` on the `row`-th row of the list.
-                let pos =
-                    crate::cellref::Pos::new(spec.first_row + row as u32, spec.columns[column].col);
+                let pos = crate::cellref::Pos::new(spec.form_row(row), spec.columns[column].col);
                 figures.push(FigureAt {
                     key: form.field_key(f),
                     field: f,

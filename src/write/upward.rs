@@ -276,7 +276,7 @@ pub fn form_data(
                             }
                         })
                         .collect();
-                    Some((list.first_row + row as u32, values))
+                    Some((list.form_row(row), values))
                 })
                 .collect(),
         })

@@ -34,7 +34,7 @@ pub(super) fn position<R>(
             let l = &form.lists[list];
             let at = match data {
                 Some(d) => d.lists.get(list)?.rows.get(row)?.as_ref()?.0,
-                None => l.first_row + row as u32,
+                None => l.form_row(row),
             };
             Some((l.sheet, Pos::new(at, l.columns[column].col)))
         }
@@ -129,7 +129,7 @@ pub(super) fn queue<R: TableRows>(
                     // Missing from the unit's file: its finding says so.
                     None => continue,
                 },
-                None => l.first_row + ri as u32,
+                None => l.form_row(ri),
             };
             let styled = |f: Format| match r.style {
                 RowStyle::Plain => f,
